@@ -1,0 +1,124 @@
+import { COMPANY_ID_PATTERN, E164_PATTERN } from '../request/schema';
+
+/**
+ * Schema of a company/project as operators write it (onboarding file) and as the Context Object
+ * carries it. Every `*_reference` / `*_credentials_id` must be a Secrets Manager *name*.
+ */
+export const SECRET_NAME_PATTERN = '^[A-Za-z0-9/_+=.@-]{1,512}$';
+const secretName = { type: 'string', pattern: SECRET_NAME_PATTERN };
+const channelList = { type: 'array', items: { enum: ['whatsapp', 'sms', 'email'] }, uniqueItems: true };
+
+const openAiChannelConfig = {
+  type: 'object',
+  required: ['api_key_reference'],
+  additionalProperties: false,
+  properties: {
+    api_key_reference: secretName,
+    prompt_id: { type: 'string', minLength: 1, maxLength: 200 },
+    prompt_version: { type: 'string', minLength: 1, maxLength: 50 },
+    model: { type: 'string', minLength: 1, maxLength: 100 },
+    instructions: { type: 'string', minLength: 1, maxLength: 20000 },
+    temperature: { type: 'number', minimum: 0, maximum: 2 },
+    max_output_tokens: { type: 'integer', minimum: 1, maximum: 100000 },
+  },
+  anyOf: [{ required: ['prompt_id'] }, { required: ['model', 'instructions'] }],
+};
+
+export const companyProjectProperties = {
+  company_id: { type: 'string', pattern: COMPANY_ID_PATTERN },
+  project_id: { type: 'string', pattern: COMPANY_ID_PATTERN },
+  company_name: { type: 'string', minLength: 1, maxLength: 200 },
+  project_name: { type: 'string', minLength: 1, maxLength: 200 },
+  project_status: { enum: ['active', 'inactive'] },
+  allowed_channels: channelList,
+  api_key_reference: { type: 'string', maxLength: 128 },
+  rate_limits: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      requests_per_minute: { type: 'integer', minimum: 1 },
+      requests_per_day: { type: 'integer', minimum: 1 },
+      concurrent_conversations: { type: 'integer', minimum: 1 },
+      max_message_length: { type: 'integer', minimum: 1, maximum: 100000 },
+    },
+  },
+  company_rep: {
+    type: 'object',
+    additionalProperties: false,
+    patternProperties: { '^company_rep_[1-5]$': { type: ['string', 'null'], maxLength: 200 } },
+  },
+  ai_config: {
+    type: 'object',
+    required: ['openai_config'],
+    additionalProperties: false,
+    properties: {
+      openai_config: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { whatsapp: openAiChannelConfig, sms: openAiChannelConfig, email: openAiChannelConfig },
+      },
+    },
+  },
+  channel_config: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      whatsapp: {
+        type: 'object',
+        required: ['company_whatsapp_number', 'whatsapp_credentials_id'],
+        additionalProperties: false,
+        properties: { company_whatsapp_number: { type: 'string', pattern: E164_PATTERN }, whatsapp_credentials_id: secretName },
+      },
+      sms: {
+        type: 'object',
+        required: ['company_sms_number', 'sms_credentials_id'],
+        additionalProperties: false,
+        properties: { company_sms_number: { type: 'string', pattern: E164_PATTERN }, sms_credentials_id: secretName },
+      },
+      email: {
+        type: 'object',
+        required: ['company_email', 'email_credentials_id'],
+        additionalProperties: false,
+        properties: {
+          company_email: { type: 'string', format: 'email' },
+          email_credentials_id: secretName,
+          email_from_name: { type: 'string', maxLength: 200 },
+        },
+      },
+    },
+  },
+  created_at: { type: 'string', format: 'date-time' },
+  updated_at: { type: 'string', format: 'date-time' },
+} as const;
+
+const COMMON_REQUIRED = [
+  'company_id',
+  'project_id',
+  'company_name',
+  'project_name',
+  'project_status',
+  'allowed_channels',
+  'ai_config',
+  'channel_config',
+] as const;
+
+/** The onboarding file: the item's fields, plus the plain API keys to hash (or their hashes). */
+export const onboardingFileSchema = {
+  type: 'object',
+  required: [...COMMON_REQUIRED],
+  additionalProperties: false,
+  properties: {
+    ...companyProjectProperties,
+    api_keys: { type: 'array', items: { type: 'string', minLength: 20, maxLength: 128 } },
+    api_key_sha256: { type: 'array', items: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+  },
+  anyOf: [{ required: ['api_keys'] }, { required: ['api_key_sha256'] }],
+} as const;
+
+/** The company payload inside a Context Object: references only, no key hashes. */
+export const companyPayloadSchema = {
+  type: 'object',
+  required: [...COMMON_REQUIRED, 'created_at', 'updated_at'],
+  additionalProperties: false,
+  properties: companyProjectProperties,
+} as const;

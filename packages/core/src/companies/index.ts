@@ -1,0 +1,4 @@
+export * from './types';
+export * from './company-schema';
+export * from './company-repository';
+export * from './onboarding';

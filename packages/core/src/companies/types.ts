@@ -1,0 +1,62 @@
+import { Channel } from '../request/types';
+
+/** AI settings for one channel: a stored prompt, or a model with instructions (processing.md). */
+export interface OpenAiChannelConfig {
+  /** Secrets Manager name of the OpenAI key; never the key itself. */
+  api_key_reference: string;
+  prompt_id?: string;
+  prompt_version?: string;
+  model?: string;
+  instructions?: string;
+  temperature?: number;
+  max_output_tokens?: number;
+}
+
+export interface WhatsAppChannelConfig {
+  company_whatsapp_number: string;
+  whatsapp_credentials_id: string;
+}
+export interface SmsChannelConfig {
+  company_sms_number: string;
+  sms_credentials_id: string;
+}
+export interface EmailChannelConfig {
+  company_email: string;
+  email_credentials_id: string;
+  email_from_name?: string;
+}
+
+export interface ChannelConfig {
+  whatsapp?: WhatsAppChannelConfig;
+  sms?: SmsChannelConfig;
+  email?: EmailChannelConfig;
+}
+
+export interface RateLimits {
+  requests_per_minute?: number;
+  requests_per_day?: number;
+  concurrent_conversations?: number;
+  max_message_length?: number;
+}
+
+/** An item of the company-data table (data-model.md). References to secrets only. */
+export interface CompanyProject {
+  company_id: string;
+  project_id: string;
+  company_name: string;
+  project_name: string;
+  project_status: 'active' | 'inactive';
+  allowed_channels: Channel[];
+  api_key_reference?: string;
+  /** Hex SHA-256 of each API key value allowed for this project (several during a rotation). */
+  api_key_sha256: string[];
+  rate_limits: RateLimits;
+  company_rep?: Record<string, string | null>;
+  ai_config: { openai_config: Partial<Record<Channel, OpenAiChannelConfig>> };
+  channel_config: ChannelConfig;
+  created_at: string;
+  updated_at: string;
+}
+
+/** What the router forwards in the Context Object: the item without the key hashes. */
+export type CompanyPayload = Omit<CompanyProject, 'api_key_sha256'>;

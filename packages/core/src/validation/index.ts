@@ -1,0 +1,2 @@
+export * from './ajv';
+export * from './json-depth';
