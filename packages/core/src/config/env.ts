@@ -34,7 +34,7 @@ export const integer =
   };
 
 /** Build a typed configuration object from a map of variable name → reader. */
-export const readConfig = <T extends Record<string, unknown>>(
+export const readConfig = <T extends object>(
   readers: { [K in keyof T]: [envName: string, reader: EnvReader<T[K]>] },
   env: NodeJS.ProcessEnv = process.env,
 ): T => {

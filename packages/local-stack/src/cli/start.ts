@@ -1,0 +1,99 @@
+/**
+ * `pnpm start`: the whole engine on this machine, in the foreground, with demo data.
+ * Ctrl-C stops everything. Options:
+ *   --random-ports        free ports instead of the defaults (run beside another stack)
+ *   --state-file <path>   write the endpoints, env and resource names as JSON once ready (tests)
+ *   --quiet               no banner; --no-api-logs hides the function's logs
+ */
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { LocalStack, startLocalStack } from '../stack';
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(name);
+const option = (name: string) => {
+  const index = args.indexOf(name);
+  return index >= 0 ? args[index + 1] : undefined;
+};
+
+const banner = (stack: LocalStack): string => {
+  const body = (requestId: string, companyId: string, projectId: string) =>
+    JSON.stringify({
+      company_data: { company_id: companyId, project_id: projectId },
+      recipient_data: { recipient_first_name: 'John', recipient_last_name: 'Doe', recipient_tel: '+447700900123', recipient_email: 'john.doe@example.com', comms_consent: true },
+      project_data: { jobID: '9999', jobRole: 'Healthcare Assistant' },
+      request_data: { request_id: requestId, channel_method: 'whatsapp', initial_request_timestamp: '2025-09-15T11:45:32.789Z' },
+    });
+  const curl = (key: string, companyId: string, projectId: string) =>
+    `curl -s -X POST ${stack.apiBaseUrl}/initiate-conversation \\\n  -H 'Content-Type: application/json' -H 'x-api-key: ${key}' \\\n  -d '${body(randomUUID(), companyId, projectId)}'`;
+  const e = stack.env;
+  return [
+    '',
+    '=== AI Multi-Communications Engine: local stack ready ===',
+    `API            ${stack.apiBaseUrl}/initiate-conversation`,
+    `DynamoDB       ${e.AWS_ENDPOINT_URL_DYNAMODB}   tables: ${stack.resources.companyDataTable}, ai-multi-comms-conversations-${stack.stage}, …`,
+    `SQS / SNS      ${e.AWS_ENDPOINT_URL_SQS}   queue: ${stack.resources.whatsappQueueUrl}`,
+    `Secrets        ${e.AWS_ENDPOINT_URL_SECRETS_MANAGER}`,
+    `Providers      ${stack.providerServers.url}   (OpenAI /v1, Twilio /2010-04-01, SendGrid /v3)`,
+    '',
+    `Demo API key, company ci-aaa-001 / pi-aaa-001:  ${stack.demoApiKeys.companyA}`,
+    `Demo API key, company ci-bbb-001 / pi-bbb-001:  ${stack.demoApiKeys.companyB}`,
+    '',
+    'Create a conversation (company A, WhatsApp). Sending it again returns the same conversation_id and',
+    'queues nothing new (idempotency); change request_id for a new conversation:',
+    curl(stack.demoApiKeys.companyA, 'ci-aaa-001', 'pi-aaa-001'),
+    '',
+    "Company B's key on company A's ids is refused with 403 API_KEY_NOT_AUTHORIZED:",
+    curl(stack.demoApiKeys.companyB, 'ci-aaa-001', 'pi-aaa-001'),
+    '',
+    'Then look at:',
+    `  the queued Context Object:  pnpm ops peek-queue whatsapp   (or AWS CLI with --endpoint-url ${e.AWS_ENDPOINT_URL_SQS})`,
+    `  what the providers received: curl -s ${stack.providerServers.url}/__requests`,
+    '',
+    'Ctrl-C stops everything.',
+    '',
+  ].join('\n');
+};
+
+const main = async () => {
+  const quiet = flag('--quiet');
+  const log = quiet ? () => undefined : (line: string) => console.log(`[local-stack] ${line}`);
+  const stack = await startLocalStack({ ports: flag('--random-ports') ? 'random' : undefined, echoApi: !flag('--no-api-logs') && !quiet, log });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping…`);
+    await stack.stop();
+    log('stopped.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // Started by a test runner: stop when it goes away, even if it was killed.
+  if (flag('--exit-with-parent')) {
+    const parent = process.ppid;
+    setInterval(() => {
+      try {
+        process.kill(parent, 0);
+      } catch {
+        void shutdown('parent exited');
+      }
+    }, 1000).unref();
+  }
+
+  const stateFile = option('--state-file');
+  if (stateFile) {
+    writeFileSync(
+      stateFile,
+      JSON.stringify({ pid: process.pid, stage: stack.stage, ports: stack.ports, env: stack.env, resources: stack.resources, apiBaseUrl: stack.apiBaseUrl, providersUrl: stack.providerServers.url, demoApiKeys: stack.demoApiKeys }, null, 2),
+    );
+  }
+  if (!quiet) console.log(banner(stack));
+};
+
+main().catch((error: unknown) => {
+  console.error(`[local-stack] failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

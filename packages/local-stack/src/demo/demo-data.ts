@@ -1,0 +1,99 @@
+import type { OnboardingFile } from '@ai-multi-comms/core';
+
+/**
+ * The demo companies (local-stack.md): A may use every channel; B exists to show that keys are
+ * bound to their company. Keys and secrets are local-only values, printed at start.
+ */
+export const DEMO_API_KEYS = {
+  companyA: 'demo-key-ci-aaa-001-local-only-0001',
+  companyB: 'demo-key-ci-bbb-001-local-only-0002',
+} as const;
+
+const openAi = (stage: string, channel: string, instructions: string) => ({
+  api_key_reference: `ai-multi-comms/openai-api-key/${channel}-${stage}`,
+  model: 'gpt-4o-mini',
+  instructions,
+});
+
+export const demoCompanies = (stage: string): OnboardingFile[] => [
+  {
+    company_id: 'ci-aaa-001',
+    project_id: 'pi-aaa-001',
+    company_name: 'Acme Care Recruitment',
+    project_name: 'Healthcare Assistants North',
+    project_status: 'active',
+    allowed_channels: ['whatsapp', 'sms', 'email'],
+    api_key_reference: 'local-demo-key-a',
+    api_keys: [DEMO_API_KEYS.companyA],
+    rate_limits: { requests_per_minute: 600, requests_per_day: 100000, concurrent_conversations: 100, max_message_length: 1600 },
+    company_rep: { company_rep_1: 'Sarah', company_rep_2: 'Tom', company_rep_3: null, company_rep_4: null, company_rep_5: null },
+    ai_config: {
+      openai_config: {
+        whatsapp: openAi(stage, 'whatsapp', 'Write a warm first WhatsApp message to a job candidate. Fill the template variables.'),
+        sms: openAi(stage, 'sms', 'Write a short, friendly first SMS to a job candidate.'),
+        email: openAi(stage, 'email', 'Write a first e-mail to a job candidate with a subject and a body.'),
+      },
+    },
+    channel_config: {
+      whatsapp: {
+        company_whatsapp_number: '+447700900001',
+        whatsapp_credentials_id: `ai-multi-comms/whatsapp-credentials/ci-aaa-001/pi-aaa-001/twilio-${stage}`,
+      },
+      sms: {
+        company_sms_number: '+447700900002',
+        sms_credentials_id: `ai-multi-comms/sms-credentials/ci-aaa-001/pi-aaa-001/twilio-${stage}`,
+      },
+      email: {
+        company_email: 'jobs@acme-care.example.com',
+        email_credentials_id: `ai-multi-comms/email-credentials/ci-aaa-001/pi-aaa-001/sendgrid-${stage}`,
+        email_from_name: 'Acme Care Recruitment',
+      },
+    },
+  },
+  {
+    company_id: 'ci-bbb-001',
+    project_id: 'pi-bbb-001',
+    company_name: 'Bravo Logistics',
+    project_name: 'Warehouse Operatives',
+    project_status: 'active',
+    allowed_channels: ['whatsapp'],
+    api_key_reference: 'local-demo-key-b',
+    api_keys: [DEMO_API_KEYS.companyB],
+    rate_limits: { requests_per_minute: 60, requests_per_day: 2000 },
+    company_rep: { company_rep_1: 'Priya' },
+    ai_config: { openai_config: { whatsapp: openAi(stage, 'whatsapp', 'Write a short first WhatsApp message to a candidate.') } },
+    channel_config: {
+      whatsapp: {
+        company_whatsapp_number: '+447700900101',
+        whatsapp_credentials_id: `ai-multi-comms/whatsapp-credentials/ci-bbb-001/pi-bbb-001/twilio-${stage}`,
+      },
+    },
+  },
+];
+
+/** Local-only provider credentials the demo secrets hold; the provider servers accept exactly these. */
+export const demoSecrets = (stage: string): Record<string, Record<string, string>> => ({
+  [`ai-multi-comms/openai-api-key/whatsapp-${stage}`]: { ai_api_key: 'sk-local-demo-whatsapp' },
+  [`ai-multi-comms/openai-api-key/sms-${stage}`]: { ai_api_key: 'sk-local-demo-sms' },
+  [`ai-multi-comms/openai-api-key/email-${stage}`]: { ai_api_key: 'sk-local-demo-email' },
+  [`ai-multi-comms/whatsapp-credentials/ci-aaa-001/pi-aaa-001/twilio-${stage}`]: {
+    twilio_account_sid: 'AC00000000000000000000000000000a01',
+    twilio_auth_token: 'local-demo-twilio-token-a',
+    twilio_template_sid: 'HX00000000000000000000000000000a01',
+  },
+  [`ai-multi-comms/sms-credentials/ci-aaa-001/pi-aaa-001/twilio-${stage}`]: {
+    twilio_account_sid: 'AC00000000000000000000000000000a01',
+    twilio_auth_token: 'local-demo-twilio-token-a',
+    twilio_template_sid: 'HX00000000000000000000000000000a02',
+  },
+  [`ai-multi-comms/email-credentials/ci-aaa-001/pi-aaa-001/sendgrid-${stage}`]: {
+    sendgrid_api_key: 'SG.local-demo.sendgrid-key-a',
+    sendgrid_from_email: 'jobs@acme-care.example.com',
+    sendgrid_from_name: 'Acme Care Recruitment',
+  },
+  [`ai-multi-comms/whatsapp-credentials/ci-bbb-001/pi-bbb-001/twilio-${stage}`]: {
+    twilio_account_sid: 'AC00000000000000000000000000000b01',
+    twilio_auth_token: 'local-demo-twilio-token-b',
+    twilio_template_sid: 'HX00000000000000000000000000000b01',
+  },
+});

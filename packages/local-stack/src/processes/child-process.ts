@@ -1,0 +1,54 @@
+import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
+
+/**
+ * A child process in a process group of its own, so that stopping it also stops whatever it
+ * started (serverless-offline's esbuild, DynamoDB Local's JVM) and Ctrl-C leaves nothing behind.
+ */
+export interface ManagedProcess {
+  readonly name: string;
+  readonly child: ChildProcess;
+  /** Last lines of output, for error messages when it fails to start. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export const startProcess = (
+  name: string,
+  command: string,
+  args: string[],
+  options: SpawnOptions & { echo?: boolean } = {},
+): ManagedProcess =>
+  adoptProcess(name, spawn(command, args, { ...options, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }), options.echo);
+
+/** Manage a child that something else spawned (it must be `detached`, i.e. a process group leader). */
+export const adoptProcess = (name: string, child: ChildProcess, echo = false): ManagedProcess => {
+  const lines: string[] = [];
+  const collect = (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    if (echo) process.stdout.write(text.replace(/^(?=.)/gm, `[${name}] `));
+    lines.push(...text.split('\n'));
+    if (lines.length > 200) lines.splice(0, lines.length - 200);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    name,
+    child,
+    output: () => lines.join('\n'),
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const signal = (sig: NodeJS.Signals) => {
+        try {
+          process.kill(-child.pid!, sig);
+        } catch {
+          // already gone
+        }
+      };
+      signal('SIGTERM');
+      const killTimer = setTimeout(() => signal('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(killTimer);
+    },
+  };
+};

@@ -1,0 +1,48 @@
+/**
+ * Scripted faults (POST /__faults): "the next N calls to this route answer 429 / 500 / a given
+ * provider error / after a delay / by dropping the connection". Rules are consumed in order.
+ */
+export type ProviderName = 'openai' | 'twilio' | 'sendgrid';
+
+export interface FaultRule {
+  provider: ProviderName;
+  /** Route name, e.g. openai `responses`, `conversations`; twilio `messages.create`, `messages.list`; sendgrid `mail.send`. Omitted: any route of the provider. */
+  route?: string;
+  /** How many calls it applies to (default 1). */
+  count?: number;
+  /** HTTP status to answer with (default 500). */
+  status?: number;
+  /** Provider error code: Twilio's numeric `code`, OpenAI's `code` string. */
+  code?: string | number;
+  message?: string;
+  /** Wait this long first; with no status the call then proceeds normally. */
+  delay_ms?: number;
+  /** Destroy the socket instead of answering. */
+  drop?: boolean;
+}
+
+export class FaultBook {
+  private rules: (FaultRule & { remaining: number })[] = [];
+
+  add(rule: FaultRule): void {
+    this.rules.push({ ...rule, remaining: rule.count ?? 1 });
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+
+  /** The rule that applies to this call, consuming one use of it. */
+  take(provider: ProviderName, route: string): FaultRule | undefined {
+    const index = this.rules.findIndex((rule) => rule.provider === provider && (rule.route === undefined || rule.route === route) && rule.remaining > 0);
+    if (index < 0) return undefined;
+    const rule = this.rules[index]!;
+    rule.remaining -= 1;
+    if (rule.remaining <= 0) this.rules.splice(index, 1);
+    return rule;
+  }
+
+  pending(): FaultRule[] {
+    return this.rules.map(({ remaining, ...rule }) => ({ ...rule, count: remaining }));
+  }
+}

@@ -1,0 +1,168 @@
+import { randomHex, ProviderRequest, ProviderResponse } from './http-kit';
+
+/**
+ * OpenAI's Responses API and Conversations API, as much as this engine uses: POST /v1/conversations,
+ * POST /v1/responses (conversation, prompt or model+instructions, text.format json_schema),
+ * GET /v1/conversations/{id}/items. Errors use OpenAI's envelope and status codes.
+ */
+export const openAiError = (status: number, message: string, code: string | null = null, param: string | null = null): ProviderResponse => ({
+  status,
+  body: {
+    error: {
+      message,
+      type: status === 429 ? 'requests' : status >= 500 ? 'server_error' : status === 401 ? 'invalid_request_error' : 'invalid_request_error',
+      param,
+      code: code ?? (status === 401 ? 'invalid_api_key' : status === 429 ? 'rate_limit_exceeded' : null),
+    },
+  },
+});
+
+interface StoredConversation {
+  id: string;
+  created_at: number;
+  metadata: Record<string, unknown>;
+  items: unknown[];
+}
+
+type JsonSchema = { type?: string | string[]; properties?: Record<string, JsonSchema>; items?: JsonSchema; enum?: unknown[]; required?: string[]; maxLength?: number };
+
+/** Words to write with, taken from whatever the caller put in the input (recipient, company, role). */
+const hintsFrom = (input: unknown) => {
+  const text = JSON.stringify(input ?? '');
+  const pick = (key: string) => new RegExp(`\\\\?"${key}\\\\?"\\s*:\\s*\\\\?"([^"\\\\]{1,60})`).exec(text)?.[1];
+  return {
+    firstName: pick('recipient_first_name') ?? 'there',
+    company: pick('company_name') ?? 'our team',
+    role: pick('jobRole') ?? pick('project_name') ?? 'the role',
+    rep: pick('company_rep_1') ?? 'the recruitment team',
+  };
+};
+
+const sentenceFor = (name: string, hints: ReturnType<typeof hintsFrom>, maxLength?: number): string => {
+  const lower = name.toLowerCase();
+  const text =
+    lower.includes('subject')
+      ? `${hints.role} at ${hints.company}`
+      : lower === '1' || lower.includes('name')
+        ? hints.firstName
+        : lower === '2' || lower.includes('company')
+          ? hints.company
+          : lower === '3' || lower.includes('role')
+            ? hints.role
+            : `Hi ${hints.firstName}, this is ${hints.rep} from ${hints.company} about the ${hints.role} position. Are you still interested?`;
+  return maxLength ? text.slice(0, maxLength) : text;
+};
+
+/** A value that satisfies the JSON schema (the subset Structured Outputs allows). */
+const generate = (schema: JsonSchema | undefined, name: string, hints: ReturnType<typeof hintsFrom>): unknown => {
+  if (!schema) return sentenceFor(name, hints);
+  if (schema.enum && schema.enum.length > 0) return schema.enum[0];
+  const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
+  switch (type) {
+    case 'object':
+      return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([key, child]) => [key, generate(child, key, hints)]));
+    case 'array':
+      return [generate(schema.items, name, hints)];
+    case 'integer':
+    case 'number':
+      return 1;
+    case 'boolean':
+      return false;
+    default:
+      return sentenceFor(name, hints, schema.maxLength);
+  }
+};
+
+const tokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
+
+export const createOpenAiRoutes = () => {
+  const conversations = new Map<string, StoredConversation>();
+  const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+  const createConversation = (request: ProviderRequest): ProviderResponse => {
+    const body = (request.body ?? {}) as { metadata?: Record<string, unknown>; items?: unknown[] };
+    const conversation: StoredConversation = { id: `conv_${randomHex(48)}`, created_at: nowSeconds(), metadata: body.metadata ?? {}, items: [...(body.items ?? [])] };
+    conversations.set(conversation.id, conversation);
+    return { status: 200, body: { id: conversation.id, object: 'conversation', created_at: conversation.created_at, metadata: conversation.metadata } };
+  };
+
+  const createResponse = (request: ProviderRequest): ProviderResponse => {
+    const body = request.body as Record<string, unknown> | undefined;
+    if (!body || typeof body !== 'object') return openAiError(400, 'We could not parse the JSON body of your request.');
+    const prompt = body.prompt as { id?: string; version?: string } | undefined;
+    if (!body.model && !prompt?.id) return openAiError(400, "Missing required parameter: 'model'.", 'missing_required_parameter', 'model');
+    const conversationRef = body.conversation;
+    const conversationId = typeof conversationRef === 'string' ? conversationRef : (conversationRef as { id?: string } | undefined)?.id;
+    const conversation = conversationId ? conversations.get(conversationId) : undefined;
+    if (conversationId && !conversation) return openAiError(404, `Conversation with id '${conversationId}' not found.`, null, 'conversation');
+
+    const format = (body.text as { format?: { type?: string; name?: string; schema?: JsonSchema; strict?: boolean } } | undefined)?.format;
+    if (format?.type === 'json_schema' && (!format.name || !format.schema)) {
+      return openAiError(400, "Missing required parameter: 'text.format.name'.", 'missing_required_parameter', 'text.format.name');
+    }
+    const hints = hintsFrom([body.input, body.instructions, (body.prompt as { variables?: unknown } | undefined)?.variables]);
+    const text = format?.type === 'json_schema' ? JSON.stringify(generate(format.schema, 'root', hints)) : sentenceFor('message', hints);
+    const inputText = JSON.stringify([body.instructions ?? '', body.input ?? '', conversation?.items ?? []]);
+    const usage = { input_tokens: tokens(inputText), output_tokens: tokens(text) };
+    const message = {
+      id: `msg_${randomHex(48)}`,
+      type: 'message',
+      status: 'completed',
+      role: 'assistant',
+      content: [{ type: 'output_text', annotations: [], logprobs: [], text }],
+    };
+    if (conversation) conversation.items.push(...(Array.isArray(body.input) ? body.input : [{ type: 'message', role: 'user', content: body.input }]), message);
+    return {
+      status: 200,
+      body: {
+        id: `resp_${randomHex(48)}`,
+        object: 'response',
+        created_at: nowSeconds(),
+        status: 'completed',
+        background: false,
+        error: null,
+        incomplete_details: null,
+        instructions: body.instructions ?? null,
+        max_output_tokens: body.max_output_tokens ?? null,
+        model: body.model ?? 'gpt-4o-mini-2024-07-18',
+        output: [message],
+        parallel_tool_calls: true,
+        previous_response_id: null,
+        prompt: prompt ?? null,
+        conversation: conversation ? { id: conversation.id } : null,
+        reasoning: { effort: null, summary: null },
+        store: true,
+        temperature: body.temperature ?? 1,
+        text: { format: format ?? { type: 'text' } },
+        tool_choice: 'auto',
+        tools: [],
+        top_p: 1,
+        truncation: 'disabled',
+        usage: {
+          ...usage,
+          input_tokens_details: { cached_tokens: 0 },
+          output_tokens_details: { reasoning_tokens: 0 },
+          total_tokens: usage.input_tokens + usage.output_tokens,
+        },
+        user: null,
+        metadata: body.metadata ?? {},
+      },
+    };
+  };
+
+  const listItems = (id: string): ProviderResponse => {
+    const conversation = conversations.get(id);
+    if (!conversation) return openAiError(404, `Conversation with id '${id}' not found.`);
+    return { status: 200, body: { object: 'list', data: conversation.items, first_id: null, last_id: null, has_more: false } };
+  };
+
+  /** Route name (for faults and recordings) and handler, or undefined when the path is not OpenAI's. */
+  return (request: ProviderRequest): { route: string; handle: () => ProviderResponse } | undefined => {
+    if (request.method === 'POST' && request.path === '/v1/conversations') return { route: 'conversations', handle: () => createConversation(request) };
+    if (request.method === 'POST' && request.path === '/v1/responses') return { route: 'responses', handle: () => createResponse(request) };
+    const items = /^\/v1\/conversations\/([^/]+)\/items$/.exec(request.path);
+    if (request.method === 'GET' && items) return { route: 'conversations.items', handle: () => listItems(items[1]!) };
+    if (request.path.startsWith('/v1/')) return { route: 'unknown', handle: () => openAiError(404, `Invalid URL (${request.method} ${request.path})`) };
+    return undefined;
+  };
+};

@@ -1,0 +1,190 @@
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { FaultBook, FaultRule, ProviderName } from './faults';
+import { bearerToken, parseBody, ProviderRequest, ProviderResponse, readBody, send } from './http-kit';
+import { createOpenAiRoutes, openAiError } from './openai-routes';
+import { createSendGridRoutes, sendGridError } from './sendgrid-routes';
+import { createTwilioRoutes, twilioError } from './twilio-routes';
+
+/**
+ * The local OpenAI, Twilio and SendGrid: one process, one port, routed by path. Test peers for
+ * the real SDKs. Control routes (not part of any provider):
+ *   GET /__requests[?provider=twilio&route=messages.create]   every request received, in order
+ *   DELETE /__requests                                         forget them
+ *   GET /__messages?provider=twilio|sendgrid                   what was "delivered"
+ *   POST /__faults  (a FaultRule or an array)  GET /__faults  DELETE /__faults
+ *   POST /__credentials {openai_keys?, twilio_accounts?: {sid: token}, sendgrid_keys?}
+ */
+export interface RecordedRequest {
+  seq: number;
+  provider: ProviderName;
+  route: string;
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** Who called: Twilio's account SID, or "bearer" for key-authenticated calls (keys themselves are never recorded). */
+  auth: string | null;
+  body: unknown;
+  status: number;
+  fault: boolean;
+  received_at: string;
+}
+
+export interface ProviderCredentials {
+  openai_keys?: string[];
+  twilio_accounts?: Record<string, string>;
+  sendgrid_keys?: string[];
+}
+
+export interface ProviderServers {
+  url: string;
+  server: Server;
+  requests: RecordedRequest[];
+  faults: FaultBook;
+  addCredentials(credentials: ProviderCredentials): void;
+  stop(): Promise<void>;
+}
+
+const providerOf = (path: string): ProviderName | undefined =>
+  path.startsWith('/v1/') ? 'openai' : path.startsWith('/2010-04-01/') ? 'twilio' : path.startsWith('/v3/') ? 'sendgrid' : undefined;
+
+const faultResponse = (provider: ProviderName, rule: FaultRule): ProviderResponse => {
+  const status = rule.status ?? 500;
+  if (provider === 'twilio') {
+    const code = Number(rule.code ?? (status === 429 ? 20429 : status >= 500 ? 20500 : 21211));
+    return twilioError(status, code, rule.message ?? (status === 429 ? 'Too Many Requests' : status >= 500 ? 'Internal Server Error' : 'Error'));
+  }
+  if (provider === 'openai') {
+    return openAiError(status, rule.message ?? (status === 429 ? 'Rate limit reached for requests' : 'The server had an error while processing your request.'), rule.code === undefined ? null : String(rule.code));
+  }
+  return sendGridError(status, rule.message ?? (status === 429 ? 'too many requests' : 'Internal server error'));
+};
+
+export const startProviderServers = (port: number, credentials: ProviderCredentials = {}): Promise<ProviderServers> => {
+  const openAiKeys = new Set<string>();
+  const twilioAccounts = new Map<string, string>();
+  const sendGridKeys = new Set<string>();
+  const addCredentials = (more: ProviderCredentials) => {
+    for (const key of more.openai_keys ?? []) openAiKeys.add(key);
+    for (const [sid, token] of Object.entries(more.twilio_accounts ?? {})) twilioAccounts.set(sid, token);
+    for (const key of more.sendgrid_keys ?? []) sendGridKeys.add(key);
+  };
+  addCredentials(credentials);
+
+  const openAi = createOpenAiRoutes();
+  const twilio = createTwilioRoutes(twilioAccounts);
+  const sendGrid = createSendGridRoutes(sendGridKeys);
+  const faults = new FaultBook();
+  const requests: RecordedRequest[] = [];
+  let seq = 0;
+
+  const control = (request: ProviderRequest): ProviderResponse | undefined => {
+    const provider = request.query.get('provider');
+    const route = request.query.get('route');
+    switch (`${request.method} ${request.path}`) {
+      case 'GET /__requests':
+        return { status: 200, body: { requests: requests.filter((r) => (!provider || r.provider === provider) && (!route || r.route === route)) } };
+      case 'DELETE /__requests':
+        requests.length = 0;
+        return { status: 204 };
+      case 'GET /__messages':
+        return { status: 200, body: { twilio: provider && provider !== 'twilio' ? [] : twilio.messages, sendgrid: provider && provider !== 'sendgrid' ? [] : sendGrid.mails } };
+      case 'POST /__faults': {
+        const rules = Array.isArray(request.body) ? request.body : [request.body];
+        for (const rule of rules as FaultRule[]) faults.add(rule);
+        return { status: 201, body: { faults: faults.pending() } };
+      }
+      case 'GET /__faults':
+        return { status: 200, body: { faults: faults.pending() } };
+      case 'DELETE /__faults':
+        faults.clear();
+        return { status: 204 };
+      case 'POST /__credentials':
+        addCredentials((request.body ?? {}) as ProviderCredentials);
+        return { status: 204 };
+      case 'GET /__health':
+        return { status: 200, body: { ok: true } };
+      default:
+        return undefined;
+    }
+  };
+
+  const handle = async (incoming: IncomingMessage, response: ServerResponse) => {
+    const url = new URL(incoming.url ?? '/', 'http://localhost');
+    const rawBody = await readBody(incoming);
+    const request: ProviderRequest = {
+      method: incoming.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      headers: incoming.headers,
+      rawBody,
+      body: parseBody(incoming.headers['content-type'], rawBody),
+    };
+    const controlled = control(request);
+    if (controlled) return send(response, controlled);
+
+    const provider = providerOf(request.path);
+    const matched = provider === 'openai' ? openAi(request) : provider === 'twilio' ? twilio.route(request) : provider === 'sendgrid' ? sendGrid.route(request) : undefined;
+    if (!provider || !matched) return send(response, { status: 404, body: { error: `no provider route for ${request.method} ${request.path}` } });
+
+    const record = (status: number, fault: boolean) =>
+      requests.push({
+        seq: (seq += 1),
+        provider,
+        route: matched.route,
+        method: request.method,
+        path: request.path,
+        query: Object.fromEntries(request.query),
+        auth: provider === 'twilio' ? (Buffer.from((incoming.headers.authorization ?? '').replace(/^Basic\s+/i, ''), 'base64').toString('utf8').split(':')[0] ?? null) : bearerToken(incoming.headers) ? 'bearer' : null,
+        body: request.body,
+        status,
+        fault,
+        received_at: new Date().toISOString(),
+      });
+
+    const rule = faults.take(provider, matched.route);
+    if (rule?.delay_ms) await new Promise((resolve) => setTimeout(resolve, rule.delay_ms));
+    if (rule?.drop) {
+      record(0, true);
+      incoming.socket.destroy();
+      return;
+    }
+    if (rule && (rule.status !== undefined || rule.code !== undefined)) {
+      const result = faultResponse(provider, rule);
+      record(result.status, true);
+      return send(response, result);
+    }
+    if (provider === 'openai') {
+      const key = bearerToken(incoming.headers);
+      if (!key || !openAiKeys.has(key)) {
+        const result = openAiError(401, 'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.', 'invalid_api_key');
+        record(result.status, false);
+        return send(response, result);
+      }
+    }
+    const result = matched.handle();
+    record(result.status, false);
+    return send(response, result);
+  };
+
+  return new Promise((resolve, reject) => {
+    const server = createServer((incoming, response) => {
+      handle(incoming, response).catch((error: unknown) => send(response, { status: 500, body: { error: String(error) } }));
+    });
+    server.keepAliveTimeout = 30_000;
+    server.on('error', reject);
+    server.listen(port, '127.0.0.1', () =>
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        server,
+        requests,
+        faults,
+        addCredentials,
+        stop: () =>
+          new Promise((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      }),
+    );
+  });
+};

@@ -1,0 +1,171 @@
+import { basicAuth, randomHex, ProviderRequest, ProviderResponse } from './http-kit';
+
+/**
+ * Twilio's Programmable Messaging REST API (2010-04-01), as much as this engine uses: create a
+ * message (form-encoded, HTTP Basic with the account SID and auth token), list messages filtered
+ * by To / From / DateSent (for reconciliation), fetch one. Errors use Twilio's JSON body.
+ */
+export const twilioError = (status: number, code: number, message: string): ProviderResponse => ({
+  status,
+  body: { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status },
+});
+
+export interface TwilioMessage {
+  sid: string;
+  account_sid: string;
+  to: string;
+  from: string;
+  body: string;
+  content_sid: string | null;
+  content_variables: string | null;
+  status: string;
+  direction: 'outbound-api';
+  date_created: string;
+  date_updated: string;
+  date_sent: string | null;
+  num_segments: string;
+  status_callback: string | null;
+  /** ms since epoch, for filtering; not part of Twilio's resource. */
+  sentAtMs: number;
+}
+
+const E164 = /^\+[0-9]{7,15}$/;
+const rfc2822 = (date: Date) => date.toUTCString().replace('GMT', '+0000');
+
+/** "whatsapp:+44…" → ["whatsapp", "+44…"]; "+44…" → ["sms", "+44…"]. */
+const channelOf = (address: string): [string, string] => {
+  const match = /^([a-z]+):(.*)$/.exec(address);
+  return match ? [match[1]!, match[2]!] : ['sms', address];
+};
+
+const resource = (message: TwilioMessage) => {
+  const { sentAtMs: _ignored, content_sid: _c, content_variables: _v, status_callback: _s, ...rest } = message;
+  return {
+    ...rest,
+    api_version: '2010-04-01',
+    error_code: null,
+    error_message: null,
+    messaging_service_sid: null,
+    num_media: '0',
+    price: null,
+    price_unit: 'USD',
+    uri: `/2010-04-01/Accounts/${message.account_sid}/Messages/${message.sid}.json`,
+    subresource_uris: { media: `/2010-04-01/Accounts/${message.account_sid}/Messages/${message.sid}/Media.json` },
+  };
+};
+
+export const createTwilioRoutes = (accounts: Map<string, string>) => {
+  const messages: TwilioMessage[] = [];
+
+  const authenticate = (request: ProviderRequest, accountSid: string): ProviderResponse | undefined => {
+    const credentials = basicAuth(request.headers);
+    if (!credentials || accounts.get(credentials[0]) !== credentials[1] || credentials[0] !== accountSid) {
+      return twilioError(401, 20003, 'Authenticate');
+    }
+    return undefined;
+  };
+
+  const create = (request: ProviderRequest, accountSid: string): ProviderResponse => {
+    const form = (request.body ?? {}) as Record<string, string>;
+    if (!form.To) return twilioError(400, 21604, "A 'To' phone number is required.");
+    if (!form.From && !form.MessagingServiceSid) return twilioError(400, 21603, "A 'From' phone number is required.");
+    const [toChannel, toNumber] = channelOf(form.To);
+    const [fromChannel, fromNumber] = channelOf(form.From ?? '');
+    if (!E164.test(toNumber)) return twilioError(400, 21211, `Invalid 'To' Phone Number: ${form.To}`);
+    if (form.From && !E164.test(fromNumber)) return twilioError(400, 21212, `Invalid From Number (caller ID): ${form.From}`);
+    if (form.From && toChannel !== fromChannel) return twilioError(400, 21910, 'Invalid From and To pair. From and To should be of the same channel');
+    if (!form.Body && !form.ContentSid && !form.MediaUrl) return twilioError(400, 21619, 'A text message body or media urls must be specified.');
+    if (form.ContentVariables !== undefined) {
+      try {
+        const parsed = JSON.parse(form.ContentVariables) as unknown;
+        if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+      } catch {
+        return twilioError(400, 21656, 'The ContentVariables Parameter is invalid.');
+      }
+    }
+    const now = new Date();
+    const body = form.Body ?? `[template ${form.ContentSid}] ${form.ContentVariables ?? '{}'}`;
+    const message: TwilioMessage = {
+      sid: `SM${randomHex(32)}`,
+      account_sid: accountSid,
+      to: form.To,
+      from: form.From ?? '',
+      body,
+      content_sid: form.ContentSid ?? null,
+      content_variables: form.ContentVariables ?? null,
+      status: 'queued',
+      direction: 'outbound-api',
+      date_created: rfc2822(now),
+      date_updated: rfc2822(now),
+      date_sent: null,
+      num_segments: String(Math.max(1, Math.ceil(body.length / 153))),
+      status_callback: form.StatusCallback ?? null,
+      sentAtMs: now.getTime(),
+    };
+    messages.push(message);
+    const response = resource(message);
+    // Twilio answers "queued"; the stored message is sent at once, so a later list or fetch sees it sent.
+    message.status = 'sent';
+    message.date_sent = rfc2822(now);
+    return { status: 201, body: response };
+  };
+
+  /** DateSent filters take YYYY-MM-DD or an ISO date-time; `>` is "on or after", `<` "on or before". */
+  const dateBound = (value: string | null, endOfDay: boolean): number | undefined => {
+    if (!value) return undefined;
+    if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return Date.parse(`${value}T00:00:00Z`) + (endOfDay ? 86_399_999 : 0);
+    const parsed = Date.parse(value);
+    return Number.isNaN(parsed) ? undefined : parsed;
+  };
+
+  const list = (request: ProviderRequest, accountSid: string): ProviderResponse => {
+    const q = request.query;
+    const exact = dateBound(q.get('DateSent'), false);
+    const after = dateBound(q.get('DateSent>'), false);
+    const before = dateBound(q.get('DateSent<'), true);
+    const pageSize = Math.min(1000, Number(q.get('PageSize') ?? 50) || 50);
+    const found = messages
+      .filter((m) => m.account_sid === accountSid)
+      .filter((m) => !q.get('To') || m.to === q.get('To'))
+      .filter((m) => !q.get('From') || m.from === q.get('From'))
+      .filter((m) => exact === undefined || (m.sentAtMs >= exact && m.sentAtMs < exact + 86_400_000))
+      .filter((m) => after === undefined || m.sentAtMs >= after)
+      .filter((m) => before === undefined || m.sentAtMs <= before)
+      .sort((a, b) => b.sentAtMs - a.sentAtMs)
+      .slice(0, pageSize);
+    const uri = `/2010-04-01/Accounts/${accountSid}/Messages.json?${q.toString()}`;
+    return {
+      status: 200,
+      body: {
+        messages: found.map(resource),
+        end: Math.max(0, found.length - 1),
+        first_page_uri: uri,
+        next_page_uri: null,
+        page: 0,
+        page_size: pageSize,
+        previous_page_uri: null,
+        start: 0,
+        uri,
+      },
+    };
+  };
+
+  const fetchOne = (accountSid: string, sid: string): ProviderResponse => {
+    const message = messages.find((m) => m.sid === sid && m.account_sid === accountSid);
+    if (!message) return twilioError(404, 20404, `The requested resource /2010-04-01/Accounts/${accountSid}/Messages/${sid}.json was not found`);
+    return { status: 200, body: resource(message) };
+  };
+
+  const route = (request: ProviderRequest): { route: string; handle: () => ProviderResponse } | undefined => {
+    const collection = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(request.path);
+    const single = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\/([^/]+)\.json$/.exec(request.path);
+    const guarded = (accountSid: string, handler: () => ProviderResponse) => () => authenticate(request, accountSid) ?? handler();
+    if (collection && request.method === 'POST') return { route: 'messages.create', handle: guarded(collection[1]!, () => create(request, collection[1]!)) };
+    if (collection && request.method === 'GET') return { route: 'messages.list', handle: guarded(collection[1]!, () => list(request, collection[1]!)) };
+    if (single && request.method === 'GET') return { route: 'messages.fetch', handle: guarded(single[1]!, () => fetchOne(single[1]!, single[2]!)) };
+    if (request.path.startsWith('/2010-04-01/')) return { route: 'unknown', handle: () => twilioError(404, 20404, `The requested resource ${request.path} was not found`) };
+    return undefined;
+  };
+
+  return { route, messages };
+};

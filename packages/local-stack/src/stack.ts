@@ -1,0 +1,192 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { dynamoCompanyRepository } from '@ai-multi-comms/core';
+import { deployLocally, LocalDeployment, resolveImportedParams } from './cloudformation/deploy-locally';
+import { readServiceTemplate } from './cloudformation/service-template';
+import { DEMO_API_KEYS, demoSecrets } from './demo/demo-data';
+import { seedDemoData } from './demo/seed';
+import { ManagedProcess } from './processes/child-process';
+import { startDynamoDbLocal } from './processes/dynamodb-local';
+import { startFauxqs } from './processes/fauxqs';
+import { freePort } from './processes/free-port';
+import { startServerlessOffline } from './processes/serverless-offline';
+import { ProviderServers, startProviderServers } from './provider-servers/provider-server';
+import { startSecretsManagerServer } from './secrets-manager-server';
+
+export interface LocalStackPorts {
+  dynamodb: number;
+  sqs: number;
+  secrets: number;
+  providers: number;
+  api: number;
+  lambda: number;
+  websocket: number;
+}
+
+/** local-stack.md's default ports. */
+export const DEFAULT_PORTS: LocalStackPorts = { dynamodb: 8000, sqs: 4566, secrets: 4584, providers: 4010, api: 3000, lambda: 3002, websocket: 3001 };
+
+/** Deployed in this order, as in AWS: each may import what the ones before it export. */
+export const SERVICES = ['data', 'whatsapp-processor', 'sms-processor', 'email-processor', 'router'] as const;
+
+export interface LocalStackOptions {
+  /** 'random' picks free ports (tests, or a second stack beside a running one). */
+  ports?: Partial<LocalStackPorts> | 'random';
+  stage?: string;
+  region?: string;
+  seedDemo?: boolean;
+  /** Print serverless-offline's output (the function's logs) prefixed with [api]. */
+  echoApi?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  stage: string;
+  region: string;
+  ports: LocalStackPorts;
+  /** The environment a process needs to talk to this stack (SDK endpoints, credentials, provider URLs). */
+  env: Record<string, string>;
+  /** Table names and queue URLs by the router's param names (companyDataTable, whatsappQueueUrl, …). */
+  resources: Record<string, string>;
+  deployment: LocalDeployment;
+  apiBaseUrl: string;
+  providerServers: ProviderServers;
+  demoApiKeys: typeof DEMO_API_KEYS;
+  stop(): Promise<void>;
+}
+
+const resolvePorts = async (option: LocalStackOptions['ports']): Promise<LocalStackPorts> => {
+  if (option === 'random') {
+    const entries = await Promise.all(Object.keys(DEFAULT_PORTS).map(async (name) => [name, await freePort()] as const));
+    return Object.fromEntries(entries) as unknown as LocalStackPorts;
+  }
+  return { ...DEFAULT_PORTS, ...(option ?? {}) };
+};
+
+/** Credentials the demo secrets hold, so the provider servers accept exactly what the secrets say. */
+const providerCredentialsFrom = (secrets: Record<string, Record<string, string>>) => {
+  const values = Object.values(secrets);
+  return {
+    openai_keys: values.map((s) => s.ai_api_key).filter((v): v is string => Boolean(v)),
+    twilio_accounts: Object.fromEntries(values.filter((s) => s.twilio_account_sid).map((s) => [s.twilio_account_sid!, s.twilio_auth_token!])),
+    sendgrid_keys: values.map((s) => s.sendgrid_api_key).filter((v): v is string => Boolean(v)),
+  };
+};
+
+export const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalStack> => {
+  const stage = options.stage ?? 'dev';
+  const region = options.region ?? 'us-east-1';
+  const log = options.log ?? (() => undefined);
+  const ports = await resolvePorts(options.ports);
+  const stoppers: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
+    stoppers.length = 0;
+  };
+
+  try {
+    log('reading the services\' CloudFormation (serverless print)…');
+    const templatesPromise = Promise.all(SERVICES.map((service) => readServiceTemplate(service, stage)));
+    log(`starting DynamoDB Local :${ports.dynamodb}, fauxqs :${ports.sqs}, Secrets Manager :${ports.secrets}, providers :${ports.providers}…`);
+    const [dynamo, fauxqs, secrets, providers] = await Promise.all([
+      startDynamoDbLocal(ports.dynamodb).then((started) => {
+        stoppers.push(() => started.process.stop());
+        return started;
+      }),
+      startFauxqs(ports.sqs).then((started) => {
+        stoppers.push(() => started.stop());
+        return started;
+      }),
+      startSecretsManagerServer(ports.secrets, region).then((started) => {
+        stoppers.push(() => started.stop());
+        return started;
+      }),
+      startProviderServers(ports.providers, providerCredentialsFrom(demoSecrets(stage))).then((started) => {
+        stoppers.push(() => started.stop());
+        return started;
+      }),
+    ]);
+
+    const env: Record<string, string> = {
+      AWS_REGION: region,
+      AWS_DEFAULT_REGION: region,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SQS: fauxqs.endpoint,
+      AWS_ENDPOINT_URL_SNS: fauxqs.endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+      OPENAI_BASE_URL: `${providers.url}/v1`,
+      TWILIO_API_BASE_URL: providers.url,
+      SENDGRID_API_BASE_URL: providers.url,
+    };
+    const clientConfig = { region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+    const clients = {
+      dynamodb: new DynamoDBClient({ ...clientConfig, endpoint: dynamo.endpoint }),
+      sqs: new SQSClient({ ...clientConfig, endpoint: fauxqs.endpoint, useQueueUrlAsEndpoint: false }),
+      sns: new SNSClient({ ...clientConfig, endpoint: fauxqs.endpoint }),
+    };
+    const secretsClient = new SecretsManagerClient({ ...clientConfig, endpoint: secrets.endpoint });
+    stoppers.push(async () => {
+      clients.dynamodb.destroy();
+      clients.sqs.destroy();
+      clients.sns.destroy();
+      secretsClient.destroy();
+    });
+
+    const templates = await templatesPromise;
+    log('creating tables, queues and topics from the services\' Resources…');
+    const deployment = await deployLocally(templates, clients, { region, stage });
+    const router = templates.find((template) => template.directory.endsWith('router'))!;
+    const resources = resolveImportedParams(router.params, deployment.exports);
+
+    if (options.seedDemo !== false) {
+      log('seeding the demo companies and secrets through the onboarding code…');
+      await seedDemoData({
+        companies: dynamoCompanyRepository(DynamoDBDocumentClient.from(clients.dynamodb), resources.companyDataTable!),
+        secrets: secretsClient,
+        stage,
+      });
+    }
+
+    log(`starting the API (serverless-offline) on :${ports.api}…`);
+    const api = await startServerlessOffline({
+      serviceDirectory: 'router',
+      stage,
+      httpPort: ports.api,
+      lambdaPort: ports.lambda,
+      websocketPort: ports.websocket,
+      params: resources,
+      env: {
+        ...env,
+        LOCAL_API_KEYS: JSON.stringify([
+          { name: 'demo-ci-aaa-001', value: DEMO_API_KEYS.companyA },
+          { name: 'demo-ci-bbb-001', value: DEMO_API_KEYS.companyB },
+        ]),
+      },
+      echo: options.echoApi,
+    });
+    stoppers.push(() => api.process.stop());
+
+    return {
+      stage,
+      region,
+      ports,
+      env,
+      resources,
+      deployment,
+      apiBaseUrl: `${api.url}/${stage}`,
+      providerServers: providers,
+      demoApiKeys: DEMO_API_KEYS,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+};
+
+export type { ManagedProcess };

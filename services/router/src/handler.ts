@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import middy from '@middy/core';
+import httpCors from '@middy/http-cors';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { AppError, registerSecretValue, requestIdForErrors, toHttpError } from '@ai-multi-comms/core';
+import { CORS_OPTIONS } from './cors';
+import { createDefaultDeps, logger } from './dependencies';
+import { initiateConversation, InitiateConversationDeps } from './initiate-conversation';
+
+const JSON_HEADERS = { 'Content-Type': 'application/json' };
+
+const header = (event: APIGatewayProxyEvent, name: string): string | undefined => {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted && typeof value === 'string') return value;
+  }
+  return undefined;
+};
+
+/** The request id to echo in an error body: parsed leniently from the raw body, never trusted. */
+const requestIdOf = (event: APIGatewayProxyEvent): string => {
+  try {
+    return requestIdForErrors(JSON.parse(event.body ?? ''));
+  } catch {
+    return 'unknown';
+  }
+};
+
+/** The one place where router failures become HTTP responses; 5xx details go to the log, never the body. */
+const errorResponse = (error: unknown, event: APIGatewayProxyEvent): APIGatewayProxyResult => {
+  const response = toHttpError(error, requestIdOf(event));
+  if (response.statusCode >= 500) {
+    logger.error('Request failed', { error_code: response.body.error_code, error: error as Error, cause: (error as AppError)?.cause as Error });
+  } else {
+    logger.info('Request refused', { error_code: response.body.error_code, status_code: response.statusCode });
+  }
+  return { statusCode: response.statusCode, headers: { ...JSON_HEADERS, ...response.headers }, body: JSON.stringify(response.body) };
+};
+
+/** Thin handler: HTTP in → use case → HTTP out. Dependencies are built at first use so that a configuration fault is a clean 500. */
+export const createHandler = (depsFactory: () => InitiateConversationDeps) => {
+  let deps: InitiateConversationDeps | undefined;
+  const handle = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    const apiKey = header(event, 'x-api-key');
+    registerSecretValue(apiKey);
+    const traceId = header(event, 'x-amzn-trace-id') ?? event.requestContext?.requestId ?? randomUUID();
+    logger.appendKeys({ trace_id: traceId });
+    try {
+      deps ??= depsFactory();
+      const { replayed: _replayed, ...body } = await initiateConversation(
+        { rawBody: event.body, isBase64Encoded: event.isBase64Encoded, apiKey, traceId },
+        deps,
+      );
+      logger.appendKeys({ request_id: body.request_id });
+      return { statusCode: 200, headers: JSON_HEADERS, body: JSON.stringify(body) };
+    } catch (error) {
+      return errorResponse(error, event);
+    } finally {
+      logger.removeKeys(['trace_id', 'request_id']);
+    }
+  };
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>(handle)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(httpCors(CORS_OPTIONS));
+};
+
+export const handler = createHandler(createDefaultDeps);

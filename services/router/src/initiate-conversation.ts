@@ -1,0 +1,129 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import {
+  buildContextObject,
+  canonicalJson,
+  Clock,
+  CompanyRepository,
+  ErrorCodes,
+  forbidden,
+  idempotencyKey,
+  IdempotencyStore,
+  notFound,
+  parseJsonBody,
+  RateLimiter,
+  sha256Hex,
+  validateInitiateRequest,
+} from '@ai-multi-comms/core';
+import { ContextObjectQueue } from './ports/context-object-queue';
+
+/** What the use case needs from the world; tests pass emulator-backed or fake implementations. */
+export interface InitiateConversationDeps {
+  companies: CompanyRepository;
+  idempotency: IdempotencyStore;
+  rateLimiter: RateLimiter;
+  queue: ContextObjectQueue;
+  clock: Clock;
+  routerVersion: string;
+  logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+}
+
+export interface InitiateConversationInput {
+  rawBody: string | null | undefined;
+  isBase64Encoded?: boolean;
+  /** The x-api-key header; API Gateway has already checked that it exists and is in a usage plan. */
+  apiKey: string | undefined;
+  traceId: string;
+}
+
+export interface InitiateConversationResult {
+  status: 'success';
+  request_id: string;
+  conversation_id: string;
+  message: string;
+  queue_timestamp: string;
+  /** True when this is a repeat of a request already accepted (nothing new was queued). */
+  replayed: boolean;
+}
+
+const ACCEPTED_MESSAGE = 'Request accepted and queued for processing';
+
+/**
+ * POST /initiate-conversation as a plain function. Order matters:
+ * body rules (cheap, no I/O) → company lookup → key binding → project rules → idempotency →
+ * rate limit → enqueue → record the outcome. A request refused before the idempotency step leaves
+ * nothing behind; one that fails after it releases its record (and its rate-limit count) so that
+ * the client's retry of the same request runs afresh.
+ */
+export const initiateConversation = async (
+  input: InitiateConversationInput,
+  deps: InitiateConversationDeps,
+): Promise<InitiateConversationResult> => {
+  const receivedAt = deps.clock.now();
+  const request = validateInitiateRequest(parseJsonBody(input.rawBody, input.isBase64Encoded));
+  const { company_id, project_id } = request.company_data;
+  const { request_id, channel_method } = request.request_data;
+
+  if (request.recipient_data.comms_consent !== true) {
+    throw forbidden(ErrorCodes.COMMS_CONSENT_REQUIRED, 'The recipient has not consented to be contacted (comms_consent is false); nothing was sent.');
+  }
+
+  const company = await deps.companies.get(company_id, project_id);
+  if (!company) {
+    throw notFound(ErrorCodes.COMPANY_NOT_FOUND, `No project ${project_id} of company ${company_id} is configured.`);
+  }
+  const keyHash = input.apiKey ? sha256Hex(input.apiKey) : undefined;
+  if (!keyHash || !(company.api_key_sha256 ?? []).includes(keyHash)) {
+    throw forbidden(ErrorCodes.API_KEY_NOT_AUTHORIZED, 'This API key is not authorised for this company and project.');
+  }
+  if (company.project_status !== 'active') {
+    throw forbidden(ErrorCodes.PROJECT_INACTIVE, `Project ${project_id} is not active.`);
+  }
+  if (!(company.allowed_channels ?? []).includes(channel_method)) {
+    throw forbidden(ErrorCodes.CHANNEL_NOT_ALLOWED, `The ${channel_method} channel is not enabled for this project.`);
+  }
+
+  // Built before any state is written: a configuration fault must not leave a record behind.
+  const contextObject = buildContextObject({ request, company, receivedAt, routerVersion: deps.routerVersion, traceId: input.traceId });
+  const conversationId = contextObject.conversation_data.conversation_id;
+
+  const key = idempotencyKey(company_id, project_id, request_id);
+  const begun = await deps.idempotency.begin(key, sha256Hex(canonicalJson(request)), receivedAt);
+  if (begun.state === 'completed') {
+    deps.logger.info('Repeated request: returning the original outcome', { conversation_id: begun.response.conversation_id });
+    return {
+      status: 'success',
+      request_id,
+      conversation_id: begun.response.conversation_id,
+      message: ACCEPTED_MESSAGE,
+      queue_timestamp: begun.response.queue_timestamp,
+      replayed: true,
+    };
+  }
+
+  const limits = { perMinute: company.rate_limits?.requests_per_minute, perDay: company.rate_limits?.requests_per_day };
+  const scope = `${company_id}#${project_id}`;
+  let counted = false;
+  let queued = false;
+  try {
+    await deps.rateLimiter.consume(scope, limits, receivedAt);
+    counted = true;
+    const queueTimestamp = deps.clock.now().toISOString();
+    await deps.queue.enqueue(channel_method, contextObject, queueTimestamp);
+    queued = true;
+    // From here the message is queued: a failure to record it must not un-queue it. The retry
+    // re-enqueues the same conversation id, which the processor's claim turns into a no-op.
+    await deps.idempotency.complete(key, { conversation_id: conversationId, queue_timestamp: queueTimestamp }, deps.clock.now());
+    deps.logger.info('Conversation request queued', { conversation_id: conversationId, channel: channel_method });
+    return { status: 'success', request_id, conversation_id: conversationId, message: ACCEPTED_MESSAGE, queue_timestamp: queueTimestamp, replayed: false };
+  } catch (error) {
+    await deps.idempotency.release(key).catch((releaseError) =>
+      // The in-progress lease expires by itself within seconds; the retry then runs.
+      deps.logger.warn('Could not release the idempotency record after a failure', { error: releaseError as Error }),
+    );
+    if (counted && !queued) {
+      await deps.rateLimiter.refund(scope, limits, receivedAt).catch(() => undefined);
+    }
+    throw error;
+  }
+};
+
