@@ -9,9 +9,9 @@ module.exports = {
   roots: ['<rootDir>/packages', '<rootDir>/services', '<rootDir>/test'],
   testMatch: ['**/test/**/*.test.ts'],
   transform: {
-    '^.+\\.tsx?$': ['ts-jest', { tsconfig: { ...require('./tsconfig.base.json').compilerOptions, module: 'commonjs', moduleResolution: 'node' }, isolatedModules: true }],
+    '^.+\\.tsx?$': ['ts-jest', { tsconfig: { ...require('./tsconfig.base.json').compilerOptions, module: 'commonjs', moduleResolution: 'node' } }],
     // middy is published as ESM only; let ts-jest turn it into CommonJS.
-    '^.+\\.m?js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', esModuleInterop: true }, isolatedModules: true }],
+    '^.+\\.m?js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', esModuleInterop: true, isolatedModules: true } }],
   },
   transformIgnorePatterns: ['node_modules/(?!(\\.pnpm/)?@middy)'],
   globalSetup: '<rootDir>/test/global-setup.ts',

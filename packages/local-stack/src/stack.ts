@@ -40,6 +40,8 @@ export interface LocalStackOptions {
   seedDemo?: boolean;
   /** Print serverless-offline's output (the function's logs) prefixed with [api]. */
   echoApi?: boolean;
+  /** Append the function's logs to this file (tests scan it). */
+  apiLogFile?: string;
   log?: (line: string) => void;
 }
 
@@ -168,6 +170,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
         ]),
       },
       echo: options.echoApi,
+      logFile: options.apiLogFile,
     });
     stoppers.push(() => api.process.stop());
 

@@ -4,6 +4,8 @@
  *   --random-ports        free ports instead of the defaults (run beside another stack)
  *   --state-file <path>   write the endpoints, env and resource names as JSON once ready (tests)
  *   --quiet               no banner; --no-api-logs hides the function's logs
+ *   --log-file <path>     also append the function's logs to this file
+ *   --exit-with-parent    stop when the process that started this one exits
  */
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -58,7 +60,7 @@ const banner = (stack: LocalStack): string => {
 const main = async () => {
   const quiet = flag('--quiet');
   const log = quiet ? () => undefined : (line: string) => console.log(`[local-stack] ${line}`);
-  const stack = await startLocalStack({ ports: flag('--random-ports') ? 'random' : undefined, echoApi: !flag('--no-api-logs') && !quiet, log });
+  const stack = await startLocalStack({ ports: flag('--random-ports') ? 'random' : undefined, echoApi: !flag('--no-api-logs') && !quiet, apiLogFile: option('--log-file'), log });
 
   let stopping = false;
   const shutdown = async (signal: string) => {

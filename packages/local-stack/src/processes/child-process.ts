@@ -1,4 +1,5 @@
 import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 
 /**
  * A child process in a process group of its own, so that stopping it also stops whatever it
@@ -16,15 +17,18 @@ export const startProcess = (
   name: string,
   command: string,
   args: string[],
-  options: SpawnOptions & { echo?: boolean } = {},
+  options: SpawnOptions & { echo?: boolean; logFile?: string } = {},
 ): ManagedProcess =>
-  adoptProcess(name, spawn(command, args, { ...options, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }), options.echo);
+  adoptProcess(name, spawn(command, args, { ...options, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }), options.echo, options.logFile);
 
 /** Manage a child that something else spawned (it must be `detached`, i.e. a process group leader). */
-export const adoptProcess = (name: string, child: ChildProcess, echo = false): ManagedProcess => {
+export const adoptProcess = (name: string, child: ChildProcess, echo = false, logFile?: string): ManagedProcess => {
   const lines: string[] = [];
+  const log = logFile ? createWriteStream(logFile, { flags: 'a' }) : undefined;
+  child.once('exit', () => log?.end());
   const collect = (chunk: Buffer) => {
     const text = chunk.toString('utf8');
+    log?.write(text);
     if (echo) process.stdout.write(text.replace(/^(?=.)/gm, `[${name}] `));
     lines.push(...text.split('\n'));
     if (lines.length > 200) lines.splice(0, lines.length - 200);

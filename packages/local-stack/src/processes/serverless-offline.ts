@@ -12,6 +12,8 @@ export interface OfflineOptions {
   params: Record<string, string>;
   env: Record<string, string>;
   echo?: boolean;
+  /** Append the function's output (its structured logs) to this file. */
+  logFile?: string;
 }
 
 /**
@@ -41,6 +43,7 @@ export const startServerlessOffline = async (options: OfflineOptions): Promise<{
     cwd: join(REPO_ROOT, 'services', options.serviceDirectory),
     env: { ...process.env, ...options.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', FORCE_COLOR: '0' },
     echo: options.echo,
+    logFile: options.logFile,
   });
   const url = `http://127.0.0.1:${options.httpPort}`;
   try {

@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { ChangeMessageVisibilityCommand, DeleteMessageCommand, Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/** What the global setup's stack wrote once ready. */
+export interface StackState {
+  pid: number;
+  stage: string;
+  env: Record<string, string>;
+  resources: Record<string, string>;
+  apiBaseUrl: string;
+  providersUrl: string;
+  demoApiKeys: { companyA: string; companyB: string };
+}
+
+export const stackState = (): StackState => {
+  const file = process.env.LOCAL_STACK_STATE;
+  if (!file) throw new Error('No local stack: these tests need the global setup (do not set LOCAL_STACK=off)');
+  return JSON.parse(readFileSync(file, 'utf8')) as StackState;
+};
+
+/** Point this process's SDK clients at the stack (the same variables the handlers get). */
+export const useStackEnvironment = (): StackState => {
+  const state = stackState();
+  Object.assign(process.env, state.env);
+  return state;
+};
+
+export const stackClients = (state: StackState) => {
+  const config = { region: state.env.AWS_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+  const dynamodb = new DynamoDBClient({ ...config, endpoint: state.env.AWS_ENDPOINT_URL_DYNAMODB });
+  return {
+    dynamodb,
+    documents: DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } }),
+    sqs: new SQSClient({ ...config, endpoint: state.env.AWS_ENDPOINT_URL_SQS, useQueueUrlAsEndpoint: false }),
+    destroy() {
+      dynamodb.destroy();
+      this.sqs.destroy();
+    },
+  };
+};
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  json: Record<string, unknown> & { validation_errors?: { field: string; message: string }[] };
+  text: string;
+}
+
+export const postInitiate = async (
+  state: StackState,
+  body: unknown,
+  options: { apiKey?: string | null; headers?: Record<string, string>; rawBody?: string | Buffer } = {},
+): Promise<ApiResponse> => {
+  const headers: Record<string, string> = { 'Content-Type': 'application/json', ...options.headers };
+  const apiKey = options.apiKey === undefined ? state.demoApiKeys.companyA : options.apiKey;
+  if (apiKey !== null) headers['x-api-key'] = apiKey;
+  const response = await fetch(`${state.apiBaseUrl}/initiate-conversation`, {
+    method: 'POST',
+    headers,
+    body: options.rawBody ?? JSON.stringify(body),
+  });
+  const text = await response.text();
+  let json: ApiResponse['json'] = {};
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // not JSON; the test asserts on text
+  }
+  return { status: response.status, headers: response.headers, json, text };
+};
+
+/** A valid request body for demo company A, with a fresh request_id; `patch` edits a deep copy. */
+export const validBody = (patch?: (body: Record<string, any>) => void, channel = 'whatsapp'): Record<string, any> => {
+  const body: Record<string, any> = {
+    company_data: { company_id: 'ci-aaa-001', project_id: 'pi-aaa-001' },
+    recipient_data: {
+      recipient_first_name: 'John',
+      recipient_last_name: 'Doe',
+      recipient_tel: '+447700900123',
+      recipient_email: 'john.doe@example.com',
+      comms_consent: true,
+    },
+    project_data: { jobID: '9999', jobRole: 'Healthcare Assistant', clarificationPoints: [{ point: 'Night shifts?' }] },
+    request_data: { request_id: randomUUID(), channel_method: channel, initial_request_timestamp: '2025-09-15T11:45:32.789Z' },
+  };
+  patch?.(body);
+  return body;
+};
+
+/**
+ * Find the queue message of one conversation. Messages of other tests are handed straight back
+ * (visibility 0) so parallel test files do not hide each other's messages for long.
+ */
+export const takeQueueMessage = async (sqs: SQSClient, queueUrl: string, conversationId: string, timeoutMs = 5000): Promise<Message | undefined> => {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 30, MessageAttributeNames: ['All'] }),
+    );
+    let found: Message | undefined;
+    for (const message of Messages) {
+      if (!found && message.MessageAttributes?.conversationId?.StringValue === conversationId) {
+        found = message;
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle! }));
+      } else {
+        await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle!, VisibilityTimeout: 0 }));
+      }
+    }
+    if (found) return found;
+    await new Promise((resolve) => setTimeout(resolve, Messages.length === 0 ? 100 : 20));
+  }
+  return undefined;
+};
