@@ -49,6 +49,7 @@ describe('redaction', () => {
 
   it('applies to everything the structured logger prints, errors included', () => {
     registerSecretValue('registered-secret-42');
+    process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
     const logger = createLogger('test');
     const output = captureLogs(() => {
       logger.info('calling provider', { api_key: 'k-abcdef-1', detail: 'token registered-secret-42' });
