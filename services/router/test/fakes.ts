@@ -78,7 +78,7 @@ export const company = (patch?: (item: CompanyProject) => void): CompanyProject 
     company_name: 'Acme',
     project_name: 'Carers',
     project_status: 'active',
-    allowed_channels: ['whatsapp', 'email'],
+    allowed_channels: ['whatsapp'],
     api_key_sha256: [sha256Hex(API_KEY)],
     rate_limits: { requests_per_minute: 100 },
     ai_config: { openai_config: { whatsapp: { api_key_reference: 'ai-multi-comms/openai-api-key/whatsapp-dev', model: 'm', instructions: 'i' } } },
