@@ -1,4 +1,4 @@
-import { AppError, ErrorCodes, parseJsonBody, validateInitiateRequest, MAX_BODY_BYTES, requestIdForErrors } from '../src';
+import { AppError, ErrorCodes, parseJsonBody, validateInitiateRequest, MAX_BODY_BYTES, requestIdForErrors, toSqsSafeJson } from '../src';
 import { requestBody } from './fixtures';
 
 const refusal = (body: Record<string, any>): AppError => {
@@ -46,7 +46,7 @@ describe('validateInitiateRequest', () => {
     expect(request.request_data.channel_method).toBe('email');
   });
 
-  it.each([
+  it.each<[string, (body: any) => unknown, string, string]>([
     ['company_data missing', (b: any) => delete b.company_data, ErrorCodes.MISSING_COMPANY_DATA, 'company_data'],
     ['recipient_data missing', (b: any) => delete b.recipient_data, ErrorCodes.MISSING_RECIPIENT_DATA, 'recipient_data'],
     ['request_data missing', (b: any) => delete b.request_data, ErrorCodes.MISSING_REQUEST_DATA, 'request_data'],
@@ -158,5 +158,28 @@ describe('parseJsonBody', () => {
 
   it('decodes base64 bodies (API Gateway binary passthrough)', () => {
     expect(parseJsonBody(Buffer.from('{"a":1}').toString('base64'), true)).toEqual({ a: 1 });
+  });
+});
+
+describe('text that cannot travel', () => {
+  it('refuses unpaired surrogates in any string or key, naming where', () => {
+    const error = (() => {
+      try {
+        validateInitiateRequest(requestBody((b) => (b.project_data = { notes: ['ok', 'bad \ud800 text'] })));
+      } catch (e) {
+        return e as AppError;
+      }
+      throw new Error('accepted');
+    })();
+    expect(error.code).toBe(ErrorCodes.VALIDATION_ERROR);
+    expect(error.validationErrors?.[0]?.field).toBe('project_data.notes[1]');
+  });
+
+  it('accepts emoji (paired surrogates) and noncharacters, which the queue serialiser escapes losslessly', () => {
+    const request = validateInitiateRequest(requestBody((b) => (b.project_data = { note: 'hi 👋 \uFFFE\uFFFF' })));
+    const text = toSqsSafeJson(request);
+    expect(text).toMatch(/^[\x09\x0A\x0D\x20-\x7E\u0080-\uD7FF\uE000-\uFFFD]*$/);
+    expect(text).toContain('\\ud83d\\udc4b');
+    expect(JSON.parse(text)).toEqual(request);
   });
 });

@@ -2,6 +2,7 @@ import { FieldError, validationError } from '../errors/app-error';
 import { ErrorCodes } from '../errors/error-codes';
 import { compileSchema, ErrorObject, fieldOf } from '../validation/ajv';
 import { exceedsDepth } from '../validation/json-depth';
+import { findUnpairedSurrogate } from '../validation/text';
 import { initiateConversationRequestSchema, UUID_PATTERN } from './schema';
 
 const UUID_REGEX = new RegExp(UUID_PATTERN);
@@ -97,6 +98,10 @@ const toFieldError = (error: ErrorObject): FieldError | undefined => {
 export const findRequestProblems = (body: Record<string, unknown>): FieldError[] => {
   if (exceedsDepth(body, MAX_JSON_DEPTH)) {
     return [{ field: '(body)', code: ErrorCodes.VALIDATION_ERROR, message: `must not nest deeper than ${MAX_JSON_DEPTH} levels` }];
+  }
+  const badText = findUnpairedSurrogate(body);
+  if (badText) {
+    return [{ field: badText, code: ErrorCodes.VALIDATION_ERROR, message: 'contains an unpaired UTF-16 surrogate; send valid Unicode text' }];
   }
   if (validateSchema(body)) return [];
   const seen = new Set<string>();

@@ -1,2 +1,3 @@
 export * from './ajv';
 export * from './json-depth';
+export * from './text';

@@ -1,5 +1,5 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { Channel, ContextObject, contextObjectMessageAttributes, ErrorCodes, permanent, transient } from '@ai-multi-comms/core';
+import { Channel, ContextObject, contextObjectMessageAttributes, ErrorCodes, permanent, toSqsSafeJson, transient } from '@ai-multi-comms/core';
 
 /** Where Context Objects go: one SQS queue per channel. */
 export interface ContextObjectQueue {
@@ -16,7 +16,7 @@ export const sqsContextObjectQueue = (client: SQSClient, queueUrls: Partial<Reco
       await client.send(
         new SendMessageCommand({
           QueueUrl: queueUrl,
-          MessageBody: JSON.stringify(contextObject),
+          MessageBody: toSqsSafeJson(contextObject),
           MessageAttributes: contextObjectMessageAttributes(contextObject, routerTimestamp),
         }),
       );
