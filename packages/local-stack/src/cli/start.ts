@@ -2,13 +2,16 @@
  * `pnpm start`: the whole engine on this machine, in the foreground, with demo data.
  * Ctrl-C stops everything. Options:
  *   --random-ports        free ports instead of the defaults (run beside another stack)
- *   --state-file <path>   write the endpoints, env and resource names as JSON once ready (tests)
+ *   --state-file <path>   where to write the endpoints, env and resource names once ready
+ *                         (default .local-stack/state.json, read by the operator scripts' --local)
  *   --quiet               no banner; --no-api-logs hides the function's logs
  *   --log-file <path>     also append the function's logs to this file
  *   --exit-with-parent    stop when the process that started this one exits
  */
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { REPO_ROOT } from '../cloudformation/service-template';
 import { LocalStack, startLocalStack } from '../stack';
 
 const args = process.argv.slice(2);
@@ -85,8 +88,10 @@ const main = async () => {
     }, 1000).unref();
   }
 
-  const stateFile = option('--state-file');
-  if (stateFile) {
+  // Operator scripts run with --local read this to find the stack (tests pass their own file).
+  const stateFile = option('--state-file') ?? join(REPO_ROOT, '.local-stack', 'state.json');
+  mkdirSync(dirname(stateFile), { recursive: true });
+  {
     writeFileSync(
       stateFile,
       JSON.stringify({ pid: process.pid, stage: stack.stage, ports: stack.ports, env: stack.env, resources: stack.resources, apiBaseUrl: stack.apiBaseUrl, providersUrl: stack.providerServers.url, demoApiKeys: stack.demoApiKeys }, null, 2),

@@ -1,0 +1,67 @@
+/**
+ * Onboard (or update) a company/project from a JSON file:
+ *   pnpm onboard <file.json> --local            the local stack started by `pnpm start`
+ *   pnpm onboard <file.json> --stage dev        an AWS stage (AWS credentials from your environment)
+ *   --dry-run                                   validate and print the item, write nothing
+ *
+ * The file is validated against the data model; plain API keys (`api_keys`) are stored only as
+ * SHA-256 hashes; a secret value where a secret *name* belongs is refused. Secrets the project
+ * references but Secrets Manager does not have are listed as warnings.
+ */
+import { readFileSync } from 'node:fs';
+import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { AppError, createDynamoDocumentClient, dynamoCompanyRepository, onboardCompany, prepareCompanyItem, CompanyProject } from '@ai-multi-comms/core';
+import { parseTargetArgs, resolveTarget } from './lib/target';
+
+const referencedSecrets = (item: CompanyProject): string[] => [
+  ...Object.values(item.ai_config.openai_config).map((config) => config!.api_key_reference),
+  item.channel_config.whatsapp?.whatsapp_credentials_id,
+  item.channel_config.sms?.sms_credentials_id,
+  item.channel_config.email?.email_credentials_id,
+].filter((name): name is string => Boolean(name));
+
+const main = async () => {
+  const { rest, ...targetOptions } = parseTargetArgs(process.argv.slice(2));
+  const dryRun = rest.includes('--dry-run');
+  const file = rest.find((arg) => !arg.startsWith('--'));
+  if (!file) {
+    console.error('usage: pnpm onboard <company.json> (--local | --stage <stage>) [--dry-run]');
+    process.exit(2);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    console.error(`${file}: not readable JSON (${(error as Error).message})`);
+    process.exit(1);
+  }
+
+  if (dryRun) {
+    const item = prepareCompanyItem(parsed, new Date());
+    console.log(JSON.stringify(item, null, 2));
+    return;
+  }
+  const target = await resolveTarget(targetOptions);
+  const item = await onboardCompany(parsed, { repository: dynamoCompanyRepository(createDynamoDocumentClient(), target.companyDataTable) });
+  console.log(`Onboarded ${item.company_id}/${item.project_id} (${item.project_status}, channels: ${item.allowed_channels.join(', ')}) into ${target.description}.`);
+  console.log(`Keys bound: ${item.api_key_sha256.length} (stored as SHA-256 only).`);
+
+  const secrets = new SecretsManagerClient({});
+  for (const name of referencedSecrets(item)) {
+    try {
+      await secrets.send(new DescribeSecretCommand({ SecretId: name }));
+    } catch {
+      console.warn(`warning: secret "${name}" does not exist yet; create it before the first conversation on that channel.`);
+    }
+  }
+};
+
+main().catch((error: unknown) => {
+  if (error instanceof AppError) {
+    console.error(`refused: ${error.message}`);
+    for (const problem of error.validationErrors ?? []) console.error(`  ${problem.field}: ${problem.message}`);
+  } else {
+    console.error(`failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  process.exit(1);
+});
