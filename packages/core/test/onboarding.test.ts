@@ -77,3 +77,30 @@ describe('onboarding', () => {
     expect(looksLikeSecretValue('sk-local-demo-whatsapp')).toBe(true);
   });
 });
+
+describe('cachedCompanyRepository', () => {
+  it('serves a hit from memory until the TTL, never caches a miss, and forgets on put', async () => {
+    const { cachedCompanyRepository } = await import('../src');
+    const items = new Map<string, CompanyProject>();
+    let reads = 0;
+    const inner: CompanyRepository = {
+      get: async (c, p) => {
+        reads += 1;
+        return items.get(`${c}/${p}`);
+      },
+      put: async (item) => void items.set(`${item.company_id}/${item.project_id}`, item),
+    };
+    let now = 0;
+    const repo = cachedCompanyRepository(inner, 1000, { now: () => new Date(now) });
+    expect(await repo.get('c', 'p')).toBeUndefined();
+    await inner.put(companyItem((i) => ((i.company_id = 'c'), (i.project_id = 'p'))));
+    expect(await repo.get('c', 'p')).toBeDefined(); // the miss was not cached
+    await repo.get('c', 'p');
+    expect(reads).toBe(2);
+    now = 1001;
+    await repo.get('c', 'p');
+    expect(reads).toBe(3);
+    await repo.put(companyItem((i) => ((i.company_id = 'c'), (i.project_id = 'p'), (i.project_status = 'inactive'))));
+    expect((await repo.get('c', 'p'))!.project_status).toBe('inactive');
+  });
+});

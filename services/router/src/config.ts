@@ -11,6 +11,7 @@ export interface RouterConfig {
   routerVersion: string;
   idempotencyTtlSeconds: number;
   idempotencyInProgressSeconds: number;
+  companyCacheSeconds: number;
 }
 
 export const routerConfig = lazy(() =>
@@ -28,5 +29,7 @@ export const routerConfig = lazy(() =>
     idempotencyTtlSeconds: ['IDEMPOTENCY_TTL_SECONDS', integer(24 * 3600, { min: 24 * 3600 })],
     // Longer than the function's 10 s timeout, so a live first attempt is never overtaken.
     idempotencyInProgressSeconds: ['IDEMPOTENCY_IN_PROGRESS_SECONDS', integer(15, { min: 1, max: 900 })],
+    // How stale a warm container's copy of a project's configuration may be (0: always read).
+    companyCacheSeconds: ['COMPANY_CACHE_SECONDS', integer(15, { min: 0, max: 300 })],
   }),
 );

@@ -1,4 +1,5 @@
 import {
+  cachedCompanyRepository,
   createDynamoDocumentClient,
   createLogger,
   createSqsClient,
@@ -19,7 +20,7 @@ export const createDefaultDeps = (): InitiateConversationDeps => {
   // Two attempts: the API client is waiting; a longer outage is better answered with a 5xx it can retry.
   const documentClient = createDynamoDocumentClient({ maxAttempts: 2 });
   return {
-    companies: dynamoCompanyRepository(documentClient, config.companyDataTable),
+    companies: cachedCompanyRepository(dynamoCompanyRepository(documentClient, config.companyDataTable), config.companyCacheSeconds * 1000),
     idempotency: dynamoIdempotencyStore(documentClient, config.idempotencyTable, {
       ttlSeconds: config.idempotencyTtlSeconds,
       inProgressSeconds: config.idempotencyInProgressSeconds,

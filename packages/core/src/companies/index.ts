@@ -2,3 +2,4 @@ export * from './types';
 export * from './company-schema';
 export * from './company-repository';
 export * from './onboarding';
+export * from './cached-company-repository';

@@ -8,8 +8,8 @@ import { epochSeconds } from '../util/clock';
  * Per-project request limits (api.md: requests_per_minute, requests_per_day), counted in
  * DynamoDB so that every concurrent Lambda sees the same count. Each window is one counter item
  * updated with a single conditional ADD: atomic per window without transactions (which would
- * fail with TransactionConflict under exactly the concurrency they guard against). If the day
- * window refuses after the minute window counted, the minute count is given back.
+ * fail with TransactionConflict under exactly the concurrency they guard against). Windows are
+ * counted in parallel; if one refuses, what the others counted is given back.
  */
 export interface WindowLimits {
   perMinute?: number;
@@ -73,20 +73,19 @@ export const dynamoRateLimiter = (client: DynamoDBDocumentClient, tableName: str
 
   return {
     async consume(scope, limits, now) {
-      const counted: Window[] = [];
-      for (const window of windowsFor(scope, limits, now)) {
-        if (await add(window, 1, true)) {
-          counted.push(window);
-          continue;
-        }
-        await Promise.all(counted.map((done) => add(done, -1, false).catch(() => undefined)));
-        const retryAfter = Math.max(1, Math.ceil((window.endsAt.getTime() - now.getTime()) / 1000));
-        throw rateLimited(
-          ErrorCodes.RATE_LIMIT_EXCEEDED,
-          `This project's limit of ${window.limit} requests per ${window.name} is reached; retry after ${retryAfter} seconds.`,
-          retryAfter,
-        );
-      }
+      // Both windows in one round trip; a window that refused gives back what the other counted.
+      const windows = windowsFor(scope, limits, now);
+      const admitted = await Promise.all(windows.map((window) => add(window, 1, true)));
+      const refused = windows.filter((_window, index) => !admitted[index]);
+      if (refused.length === 0) return;
+      await Promise.all(windows.filter((_window, index) => admitted[index]).map((counted) => add(counted, -1, false).catch(() => undefined)));
+      const window = refused.reduce((latest, candidate) => (candidate.endsAt > latest.endsAt ? candidate : latest));
+      const retryAfter = Math.max(1, Math.ceil((window.endsAt.getTime() - now.getTime()) / 1000));
+      throw rateLimited(
+        ErrorCodes.RATE_LIMIT_EXCEEDED,
+        `This project's limit of ${window.limit} requests per ${window.name} is reached; retry after ${retryAfter} seconds.`,
+        retryAfter,
+      );
     },
     async refund(scope, limits, now) {
       await Promise.all(windowsFor(scope, limits, now).map((window) => add(window, -1, false)));

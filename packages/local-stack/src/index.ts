@@ -1,0 +1,3 @@
+export * from './stack';
+export * from './provider-servers';
+export * from './demo/demo-data';
