@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { AppError, createSqsClient, dynamoCompanyRepository, dynamoIdempotencyStore, dynamoRateLimiter, ErrorCodes, systemClock } from '@ai-multi-comms/core';
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { createHandler } from '../../src/handler';
 import { initiateConversation, InitiateConversationDeps } from '../../src/initiate-conversation';
 import { sqsContextObjectQueue } from '../../src/ports/context-object-queue';
 import { stackClients, StackState, takeQueueMessage, useStackEnvironment, validBody } from '../../../../test/support/stack';
@@ -48,8 +50,29 @@ it('a queue failure is 500 QUEUE_ERROR without detail, leaves no idempotency rec
   expect(await takeQueueMessage(clients.sqs, state.resources.whatsappQueueUrl!, retried.conversation_id, 800)).toBeUndefined();
 });
 
-it('a database failure is 500 DATABASE_ERROR without detail', async () => {
-  const error = await run(depsWith({ companyTable: `missing-table-${randomUUID()}` }), validBody()).catch((e: AppError) => e);
-  expect((error as AppError).code).toBe(ErrorCodes.DATABASE_ERROR);
-  expect((error as AppError).message).not.toMatch(/missing-table|ResourceNotFound/);
+/** The same failures through the real handler: the HTTP status and the exact body a client gets. */
+const respond = async (deps: InitiateConversationDeps, body: Record<string, any>) => {
+  const event = { httpMethod: 'POST', headers: { 'x-api-key': state.demoApiKeys.companyA }, body: JSON.stringify(body), isBase64Encoded: false, requestContext: { requestId: 'r' } };
+  const context = { functionName: 'router', awsRequestId: 'r', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
+  const response = await createHandler(() => deps)(event as unknown as APIGatewayProxyEvent, context);
+  return { status: response.statusCode, body: JSON.parse(response.body) };
+};
+
+it('a database failure is 500 DATABASE_ERROR with a sentence and no detail', async () => {
+  const body = validBody();
+  const response = await respond(depsWith({ companyTable: `missing-table-${randomUUID()}` }), body);
+  expect(response).toEqual({
+    status: 500,
+    body: { status: 'error', error_code: ErrorCodes.DATABASE_ERROR, message: 'The company configuration could not be read. Please retry.', request_id: body.request_data.request_id },
+  });
+});
+
+it('a queue failure through the handler is 500 QUEUE_ERROR with the api.md body', async () => {
+  const body = validBody();
+  const missingQueue = state.resources.whatsappQueueUrl!.replace(/[^/]+$/, `no-such-queue-${randomUUID()}`);
+  const response = await respond(depsWith({ queueUrl: missingQueue }), body);
+  expect(response).toEqual({
+    status: 500,
+    body: { status: 'error', error_code: ErrorCodes.QUEUE_ERROR, message: 'The request could not be queued. Please retry; retrying is safe.', request_id: body.request_data.request_id },
+  });
 });

@@ -153,7 +153,8 @@ describe('idempotency conflicts', () => {
     const response = await postInitiate(state, body);
     expect(response.status).toBe(409);
     expect(response.headers.get('retry-after')).toBe('1');
-    expect(response.json).toMatchObject({ error_code: ErrorCodes.IDEMPOTENCY_IN_PROGRESS });
+    expect(response.json).toMatchObject({ error_code: ErrorCodes.IDEMPOTENCY_IN_PROGRESS, request_id: body.request_data.request_id });
+    expect(contractViolation(response.status, response.json)).toBeUndefined();
   });
 
   it('lets a retry take over an attempt that died in progress (its lease expired)', async () => {
@@ -273,6 +274,7 @@ describe('validation over HTTP', () => {
     const over = await postInitiate(state, undefined, { rawBody: sized(64 * 1024 + 1) });
     expect(over.status).toBe(413);
     expect(over.json).toMatchObject({ status: 'error', error_code: ErrorCodes.PAYLOAD_TOO_LARGE });
+    expect(contractViolation(over.status, over.json)).toBeUndefined();
   });
 
   it('answers a few hundred random mutated bodies over HTTP without a 5xx or an unlisted code', async () => {
@@ -308,6 +310,7 @@ describe('rate limits (counted in DynamoDB)', () => {
     expect(statuses).toEqual([200, 200, 200, 429, 429, 429, 429, 429]);
     for (const refused of responses.filter((r) => r.status === 429)) {
       expect(refused.json.error_code).toBe(ErrorCodes.RATE_LIMIT_EXCEEDED);
+      expect(contractViolation(refused.status, refused.json)).toBeUndefined();
       const retryAfter = Number(refused.headers.get('retry-after'));
       expect(retryAfter).toBeGreaterThanOrEqual(1);
       expect(retryAfter).toBeLessThanOrEqual(60);
