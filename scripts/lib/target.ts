@@ -51,6 +51,7 @@ export const resolveTarget = async (options: TargetOptions): Promise<Target> => 
       description: `the local stack (${state.env.AWS_ENDPOINT_URL_DYNAMODB})`,
       stage: state.stage,
       companyDataTable: state.resources.companyDataTable!,
+      conversationsTable: state.resources.conversationsTable,
       env: state.env,
     };
   }

@@ -10,6 +10,8 @@ export interface StackState {
   stage: string;
   env: Record<string, string>;
   resources: Record<string, string>;
+  /** Every service's CloudFormation outputs: service → output name → value. */
+  outputs: Record<string, Record<string, string>>;
   apiBaseUrl: string;
   providersUrl: string;
   demoApiKeys: { companyA: string; companyB: string };

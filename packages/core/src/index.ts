@@ -9,3 +9,8 @@ export * from './companies';
 export * from './context-object';
 export * from './idempotency';
 export * from './rate-limits';
+export * from './conversations';
+export * from './secrets';
+export * from './heartbeat';
+export * from './ai';
+export * from './processing';

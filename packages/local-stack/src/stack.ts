@@ -13,6 +13,7 @@ import { startDynamoDbLocal } from './processes/dynamodb-local';
 import { startFauxqs } from './processes/fauxqs';
 import { freePort } from './processes/free-port';
 import { startServerlessOffline } from './processes/serverless-offline';
+import { Poller, startPollers } from './poller/start-pollers';
 import { ProviderServers, startProviderServers } from './provider-servers/provider-server';
 import { startSecretsManagerServer } from './secrets-manager-server';
 
@@ -51,11 +52,13 @@ export interface LocalStack {
   ports: LocalStackPorts;
   /** The environment a process needs to talk to this stack (SDK endpoints, credentials, provider URLs). */
   env: Record<string, string>;
-  /** Table names and queue URLs by the router's param names (companyDataTable, whatsappQueueUrl, …). */
+  /** Table names and queue URLs by the router's param names (companyDataTable, whatsappQueueUrl, …) and conversationsTable. */
   resources: Record<string, string>;
   deployment: LocalDeployment;
   apiBaseUrl: string;
   providerServers: ProviderServers;
+  /** One per SQS-triggered processor function: the local stand-in for Lambda's event source. */
+  pollers: Poller[];
   demoApiKeys: typeof DEMO_API_KEYS;
   stop(): Promise<void>;
 }
@@ -143,7 +146,11 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     log('creating tables, queues and topics from the services\' Resources…');
     const deployment = await deployLocally(templates, clients, { region, stage });
     const router = templates.find((template) => template.directory.endsWith('router'))!;
-    const resources = resolveImportedParams(router.params, deployment.exports);
+    const dataOutputs = deployment.outputs['ai-multi-comms-data'] ?? {};
+    const resources: Record<string, string> = {
+      ...resolveImportedParams(router.params, deployment.exports),
+      conversationsTable: dataOutputs.ConversationsTableName!,
+    };
 
     if (options.seedDemo !== false) {
       log('seeding the demo companies and secrets through the onboarding code…');
@@ -153,6 +160,22 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
         stage,
       });
     }
+
+    const processors = templates.filter((template) => Object.keys(template.functions).length > 0 && !template.directory.endsWith('router'));
+    log(`starting the queue pollers (${processors.map((t) => t.service.replace('ai-multi-comms-', '')).join(', ') || 'none'})…`);
+    const pollers = startPollers(processors, {
+      deployment,
+      region,
+      stage,
+      env,
+      // Locally a retried message comes back after 1, 2, 4 s rather than 30, 60, 120 s.
+      overrides: { RETRY_BACKOFF_BASE_SECONDS: '1' },
+      echo: options.echoApi,
+      logFile: options.apiLogFile,
+    });
+    stoppers.push(async () => {
+      await Promise.all(pollers.map((poller) => poller.process.stop()));
+    });
 
     log(`starting the API (serverless-offline) on :${ports.api}…`);
     const api = await startServerlessOffline({
@@ -183,6 +206,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       deployment,
       apiBaseUrl: `${api.url}/${stage}`,
       providerServers: providers,
+      pollers,
       demoApiKeys: DEMO_API_KEYS,
       stop: stopAll,
     };

@@ -51,9 +51,10 @@ const banner = (stack: LocalStack): string => {
     "Company B's key on company A's ids is refused with 403 API_KEY_NOT_AUTHORIZED:",
     curl(stack.demoApiKeys.companyB, 'ci-aaa-001', 'pi-aaa-001'),
     '',
-    'Then look at:',
-    `  the queued Context Object:  pnpm ops peek-queue whatsapp   (or AWS CLI with --endpoint-url ${e.AWS_ENDPOINT_URL_SQS})`,
-    `  what the providers received: curl -s ${stack.providerServers.url}/__requests`,
+    'Within seconds the WhatsApp processor has sent it. Then look at:',
+    `  what the local Twilio received:  curl -s '${stack.providerServers.url}/__messages?provider=twilio'`,
+    `  every provider request:          curl -s '${stack.providerServers.url}/__requests'`,
+    "  the conversation item:           npx -y pnpm@9.15.9 conversation '<conversation_id from the response>' --local",
     '',
     'Ctrl-C stops everything.',
     '',
@@ -88,16 +89,16 @@ const main = async () => {
     }, 1000).unref();
   }
 
-  // Operator scripts run with --local read this to find the stack (tests pass their own file).
+  if (!quiet) console.log(banner(stack));
+  // Written last: its appearance means "ready". Operator scripts run with --local read this to find the stack (tests pass their own file).
   const stateFile = option('--state-file') ?? join(REPO_ROOT, '.local-stack', 'state.json');
   mkdirSync(dirname(stateFile), { recursive: true });
   {
     writeFileSync(
       stateFile,
-      JSON.stringify({ pid: process.pid, stage: stack.stage, ports: stack.ports, env: stack.env, resources: stack.resources, apiBaseUrl: stack.apiBaseUrl, providersUrl: stack.providerServers.url, demoApiKeys: stack.demoApiKeys }, null, 2),
+      JSON.stringify({ pid: process.pid, stage: stack.stage, ports: stack.ports, env: stack.env, resources: stack.resources, outputs: stack.deployment.outputs, apiBaseUrl: stack.apiBaseUrl, providersUrl: stack.providerServers.url, demoApiKeys: stack.demoApiKeys }, null, 2),
     );
   }
-  if (!quiet) console.log(banner(stack));
 };
 
 main().catch((error: unknown) => {

@@ -112,6 +112,30 @@ const CREATORS: Record<string, (clients: LocalAwsClients, props: Record<string, 
   'AWS::SNS::Subscription': createSubscription,
 };
 
+/** Resolve a service's CloudFormation value (Ref, GetAtt, ImportValue, …) against what was deployed locally. */
+export const resolveInService = (deployment: LocalDeployment, service: string, value: unknown, region: string): unknown => {
+  const physical = deployment.resources[service] ?? {};
+  return resolveIntrinsics(value, {
+    pseudo: { 'AWS::Region': region, 'AWS::AccountId': ACCOUNT, 'AWS::Partition': 'aws', 'AWS::URLSuffix': 'amazonaws.com' },
+    ref: (id) => {
+      const found = physical[id];
+      if (!found) throw new Error(`${service}: Ref ${id} names nothing deployed locally`);
+      return found.ref;
+    },
+    getAtt: (id, attribute) => {
+      const found = physical[id]?.attributes[attribute];
+      if (found === undefined) throw new Error(`${service}: GetAtt ${id}.${attribute} names nothing deployed locally`);
+      return found;
+    },
+    importValue: (name) => {
+      const found = deployment.exports[name];
+      if (found === undefined) throw new Error(`${service}: no local export ${name}`);
+      return found;
+    },
+    condition: () => false,
+  });
+};
+
 export const deployLocally = async (
   templates: ServiceTemplate[],
   clients: LocalAwsClients,

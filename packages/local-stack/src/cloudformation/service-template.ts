@@ -15,6 +15,16 @@ export interface ServiceTemplate {
   Resources: Record<string, CfnResource>;
   Outputs: Record<string, { Value: unknown; Export?: { Name: unknown } }>;
   Conditions: Record<string, unknown>;
+  /** provider.environment, unresolved CloudFormation values included. */
+  environment: Record<string, unknown>;
+  functions: Record<string, ServiceFunction>;
+}
+
+export interface ServiceFunction {
+  handler: string;
+  timeout?: number;
+  environment?: Record<string, unknown>;
+  events?: { sqs?: { arn: unknown; batchSize?: number; functionResponseType?: string } }[];
 }
 
 export interface CfnResource {
@@ -37,6 +47,8 @@ export const readServiceTemplate = async (serviceDirectory: string, stage: strin
   const config = JSON.parse(stdout.slice(stdout.indexOf('{'))) as {
     service: string;
     params?: Record<string, Record<string, unknown>>;
+    provider?: { environment?: Record<string, unknown>; timeout?: number };
+    functions?: Record<string, ServiceFunction>;
     resources?: { Resources?: ServiceTemplate['Resources']; Outputs?: ServiceTemplate['Outputs']; Conditions?: Record<string, unknown> };
   };
   return {
@@ -46,5 +58,9 @@ export const readServiceTemplate = async (serviceDirectory: string, stage: strin
     Resources: config.resources?.Resources ?? {},
     Outputs: config.resources?.Outputs ?? {},
     Conditions: config.resources?.Conditions ?? {},
+    environment: config.provider?.environment ?? {},
+    functions: Object.fromEntries(
+      Object.entries(config.functions ?? {}).map(([name, fn]) => [name, { ...fn, timeout: fn.timeout ?? config.provider?.timeout }]),
+    ),
   };
 };

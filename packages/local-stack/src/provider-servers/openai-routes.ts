@@ -45,8 +45,8 @@ const sentenceFor = (name: string, hints: ReturnType<typeof hintsFrom>, maxLengt
       ? `${hints.role} at ${hints.company}`
       : lower === '1' || lower.includes('name')
         ? hints.firstName
-        : lower === '2' || lower.includes('company')
-          ? hints.company
+        : lower === '2' || lower.includes('rep')
+          ? hints.rep
           : lower === '3' || lower.includes('role')
             ? hints.role
             : `Hi ${hints.firstName}, this is ${hints.rep} from ${hints.company} about the ${hints.role} position. Are you still interested?`;

@@ -1,0 +1,56 @@
+import { Channel } from '../request/types';
+
+/** data-model.md's conversation statuses. */
+export type ConversationStatus =
+  | 'processing'
+  | 'initial_message_sent'
+  | 'failed_secrets_fetch'
+  | 'failed_to_process_ai'
+  | 'failed_to_send_message'
+  | 'failed_unknown'
+  | 'reply_received'
+  | 'reply_sent'
+  | 'opted_out';
+
+/** Statuses after which nothing more is sent for the first message: a new delivery is a duplicate. */
+export const DONE_STATUSES: readonly ConversationStatus[] = ['initial_message_sent', 'reply_received', 'reply_sent', 'opted_out'];
+
+export type FailureStatus = Extract<ConversationStatus, `failed_${string}`>;
+
+/** Whether a recorded failure may be retried (a new delivery takes the item over) or is final. */
+export type FailureClass = 'transient' | 'permanent';
+
+export interface MessageEntry {
+  message_id: string;
+  timestamp: string;
+  role: 'assistant' | 'user';
+  channel: Channel;
+  content: string;
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  total_tokens?: number;
+  /** Set when the message was found at the provider after a crash instead of being sent now. */
+  reconciled?: boolean;
+}
+
+export interface ConversationKey {
+  primary_channel: string;
+  conversation_id: string;
+}
+
+/** The attributes the processor reads back; the item holds more (see data-model.md). */
+export interface ConversationItem extends ConversationKey {
+  conversation_status: ConversationStatus;
+  attempts: number;
+  lease_expires_at?: number;
+  lease_owner?: string;
+  send_started_at?: string;
+  provider_message_id?: string;
+  thread_id?: string | null;
+  failure_reason?: string;
+  failure_class?: FailureClass;
+  messages?: MessageEntry[];
+  created_at: string;
+  updated_at: string;
+  [attribute: string]: unknown;
+}

@@ -1,0 +1,30 @@
+import { ContextObject } from '../context-object/types';
+import { Channel } from '../request/types';
+import { AiResult } from '../ai/openai-content';
+
+/**
+ * What differs between channels, and nothing else: the credentials secret, the AI output schema,
+ * the provider call with its error classification, the reconciliation query, the inbound key.
+ * The claim → heartbeat → secrets → AI → mark → send/reconcile → final update pipeline exists
+ * once (`process-record.ts`). A new channel is an adapter, a service folder and tests.
+ */
+export interface SentMessage {
+  /** The provider's id (Twilio SM…, SendGrid X-Message-Id). */
+  messageId: string;
+  /** What the recipient sees, for the message entry. */
+  content: string;
+}
+
+export interface ChannelAdapter<Credentials extends Record<string, string> = Record<string, string>> {
+  readonly channel: Channel;
+  /** Secret name (from the Context Object's company payload) and the keys it must hold. */
+  credentialsSecret(contextObject: ContextObject): { name: string; requiredKeys: (keyof Credentials & string)[] };
+  /** Structured Outputs schema for the AI, or undefined for plain text. */
+  outputSchema(contextObject: ContextObject): { name: string; schema: Record<string, unknown> } | undefined;
+  /** Send through the provider; throw an AppError classified `transient` (retry) or `permanent` (acknowledge), with the provider's code in the message. */
+  send(input: { contextObject: ContextObject; credentials: Credentials; ai: AiResult; conversationId: string }): Promise<SentMessage>;
+  /** A message this conversation already sent since `since`, if the provider has one (processing.md step 6). */
+  reconcile(input: { contextObject: ContextObject; credentials: Credentials; since: Date; conversationId: string }): Promise<SentMessage | undefined>;
+  /** The conversations table's inbound-index key for replies, once `sent` is known. */
+  inboundKey(contextObject: ContextObject, sent: SentMessage): string | undefined;
+}

@@ -1,0 +1,3 @@
+export * from './channel-adapter';
+export * from './failure';
+export * from './process-record';

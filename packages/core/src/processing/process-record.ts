@@ -1,0 +1,309 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { AiRequest, AiResult } from '../ai/openai-content';
+import { parseContextObject } from '../context-object/parse';
+import { primaryChannelFor } from '../context-object/conversation-id';
+import { ContextObject } from '../context-object/types';
+import { ConversationKey, MessageEntry } from '../conversations/types';
+import { ConversationRepository, LeaseLost } from '../conversations/conversation-repository';
+import { AppError } from '../errors/app-error';
+import { startHeartbeat } from '../heartbeat/heartbeat';
+import { SecretReader } from '../secrets/secret-reader';
+import { Clock } from '../util/clock';
+import { ChannelAdapter, SentMessage } from './channel-adapter';
+import { decideFailure, Step } from './failure';
+
+/** One SQS record as the pipeline needs it. */
+export interface QueueRecord {
+  messageId: string;
+  receiptHandle: string;
+  body: string;
+  /** ApproximateReceiveCount: 1 on the first delivery. */
+  receiveCount: number;
+}
+
+export type RecordOutcome =
+  | { outcome: 'acknowledge'; reason: string }
+  | { outcome: 'retry'; reason: string; delaySeconds: number };
+
+export interface ProcessingMetrics {
+  count(name: string, value?: number): void;
+}
+
+export interface ProcessingConfig {
+  /** The queue's real visibility timeout (read from SQS): the lease and each heartbeat extension. */
+  visibilityTimeoutSeconds: number;
+  heartbeatIntervalMs: number;
+  /** Backoff before a retried message is offered again: base × 2^(receiveCount−1), capped. */
+  retryBackoffBaseSeconds: number;
+  retryBackoffMaxSeconds: number;
+  /** Attempts at the final update before the CRITICAL line. */
+  finalUpdateAttempts: number;
+  processorVersion: string;
+  conversationsTable: string;
+}
+
+export interface ProcessingDeps<Credentials extends Record<string, string>> {
+  channel: ChannelAdapter<Credentials>;
+  conversations: ConversationRepository;
+  secrets: SecretReader;
+  ai: (request: AiRequest) => Promise<AiResult>;
+  /** SQS ChangeMessageVisibility on the record's queue. */
+  extendVisibility: (receiptHandle: string, seconds: number) => Promise<void>;
+  clock: Clock;
+  logger: Pick<Logger, 'info' | 'warn' | 'error' | 'critical' | 'appendKeys' | 'removeKeys'>;
+  metrics: ProcessingMetrics;
+  config: ProcessingConfig;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const backoff = (config: ProcessingConfig, receiveCount: number) =>
+  Math.min(config.retryBackoffMaxSeconds, config.retryBackoffBaseSeconds * 2 ** Math.max(0, receiveCount - 1));
+
+/** Keys of a Context Object too broken to validate, when they can still be found (to record the failure). */
+const derivableKey = (body: string): ConversationKey | undefined => {
+  try {
+    const value = JSON.parse(body) as Partial<ContextObject>;
+    const conversationId = value.conversation_data?.conversation_id;
+    const recipient = value.frontend_payload?.recipient_data;
+    const channel = value.frontend_payload?.request_data?.channel_method;
+    const primary = channel === 'email' ? recipient?.recipient_email : recipient?.recipient_tel;
+    return typeof conversationId === 'string' && typeof primary === 'string' && conversationId && primary
+      ? { primary_channel: primary, conversation_id: conversationId }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/** What the AI is told: company, project, representatives, recipient's names, project_data. Never contact details or secrets. */
+const aiInput = (contextObject: ContextObject) => {
+  const company = contextObject.company_data_payload;
+  const request = contextObject.frontend_payload;
+  return {
+    channel: request.request_data.channel_method,
+    company_name: company.company_name,
+    project_name: company.project_name,
+    company_rep: company.company_rep ?? {},
+    recipient_first_name: request.recipient_data.recipient_first_name ?? null,
+    recipient_last_name: request.recipient_data.recipient_last_name ?? null,
+    max_message_length: company.rate_limits?.max_message_length ?? null,
+    project_data: request.project_data ?? {},
+  };
+};
+
+/** The conversation item's first version: data-model.md's copied attributes (this channel's config only). */
+const initialAttributes = (contextObject: ContextObject, config: ProcessingConfig) => {
+  const request = contextObject.frontend_payload;
+  const company = contextObject.company_data_payload;
+  const channel = request.request_data.channel_method;
+  return {
+    company_id: request.company_data.company_id,
+    project_id: request.company_data.project_id,
+    company_project: `${request.company_data.company_id}#${request.company_data.project_id}`,
+    request_id: request.request_data.request_id,
+    channel_method: channel,
+    initial_request_timestamp: request.request_data.initial_request_timestamp,
+    recipient_first_name: request.recipient_data.recipient_first_name,
+    recipient_last_name: request.recipient_data.recipient_last_name,
+    recipient_tel: request.recipient_data.recipient_tel,
+    recipient_email: request.recipient_data.recipient_email,
+    comms_consent: request.recipient_data.comms_consent,
+    project_data: request.project_data,
+    company_name: company.company_name,
+    project_name: company.project_name,
+    company_rep: company.company_rep,
+    ai_config: { openai_config: { [channel]: company.ai_config.openai_config[channel] } },
+    channel_config: { [channel]: company.channel_config[channel] },
+    thread_id: contextObject.conversation_data.thread_id,
+    task_complete: 0,
+    hand_off_to_human: false,
+    router_version: contextObject.metadata.router_version,
+    processor_version: config.processorVersion,
+    trace_id: contextObject.metadata.trace_id,
+  };
+};
+
+/**
+ * processing.md for one queue message. Returns whether to acknowledge (delete) or retry it; it
+ * throws only for bugs. Order: validate → claim → heartbeat → secrets → reconcile (after a
+ * takeover) → AI → mark send → send → final update.
+ */
+export const processRecord = async <Credentials extends Record<string, string>>(
+  record: QueueRecord,
+  deps: ProcessingDeps<Credentials>,
+): Promise<RecordOutcome> => {
+  const { config, logger, metrics, clock } = deps;
+  const startedAt = clock.now();
+  const retry = (reason: string, delaySeconds = backoff(config, record.receiveCount)): RecordOutcome => ({ outcome: 'retry', reason, delaySeconds });
+
+  // 1. Validate.
+  let contextObject: ContextObject;
+  try {
+    contextObject = parseContextObject(record.body);
+    if (contextObject.frontend_payload.request_data.channel_method !== deps.channel.channel) {
+      throw new AppError('validation', 'WRONG_CHANNEL', `A ${contextObject.frontend_payload.request_data.channel_method} Context Object reached the ${deps.channel.channel} queue.`);
+    }
+  } catch (error) {
+    const decision = decideFailure('validate', error);
+    const key = derivableKey(record.body);
+    logger.error('Malformed Context Object', { message_id: record.messageId, receive_count: record.receiveCount, reason: decision.reason, conversation_id: key?.conversation_id });
+    metrics.count('FailuresMalformed');
+    if (key) await deps.conversations.recordUnclaimedFailure(key, decision.reason, clock.now()).catch(() => undefined);
+    return retry(decision.reason);
+  }
+
+  const conversationId = contextObject.conversation_data.conversation_id;
+  const key: ConversationKey = { primary_channel: primaryChannelFor(contextObject.frontend_payload), conversation_id: conversationId };
+  logger.appendKeys({ conversation_id: conversationId, request_id: contextObject.frontend_payload.request_data.request_id, trace_id: contextObject.metadata.trace_id });
+  try {
+    // 2. Claim.
+    const leaseMs = config.visibilityTimeoutSeconds * 1000;
+    const claim = await deps.conversations.claim(key, initialAttributes(contextObject, config), clock.now(), leaseMs);
+    if (claim.outcome === 'done') {
+      logger.info('Duplicate delivery: the conversation is already done', { conversation_status: claim.item.conversation_status });
+      metrics.count('DuplicateDeliveries');
+      return { outcome: 'acknowledge', reason: `already ${claim.item.conversation_status}` };
+    }
+    if (claim.outcome === 'busy') {
+      logger.info('Another delivery holds the lease; offering this message again after it', { retry_in_ms: claim.retryInMs });
+      return retry('busy', Math.min(config.retryBackoffMaxSeconds, Math.ceil(claim.retryInMs / 1000) + 1));
+    }
+    const { leaseToken, attempt } = claim;
+    let threadId = claim.item.thread_id ?? null;
+    logger.appendKeys({ attempt });
+
+    // 3. Heartbeat: visibility and lease, by the queue's real timeout.
+    const heartbeat = startHeartbeat(
+      async () => {
+        await deps.extendVisibility(record.receiptHandle, config.visibilityTimeoutSeconds);
+        await deps.conversations.extendLease(key, leaseToken, new Date(clock.now().getTime() + leaseMs));
+      },
+      config.heartbeatIntervalMs,
+      (error) => logger.error('Heartbeat failed; the attempt will stop before sending', { error: error as Error }),
+    );
+
+    let step: Step = 'secrets';
+    try {
+      // 4. Secrets.
+      const aiConfig = contextObject.company_data_payload.ai_config.openai_config[deps.channel.channel]!;
+      const secretRef = deps.channel.credentialsSecret(contextObject);
+      const [openAiSecret, credentials] = await Promise.all([
+        deps.secrets.getJson<{ ai_api_key: string }>(aiConfig.api_key_reference, ['ai_api_key']),
+        deps.secrets.getJson<Credentials>(secretRef.name, secretRef.requiredKeys),
+      ]);
+
+      // 6a. After a takeover of an attempt that may have sent: ask the provider before anything else.
+      step = 'send';
+      if (claim.takenOver && claim.item.send_started_at && !claim.item.provider_message_id) {
+        const found = await deps.channel.reconcile({ contextObject, credentials, since: new Date(claim.item.send_started_at), conversationId });
+        if (found) {
+          logger.warn('Reconciled: the provider already has this message; recording it instead of sending again', { provider_message_id: found.messageId });
+          metrics.count('Reconciled');
+          return await finish(found, { reconciled: true });
+        }
+      }
+
+      // 5. AI.
+      step = 'ai';
+      const ai = await deps.ai({
+        apiKey: openAiSecret.ai_api_key,
+        config: aiConfig,
+        threadId,
+        onThread: async (created) => {
+          threadId = created;
+          await deps.conversations.recordThread(key, leaseToken, created, clock.now());
+        },
+        input: aiInput(contextObject),
+        outputSchema: deps.channel.outputSchema(contextObject),
+        metadata: { conversation_id: conversationId.slice(0, 512), channel: deps.channel.channel },
+      });
+      threadId = ai.threadId;
+
+      // 6b. Mark, then send, only while we still hold the message and the lease.
+      step = 'send';
+      if (!heartbeat.healthy()) return retry('heartbeat failed before the send');
+      await deps.conversations.markSendStarted(key, leaseToken, clock.now());
+      const sent = await deps.channel.send({ contextObject, credentials, ai, conversationId });
+      metrics.count('MessagesSent');
+      return await finish(sent, { usage: ai.usage });
+    } catch (error) {
+      if (error instanceof LeaseLost) {
+        logger.warn('Lease lost to another attempt; stopping without sending');
+        return retry('lease lost');
+      }
+      if (error instanceof AppError && error.code === 'DATABASE_ERROR') {
+        logger.error('Database failure during processing', { error: error.cause as Error });
+        return retry('database failure');
+      }
+      const decision = decideFailure(step, error);
+      logger.error('Processing failed', { step, failure_class: decision.failureClass, failure_reason: decision.reason, conversation_status: decision.status, error: (error as AppError).cause as Error });
+      metrics.count(decision.failureClass === 'permanent' ? 'FailuresPermanent' : 'FailuresTransient');
+      try {
+        await deps.conversations.recordFailure(key, leaseToken, decision.status, decision.reason, decision.failureClass, clock.now());
+      } catch (recordError) {
+        logger.error('Could not record the failure on the conversation', { error: recordError as Error });
+        return retry('failure not recorded');
+      }
+      return decision.queue === 'retry' ? retry(decision.reason) : { outcome: 'acknowledge', reason: decision.reason };
+    } finally {
+      await heartbeat.stop();
+    }
+
+    /** 7. Final update with quick retries; past them, one CRITICAL line to repair by hand, and no re-send. */
+    async function finish(sent: SentMessage, extra: { usage?: AiResult['usage']; reconciled?: boolean }): Promise<RecordOutcome> {
+      const now = clock.now();
+      const message: MessageEntry = {
+        message_id: sent.messageId,
+        timestamp: now.toISOString(),
+        role: 'assistant',
+        channel: deps.channel.channel,
+        content: sent.content,
+        ...(extra.usage ?? {}),
+        ...(extra.reconciled ? { reconciled: true } : {}),
+      };
+      const update = {
+        message,
+        threadId,
+        processingTimeMs: now.getTime() - startedAt.getTime(),
+        processorVersion: config.processorVersion,
+        inboundKey: deps.channel.inboundKey(contextObject, sent),
+      };
+      let lastError: unknown;
+      for (let tryNumber = 1; tryNumber <= config.finalUpdateAttempts; tryNumber += 1) {
+        try {
+          await deps.conversations.complete(key, update, clock.now());
+          const latencyMs = clock.now().getTime() - Date.parse(contextObject.metadata.received_at);
+          metrics.count('EndToEndLatencyMs', latencyMs);
+          logger.info('Message sent and recorded', { provider_message_id: sent.messageId, processing_time_ms: update.processingTimeMs, end_to_end_ms: latencyMs });
+          return { outcome: 'acknowledge', reason: 'sent' };
+        } catch (error) {
+          lastError = error;
+          if (tryNumber < config.finalUpdateAttempts) await (deps.sleep ?? sleep)(100 * 3 ** (tryNumber - 1));
+        }
+      }
+      logger.critical('POST_SEND_UPDATE_FAILED: the message was sent but the conversation item could not be updated; repair it by hand', {
+        repair: {
+          table: config.conversationsTable,
+          key,
+          conversation_id: conversationId,
+          provider_message_id: sent.messageId,
+          conversation_status: 'initial_message_sent',
+          thread_id: threadId,
+          timestamp: message.timestamp,
+          message_entry: message,
+        },
+        error: (lastError as AppError)?.cause as Error,
+      });
+      metrics.count('PostSendUpdateFailures');
+      return { outcome: 'acknowledge', reason: 'sent; final update failed (CRITICAL logged)' };
+    }
+  } catch (error) {
+    // The claim itself failed (database): nothing was done; try again later.
+    logger.error('Could not claim the conversation', { error: error as Error });
+    return retry('claim failed');
+  } finally {
+    logger.removeKeys(['conversation_id', 'request_id', 'trace_id', 'attempt']);
+  }
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,86 @@
+import { join } from 'node:path';
+import { LocalDeployment, resolveInService } from '../cloudformation/deploy-locally';
+import { REPO_ROOT, ServiceTemplate } from '../cloudformation/service-template';
+import { ManagedProcess, startProcess } from '../processes/child-process';
+
+const TSX_CLI = join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+
+export interface PollerOptions {
+  deployment: LocalDeployment;
+  region: string;
+  stage: string;
+  /** The stack's environment (SDK endpoints, credentials, provider URLs). */
+  env: Record<string, string>;
+  /** Values for the local stack only, on top of the function's declared environment. */
+  overrides?: Record<string, string>;
+  echo?: boolean;
+  logFile?: string;
+  concurrency?: number;
+}
+
+export interface Poller {
+  name: string;
+  config: Record<string, unknown>;
+  env: Record<string, string>;
+  process: ManagedProcess;
+  restart(): Promise<void>;
+}
+
+/**
+ * One poller per SQS-triggered function of the given services, each with the environment its
+ * serverless.yml declares (CloudFormation values resolved against the local deployment).
+ */
+export const startPollers = (templates: ServiceTemplate[], options: PollerOptions): Poller[] => {
+  const pollers: Poller[] = [];
+  for (const template of templates) {
+    for (const [functionName, fn] of Object.entries(template.functions)) {
+      const sqsEvent = fn.events?.find((event) => event.sqs)?.sqs;
+      if (!sqsEvent) continue;
+      if (sqsEvent.functionResponseType !== 'ReportBatchItemFailures') {
+        throw new Error(`${template.service}.${functionName}: the SQS event must use ReportBatchItemFailures`);
+      }
+      const resolve = (value: unknown) => resolveInService(options.deployment, template.service, value, options.region);
+      const declared = Object.fromEntries(
+        Object.entries({ ...template.environment, ...(fn.environment ?? {}) })
+          .map(([name, value]) => [name, String(resolve(value))])
+          .filter(([, value]) => value !== ''), // empty = "use the provider's real host": the stack's URLs apply
+      );
+      const queueArn = String(resolve(sqsEvent.arn));
+      const queueName = queueArn.split(':').pop()!;
+      const queueUrl = Object.values(options.deployment.resources[template.service] ?? {}).find((r) => r.attributes.QueueName === queueName)?.ref;
+      if (!queueUrl) throw new Error(`${template.service}.${functionName}: queue ${queueArn} is not deployed locally`);
+      const [handlerPath, handlerExport] = [fn.handler.slice(0, fn.handler.lastIndexOf('.')), fn.handler.slice(fn.handler.lastIndexOf('.') + 1)];
+      const config = {
+        name: `${template.service}.${functionName}`,
+        functionName: `${template.service}-${options.stage}-${functionName}`,
+        queueUrl,
+        queueArn,
+        handlerFile: join(template.directory, `${handlerPath}.ts`),
+        handlerExport,
+        batchSize: sqsEvent.batchSize ?? 10,
+        timeoutSeconds: fn.timeout ?? 6,
+        concurrency: options.concurrency ?? 2,
+      };
+      const env = { ...options.env, ...declared, ...(options.overrides ?? {}), POLLER_CONFIG: JSON.stringify(config) };
+      const spawn = () =>
+        startProcess(template.service.replace('ai-multi-comms-', ''), process.execPath, [TSX_CLI, join(__dirname, 'poller-main.ts')], {
+          cwd: template.directory,
+          env: { ...process.env, ...env },
+          echo: options.echo,
+          logFile: options.logFile,
+        });
+      const poller: Poller = {
+        name: config.name,
+        config,
+        env,
+        process: spawn(),
+        async restart() {
+          await poller.process.stop();
+          poller.process = spawn();
+        },
+      };
+      pollers.push(poller);
+    }
+  }
+  return pollers;
+};

@@ -1,0 +1,37 @@
+/**
+ * Look up a conversation by its id (the conversation-id-index; no scan):
+ *   pnpm conversation '<company>#<project>#<request_id>#<channel part>' --local | --stage dev
+ * Prints the item as JSON.
+ */
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { createDynamoDocumentClient } from '@ai-multi-comms/core';
+import { parseTargetArgs, resolveTarget } from './lib/target';
+
+const main = async () => {
+  const { rest, ...targetOptions } = parseTargetArgs(process.argv.slice(2));
+  const conversationId = rest[0];
+  if (!conversationId) {
+    console.error("usage: pnpm conversation '<conversation_id>' (--local | --stage <stage>)");
+    process.exit(2);
+  }
+  const target = await resolveTarget(targetOptions);
+  if (!target.conversationsTable) throw new Error('The target has no conversations table');
+  const { Items = [] } = await createDynamoDocumentClient().send(
+    new QueryCommand({
+      TableName: target.conversationsTable,
+      IndexName: 'conversation-id-index',
+      KeyConditionExpression: 'conversation_id = :id',
+      ExpressionAttributeValues: { ':id': conversationId },
+    }),
+  );
+  if (Items.length === 0) {
+    console.error(`No conversation ${conversationId} in ${target.description}.`);
+    process.exit(1);
+  }
+  console.log(JSON.stringify(Items.length === 1 ? Items[0] : Items, null, 2));
+};
+
+main().catch((error: unknown) => {
+  console.error(`failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,88 @@
+import { ChannelAdapter, ContextObject, permanent, SentMessage } from '@ai-multi-comms/core';
+import { twilioClientFor } from './twilio/twilio-client';
+import { classifyTwilioError, PROVIDER_PERMANENT } from './twilio/twilio-errors';
+
+/** The WhatsApp credentials secret (data-model.md). */
+export interface WhatsAppCredentials extends Record<string, string> {
+  twilio_account_sid: string;
+  twilio_auth_token: string;
+  twilio_template_sid: string;
+}
+
+/**
+ * The template variables the AI fills (Structured Outputs): Twilio content templates number
+ * their placeholders. Strict mode: every property required, nothing else allowed.
+ */
+export const TEMPLATE_VARIABLES_SCHEMA = {
+  name: 'whatsapp_template_variables',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['1', '2', '3', '4'],
+    properties: {
+      '1': { type: 'string', description: "The recipient's first name, or a friendly greeting word if unknown." },
+      '2': { type: 'string', description: 'The name of the company representative writing.' },
+      '3': { type: 'string', description: 'The job role or subject this conversation is about.' },
+      '4': { type: 'string', description: 'One or two short personalised sentences inviting a reply.' },
+    },
+  },
+};
+
+/** `whatsapp:` + E.164, exactly once, whatever the stored form. */
+export const whatsappAddress = (number: string): string => `whatsapp:${number.replace(/^(whatsapp:)+/, '')}`;
+
+const senderOf = (contextObject: ContextObject) => {
+  const config = contextObject.company_data_payload.channel_config.whatsapp;
+  if (!config) throw permanent(PROVIDER_PERMANENT, 'The project has no WhatsApp sender configured.');
+  return config;
+};
+
+/** Twilio's list returns newest first; the earliest match after the send started is ours. */
+const RECONCILE_SKEW_MS = 60_000;
+
+export const whatsappChannel: ChannelAdapter<WhatsAppCredentials> = {
+  channel: 'whatsapp',
+
+  credentialsSecret: (contextObject) => ({
+    name: senderOf(contextObject).whatsapp_credentials_id,
+    requiredKeys: ['twilio_account_sid', 'twilio_auth_token', 'twilio_template_sid'],
+  }),
+
+  outputSchema: () => TEMPLATE_VARIABLES_SCHEMA,
+
+  async send({ contextObject, credentials, ai }): Promise<SentMessage> {
+    const client = twilioClientFor(credentials.twilio_account_sid, credentials.twilio_auth_token);
+    const contentVariables = JSON.stringify(ai.json ?? {});
+    try {
+      const message = await client.messages.create({
+        from: whatsappAddress(senderOf(contextObject).company_whatsapp_number),
+        to: whatsappAddress(contextObject.frontend_payload.recipient_data.recipient_tel!),
+        contentSid: credentials.twilio_template_sid,
+        contentVariables,
+      });
+      return { messageId: message.sid, content: message.body || contentVariables };
+    } catch (error) {
+      throw classifyTwilioError(error);
+    }
+  },
+
+  async reconcile({ contextObject, credentials, since }) {
+    const client = twilioClientFor(credentials.twilio_account_sid, credentials.twilio_auth_token);
+    try {
+      const messages = await client.messages.list({
+        from: whatsappAddress(senderOf(contextObject).company_whatsapp_number),
+        to: whatsappAddress(contextObject.frontend_payload.recipient_data.recipient_tel!),
+        dateSentAfter: new Date(since.getTime() - RECONCILE_SKEW_MS),
+        limit: 20,
+      });
+      const candidates = messages.filter((message) => !['failed', 'undelivered', 'canceled'].includes(message.status));
+      const ours = candidates[candidates.length - 1];
+      return ours ? { messageId: ours.sid, content: ours.body } : undefined;
+    } catch (error) {
+      throw classifyTwilioError(error);
+    }
+  },
+
+  inboundKey: (contextObject) =>
+    `whatsapp#${senderOf(contextObject).company_whatsapp_number}#${contextObject.frontend_payload.recipient_data.recipient_tel}`,
+};
