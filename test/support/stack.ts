@@ -116,3 +116,37 @@ export const takeQueueMessage = async (sqs: SQSClient, queueUrl: string, convers
   }
   return undefined;
 };
+
+export interface QueueEvent {
+  queueName: string;
+  messageId: string;
+  body: string;
+  messageAttributes: Record<string, { DataType?: string; StringValue?: string }>;
+  status: 'published' | 'consumed' | 'dlq';
+  timestamp: number;
+}
+
+/** What a queue saw (published, consumed, moved to the DLQ), from the stack's control plane; looking consumes nothing. */
+export const queueEvents = async (state: StackState, filter: { queueUrl?: string; status?: QueueEvent['status']; conversationId?: string }): Promise<QueueEvent[]> => {
+  const query = new URLSearchParams();
+  if (filter.queueUrl) query.set('queue', filter.queueUrl.split('/').pop()!);
+  if (filter.status) query.set('status', filter.status);
+  if (filter.conversationId) query.set('conversationId', filter.conversationId);
+  const response = await fetch(`${state.providersUrl}/__queue-events?${query}`);
+  return ((await response.json()) as { events: QueueEvent[] }).events;
+};
+
+/** Wait until at least `count` such events exist (or the timeout passes); returns what was seen. */
+export const waitForQueueEvents = async (
+  state: StackState,
+  filter: Parameters<typeof queueEvents>[1],
+  count = 1,
+  timeoutMs = 10_000,
+): Promise<QueueEvent[]> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const events = await queueEvents(state, filter);
+    if (events.length >= count || Date.now() > deadline) return events;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+};

@@ -115,6 +115,18 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       }),
     ]);
 
+    // GET /__queue-events?queue=<name>&status=published|consumed|dlq&conversationId=…: what the queues saw.
+    providers.addControlRoute('GET /__queue-events', (request) => {
+      const queue = request.query.get('queue');
+      const status = request.query.get('status');
+      const conversationId = request.query.get('conversationId');
+      const events = fauxqs
+        .queueEvents()
+        .filter((event) => (!queue || event.queueName === queue) && (!status || event.status === status))
+        .filter((event) => !conversationId || event.messageAttributes.conversationId?.StringValue === conversationId || event.body.includes(JSON.stringify(conversationId)));
+      return { status: 200, body: { events } };
+    });
+
     const env: Record<string, string> = {
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,

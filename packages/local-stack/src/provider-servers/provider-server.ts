@@ -41,6 +41,8 @@ export interface ProviderServers {
   requests: RecordedRequest[];
   faults: FaultBook;
   addCredentials(credentials: ProviderCredentials): void;
+  /** Add a control route of the local stack's own (e.g. `GET /__queue-events`). */
+  addControlRoute(methodAndPath: string, handle: (request: ProviderRequest) => ProviderResponse): void;
   stop(): Promise<void>;
 }
 
@@ -77,7 +79,10 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
   const requests: RecordedRequest[] = [];
   let seq = 0;
 
+  const extraControl = new Map<string, (request: ProviderRequest) => ProviderResponse>();
   const control = (request: ProviderRequest): ProviderResponse | undefined => {
+    const extra = extraControl.get(`${request.method} ${request.path}`);
+    if (extra) return extra(request);
     const provider = request.query.get('provider');
     const route = request.query.get('route');
     switch (`${request.method} ${request.path}`) {
@@ -179,6 +184,7 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
         requests,
         faults,
         addCredentials,
+        addControlRoute: (methodAndPath, handleRoute) => void extraControl.set(methodAndPath, handleRoute),
         stop: () =>
           new Promise((done) => {
             server.closeAllConnections();

@@ -5,7 +5,7 @@ import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { createHandler } from '../../src/handler';
 import { initiateConversation, InitiateConversationDeps } from '../../src/initiate-conversation';
 import { sqsContextObjectQueue } from '../../src/ports/context-object-queue';
-import { stackClients, StackState, takeQueueMessage, useStackEnvironment, validBody } from '../../../../test/support/stack';
+import { queueEvents, stackClients, StackState, useStackEnvironment, validBody, waitForQueueEvents } from '../../../../test/support/stack';
 
 /**
  * The 5xx paths with real emulators behind the use case: a queue that does not exist and a table
@@ -46,8 +46,10 @@ it('a queue failure is 500 QUEUE_ERROR without detail, leaves no idempotency rec
 
   const retried = await run(depsWith(), body);
   expect(retried.replayed).toBe(false);
-  expect(await takeQueueMessage(clients.sqs, state.resources.whatsappQueueUrl!, retried.conversation_id)).toBeDefined();
-  expect(await takeQueueMessage(clients.sqs, state.resources.whatsappQueueUrl!, retried.conversation_id, 800)).toBeUndefined();
+  const filter = { queueUrl: state.resources.whatsappQueueUrl, status: 'published' as const, conversationId: retried.conversation_id };
+  expect(await waitForQueueEvents(state, filter)).toHaveLength(1);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  expect(await queueEvents(state, filter)).toHaveLength(1);
 });
 
 /** The same failures through the real handler: the HTTP status and the exact body a client gets. */

@@ -10,7 +10,7 @@ import {
   sha256Hex,
   validateInitiateRequest,
 } from '@ai-multi-comms/core';
-import { postInitiate, stackClients, StackState, takeQueueMessage, useStackEnvironment, validBody } from '../../../../test/support/stack';
+import { postInitiate, queueEvents, stackClients, StackState, useStackEnvironment, validBody, waitForQueueEvents } from '../../../../test/support/stack';
 import { contractViolation } from '../api-contract';
 
 /**
@@ -40,15 +40,10 @@ const testProject = (projectId: string, patch: (file: OnboardingFile) => void = 
 
 const forProject = (projectId: string) => validBody((b) => (b.company_data = { company_id: 'ci-test-001', project_id: projectId }));
 
-/** Messages of one conversation that appear on the queue within `windowMs` (should be none after a replay). */
-const countMoreMessages = async (conversationId: string, windowMs = 1500): Promise<number> => {
-  let count = 0;
-  const deadline = Date.now() + windowMs;
-  while (Date.now() < deadline) {
-    if (await takeQueueMessage(clients.sqs, state.resources.whatsappQueueUrl!, conversationId, 200)) count += 1;
-  }
-  return count;
-};
+/** Messages of one conversation published on the WhatsApp queue (the processor may already have consumed them). */
+const published = (conversationId: string) => queueEvents(state, { queueUrl: state.resources.whatsappQueueUrl, status: 'published', conversationId });
+const waitForPublished = async (conversationId: string) =>
+  (await waitForQueueEvents(state, { queueUrl: state.resources.whatsappQueueUrl, status: 'published', conversationId }))[0];
 
 beforeAll(async () => {
   state = useStackEnvironment();
@@ -84,22 +79,22 @@ describe('accepted requests', () => {
       queue_timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
     });
 
-    const message = await takeQueueMessage(clients.sqs, state.resources.whatsappQueueUrl!, conversationId);
+    const message = await waitForPublished(conversationId);
     expect(message).toBeDefined();
-    expect(message!.MessageAttributes).toEqual({
+    expect(message!.messageAttributes).toEqual({
       channelMethod: { DataType: 'String', StringValue: 'whatsapp' },
       conversationId: { DataType: 'String', StringValue: conversationId },
       routerTimestamp: { DataType: 'String', StringValue: response.json.queue_timestamp },
       recipientTel: { DataType: 'String', StringValue: '+447700900123' },
       recipientEmail: { DataType: 'String', StringValue: 'john.doe@example.com' },
     });
-    const contextObject = parseContextObject(message!.Body!); // the processor's own strict check
+    const contextObject = parseContextObject(message!.body); // the processor's own strict check
     expect(contextObject.frontend_payload).toEqual(validateInitiateRequest(body));
     expect(contextObject.conversation_data).toEqual({ conversation_id: conversationId, conversation_status: 'initiated', thread_id: null });
     expect(contextObject.company_data_payload.company_name).toBe('Acme Care Recruitment');
-    expect(message!.Body).not.toContain('legacy-key-sent-in-body');
-    expect(message!.Body).not.toContain('api_key_sha256');
-    expect(message!.Body).not.toContain(state.demoApiKeys.companyA);
+    expect(message!.body).not.toContain('legacy-key-sent-in-body');
+    expect(message!.body).not.toContain('api_key_sha256');
+    expect(message!.body).not.toContain(state.demoApiKeys.companyA);
 
     const record = await clients.documents.send(
       new GetCommand({ TableName: state.resources.idempotencyTable, Key: { idempotency_key: `ci-aaa-001#pi-aaa-001#${body.request_data.request_id}` } }),
@@ -116,12 +111,13 @@ describe('accepted requests', () => {
     const body = validBody();
     const first = await postInitiate(state, body);
     expect(first.status).toBe(200);
-    expect(await takeQueueMessage(clients.sqs, state.resources.whatsappQueueUrl!, String(first.json.conversation_id))).toBeDefined();
+    expect(await waitForPublished(String(first.json.conversation_id))).toBeDefined();
 
     const again = await postInitiate(state, { ...body, request_data: { ...body.request_data, request_id: body.request_data.request_id.toUpperCase() } });
     expect(again.status).toBe(200);
     expect(again.json).toEqual(first.json);
-    expect(await countMoreMessages(String(first.json.conversation_id))).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await published(String(first.json.conversation_id))).toHaveLength(1);
   });
 });
 
@@ -174,7 +170,7 @@ describe('idempotency conflicts', () => {
     );
     const response = await postInitiate(state, body);
     expect(response.status).toBe(200);
-    expect(await takeQueueMessage(clients.sqs, state.resources.whatsappQueueUrl!, String(response.json.conversation_id))).toBeDefined();
+    expect(await waitForPublished(String(response.json.conversation_id))).toBeDefined();
   });
 });
 
@@ -197,7 +193,8 @@ describe('authentication and authorisation', () => {
       message: 'This API key is not authorised for this company and project.',
       request_id: body.request_data.request_id,
     });
-    expect(await countMoreMessages(`ci-aaa-001#pi-aaa-001#${body.request_data.request_id}#447700900001`, 500)).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await published(`ci-aaa-001#pi-aaa-001#${body.request_data.request_id}#447700900001`)).toHaveLength(0);
   });
 
   it.each([
