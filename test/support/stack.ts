@@ -150,3 +150,49 @@ export const waitForQueueEvents = async (
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 };
+
+export interface RecordedProviderRequest {
+  seq: number;
+  provider: 'openai' | 'twilio' | 'sendgrid';
+  route: string;
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  auth: string | null;
+  body: any;
+  status: number;
+  fault: boolean;
+}
+
+/** Requests the local provider servers received, optionally only those mentioning `mentioning` (a number, a request id). */
+export const providerRequests = async (
+  state: StackState,
+  filter: { provider?: string; route?: string; mentioning?: string } = {},
+): Promise<RecordedProviderRequest[]> => {
+  const query = new URLSearchParams();
+  if (filter.provider) query.set('provider', filter.provider);
+  if (filter.route) query.set('route', filter.route);
+  const { requests } = (await (await fetch(`${state.providersUrl}/__requests?${query}`)).json()) as { requests: RecordedProviderRequest[] };
+  return filter.mentioning ? requests.filter((r) => JSON.stringify([r.body, r.query]).includes(filter.mentioning!)) : requests;
+};
+
+export const addFault = async (state: StackState, rule: Record<string, unknown>): Promise<void> => {
+  const response = await fetch(`${state.providersUrl}/__faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rule) });
+  if (response.status !== 201) throw new Error(`fault not accepted: ${response.status}`);
+};
+
+/** A recipient number no other test uses, so provider requests and faults can be told apart. */
+export const uniqueTel = (): string => `+4479${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Poll until `probe` returns a value (not undefined), or fail with `what`. */
+export const eventually = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+};

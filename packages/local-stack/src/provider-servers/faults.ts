@@ -19,6 +19,8 @@ export interface FaultRule {
   delay_ms?: number;
   /** Destroy the socket instead of answering. */
   drop?: boolean;
+  /** Apply only to requests whose body or query contains this text (e.g. one recipient's number), so concurrent tests do not take each other's faults. */
+  match?: string;
 }
 
 export class FaultBook {
@@ -33,8 +35,11 @@ export class FaultBook {
   }
 
   /** The rule that applies to this call, consuming one use of it. */
-  take(provider: ProviderName, route: string): FaultRule | undefined {
-    const index = this.rules.findIndex((rule) => rule.provider === provider && (rule.route === undefined || rule.route === route) && rule.remaining > 0);
+  take(provider: ProviderName, route: string, haystack = ''): FaultRule | undefined {
+    const index = this.rules.findIndex(
+      (rule) =>
+        rule.provider === provider && (rule.route === undefined || rule.route === route) && rule.remaining > 0 && (rule.match === undefined || haystack.includes(rule.match)),
+    );
     if (index < 0) return undefined;
     const rule = this.rules[index]!;
     rule.remaining -= 1;

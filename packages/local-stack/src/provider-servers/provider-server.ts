@@ -146,7 +146,7 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
         received_at: new Date().toISOString(),
       });
 
-    const rule = faults.take(provider, matched.route);
+    const rule = faults.take(provider, matched.route, `${JSON.stringify(request.body ?? request.rawBody)} ${decodeURIComponent(url.search)}`);
     if (rule?.delay_ms) await new Promise((resolve) => setTimeout(resolve, rule.delay_ms));
     if (rule?.drop) {
       record(0, true);
