@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  buildContextObject,
+  cachedSecretReader,
+  createLogger,
+  createSecretsManagerClient,
+  ConversationRepository,
+  dynamoCompanyRepository,
+  dynamoConversationRepository,
+  generateContent,
+  processRecord,
+  ProcessingDeps,
+  toSqsSafeJson,
+  transient,
+  validateInitiateRequest,
+} from '@ai-multi-comms/core';
+import { WhatsAppCredentials, whatsappChannel } from '../../src/whatsapp-channel';
+import { eventually, providerRequests, stackClients, StackState, uniqueTel, useStackEnvironment, validBody } from '../../../../test/support/stack';
+
+/**
+ * Faults injected into the handler's own dependencies, with everything else real: DynamoDB
+ * Local, the Secrets Manager server, and the real openai/twilio SDKs against the provider servers.
+ */
+let state: StackState;
+let clients: ReturnType<typeof stackClients>;
+beforeAll(() => {
+  state = useStackEnvironment();
+  clients = stackClients(state);
+});
+afterAll(() => clients.destroy());
+
+/** Capture the JSON lines the real Powertools logger prints. */
+const capturedLines: string[] = [];
+const logger = (() => {
+  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+  const created = createLogger('whatsapp-processor');
+  return created;
+})();
+beforeEach(() => {
+  capturedLines.length = 0;
+  const capture = (chunk: unknown) => {
+    capturedLines.push(...String(chunk).split('\n').filter(Boolean));
+    return true;
+  };
+  jest.spyOn(process.stdout, 'write').mockImplementation(capture);
+  jest.spyOn(process.stderr, 'write').mockImplementation(capture);
+});
+afterEach(() => jest.restoreAllMocks());
+
+const depsWith = (conversations: ConversationRepository, leaseSeconds = 905): ProcessingDeps<WhatsAppCredentials> => ({
+  channel: whatsappChannel,
+  conversations,
+  secrets: cachedSecretReader(createSecretsManagerClient(), 0),
+  ai: (request) => generateContent(request, { maxRetries: 0, timeoutMs: 10_000 }),
+  extendVisibility: async () => undefined,
+  clock: { now: () => new Date() },
+  logger,
+  metrics: { count: () => undefined },
+  config: {
+    visibilityTimeoutSeconds: leaseSeconds,
+    heartbeatIntervalMs: 600_000,
+    retryBackoffBaseSeconds: 1,
+    retryBackoffMaxSeconds: 10,
+    finalUpdateAttempts: 3,
+    processorVersion: 'test',
+    conversationsTable: state.resources.conversationsTable!,
+  },
+  sleep: async () => undefined,
+});
+
+const queueRecordFor = async (tel: string) => {
+  const company = (await dynamoCompanyRepository(clients.documents, state.resources.companyDataTable!).get('ci-aaa-001', 'pi-aaa-001'))!;
+  const contextObject = buildContextObject({
+    request: validateInitiateRequest(validBody((b) => (b.recipient_data.recipient_tel = tel))),
+    company,
+    receivedAt: new Date(),
+    routerVersion: 'test',
+    traceId: randomUUID(),
+  });
+  return { contextObject, record: { messageId: randomUUID(), receiptHandle: 'rh', body: toSqsSafeJson(contextObject), receiveCount: 1 } };
+};
+
+const item = async (tel: string, conversationId: string) =>
+  (await clients.documents.send(new GetCommand({ TableName: state.resources.conversationsTable, Key: { primary_channel: tel, conversation_id: conversationId }, ConsistentRead: true }))).Item;
+
+it('a crash after the Twilio send and before the final update: the redelivery reconciles and sends nothing twice', async () => {
+  const tel = uniqueTel();
+  const { contextObject, record } = await queueRecordFor(tel);
+  const conversationId = contextObject.conversation_data.conversation_id;
+  const real = dynamoConversationRepository(clients.documents, state.resources.conversationsTable!);
+
+  // Attempt 1 "dies" inside the final update: the call never returns, as if the process was
+  // killed there. Its promise is abandoned, as a dead process would be.
+  const crashing: ConversationRepository = { ...real, complete: () => new Promise<void>(() => undefined) };
+  void processRecord(record, depsWith(crashing, 2)); // a 2 s lease, so the takeover comes quickly
+  await eventually('the first attempt to send', async () => ((await providerRequests(state, { provider: 'twilio', route: 'messages.create', mentioning: tel })).length === 1 ? true : undefined));
+  const afterCrash = await item(tel, conversationId);
+  expect(afterCrash).toMatchObject({ conversation_status: 'processing', send_started_at: expect.any(String) });
+  expect(afterCrash!.provider_message_id).toBeUndefined();
+
+  // The queue offers the message again once the visibility timeout (here: the lease) runs out.
+  await new Promise((resolve) => setTimeout(resolve, 2200));
+  const outcome = await processRecord({ ...record, receiveCount: 2 }, depsWith(real));
+  expect(outcome).toEqual({ outcome: 'acknowledge', reason: 'sent' });
+
+  const creates = await providerRequests(state, { provider: 'twilio', route: 'messages.create', mentioning: tel });
+  expect(creates).toHaveLength(1);
+  expect(await providerRequests(state, { provider: 'twilio', route: 'messages.list', mentioning: tel })).toHaveLength(1);
+  const recorded = await item(tel, conversationId);
+  const { twilio: messages } = (await (await fetch(`${state.providersUrl}/__messages?provider=twilio`)).json()) as { twilio: { sid: string; to: string }[] };
+  const sentSid = messages.find((m) => m.to === `whatsapp:${tel}`)!.sid;
+  expect(recorded).toMatchObject({ conversation_status: 'initial_message_sent', attempts: 2, provider_message_id: sentSid });
+  expect(recorded!.messages).toEqual([expect.objectContaining({ message_id: sentSid, reconciled: true })]);
+  expect(capturedLines.some((line) => line.includes('"Reconciled: the provider already has this message'))).toBe(true);
+});
+
+it('the final update failing after a send: one CRITICAL line with everything needed to repair, acknowledged, never re-sent', async () => {
+  const tel = uniqueTel();
+  const { contextObject, record } = await queueRecordFor(tel);
+  const real = dynamoConversationRepository(clients.documents, state.resources.conversationsTable!);
+  let completeCalls = 0;
+  const failing: ConversationRepository = {
+    ...real,
+    complete: async () => {
+      completeCalls += 1;
+      throw transient('DATABASE_ERROR', 'The conversation could not be updated after the send.', new Error('ProvisionedThroughputExceededException'));
+    },
+  };
+  const outcome = await processRecord(record, depsWith(failing));
+  expect(outcome.outcome).toBe('acknowledge');
+  expect(completeCalls).toBe(3);
+  expect(await providerRequests(state, { provider: 'twilio', route: 'messages.create', mentioning: tel })).toHaveLength(1);
+
+  const critical = capturedLines.map((line) => JSON.parse(line)).filter((entry) => entry.level === 'CRITICAL');
+  expect(critical).toHaveLength(1);
+  expect(critical[0]).toMatchObject({
+    message: expect.stringMatching(/^POST_SEND_UPDATE_FAILED/),
+    service: 'whatsapp-processor',
+    conversation_id: contextObject.conversation_data.conversation_id,
+    repair: {
+      table: state.resources.conversationsTable,
+      key: { primary_channel: tel, conversation_id: contextObject.conversation_data.conversation_id },
+      provider_message_id: expect.stringMatching(/^SM/),
+      conversation_status: 'initial_message_sent',
+      thread_id: expect.stringMatching(/^conv_/),
+      timestamp: expect.any(String),
+      message_entry: expect.objectContaining({ role: 'assistant', channel: 'whatsapp', message_id: expect.stringMatching(/^SM/) }),
+    },
+  });
+  // The item still says processing: an operator repairs it from the line (processing.md: "stays as it was").
+  expect((await item(tel, contextObject.conversation_data.conversation_id))!.conversation_status).toBe('processing');
+});
