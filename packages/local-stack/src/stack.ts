@@ -181,7 +181,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       stage,
       env,
       // Locally a retried message comes back after 1, 2, 4 s rather than 30, 60, 120 s.
-      overrides: { RETRY_BACKOFF_BASE_SECONDS: '1' },
+      overrides: { RETRY_BACKOFF_BASE_SECONDS: '1', POWERTOOLS_TRACE_ENABLED: 'false' },
       echo: options.echoApi,
       logFile: options.apiLogFile,
     });
@@ -196,7 +196,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       httpPort: ports.api,
       lambdaPort: ports.lambda,
       websocketPort: ports.websocket,
-      params: resources,
+      // No X-Ray daemon locally: tracing off (the only local-only setting of the router).
+      params: { ...resources, tracingEnabled: 'false' },
       env: {
         ...env,
         LOCAL_API_KEYS: JSON.stringify([

@@ -8,17 +8,23 @@ import {
   dynamoRateLimiter,
   systemClock,
 } from '@ai-multi-comms/core';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
 import { routerConfig } from './config';
 import { InitiateConversationDeps } from './initiate-conversation';
 import { sqsContextObjectQueue } from './ports/context-object-queue';
 
 export const logger = createLogger('router');
+// EMF metrics (structured log lines, no API call) and X-Ray; both configured by serverless.yml.
+export const metrics = new Metrics({ serviceName: 'router', defaultDimensions: { stage: process.env.STAGE ?? 'local' } });
+export const tracer = new Tracer({ serviceName: 'router' });
+const instrument = <T>(client: T): T => tracer.captureAWSv3Client(client);
 
 /** The production wiring: real AWS clients (endpoints from AWS_ENDPOINT_URL_* when local). */
 export const createDefaultDeps = (): InitiateConversationDeps => {
   const config = routerConfig.get();
   // Two attempts: the API client is waiting; a longer outage is better answered with a 5xx it can retry.
-  const documentClient = createDynamoDocumentClient({ maxAttempts: 2 });
+  const documentClient = createDynamoDocumentClient({ maxAttempts: 2, instrument });
   return {
     companies: cachedCompanyRepository(dynamoCompanyRepository(documentClient, config.companyDataTable), config.companyCacheSeconds * 1000),
     idempotency: dynamoIdempotencyStore(documentClient, config.idempotencyTable, {
@@ -26,7 +32,7 @@ export const createDefaultDeps = (): InitiateConversationDeps => {
       inProgressSeconds: config.idempotencyInProgressSeconds,
     }),
     rateLimiter: dynamoRateLimiter(documentClient, config.rateLimitsTable),
-    queue: sqsContextObjectQueue(createSqsClient({ maxAttempts: 2 }), {
+    queue: sqsContextObjectQueue(createSqsClient({ maxAttempts: 2, instrument }), {
       whatsapp: config.whatsappQueueUrl,
       sms: config.smsQueueUrl,
       email: config.emailQueueUrl,

@@ -2,10 +2,13 @@ import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import httpCors from '@middy/http-cors';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { AppError, registerSecretValue, requestIdForErrors, toHttpError } from '@ai-multi-comms/core';
 import { CORS_OPTIONS } from './cors';
-import { createDefaultDeps, logger } from './dependencies';
+import { createDefaultDeps, logger, metrics, tracer } from './dependencies';
 import { initiateConversation, InitiateConversationDeps } from './initiate-conversation';
 
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
@@ -30,6 +33,9 @@ const requestIdOf = (event: APIGatewayProxyEvent): string => {
 /** The one place where router failures become HTTP responses; 5xx details go to the log, never the body. */
 const errorResponse = (error: unknown, event: APIGatewayProxyEvent): APIGatewayProxyResult => {
   const response = toHttpError(error, requestIdOf(event));
+  const refused = metrics.singleMetric();
+  refused.addDimension('error_code', response.body.error_code);
+  refused.addMetric('RequestsRefused', MetricUnit.Count, 1);
   if (response.statusCode >= 500) {
     logger.error('Request failed', { error_code: response.body.error_code, error: error as Error, cause: (error as AppError)?.cause as Error });
   } else {
@@ -48,10 +54,11 @@ export const createHandler = (depsFactory: () => InitiateConversationDeps) => {
     logger.appendKeys({ trace_id: traceId });
     try {
       deps ??= depsFactory();
-      const { replayed: _replayed, ...body } = await initiateConversation(
+      const { replayed, ...body } = await initiateConversation(
         { rawBody: event.body, isBase64Encoded: event.isBase64Encoded, apiKey, traceId },
         deps,
       );
+      metrics.addMetric(replayed ? 'RequestsReplayed' : 'RequestsAccepted', MetricUnit.Count, 1);
       logger.appendKeys({ request_id: body.request_id });
       return { statusCode: 200, headers: JSON_HEADERS, body: JSON.stringify(body) };
     } catch (error) {
@@ -61,7 +68,9 @@ export const createHandler = (depsFactory: () => InitiateConversationDeps) => {
     }
   };
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult>(handle)
+    .use(captureLambdaHandler(tracer))
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
     .use(httpCors(CORS_OPTIONS));
 };
 

@@ -1,5 +1,6 @@
 import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
 import {
   cachedSecretReader,
   createDynamoDocumentClient,
@@ -16,7 +17,9 @@ import { WhatsAppCredentials, whatsappChannel } from './whatsapp-channel';
 
 export const logger = createLogger('whatsapp-processor');
 // EMF metrics (printed as structured logs, no API call): POWERTOOLS_METRICS_NAMESPACE from serverless.yml.
-export const metrics = new Metrics({ serviceName: 'whatsapp-processor', defaultDimensions: { channel: 'whatsapp' } });
+export const metrics = new Metrics({ serviceName: 'whatsapp-processor', defaultDimensions: { channel: 'whatsapp', stage: process.env.STAGE ?? 'local' } });
+export const tracer = new Tracer({ serviceName: 'whatsapp-processor' });
+const instrument = <T>(client: T): T => tracer.captureAWSv3Client(client);
 
 /** The queue's real visibility timeout, read once per container (processing.md step 3). */
 const visibilityTimeoutOf = async (sqs: SQSClient, queueUrl: string): Promise<number> => {
@@ -35,15 +38,15 @@ export interface ProcessorDeps {
 /** The production wiring: real AWS clients (emulators when AWS_ENDPOINT_URL_* are set) and real provider SDKs. */
 export const createDefaultDeps = async (): Promise<ProcessorDeps> => {
   const config = processorConfig.get();
-  const sqs = createSqsClient();
+  const sqs = createSqsClient({ instrument });
   const changeVisibility = (receiptHandle: string, seconds: number) =>
     sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: config.queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds })).then(() => undefined);
   return {
     delayRetry: changeVisibility,
     processing: {
       channel: whatsappChannel,
-      conversations: dynamoConversationRepository(createDynamoDocumentClient(), config.conversationsTable),
-      secrets: cachedSecretReader(createSecretsManagerClient(), config.secretsCacheSeconds * 1000),
+      conversations: dynamoConversationRepository(createDynamoDocumentClient({ instrument }), config.conversationsTable),
+      secrets: cachedSecretReader(createSecretsManagerClient({ instrument }), config.secretsCacheSeconds * 1000),
       ai: (request) => generateContent(request, { maxRetries: config.openAiMaxRetries, timeoutMs: config.openAiTimeoutSeconds * 1000 }),
       extendVisibility: changeVisibility,
       clock: systemClock,

@@ -2,9 +2,10 @@ import middy from '@middy/core';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { processRecord } from '@ai-multi-comms/core';
-import { createDefaultDeps, logger, metrics, ProcessorDeps } from './dependencies';
+import { createDefaultDeps, logger, metrics, ProcessorDeps, tracer } from './dependencies';
 
 /** Thrown for a record the queue should offer again; the batch processor reports it in batchItemFailures. */
 class RetryLater extends Error {}
@@ -44,7 +45,10 @@ export const createHandler = (depsFactory: () => Promise<ProcessorDeps>) => {
   const handle = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
     processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false, processInParallel: true });
 
-  return middy<SQSEvent, SQSBatchResponse>(handle).use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));
+  return middy<SQSEvent, SQSBatchResponse>(handle)
+    .use(captureLambdaHandler(tracer))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics));
 };
 
 export const handler = createHandler(createDefaultDeps);

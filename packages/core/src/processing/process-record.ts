@@ -215,7 +215,7 @@ export const processRecord = async <Credentials extends Record<string, string>>(
         },
         input: aiInput(contextObject),
         outputSchema: deps.channel.outputSchema(contextObject),
-        metadata: { conversation_id: conversationId.slice(0, 512), channel: deps.channel.channel },
+        metadata: { conversation_id: conversationId.slice(0, 512), channel: deps.channel.channel, trace_id: contextObject.metadata.trace_id.slice(0, 512) },
       });
       threadId = ai.threadId;
 
