@@ -23,7 +23,7 @@ import {
   toSqsSafeJson,
   validateInitiateRequest,
 } from '@ai-multi-comms/core';
-import { inMemoryConversations } from './in-memory-conversations';
+import { inMemoryConversations } from '../test/support/in-memory-conversations';
 import { startLocalStack } from '@ai-multi-comms/local-stack';
 import { initiateConversation } from '../services/router/src/initiate-conversation';
 import { API_KEY, fakeDeps } from '../services/router/test/fakes';

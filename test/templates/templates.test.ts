@@ -1,0 +1,234 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { AppError, buildContextObject, createLogger, parseJsonBody, processRecord, toSqsSafeJson, transient, validateInitiateRequest } from '@ai-multi-comms/core';
+import { filterPatternMatches } from '../support/cloudwatch-filter-pattern';
+import { inMemoryConversations } from '../support/in-memory-conversations';
+
+/**
+ * `serverless package` for every service, stages dev and prod, and assertions on the generated
+ * CloudFormation: what issue 5 and processing.md require of every deployable.
+ */
+const run = promisify(execFile);
+const ROOT = join(__dirname, '..', '..');
+const SERVICES = ['data', 'whatsapp-processor', 'sms-processor', 'email-processor', 'router'];
+const STAGES = ['dev', 'prod'];
+/** Actions AWS offers no resource-level permission for; each use is commented in its serverless.yml. */
+const WILDCARD_ALLOWED = new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'cloudwatch:PutMetricData']);
+
+type Template = { Resources: Record<string, { Type: string; Properties?: any; DeletionPolicy?: string; Condition?: string }>; Conditions?: Record<string, any> };
+const templates = new Map<string, Template>();
+const template = (service: string, stage: string) => templates.get(`${service}/${stage}`)!;
+const ofType = (t: Template, type: string) => Object.entries(t.Resources).filter(([, r]) => r.Type === type);
+
+beforeAll(async () => {
+  const out = mkdtempSync(join(tmpdir(), 'templates-'));
+  const env = { ...process.env, SLS_TELEMETRY_DISABLED: '1', LOCAL_API_KEYS: '' };
+  // Services in parallel; the stages of one service one after the other (they share its build folder).
+  let next = 0;
+  const worker = async () => {
+    while (next < SERVICES.length) {
+      const service = SERVICES[next++]!;
+      for (const stage of STAGES) {
+        const dir = join(out, `${service}-${stage}`);
+        try {
+          await run(process.execPath, [join(ROOT, 'node_modules/serverless/bin/serverless.js'), 'package', '--stage', stage, '--package', dir], { cwd: join(ROOT, 'services', service), env, timeout: 120_000 });
+        } catch (error) {
+          const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+          throw new Error(`serverless package failed for ${service} (${stage}):\n${stdout.slice(-2000)}\n${stderr.slice(-2000)}`);
+        }
+        templates.set(`${service}/${stage}`, JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')));
+      }
+    }
+  };
+  await Promise.all([worker(), worker()]);
+}, 240_000);
+
+const cases = SERVICES.flatMap((service) => STAGES.map((stage) => [service, stage] as const));
+
+describe.each(cases)('%s (%s)', (service, stage) => {
+  const importOf = (name: string) => ({ 'Fn::ImportValue': `ai-multi-comms-data-${stage}-${name}` });
+
+  it('gives every queue a dead-letter queue, and every dead-letter queue an alarm to the alerts topic', () => {
+    const t = template(service, stage);
+    const queues = ofType(t, 'AWS::SQS::Queue');
+    const dlqIds = new Set(queues.map(([, q]) => q.Properties?.RedrivePolicy?.deadLetterTargetArn?.['Fn::GetAtt']?.[0]).filter(Boolean));
+    for (const [id, queue] of queues) {
+      if (dlqIds.has(id)) continue;
+      expect({ id, redrive: queue.Properties?.RedrivePolicy }).toEqual({ id, redrive: { deadLetterTargetArn: { 'Fn::GetAtt': [expect.any(String), 'Arn'] }, maxReceiveCount: 3 } });
+    }
+    for (const dlq of dlqIds) {
+      expect(t.Resources[dlq]!.Properties.MessageRetentionPeriod).toBe(1209600);
+      const alarms = ofType(t, 'AWS::CloudWatch::Alarm').filter(
+        ([, a]) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible' && JSON.stringify(a.Properties.Dimensions).includes(`"${dlq}","QueueName"`),
+      );
+      expect({ dlq, alarms: alarms.length }).toEqual({ dlq, alarms: 1 });
+      expect(alarms[0]![1].Properties).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [importOf('CriticalAlertsTopicArn')] });
+    }
+  });
+
+  it('reports batch item failures on every SQS event source, with visibility timeout ≥ function timeout', () => {
+    const t = template(service, stage);
+    for (const [id, mapping] of ofType(t, 'AWS::Lambda::EventSourceMapping')) {
+      expect({ id, types: mapping.Properties.FunctionResponseTypes }).toEqual({ id, types: ['ReportBatchItemFailures'] });
+      const queueId = mapping.Properties.EventSourceArn['Fn::GetAtt'][0];
+      const functionId = mapping.Properties.FunctionName['Fn::GetAtt'][0];
+      expect(t.Resources[queueId]!.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(t.Resources[functionId]!.Properties.Timeout);
+    }
+  });
+
+  it('grants no IAM wildcard outside the actions AWS offers nothing narrower for', () => {
+    const t = template(service, stage);
+    for (const [, role] of ofType(t, 'AWS::IAM::Role')) {
+      for (const policy of role.Properties.Policies ?? []) {
+        for (const statement of policy.PolicyDocument.Statement) {
+          const actions: string[] = [statement.Action].flat();
+          for (const action of actions) expect(action).not.toMatch(/(^\*$|:\*$)/);
+          const resources = [statement.Resource].flat();
+          if (resources.includes('*')) expect(actions.filter((a) => !WILDCARD_ALLOWED.has(a))).toEqual([]);
+        }
+      }
+    }
+  });
+
+  it('wires every alarm to the alerts topic', () => {
+    for (const [id, alarm] of ofType(template(service, stage), 'AWS::CloudWatch::Alarm')) {
+      expect({ id, actions: alarm.Properties.AlarmActions }).toEqual({ id, actions: [service === 'data' ? { Ref: 'CriticalAlertsTopic' } : importOf('CriticalAlertsTopicArn')] });
+    }
+  });
+
+  it('reaches stateful resources through CloudFormation exports, never pasted names or ARNs', () => {
+    if (service === 'data') return;
+    const text = JSON.stringify(template(service, stage));
+    expect(text).not.toMatch(/arn:aws:dynamodb|ai-multi-comms-(company-data|conversations|idempotency|rate-limits)-/);
+  });
+
+  it('keeps log groups per stage', () => {
+    for (const [, group] of ofType(template(service, stage), 'AWS::Logs::LogGroup')) {
+      expect(group.Properties.RetentionInDays).toBe(stage === 'prod' ? 90 : 14);
+    }
+  });
+});
+
+describe('the data stack', () => {
+  it.each(STAGES)('protects every table outside dev (%s)', (stage) => {
+    const t = template('data', stage);
+    const isDev = (t.Conditions!.IsDev['Fn::Equals'] as string[])[0] === (t.Conditions!.IsDev['Fn::Equals'] as string[])[1];
+    expect(isDev).toBe(stage === 'dev');
+    const tables = ofType(t, 'AWS::DynamoDB::Table');
+    expect(tables.map(([id]) => id).sort()).toEqual(['CompanyDataTable', 'ConversationsTable', 'IdempotencyTable', 'RateLimitsTable']);
+    for (const [, table] of tables) {
+      expect(table.DeletionPolicy).toBe(stage === 'dev' ? 'Delete' : 'Retain');
+      expect(table.Properties.SSESpecification).toEqual({ SSEEnabled: true });
+      expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+    }
+    expect(t.Resources.ConversationsTable!.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: { 'Fn::If': ['IsDev', false, true] } });
+    expect(t.Resources.IdempotencyTable!.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expires_at', Enabled: true });
+    expect(t.Resources.ConversationsTable!.Properties.GlobalSecondaryIndexes.map((i: { IndexName: string }) => i.IndexName)).toEqual([
+      'conversation-id-index',
+      'company-project-created-index',
+      'inbound-index',
+    ]);
+  });
+});
+
+describe('the router', () => {
+  it.each(STAGES)('requires an API key, declares no key values, throttles with a usage plan, and has a valid dashboard (%s)', (stage) => {
+    const t = template('router', stage);
+    const methods = ofType(t, 'AWS::ApiGateway::Method').filter(([, m]) => m.Properties.HttpMethod === 'POST');
+    expect(methods).toHaveLength(1);
+    expect(methods[0]![1].Properties.ApiKeyRequired).toBe(true);
+    expect(ofType(t, 'AWS::ApiGateway::ApiKey')).toHaveLength(0);
+    expect(ofType(t, 'AWS::ApiGateway::UsagePlan')[0]![1].Properties.Throttle).toEqual({ RateLimit: 10, BurstLimit: 20 });
+    const [template_, variables] = ofType(t, 'AWS::CloudWatch::Dashboard')[0]![1].Properties.DashboardBody['Fn::Sub'];
+    const body = (template_ as string).replace(/\$\{([^}]+)\}/g, (_m, name: string) => (name === 'AWS::Region' ? 'us-east-1' : String(variables[name])));
+    const dashboard = JSON.parse(body);
+    expect(dashboard.widgets.length).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe('the CRITICAL metric filter', () => {
+  /** The exact line the processor logs when the final update fails after a send, produced by the real code. */
+  const realCriticalLine = async (): Promise<{ critical: string; others: string[] }> => {
+    process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+    const logger = createLogger('whatsapp-processor');
+    const lines: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => (lines.push(...String(chunk).split('\n').filter(Boolean)), true));
+    const spyErr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: unknown) => (lines.push(...String(chunk).split('\n').filter(Boolean)), true));
+    try {
+      const conversations = inMemoryConversations();
+      conversations.complete = async () => {
+        throw transient('DATABASE_ERROR', 'The conversation could not be updated after the send.');
+      };
+      const company = JSON.parse(readFileSync(join(ROOT, 'examples/company.example.json'), 'utf8'));
+      const request = validateInitiateRequest(
+        parseJsonBody(
+          JSON.stringify({
+            company_data: { company_id: company.company_id, project_id: company.project_id },
+            recipient_data: { recipient_tel: '+447700900123', comms_consent: true },
+            request_data: { request_id: '550e8400-e29b-41d4-a716-446655440001', channel_method: 'whatsapp', initial_request_timestamp: '2025-09-15T11:45:32Z' },
+          }),
+        ),
+      );
+      const { api_keys: _keys, ...item } = company;
+      const contextObject = buildContextObject({ request, company: { ...item, api_key_sha256: [], rate_limits: {}, created_at: '2025-01-01T00:00:00Z', updated_at: '2025-01-01T00:00:00Z' }, receivedAt: new Date(), routerVersion: 't', traceId: 't' });
+      const depsFor = (overrides: { complete?: boolean; sendFails?: boolean }) => {
+        const repository = inMemoryConversations();
+        if (overrides.complete === false) {
+          repository.complete = async () => {
+            throw transient('DATABASE_ERROR', 'The conversation could not be updated after the send.');
+          };
+        }
+        return {
+          channel: {
+            channel: 'whatsapp' as const,
+            credentialsSecret: () => ({ name: 'n', requiredKeys: [] }),
+            outputSchema: () => undefined,
+            send: async () => {
+              if (overrides.sendFails) throw new AppError('permanent', 'PROVIDER_PERMANENT', 'Twilio 21211: invalid number');
+              return { messageId: 'SM1', content: 'hi' };
+            },
+            reconcile: async () => undefined,
+            inboundKey: () => undefined,
+          },
+          conversations: repository,
+          secrets: { getJson: async () => ({ ai_api_key: 'x' }) as never },
+          ai: async () => ({ threadId: 'conv_1', text: 'hi', usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }),
+          extendVisibility: async () => undefined,
+          clock: { now: () => new Date() },
+          logger,
+          metrics: { count: () => undefined },
+          config: { visibilityTimeoutSeconds: 905, heartbeatIntervalMs: 600_000, retryBackoffBaseSeconds: 1, retryBackoffMaxSeconds: 1, finalUpdateAttempts: 2, processorVersion: 't', conversationsTable: 't' },
+          sleep: async () => undefined,
+        };
+      };
+      const record = { messageId: 'm', receiptHandle: 'r', body: toSqsSafeJson(contextObject), receiveCount: 1 };
+      await processRecord(record, depsFor({ complete: false })); // the CRITICAL line
+      await processRecord(record, depsFor({})); // an INFO "sent" line
+      await processRecord(record, depsFor({ sendFails: true })); // an ERROR "failed" line
+    } finally {
+      spy.mockRestore();
+      spyErr.mockRestore();
+    }
+    const critical = lines.filter((line) => line.includes('"level":"CRITICAL"'));
+    expect(critical).toHaveLength(1);
+    return { critical: critical[0]!, others: lines.filter((line) => !line.includes('"level":"CRITICAL"')) };
+  };
+
+  it.each(['whatsapp-processor'])('in %s matches the exact CRITICAL line the code logs, and no other line', async (service) => {
+    const { critical, others } = await realCriticalLine();
+    expect(others.some((line) => line.includes('"level":"ERROR"'))).toBe(true);
+    expect(others.some((line) => line.includes('"level":"INFO"'))).toBe(true);
+    for (const stage of STAGES) {
+      const filters = ofType(template(service, stage), 'AWS::Logs::MetricFilter');
+      expect(filters).toHaveLength(1);
+      const pattern = filters[0]![1].Properties.FilterPattern as string;
+      expect(filterPatternMatches(pattern, critical)).toBe(true);
+      for (const line of others) expect(filterPatternMatches(pattern, line)).toBe(false);
+      const alarm = ofType(template(service, stage), 'AWS::CloudWatch::Alarm').find(([, a]) => a.Properties.MetricName === filters[0]![1].Properties.MetricTransformations[0].MetricName);
+      expect(alarm![1].Properties).toMatchObject({ Statistic: 'Sum', Period: 300, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    }
+  });
+});
