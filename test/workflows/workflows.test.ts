@@ -1,0 +1,52 @@
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parse } from 'yaml';
+
+/** The GitHub Actions workflows: valid against the workflow schema, and shaped as issue 5 asks. */
+const run = promisify(execFile);
+const ROOT = join(__dirname, '..', '..');
+const WORKFLOWS = join(ROOT, '.github', 'workflows');
+const files = readdirSync(WORKFLOWS).filter((file) => file.endsWith('.yml'));
+const workflow = (file: string) => parse(readFileSync(join(WORKFLOWS, file), 'utf8'));
+
+it('has the CI and deploy workflows', () => {
+  expect(files.sort()).toEqual(['ci.yml', 'deploy.yml']);
+});
+
+it.each(files)('%s is valid (action-validator)', async (file) => {
+  const { stdout, stderr } = await run(process.execPath, [join(ROOT, 'node_modules/@action-validator/cli/cli.mjs'), join(WORKFLOWS, file)]).catch((error: { stdout: string; stderr: string }) => {
+    throw new Error(`${file} is invalid:\n${error.stdout}\n${error.stderr}`);
+  });
+  expect(`${stdout}${stderr}`).not.toMatch(/"errors"/);
+});
+
+it('ci runs the README test command and packages every service, on pull requests and main', () => {
+  const ci = workflow('ci.yml');
+  expect(Object.keys(ci.on).sort()).toEqual(['pull_request', 'push']);
+  expect(ci.on.push.branches).toEqual(['main']);
+  const runs = ci.jobs.test.steps.map((step: { run?: string }) => step.run).filter(Boolean);
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const testCommand = 'npx -y pnpm@9.15.9 install && npx -y pnpm@9.15.9 test';
+  expect(readme).toContain(testCommand);
+  expect(readFileSync(join(ROOT, '.ci/run'), 'utf8')).toContain(testCommand);
+  expect(runs).toContain(testCommand);
+  expect(runs.some((command: string) => command.includes('scripts/package-all.sh'))).toBe(true);
+});
+
+it('deploy uses OIDC (no long-lived keys): dev on main, prod only by hand behind the protected environment', () => {
+  const deploy = workflow('deploy.yml');
+  const text = readFileSync(join(WORKFLOWS, 'deploy.yml'), 'utf8');
+  expect(text).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY/);
+  for (const job of ['deploy-dev', 'deploy-prod']) {
+    expect(deploy.jobs[job].permissions['id-token']).toBe('write');
+    expect(deploy.jobs[job].needs).toBe('test');
+    const credentials = deploy.jobs[job].steps.find((step: { uses?: string }) => step.uses?.startsWith('aws-actions/configure-aws-credentials'));
+    expect(credentials.with['role-to-assume']).toBe('${{ vars.AWS_DEPLOY_ROLE_ARN }}');
+  }
+  expect(deploy.jobs['deploy-dev'].environment).toBe('dev');
+  expect(deploy.jobs['deploy-prod'].environment).toBe('prod');
+  expect(deploy.jobs['deploy-prod'].if).toBe("github.event_name == 'workflow_dispatch' && github.event.inputs.stage == 'prod'");
+  expect(Object.keys(deploy.on).sort()).toEqual(['push', 'workflow_dispatch']);
+});
