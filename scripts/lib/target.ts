@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, DescribeStackResourceCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 
 /**
  * Where an operator command acts: the local stack (`--local`, endpoints from the state file that
@@ -14,6 +14,11 @@ export interface Target {
   conversationsTable?: string;
   /** Set for the local stack, so that clients created afterwards talk to the emulators. */
   env?: Record<string, string>;
+  /** A channel's queue and dead-letter queue URLs (from that channel's stack outputs). */
+  queues(channel: string): Promise<{ queueUrl: string; deadLetterQueueUrl: string }>;
+  /** The router's API Gateway usage plan id (AWS only). */
+  usagePlanId?: () => Promise<string>;
+  local: boolean;
 }
 
 export interface TargetOptions {
@@ -45,7 +50,12 @@ export const resolveTarget = async (options: TargetOptions): Promise<Target> => 
   if (options.local) {
     const file = options.stateFile ?? join(REPO_ROOT, '.local-stack', 'state.json');
     if (!existsSync(file)) throw new Error(`No local stack state at ${file}: start it first with \`pnpm start\`.`);
-    const state = JSON.parse(readFileSync(file, 'utf8')) as { stage: string; env: Record<string, string>; resources: Record<string, string> };
+    const state = JSON.parse(readFileSync(file, 'utf8')) as {
+      stage: string;
+      env: Record<string, string>;
+      resources: Record<string, string>;
+      outputs: Record<string, Record<string, string>>;
+    };
     Object.assign(process.env, state.env);
     return {
       description: `the local stack (${state.env.AWS_ENDPOINT_URL_DYNAMODB})`,
@@ -53,17 +63,39 @@ export const resolveTarget = async (options: TargetOptions): Promise<Target> => 
       companyDataTable: state.resources.companyDataTable!,
       conversationsTable: state.resources.conversationsTable,
       env: state.env,
+      local: true,
+      queues: async (channel) => {
+        const outputs = state.outputs[`ai-multi-comms-${channel}-processor`];
+        if (!outputs?.QueueUrl || !outputs.DeadLetterQueueUrl) throw new Error(`No ${channel} queue in the local stack`);
+        return { queueUrl: outputs.QueueUrl, deadLetterQueueUrl: outputs.DeadLetterQueueUrl };
+      },
     };
   }
   const stackName = `ai-multi-comms-data-${options.stage}`;
   const client = new CloudFormationClient({ region: options.region ?? process.env.AWS_REGION });
-  const { Stacks } = await client.send(new DescribeStacksCommand({ StackName: stackName }));
-  const outputs = Object.fromEntries((Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
+  const outputsOf = async (name: string) => {
+    const { Stacks } = await client.send(new DescribeStacksCommand({ StackName: name }));
+    return Object.fromEntries((Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue])) as Record<string, string | undefined>;
+  };
+  const outputs = await outputsOf(stackName);
   if (!outputs.CompanyDataTableName) throw new Error(`Stack ${stackName} has no CompanyDataTableName output: deploy services/data first.`);
   return {
     description: `AWS stage ${options.stage} (stack ${stackName})`,
     stage: options.stage,
     companyDataTable: outputs.CompanyDataTableName,
     conversationsTable: outputs.ConversationsTableName,
+    local: false,
+    queues: async (channel) => {
+      const channelOutputs = await outputsOf(`ai-multi-comms-${channel}-processor-${options.stage}`);
+      if (!channelOutputs.QueueUrl || !channelOutputs.DeadLetterQueueUrl) throw new Error(`The ${channel} stack of ${options.stage} has no queue outputs`);
+      return { queueUrl: channelOutputs.QueueUrl, deadLetterQueueUrl: channelOutputs.DeadLetterQueueUrl };
+    },
+    usagePlanId: async () => {
+      const { StackResourceDetail } = await client.send(
+        new DescribeStackResourceCommand({ StackName: `ai-multi-comms-router-${options.stage}`, LogicalResourceId: 'ApiGatewayUsagePlan' }),
+      );
+      if (!StackResourceDetail?.PhysicalResourceId) throw new Error(`The router stack of ${options.stage} has no usage plan`);
+      return StackResourceDetail.PhysicalResourceId;
+    },
   };
 };

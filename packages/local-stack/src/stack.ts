@@ -43,6 +43,8 @@ export interface LocalStackOptions {
   echoApi?: boolean;
   /** Append the function's logs to this file (tests scan it). */
   apiLogFile?: string;
+  /** API keys serverless-offline accepts besides the demo keys (created with `pnpm api-key --local`). */
+  extraApiKeys?: { name: string; value: string }[];
   log?: (line: string) => void;
 }
 
@@ -203,6 +205,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
         LOCAL_API_KEYS: JSON.stringify([
           { name: 'demo-ci-aaa-001', value: DEMO_API_KEYS.companyA },
           { name: 'demo-ci-bbb-001', value: DEMO_API_KEYS.companyB },
+          ...(options.extraApiKeys ?? []),
         ]),
       },
       echo: options.echoApi,

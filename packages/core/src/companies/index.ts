@@ -3,3 +3,4 @@ export * from './company-schema';
 export * from './company-repository';
 export * from './onboarding';
 export * from './cached-company-repository';
+export * from './api-key-binding';

@@ -9,7 +9,7 @@
  *   --exit-with-parent    stop when the process that started this one exits
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { REPO_ROOT } from '../cloudformation/service-template';
 import { LocalStack, startLocalStack } from '../stack';
@@ -64,7 +64,12 @@ const banner = (stack: LocalStack): string => {
 const main = async () => {
   const quiet = flag('--quiet');
   const log = quiet ? () => undefined : (line: string) => console.log(`[local-stack] ${line}`);
-  const stack = await startLocalStack({ ports: flag('--random-ports') ? 'random' : undefined, echoApi: !flag('--no-api-logs') && !quiet, apiLogFile: option('--log-file'), log });
+  const stateFile = option('--state-file') ?? join(REPO_ROOT, '.local-stack', 'state.json');
+  // Keys created by `pnpm api-key create --local` since an earlier start (serverless-offline
+  // accepts only keys it is given at start).
+  const keysFile = join(dirname(stateFile), 'api-keys.json');
+  const extraApiKeys = existsSync(keysFile) ? (JSON.parse(readFileSync(keysFile, 'utf8')) as { name: string; value: string }[]) : [];
+  const stack = await startLocalStack({ ports: flag('--random-ports') ? 'random' : undefined, echoApi: !flag('--no-api-logs') && !quiet, apiLogFile: option('--log-file'), extraApiKeys, log });
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -91,7 +96,6 @@ const main = async () => {
 
   if (!quiet) console.log(banner(stack));
   // Written last: its appearance means "ready". Operator scripts run with --local read this to find the stack (tests pass their own file).
-  const stateFile = option('--state-file') ?? join(REPO_ROOT, '.local-stack', 'state.json');
   mkdirSync(dirname(stateFile), { recursive: true });
   {
     writeFileSync(

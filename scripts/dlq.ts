@@ -1,0 +1,106 @@
+/**
+ * Dead-letter queues:
+ *   pnpm dlq show <channel> (--local | --stage dev)                  each message with its conversation's failure reason
+ *   pnpm dlq redrive <channel> [--message-id <id>] (--local | --stage dev)   move all (or one) back to the channel queue
+ *
+ * Redrive copies a message to the queue *before* deleting it from the DLQ, so an interruption
+ * can leave a copy in both places but never lose one; a copy processed twice is harmless (the
+ * processor's claim acknowledges a conversation already sent).
+ */
+import { ChangeMessageVisibilityCommand, DeleteMessageCommand, Message, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { createDynamoDocumentClient, createSqsClient } from '@ai-multi-comms/core';
+import { parseTargetArgs, resolveTarget } from './lib/target';
+
+const keyOf = (body: string): { primary_channel: string; conversation_id: string } | undefined => {
+  try {
+    const value = JSON.parse(body);
+    const channel = value?.frontend_payload?.request_data?.channel_method;
+    const recipient = value?.frontend_payload?.recipient_data;
+    const primary = channel === 'email' ? recipient?.recipient_email : recipient?.recipient_tel;
+    const conversationId = value?.conversation_data?.conversation_id;
+    return typeof primary === 'string' && typeof conversationId === 'string' ? { primary_channel: primary, conversation_id: conversationId } : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/** Every message on the queue, each held for `holdSeconds` while the callback runs, seen once. */
+const eachMessage = async (sqs: SQSClient, queueUrl: string, visit: (message: Message) => Promise<'keep' | 'done'>, holdSeconds = 60) => {
+  const seen = new Set<string>();
+  const held: Message[] = [];
+  try {
+    for (let emptyRounds = 0; emptyRounds < 2; ) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: holdSeconds, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['All'] }),
+      );
+      const fresh = Messages.filter((message) => !seen.has(message.MessageId!));
+      if (fresh.length === 0) {
+        emptyRounds += 1;
+        continue;
+      }
+      emptyRounds = 0;
+      for (const message of fresh) {
+        seen.add(message.MessageId!);
+        if ((await visit(message)) === 'keep') held.push(message);
+      }
+    }
+  } finally {
+    // Hand back what we only looked at.
+    for (const message of held) {
+      await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle!, VisibilityTimeout: 0 })).catch(() => undefined);
+    }
+  }
+};
+
+const main = async () => {
+  const { rest, ...targetOptions } = parseTargetArgs(process.argv.slice(2));
+  const [command, channel] = rest;
+  const idIndex = rest.indexOf('--message-id');
+  const onlyId = idIndex >= 0 ? rest[idIndex + 1] : undefined;
+  if (!['show', 'redrive'].includes(command ?? '') || !['whatsapp', 'sms', 'email'].includes(channel ?? '')) {
+    console.error('usage: pnpm dlq show|redrive <whatsapp|sms|email> [--message-id <id>] (--local | --stage <stage>)');
+    process.exit(2);
+  }
+  const target = await resolveTarget(targetOptions);
+  const { queueUrl, deadLetterQueueUrl } = await target.queues(channel!);
+  const sqs = createSqsClient();
+
+  if (command === 'show') {
+    const documents = createDynamoDocumentClient();
+    let count = 0;
+    await eachMessage(sqs, deadLetterQueueUrl, async (message) => {
+      count += 1;
+      const key = keyOf(message.Body ?? '');
+      const item = key && target.conversationsTable ? (await documents.send(new GetCommand({ TableName: target.conversationsTable, Key: key }))).Item : undefined;
+      console.log(
+        [
+          message.MessageId,
+          `receives=${message.Attributes?.ApproximateReceiveCount ?? '?'}`,
+          key?.conversation_id ?? '(no conversation id: malformed body)',
+          item ? `${item.conversation_status}: ${item.failure_reason ?? ''}` : '(no conversation item)',
+        ].join('\t'),
+      );
+      return 'keep';
+    });
+    console.error(`${count} message(s) in ${deadLetterQueueUrl}`);
+    return;
+  }
+
+  let moved = 0;
+  await eachMessage(sqs, deadLetterQueueUrl, async (message) => {
+    if (onlyId && message.MessageId !== onlyId) return 'keep';
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: message.Body!, MessageAttributes: message.MessageAttributes }));
+    await sqs.send(new DeleteMessageCommand({ QueueUrl: deadLetterQueueUrl, ReceiptHandle: message.ReceiptHandle! }));
+    moved += 1;
+    console.log(`redriven\t${message.MessageId}\t${keyOf(message.Body ?? '')?.conversation_id ?? ''}`);
+    return 'done';
+  });
+  console.error(`${moved} message(s) moved from ${deadLetterQueueUrl} to ${queueUrl}`);
+  if (onlyId && moved === 0) process.exit(1);
+};
+
+main().catch((error: unknown) => {
+  console.error(`failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

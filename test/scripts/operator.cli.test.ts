@@ -1,0 +1,120 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamoCompanyRepository, onboardCompany, OnboardingFile, sha256Hex } from '@ai-multi-comms/core';
+import { demoSecrets } from '@ai-multi-comms/local-stack';
+import { eventually, postInitiate, providerRequests, queueEvents, sleep, stackClients, StackState, uniqueTel, useStackEnvironment, validBody } from '../support/stack';
+
+/** The operator commands as an operator runs them, against the test run's local stack. */
+const run = promisify(execFile);
+const ROOT = join(__dirname, '..', '..');
+const command = (script: string, ...args: string[]) =>
+  run(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'scripts', `${script}.ts`), ...args, '--state-file', process.env.LOCAL_STACK_STATE!], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_NO_WARNINGS: '1' },
+  });
+
+let state: StackState;
+let clients: ReturnType<typeof stackClients>;
+const project = (projectId: string, credentialsId: string): OnboardingFile => ({
+  company_id: 'ci-ops-001',
+  project_id: projectId,
+  company_name: 'Ops Test Ltd',
+  project_name: projectId,
+  project_status: 'active',
+  allowed_channels: ['whatsapp'],
+  api_keys: [state.demoApiKeys.companyA],
+  ai_config: { openai_config: { whatsapp: { api_key_reference: 'ai-multi-comms/openai-api-key/whatsapp-dev', model: 'gpt-4o-mini', instructions: 'x' } } },
+  channel_config: { whatsapp: { company_whatsapp_number: '+447700900888', whatsapp_credentials_id: credentialsId } },
+});
+const DEMO_CREDENTIALS = 'ai-multi-comms/whatsapp-credentials/ci-aaa-001/pi-aaa-001/twilio-dev';
+
+beforeAll(async () => {
+  state = useStackEnvironment();
+  clients = stackClients(state);
+});
+afterAll(() => clients.destroy());
+
+const item = async (tel: string, conversationId: string) =>
+  (await clients.documents.send(new GetCommand({ TableName: state.resources.conversationsTable, Key: { primary_channel: tel, conversation_id: conversationId }, ConsistentRead: true }))).Item;
+
+const startConversation = async (projectId: string) => {
+  const tel = uniqueTel();
+  const response = await postInitiate(state, validBody((b) => ((b.recipient_data.recipient_tel = tel), (b.company_data = { company_id: 'ci-ops-001', project_id: projectId }))));
+  expect(response.status).toBe(200);
+  return { tel, conversationId: String(response.json.conversation_id) };
+};
+
+it('lists a project’s conversations newest first', async () => {
+  await onboardCompany(project('pi-list', DEMO_CREDENTIALS), { repository: dynamoCompanyRepository(clients.documents, state.resources.companyDataTable!) });
+  const started = [];
+  for (let i = 0; i < 3; i += 1) {
+    started.push(await startConversation('pi-list'));
+    await sleep(20);
+  }
+  for (const { tel, conversationId } of started) {
+    await eventually('sent', async () => ((await item(tel, conversationId))?.conversation_status === 'initial_message_sent' ? true : undefined));
+  }
+  const { stdout } = await command('conversations', 'ci-ops-001', 'pi-list');
+  const lines = stdout.trim().split('\n');
+  expect(lines).toHaveLength(3);
+  const created = lines.map((line) => line.split('\t')[0]!);
+  expect([...created].sort().reverse()).toEqual(created);
+  expect(lines.map((line) => line.split('\t')[3])).toEqual(started.map((s) => s.conversationId).reverse());
+  expect(lines.every((line) => line.includes('initial_message_sent'))).toBe(true);
+});
+
+it('shows DLQ messages with their failure reason, and redrives one by id, then the rest; redriven messages are processed', async () => {
+  const credentialsId = `ai-multi-comms/whatsapp-credentials/ci-ops-001/pi-dlq-${Date.now()}/twilio-dev`;
+  await onboardCompany(project('pi-dlq', credentialsId), { repository: dynamoCompanyRepository(clients.documents, state.resources.companyDataTable!) });
+  const first = await startConversation('pi-dlq');
+  const second = await startConversation('pi-dlq');
+  for (const { conversationId } of [first, second]) {
+    await eventually('the message in the DLQ', async () => ((await queueEvents(state, { status: 'dlq', conversationId })).length > 0 ? true : undefined), 30_000);
+  }
+
+  const shown = (await command('dlq', 'show', 'whatsapp')).stdout.split('\n');
+  const lineOf = (conversationId: string) => shown.find((line) => line.includes(conversationId));
+  expect(lineOf(first.conversationId)).toMatch(/failed_secrets_fetch: Secret .* does not exist/);
+  expect(lineOf(second.conversationId)).toMatch(/failed_secrets_fetch/);
+  const firstMessageId = lineOf(first.conversationId)!.split('\t')[0]!;
+
+  // The operator fixes the cause: the missing secret.
+  await new SecretsManagerClient({}).send(new CreateSecretCommand({ Name: credentialsId, SecretString: JSON.stringify(demoSecrets(state.stage)[DEMO_CREDENTIALS]) }));
+
+  const one = await command('dlq', 'redrive', 'whatsapp', '--message-id', firstMessageId);
+  expect(one.stdout).toContain(`redriven\t${firstMessageId}\t${first.conversationId}`);
+  await eventually('the first conversation sent', async () => ((await item(first.tel, first.conversationId))?.conversation_status === 'initial_message_sent' ? true : undefined));
+  await sleep(1000);
+  expect((await item(second.tel, second.conversationId))!.conversation_status).toBe('failed_secrets_fetch'); // still parked
+
+  const all = await command('dlq', 'redrive', 'whatsapp');
+  expect(all.stdout).toContain(second.conversationId);
+  await eventually('the second conversation sent', async () => ((await item(second.tel, second.conversationId))?.conversation_status === 'initial_message_sent' ? true : undefined));
+  for (const { tel } of [first, second]) {
+    expect((await providerRequests(state, { provider: 'twilio', route: 'messages.create', mentioning: tel })).filter((r) => r.status === 201)).toHaveLength(1);
+  }
+  expect((await command('dlq', 'show', 'whatsapp')).stdout).not.toContain(first.conversationId);
+});
+
+it('creates a key shown once, stores only its hash, keeps the old key until --revoke-old', async () => {
+  await onboardCompany(project('pi-keys', DEMO_CREDENTIALS), { repository: dynamoCompanyRepository(clients.documents, state.resources.companyDataTable!) });
+  const read = async () => (await clients.documents.send(new GetCommand({ TableName: state.resources.companyDataTable, Key: { company_id: 'ci-ops-001', project_id: 'pi-keys' } }))).Item!;
+
+  const created = await command('api-key', 'create', 'ci-ops-001', 'pi-keys');
+  const newKey = created.stdout.split('\n')[1]!.trim();
+  expect(newKey).toMatch(/^[A-Za-z0-9]{40}$/);
+  const afterCreate = await read();
+  expect(afterCreate.api_key_sha256).toEqual([sha256Hex(state.demoApiKeys.companyA), sha256Hex(newKey)]);
+  expect(JSON.stringify(afterCreate)).not.toContain(newKey);
+  const keysFile = join(dirname(process.env.LOCAL_STACK_STATE!), 'api-keys.json');
+  expect(existsSync(keysFile) && readFileSync(keysFile, 'utf8')).toContain(newKey);
+
+  const rotated = await command('api-key', 'create', 'ci-ops-001', 'pi-keys', '--revoke-old');
+  const rotatedKey = rotated.stdout.split('\n')[1]!.trim();
+  expect(rotated.stdout).toContain('Revoked 2 older key(s)');
+  expect((await read()).api_key_sha256).toEqual([sha256Hex(rotatedKey)]);
+});
