@@ -1,3 +1,5 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -5,7 +7,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoCompanyRepository } from '@ai-multi-comms/core';
 import { deployLocally, LocalDeployment, resolveImportedParams } from './cloudformation/deploy-locally';
-import { readServiceTemplate } from './cloudformation/service-template';
+import { readServiceTemplate, REPO_ROOT } from './cloudformation/service-template';
 import { DEMO_API_KEYS, demoSecrets } from './demo/demo-data';
 import { seedDemoData } from './demo/seed';
 import { ManagedProcess } from './processes/child-process';
@@ -199,7 +201,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       lambdaPort: ports.lambda,
       websocketPort: ports.websocket,
       // No X-Ray daemon locally: tracing off (the only local-only setting of the router).
-      params: { ...resources, tracingEnabled: 'false' },
+      params: { ...resources, tracingEnabled: 'false', esbuildWorkFolder: `.esbuild-local-${ports.api}` },
       env: {
         ...env,
         LOCAL_API_KEYS: JSON.stringify([
@@ -211,7 +213,10 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       echo: options.echoApi,
       logFile: options.apiLogFile,
     });
-    stoppers.push(() => api.process.stop());
+    stoppers.push(async () => {
+      await api.process.stop();
+      rmSync(join(REPO_ROOT, 'services', 'router', `.esbuild-local-${ports.api}`), { recursive: true, force: true });
+    });
 
     return {
       stage,

@@ -48,6 +48,8 @@ const errorResponse = (error: unknown, event: APIGatewayProxyEvent): APIGatewayP
 export const createHandler = (depsFactory: () => InitiateConversationDeps) => {
   let deps: InitiateConversationDeps | undefined;
   const handle = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    // Every request counts, so the invocation always publishes its metrics (refusals are single metrics with their code).
+    metrics.addMetric('Requests', MetricUnit.Count, 1);
     const apiKey = header(event, 'x-api-key');
     registerSecretValue(apiKey);
     const traceId = header(event, 'x-amzn-trace-id') ?? event.requestContext?.requestId ?? randomUUID();

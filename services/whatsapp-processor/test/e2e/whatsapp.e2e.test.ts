@@ -254,7 +254,9 @@ describe('failures that a retry may fix go to the DLQ after three receives, noth
     const conversationId = String(response.json.conversation_id);
     await eventually('the message in the DLQ', async () => ((await queueEvents(state, { status: 'dlq', conversationId })).length > 0 ? true : undefined), 30_000);
     const failed = await item(tel, conversationId);
-    expect(failed).toMatchObject({ conversation_status: 'failed_secrets_fetch', attempts: 3, failure_reason: expect.stringContaining('does not exist') });
+    expect(failed).toMatchObject({ conversation_status: 'failed_secrets_fetch', failure_reason: expect.stringContaining('does not exist') });
+    // Three receives before the DLQ (more if an operator test's "redrive all" sent it round again).
+    expect(failed!.attempts).toBeGreaterThanOrEqual(3);
     expect(await twilioCreates(tel)).toHaveLength(0);
   });
 });
