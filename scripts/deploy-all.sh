@@ -6,6 +6,8 @@
 # Removing keeps the data stack's tables outside dev (DeletionPolicy: Retain) and stops at the
 # first failure, so nothing is removed out of order.
 set -euo pipefail
+# `pnpm run deploy -- dev` passes the "--" through; ignore it.
+if [ "${1:-}" = "--" ]; then shift; fi
 cd "$(dirname "$0")/.."
 
 stage="${1:?usage: scripts/deploy-all.sh <stage> [--remove] [serverless args]}"
