@@ -36,10 +36,11 @@ const errorResponse = (error: unknown, event: APIGatewayProxyEvent): APIGatewayP
   const refused = metrics.singleMetric();
   refused.addDimension('error_code', response.body.error_code);
   refused.addMetric('RequestsRefused', MetricUnit.Count, 1);
+  const context = { request_id: response.body.request_id, error_code: response.body.error_code, status_code: response.statusCode };
   if (response.statusCode >= 500) {
-    logger.error('Request failed', { error_code: response.body.error_code, error: error as Error, cause: (error as AppError)?.cause as Error });
+    logger.error('Request failed', { ...context, error: error as Error, cause: (error as AppError)?.cause as Error });
   } else {
-    logger.info('Request refused', { error_code: response.body.error_code, status_code: response.statusCode });
+    logger.info('Request refused', context);
   }
   return { statusCode: response.statusCode, headers: { ...JSON_HEADERS, ...response.headers }, body: JSON.stringify(response.body) };
 };
