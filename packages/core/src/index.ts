@@ -14,3 +14,4 @@ export * from './secrets';
 export * from './heartbeat';
 export * from './ai';
 export * from './processing';
+export * from './providers';

@@ -1,6 +1,6 @@
 import { ChannelAdapter, ContextObject, permanent, SentMessage } from '@ai-multi-comms/core';
-import { twilioClientFor } from './twilio/twilio-client';
-import { classifyTwilioError, PROVIDER_PERMANENT } from './twilio/twilio-errors';
+import { twilioClientFor } from '@ai-multi-comms/core';
+import { classifyTwilioError, PROVIDER_PERMANENT } from '@ai-multi-comms/core';
 
 /** The WhatsApp credentials secret (data-model.md). */
 export interface WhatsAppCredentials extends Record<string, string> {

@@ -3,7 +3,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { transient } from '../errors/app-error';
 import { ErrorCodes } from '../errors/error-codes';
-import { ConversationItem, ConversationKey, DONE_STATUSES, FailureClass, FailureStatus, MessageEntry } from './types';
+import { ConversationItem, ConversationKey, ConversationStatus, DONE_STATUSES, FailureClass, MessageEntry } from './types';
 
 /**
  * The conversations table, with the claim rule of processing.md as conditional writes. Every
@@ -40,7 +40,7 @@ export interface ConversationRepository {
   markSendStarted(key: ConversationKey, leaseToken: string, now: Date): Promise<string>;
   /** processing.md step 7. Conditional on no *other* message being recorded, not on the lease: once sent, it must be recorded. */
   complete(key: ConversationKey, update: FinalUpdate, now: Date): Promise<void>;
-  recordFailure(key: ConversationKey, leaseToken: string, status: FailureStatus, reason: string, failureClass: FailureClass, now: Date): Promise<void>;
+  recordFailure(key: ConversationKey, leaseToken: string, status: ConversationStatus, reason: string, failureClass: FailureClass, now: Date): Promise<void>;
   /** For a Context Object too malformed to claim: record the failure if the item exists or can be created. */
   recordUnclaimedFailure(key: ConversationKey, reason: string, now: Date): Promise<void>;
 }

@@ -31,6 +31,12 @@ export interface MessageEntry {
   total_tokens?: number;
   /** Set when the message was found at the provider after a crash instead of being sent now. */
   reconciled?: boolean;
+  /** SMS: how the text was encoded and how many segments it costs. */
+  encoding?: 'GSM-7' | 'UCS-2';
+  segments?: number;
+  /** E-mail: the subject, and the RFC 5322 Message-ID a reply will reference. */
+  subject?: string;
+  email_message_id?: string;
 }
 
 export interface ConversationKey {

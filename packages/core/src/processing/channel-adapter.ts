@@ -1,6 +1,7 @@
 import { ContextObject } from '../context-object/types';
 import { Channel } from '../request/types';
 import { AiResult } from '../ai/openai-content';
+import { MessageEntry } from '../conversations/types';
 
 /**
  * What differs between channels, and nothing else: the credentials secret, the AI output schema,
@@ -13,6 +14,8 @@ export interface SentMessage {
   messageId: string;
   /** What the recipient sees, for the message entry. */
   content: string;
+  /** Channel-specific facts for the message entry (SMS segments, e-mail subject and Message-ID). */
+  details?: Partial<Pick<MessageEntry, 'encoding' | 'segments' | 'subject' | 'email_message_id'>>;
 }
 
 export interface ChannelAdapter<Credentials extends Record<string, string> = Record<string, string>> {

@@ -1,5 +1,6 @@
 import { AppError } from '../errors/app-error';
-import { FailureClass, FailureStatus } from '../conversations/types';
+import { ConversationStatus, FailureClass, FailureStatus } from '../conversations/types';
+import { ProviderFailure } from './provider-failure';
 
 /**
  * processing.md's failure table, in one place: which step failed, how (transient/permanent),
@@ -15,7 +16,7 @@ const STATUS_BY_STEP: Record<Step, FailureStatus> = {
 };
 
 export interface FailureDecision {
-  status: FailureStatus;
+  status: FailureStatus | ConversationStatus;
   failureClass: FailureClass;
   /** retry: leave the message on the queue (→ DLQ after maxReceiveCount); acknowledge: delete it. */
   queue: 'retry' | 'acknowledge';
@@ -28,7 +29,7 @@ export const decideFailure = (step: Step, error: unknown): FailureDecision => {
   // alarm fires and an operator can fix and redrive it); so is anything a retry can fix.
   const failureClass: FailureClass = step === 'validate' || step === 'secrets' || appError?.kind !== 'permanent' ? 'transient' : 'permanent';
   return {
-    status: STATUS_BY_STEP[step],
+    status: (error instanceof ProviderFailure && error.recordAs) || STATUS_BY_STEP[step],
     failureClass,
     queue: failureClass === 'transient' ? 'retry' : 'acknowledge',
     reason: (appError?.message ?? 'Unexpected failure.').slice(0, 500),

@@ -1,3 +1,5 @@
 export * from './channel-adapter';
 export * from './failure';
 export * from './process-record';
+export * from './provider-failure';
+export * from './runtime';

@@ -258,6 +258,7 @@ export const processRecord = async <Credentials extends Record<string, string>>(
         role: 'assistant',
         channel: deps.channel.channel,
         content: sent.content,
+        ...(sent.details ?? {}),
         ...(extra.usage ?? {}),
         ...(extra.reconciled ? { reconciled: true } : {}),
       };

@@ -1,6 +1,6 @@
 import { APIConnectionError, APIError } from 'openai';
 import { AppError, classifyOpenAiError, decideFailure, startHeartbeat } from '@ai-multi-comms/core';
-import { classifyTwilioError } from '../../src/twilio/twilio-errors';
+import { classifyTwilioError } from '@ai-multi-comms/core';
 import { whatsappAddress } from '../../src/whatsapp-channel';
 
 describe('whatsappAddress', () => {

@@ -1,15 +1,19 @@
-import { AppError } from '@ai-multi-comms/core';
+import { AppError } from '../../errors/app-error';
+import { ProviderFailure } from '../../processing/provider-failure';
 
 /**
  * Twilio failures → transient (retry through SQS) or permanent (acknowledge, recorded with the
  * code). processing.md: rate limits (20429, HTTP 429), 5xx and network errors are transient;
  * invalid number 21211, not a WhatsApp number 63003, outside the 24 h window 63016, template
- * problems, authentication 20003 and other 4xx are permanent.
+ * problems, authentication 20003 and other 4xx are permanent; 21610 (the recipient replied STOP)
+ * is permanent and recorded as `opted_out`.
  */
 export const PROVIDER_TRANSIENT = 'PROVIDER_TRANSIENT';
 export const PROVIDER_PERMANENT = 'PROVIDER_PERMANENT';
 
 const TRANSIENT_CODES = new Set([20429, 20500, 20503, 30001, 30008]);
+/** "Attempt to send to unsubscribed recipient". */
+const OPTED_OUT_CODE = 21610;
 
 interface TwilioLikeError {
   status?: number;
@@ -31,5 +35,5 @@ export const classifyTwilioError = (error: unknown): AppError => {
   if (status === 429 || status >= 500 || (code !== undefined && TRANSIENT_CODES.has(code))) {
     return new AppError('transient', PROVIDER_TRANSIENT, detail, { cause: error });
   }
-  return new AppError('permanent', PROVIDER_PERMANENT, detail, { cause: error });
+  return new ProviderFailure('permanent', PROVIDER_PERMANENT, detail, code === OPTED_OUT_CODE ? 'opted_out' : undefined, { cause: error });
 };

@@ -1,0 +1,32 @@
+import { integer, optionalString, readConfig, requiredString } from '../../config/env';
+
+/** Every channel processor's configuration, declared in its serverless.yml, read once per container. */
+export interface ProcessorConfig {
+  conversationsTable: string;
+  queueUrl: string;
+  processorVersion: string;
+  heartbeatIntervalSeconds: number;
+  retryBackoffBaseSeconds: number;
+  retryBackoffMaxSeconds: number;
+  secretsCacheSeconds: number;
+  openAiMaxRetries: number;
+  openAiTimeoutSeconds: number;
+}
+
+export const readProcessorConfig = (env: NodeJS.ProcessEnv = process.env): ProcessorConfig =>
+  readConfig<ProcessorConfig>(
+    {
+      conversationsTable: ['CONVERSATIONS_TABLE', requiredString],
+      queueUrl: ['QUEUE_URL', requiredString],
+      processorVersion: ['PROCESSOR_VERSION', (e, name) => optionalString(e, name) ?? 'unknown'],
+      // Well inside the 905 s visibility timeout: two missed beats still leave time.
+      heartbeatIntervalSeconds: ['HEARTBEAT_INTERVAL_SECONDS', integer(120, { min: 1, max: 600 })],
+      retryBackoffBaseSeconds: ['RETRY_BACKOFF_BASE_SECONDS', integer(30, { min: 0, max: 900 })],
+      retryBackoffMaxSeconds: ['RETRY_BACKOFF_MAX_SECONDS', integer(900, { min: 0, max: 43200 })],
+      secretsCacheSeconds: ['SECRETS_CACHE_SECONDS', integer(300, { min: 0, max: 3600 })],
+      // Bounded so that AI retries end long before the heartbeat or the 900 s timeout matter.
+      openAiMaxRetries: ['OPENAI_MAX_RETRIES', integer(2, { min: 0, max: 5 })],
+      openAiTimeoutSeconds: ['OPENAI_TIMEOUT_SECONDS', integer(120, { min: 5, max: 600 })],
+    },
+    env,
+  );

@@ -1,0 +1,2 @@
+export * from './twilio';
+export * from './sendgrid';

@@ -1,0 +1,2 @@
+export * from './sendgrid-client';
+export * from './sendgrid-errors';

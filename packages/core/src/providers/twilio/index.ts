@@ -1,0 +1,2 @@
+export * from './twilio-client';
+export * from './twilio-errors';
