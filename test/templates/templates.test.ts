@@ -217,7 +217,7 @@ describe('the CRITICAL metric filter', () => {
     return { critical: critical[0]!, others: lines.filter((line) => !line.includes('"level":"CRITICAL"')) };
   };
 
-  it.each(['whatsapp-processor'])('in %s matches the exact CRITICAL line the code logs, and no other line', async (service) => {
+  it.each(['whatsapp-processor', 'sms-processor', 'email-processor'])('in %s matches the exact CRITICAL line the code logs, and no other line', async (service) => {
     const { critical, others } = await realCriticalLine();
     expect(others.some((line) => line.includes('"level":"ERROR"'))).toBe(true);
     expect(others.some((line) => line.includes('"level":"INFO"'))).toBe(true);

@@ -1,2 +1,3 @@
 export * from './twilio-client';
 export * from './twilio-errors';
+export * from './sms-segments';

@@ -1,0 +1,60 @@
+import { ChannelAdapter, classifyTwilioError, ContextObject, countSmsSegments, fitText, permanent, PROVIDER_PERMANENT, twilioClientFor } from '@ai-multi-comms/core';
+
+/** The SMS credentials secret (data-model.md); no template for plain SMS. */
+export interface SmsCredentials extends Record<string, string> {
+  twilio_account_sid: string;
+  twilio_auth_token: string;
+}
+
+/** Without a project setting, one concatenated SMS of up to 10 segments. */
+const DEFAULT_MAX_LENGTH = 1530;
+const RECONCILE_SKEW_MS = 60_000;
+
+const senderOf = (contextObject: ContextObject) => {
+  const config = contextObject.company_data_payload.channel_config.sms;
+  if (!config) throw permanent(PROVIDER_PERMANENT, 'The project has no SMS sender configured.');
+  return config;
+};
+
+/** The SMS channel: the AI's plain text (within max_message_length), sent with Twilio Programmable Messaging. */
+export const smsChannel: ChannelAdapter<SmsCredentials> = {
+  channel: 'sms',
+
+  credentialsSecret: (contextObject) => ({ name: senderOf(contextObject).sms_credentials_id, requiredKeys: ['twilio_account_sid', 'twilio_auth_token'] }),
+
+  // Plain text: the AI is told max_message_length in its input.
+  outputSchema: () => undefined,
+
+  async send({ contextObject, credentials, ai }) {
+    const max = contextObject.company_data_payload.rate_limits?.max_message_length ?? DEFAULT_MAX_LENGTH;
+    const body = fitText(ai.text, max);
+    const client = twilioClientFor(credentials.twilio_account_sid, credentials.twilio_auth_token);
+    try {
+      const message = await client.messages.create({ from: senderOf(contextObject).company_sms_number, to: contextObject.frontend_payload.recipient_data.recipient_tel!, body });
+      const { encoding, segments } = countSmsSegments(body);
+      return { messageId: message.sid, content: body, details: { encoding, segments } };
+    } catch (error) {
+      throw classifyTwilioError(error);
+    }
+  },
+
+  async reconcile({ contextObject, credentials, since }) {
+    const client = twilioClientFor(credentials.twilio_account_sid, credentials.twilio_auth_token);
+    try {
+      const messages = await client.messages.list({
+        from: senderOf(contextObject).company_sms_number,
+        to: contextObject.frontend_payload.recipient_data.recipient_tel!,
+        dateSentAfter: new Date(since.getTime() - RECONCILE_SKEW_MS),
+        limit: 20,
+      });
+      const ours = messages.filter((message) => !['failed', 'undelivered', 'canceled'].includes(message.status)).pop();
+      if (!ours) return undefined;
+      const { encoding, segments } = countSmsSegments(ours.body);
+      return { messageId: ours.sid, content: ours.body, details: { encoding, segments } };
+    } catch (error) {
+      throw classifyTwilioError(error);
+    }
+  },
+
+  inboundKey: (contextObject) => `sms#${senderOf(contextObject).company_sms_number}#${contextObject.frontend_payload.recipient_data.recipient_tel}`,
+};

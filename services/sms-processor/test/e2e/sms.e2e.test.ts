@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  buildContextObject,
+  cachedSecretReader,
+  ConversationRepository,
+  dynamoCompanyRepository,
+  toSqsSafeJson,
+  validateInitiateRequest,
+  countSmsSegments,
+  createLogger,
+  createSecretsManagerClient,
+  dynamoConversationRepository,
+  generateContent,
+  processRecord,
+} from '@ai-multi-comms/core';
+import { smsChannel } from '../../src/sms-channel';
+import { conversationReader } from '../../../../test/support/conversations';
+import { addFault, eventually, postInitiate, providerRequests, queueEvents, sleep, stackClients, StackState, uniqueTel, useStackEnvironment, validBody, waitForQueueEvents } from '../../../../test/support/stack';
+
+/** The SMS channel through the real stack (router → queue → poller → handler → Twilio SMS). */
+let state: StackState;
+let clients: ReturnType<typeof stackClients>;
+let conversations: ReturnType<typeof conversationReader>;
+const COMPANY_SMS = '+447700900002';
+beforeAll(() => {
+  state = useStackEnvironment();
+  clients = stackClients(state);
+  conversations = conversationReader(state, clients);
+});
+afterAll(() => clients.destroy());
+
+const smsQueue = () => state.outputs['ai-multi-comms-sms-processor']!.QueueUrl!;
+const creates = (tel: string) => providerRequests(state, { provider: 'twilio', route: 'messages.create', mentioning: tel });
+const start = async (tel: string, requestId = randomUUID()) => {
+  const response = await postInitiate(state, validBody((b) => ((b.recipient_data.recipient_tel = tel), (b.request_data.request_id = requestId)), 'sms'));
+  expect(response.status).toBe(200);
+  return String(response.json.conversation_id);
+};
+
+it('sends one SMS from the company number with the AI text, and records segments', async () => {
+  const tel = uniqueTel();
+  const conversationId = await start(tel);
+  expect(conversationId).toMatch(/#447700900002$/);
+  const done = await conversations.waitForStatus(tel, conversationId, 'initial_message_sent');
+  const sent = await creates(tel);
+  expect(sent).toHaveLength(1);
+  expect(sent[0]!.body).toEqual({ From: COMPANY_SMS, To: tel, Body: expect.stringContaining('John') });
+  expect(sent[0]!.body.Body.length).toBeLessThanOrEqual(1600); // the demo project's max_message_length
+  const segments = countSmsSegments(sent[0]!.body.Body);
+  expect(done).toMatchObject({ attempts: 1, channel_method: 'sms', inbound_key: `sms#${COMPANY_SMS}#${tel}`, thread_id: expect.stringMatching(/^conv_/) });
+  expect(done.messages).toEqual([
+    expect.objectContaining({ channel: 'sms', message_id: done.provider_message_id, content: sent[0]!.body.Body, encoding: segments.encoding, segments: segments.segments, total_tokens: expect.any(Number) }),
+  ]);
+  const responses = await providerRequests(state, { provider: 'openai', route: 'responses', mentioning: conversationId.split('#')[2]! });
+  expect(responses[0]!.body.text).toBeUndefined(); // plain text: no Structured Outputs schema
+});
+
+it('acknowledges a duplicate delivery without a second SMS', async () => {
+  const tel = uniqueTel();
+  const conversationId = await start(tel);
+  await conversations.waitForStatus(tel, conversationId, 'initial_message_sent');
+  const published = (await queueEvents(state, { queueUrl: smsQueue(), status: 'published', conversationId }))[0]!;
+  await clients.sqs.send(new SendMessageCommand({ QueueUrl: smsQueue(), MessageBody: published.body }));
+  expect(await waitForQueueEvents(state, { queueUrl: smsQueue(), status: 'consumed', conversationId }, 2)).toHaveLength(2);
+  expect((await creates(tel)).filter((r) => r.status === 201)).toHaveLength(1);
+});
+
+it('Twilio 429 past the SDK retries, then success: one SMS, attempts = 2', async () => {
+  const tel = uniqueTel();
+  await addFault(state, { provider: 'twilio', route: 'messages.create', status: 429, code: 20429, count: 4, match: tel });
+  const conversationId = await start(tel);
+  const done = await conversations.waitForStatus(tel, conversationId, 'initial_message_sent');
+  expect(done.attempts).toBe(2);
+  expect((await creates(tel)).map((r) => r.status)).toEqual([429, 429, 429, 429, 201]);
+});
+
+it.each([
+  [21211, 'failed_to_send_message'],
+  [21610, 'opted_out'],
+])('Twilio %i is acknowledged as %s, with the code, not retried', async (code, status) => {
+  const tel = uniqueTel();
+  await addFault(state, { provider: 'twilio', route: 'messages.create', status: 400, code, message: 'refused', match: tel });
+  const conversationId = await start(tel);
+  const failed = await conversations.waitForStatus(tel, conversationId, status);
+  expect(failed).toMatchObject({ failure_class: 'permanent', failure_reason: expect.stringContaining(String(code)) });
+  await sleep(2500);
+  expect(await creates(tel)).toHaveLength(1);
+});
+
+it('a crash after the send: the redelivery reconciles with Twilio and sends nothing twice', async () => {
+  // In process, with the real SDKs and emulators, so a crash can be injected into the final update.
+  const tel = uniqueTel();
+  const company = (await dynamoCompanyRepository(clients.documents, state.resources.companyDataTable!).get('ci-aaa-001', 'pi-aaa-001'))!;
+  const contextObject = buildContextObject({
+    request: validateInitiateRequest(validBody((b) => (b.recipient_data.recipient_tel = tel), 'sms')),
+    company,
+    receivedAt: new Date(),
+    routerVersion: 't',
+    traceId: randomUUID(),
+  });
+  const conversationId = contextObject.conversation_data.conversation_id;
+  const record = { messageId: 'm', receiptHandle: 'r', body: toSqsSafeJson(contextObject), receiveCount: 1 };
+  const real = dynamoConversationRepository(clients.documents, state.resources.conversationsTable!);
+  const deps = (repo: ConversationRepository, leaseSeconds: number) => ({
+    channel: smsChannel,
+    conversations: repo,
+    secrets: cachedSecretReader(createSecretsManagerClient(), 0),
+    ai: (request: Parameters<typeof generateContent>[0]) => generateContent(request, { maxRetries: 0, timeoutMs: 10_000 }),
+    extendVisibility: async () => undefined,
+    clock: { now: () => new Date() },
+    logger: createLogger('sms-processor'),
+    metrics: { count: () => undefined },
+    config: { visibilityTimeoutSeconds: leaseSeconds, heartbeatIntervalMs: 600_000, retryBackoffBaseSeconds: 1, retryBackoffMaxSeconds: 10, finalUpdateAttempts: 3, processorVersion: 't', conversationsTable: state.resources.conversationsTable! },
+    sleep: async () => undefined,
+  });
+  // Attempt 1 dies inside the final update (the call never returns); its promise is abandoned.
+  void processRecord(record, deps({ ...real, complete: () => new Promise<void>(() => undefined) }, 2));
+  await eventually('the crashed attempt to send', async () => ((await creates(tel)).length === 1 ? true : undefined));
+  await sleep(2200); // its 2 s lease runs out, as the visibility timeout would
+  expect(await processRecord({ ...record, receiveCount: 2 }, deps(real, 905))).toEqual({ outcome: 'acknowledge', reason: 'sent' });
+  expect(await creates(tel)).toHaveLength(1);
+  expect(await providerRequests(state, { provider: 'twilio', route: 'messages.list', mentioning: tel })).toHaveLength(1);
+  const done = await conversations.item(tel, conversationId);
+  expect(done).toMatchObject({ conversation_status: 'initial_message_sent', attempts: 2, provider_message_id: expect.stringMatching(/^SM/) });
+  expect(done!.messages[0]).toMatchObject({ reconciled: true, channel: 'sms', encoding: expect.any(String), segments: expect.any(Number) });
+});
