@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  buildContextObject,
+  cachedSecretReader,
+  ConversationRepository,
+  createLogger,
+  createSecretsManagerClient,
+  dynamoCompanyRepository,
+  dynamoConversationRepository,
+  generateContent,
+  processRecord,
+  toSqsSafeJson,
+  validateInitiateRequest,
+} from '@ai-multi-comms/core';
+import { emailChannel, messageIdFor } from '../../src/email-channel';
+import { conversationReader } from '../../../../test/support/conversations';
+import { addFault, eventually, postInitiate, providerRequests, queueEvents, sleep, stackClients, StackState, useStackEnvironment, validBody, waitForQueueEvents } from '../../../../test/support/stack';
+
+/** The e-mail channel through the real stack (router → queue → poller → handler → @sendgrid/mail → local SendGrid). */
+let state: StackState;
+let clients: ReturnType<typeof stackClients>;
+let conversations: ReturnType<typeof conversationReader>;
+const COMPANY_EMAIL = 'jobs@acme-care.example.com';
+beforeAll(() => {
+  state = useStackEnvironment();
+  clients = stackClients(state);
+  conversations = conversationReader(state, clients);
+});
+afterAll(() => clients.destroy());
+
+const emailQueue = () => state.outputs['ai-multi-comms-email-processor']!.QueueUrl!;
+const uniqueEmail = () => `e2e.${randomUUID()}@example.com`;
+const sends = (email: string) => providerRequests(state, { provider: 'sendgrid', route: 'mail.send', mentioning: email });
+const start = async (email: string) => {
+  const response = await postInitiate(
+    state,
+    validBody((b) => {
+      b.recipient_data.recipient_email = email;
+      delete b.recipient_data.recipient_tel;
+    }, 'email'),
+  );
+  expect(response.status).toBe(200);
+  return String(response.json.conversation_id);
+};
+
+it('sends one e-mail with the AI subject and body, text and HTML, the conversation id and our Message-ID', async () => {
+  const email = uniqueEmail();
+  const conversationId = await start(email);
+  expect(conversationId).toMatch(/#jobs@acme-care\.example\.com$/);
+  const done = await conversations.waitForStatus(email, conversationId, 'initial_message_sent');
+  const sent = await sends(email);
+  expect(sent).toHaveLength(1);
+  expect(sent[0]!.auth).toBe('bearer');
+  const body = sent[0]!.body;
+  const messageId = messageIdFor(conversationId, COMPANY_EMAIL);
+  expect(body).toMatchObject({
+    personalizations: [{ to: [{ email, name: 'John Doe' }] }],
+    from: { email: COMPANY_EMAIL, name: 'Acme Care Recruitment' },
+    subject: expect.stringContaining('Healthcare Assistant'),
+    custom_args: { conversation_id: conversationId },
+    headers: { 'Message-ID': messageId },
+  });
+  expect(body.content.map((part: { type: string }) => part.type)).toEqual(['text/plain', 'text/html']);
+  expect(body.content[1].value).toMatch(/^<!doctype html><html><body><p>.*John/);
+  expect(done).toMatchObject({ attempts: 1, channel_method: 'email', primary_channel: email, inbound_key: `email#${messageId}`, provider_message_id: expect.any(String) });
+  expect(done.messages).toEqual([
+    expect.objectContaining({ channel: 'email', message_id: done.provider_message_id, subject: body.subject, email_message_id: messageId, content: body.content[0].value, total_tokens: expect.any(Number) }),
+  ]);
+  const responses = await providerRequests(state, { provider: 'openai', route: 'responses', mentioning: conversationId.split('#')[2]! });
+  expect(responses[0]!.body.text.format).toMatchObject({ type: 'json_schema', name: 'email_content', strict: true });
+});
+
+it('acknowledges a duplicate delivery without a second e-mail', async () => {
+  const email = uniqueEmail();
+  const conversationId = await start(email);
+  await conversations.waitForStatus(email, conversationId, 'initial_message_sent');
+  const published = (await queueEvents(state, { queueUrl: emailQueue(), status: 'published', conversationId }))[0]!;
+  await clients.sqs.send(new SendMessageCommand({ QueueUrl: emailQueue(), MessageBody: published.body }));
+  expect(await waitForQueueEvents(state, { queueUrl: emailQueue(), status: 'consumed', conversationId }, 2)).toHaveLength(2);
+  expect((await sends(email)).filter((r) => r.status === 202)).toHaveLength(1);
+});
+
+it('SendGrid 429 then success: one e-mail, attempts = 2, after asking SendGrid whether the first went out', async () => {
+  const email = uniqueEmail();
+  await addFault(state, { provider: 'sendgrid', route: 'mail.send', status: 429, count: 1, match: email });
+  const conversationId = await start(email);
+  const done = await conversations.waitForStatus(email, conversationId, 'initial_message_sent');
+  expect(done.attempts).toBe(2);
+  expect((await sends(email)).map((r) => r.status)).toEqual([429, 202]);
+  expect((await providerRequests(state, { provider: 'sendgrid', route: 'messages.list', mentioning: conversationId })).length).toBe(1);
+});
+
+it.each([400, 401, 403])('SendGrid %i is permanent: acknowledged as failed_to_send_message with the code, not retried', async (status) => {
+  const email = uniqueEmail();
+  await addFault(state, { provider: 'sendgrid', route: 'mail.send', status, message: 'refused', match: email });
+  const conversationId = await start(email);
+  const failed = await conversations.waitForStatus(email, conversationId, 'failed_to_send_message');
+  expect(failed).toMatchObject({ failure_class: 'permanent', failure_reason: expect.stringContaining(`SendGrid ${status}`) });
+  await sleep(2500);
+  expect(await sends(email)).toHaveLength(1);
+});
+
+it('a crash after the send: the redelivery finds the e-mail by its conversation id and sends nothing twice', async () => {
+  const email = uniqueEmail();
+  const company = (await dynamoCompanyRepository(clients.documents, state.resources.companyDataTable!).get('ci-aaa-001', 'pi-aaa-001'))!;
+  const contextObject = buildContextObject({
+    request: validateInitiateRequest(
+      validBody((b) => {
+        b.recipient_data.recipient_email = email;
+        delete b.recipient_data.recipient_tel;
+      }, 'email'),
+    ),
+    company,
+    receivedAt: new Date(),
+    routerVersion: 't',
+    traceId: randomUUID(),
+  });
+  const conversationId = contextObject.conversation_data.conversation_id;
+  const record = { messageId: 'm', receiptHandle: 'r', body: toSqsSafeJson(contextObject), receiveCount: 1 };
+  const real = dynamoConversationRepository(clients.documents, state.resources.conversationsTable!);
+  const deps = (repo: ConversationRepository, leaseSeconds: number) => ({
+    channel: emailChannel,
+    conversations: repo,
+    secrets: cachedSecretReader(createSecretsManagerClient(), 0),
+    ai: (request: Parameters<typeof generateContent>[0]) => generateContent(request, { maxRetries: 0, timeoutMs: 10_000 }),
+    extendVisibility: async () => undefined,
+    clock: { now: () => new Date() },
+    logger: createLogger('email-processor'),
+    metrics: { count: () => undefined },
+    config: { visibilityTimeoutSeconds: leaseSeconds, heartbeatIntervalMs: 600_000, retryBackoffBaseSeconds: 1, retryBackoffMaxSeconds: 10, finalUpdateAttempts: 3, processorVersion: 't', conversationsTable: state.resources.conversationsTable! },
+    sleep: async () => undefined,
+  });
+  void processRecord(record, deps({ ...real, complete: () => new Promise<void>(() => undefined) }, 2));
+  await eventually('the crashed attempt to send', async () => ((await sends(email)).length === 1 ? true : undefined));
+  await sleep(2200);
+  expect(await processRecord({ ...record, receiveCount: 2 }, deps(real, 905))).toEqual({ outcome: 'acknowledge', reason: 'sent' });
+  expect(await sends(email)).toHaveLength(1);
+  const done = await conversations.item(email, conversationId);
+  expect(done).toMatchObject({ conversation_status: 'initial_message_sent', attempts: 2, inbound_key: `email#${messageIdFor(conversationId, COMPANY_EMAIL)}` });
+  expect(done!.messages[0]).toMatchObject({ reconciled: true, channel: 'email' });
+});
