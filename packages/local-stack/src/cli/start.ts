@@ -22,15 +22,15 @@ const option = (name: string) => {
 };
 
 const banner = (stack: LocalStack): string => {
-  const body = (requestId: string, companyId: string, projectId: string) =>
+  const body = (requestId: string, companyId: string, projectId: string, channel: string) =>
     JSON.stringify({
       company_data: { company_id: companyId, project_id: projectId },
       recipient_data: { recipient_first_name: 'John', recipient_last_name: 'Doe', recipient_tel: '+447700900123', recipient_email: 'john.doe@example.com', comms_consent: true },
       project_data: { jobID: '9999', jobRole: 'Healthcare Assistant' },
-      request_data: { request_id: requestId, channel_method: 'whatsapp', initial_request_timestamp: '2025-09-15T11:45:32.789Z' },
+      request_data: { request_id: requestId, channel_method: channel, initial_request_timestamp: '2025-09-15T11:45:32.789Z' },
     });
-  const curl = (key: string, companyId: string, projectId: string) =>
-    `curl -s -X POST ${stack.apiBaseUrl}/initiate-conversation \\\n  -H 'Content-Type: application/json' -H 'x-api-key: ${key}' \\\n  -d '${body(randomUUID(), companyId, projectId)}'`;
+  const curl = (key: string, companyId: string, projectId: string, channel = 'whatsapp') =>
+    `curl -s -X POST ${stack.apiBaseUrl}/initiate-conversation \\\n  -H 'Content-Type: application/json' -H 'x-api-key: ${key}' \\\n  -d '${body(randomUUID(), companyId, projectId, channel)}'`;
   const e = stack.env;
   return [
     '',
@@ -48,11 +48,16 @@ const banner = (stack: LocalStack): string => {
     'queues nothing new (idempotency); change request_id for a new conversation:',
     curl(stack.demoApiKeys.companyA, 'ci-aaa-001', 'pi-aaa-001'),
     '',
+    'The same for SMS and e-mail:',
+    curl(stack.demoApiKeys.companyA, 'ci-aaa-001', 'pi-aaa-001', 'sms'),
+    curl(stack.demoApiKeys.companyA, 'ci-aaa-001', 'pi-aaa-001', 'email'),
+    '',
     "Company B's key on company A's ids is refused with 403 API_KEY_NOT_AUTHORIZED:",
     curl(stack.demoApiKeys.companyB, 'ci-aaa-001', 'pi-aaa-001'),
     '',
-    'Within seconds the WhatsApp processor has sent it. Then look at:',
+    'Within seconds the channel processors have sent them. Then look at:',
     `  what the local Twilio received:  curl -s '${stack.providerServers.url}/__messages?provider=twilio'`,
+    `  what the local SendGrid received: curl -s '${stack.providerServers.url}/__messages?provider=sendgrid'`,
     `  every provider request:          curl -s '${stack.providerServers.url}/__requests'`,
     "  the conversation item:           npx -y pnpm@9.15.9 conversation '<conversation_id from the response>' --local",
     '',

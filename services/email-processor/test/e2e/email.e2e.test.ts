@@ -2,19 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import {
   buildContextObject,
-  cachedSecretReader,
   ConversationRepository,
-  createLogger,
-  createSecretsManagerClient,
   dynamoCompanyRepository,
   dynamoConversationRepository,
-  generateContent,
   processRecord,
   toSqsSafeJson,
   validateInitiateRequest,
 } from '@ai-multi-comms/core';
 import { emailChannel, messageIdFor } from '../../src/email-channel';
 import { conversationReader } from '../../../../test/support/conversations';
+import { inProcessDeps } from '../../../../test/support/in-process-processor';
 import { addFault, eventually, postInitiate, providerRequests, queueEvents, sleep, stackClients, StackState, useStackEnvironment, validBody, waitForQueueEvents } from '../../../../test/support/stack';
 
 /** The e-mail channel through the real stack (router → queue → poller → handler → @sendgrid/mail → local SendGrid). */
@@ -119,18 +116,7 @@ it('a crash after the send: the redelivery finds the e-mail by its conversation 
   const conversationId = contextObject.conversation_data.conversation_id;
   const record = { messageId: 'm', receiptHandle: 'r', body: toSqsSafeJson(contextObject), receiveCount: 1 };
   const real = dynamoConversationRepository(clients.documents, state.resources.conversationsTable!);
-  const deps = (repo: ConversationRepository, leaseSeconds: number) => ({
-    channel: emailChannel,
-    conversations: repo,
-    secrets: cachedSecretReader(createSecretsManagerClient(), 0),
-    ai: (request: Parameters<typeof generateContent>[0]) => generateContent(request, { maxRetries: 0, timeoutMs: 10_000 }),
-    extendVisibility: async () => undefined,
-    clock: { now: () => new Date() },
-    logger: createLogger('email-processor'),
-    metrics: { count: () => undefined },
-    config: { visibilityTimeoutSeconds: leaseSeconds, heartbeatIntervalMs: 600_000, retryBackoffBaseSeconds: 1, retryBackoffMaxSeconds: 10, finalUpdateAttempts: 3, processorVersion: 't', conversationsTable: state.resources.conversationsTable! },
-    sleep: async () => undefined,
-  });
+  const deps = (repo: ConversationRepository, leaseSeconds: number) => inProcessDeps(state, emailChannel, repo, { leaseSeconds });
   void processRecord(record, deps({ ...real, complete: () => new Promise<void>(() => undefined) }, 2));
   await eventually('the crashed attempt to send', async () => ((await sends(email)).length === 1 ? true : undefined));
   await sleep(2200);

@@ -2,20 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import {
   buildContextObject,
-  cachedSecretReader,
   ConversationRepository,
   dynamoCompanyRepository,
   toSqsSafeJson,
   validateInitiateRequest,
   countSmsSegments,
-  createLogger,
-  createSecretsManagerClient,
   dynamoConversationRepository,
-  generateContent,
   processRecord,
 } from '@ai-multi-comms/core';
 import { smsChannel } from '../../src/sms-channel';
 import { conversationReader } from '../../../../test/support/conversations';
+import { inProcessDeps } from '../../../../test/support/in-process-processor';
 import { addFault, eventually, postInitiate, providerRequests, queueEvents, sleep, stackClients, StackState, uniqueTel, useStackEnvironment, validBody, waitForQueueEvents } from '../../../../test/support/stack';
 
 /** The SMS channel through the real stack (router → queue → poller → handler → Twilio SMS). */
@@ -102,18 +99,7 @@ it('a crash after the send: the redelivery reconciles with Twilio and sends noth
   const conversationId = contextObject.conversation_data.conversation_id;
   const record = { messageId: 'm', receiptHandle: 'r', body: toSqsSafeJson(contextObject), receiveCount: 1 };
   const real = dynamoConversationRepository(clients.documents, state.resources.conversationsTable!);
-  const deps = (repo: ConversationRepository, leaseSeconds: number) => ({
-    channel: smsChannel,
-    conversations: repo,
-    secrets: cachedSecretReader(createSecretsManagerClient(), 0),
-    ai: (request: Parameters<typeof generateContent>[0]) => generateContent(request, { maxRetries: 0, timeoutMs: 10_000 }),
-    extendVisibility: async () => undefined,
-    clock: { now: () => new Date() },
-    logger: createLogger('sms-processor'),
-    metrics: { count: () => undefined },
-    config: { visibilityTimeoutSeconds: leaseSeconds, heartbeatIntervalMs: 600_000, retryBackoffBaseSeconds: 1, retryBackoffMaxSeconds: 10, finalUpdateAttempts: 3, processorVersion: 't', conversationsTable: state.resources.conversationsTable! },
-    sleep: async () => undefined,
-  });
+  const deps = (repo: ConversationRepository, leaseSeconds: number) => inProcessDeps(state, smsChannel, repo, { leaseSeconds });
   // Attempt 1 dies inside the final update (the call never returns); its promise is abandoned.
   void processRecord(record, deps({ ...real, complete: () => new Promise<void>(() => undefined) }, 2));
   await eventually('the crashed attempt to send', async () => ((await creates(tel)).length === 1 ? true : undefined));

@@ -2,13 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import {
   buildContextObject,
-  cachedSecretReader,
   createLogger,
-  createSecretsManagerClient,
   ConversationRepository,
   dynamoCompanyRepository,
   dynamoConversationRepository,
-  generateContent,
   processRecord,
   ProcessingDeps,
   toSqsSafeJson,
@@ -16,6 +13,7 @@ import {
   validateInitiateRequest,
 } from '@ai-multi-comms/core';
 import { WhatsAppCredentials, whatsappChannel } from '../../src/whatsapp-channel';
+import { inProcessDeps } from '../../../../test/support/in-process-processor';
 import { eventually, providerRequests, stackClients, StackState, uniqueTel, useStackEnvironment, validBody } from '../../../../test/support/stack';
 
 /**
@@ -48,26 +46,8 @@ beforeEach(() => {
 });
 afterEach(() => jest.restoreAllMocks());
 
-const depsWith = (conversations: ConversationRepository, leaseSeconds = 905): ProcessingDeps<WhatsAppCredentials> => ({
-  channel: whatsappChannel,
-  conversations,
-  secrets: cachedSecretReader(createSecretsManagerClient(), 0),
-  ai: (request) => generateContent(request, { maxRetries: 0, timeoutMs: 10_000 }),
-  extendVisibility: async () => undefined,
-  clock: { now: () => new Date() },
-  logger,
-  metrics: { count: () => undefined },
-  config: {
-    visibilityTimeoutSeconds: leaseSeconds,
-    heartbeatIntervalMs: 600_000,
-    retryBackoffBaseSeconds: 1,
-    retryBackoffMaxSeconds: 10,
-    finalUpdateAttempts: 3,
-    processorVersion: 'test',
-    conversationsTable: state.resources.conversationsTable!,
-  },
-  sleep: async () => undefined,
-});
+const depsWith = (conversations: ConversationRepository, leaseSeconds = 905): ProcessingDeps<WhatsAppCredentials> =>
+  inProcessDeps(state, whatsappChannel, conversations, { leaseSeconds, logger });
 
 const queueRecordFor = async (tel: string) => {
   const company = (await dynamoCompanyRepository(clients.documents, state.resources.companyDataTable!).get('ci-aaa-001', 'pi-aaa-001'))!;
