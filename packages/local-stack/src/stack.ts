@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoCompanyRepository } from '@ai-multi-comms/core';
 import { deployLocally, LocalDeployment, resolveImportedParams } from './cloudformation/deploy-locally';
@@ -47,6 +47,12 @@ export interface LocalStackOptions {
   apiLogFile?: string;
   /** API keys serverless-offline accepts besides the demo keys (created with `pnpm api-key --local`). */
   extraApiKeys?: { name: string; value: string }[];
+  /**
+   * Reliability testing only: a shorter visibility timeout on the channel queues (and heartbeat),
+   * so that crashed work comes back in seconds; DynamoDB Local data in files so it survives a
+   * restart; and the control routes POST /__chaos/crash-pollers and /__chaos/restart-dynamodb.
+   */
+  chaos?: { visibilityTimeoutSeconds: number; heartbeatSeconds: number; dynamoDbPath: string };
   log?: (line: string) => void;
 }
 
@@ -96,13 +102,15 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     stoppers.length = 0;
   };
 
+  const dynamoProcess: { current: ManagedProcess } = { current: undefined as unknown as ManagedProcess };
   try {
     log('reading the services\' CloudFormation (serverless print)…');
     const templatesPromise = Promise.all(SERVICES.map((service) => readServiceTemplate(service, stage)));
     log(`starting DynamoDB Local :${ports.dynamodb}, fauxqs :${ports.sqs}, Secrets Manager :${ports.secrets}, providers :${ports.providers}…`);
     const [dynamo, fauxqs, secrets, providers] = await Promise.all([
-      startDynamoDbLocal(ports.dynamodb).then((started) => {
-        stoppers.push(() => started.process.stop());
+      startDynamoDbLocal(ports.dynamodb, options.chaos?.dynamoDbPath).then((started) => {
+        stoppers.push(() => dynamoProcess.current.stop());
+        dynamoProcess.current = started.process;
         return started;
       }),
       startFauxqs(ports.sqs).then((started) => {
@@ -178,6 +186,14 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     }
 
     const processors = templates.filter((template) => Object.keys(template.functions).length > 0 && !template.directory.endsWith('router'));
+    if (options.chaos) {
+      for (const template of processors) {
+        const queueUrl = deployment.outputs[template.service]?.QueueUrl;
+        if (queueUrl) {
+          await clients.sqs.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { VisibilityTimeout: String(options.chaos.visibilityTimeoutSeconds) } }));
+        }
+      }
+    }
     log(`starting the queue pollers (${processors.map((t) => t.service.replace('ai-multi-comms-', '')).join(', ') || 'none'})…`);
     const pollers = startPollers(processors, {
       deployment,
@@ -185,13 +201,31 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       stage,
       env,
       // Locally a retried message comes back after 1, 2, 4 s rather than 30, 60, 120 s.
-      overrides: { RETRY_BACKOFF_BASE_SECONDS: '1', POWERTOOLS_TRACE_ENABLED: 'false' },
+      overrides: {
+        RETRY_BACKOFF_BASE_SECONDS: '1',
+        POWERTOOLS_TRACE_ENABLED: 'false',
+        // Under chaos, retries are spaced (3, 6, 12 s) to outlast a DynamoDB Local restart, as
+        // AWS's 30 s base outlasts a blip, instead of parking messages in the DLQ during it.
+        ...(options.chaos ? { HEARTBEAT_INTERVAL_SECONDS: String(options.chaos.heartbeatSeconds), RETRY_BACKOFF_BASE_SECONDS: '3' } : {}),
+      },
       echo: options.echoApi,
       logFile: options.apiLogFile,
     });
     stoppers.push(async () => {
       await Promise.all(pollers.map((poller) => poller.process.stop()));
     });
+
+    if (options.chaos) {
+      providers.addControlRoute('POST /__chaos/crash-pollers', async () => {
+        await Promise.all(pollers.map((poller) => poller.crashAndRestart()));
+        return { status: 200, body: { crashed: pollers.map((poller) => poller.name) } };
+      });
+      providers.addControlRoute('POST /__chaos/restart-dynamodb', async () => {
+        await dynamoProcess.current.kill();
+        dynamoProcess.current = (await startDynamoDbLocal(ports.dynamodb, options.chaos!.dynamoDbPath)).process;
+        return { status: 200, body: { restarted: 'dynamodb' } };
+      });
+    }
 
     log(`starting the API (serverless-offline) on :${ports.api}…`);
     const api = await startServerlessOffline({

@@ -56,6 +56,12 @@ export interface ProcessingDeps<Credentials extends Record<string, string>> {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** Visibility timeout minus a margin of 10 % (at least 1 s, at most 5 s). */
+export const leaseMsFor = (visibilityTimeoutSeconds: number): number => {
+  const marginMs = Math.min(5000, Math.max(1000, visibilityTimeoutSeconds * 100));
+  return Math.max(1000, visibilityTimeoutSeconds * 1000 - marginMs);
+};
+
 const backoff = (config: ProcessingConfig, receiveCount: number) =>
   Math.min(config.retryBackoffMaxSeconds, config.retryBackoffBaseSeconds * 2 ** Math.max(0, receiveCount - 1));
 
@@ -156,8 +162,10 @@ export const processRecord = async <Credentials extends Record<string, string>>(
   const key: ConversationKey = { primary_channel: primaryChannelFor(contextObject.frontend_payload), conversation_id: conversationId };
   logger.appendKeys({ conversation_id: conversationId, request_id: contextObject.frontend_payload.request_data.request_id, trace_id: contextObject.metadata.trace_id });
   try {
-    // 2. Claim.
-    const leaseMs = config.visibilityTimeoutSeconds * 1000;
+    // 2. Claim. The lease ends a little before the message becomes visible again, so that after a
+    // crash the redelivery finds the lease expired and takes over at once, instead of finding it
+    // "busy" and spending one of its receives (maxReceiveCount 3) on waiting.
+    const leaseMs = leaseMsFor(config.visibilityTimeoutSeconds);
     const claim = await deps.conversations.claim(key, initialAttributes(contextObject, config), clock.now(), leaseMs);
     if (claim.outcome === 'done') {
       logger.info('Duplicate delivery: the conversation is already done', { conversation_status: claim.item.conversation_status });

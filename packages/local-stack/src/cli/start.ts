@@ -7,6 +7,9 @@
  *   --quiet               no banner; --no-api-logs hides the function's logs
  *   --log-file <path>     also append the function's logs to this file
  *   --exit-with-parent    stop when the process that started this one exits
+ *   --chaos-dynamodb-path <dir> [--chaos-visibility-seconds 6] [--chaos-heartbeat-seconds 2]
+ *                         reliability testing: short queue visibility, DynamoDB data in <dir>
+ *                         (survives a restart), POST /__chaos/crash-pollers and /__chaos/restart-dynamodb
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -74,7 +77,11 @@ const main = async () => {
   // accepts only keys it is given at start).
   const keysFile = join(dirname(stateFile), 'api-keys.json');
   const extraApiKeys = existsSync(keysFile) ? (JSON.parse(readFileSync(keysFile, 'utf8')) as { name: string; value: string }[]) : [];
-  const stack = await startLocalStack({ ports: flag('--random-ports') ? 'random' : undefined, echoApi: !flag('--no-api-logs') && !quiet, apiLogFile: option('--log-file'), extraApiKeys, log });
+  const chaosDir = option('--chaos-dynamodb-path');
+  const chaos = chaosDir
+    ? { visibilityTimeoutSeconds: Number(option('--chaos-visibility-seconds') ?? 6), heartbeatSeconds: Number(option('--chaos-heartbeat-seconds') ?? 2), dynamoDbPath: chaosDir }
+    : undefined;
+  const stack = await startLocalStack({ ports: flag('--random-ports') ? 'random' : undefined, echoApi: !flag('--no-api-logs') && !quiet, apiLogFile: option('--log-file'), extraApiKeys, chaos, log });
 
   let stopping = false;
   const shutdown = async (signal: string) => {

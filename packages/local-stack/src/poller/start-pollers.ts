@@ -24,6 +24,8 @@ export interface Poller {
   env: Record<string, string>;
   process: ManagedProcess;
   restart(): Promise<void>;
+  /** SIGKILL mid-work (as a crashed Lambda container), then a fresh one. */
+  crashAndRestart(): Promise<void>;
 }
 
 /**
@@ -76,6 +78,10 @@ export const startPollers = (templates: ServiceTemplate[], options: PollerOption
         process: spawn(),
         async restart() {
           await poller.process.stop();
+          poller.process = spawn();
+        },
+        async crashAndRestart() {
+          await poller.process.kill();
           poller.process = spawn();
         },
       };

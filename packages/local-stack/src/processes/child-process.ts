@@ -11,6 +11,8 @@ export interface ManagedProcess {
   /** Last lines of output, for error messages when it fails to start. */
   output(): string;
   stop(): Promise<void>;
+  /** SIGKILL, as a crash would: no cleanup runs. */
+  kill(): Promise<void>;
 }
 
 export const startProcess = (
@@ -36,9 +38,19 @@ export const adoptProcess = (name: string, child: ChildProcess, echo = false, lo
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const killNow = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    await exited;
+  };
   return {
     name,
     child,
+    kill: killNow,
     output: () => lines.join('\n'),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

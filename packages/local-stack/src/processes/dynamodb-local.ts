@@ -8,8 +8,9 @@ import { waitFor } from './free-port';
  * nothing is downloaded). In memory, and with sharedDb so that the data does not depend on the
  * access key or region a client uses.
  */
-export const startDynamoDbLocal = async (port: number): Promise<{ endpoint: string; process: ManagedProcess }> => {
-  const managed = adoptProcess('dynamodb', spawn({ port, sharedDb: true, detached: true, stdio: 'pipe' }));
+export const startDynamoDbLocal = async (port: number, path?: string): Promise<{ endpoint: string; process: ManagedProcess }> => {
+  // With a path the data lives in files there and survives a restart (the chaos test restarts it).
+  const managed = adoptProcess('dynamodb', spawn({ port, sharedDb: true, detached: true, stdio: 'pipe', ...(path ? { path } : {}) }));
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
   try {

@@ -42,7 +42,7 @@ export interface ProviderServers {
   faults: FaultBook;
   addCredentials(credentials: ProviderCredentials): void;
   /** Add a control route of the local stack's own (e.g. `GET /__queue-events`). */
-  addControlRoute(methodAndPath: string, handle: (request: ProviderRequest) => ProviderResponse): void;
+  addControlRoute(methodAndPath: string, handle: (request: ProviderRequest) => ProviderResponse | Promise<ProviderResponse>): void;
   stop(): Promise<void>;
 }
 
@@ -79,8 +79,8 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
   const requests: RecordedRequest[] = [];
   let seq = 0;
 
-  const extraControl = new Map<string, (request: ProviderRequest) => ProviderResponse>();
-  const control = (request: ProviderRequest): ProviderResponse | undefined => {
+  const extraControl = new Map<string, (request: ProviderRequest) => ProviderResponse | Promise<ProviderResponse>>();
+  const control = (request: ProviderRequest): ProviderResponse | Promise<ProviderResponse> | undefined => {
     const extra = extraControl.get(`${request.method} ${request.path}`);
     if (extra) return extra(request);
     const provider = request.query.get('provider');
@@ -124,7 +124,7 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
       rawBody,
       body: parseBody(incoming.headers['content-type'], rawBody),
     };
-    const controlled = control(request);
+    const controlled = await control(request);
     if (controlled) return send(response, controlled);
 
     const provider = providerOf(request.path);

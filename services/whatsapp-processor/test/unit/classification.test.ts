@@ -76,3 +76,12 @@ describe('startHeartbeat', () => {
     await heartbeat.stop();
   });
 });
+
+describe('leaseMsFor', () => {
+  it('ends the lease before the message is offered again', async () => {
+    const { leaseMsFor } = await import('@ai-multi-comms/core');
+    expect(leaseMsFor(905)).toBe(900_000);
+    expect(leaseMsFor(30)).toBe(27_000);
+    expect(leaseMsFor(6)).toBe(5_000);
+  });
+});

@@ -1,0 +1,133 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { spawnStack, SpawnedStack } from '../support/spawn-stack';
+import { sleep, stackClients, validBody } from '../support/stack';
+
+/**
+ * Nothing lost, nothing sent twice, while things die. A stack of its own (so the crashes do not
+ * disturb other test files), with the channel queues' visibility timeout cut to 6 s and the
+ * heartbeat to 2 s so that crashed work comes back within the test, and DynamoDB Local keeping
+ * its data in files so it can be restarted. Clients retry a 5xx or a dropped connection with the
+ * same request (the API's idempotency makes that safe), as api.md tells them to.
+ */
+let stack: SpawnedStack;
+let clients: ReturnType<typeof stackClients>;
+
+beforeAll(async () => {
+  stack = await spawnStack(['--chaos-dynamodb-path', mkdtempSync(join(tmpdir(), 'chaos-dynamodb-')), '--chaos-visibility-seconds', '6', '--chaos-heartbeat-seconds', '2']);
+  Object.assign(process.env, stack.state.env);
+  clients = stackClients(stack.state);
+}, 180_000);
+afterAll(async () => {
+  clients?.destroy();
+  await stack?.stop();
+});
+
+const chaos = (action: 'crash-pollers' | 'restart-dynamodb') => fetch(`${stack.state.providersUrl}/__chaos/${action}`, { method: 'POST' }).then((r) => r.json());
+
+/** POST until accepted: retry 5xx and network errors with the same body. */
+const initiate = async (body: Record<string, unknown>): Promise<string> => {
+  for (let tryNumber = 1; tryNumber <= 60; tryNumber += 1) {
+    try {
+      const response = await fetch(`${stack.state.apiBaseUrl}/initiate-conversation`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': stack.state.demoApiKeys.companyA },
+        body: JSON.stringify(body),
+      });
+      const json = (await response.json()) as { conversation_id?: string };
+      if (response.status === 200) return json.conversation_id!;
+      if (response.status < 500 && response.status !== 409) throw new Error(`refused: ${response.status} ${JSON.stringify(json)}`);
+    } catch (error) {
+      if (String(error).includes('refused:')) throw error;
+    }
+    await sleep(250);
+  }
+  throw new Error('never accepted');
+};
+
+const runConversations = async (count: number, telPrefix: string, disturb: () => Promise<void>) => {
+  const tels = Array.from({ length: count }, (_v, i) => `${telPrefix}${String(i).padStart(4, '0')}`);
+  const conversations: { tel: string; conversationId: string }[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < tels.length) {
+      const tel = tels[next++]!;
+      conversations.push({ tel, conversationId: await initiate(validBody((b) => (b.recipient_data.recipient_tel = tel))) });
+    }
+  };
+  await Promise.all([...Array.from({ length: 8 }, worker), disturb()]);
+
+  // Wait until every conversation is terminal: sent, or failed with no attempt holding it.
+  const terminal = async () => {
+    const items = await Promise.all(
+      conversations.map(async ({ tel, conversationId }) => {
+        const { Item } = await clients.documents.send(new GetCommand({ TableName: stack.state.resources.conversationsTable, Key: { primary_channel: tel, conversation_id: conversationId }, ConsistentRead: true }));
+        return Item;
+      }),
+    );
+    return items;
+  };
+  let items = await terminal();
+  const deadline = Date.now() + 150_000;
+  while (Date.now() < deadline) {
+    items = await terminal();
+    if (items.every((item) => item && (item.conversation_status === 'initial_message_sent' || (String(item.conversation_status).startsWith('failed_') && !item.lease_owner)))) break;
+    await sleep(1000);
+  }
+  const { twilio } = (await (await fetch(`${stack.state.providersUrl}/__messages?provider=twilio`)).json()) as { twilio: { sid: string; to: string }[] };
+  const sentTo = new Map<string, string[]>();
+  for (const message of twilio.filter((m) => m.to.startsWith(`whatsapp:${telPrefix}`))) sentTo.set(message.to, [...(sentTo.get(message.to) ?? []), message.sid]);
+  return { conversations, items, sentTo };
+};
+
+const assertExactlyOnce = async ({ conversations, items, sentTo }: Awaited<ReturnType<typeof runConversations>>) => {
+  const retried = items.filter((item) => (item?.attempts ?? 0) > 1).length;
+  const reconciled = items.filter((item) => item?.messages?.[0]?.reconciled).length;
+  process.stdout.write(`chaos: ${conversations.length} conversations, ${retried} taken over after a crash, ${reconciled} reconciled\n`);
+  const problems: string[] = [];
+  conversations.forEach(({ tel, conversationId }, index) => {
+    const item = items[index];
+    const sids = sentTo.get(`whatsapp:${tel}`) ?? [];
+    if (sids.length > 1) problems.push(`${conversationId}: sent ${sids.length} times`);
+    if (!item) problems.push(`${conversationId}: no conversation item`);
+    else if (item.conversation_status === 'initial_message_sent') {
+      if (sids.length !== 1 || item.provider_message_id !== sids[0]) problems.push(`${conversationId}: recorded ${item.provider_message_id}, provider has ${sids.join(',')}`);
+    } else if (!String(item.conversation_status).startsWith('failed_')) problems.push(`${conversationId}: stuck in ${item.conversation_status}`);
+    else if (sids.length !== 0) problems.push(`${conversationId}: failed but a message was sent`);
+  });
+  // Say where a conversation without an item went: the DLQ (parked, recoverable) or nowhere.
+  const explained = await Promise.all(
+    problems.map(async (problem) => {
+      if (!problem.endsWith('no conversation item')) return problem;
+      const conversationId = problem.split(':')[0]!;
+      const events = (await (await fetch(`${stack.state.providersUrl}/__queue-events?conversationId=${encodeURIComponent(conversationId)}`)).json()) as { events: { status: string; queueName: string }[] };
+      return `${problem} (queue events: ${events.events.map((e) => `${e.queueName}:${e.status}`).join(', ') || 'none'})`;
+    }),
+  );
+  expect(explained).toEqual([]);
+};
+
+it('200 conversations while the pollers are SIGKILLed four times: each sent exactly once', async () => {
+  const result = await runConversations(200, '+44790001', async () => {
+    for (let i = 0; i < 4; i += 1) {
+      await sleep(500 + Math.random() * 1500);
+      await chaos('crash-pollers');
+    }
+  });
+  await assertExactlyOnce(result);
+  expect(result.items.filter((item) => item?.conversation_status === 'initial_message_sent').length).toBe(200);
+}, 300_000);
+
+it('the same with DynamoDB Local restarted mid-run (and the pollers crashed too)', async () => {
+  const result = await runConversations(150, '+44790002', async () => {
+    await sleep(800);
+    await chaos('crash-pollers');
+    await sleep(700);
+    await chaos('restart-dynamodb');
+    await sleep(1000);
+    await chaos('crash-pollers');
+  });
+  await assertExactlyOnce(result);
+}, 300_000);
