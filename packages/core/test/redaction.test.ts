@@ -53,12 +53,12 @@ describe('redaction', () => {
     const logger = createLogger('test');
     const output = captureLogs(() => {
       logger.info('calling provider', { api_key: 'k-abcdef-1', detail: 'token registered-secret-42' });
-      logger.error('provider failed', new Error('401 for key sk-abcdefghijklmnopqrst'));
+      logger.error('provider failed', new Error('401 for key sk-test-fake-0000-key-value'));
     });
     expect(output).toContain('calling provider');
     expect(output).toContain('provider failed');
     expect(output).not.toContain('k-abcdef-1');
     expect(output).not.toContain('registered-secret-42');
-    expect(output).not.toContain('sk-abcdefghijklmnopqrst');
+    expect(output).not.toContain('sk-test-fake-0000-key-value');
   });
 });

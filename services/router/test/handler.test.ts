@@ -49,7 +49,7 @@ describe('router handler', () => {
   it('turns an unexpected exception into 500 INTERNAL_ERROR with no stack trace or detail', async () => {
     const { deps } = fakeDeps();
     deps.companies.get = async () => {
-      throw new TypeError("Cannot read properties of undefined (reading 'x') at /var/task/src/secret.ts:12 sk-abcdefghijklmnopqrstu");
+      throw new TypeError("Cannot read properties of undefined (reading 'x') at /var/task/src/secret.ts:12 sk-test-fake-0000-key-value");
     };
     const body = validBody();
     const response = await createHandler(() => deps)(event(body), context);
