@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { ChangeMessageVisibilityCommand, DeleteMessageCommand, Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { QueueEvent } from '@ai-multi-comms/local-stack';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
@@ -91,40 +92,6 @@ export const validBody = (patch?: (body: Record<string, any>) => void, channel =
   patch?.(body);
   return body;
 };
-
-/**
- * Find the queue message of one conversation. Messages of other tests are handed straight back
- * (visibility 0) so parallel test files do not hide each other's messages for long.
- */
-export const takeQueueMessage = async (sqs: SQSClient, queueUrl: string, conversationId: string, timeoutMs = 5000): Promise<Message | undefined> => {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 30, MessageAttributeNames: ['All'] }),
-    );
-    let found: Message | undefined;
-    for (const message of Messages) {
-      if (!found && message.MessageAttributes?.conversationId?.StringValue === conversationId) {
-        found = message;
-        await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle! }));
-      } else {
-        await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle!, VisibilityTimeout: 0 }));
-      }
-    }
-    if (found) return found;
-    await new Promise((resolve) => setTimeout(resolve, Messages.length === 0 ? 100 : 20));
-  }
-  return undefined;
-};
-
-export interface QueueEvent {
-  queueName: string;
-  messageId: string;
-  body: string;
-  messageAttributes: Record<string, { DataType?: string; StringValue?: string }>;
-  status: 'published' | 'consumed' | 'dlq';
-  timestamp: number;
-}
 
 /** What a queue saw (published, consumed, moved to the DLQ), from the stack's control plane; looking consumes nothing. */
 export const queueEvents = async (state: StackState, filter: { queueUrl?: string; status?: QueueEvent['status']; conversationId?: string }): Promise<QueueEvent[]> => {

@@ -56,7 +56,7 @@ export const readConfig = <T extends object>(
 };
 
 /** Read once, lazily: modules call `get()` at first use so that tests can set the environment first. */
-export const lazy = <T>(factory: () => T): { get: () => T; reset: () => void } => {
+export const lazy = <T>(factory: () => T): { get: () => T } => {
   let value: T | undefined;
   let loaded = false;
   return {
@@ -66,10 +66,6 @@ export const lazy = <T>(factory: () => T): { get: () => T; reset: () => void } =
         loaded = true;
       }
       return value as T;
-    },
-    reset: () => {
-      loaded = false;
-      value = undefined;
     },
   };
 };

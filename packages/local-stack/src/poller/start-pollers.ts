@@ -23,7 +23,6 @@ export interface Poller {
   config: Record<string, unknown>;
   env: Record<string, string>;
   process: ManagedProcess;
-  restart(): Promise<void>;
   /** SIGKILL mid-work (as a crashed Lambda container), then a fresh one. */
   crashAndRestart(): Promise<void>;
 }
@@ -76,10 +75,6 @@ export const startPollers = (templates: ServiceTemplate[], options: PollerOption
         config,
         env,
         process: spawn(),
-        async restart() {
-          await poller.process.stop();
-          poller.process = spawn();
-        },
         async crashAndRestart() {
           await poller.process.kill();
           poller.process = spawn();
