@@ -90,7 +90,9 @@ it('shows DLQ messages with their failure reason, and redrives one by id, then t
   expect(one.stdout).toContain(`redriven\t${firstMessageId}\t${first.conversationId}`);
   await eventually('the first conversation sent', async () => ((await item(first.tel, first.conversationId))?.conversation_status === 'initial_message_sent' ? true : undefined));
   await sleep(1000);
-  expect((await item(second.tel, second.conversationId))!.conversation_status).toBe('failed_secrets_fetch'); // still parked
+  const parked = (await item(second.tel, second.conversationId))!;
+  expect(parked).toMatchObject({ conversation_status: 'failed_secrets_fetch', retries_exhausted_at: expect.any(String) }); // still parked
+  expect((await item(first.tel, first.conversationId))!.retries_exhausted_at).toBeUndefined();
 
   const all = await command('dlq', 'redrive', 'whatsapp');
   expect(all.stdout).toContain(second.conversationId);

@@ -53,6 +53,8 @@ export interface LocalStackOptions {
    * restart; and the control routes POST /__chaos/crash-pollers and /__chaos/restart-dynamodb.
    */
   chaos?: { visibilityTimeoutSeconds: number; heartbeatSeconds: number; dynamoDbPath: string };
+  /** Write V8 CPU profiles (`--cpu-prof`) of the pollers and serverless-offline here, on stop. */
+  cpuProfileDir?: string;
   log?: (line: string) => void;
 }
 
@@ -69,6 +71,8 @@ export interface LocalStack {
   providerServers: ProviderServers;
   /** One per SQS-triggered processor function: the local stand-in for Lambda's event source. */
   pollers: Poller[];
+  /** serverless-offline, which runs the router's handlers in its worker threads. */
+  apiProcess: ManagedProcess;
   demoApiKeys: typeof DEMO_API_KEYS;
   stop(): Promise<void>;
 }
@@ -90,6 +94,9 @@ const providerCredentialsFrom = (secrets: Record<string, Record<string, string>>
     sendgrid_keys: values.map((s) => s.sendgrid_api_key).filter((v): v is string => Boolean(v)),
   };
 };
+
+/** Node flags that make a process write its CPU profile (every thread's) into dir when it exits. */
+const profilingFlags = (dir: string | undefined): string[] => (dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []);
 
 export const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalStack> => {
   const stage = options.stage ?? 'dev';
@@ -210,6 +217,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       },
       echo: options.echoApi,
       logFile: options.apiLogFile,
+      nodeFlags: profilingFlags(options.cpuProfileDir),
     });
     stoppers.push(async () => {
       await Promise.all(pollers.map((poller) => poller.process.stop()));
@@ -246,6 +254,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       },
       echo: options.echoApi,
       logFile: options.apiLogFile,
+      nodeFlags: profilingFlags(options.cpuProfileDir),
     });
     stoppers.push(async () => {
       await api.process.stop();
@@ -262,6 +271,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       apiBaseUrl: `${api.url}/${stage}`,
       providerServers: providers,
       pollers,
+      apiProcess: api.process,
       demoApiKeys: DEMO_API_KEYS,
       stop: stopAll,
     };

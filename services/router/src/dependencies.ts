@@ -3,13 +3,13 @@ import {
   createDynamoDocumentClient,
   createLogger,
   createSqsClient,
+  createTracing,
   dynamoCompanyRepository,
   dynamoIdempotencyStore,
   dynamoRateLimiter,
   systemClock,
 } from '@ai-multi-comms/core';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { routerConfig } from './config';
 import { InitiateConversationDeps } from './initiate-conversation';
 import { sqsContextObjectQueue } from './ports/context-object-queue';
@@ -17,8 +17,8 @@ import { sqsContextObjectQueue } from './ports/context-object-queue';
 export const logger = createLogger('router');
 // EMF metrics (structured log lines, no API call) and X-Ray; both configured by serverless.yml.
 export const metrics = new Metrics({ serviceName: 'router', defaultDimensions: { stage: process.env.STAGE ?? 'local' } });
-export const tracer = new Tracer({ serviceName: 'router' });
-const instrument = <T>(client: T): T => tracer.captureAWSv3Client(client);
+export const tracing = createTracing('router');
+const instrument = <T>(client: T): T => tracing.instrument(client);
 
 /** The production wiring: real AWS clients (endpoints from AWS_ENDPOINT_URL_* when local). */
 export const createDefaultDeps = (): InitiateConversationDeps => {

@@ -4,11 +4,10 @@ import httpCors from '@middy/http-cors';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { AppError, registerSecretValue, requestIdForErrors, toHttpError } from '@ai-multi-comms/core';
 import { CORS_OPTIONS } from './cors';
-import { createDefaultDeps, logger, metrics, tracer } from './dependencies';
+import { createDefaultDeps, logger, metrics, tracing } from './dependencies';
 import { initiateConversation, InitiateConversationDeps } from './initiate-conversation';
 
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
@@ -71,7 +70,7 @@ export const createHandler = (depsFactory: () => InitiateConversationDeps) => {
     }
   };
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult>(handle)
-    .use(captureLambdaHandler(tracer))
+    .use(tracing.middleware())
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .use(httpCors(CORS_OPTIONS));

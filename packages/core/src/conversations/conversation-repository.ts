@@ -30,6 +30,19 @@ export interface FinalUpdate {
   inboundKey?: string;
 }
 
+/** A failure as recorded on the item. */
+export interface RecordedFailure {
+  status: ConversationStatus;
+  reason: string;
+  failureClass: FailureClass;
+  /**
+   * The queue message was on its last receive (maxReceiveCount): it goes to the DLQ next instead
+   * of being retried. Recorded as `retries_exhausted_at`, so the item itself says "parked, redrive
+   * me" rather than looking like a retry that is still coming.
+   */
+  retriesExhausted?: boolean;
+}
+
 export interface ConversationRepository {
   get(key: ConversationKey): Promise<ConversationItem | undefined>;
   /** Claim for this attempt: create, or take over an expired lease / a transient failure. */
@@ -40,9 +53,9 @@ export interface ConversationRepository {
   markSendStarted(key: ConversationKey, leaseToken: string, now: Date): Promise<string>;
   /** processing.md step 7. Conditional on no *other* message being recorded, not on the lease: once sent, it must be recorded. */
   complete(key: ConversationKey, update: FinalUpdate, now: Date): Promise<void>;
-  recordFailure(key: ConversationKey, leaseToken: string, status: ConversationStatus, reason: string, failureClass: FailureClass, now: Date): Promise<void>;
+  recordFailure(key: ConversationKey, leaseToken: string, failure: RecordedFailure, now: Date): Promise<void>;
   /** For a Context Object too malformed to claim: record the failure if the item exists or can be created. */
-  recordUnclaimedFailure(key: ConversationKey, reason: string, now: Date): Promise<void>;
+  recordUnclaimedFailure(key: ConversationKey, failure: Pick<RecordedFailure, 'reason' | 'retriesExhausted'>, now: Date): Promise<void>;
 }
 
 const databaseError = (error: unknown, what: string) => transient(ErrorCodes.DATABASE_ERROR, `The conversation could not be ${what}.`, error);
@@ -110,7 +123,7 @@ export const dynamoConversationRepository = (client: DynamoDBDocumentClient, tab
             TableName: tableName,
             Key: key,
             UpdateExpression:
-              'SET conversation_status = :processing, attempts = attempts + :one, lease_expires_at = :lease, lease_owner = :token, updated_at = :now REMOVE failure_reason, failure_class',
+              'SET conversation_status = :processing, attempts = attempts + :one, lease_expires_at = :lease, lease_owner = :token, updated_at = :now REMOVE failure_reason, failure_class, retries_exhausted_at',
             ConditionExpression: 'attempts = :seenAttempts AND conversation_status = :seenStatus',
             ExpressionAttributeValues: {
               ':processing': 'processing',
@@ -179,7 +192,7 @@ export const dynamoConversationRepository = (client: DynamoDBDocumentClient, tab
             UpdateExpression:
               'SET conversation_status = :sent, messages = list_append(if_not_exists(messages, :empty), :message), provider_message_id = :sid, thread_id = :thread, processing_time_ms = :ms, processor_version = :version, updated_at = :now' +
               (update.inboundKey ? ', inbound_key = :inbound' : '') +
-              ' REMOVE lease_expires_at, lease_owner, failure_reason, failure_class',
+              ' REMOVE lease_expires_at, lease_owner, failure_reason, failure_class, retries_exhausted_at',
             ConditionExpression: 'attribute_exists(conversation_id) AND (attribute_not_exists(provider_message_id) OR provider_message_id = :sid)',
             ExpressionAttributeValues: {
               ':sent': 'initial_message_sent',
@@ -199,32 +212,36 @@ export const dynamoConversationRepository = (client: DynamoDBDocumentClient, tab
       }
     },
 
-    async recordFailure(key, leaseToken, status, reason, failureClass, now) {
+    async recordFailure(key, leaseToken, failure, now) {
       await leased(
         key,
         new UpdateCommand({
           TableName: tableName,
           Key: key,
-          UpdateExpression: 'SET conversation_status = :status, failure_reason = :reason, failure_class = :class, updated_at = :now REMOVE lease_expires_at, lease_owner',
+          UpdateExpression:
+            'SET conversation_status = :status, failure_reason = :reason, failure_class = :class, updated_at = :now' +
+            (failure.retriesExhausted ? ', retries_exhausted_at = :now' : '') +
+            ' REMOVE lease_expires_at, lease_owner',
           ...leaseCondition,
-          ExpressionAttributeValues: { ':status': status, ':reason': reason, ':class': failureClass, ':now': now.toISOString(), ':token': leaseToken },
+          ExpressionAttributeValues: { ':status': failure.status, ':reason': failure.reason, ':class': failure.failureClass, ':now': now.toISOString(), ':token': leaseToken },
         }),
       );
     },
 
-    async recordUnclaimedFailure(key, reason, now) {
+    async recordUnclaimedFailure(key, failure, now) {
       try {
         await client.send(
           new UpdateCommand({
             TableName: tableName,
             Key: key,
             UpdateExpression:
-              'SET conversation_status = :status, failure_reason = :reason, failure_class = :class, updated_at = :now, created_at = if_not_exists(created_at, :now), attempts = if_not_exists(attempts, :zero) + :one',
+              'SET conversation_status = :status, failure_reason = :reason, failure_class = :class, updated_at = :now, created_at = if_not_exists(created_at, :now), attempts = if_not_exists(attempts, :zero) + :one' +
+              (failure.retriesExhausted ? ', retries_exhausted_at = :now' : ''),
             // Never over a conversation that was sent or is being worked on.
             ConditionExpression: 'attribute_not_exists(conversation_id) OR (conversation_status <> :sent AND conversation_status <> :processing)',
             ExpressionAttributeValues: {
               ':status': 'failed_unknown',
-              ':reason': reason,
+              ':reason': failure.reason,
               ':class': 'transient',
               ':now': now.toISOString(),
               ':zero': 0,

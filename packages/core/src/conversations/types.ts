@@ -55,6 +55,8 @@ export interface ConversationItem extends ConversationKey {
   thread_id?: string | null;
   failure_reason?: string;
   failure_class?: FailureClass;
+  /** Set when a retryable failure happened on the queue message's last receive: it is in the DLQ (redrive it). Cleared by the next claim. */
+  retries_exhausted_at?: string;
   messages?: MessageEntry[];
   created_at: string;
   updated_at: string;

@@ -40,6 +40,8 @@ export interface ProcessingConfig {
   finalUpdateAttempts: number;
   processorVersion: string;
   conversationsTable: string;
+  /** The queue's RedrivePolicy maxReceiveCount (read from SQS); undefined when it has no DLQ. */
+  maxReceiveCount?: number;
 }
 
 export interface ProcessingDeps<Credentials extends Record<string, string>> {
@@ -140,7 +142,15 @@ export const processRecord = async <Credentials extends Record<string, string>>(
 ): Promise<RecordOutcome> => {
   const { config, logger, metrics, clock } = deps;
   const startedAt = clock.now();
-  const retry = (reason: string, delaySeconds = backoff(config, record.receiveCount)): RecordOutcome => ({ outcome: 'retry', reason, delaySeconds });
+  // On the last receive a "retry" means the DLQ: say so where operators look (log, metric, item).
+  const lastReceive = config.maxReceiveCount !== undefined && record.receiveCount >= config.maxReceiveCount;
+  const retry = (reason: string, delaySeconds = backoff(config, record.receiveCount)): RecordOutcome => {
+    if (lastReceive) {
+      logger.error('Retries exhausted: the message goes to the dead-letter queue', { message_id: record.messageId, receive_count: record.receiveCount, reason });
+      metrics.count('RetriesExhausted');
+    }
+    return { outcome: 'retry', reason, delaySeconds };
+  };
 
   // 1. Validate.
   let contextObject: ContextObject;
@@ -154,7 +164,7 @@ export const processRecord = async <Credentials extends Record<string, string>>(
     const key = derivableKey(record.body);
     logger.error('Malformed Context Object', { message_id: record.messageId, receive_count: record.receiveCount, reason: decision.reason, conversation_id: key?.conversation_id });
     metrics.count('FailuresMalformed');
-    if (key) await deps.conversations.recordUnclaimedFailure(key, decision.reason, clock.now()).catch(() => undefined);
+    if (key) await deps.conversations.recordUnclaimedFailure(key, { reason: decision.reason, retriesExhausted: lastReceive }, clock.now()).catch(() => undefined);
     return retry(decision.reason);
   }
 
@@ -247,7 +257,12 @@ export const processRecord = async <Credentials extends Record<string, string>>(
       logger.error('Processing failed', { step, failure_class: decision.failureClass, failure_reason: decision.reason, conversation_status: decision.status, error: (error as AppError).cause as Error });
       metrics.count(decision.failureClass === 'permanent' ? 'FailuresPermanent' : 'FailuresTransient');
       try {
-        await deps.conversations.recordFailure(key, leaseToken, decision.status, decision.reason, decision.failureClass, clock.now());
+        await deps.conversations.recordFailure(
+          key,
+          leaseToken,
+          { status: decision.status, reason: decision.reason, failureClass: decision.failureClass, retriesExhausted: decision.queue === 'retry' && lastReceive },
+          clock.now(),
+        );
       } catch (recordError) {
         logger.error('Could not record the failure on the conversation', { error: recordError as Error });
         return retry('failure not recorded');

@@ -7,6 +7,7 @@
  *   --quiet               no banner; --no-api-logs hides the function's logs
  *   --log-file <path>     also append the function's logs to this file
  *   --exit-with-parent    stop when the process that started this one exits
+ *   --cpu-prof <dir>      the pollers and serverless-offline write V8 CPU profiles there on stop
  *   --chaos-dynamodb-path <dir> [--chaos-visibility-seconds 6] [--chaos-heartbeat-seconds 2]
  *                         reliability testing: short queue visibility, DynamoDB data in <dir>
  *                         (survives a restart), POST /__chaos/crash-pollers and /__chaos/restart-dynamodb
@@ -81,7 +82,7 @@ const main = async () => {
   const chaos = chaosDir
     ? { visibilityTimeoutSeconds: Number(option('--chaos-visibility-seconds') ?? 6), heartbeatSeconds: Number(option('--chaos-heartbeat-seconds') ?? 2), dynamoDbPath: chaosDir }
     : undefined;
-  const stack = await startLocalStack({ ports: flag('--random-ports') ? 'random' : undefined, echoApi: !flag('--no-api-logs') && !quiet, apiLogFile: option('--log-file'), extraApiKeys, chaos, log });
+  const stack = await startLocalStack({ ports: flag('--random-ports') ? 'random' : undefined, echoApi: !flag('--no-api-logs') && !quiet, apiLogFile: option('--log-file'), extraApiKeys, chaos, cpuProfileDir: option('--cpu-prof'), log });
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -20,7 +20,7 @@ interface PollerConfig {
   handlerExport: string;
   batchSize: number;
   timeoutSeconds: number;
-  /** Batches in flight at once (Lambda scales out; two is enough to show concurrency). */
+  /** Batches in flight at once (Lambda starts an SQS event source with five concurrent batches and scales out from there). */
   concurrency: number;
 }
 

@@ -1,9 +1,12 @@
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { LocalDeployment, resolveInService } from '../cloudformation/deploy-locally';
 import { REPO_ROOT, ServiceTemplate } from '../cloudformation/service-template';
 import { ManagedProcess, startProcess } from '../processes/child-process';
 
-const TSX_CLI = join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+// tsx as a loader of this very process (not its CLI, which would start a second node process):
+// one process per poller, so that SIGKILL hits the handler itself and its RSS is the function's.
+const TSX_LOADER = pathToFileURL(join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 
 export interface PollerOptions {
   deployment: LocalDeployment;
@@ -16,6 +19,8 @@ export interface PollerOptions {
   echo?: boolean;
   logFile?: string;
   concurrency?: number;
+  /** Node flags for the poller processes, e.g. `--cpu-prof` (see profilingFlags). */
+  nodeFlags?: string[];
 }
 
 export interface Poller {
@@ -25,6 +30,10 @@ export interface Poller {
   process: ManagedProcess;
   /** SIGKILL mid-work (as a crashed Lambda container), then a fresh one. */
   crashAndRestart(): Promise<void>;
+  /** Stop taking messages (SIGTERM: in-flight batches get 3 s), e.g. while `pnpm bench` loads the router alone. */
+  pause(): Promise<void>;
+  /** A fresh poller after pause(). */
+  resume(): void;
 }
 
 /**
@@ -60,11 +69,11 @@ export const startPollers = (templates: ServiceTemplate[], options: PollerOption
         handlerExport,
         batchSize: sqsEvent.batchSize ?? 10,
         timeoutSeconds: fn.timeout ?? 6,
-        concurrency: options.concurrency ?? 2,
+        concurrency: options.concurrency ?? 5,
       };
       const env = { ...options.env, ...declared, ...(options.overrides ?? {}), POLLER_CONFIG: JSON.stringify(config) };
       const spawn = () =>
-        startProcess(template.service.replace('ai-multi-comms-', ''), process.execPath, [TSX_CLI, join(__dirname, 'poller-main.ts')], {
+        startProcess(template.service.replace('ai-multi-comms-', ''), process.execPath, [...(options.nodeFlags ?? []), '--import', TSX_LOADER, join(__dirname, 'poller-main.ts')], {
           cwd: template.directory,
           env: { ...process.env, ...env },
           echo: options.echo,
@@ -77,6 +86,12 @@ export const startPollers = (templates: ServiceTemplate[], options: PollerOption
         process: spawn(),
         async crashAndRestart() {
           await poller.process.kill();
+          poller.process = spawn();
+        },
+        async pause() {
+          await poller.process.stop();
+        },
+        resume() {
           poller.process = spawn();
         },
       };

@@ -14,6 +14,8 @@ export interface OfflineOptions {
   echo?: boolean;
   /** Append the function's output (its structured logs) to this file. */
   logFile?: string;
+  /** Node flags for the serverless-offline process (e.g. `--cpu-prof`). */
+  nodeFlags?: string[];
 }
 
 /**
@@ -23,6 +25,7 @@ export interface OfflineOptions {
  */
 export const startServerlessOffline = async (options: OfflineOptions): Promise<{ url: string; process: ManagedProcess }> => {
   const args = [
+    ...(options.nodeFlags ?? []),
     SERVERLESS_BIN,
     'offline',
     'start',

@@ -21,10 +21,17 @@ export interface FaultRule {
   drop?: boolean;
   /** Apply only to requests whose body or query contains this text (e.g. one recipient's number), so concurrent tests do not take each other's faults. */
   match?: string;
+  /**
+   * Apply to this share (0–1) of the matching calls, at random, until the faults are cleared;
+   * `count` is then ignored. For load runs: "10 % of OpenAI calls fail".
+   */
+  rate?: number;
 }
 
 export class FaultBook {
   private rules: (FaultRule & { remaining: number })[] = [];
+
+  constructor(private readonly random: () => number = Math.random) {}
 
   add(rule: FaultRule): void {
     this.rules.push({ ...rule, remaining: rule.count ?? 1 });
@@ -38,10 +45,15 @@ export class FaultBook {
   take(provider: ProviderName, route: string, haystack = ''): FaultRule | undefined {
     const index = this.rules.findIndex(
       (rule) =>
-        rule.provider === provider && (rule.route === undefined || rule.route === route) && rule.remaining > 0 && (rule.match === undefined || haystack.includes(rule.match)),
+        rule.provider === provider &&
+        (rule.route === undefined || rule.route === route) &&
+        rule.remaining > 0 &&
+        (rule.match === undefined || haystack.includes(rule.match)) &&
+        (rule.rate === undefined || this.random() < rule.rate),
     );
     if (index < 0) return undefined;
     const rule = this.rules[index]!;
+    if (rule.rate !== undefined) return rule;
     rule.remaining -= 1;
     if (rule.remaining <= 0) this.rules.splice(index, 1);
     return rule;

@@ -341,3 +341,14 @@ describe('CORS', () => {
   });
 });
 
+
+describe('GET /health', () => {
+  it('answers 200 {"status":"ok"} with a key API Gateway knows, 403 without one', async () => {
+    const withKey = await fetch(`${state.apiBaseUrl}/health`, { headers: { 'x-api-key': state.demoApiKeys.companyB } });
+    expect(withKey.status).toBe(200);
+    expect(await withKey.json()).toEqual({ status: 'ok' });
+    const withoutKey = await fetch(`${state.apiBaseUrl}/health`);
+    expect(withoutKey.status).toBe(403);
+    expect(await withoutKey.json()).toEqual({ message: 'Forbidden' });
+  });
+});

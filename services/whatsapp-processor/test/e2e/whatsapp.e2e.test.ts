@@ -220,7 +220,8 @@ describe('failures that a retry may fix go to the DLQ after three receives, noth
     await clients.sqs.send(new SendMessageCommand({ QueueUrl: whatsappQueue(), MessageBody: JSON.stringify(contextObject) }));
     await eventually('the malformed message in the DLQ', async () => ((await queueEvents(state, { status: 'dlq', conversationId })).length > 0 ? true : undefined), 30_000);
     const failed = await item(tel, conversationId);
-    expect(failed).toMatchObject({ conversation_status: 'failed_unknown', failure_reason: expect.stringContaining('channel_config') });
+    // The last receive marked the item: parked in the DLQ, not a retry still to come.
+    expect(failed).toMatchObject({ conversation_status: 'failed_unknown', failure_reason: expect.stringContaining('channel_config'), retries_exhausted_at: expect.any(String) });
     expect(await twilioCreates(tel)).toHaveLength(0);
   });
 
@@ -254,7 +255,7 @@ describe('failures that a retry may fix go to the DLQ after three receives, noth
     const conversationId = String(response.json.conversation_id);
     await eventually('the message in the DLQ', async () => ((await queueEvents(state, { status: 'dlq', conversationId })).length > 0 ? true : undefined), 30_000);
     const failed = await item(tel, conversationId);
-    expect(failed).toMatchObject({ conversation_status: 'failed_secrets_fetch', failure_reason: expect.stringContaining('does not exist') });
+    expect(failed).toMatchObject({ conversation_status: 'failed_secrets_fetch', failure_reason: expect.stringContaining('does not exist'), retries_exhausted_at: expect.any(String) });
     // Three receives before the DLQ (more if an operator test's "redrive all" sent it round again).
     expect(failed!.attempts).toBeGreaterThanOrEqual(3);
     expect(await twilioCreates(tel)).toHaveLength(0);

@@ -14,7 +14,7 @@ import {
 } from '@ai-multi-comms/core';
 import { WhatsAppCredentials, whatsappChannel } from '../../src/whatsapp-channel';
 import { inProcessDeps } from '../../../../test/support/in-process-processor';
-import { eventually, providerRequests, stackClients, StackState, uniqueTel, useStackEnvironment, validBody } from '../../../../test/support/stack';
+import { addFault, eventually, providerRequests, stackClients, StackState, uniqueTel, useStackEnvironment, validBody } from '../../../../test/support/stack';
 
 /**
  * Faults injected into the handler's own dependencies, with everything else real: DynamoDB
@@ -130,4 +130,34 @@ it('the final update failing after a send: one CRITICAL line with everything nee
   });
   // The item still says processing: an operator repairs it from the line (processing.md: "stays as it was").
   expect((await item(tel, contextObject.conversation_data.conversation_id))!.conversation_status).toBe('processing');
+});
+
+it('a retryable failure on the last receive says so on the item (retries_exhausted_at), in the log and a metric; the next claim clears it', async () => {
+  const tel = uniqueTel();
+  const { contextObject, record } = await queueRecordFor(tel);
+  const conversationId = contextObject.conversation_data.conversation_id;
+  const real = dynamoConversationRepository(clients.documents, state.resources.conversationsTable!);
+  const counted: string[] = [];
+  const deps = { ...depsWith(real), metrics: { count: (name: string) => void counted.push(name) } };
+  deps.config = { ...deps.config, maxReceiveCount: 3 };
+  await addFault(state, { provider: 'twilio', route: 'messages.create', status: 500, count: 2, match: tel });
+
+  // Receive 2 of 3: an ordinary retry.
+  expect(await processRecord({ ...record, receiveCount: 2 }, deps)).toMatchObject({ outcome: 'retry' });
+  expect((await item(tel, conversationId))!.retries_exhausted_at).toBeUndefined();
+  expect(counted).not.toContain('RetriesExhausted');
+
+  // Receive 3 of 3: the queue moves it to the DLQ next, and the item says so.
+  expect(await processRecord({ ...record, receiveCount: 3 }, deps)).toMatchObject({ outcome: 'retry' });
+  const parked = await item(tel, conversationId);
+  expect(parked).toMatchObject({ conversation_status: 'failed_to_send_message', failure_class: 'transient', retries_exhausted_at: expect.any(String) });
+  expect(counted).toContain('RetriesExhausted');
+  expect(capturedLines.some((line) => line.includes('"level":"ERROR"') && line.includes('Retries exhausted'))).toBe(true);
+
+  // Redriven from the DLQ (its receive count starts again): sent, and the mark is gone.
+  expect(await processRecord({ ...record, receiveCount: 1 }, deps)).toMatchObject({ outcome: 'acknowledge' });
+  const sent = await item(tel, conversationId);
+  expect(sent).toMatchObject({ conversation_status: 'initial_message_sent' });
+  expect(sent!.retries_exhausted_at).toBeUndefined();
+  expect((await providerRequests(state, { provider: 'twilio', route: 'messages.create', mentioning: tel })).filter((r) => r.status === 201)).toHaveLength(1);
 });

@@ -3,10 +3,9 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createLogger } from '../../observability/logger';
+import { createTracing } from '../../observability/tracing';
 import { ChannelAdapter } from '../channel-adapter';
 import { processRecord } from '../process-record';
 import { createProcessorDeps, ProcessorDeps } from './processor-dependencies';
@@ -27,8 +26,8 @@ export const createChannelHandler = <Credentials extends Record<string, string>>
   const logger = createLogger(options.serviceName);
   // EMF metrics (structured log lines, no API call); namespace from POWERTOOLS_METRICS_NAMESPACE.
   const metrics = new Metrics({ serviceName: options.serviceName, defaultDimensions: { channel: channel.channel, stage: process.env.STAGE ?? 'local' } });
-  const tracer = new Tracer({ serviceName: options.serviceName });
-  const depsFactory = options.depsFactory ?? (() => createProcessorDeps(channel, { logger, metrics, tracer }));
+  const tracing = createTracing(options.serviceName);
+  const depsFactory = options.depsFactory ?? (() => createProcessorDeps(channel, { logger, metrics, tracing }));
   let depsPromise: Promise<ProcessorDeps<Credentials>> | undefined;
   const processor = new BatchProcessor(EventType.SQS);
 
@@ -54,7 +53,7 @@ export const createChannelHandler = <Credentials extends Record<string, string>>
     processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false, processInParallel: true });
 
   return middy<SQSEvent, SQSBatchResponse>(handle)
-    .use(captureLambdaHandler(tracer))
+    .use(tracing.middleware())
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics));
 };

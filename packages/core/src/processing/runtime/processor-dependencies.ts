@@ -1,12 +1,12 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { generateContent } from '../../ai/openai-content';
 import { createDynamoDocumentClient, createSecretsManagerClient, createSqsClient } from '../../aws/clients';
 import { dynamoConversationRepository } from '../../conversations/conversation-repository';
 import { cachedSecretReader } from '../../secrets/secret-reader';
 import { systemClock } from '../../util/clock';
+import type { Tracing } from '../../observability/tracing';
 import { ChannelAdapter } from '../channel-adapter';
 import { ProcessingDeps } from '../process-record';
 import { readProcessorConfig } from './processor-config';
@@ -17,22 +17,27 @@ export interface ProcessorDeps<Credentials extends Record<string, string>> {
   delayRetry: (receiptHandle: string, seconds: number) => Promise<void>;
 }
 
-/** The queue's real visibility timeout, read once per container (processing.md step 3). */
-const visibilityTimeoutOf = async (sqs: SQSClient, queueUrl: string): Promise<number> => {
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['VisibilityTimeout'] }));
+/**
+ * The queue's real visibility timeout (processing.md step 3) and its DLQ's maxReceiveCount (to
+ * know a last receive), read once per container.
+ */
+export const queueSettingsOf = async (sqs: SQSClient, queueUrl: string): Promise<{ visibilityTimeoutSeconds: number; maxReceiveCount?: number }> => {
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['VisibilityTimeout', 'RedrivePolicy'] }));
   const seconds = Number(Attributes?.VisibilityTimeout);
   if (!Number.isInteger(seconds) || seconds <= 0) throw new Error(`Queue ${queueUrl} reported no VisibilityTimeout`);
-  return seconds;
+  const maxReceiveCount = Attributes?.RedrivePolicy ? Number((JSON.parse(Attributes.RedrivePolicy) as { maxReceiveCount?: unknown }).maxReceiveCount) : NaN;
+  return { visibilityTimeoutSeconds: seconds, ...(Number.isInteger(maxReceiveCount) && maxReceiveCount > 0 ? { maxReceiveCount } : {}) };
 };
 
 /** The production wiring of a channel processor: real AWS clients (emulators when AWS_ENDPOINT_URL_* are set) and real provider SDKs. */
 export const createProcessorDeps = async <Credentials extends Record<string, string>>(
   channel: ChannelAdapter<Credentials>,
-  observability: { logger: Logger; metrics: Metrics; tracer: Tracer },
+  observability: { logger: Logger; metrics: Metrics; tracing: Tracing },
 ): Promise<ProcessorDeps<Credentials>> => {
   const config = readProcessorConfig();
-  const instrument = <T>(client: T): T => observability.tracer.captureAWSv3Client(client);
+  const instrument = <T>(client: T): T => observability.tracing.instrument(client);
   const sqs = createSqsClient({ instrument });
+  const queue = await queueSettingsOf(sqs, config.queueUrl);
   const changeVisibility = (receiptHandle: string, seconds: number) =>
     sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: config.queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds })).then(() => undefined);
   return {
@@ -47,7 +52,8 @@ export const createProcessorDeps = async <Credentials extends Record<string, str
       logger: observability.logger,
       metrics: { count: (name, value = 1) => observability.metrics.addMetric(name, name.endsWith('Ms') ? MetricUnit.Milliseconds : MetricUnit.Count, value) },
       config: {
-        visibilityTimeoutSeconds: await visibilityTimeoutOf(sqs, config.queueUrl),
+        visibilityTimeoutSeconds: queue.visibilityTimeoutSeconds,
+        maxReceiveCount: queue.maxReceiveCount,
         heartbeatIntervalMs: config.heartbeatIntervalSeconds * 1000,
         retryBackoffBaseSeconds: config.retryBackoffBaseSeconds,
         retryBackoffMaxSeconds: config.retryBackoffMaxSeconds,

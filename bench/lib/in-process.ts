@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { Bench } from 'tinybench';
+import { buildContextObject, parseJsonBody, processRecord, toSqsSafeJson, validateInitiateRequest } from '@ai-multi-comms/core';
+import { inMemoryConversations } from '../../test/support/in-memory-conversations';
+import { initiateConversation } from '../../services/router/src/initiate-conversation';
+import { API_KEY, fakeDeps } from '../../services/router/test/fakes';
+import { ms, Report } from './report';
+import { requestBody } from './requests';
+
+/** The router's own work per request: validation + Context Object build, and the whole use case with in-memory fakes. */
+export const routerInProcess = async (report: Report) => {
+  const { deps } = fakeDeps();
+  const company = (await deps.companies.get('ci-aaa-001', 'pi-aaa-001'))!;
+  company.rate_limits = {}; // the fake counts every request; the bench must not reach a limit
+  const bench = new Bench({ time: 3000, warmupTime: 500 });
+  bench
+    .add('validation + Context Object build', () => {
+      const request = validateInitiateRequest(parseJsonBody(requestBody()));
+      buildContextObject({ request, company, receivedAt: new Date(), routerVersion: 'bench', traceId: 't' });
+    })
+    .add('use case with in-memory fakes', async () => {
+      await initiateConversation({ rawBody: requestBody(), apiKey: API_KEY, traceId: 't' }, deps);
+    });
+  await bench.run();
+  for (const task of bench.tasks) {
+    const latency = task.result!.latency;
+    report.row(`router in process: ${task.name} p50 / p99`, `${ms(latency.p50)} / ${ms(latency.p99)}`);
+    report.record(`router_in_process.${task.name}`, { p50_ms: latency.p50, p99_ms: latency.p99, samples: latency.samples.length });
+  }
+};
+
+/** processRecord with every dependency an instant fake: what the pipeline itself costs per message. */
+export const processorInProcess = async (report: Report) => {
+  const { deps } = fakeDeps();
+  const company = (await deps.companies.get('ci-aaa-001', 'pi-aaa-001'))!;
+  const silent = () => undefined;
+  const processing = {
+    channel: {
+      channel: 'whatsapp' as const,
+      credentialsSecret: () => ({ name: 'creds', requiredKeys: [] }),
+      outputSchema: () => undefined,
+      send: async () => ({ messageId: `SM${randomUUID()}`, content: 'hello' }),
+      reconcile: async () => undefined,
+      inboundKey: () => 'k',
+    },
+    conversations: inMemoryConversations(),
+    secrets: { getJson: async () => ({ ai_api_key: 'k' }) as never },
+    ai: async () => ({ threadId: 'conv_1', text: 'hello', usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }),
+    extendVisibility: async () => undefined,
+    clock: { now: () => new Date() },
+    logger: { info: silent, warn: silent, error: silent, critical: silent, appendKeys: silent, removeKeys: silent } as never,
+    metrics: { count: silent },
+    config: {
+      visibilityTimeoutSeconds: 905,
+      heartbeatIntervalMs: 120_000,
+      retryBackoffBaseSeconds: 30,
+      retryBackoffMaxSeconds: 900,
+      finalUpdateAttempts: 3,
+      processorVersion: 'bench',
+      conversationsTable: 't',
+      maxReceiveCount: 3,
+    },
+  };
+  const bench = new Bench({ time: 3000, warmupTime: 500 });
+  bench.add('processRecord, providers and database instant', async () => {
+    const contextObject = buildContextObject({ request: validateInitiateRequest(parseJsonBody(requestBody())), company, receivedAt: new Date(), routerVersion: 'bench', traceId: 't' });
+    const outcome = await processRecord({ messageId: 'm', receiptHandle: 'r', body: toSqsSafeJson(contextObject), receiveCount: 1 }, processing);
+    if (outcome.outcome !== 'acknowledge') throw new Error(`unexpected ${outcome.reason}`);
+  });
+  await bench.run();
+  const latency = bench.tasks[0]!.result!.latency;
+  report.row('processor in process: per-message overhead p50 / p99', `${ms(latency.p50)} / ${ms(latency.p99)}`);
+  report.record('processor_in_process', { p50_ms: latency.p50, p99_ms: latency.p99, samples: latency.samples.length });
+};
