@@ -12,7 +12,9 @@
  * Options:
  *   --n <conversations>   per pipeline run (default 1000)
  *   --clients <n>         concurrent HTTP clients of the pipeline (default 20)
+ *   --containers <n>      processor containers (processes) per channel, one batch each at a time (default 3)
  *   --duration <seconds>  per HTTP measurement (default 10)
+ *   --log-file <path>     append the functions' logs (router and processors) to this file
  *   --cpu-prof <dir>      V8 CPU profiles of the pollers and serverless-offline, written on stop;
  *                         `tsx bench/profile-summary.ts <dir>` says where the time went
  */
@@ -33,8 +35,10 @@ const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) 
 const numberOption = (name: string, fallback: number) => Number(option(name)) || fallback;
 const n = numberOption('--n', 1000);
 const clients = numberOption('--clients', 20);
+const containers = numberOption('--containers', 3);
 const durationSeconds = numberOption('--duration', 10);
 const cpuProfileDir = option('--cpu-prof');
+const logFile = option('--log-file');
 
 const onboardBenchProjects = async (stack: LocalStack) => {
   const repository = dynamoCompanyRepository(createDynamoDocumentClient(), stack.resources.companyDataTable!);
@@ -58,12 +62,16 @@ const onboardBenchProjects = async (stack: LocalStack) => {
 };
 
 const overTheStack = async (report: Report) => {
-  const stack = await startLocalStack({ ports: 'random', cpuProfileDir, log: (line) => console.error(`[stack] ${line}`) });
+  const stack = await startLocalStack({ ports: 'random', containersPerFunction: containers, cpuProfileDir, apiLogFile: logFile, log: (line) => console.error(`[stack] ${line}`) });
   try {
     Object.assign(process.env, stack.env);
     await onboardBenchProjects(stack);
 
     // The router alone: pollers paused, then what it queued is purged.
+    if (args.includes('--only-faults')) {
+      await pipeline(stack, report, { label: 'pipeline_10pct_transient_failures', n, clients, companyId: BENCH_COMPANY.company_id, projectId: 'pi-bench-faults', transientFailureRate: 0.1 });
+      return;
+    }
     console.error('[bench] router over HTTP (queue pollers paused)…');
     await Promise.all(stack.pollers.map((poller) => poller.pause()));
     await routerOverHttp(stack, report, durationSeconds);
@@ -79,8 +87,8 @@ const overTheStack = async (report: Report) => {
     report.row('pipeline, 10 % failing: extra time against the clean run', `${(faulty.seconds - clean.seconds).toFixed(1)} s (${((faulty.seconds / clean.seconds - 1) * 100).toFixed(0)} %), p50 +${faulty.end_to_end_p50_ms - clean.end_to_end_p50_ms} ms`);
 
     const whatsapp = stack.pollers.find((poller) => poller.name.includes('whatsapp'));
-    const memory = { whatsapp_processor_peak_rss_mib: peakRssMiB(whatsapp?.process.child.pid), router_serverless_offline_peak_rss_mib: peakRssMiB(stack.apiProcess.child.pid) };
-    report.row('peak RSS: WhatsApp processor process (one local "Lambda container")', `${memory.whatsapp_processor_peak_rss_mib?.toFixed(0)} MiB`);
+    const memory = { whatsapp_processor_peak_rss_mib: Math.max(...(whatsapp?.processes ?? []).map((container) => peakRssMiB(container.child.pid) ?? NaN)), router_serverless_offline_peak_rss_mib: peakRssMiB(stack.apiProcess.child.pid) };
+    report.row('peak RSS: a WhatsApp processor container (the largest of them)', `${memory.whatsapp_processor_peak_rss_mib?.toFixed(0)} MiB`);
     report.row('peak RSS: serverless-offline running the router (framework + a worker per connection)', `${memory.router_serverless_offline_peak_rss_mib?.toFixed(0)} MiB`);
     report.record('memory', memory);
   } finally {
@@ -89,7 +97,7 @@ const overTheStack = async (report: Report) => {
 };
 
 const main = async () => {
-  const report = new Report({ measured_at: new Date().toISOString(), node: process.version, n, clients, duration_seconds: durationSeconds });
+  const report = new Report({ measured_at: new Date().toISOString(), node: process.version, n, clients, duration_seconds: durationSeconds, containers_per_channel: containers });
   await routerInProcess(report);
   await processorInProcess(report);
   await overTheStack(report);

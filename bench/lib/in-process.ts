@@ -34,6 +34,8 @@ export const processorInProcess = async (report: Report) => {
   const { deps } = fakeDeps();
   const company = (await deps.companies.get('ci-aaa-001', 'pi-aaa-001'))!;
   const silent = () => undefined;
+  const silentLogger: Record<string, unknown> = { info: silent, warn: silent, error: silent, critical: silent, appendKeys: silent, removeKeys: silent };
+  silentLogger.createChild = () => silentLogger;
   const processing = {
     channel: {
       channel: 'whatsapp' as const,
@@ -48,7 +50,7 @@ export const processorInProcess = async (report: Report) => {
     ai: async () => ({ threadId: 'conv_1', text: 'hello', usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }),
     extendVisibility: async () => undefined,
     clock: { now: () => new Date() },
-    logger: { info: silent, warn: silent, error: silent, critical: silent, appendKeys: silent, removeKeys: silent } as never,
+    logger: silentLogger as never,
     metrics: { count: silent },
     config: {
       visibilityTimeoutSeconds: 905,

@@ -104,7 +104,17 @@ export const pipeline = async (stack: LocalStack, report: Report, options: Pipel
     }
     if (terminal >= accepted) break;
     if (Date.now() - lastProgressAt > 60_000) {
-      console.error(`[bench] ${options.label}: stalled at ${terminal}/${accepted} terminal conversations`);
+      console.error(`[bench] ${options.label}: stalled at ${terminal}/${accepted} terminal conversations; for example:`);
+      for (const item of latest.filter((candidate) => !isTerminal(candidate)).slice(0, 5)) {
+        const { primary_channel, conversation_id, conversation_status, attempts, failure_class, failure_reason, lease_owner, send_started_at, updated_at } = item;
+        console.error(`  ${JSON.stringify({ primary_channel, conversation_id, conversation_status, attempts, failure_class, failure_reason, lease_owner, send_started_at, updated_at })}`);
+      }
+      if (latest.length < accepted) console.error(`  ${accepted - latest.length} accepted conversations have no item at all`);
+      const stuck = latest.find((candidate) => !isTerminal(candidate));
+      if (stuck) {
+        const { events } = (await (await fetch(`${providers}/__queue-events?conversationId=${encodeURIComponent(stuck.conversation_id)}`)).json()) as { events: { queueName: string; status: string; timestamp: number }[] };
+        console.error(`  its queue history: ${JSON.stringify(events.map((e) => [e.queueName, e.status, new Date(e.timestamp).toISOString()]))}`);
+      }
       break;
     }
     await new Promise((resolve) => setTimeout(resolve, 200));

@@ -53,6 +53,8 @@ export interface LocalStackOptions {
    * restart; and the control routes POST /__chaos/crash-pollers and /__chaos/restart-dynamodb.
    */
   chaos?: { visibilityTimeoutSeconds: number; heartbeatSeconds: number; dynamoDbPath: string };
+  /** Containers (processes) per processor function; default 2. */
+  containersPerFunction?: number;
   /** Write V8 CPU profiles (`--cpu-prof`) of the pollers and serverless-offline here, on stop. */
   cpuProfileDir?: string;
   log?: (line: string) => void;
@@ -218,9 +220,10 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       echo: options.echoApi,
       logFile: options.apiLogFile,
       nodeFlags: profilingFlags(options.cpuProfileDir),
+      containers: options.containersPerFunction,
     });
     stoppers.push(async () => {
-      await Promise.all(pollers.map((poller) => poller.process.stop()));
+      await Promise.all(pollers.map((poller) => poller.stop()));
     });
 
     if (options.chaos) {

@@ -52,7 +52,8 @@ export interface ProcessingDeps<Credentials extends Record<string, string>> {
   /** SQS ChangeMessageVisibility on the record's queue. */
   extendVisibility: (receiptHandle: string, seconds: number) => Promise<void>;
   clock: Clock;
-  logger: Pick<Logger, 'info' | 'warn' | 'error' | 'critical' | 'appendKeys' | 'removeKeys'>;
+  /** A record's lines go through its own child of this logger (see processRecord). */
+  logger: Pick<Logger, 'createChild'>;
   metrics: ProcessingMetrics;
   config: ProcessingConfig;
   sleep?: (ms: number) => Promise<void>;
@@ -140,7 +141,10 @@ export const processRecord = async <Credentials extends Record<string, string>>(
   record: QueueRecord,
   deps: ProcessingDeps<Credentials>,
 ): Promise<RecordOutcome> => {
-  const { config, logger, metrics, clock } = deps;
+  const { config, metrics, clock } = deps;
+  // The records of a batch run in parallel in one container, so each gets a child logger of its
+  // own: appendKeys on the shared logger would put one record's conversation id on another's lines.
+  const logger = deps.logger.createChild();
   const startedAt = clock.now();
   // On the last receive a "retry" means the DLQ: say so where operators look (log, metric, item).
   const lastReceive = config.maxReceiveCount !== undefined && record.receiveCount >= config.maxReceiveCount;
@@ -325,8 +329,6 @@ export const processRecord = async <Credentials extends Record<string, string>>(
     // The claim itself failed (database): nothing was done; try again later.
     logger.error('Could not claim the conversation', { error: error as Error });
     return retry('claim failed');
-  } finally {
-    logger.removeKeys(['conversation_id', 'request_id', 'trace_id', 'attempt']);
   }
 };
 

@@ -20,8 +20,6 @@ interface PollerConfig {
   handlerExport: string;
   batchSize: number;
   timeoutSeconds: number;
-  /** Batches in flight at once (Lambda starts an SQS event source with five concurrent batches and scales out from there). */
-  concurrency: number;
 }
 
 const config = JSON.parse(process.env.POLLER_CONFIG ?? '{}') as PollerConfig;
@@ -113,7 +111,8 @@ const main = async () => {
       }
     }
   };
-  await Promise.all(Array.from({ length: config.concurrency }, loop));
+  // One invocation at a time, as a Lambda container: concurrency comes from more containers.
+  await loop();
 };
 
 process.on('SIGTERM', () => {

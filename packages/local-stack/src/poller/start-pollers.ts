@@ -5,7 +5,7 @@ import { REPO_ROOT, ServiceTemplate } from '../cloudformation/service-template';
 import { ManagedProcess, startProcess } from '../processes/child-process';
 
 // tsx as a loader of this very process (not its CLI, which would start a second node process):
-// one process per poller, so that SIGKILL hits the handler itself and its RSS is the function's.
+// one process per container, so that SIGKILL hits the handler itself and its RSS is the function's.
 const TSX_LOADER = pathToFileURL(join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 
 export interface PollerOptions {
@@ -18,7 +18,12 @@ export interface PollerOptions {
   overrides?: Record<string, string>;
   echo?: boolean;
   logFile?: string;
-  concurrency?: number;
+  /**
+   * Containers per function (default 2). As in Lambda, a container runs one invocation at a time
+   * (module state such as Powertools' BatchProcessor is not built for more); concurrency comes
+   * from more containers.
+   */
+  containers?: number;
   /** Node flags for the poller processes, e.g. `--cpu-prof` (see profilingFlags). */
   nodeFlags?: string[];
 }
@@ -27,13 +32,15 @@ export interface Poller {
   name: string;
   config: Record<string, unknown>;
   env: Record<string, string>;
-  process: ManagedProcess;
-  /** SIGKILL mid-work (as a crashed Lambda container), then a fresh one. */
+  /** The function's containers: one process each, one batch at a time. */
+  processes: ManagedProcess[];
+  /** SIGKILL every container mid-work (as crashed Lambda containers), then fresh ones. */
   crashAndRestart(): Promise<void>;
   /** Stop taking messages (SIGTERM: in-flight batches get 3 s), e.g. while `pnpm bench` loads the router alone. */
   pause(): Promise<void>;
-  /** A fresh poller after pause(). */
+  /** Fresh containers after pause(). */
   resume(): void;
+  stop(): Promise<void>;
 }
 
 /**
@@ -69,7 +76,6 @@ export const startPollers = (templates: ServiceTemplate[], options: PollerOption
         handlerExport,
         batchSize: sqsEvent.batchSize ?? 10,
         timeoutSeconds: fn.timeout ?? 6,
-        concurrency: options.concurrency ?? 5,
       };
       const env = { ...options.env, ...declared, ...(options.overrides ?? {}), POLLER_CONFIG: JSON.stringify(config) };
       const spawn = () =>
@@ -79,20 +85,24 @@ export const startPollers = (templates: ServiceTemplate[], options: PollerOption
           echo: options.echo,
           logFile: options.logFile,
         });
+      const containers = () => Array.from({ length: options.containers ?? 2 }, spawn);
       const poller: Poller = {
         name: config.name,
         config,
         env,
-        process: spawn(),
+        processes: containers(),
         async crashAndRestart() {
-          await poller.process.kill();
-          poller.process = spawn();
+          await Promise.all(poller.processes.map((container) => container.kill()));
+          poller.processes = containers();
         },
         async pause() {
-          await poller.process.stop();
+          await poller.stop();
         },
         resume() {
-          poller.process = spawn();
+          poller.processes = containers();
+        },
+        async stop() {
+          await Promise.all(poller.processes.map((container) => container.stop()));
         },
       };
       pollers.push(poller);

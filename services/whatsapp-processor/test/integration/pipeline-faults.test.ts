@@ -161,3 +161,18 @@ it('a retryable failure on the last receive says so on the item (retries_exhaust
   expect(sent!.retries_exhausted_at).toBeUndefined();
   expect((await providerRequests(state, { provider: 'twilio', route: 'messages.create', mentioning: tel })).filter((r) => r.status === 201)).toHaveLength(1);
 });
+
+it('records processed in parallel in one container keep their own conversation id on every log line', async () => {
+  const records = await Promise.all([uniqueTel(), uniqueTel(), uniqueTel()].map((tel) => queueRecordFor(tel)));
+  const real = dynamoConversationRepository(clients.documents, state.resources.conversationsTable!);
+  const outcomes = await Promise.all(records.map(({ record }) => processRecord(record, depsWith(real))));
+  expect(outcomes.map((outcome) => outcome.outcome)).toEqual(['acknowledge', 'acknowledge', 'acknowledge']);
+  const sentLines = capturedLines.filter((line) => line.includes('Message sent and recorded')).map((line) => JSON.parse(line) as Record<string, string>);
+  expect(sentLines).toHaveLength(3);
+  for (const { contextObject } of records) {
+    const conversationId = contextObject.conversation_data.conversation_id;
+    const own = sentLines.filter((line) => line.conversation_id === conversationId);
+    expect(own).toHaveLength(1);
+    expect(own[0]!.request_id).toBe(contextObject.frontend_payload.request_data.request_id);
+  }
+});
