@@ -11,6 +11,7 @@ module.exports = {
   // test/chaos starts a stack of its own and kills parts of it; it runs beside the rest
   // (`pnpm test:chaos` runs it alone).
   testPathIgnorePatterns: ['/node_modules/'],
+  testSequencer: '<rootDir>/test/sequencer.js',
   transform: {
     '^.+\\.tsx?$': ['ts-jest', { tsconfig: { ...require('./tsconfig.base.json').compilerOptions, module: 'commonjs', moduleResolution: 'node' } }],
     // middy is published as ESM only; let ts-jest turn it into CommonJS.

@@ -64,6 +64,8 @@ export const postInitiate = async (
     method: 'POST',
     headers,
     body: options.rawBody ?? JSON.stringify(body),
+    // A hung API should fail the test with this message, not with jest's generic timeout.
+    signal: AbortSignal.timeout(20_000),
   });
   const text = await response.text();
   let json: ApiResponse['json'] = {};
