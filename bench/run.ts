@@ -14,6 +14,7 @@
  *   --clients <n>         concurrent HTTP clients of the pipeline (default 20)
  *   --containers <n>      processor containers (processes) per channel, one batch each at a time (default 3)
  *   --duration <seconds>  per HTTP measurement (default 10)
+ *   --only-pipeline       only the in-process figures and the clean pipeline run (for profiling)
  *   --log-file <path>     append the functions' logs (router and processors) to this file
  *   --cpu-prof <dir>      V8 CPU profiles of the pollers and serverless-offline, written on stop;
  *                         `tsx bench/profile-summary.ts <dir>` says where the time went
@@ -68,8 +69,8 @@ const overTheStack = async (report: Report) => {
     await onboardBenchProjects(stack);
 
     // The router alone: pollers paused, then what it queued is purged.
-    if (args.includes('--only-faults')) {
-      await pipeline(stack, report, { label: 'pipeline_10pct_transient_failures', n, clients, companyId: BENCH_COMPANY.company_id, projectId: 'pi-bench-faults', transientFailureRate: 0.1 });
+    if (args.includes('--only-pipeline')) {
+      await pipeline(stack, report, { label: 'pipeline', n, clients, companyId: BENCH_COMPANY.company_id, projectId: BENCH_COMPANY.project_id, transientFailureRate: 0 });
       return;
     }
     console.error('[bench] router over HTTP (queue pollers paused)…');
