@@ -8,7 +8,9 @@
  *   pipeline              N conversations HTTP → queue → processor → provider through the whole local
  *                         stack: throughput, end-to-end p50/p99, lost and duplicated counted against
  *                         the provider server; then the same with 10 % of OpenAI and Twilio calls failing
- *   memory                peak RSS of the WhatsApp processor process and of serverless-offline (router)
+ *   router container      the router's handler in a process of its own, invoked directly (no
+ *                         serverless-offline), one request at a time: latency and peak RSS
+ *   memory                peak RSS of a WhatsApp processor container and of serverless-offline
  * Options:
  *   --n <conversations>   per pipeline run (default 1000)
  *   --clients <n>         concurrent HTTP clients of the pipeline (default 20)
@@ -26,6 +28,7 @@ import { createDynamoDocumentClient, createSqsClient, dynamoCompanyRepository, o
 import { LocalStack, startLocalStack } from '@ai-multi-comms/local-stack';
 import { routerInProcess, processorInProcess } from './lib/in-process';
 import { routerOverHttp } from './lib/http-load';
+import { routerContainer } from './lib/router-container';
 import { peakRssMiB } from './lib/memory';
 import { pipeline } from './lib/pipeline';
 import { Report } from './lib/report';
@@ -76,6 +79,7 @@ const overTheStack = async (report: Report) => {
     console.error('[bench] router over HTTP (queue pollers paused)…');
     await Promise.all(stack.pollers.map((poller) => poller.pause()));
     await routerOverHttp(stack, report, durationSeconds);
+    await routerContainer(stack, report);
     const sqs = createSqsClient();
     await sqs.send(new PurgeQueueCommand({ QueueUrl: stack.resources.whatsappQueueUrl }));
     sqs.destroy();

@@ -1,0 +1,44 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { LocalStack } from '@ai-multi-comms/local-stack';
+import { Report } from './report';
+
+const ROOT = join(__dirname, '..', '..');
+
+/**
+ * The router's handler in a process of its own (one "Lambda container", one request at a time),
+ * without serverless-offline: its own latency against the emulators, and its own peak RSS
+ * (serverless-offline's RSS holds the framework and a worker thread per connection besides).
+ */
+export const routerContainer = async (stack: LocalStack, report: Report, requests = 1000) => {
+  const env = {
+    ...process.env,
+    ...stack.env,
+    COMPANY_DATA_TABLE: stack.resources.companyDataTable!,
+    IDEMPOTENCY_TABLE: stack.resources.idempotencyTable!,
+    RATE_LIMITS_TABLE: stack.resources.rateLimitsTable!,
+    WHATSAPP_QUEUE_URL: stack.resources.whatsappQueueUrl!,
+    ROUTER_VERSION: 'bench',
+    POWERTOOLS_SERVICE_NAME: 'router',
+    POWERTOOLS_TRACE_ENABLED: 'false',
+    POWERTOOLS_METRICS_NAMESPACE: 'AiMultiComms',
+    NODE_NO_WARNINGS: '1',
+    BENCH_REQUESTS: String(requests),
+    BENCH_API_KEY: stack.demoApiKeys.companyA,
+  };
+  const loader = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+  const child = spawn(process.execPath, ['--import', loader, join(__dirname, 'router-container-main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const line = stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
+  if (code !== 0 || !line) throw new Error(`router container failed (${code}): ${stderr.slice(-2000)}`);
+  const figures = JSON.parse(line.slice('BENCH_RESULT '.length)) as { requests: number; per_second: number; p50_ms: number; p99_ms: number; peak_rss_mib: number };
+  report.row('router handler invoked directly (one container, no serverless-offline): requests/s', figures.per_second.toFixed(1));
+  report.row('router handler invoked directly: p50 / p99', `${figures.p50_ms.toFixed(1)} / ${figures.p99_ms.toFixed(1)} ms`);
+  report.row('peak RSS: a router container', `${figures.peak_rss_mib.toFixed(0)} MiB`);
+  report.record('router_container', figures);
+};
