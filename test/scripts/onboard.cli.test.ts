@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { sha256Hex } from '@ai-multi-comms/core';
-import { stackClients, StackState, useStackEnvironment } from '../support/stack';
+import { useLocalStack } from '../support/stack';
 
 /** `pnpm onboard` as an operator runs it, against the test's local stack. */
 const run = promisify(execFile);
@@ -13,15 +13,8 @@ const root = join(__dirname, '..', '..');
 const onboard = (...args: string[]) =>
   run(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'scripts/onboard.ts'), ...args], { cwd: root, env: { ...process.env, NODE_NO_WARNINGS: '1' } });
 
-let state: StackState;
-let clients: ReturnType<typeof stackClients>;
+const { state, clients } = useLocalStack();
 const dir = mkdtempSync(join(tmpdir(), 'onboard-'));
-beforeAll(() => {
-  state = useStackEnvironment();
-  clients = stackClients(state);
-});
-afterAll(() => clients.destroy());
-
 const exampleWith = (patch: (file: any) => void) => {
   const file = JSON.parse(readFileSync(join(root, 'examples/company.example.json'), 'utf8'));
   patch(file);

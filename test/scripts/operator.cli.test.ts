@@ -6,7 +6,7 @@ import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secre
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoCompanyRepository, onboardCompany, OnboardingFile, sha256Hex } from '@ai-multi-comms/core';
 import { demoSecrets } from '@ai-multi-comms/local-stack';
-import { eventually, postInitiate, providerRequests, queueEvents, sleep, stackClients, StackState, uniqueTel, useStackEnvironment, validBody } from '../support/stack';
+import { eventually, postInitiate, providerRequests, queueEvents, sleep, uniqueTel, useLocalStack, validBody } from '../support/stack';
 
 /** The operator commands as an operator runs them, against the test run's local stack. */
 const run = promisify(execFile);
@@ -17,8 +17,7 @@ const command = (script: string, ...args: string[]) =>
     env: { ...process.env, NODE_NO_WARNINGS: '1' },
   });
 
-let state: StackState;
-let clients: ReturnType<typeof stackClients>;
+const { state, clients } = useLocalStack();
 const project = (projectId: string, credentialsId: string): OnboardingFile => ({
   company_id: 'ci-ops-001',
   project_id: projectId,
@@ -31,12 +30,6 @@ const project = (projectId: string, credentialsId: string): OnboardingFile => ({
   channel_config: { whatsapp: { company_whatsapp_number: '+447700900888', whatsapp_credentials_id: credentialsId } },
 });
 const DEMO_CREDENTIALS = 'ai-multi-comms/whatsapp-credentials/ci-aaa-001/pi-aaa-001/twilio-dev';
-
-beforeAll(async () => {
-  state = useStackEnvironment();
-  clients = stackClients(state);
-});
-afterAll(() => clients.destroy());
 
 const item = async (tel: string, conversationId: string) =>
   (await clients.documents.send(new GetCommand({ TableName: state.resources.conversationsTable, Key: { primary_channel: tel, conversation_id: conversationId }, ConsistentRead: true }))).Item;

@@ -45,6 +45,18 @@ export const stackClients = (state: StackState) => {
   };
 };
 
+/**
+ * A test file's view of the run's local stack: its state (endpoints, resource names; the
+ * environment is set for the SDKs) and SDK clients on it, destroyed after the file's tests.
+ * Call it at the top of the file: the global setup has started the stack before any file loads.
+ */
+export const useLocalStack = () => {
+  const state = useStackEnvironment();
+  const clients = stackClients(state);
+  afterAll(() => clients.destroy());
+  return { state, clients };
+};
+
 export interface ApiResponse {
   status: number;
   headers: Headers;

@@ -1,16 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { AppError, dynamoIdempotencyStore, dynamoRateLimiter, ErrorCodes } from '../../src';
-import { stackClients, StackState, useStackEnvironment } from '../../../../test/support/stack';
+import { useLocalStack } from '../../../../test/support/stack';
 
 /** The router's guards against DynamoDB Local: what concurrent Lambdas would see. */
-let state: StackState;
-let clients: ReturnType<typeof stackClients>;
-beforeAll(() => {
-  state = useStackEnvironment();
-  clients = stackClients(state);
-});
-afterAll(() => clients.destroy());
+const { state, clients } = useLocalStack();
 
 const settle = async <T>(promises: Promise<T>[]) => {
   const results = await Promise.allSettled(promises);

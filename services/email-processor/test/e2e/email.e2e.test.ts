@@ -12,20 +12,12 @@ import {
 import { emailChannel, messageIdFor } from '../../src/email-channel';
 import { conversationReader } from '../../../../test/support/conversations';
 import { inProcessDeps } from '../../../../test/support/in-process-processor';
-import { addFault, eventually, postInitiate, providerRequests, queueEvents, sleep, stackClients, StackState, useStackEnvironment, validBody, waitForQueueEvents } from '../../../../test/support/stack';
+import { addFault, eventually, postInitiate, providerRequests, queueEvents, sleep, useLocalStack, validBody, waitForQueueEvents } from '../../../../test/support/stack';
 
 /** The e-mail channel through the real stack (router → queue → poller → handler → @sendgrid/mail → local SendGrid). */
-let state: StackState;
-let clients: ReturnType<typeof stackClients>;
-let conversations: ReturnType<typeof conversationReader>;
+const { state, clients } = useLocalStack();
+const conversations = conversationReader(state, clients);
 const COMPANY_EMAIL = 'jobs@acme-care.example.com';
-beforeAll(() => {
-  state = useStackEnvironment();
-  clients = stackClients(state);
-  conversations = conversationReader(state, clients);
-});
-afterAll(() => clients.destroy());
-
 const emailQueue = () => state.outputs['ai-multi-comms-email-processor']!.QueueUrl!;
 const uniqueEmail = () => `e2e.${randomUUID()}@example.com`;
 const sends = (email: string) => providerRequests(state, { provider: 'sendgrid', route: 'mail.send', mentioning: email });

@@ -4,20 +4,14 @@ import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { buildContextObject, dynamoCompanyRepository, toSqsSafeJson, validateInitiateRequest } from '@ai-multi-comms/core';
 import { contractViolation } from '../api-contract';
-import { eventually, postInitiate, providerRequests, queueEvents, sleep, stackClients, StackState, uniqueTel, useStackEnvironment, validBody } from '../../../../test/support/stack';
+import { eventually, postInitiate, providerRequests, queueEvents, sleep, uniqueTel, useLocalStack, validBody } from '../../../../test/support/stack';
 
 /**
  * Hostile and broken input, over HTTP and straight onto the queue: every answer is a 4xx with a
  * listed code (or API Gateway's 403), nothing is queued for a refused request, and a broken
  * queue message never takes the good ones of its batch down with it.
  */
-let state: StackState;
-let clients: ReturnType<typeof stackClients>;
-beforeAll(() => {
-  state = useStackEnvironment();
-  clients = stackClients(state);
-});
-afterAll(() => clients.destroy());
+const { state, clients } = useLocalStack();
 
 /** A raw HTTP request, for what fetch will not send (repeated headers, arbitrary bytes). */
 const raw = (headers: [string, string][], body: Buffer): Promise<{ status: number; json: any }> =>

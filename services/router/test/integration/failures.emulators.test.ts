@@ -5,19 +5,13 @@ import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { createHandler } from '../../src/handler';
 import { initiateConversation, InitiateConversationDeps } from '../../src/initiate-conversation';
 import { sqsContextObjectQueue } from '../../src/ports/context-object-queue';
-import { queueEvents, stackClients, StackState, useStackEnvironment, validBody, waitForQueueEvents } from '../../../../test/support/stack';
+import { queueEvents, useLocalStack, validBody, waitForQueueEvents } from '../../../../test/support/stack';
 
 /**
  * The 5xx paths with real emulators behind the use case: a queue that does not exist and a table
  * that does not exist. A failed request must leave nothing a retry of the same request cannot repair.
  */
-let state: StackState;
-let clients: ReturnType<typeof stackClients>;
-beforeAll(() => {
-  state = useStackEnvironment();
-  clients = stackClients(state);
-});
-afterAll(() => clients.destroy());
+const { state, clients } = useLocalStack();
 
 const depsWith = (overrides: { queueUrl?: string; companyTable?: string } = {}): InitiateConversationDeps => ({
   companies: dynamoCompanyRepository(clients.documents, overrides.companyTable ?? state.resources.companyDataTable!),

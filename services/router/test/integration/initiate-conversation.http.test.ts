@@ -10,7 +10,7 @@ import {
   sha256Hex,
   validateInitiateRequest,
 } from '@ai-multi-comms/core';
-import { postInitiate, queueEvents, stackClients, StackState, useStackEnvironment, validBody, waitForQueueEvents } from '../../../../test/support/stack';
+import { postInitiate, queueEvents, useLocalStack, validBody, waitForQueueEvents } from '../../../../test/support/stack';
 import { contractViolation } from '../api-contract';
 
 /**
@@ -18,8 +18,7 @@ import { contractViolation } from '../api-contract';
  * as serverless.yml declares it, against DynamoDB Local and fauxqs. Every assertion is on an
  * outcome: the response, the message on the channel queue, the items in the tables.
  */
-let state: StackState;
-let clients: ReturnType<typeof stackClients>;
+const { state, clients } = useLocalStack();
 
 const testProject = (projectId: string, patch: (file: OnboardingFile) => void = () => undefined): OnboardingFile => {
   const file: OnboardingFile = {
@@ -46,8 +45,6 @@ const waitForPublished = async (conversationId: string) =>
   (await waitForQueueEvents(state, { queueUrl: state.resources.whatsappQueueUrl, status: 'published', conversationId }))[0];
 
 beforeAll(async () => {
-  state = useStackEnvironment();
-  clients = stackClients(state);
   const repository = dynamoCompanyRepository(clients.documents, state.resources.companyDataTable!);
   await onboardCompany(testProject('pi-inactive', (f) => (f.project_status = 'inactive')), { repository });
   await onboardCompany(testProject('pi-minute-limit', (f) => (f.rate_limits = { requests_per_minute: 3, requests_per_day: 1000 })), { repository });
@@ -61,7 +58,6 @@ beforeAll(async () => {
   );
 });
 
-afterAll(() => clients.destroy());
 
 describe('accepted requests', () => {
   it('answers 200 and puts the Context Object, with its attributes, on the WhatsApp queue', async () => {

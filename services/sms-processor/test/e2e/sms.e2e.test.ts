@@ -13,20 +13,12 @@ import {
 import { smsChannel } from '../../src/sms-channel';
 import { conversationReader } from '../../../../test/support/conversations';
 import { inProcessDeps } from '../../../../test/support/in-process-processor';
-import { addFault, eventually, postInitiate, providerRequests, queueEvents, sleep, stackClients, StackState, uniqueTel, useStackEnvironment, validBody, waitForQueueEvents } from '../../../../test/support/stack';
+import { addFault, eventually, postInitiate, providerRequests, queueEvents, sleep, uniqueTel, useLocalStack, validBody, waitForQueueEvents } from '../../../../test/support/stack';
 
 /** The SMS channel through the real stack (router → queue → poller → handler → Twilio SMS). */
-let state: StackState;
-let clients: ReturnType<typeof stackClients>;
-let conversations: ReturnType<typeof conversationReader>;
+const { state, clients } = useLocalStack();
+const conversations = conversationReader(state, clients);
 const COMPANY_SMS = '+447700900002';
-beforeAll(() => {
-  state = useStackEnvironment();
-  clients = stackClients(state);
-  conversations = conversationReader(state, clients);
-});
-afterAll(() => clients.destroy());
-
 const smsQueue = () => state.outputs['ai-multi-comms-sms-processor']!.QueueUrl!;
 const creates = (tel: string) => providerRequests(state, { provider: 'twilio', route: 'messages.create', mentioning: tel });
 const start = async (tel: string, requestId = randomUUID()) => {

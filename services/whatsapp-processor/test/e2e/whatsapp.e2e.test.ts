@@ -11,10 +11,8 @@ import {
   providerRequests,
   queueEvents,
   sleep,
-  stackClients,
-  StackState,
   uniqueTel,
-  useStackEnvironment,
+  useLocalStack,
   validBody,
   waitForQueueEvents,
 } from '../../../../test/support/stack';
@@ -25,18 +23,14 @@ import {
  * SDKs talking to the local provider servers. Each test uses its own recipient number, so the
  * provider requests (and scripted faults) of concurrent tests never mix.
  */
-let state: StackState;
-let clients: ReturnType<typeof stackClients>;
+const { state, clients } = useLocalStack();
 let demoCompany: CompanyProject;
 const COMPANY_NUMBER = '+447700900001';
 const TEMPLATE_SID = 'HX00000000000000000000000000000a01';
 
 beforeAll(async () => {
-  state = useStackEnvironment();
-  clients = stackClients(state);
   demoCompany = (await dynamoCompanyRepository(clients.documents, state.resources.companyDataTable!).get('ci-aaa-001', 'pi-aaa-001'))!;
 });
-afterAll(() => clients.destroy());
 
 const whatsappQueue = () => state.outputs['ai-multi-comms-whatsapp-processor']!.QueueUrl!;
 const whatsappDlq = () => state.outputs['ai-multi-comms-whatsapp-processor']!.DeadLetterQueueUrl!;

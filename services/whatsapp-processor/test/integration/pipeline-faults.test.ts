@@ -14,19 +14,13 @@ import {
 } from '@ai-multi-comms/core';
 import { WhatsAppCredentials, whatsappChannel } from '../../src/whatsapp-channel';
 import { inProcessDeps } from '../../../../test/support/in-process-processor';
-import { addFault, eventually, providerRequests, stackClients, StackState, uniqueTel, useStackEnvironment, validBody } from '../../../../test/support/stack';
+import { addFault, eventually, providerRequests, uniqueTel, useLocalStack, validBody } from '../../../../test/support/stack';
 
 /**
  * Faults injected into the handler's own dependencies, with everything else real: DynamoDB
  * Local, the Secrets Manager server, and the real openai/twilio SDKs against the provider servers.
  */
-let state: StackState;
-let clients: ReturnType<typeof stackClients>;
-beforeAll(() => {
-  state = useStackEnvironment();
-  clients = stackClients(state);
-});
-afterAll(() => clients.destroy());
+const { state, clients } = useLocalStack();
 
 /** Capture the JSON lines the real Powertools logger prints. */
 const capturedLines: string[] = [];
