@@ -1,6 +1,7 @@
 /**
- * A Lambda-like SQS event source for one function, run as its own process (its own environment,
- * like a Lambda container, and killable like one). It receives batches, invokes the real handler
+ * A Lambda-like SQS event source for one function: one "container", run as its own process (its
+ * own environment, like a Lambda container, and killable like one), one invocation at a time. It
+ * receives batches, invokes the real handler
  * with an SQS event, and deletes only the records the handler did not report in
  * `batchItemFailures`; if the handler throws or times out, it deletes nothing. Visibility
  * timeouts and the redrive to the DLQ are left to the queue, as with Lambda.

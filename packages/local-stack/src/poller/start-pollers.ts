@@ -44,8 +44,9 @@ export interface Poller {
 }
 
 /**
- * One poller per SQS-triggered function of the given services, each with the environment its
- * serverless.yml declares (CloudFormation values resolved against the local deployment).
+ * One poller per SQS-triggered function of the given services, each run as `containers`
+ * processes with the environment its serverless.yml declares (CloudFormation values resolved
+ * against the local deployment).
  */
 export const startPollers = (templates: ServiceTemplate[], options: PollerOptions): Poller[] => {
   const pollers: Poller[] = [];
