@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -18,15 +18,17 @@ const ROOT = join(__dirname, '..', '..');
  */
 let stack: SpawnedStack;
 let clients: ReturnType<typeof stackClients>;
+const dynamoDbData = mkdtempSync(join(tmpdir(), 'chaos-dynamodb-'));
 
 beforeAll(async () => {
-  stack = await spawnStack(['--chaos-dynamodb-path', mkdtempSync(join(tmpdir(), 'chaos-dynamodb-')), '--chaos-visibility-seconds', '6', '--chaos-heartbeat-seconds', '2']);
+  stack = await spawnStack(['--chaos-dynamodb-path', dynamoDbData, '--chaos-visibility-seconds', '6', '--chaos-heartbeat-seconds', '2']);
   Object.assign(process.env, stack.state.env);
   clients = stackClients(stack.state);
 }, 180_000);
 afterAll(async () => {
   clients?.destroy();
   await stack?.stop();
+  rmSync(dynamoDbData, { recursive: true, force: true });
 });
 
 const chaos = (action: 'crash-pollers' | 'restart-dynamodb') => fetch(`${stack.state.providersUrl}/__chaos/${action}`, { method: 'POST' }).then((r) => r.json());
