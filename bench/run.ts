@@ -13,7 +13,8 @@
  *   memory                peak RSS of a WhatsApp processor container and of serverless-offline
  * Options:
  *   --n <conversations>   per pipeline run (default 1000)
- *   --clients <n>         concurrent HTTP clients of the pipeline (default 20)
+ *   --clients <n>         concurrent HTTP clients of the pipeline (default 6: enough to keep the
+ *                         processors busy here; more only queues requests and adds worker threads)
  *   --containers <n>      processor containers (processes) per channel, one batch each at a time (default 3)
  *   --duration <seconds>  per HTTP measurement (default 10)
  *   --only-pipeline       only the in-process figures and the clean pipeline run (for profiling)
@@ -38,7 +39,7 @@ const args = process.argv.slice(2);
 const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const numberOption = (name: string, fallback: number) => Number(option(name)) || fallback;
 const n = numberOption('--n', 1000);
-const clients = numberOption('--clients', 20);
+const clients = numberOption('--clients', 6);
 const containers = numberOption('--containers', 3);
 const durationSeconds = numberOption('--duration', 10);
 const cpuProfileDir = option('--cpu-prof');
