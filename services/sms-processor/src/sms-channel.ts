@@ -1,4 +1,4 @@
-import { ChannelAdapter, classifyTwilioError, ContextObject, countSmsSegments, fitText, permanent, PROVIDER_PERMANENT, twilioClientFor } from '@ai-multi-comms/core';
+import { ChannelAdapter, classifyTwilioError, ContextObject, countSmsSegments, findTwilioMessageSince, fitText, permanent, PROVIDER_PERMANENT, twilioClientFor } from '@ai-multi-comms/core';
 
 /** The SMS credentials secret (data-model.md); no template for plain SMS. */
 export interface SmsCredentials extends Record<string, string> {
@@ -8,7 +8,6 @@ export interface SmsCredentials extends Record<string, string> {
 
 /** Without a project setting, one concatenated SMS of up to 10 segments. */
 const DEFAULT_MAX_LENGTH = 1530;
-const RECONCILE_SKEW_MS = 60_000;
 
 const senderOf = (contextObject: ContextObject) => {
   const config = contextObject.company_data_payload.channel_config.sms;
@@ -39,21 +38,14 @@ export const smsChannel: ChannelAdapter<SmsCredentials> = {
   },
 
   async reconcile({ contextObject, credentials, since }) {
-    const client = twilioClientFor(credentials.twilio_account_sid, credentials.twilio_auth_token);
-    try {
-      const messages = await client.messages.list({
-        from: senderOf(contextObject).company_sms_number,
-        to: contextObject.frontend_payload.recipient_data.recipient_tel!,
-        dateSentAfter: new Date(since.getTime() - RECONCILE_SKEW_MS),
-        limit: 20,
-      });
-      const ours = messages.filter((message) => !['failed', 'undelivered', 'canceled'].includes(message.status)).pop();
-      if (!ours) return undefined;
-      const { encoding, segments } = countSmsSegments(ours.body);
-      return { messageId: ours.sid, content: ours.body, details: { encoding, segments } };
-    } catch (error) {
-      throw classifyTwilioError(error);
-    }
+    const ours = await findTwilioMessageSince(twilioClientFor(credentials.twilio_account_sid, credentials.twilio_auth_token), {
+      from: senderOf(contextObject).company_sms_number,
+      to: contextObject.frontend_payload.recipient_data.recipient_tel!,
+      since,
+    });
+    if (!ours) return undefined;
+    const { encoding, segments } = countSmsSegments(ours.body);
+    return { messageId: ours.sid, content: ours.body, details: { encoding, segments } };
   },
 
   inboundKey: (contextObject) => `sms#${senderOf(contextObject).company_sms_number}#${contextObject.frontend_payload.recipient_data.recipient_tel}`,

@@ -1,6 +1,4 @@
-import { ChannelAdapter, ContextObject, permanent, SentMessage } from '@ai-multi-comms/core';
-import { twilioClientFor } from '@ai-multi-comms/core';
-import { classifyTwilioError, PROVIDER_PERMANENT } from '@ai-multi-comms/core';
+import { ChannelAdapter, classifyTwilioError, ContextObject, findTwilioMessageSince, permanent, PROVIDER_PERMANENT, SentMessage, twilioClientFor } from '@ai-multi-comms/core';
 
 /** The WhatsApp credentials secret (data-model.md). */
 export interface WhatsAppCredentials extends Record<string, string> {
@@ -37,9 +35,6 @@ const senderOf = (contextObject: ContextObject) => {
   return config;
 };
 
-/** Twilio's list returns newest first; the earliest match after the send started is ours. */
-const RECONCILE_SKEW_MS = 60_000;
-
 export const whatsappChannel: ChannelAdapter<WhatsAppCredentials> = {
   channel: 'whatsapp',
 
@@ -67,20 +62,12 @@ export const whatsappChannel: ChannelAdapter<WhatsAppCredentials> = {
   },
 
   async reconcile({ contextObject, credentials, since }) {
-    const client = twilioClientFor(credentials.twilio_account_sid, credentials.twilio_auth_token);
-    try {
-      const messages = await client.messages.list({
-        from: whatsappAddress(senderOf(contextObject).company_whatsapp_number),
-        to: whatsappAddress(contextObject.frontend_payload.recipient_data.recipient_tel!),
-        dateSentAfter: new Date(since.getTime() - RECONCILE_SKEW_MS),
-        limit: 20,
-      });
-      const candidates = messages.filter((message) => !['failed', 'undelivered', 'canceled'].includes(message.status));
-      const ours = candidates[candidates.length - 1];
-      return ours ? { messageId: ours.sid, content: ours.body } : undefined;
-    } catch (error) {
-      throw classifyTwilioError(error);
-    }
+    const ours = await findTwilioMessageSince(twilioClientFor(credentials.twilio_account_sid, credentials.twilio_auth_token), {
+      from: whatsappAddress(senderOf(contextObject).company_whatsapp_number),
+      to: whatsappAddress(contextObject.frontend_payload.recipient_data.recipient_tel!),
+      since,
+    });
+    return ours ? { messageId: ours.sid, content: ours.body } : undefined;
   },
 
   inboundKey: (contextObject) =>
