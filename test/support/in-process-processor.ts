@@ -1,13 +1,18 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   cachedSecretReader,
   ChannelAdapter,
   ConversationRepository,
   createLogger,
   createSecretsManagerClient,
+  dynamoConversationRepository,
   generateContent,
   ProcessingDeps,
+  processRecord,
+  QueueRecord,
+  RecordOutcome,
 } from '@ai-multi-comms/core';
-import { StackState } from './stack';
+import { eventually, sleep, StackState } from './stack';
 
 type Logger = ReturnType<typeof createLogger>;
 
@@ -41,3 +46,23 @@ export const inProcessDeps = <Credentials extends Record<string, string>>(
   },
   sleep: async () => undefined,
 });
+
+/**
+ * The crash the engine must survive, run in process so it can be injected: attempt 1 sends, then
+ * dies inside the final update (the call never returns; its promise is abandoned, as a dead
+ * process's would be). Once its 2 s lease runs out, as the visibility timeout would, the
+ * redelivery (receive 2) runs with the real repository. Returns the redelivery's outcome.
+ */
+export const crashAfterSendThenRedeliver = async <Credentials extends Record<string, string>>(
+  state: StackState,
+  documents: DynamoDBDocumentClient,
+  channel: ChannelAdapter<Credentials>,
+  record: QueueRecord,
+  firstSendSeen: () => Promise<boolean>,
+): Promise<RecordOutcome> => {
+  const real = dynamoConversationRepository(documents, state.resources.conversationsTable!);
+  void processRecord(record, inProcessDeps(state, channel, { ...real, complete: () => new Promise<void>(() => undefined) }, { leaseSeconds: 2 }));
+  await eventually('the crashed attempt to send', async () => ((await firstSendSeen()) ? true : undefined));
+  await sleep(2200);
+  return processRecord({ ...record, receiveCount: 2 }, inProcessDeps(state, channel, real, { leaseSeconds: 905 }));
+};

@@ -2,16 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import {
   buildContextObject,
-  ConversationRepository,
   dynamoCompanyRepository,
-  dynamoConversationRepository,
-  processRecord,
   toSqsSafeJson,
   validateInitiateRequest,
 } from '@ai-multi-comms/core';
 import { emailChannel, messageIdFor } from '../../src/email-channel';
 import { conversationReader } from '../../../../test/support/conversations';
-import { inProcessDeps } from '../../../../test/support/in-process-processor';
+import { crashAfterSendThenRedeliver } from '../../../../test/support/in-process-processor';
 import { addFault, eventually, postInitiate, providerRequests, queueEvents, sleep, useLocalStack, validBody, waitForQueueEvents } from '../../../../test/support/stack';
 
 /** The e-mail channel through the real stack (router → queue → poller → handler → @sendgrid/mail → local SendGrid). */
@@ -107,12 +104,8 @@ it('a crash after the send: the redelivery finds the e-mail by its conversation 
   });
   const conversationId = contextObject.conversation_data.conversation_id;
   const record = { messageId: 'm', receiptHandle: 'r', body: toSqsSafeJson(contextObject), receiveCount: 1 };
-  const real = dynamoConversationRepository(clients.documents, state.resources.conversationsTable!);
-  const deps = (repo: ConversationRepository, leaseSeconds: number) => inProcessDeps(state, emailChannel, repo, { leaseSeconds });
-  void processRecord(record, deps({ ...real, complete: () => new Promise<void>(() => undefined) }, 2));
-  await eventually('the crashed attempt to send', async () => ((await sends(email)).length === 1 ? true : undefined));
-  await sleep(2200);
-  expect(await processRecord({ ...record, receiveCount: 2 }, deps(real, 905))).toEqual({ outcome: 'acknowledge', reason: 'sent' });
+  const redelivery = await crashAfterSendThenRedeliver(state, clients.documents, emailChannel, record, async () => (await sends(email)).length === 1);
+  expect(redelivery).toEqual({ outcome: 'acknowledge', reason: 'sent' });
   expect(await sends(email)).toHaveLength(1);
   const done = await conversations.item(email, conversationId);
   expect(done).toMatchObject({ conversation_status: 'initial_message_sent', attempts: 2, inbound_key: `email#${messageIdFor(conversationId, COMPANY_EMAIL)}` });

@@ -41,6 +41,21 @@ const forProject = (projectId: string) => validBody((b) => (b.company_data = { c
 
 /** Messages of one conversation published on the WhatsApp queue (the processor may already have consumed them). */
 const published = (conversationId: string) => queueEvents(state, { queueUrl: state.resources.whatsappQueueUrl, status: 'published', conversationId });
+/** The idempotency record of a first attempt at `body` that is (or was, if leaseEndsAt is past) still running. */
+const putInProgressRecord = (body: ReturnType<typeof validBody>, leaseEndsAt: number) =>
+  clients.documents.send(
+    new PutCommand({
+      TableName: state.resources.idempotencyTable,
+      Item: {
+        idempotency_key: `ci-aaa-001#pi-aaa-001#${body.request_data.request_id}`,
+        status: 'IN_PROGRESS',
+        body_sha256: sha256Hex(canonicalJson(validateInitiateRequest(body))),
+        in_progress_expires_at: leaseEndsAt,
+        expires_at: Math.floor(leaseEndsAt / 1000) + 86400,
+      },
+    }),
+  );
+
 const waitForPublished = async (conversationId: string) =>
   (await waitForQueueEvents(state, { queueUrl: state.resources.whatsappQueueUrl, status: 'published', conversationId }))[0];
 
@@ -129,19 +144,7 @@ describe('idempotency conflicts', () => {
 
   it('answers 409 IDEMPOTENCY_IN_PROGRESS with Retry-After: 1 while the first request is being handled', async () => {
     const body = validBody();
-    const now = Date.now();
-    await clients.documents.send(
-      new PutCommand({
-        TableName: state.resources.idempotencyTable,
-        Item: {
-          idempotency_key: `ci-aaa-001#pi-aaa-001#${body.request_data.request_id}`,
-          status: 'IN_PROGRESS',
-          body_sha256: sha256Hex(canonicalJson(validateInitiateRequest(body))),
-          in_progress_expires_at: now + 60_000,
-          expires_at: Math.floor(now / 1000) + 86400,
-        },
-      }),
-    );
+    await putInProgressRecord(body, Date.now() + 60_000);
     const response = await postInitiate(state, body);
     expect(response.status).toBe(409);
     expect(response.headers.get('retry-after')).toBe('1');
@@ -151,19 +154,7 @@ describe('idempotency conflicts', () => {
 
   it('lets a retry take over an attempt that died in progress (its lease expired)', async () => {
     const body = validBody();
-    const past = Date.now() - 120_000;
-    await clients.documents.send(
-      new PutCommand({
-        TableName: state.resources.idempotencyTable,
-        Item: {
-          idempotency_key: `ci-aaa-001#pi-aaa-001#${body.request_data.request_id}`,
-          status: 'IN_PROGRESS',
-          body_sha256: sha256Hex(canonicalJson(validateInitiateRequest(body))),
-          in_progress_expires_at: past,
-          expires_at: Math.floor(past / 1000) + 86400,
-        },
-      }),
-    );
+    await putInProgressRecord(body, Date.now() - 120_000);
     const response = await postInitiate(state, body);
     expect(response.status).toBe(200);
     expect(await waitForPublished(String(response.json.conversation_id))).toBeDefined();

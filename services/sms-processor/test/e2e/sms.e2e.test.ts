@@ -2,17 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import {
   buildContextObject,
-  ConversationRepository,
   dynamoCompanyRepository,
   toSqsSafeJson,
   validateInitiateRequest,
   countSmsSegments,
-  dynamoConversationRepository,
-  processRecord,
 } from '@ai-multi-comms/core';
 import { smsChannel } from '../../src/sms-channel';
 import { conversationReader } from '../../../../test/support/conversations';
-import { inProcessDeps } from '../../../../test/support/in-process-processor';
+import { crashAfterSendThenRedeliver } from '../../../../test/support/in-process-processor';
 import { addFault, eventually, postInitiate, providerRequests, queueEvents, sleep, uniqueTel, useLocalStack, validBody, waitForQueueEvents } from '../../../../test/support/stack';
 
 /** The SMS channel through the real stack (router → queue → poller → handler → Twilio SMS). */
@@ -90,13 +87,8 @@ it('a crash after the send: the redelivery reconciles with Twilio and sends noth
   });
   const conversationId = contextObject.conversation_data.conversation_id;
   const record = { messageId: 'm', receiptHandle: 'r', body: toSqsSafeJson(contextObject), receiveCount: 1 };
-  const real = dynamoConversationRepository(clients.documents, state.resources.conversationsTable!);
-  const deps = (repo: ConversationRepository, leaseSeconds: number) => inProcessDeps(state, smsChannel, repo, { leaseSeconds });
-  // Attempt 1 dies inside the final update (the call never returns); its promise is abandoned.
-  void processRecord(record, deps({ ...real, complete: () => new Promise<void>(() => undefined) }, 2));
-  await eventually('the crashed attempt to send', async () => ((await creates(tel)).length === 1 ? true : undefined));
-  await sleep(2200); // its 2 s lease runs out, as the visibility timeout would
-  expect(await processRecord({ ...record, receiveCount: 2 }, deps(real, 905))).toEqual({ outcome: 'acknowledge', reason: 'sent' });
+  const redelivery = await crashAfterSendThenRedeliver(state, clients.documents, smsChannel, record, async () => (await creates(tel)).length === 1);
+  expect(redelivery).toEqual({ outcome: 'acknowledge', reason: 'sent' });
   expect(await creates(tel)).toHaveLength(1);
   expect(await providerRequests(state, { provider: 'twilio', route: 'messages.list', mentioning: tel })).toHaveLength(1);
   const done = await conversations.item(tel, conversationId);
