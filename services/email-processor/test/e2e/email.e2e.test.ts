@@ -1,15 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import {
-  buildContextObject,
-  dynamoCompanyRepository,
-  toSqsSafeJson,
-  validateInitiateRequest,
-} from '@ai-multi-comms/core';
+import { toSqsSafeJson } from '@ai-multi-comms/core';
 import { emailChannel, messageIdFor } from '../../src/email-channel';
 import { conversationReader } from '../../../../test/support/conversations';
 import { crashAfterSendThenRedeliver } from '../../../../test/support/in-process-processor';
 import { addFault, eventually, postInitiate, providerRequests, queueEvents, sleep, useLocalStack, validBody, waitForQueueEvents } from '../../../../test/support/stack';
+import { demoContextObject } from '../../../../test/support/context-objects';
 
 /** The e-mail channel through the real stack (router → queue → poller → handler → @sendgrid/mail → local SendGrid). */
 const { state, clients } = useLocalStack();
@@ -89,19 +85,15 @@ it.each([400, 401, 403])('SendGrid %i is permanent: acknowledged as failed_to_se
 
 it('a crash after the send: the redelivery finds the e-mail by its conversation id and sends nothing twice', async () => {
   const email = uniqueEmail();
-  const company = (await dynamoCompanyRepository(clients.documents, state.resources.companyDataTable!).get('ci-aaa-001', 'pi-aaa-001'))!;
-  const contextObject = buildContextObject({
-    request: validateInitiateRequest(
-      validBody((b) => {
-        b.recipient_data.recipient_email = email;
-        delete b.recipient_data.recipient_tel;
-      }, 'email'),
-    ),
-    company,
-    receivedAt: new Date(),
-    routerVersion: 't',
-    traceId: randomUUID(),
-  });
+  const contextObject = await demoContextObject(
+    state,
+    clients,
+    (b) => {
+      b.recipient_data.recipient_email = email;
+      delete b.recipient_data.recipient_tel;
+    },
+    'email',
+  );
   const conversationId = contextObject.conversation_data.conversation_id;
   const record = { messageId: 'm', receiptHandle: 'r', body: toSqsSafeJson(contextObject), receiveCount: 1 };
   const redelivery = await crashAfterSendThenRedeliver(state, clients.documents, emailChannel, record, async () => (await sends(email)).length === 1);

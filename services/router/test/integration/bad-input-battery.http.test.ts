@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { buildContextObject, dynamoCompanyRepository, toSqsSafeJson, validateInitiateRequest } from '@ai-multi-comms/core';
+import { toSqsSafeJson } from '@ai-multi-comms/core';
 import { contractViolation } from '../api-contract';
 import { eventually, postInitiate, providerRequests, queueEvents, sleep, uniqueTel, useLocalStack, validBody } from '../../../../test/support/stack';
+import { demoContextObject } from '../../../../test/support/context-objects';
 
 /**
  * Hostile and broken input, over HTTP and straight onto the queue: every answer is a 4xx with a
@@ -91,11 +92,9 @@ describe('bodies', () => {
 
 describe('Context Objects straight on the queue', () => {
   it('a batch of good and broken messages: the good ones are sent, the broken ones end in the DLQ, none takes the others down', async () => {
-    const company = (await dynamoCompanyRepository(clients.documents, state.resources.companyDataTable!).get('ci-aaa-001', 'pi-aaa-001'))!;
-    const good = [uniqueTel(), uniqueTel()].map((tel) => ({
-      tel,
-      contextObject: buildContextObject({ request: validateInitiateRequest(validBody((b) => (b.recipient_data.recipient_tel = tel))), company, receivedAt: new Date(), routerVersion: 't', traceId: randomUUID() }),
-    }));
+    const good = await Promise.all(
+      [uniqueTel(), uniqueTel()].map(async (tel) => ({ tel, contextObject: await demoContextObject(state, clients, (b) => (b.recipient_data.recipient_tel = tel)) })),
+    );
     const marker = randomUUID();
     const broken = [`{"not":"a context object","marker":"${marker}"}`, `garbage ${marker}`, JSON.stringify({ schema_version: 99, marker })];
     await clients.sqs.send(

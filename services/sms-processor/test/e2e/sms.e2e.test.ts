@@ -1,16 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import {
-  buildContextObject,
-  dynamoCompanyRepository,
-  toSqsSafeJson,
-  validateInitiateRequest,
-  countSmsSegments,
-} from '@ai-multi-comms/core';
+import { countSmsSegments, toSqsSafeJson } from '@ai-multi-comms/core';
 import { smsChannel } from '../../src/sms-channel';
 import { conversationReader } from '../../../../test/support/conversations';
 import { crashAfterSendThenRedeliver } from '../../../../test/support/in-process-processor';
 import { addFault, eventually, postInitiate, providerRequests, queueEvents, sleep, uniqueTel, useLocalStack, validBody, waitForQueueEvents } from '../../../../test/support/stack';
+import { demoContextObject } from '../../../../test/support/context-objects';
 
 /** The SMS channel through the real stack (router → queue → poller → handler → Twilio SMS). */
 const { state, clients } = useLocalStack();
@@ -77,14 +72,7 @@ it.each([
 it('a crash after the send: the redelivery reconciles with Twilio and sends nothing twice', async () => {
   // In process, with the real SDKs and emulators, so a crash can be injected into the final update.
   const tel = uniqueTel();
-  const company = (await dynamoCompanyRepository(clients.documents, state.resources.companyDataTable!).get('ci-aaa-001', 'pi-aaa-001'))!;
-  const contextObject = buildContextObject({
-    request: validateInitiateRequest(validBody((b) => (b.recipient_data.recipient_tel = tel), 'sms')),
-    company,
-    receivedAt: new Date(),
-    routerVersion: 't',
-    traceId: randomUUID(),
-  });
+  const contextObject = await demoContextObject(state, clients, (b) => (b.recipient_data.recipient_tel = tel), 'sms');
   const conversationId = contextObject.conversation_data.conversation_id;
   const record = { messageId: 'm', receiptHandle: 'r', body: toSqsSafeJson(contextObject), receiveCount: 1 };
   const redelivery = await crashAfterSendThenRedeliver(state, clients.documents, smsChannel, record, async () => (await creates(tel)).length === 1);

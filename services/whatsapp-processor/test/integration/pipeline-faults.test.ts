@@ -1,20 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import {
-  buildContextObject,
   createLogger,
   ConversationRepository,
-  dynamoCompanyRepository,
   dynamoConversationRepository,
   processRecord,
   ProcessingDeps,
   toSqsSafeJson,
   transient,
-  validateInitiateRequest,
 } from '@ai-multi-comms/core';
 import { WhatsAppCredentials, whatsappChannel } from '../../src/whatsapp-channel';
 import { inProcessDeps } from '../../../../test/support/in-process-processor';
 import { addFault, eventually, providerRequests, uniqueTel, useLocalStack, validBody } from '../../../../test/support/stack';
+import { demoContextObject } from '../../../../test/support/context-objects';
 
 /**
  * Faults injected into the handler's own dependencies, with everything else real: DynamoDB
@@ -44,14 +42,7 @@ const depsWith = (conversations: ConversationRepository, leaseSeconds = 905): Pr
   inProcessDeps(state, whatsappChannel, conversations, { leaseSeconds, logger });
 
 const queueRecordFor = async (tel: string) => {
-  const company = (await dynamoCompanyRepository(clients.documents, state.resources.companyDataTable!).get('ci-aaa-001', 'pi-aaa-001'))!;
-  const contextObject = buildContextObject({
-    request: validateInitiateRequest(validBody((b) => (b.recipient_data.recipient_tel = tel))),
-    company,
-    receivedAt: new Date(),
-    routerVersion: 'test',
-    traceId: randomUUID(),
-  });
+  const contextObject = await demoContextObject(state, clients, (b) => (b.recipient_data.recipient_tel = tel));
   return { contextObject, record: { messageId: randomUUID(), receiptHandle: 'rh', body: toSqsSafeJson(contextObject), receiveCount: 1 } };
 };
 
