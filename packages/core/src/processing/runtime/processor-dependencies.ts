@@ -21,7 +21,7 @@ export interface ProcessorDeps<Credentials extends Record<string, string>> {
  * The queue's real visibility timeout (processing.md step 3) and its DLQ's maxReceiveCount (to
  * know a last receive), read once per container.
  */
-export const queueSettingsOf = async (sqs: SQSClient, queueUrl: string): Promise<{ visibilityTimeoutSeconds: number; maxReceiveCount?: number }> => {
+const queueSettingsOf = async (sqs: SQSClient, queueUrl: string): Promise<{ visibilityTimeoutSeconds: number; maxReceiveCount?: number }> => {
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['VisibilityTimeout', 'RedrivePolicy'] }));
   const seconds = Number(Attributes?.VisibilityTimeout);
   if (!Number.isInteger(seconds) || seconds <= 0) throw new Error(`Queue ${queueUrl} reported no VisibilityTimeout`);
