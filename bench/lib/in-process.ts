@@ -41,12 +41,14 @@ export const processorInProcess = async (report: Report) => {
       channel: 'whatsapp' as const,
       credentialsSecret: () => ({ name: 'creds', requiredKeys: [] }),
       outputSchema: () => undefined,
+      contentToSend: () => 'hello',
       send: async () => ({ messageId: `SM${randomUUID()}`, content: 'hello' }),
       reconcile: async () => undefined,
       inboundKey: () => 'k',
     },
     conversations: inMemoryConversations(),
-    secrets: { getJson: async () => ({ ai_api_key: 'k' }) as never },
+    companies: { get: async () => company },
+    secrets: { getJson: async () => ({ ai_api_key: 'k' }) as never, evict: () => undefined },
     ai: async () => ({ threadId: 'conv_1', text: 'hello', usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }),
     extendVisibility: async () => undefined,
     clock: { now: () => new Date() },
@@ -61,6 +63,7 @@ export const processorInProcess = async (report: Report) => {
       processorVersion: 'bench',
       conversationsTable: 't',
       maxReceiveCount: 3,
+      recordDeadlineMs: 600_000,
     },
   };
   const bench = new Bench({ time: 3000, warmupTime: 500 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { buildContextObject, ContextObject, dynamoCompanyRepository, validateInitiateRequest } from '@ai-multi-comms/core';
+import { buildContextObject, CompanyProject, ContextObject, dynamoCompanyRepository, validateInitiateRequest } from '@ai-multi-comms/core';
 import { stackClients, StackState, validBody } from './stack';
 
 /**
@@ -16,3 +16,18 @@ export const demoContextObject = async (
   const company = (await dynamoCompanyRepository(clients.documents, state.resources.companyDataTable!).get('ci-aaa-001', 'pi-aaa-001'))!;
   return buildContextObject({ request: validateInitiateRequest(validBody(patch, channel)), company, receivedAt: new Date(), routerVersion: 'test', traceId: randomUUID() });
 };
+
+/** The same, for any project (e.g. a throwaway one): `validBody(patch, channel)` with that project's ids. */
+export const contextObjectFor = (company: CompanyProject, patch?: Parameters<typeof validBody>[0], channel?: string): ContextObject =>
+  buildContextObject({
+    request: validateInitiateRequest(
+      validBody((body) => {
+        body.company_data = { company_id: company.company_id, project_id: company.project_id };
+        patch?.(body);
+      }, channel),
+    ),
+    company,
+    receivedAt: new Date(),
+    routerVersion: 'test',
+    traceId: randomUUID(),
+  });

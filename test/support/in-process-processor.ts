@@ -5,6 +5,7 @@ import {
   ConversationRepository,
   createLogger,
   createSecretsManagerClient,
+  dynamoCompanyRepository,
   dynamoConversationRepository,
   generateContent,
   ProcessingDeps,
@@ -12,9 +13,13 @@ import {
   QueueRecord,
   RecordOutcome,
 } from '@ai-multi-comms/core';
-import { eventually, sleep, StackState } from './stack';
+import { eventually, sleep, stackClients, StackState } from './stack';
 
 type Logger = ReturnType<typeof createLogger>;
+
+/** One DynamoDB client for every in-process processor of this test file. */
+let documents: ReturnType<typeof stackClients>['documents'] | undefined;
+const documentsFor = (state: StackState) => (documents ??= stackClients(state).documents);
 
 /**
  * A channel's processing dependencies for tests that inject a fault into one of them: the real
@@ -25,11 +30,12 @@ export const inProcessDeps = <Credentials extends Record<string, string>>(
   state: StackState,
   channel: ChannelAdapter<Credentials>,
   conversations: ConversationRepository,
-  options: { leaseSeconds?: number; logger?: Logger } = {},
+  options: { leaseSeconds?: number; logger?: Logger; recordDeadlineMs?: number; secretsCacheMs?: number } = {},
 ): ProcessingDeps<Credentials> => ({
   channel,
   conversations,
-  secrets: cachedSecretReader(createSecretsManagerClient(), 0),
+  companies: dynamoCompanyRepository(documentsFor(state), state.resources.companyDataTable!),
+  secrets: cachedSecretReader(createSecretsManagerClient(), options.secretsCacheMs ?? 0),
   ai: (request) => generateContent(request, { maxRetries: 0, timeoutMs: 10_000 }),
   extendVisibility: async () => undefined,
   clock: { now: () => new Date() },
@@ -43,6 +49,7 @@ export const inProcessDeps = <Credentials extends Record<string, string>>(
     finalUpdateAttempts: 3,
     processorVersion: 'test',
     conversationsTable: state.resources.conversationsTable!,
+    recordDeadlineMs: options.recordDeadlineMs ?? 60_000,
   },
   sleep: async () => undefined,
 });

@@ -173,7 +173,8 @@ describe('the CRITICAL metric filter', () => {
         ),
       );
       const { api_keys: _keys, ...item } = company;
-      const contextObject = buildContextObject({ request, company: { ...item, api_key_sha256: [], rate_limits: {}, created_at: '2025-01-01T00:00:00Z', updated_at: '2025-01-01T00:00:00Z' }, receivedAt: new Date(), routerVersion: 't', traceId: 't' });
+      const projectItem = { ...item, api_key_sha256: [], rate_limits: {}, created_at: '2025-01-01T00:00:00Z', updated_at: '2025-01-01T00:00:00Z' };
+      const contextObject = buildContextObject({ request, company: projectItem, receivedAt: new Date(), routerVersion: 't', traceId: 't' });
       const depsFor = (overrides: { complete?: boolean; sendFails?: boolean }) => {
         const repository = inMemoryConversations();
         if (overrides.complete === false) {
@@ -186,6 +187,7 @@ describe('the CRITICAL metric filter', () => {
             channel: 'whatsapp' as const,
             credentialsSecret: () => ({ name: 'n', requiredKeys: [] }),
             outputSchema: () => undefined,
+            contentToSend: () => 'hi',
             send: async () => {
               if (overrides.sendFails) throw new AppError('permanent', 'PROVIDER_PERMANENT', 'Twilio 21211: invalid number');
               return { messageId: 'SM1', content: 'hi' };
@@ -194,13 +196,14 @@ describe('the CRITICAL metric filter', () => {
             inboundKey: () => undefined,
           },
           conversations: repository,
-          secrets: { getJson: async () => ({ ai_api_key: 'x' }) as never },
+          companies: { get: async () => projectItem },
+          secrets: { getJson: async () => ({ ai_api_key: 'x' }) as never, evict: () => undefined },
           ai: async () => ({ threadId: 'conv_1', text: 'hi', usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }),
           extendVisibility: async () => undefined,
           clock: { now: () => new Date() },
           logger,
           metrics: { count: () => undefined },
-          config: { visibilityTimeoutSeconds: 905, heartbeatIntervalMs: 600_000, retryBackoffBaseSeconds: 1, retryBackoffMaxSeconds: 1, finalUpdateAttempts: 2, processorVersion: 't', conversationsTable: 't' },
+          config: { visibilityTimeoutSeconds: 905, heartbeatIntervalMs: 600_000, retryBackoffBaseSeconds: 1, retryBackoffMaxSeconds: 1, finalUpdateAttempts: 2, processorVersion: 't', conversationsTable: 't', recordDeadlineMs: 60_000 },
           sleep: async () => undefined,
         };
       };

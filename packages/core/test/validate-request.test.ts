@@ -1,4 +1,4 @@
-import { AppError, ErrorCodes, parseJsonBody, validateInitiateRequest, MAX_BODY_BYTES, requestIdForErrors, toSqsSafeJson } from '../src';
+import { AppError, ErrorCodes, parseJsonBody, validateInitiateRequest, MAX_BODY_BYTES, MAX_LISTED_PROBLEMS, requestIdForErrors, toSqsSafeJson } from '../src';
 import { requestBody } from './fixtures';
 
 const refusal = (body: Record<string, any>): AppError => {
@@ -181,5 +181,42 @@ describe('text that cannot travel', () => {
     expect(text).toMatch(/^[\x09\x0A\x0D\x20-\x7E\u0080-\uD7FF\uE000-\uFFFD]*$/);
     expect(text).toContain('\\ud83d\\udc4b');
     expect(JSON.parse(text)).toEqual(request);
+  });
+});
+
+describe('what the body must be (accepted means delivered)', () => {
+  it.each([
+    ['a declared Latin-1 charset', JSON.stringify({ a: 'Jose' }), 'application/json; charset=iso-8859-1'],
+    ['a declared charset in capitals and quotes', JSON.stringify({ a: 'Jose' }), 'application/json; charset="WINDOWS-1252"'],
+    ['U+FFFD where the API decoded bytes that were not UTF-8', '{"recipient_data":{"recipient_first_name":"Jos\uFFFD"}}', 'application/json'],
+  ])('refuses %s with 400 INVALID_REQUEST', (_name, body, contentType) => {
+    const error = (() => {
+      try {
+        parseJsonBody(body, false, contentType);
+      } catch (caught) {
+        return caught as { code: string; message: string };
+      }
+      throw new Error('accepted');
+    })();
+    expect(error.code).toBe('INVALID_REQUEST');
+    expect(error.message).toMatch(/UTF-8/);
+  });
+
+  it('accepts UTF-8 declared or not', () => {
+    expect(parseJsonBody('{"a":"José"}', false, 'application/json; charset=UTF-8')).toEqual({ a: 'José' });
+    expect(parseJsonBody('{"a":"José"}', false, 'application/json')).toEqual({ a: 'José' });
+    expect(parseJsonBody('{"a":"José"}')).toEqual({ a: 'José' });
+  });
+
+  it(`lists at most ${MAX_LISTED_PROBLEMS} problems, the most basic first, and says how many there were`, () => {
+    const body = requestBody((b) => {
+      delete b.request_data.request_id;
+      for (let index = 0; index < 6000; index += 1) b.recipient_data[`unknown_${index}`] = 1;
+    });
+    const error = refusal(body);
+    expect(error.validationErrors!.length).toBe(MAX_LISTED_PROBLEMS);
+    expect(error.code).toBe('MISSING_REQUEST_ID');
+    expect(error.validationErrors![0]!.field).toBe('request_data.request_id');
+    expect(error.message).toContain('6001 problems in all');
   });
 });

@@ -52,6 +52,9 @@ export const emailChannel: ChannelAdapter<EmailCredentials> = {
 
   outputSchema: () => EMAIL_CONTENT_SCHEMA,
 
+  // Reconciliation finds the mail by the conversation id it carries (custom_args), not by content.
+  contentToSend: ({ ai }) => String((ai.json as { body?: unknown } | undefined)?.body ?? ''),
+
   async send({ contextObject, credentials, ai, conversationId }) {
     const sender = senderOf(contextObject);
     const from = { email: credentials.sendgrid_from_email || sender.company_email, name: sender.email_from_name ?? credentials.sendgrid_from_name };

@@ -23,8 +23,12 @@ const instrument = <T>(client: T): T => tracing.instrument(client);
 /** The production wiring: real AWS clients (endpoints from AWS_ENDPOINT_URL_* when local). */
 export const createDefaultDeps = (): InitiateConversationDeps => {
   const config = routerConfig.get();
-  // Two attempts: the API client is waiting; a longer outage is better answered with a 5xx it can retry.
-  const documentClient = createDynamoDocumentClient({ maxAttempts: 2, instrument });
+  // Two attempts of at most 1.5 s each: the API client is waiting, and a failed request still
+  // releases its idempotency record and refunds its rate count (more calls to the same, possibly
+  // hung, dependency) inside the function's 10 s, so the client gets the contract's 500, not
+  // API Gateway's bare 502. A longer outage is better answered with a 5xx it can retry.
+  const timeouts = { maxAttempts: 2, connectionTimeoutMs: 1000, requestTimeoutMs: 1500, instrument };
+  const documentClient = createDynamoDocumentClient(timeouts);
   return {
     companies: cachedCompanyRepository(dynamoCompanyRepository(documentClient, config.companyDataTable), config.companyCacheSeconds * 1000),
     idempotency: dynamoIdempotencyStore(documentClient, config.idempotencyTable, {
@@ -32,7 +36,7 @@ export const createDefaultDeps = (): InitiateConversationDeps => {
       inProgressSeconds: config.idempotencyInProgressSeconds,
     }),
     rateLimiter: dynamoRateLimiter(documentClient, config.rateLimitsTable),
-    queue: sqsContextObjectQueue(createSqsClient({ maxAttempts: 2, instrument }), {
+    queue: sqsContextObjectQueue(createSqsClient(timeouts), {
       whatsapp: config.whatsappQueueUrl,
       sms: config.smsQueueUrl,
       email: config.emailQueueUrl,

@@ -5,7 +5,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { AppError, registerSecretValue, requestIdForErrors, toHttpError } from '@ai-multi-comms/core';
+import { AppError, MAX_BODY_BYTES, requestIdForErrors, toHttpError, traceIdFrom } from '@ai-multi-comms/core';
 import { CORS_OPTIONS } from './cors';
 import { createDefaultDeps, logger, metrics, tracing } from './dependencies';
 import { initiateConversation, InitiateConversationDeps } from './initiate-conversation';
@@ -20,8 +20,12 @@ const header = (event: APIGatewayProxyEvent, name: string): string | undefined =
   return undefined;
 };
 
-/** The request id to echo in an error body: parsed leniently from the raw body, never trusted. */
+/**
+ * The request id to echo in an error body: parsed leniently from the raw body, never trusted.
+ * A body over the size limit is not parsed at all (that is what the limit is for).
+ */
 const requestIdOf = (event: APIGatewayProxyEvent): string => {
+  if (event.isBase64Encoded || Buffer.byteLength(event.body ?? '', 'utf8') > MAX_BODY_BYTES) return 'unknown';
   try {
     return requestIdForErrors(JSON.parse(event.body ?? ''));
   } catch {
@@ -51,13 +55,13 @@ export const createHandler = (depsFactory: () => InitiateConversationDeps) => {
     // Every request counts, so the invocation always publishes its metrics (refusals are single metrics with their code).
     metrics.addMetric('Requests', MetricUnit.Count, 1);
     const apiKey = header(event, 'x-api-key');
-    registerSecretValue(apiKey);
-    const traceId = header(event, 'x-amzn-trace-id') ?? event.requestContext?.requestId ?? randomUUID();
+    // The client can set this header: only a well-formed value is carried on (observability/trace-id.ts).
+    const traceId = traceIdFrom([header(event, 'x-amzn-trace-id'), event.requestContext?.requestId], randomUUID);
     logger.appendKeys({ trace_id: traceId });
     try {
       deps ??= depsFactory();
       const { replayed, ...body } = await initiateConversation(
-        { rawBody: event.body, isBase64Encoded: event.isBase64Encoded, apiKey, traceId },
+        { rawBody: event.body, isBase64Encoded: event.isBase64Encoded, contentType: header(event, 'content-type'), apiKey, traceId },
         deps,
       );
       metrics.addMetric(replayed ? 'RequestsReplayed' : 'RequestsAccepted', MetricUnit.Count, 1);

@@ -8,12 +8,13 @@ import {
   forbidden,
   idempotencyKey,
   IdempotencyStore,
-  notFound,
   parseJsonBody,
   RateLimiter,
+  registerSecretValue,
   sha256Hex,
   validateInitiateRequest,
 } from '@ai-multi-comms/core';
+import { authorise } from './authorise';
 import { ContextObjectQueue } from './ports/context-object-queue';
 
 /** What the use case needs from the world; tests pass emulator-backed or fake implementations. */
@@ -30,6 +31,8 @@ export interface InitiateConversationDeps {
 export interface InitiateConversationInput {
   rawBody: string | null | undefined;
   isBase64Encoded?: boolean;
+  /** The Content-Type header: a declared charset other than UTF-8 is refused. */
+  contentType?: string;
   /** The x-api-key header; API Gateway has already checked that it exists and is in a usage plan. */
   apiKey: string | undefined;
   traceId: string;
@@ -49,7 +52,7 @@ const ACCEPTED_MESSAGE = 'Request accepted and queued for processing';
 
 /**
  * POST /initiate-conversation as a plain function. Order matters:
- * body rules (cheap, no I/O) → company lookup → key binding → project rules → idempotency →
+ * body rules (cheap, no I/O) → company lookup → authorisation (key binding, project rules) → idempotency →
  * rate limit → enqueue → record the outcome. A request refused before the idempotency step leaves
  * nothing behind; one that fails after it releases its record (and its rate-limit count) so that
  * the client's retry of the same request runs afresh.
@@ -59,7 +62,7 @@ export const initiateConversation = async (
   deps: InitiateConversationDeps,
 ): Promise<InitiateConversationResult> => {
   const receivedAt = deps.clock.now();
-  const request = validateInitiateRequest(parseJsonBody(input.rawBody, input.isBase64Encoded));
+  const request = validateInitiateRequest(parseJsonBody(input.rawBody, input.isBase64Encoded, input.contentType));
   const { company_id, project_id } = request.company_data;
   const { request_id, channel_method } = request.request_data;
 
@@ -67,20 +70,10 @@ export const initiateConversation = async (
     throw forbidden(ErrorCodes.COMMS_CONSENT_REQUIRED, 'The recipient has not consented to be contacted (comms_consent is false); nothing was sent.');
   }
 
-  const company = await deps.companies.get(company_id, project_id);
-  if (!company) {
-    throw notFound(ErrorCodes.COMPANY_NOT_FOUND, `No project ${project_id} of company ${company_id} is configured.`);
-  }
-  const keyHash = input.apiKey ? sha256Hex(input.apiKey) : undefined;
-  if (!keyHash || !(company.api_key_sha256 ?? []).includes(keyHash)) {
-    throw forbidden(ErrorCodes.API_KEY_NOT_AUTHORIZED, 'This API key is not authorised for this company and project.');
-  }
-  if (company.project_status !== 'active') {
-    throw forbidden(ErrorCodes.PROJECT_INACTIVE, `Project ${project_id} is not active.`);
-  }
-  if (!(company.allowed_channels ?? []).includes(channel_method)) {
-    throw forbidden(ErrorCodes.CHANNEL_NOT_ALLOWED, `The ${channel_method} channel is not enabled for this project.`);
-  }
+  const company = authorise(await deps.companies.get(company_id, project_id), input.apiKey ? sha256Hex(input.apiKey) : undefined, channel_method);
+  // Only now is the key known to be one of ours: from here no log line may print it. (An
+  // unauthenticated value is never registered, so a stranger cannot fill the redactor's set.)
+  registerSecretValue(input.apiKey);
 
   // Built before any state is written: a configuration fault must not leave a record behind.
   const contextObject = buildContextObject({ request, company, receivedAt, routerVersion: deps.routerVersion, traceId: input.traceId });
@@ -116,13 +109,16 @@ export const initiateConversation = async (
     deps.logger.info('Conversation request queued', { conversation_id: conversationId, channel: channel_method });
     return { status: 'success', request_id, conversation_id: conversationId, message: ACCEPTED_MESSAGE, queue_timestamp: queueTimestamp, replayed: false };
   } catch (error) {
-    await deps.idempotency.release(key).catch((releaseError) =>
-      // The in-progress lease expires by itself within seconds; the retry then runs.
-      deps.logger.warn('Could not release the idempotency record after a failure', { error: releaseError as Error }),
-    );
-    if (counted && !queued) {
-      await deps.rateLimiter.refund(scope, limits, receivedAt).catch(() => undefined);
-    }
+    // Both at once: when a dependency hangs, each of these waits out its client timeout too.
+    await Promise.all([
+      deps.idempotency.release(key).catch((releaseError) =>
+        // The in-progress lease expires by itself within seconds; the retry then runs.
+        deps.logger.warn('Could not release the idempotency record after a failure', { error: releaseError as Error }),
+      ),
+      counted && !queued
+        ? deps.rateLimiter.refund(scope, limits, receivedAt).catch((refundError) => deps.logger.warn('Could not refund the rate-limit count after a failure', { error: refundError as Error }))
+        : undefined,
+    ]);
     throw error;
   }
 };

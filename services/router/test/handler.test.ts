@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
-import { AppError, ErrorCodes } from '@ai-multi-comms/core';
+import { AppError, ErrorCodes, isRegisteredSecret } from '@ai-multi-comms/core';
 import { createHandler } from '../src/handler';
 import { API_KEY, fakeDeps } from './fakes';
 
@@ -76,5 +76,55 @@ describe('router handler', () => {
     const response = await createHandler(() => deps)(event(validBody()), context);
     expect(response.statusCode).toBe(409);
     expect(response.headers?.['Retry-After']).toBe('1');
+  });
+});
+
+describe('what the handler passes on (accepted means delivered)', () => {
+  it('a trace header longer than the Context Object allows is not carried on: the request is accepted with a usable trace id', async () => {
+    const { deps, queue } = fakeDeps();
+    const response = await createHandler(() => deps)(event(validBody(), { 'x-api-key': API_KEY, 'X-Amzn-Trace-Id': `Root=1-${'a'.repeat(300)}` }), context);
+    expect(response.statusCode).toBe(200);
+    expect(queue.sent[0]!.contextObject.metadata.trace_id).toBe('apigw-1');
+  });
+
+  it('a well-formed trace header is carried on as it is', async () => {
+    const { deps, queue } = fakeDeps();
+    const traceId = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1';
+    await createHandler(() => deps)(event(validBody(), { 'x-api-key': API_KEY, 'x-amzn-trace-id': traceId }), context);
+    expect(queue.sent[0]!.contextObject.metadata.trace_id).toBe(traceId);
+  });
+
+  it('registers a key with the log redactor only once it is authenticated', async () => {
+    const { deps } = fakeDeps();
+    const stranger = `stranger-key-${randomUUID()}`;
+    await createHandler(() => deps)(event(validBody(), { 'x-api-key': stranger }), context);
+    expect(isRegisteredSecret(stranger)).toBe(false);
+    await createHandler(() => deps)(event(validBody(), { 'x-api-key': API_KEY }), context);
+    expect(isRegisteredSecret(API_KEY)).toBe(true);
+  });
+
+  it('an oversized body is refused with 413 without being parsed (its request id is not echoed)', async () => {
+    const { deps } = fakeDeps();
+    const body = { ...validBody(), project_data: { notes: 'x'.repeat(70 * 1024) } };
+    const response = await createHandler(() => deps)(event(body), context);
+    expect(response.statusCode).toBe(413);
+    expect(JSON.parse(response.body)).toMatchObject({ error_code: 'PAYLOAD_TOO_LARGE', request_id: 'unknown' });
+  });
+
+  it('an unknown company/project answers 403 API_KEY_NOT_AUTHORIZED, as another project\'s would', async () => {
+    const { deps } = fakeDeps();
+    const unknown = await createHandler(() => deps)(event({ ...validBody(), company_data: { company_id: 'ci-nope', project_id: 'pi-nope' } }), context);
+    const bound = await createHandler(() => deps)(event(validBody(), { 'x-api-key': 'a-key-bound-to-another-project-0001' }), context);
+    expect(unknown.statusCode).toBe(403);
+    expect(JSON.parse(unknown.body).error_code).toBe('API_KEY_NOT_AUTHORIZED');
+    expect(JSON.parse(unknown.body).message).toBe(JSON.parse(bound.body).message);
+  });
+
+  it('a declared charset other than UTF-8 is 400 INVALID_REQUEST', async () => {
+    const { deps, queue } = fakeDeps();
+    const response = await createHandler(() => deps)(event(validBody(), { 'x-api-key': API_KEY, 'Content-Type': 'application/json; charset=iso-8859-1' }), context);
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body).error_code).toBe('INVALID_REQUEST');
+    expect(queue.sent).toHaveLength(0);
   });
 });

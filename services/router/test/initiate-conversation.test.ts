@@ -74,7 +74,8 @@ describe('initiateConversation', () => {
 
   it.each([
     ['consent false', () => body((b) => (b.recipient_data.comms_consent = false)), API_KEY, ErrorCodes.COMMS_CONSENT_REQUIRED],
-    ['unknown company', () => body((b) => (b.company_data.company_id = 'ci-zzz')), API_KEY, ErrorCodes.COMPANY_NOT_FOUND],
+    // A key holder cannot tell an unknown pair from one bound to another key.
+    ['unknown company', () => body((b) => (b.company_data.company_id = 'ci-zzz')), API_KEY, ErrorCodes.API_KEY_NOT_AUTHORIZED],
     ['another key', () => body(), 'some-other-key-00000000000000000', ErrorCodes.API_KEY_NOT_AUTHORIZED],
     ['no key at all', () => body(), null, ErrorCodes.API_KEY_NOT_AUTHORIZED],
     ['a channel the project does not allow', () => body((b) => (b.request_data.channel_method = 'sms')), API_KEY, ErrorCodes.CHANNEL_NOT_ALLOWED],

@@ -1,4 +1,4 @@
-import { ChannelAdapter, classifyTwilioError, ContextObject, countSmsSegments, findTwilioMessageSince, fitText, permanent, PROVIDER_PERMANENT, twilioClientFor } from '@ai-multi-comms/core';
+import { ChannelAdapter, classifyTwilioError, ContextObject, countSmsSegments, findTwilioMessageFor, fitText, permanent, PROVIDER_PERMANENT, sameText, twilioClientFor } from '@ai-multi-comms/core';
 
 /** The SMS credentials secret (data-model.md); no template for plain SMS. */
 export interface SmsCredentials extends Record<string, string> {
@@ -24,9 +24,10 @@ export const smsChannel: ChannelAdapter<SmsCredentials> = {
   // Plain text: the AI is told max_message_length in its input.
   outputSchema: () => undefined,
 
+  contentToSend: ({ contextObject, ai }) => fitText(ai.text, contextObject.company_data_payload.rate_limits?.max_message_length ?? DEFAULT_MAX_LENGTH),
+
   async send({ contextObject, credentials, ai }) {
-    const max = contextObject.company_data_payload.rate_limits?.max_message_length ?? DEFAULT_MAX_LENGTH;
-    const body = fitText(ai.text, max);
+    const body = smsChannel.contentToSend({ contextObject, ai });
     const client = twilioClientFor(credentials.twilio_account_sid, credentials.twilio_auth_token);
     try {
       const message = await client.messages.create({ from: senderOf(contextObject).company_sms_number, to: contextObject.frontend_payload.recipient_data.recipient_tel!, body });
@@ -37,11 +38,12 @@ export const smsChannel: ChannelAdapter<SmsCredentials> = {
     }
   },
 
-  async reconcile({ contextObject, credentials, since }) {
-    const ours = await findTwilioMessageSince(twilioClientFor(credentials.twilio_account_sid, credentials.twilio_auth_token), {
+  async reconcile({ contextObject, credentials, intents }) {
+    const ours = await findTwilioMessageFor(twilioClientFor(credentials.twilio_account_sid, credentials.twilio_auth_token), {
       from: senderOf(contextObject).company_sms_number,
       to: contextObject.frontend_payload.recipient_data.recipient_tel!,
-      since,
+      intents,
+      matches: sameText,
     });
     if (!ours) return undefined;
     const { encoding, segments } = countSmsSegments(ours.body);

@@ -1,4 +1,4 @@
-import { ChannelAdapter, classifyTwilioError, ContextObject, findTwilioMessageSince, permanent, PROVIDER_PERMANENT, SentMessage, twilioClientFor } from '@ai-multi-comms/core';
+import { carriesTemplateVariables, ChannelAdapter, classifyTwilioError, ContextObject, findTwilioMessageFor, permanent, PROVIDER_PERMANENT, SentMessage, twilioClientFor } from '@ai-multi-comms/core';
 
 /** The WhatsApp credentials secret (data-model.md). */
 export interface WhatsAppCredentials extends Record<string, string> {
@@ -45,9 +45,11 @@ export const whatsappChannel: ChannelAdapter<WhatsAppCredentials> = {
 
   outputSchema: () => TEMPLATE_VARIABLES_SCHEMA,
 
+  contentToSend: ({ ai }) => JSON.stringify(ai.json ?? {}),
+
   async send({ contextObject, credentials, ai }): Promise<SentMessage> {
     const client = twilioClientFor(credentials.twilio_account_sid, credentials.twilio_auth_token);
-    const contentVariables = JSON.stringify(ai.json ?? {});
+    const contentVariables = whatsappChannel.contentToSend({ contextObject, ai });
     try {
       const message = await client.messages.create({
         from: whatsappAddress(senderOf(contextObject).company_whatsapp_number),
@@ -61,11 +63,12 @@ export const whatsappChannel: ChannelAdapter<WhatsAppCredentials> = {
     }
   },
 
-  async reconcile({ contextObject, credentials, since }) {
-    const ours = await findTwilioMessageSince(twilioClientFor(credentials.twilio_account_sid, credentials.twilio_auth_token), {
+  async reconcile({ contextObject, credentials, intents }) {
+    const ours = await findTwilioMessageFor(twilioClientFor(credentials.twilio_account_sid, credentials.twilio_auth_token), {
       from: whatsappAddress(senderOf(contextObject).company_whatsapp_number),
       to: whatsappAddress(contextObject.frontend_payload.recipient_data.recipient_tel!),
-      since,
+      intents,
+      matches: carriesTemplateVariables,
     });
     return ours ? { messageId: ours.sid, content: ours.body } : undefined;
   },

@@ -1,5 +1,6 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import { AppError } from '../errors/app-error';
+import { CREDENTIALS_REJECTED } from '../processing/provider-failure';
 import { OpenAiChannelConfig } from '../companies/types';
 import { compileSchema } from '../validation/ajv';
 
@@ -51,6 +52,7 @@ export const classifyOpenAiError = (error: unknown): AppError => {
     if (status === 429 || status >= 500 || status === 0) {
       return new AppError('transient', AI_TRANSIENT, `OpenAI answered ${status}${code}.`, { cause: error });
     }
+    if (status === 401) return new AppError('permanent', CREDENTIALS_REJECTED, `OpenAI refused the API key: ${status}${code}.`, { cause: error });
     return new AppError('permanent', AI_PERMANENT, `OpenAI refused the request: ${status}${code}.`, { cause: error });
   }
   return new AppError('transient', AI_TRANSIENT, 'OpenAI call failed unexpectedly.', { cause: error });

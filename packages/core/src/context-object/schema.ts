@@ -1,3 +1,4 @@
+import { TRACE_ID_MAX_LENGTH } from '../observability/trace-id';
 import { companyPayloadSchema } from '../companies/company-schema';
 import { initiateConversationRequestSchema } from '../request/schema';
 
@@ -27,7 +28,7 @@ export const contextObjectSchema = {
       properties: {
         router_version: { type: 'string' },
         received_at: { type: 'string', format: 'date-time' },
-        trace_id: { type: 'string', maxLength: 256 },
+        trace_id: { type: 'string', minLength: 1, maxLength: TRACE_ID_MAX_LENGTH },
       },
     },
   },

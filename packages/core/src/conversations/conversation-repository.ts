@@ -3,7 +3,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { transient } from '../errors/app-error';
 import { ErrorCodes } from '../errors/error-codes';
-import { ConversationItem, ConversationKey, ConversationStatus, DONE_STATUSES, FailureClass, MessageEntry } from './types';
+import { ConversationItem, ConversationKey, ConversationStatus, DONE_STATUSES, FailureClass, MessageEntry, SendIntent } from './types';
 
 /**
  * The conversations table, with the claim rule of processing.md as conditional writes. Every
@@ -49,8 +49,8 @@ export interface ConversationRepository {
   claim(key: ConversationKey, initial: Record<string, unknown>, now: Date, leaseMs: number): Promise<ClaimOutcome>;
   extendLease(key: ConversationKey, leaseToken: string, until: Date): Promise<void>;
   recordThread(key: ConversationKey, leaseToken: string, threadId: string, now: Date): Promise<void>;
-  /** processing.md step 6: recorded just before the provider call (the earliest one is kept). */
-  markSendStarted(key: ConversationKey, leaseToken: string, now: Date): Promise<string>;
+  /** processing.md step 6: recorded just before the provider call, with what is about to be sent (the earliest start is kept; every intent is). */
+  markSendStarted(key: ConversationKey, leaseToken: string, now: Date, content: string): Promise<string>;
   /** processing.md step 7. Conditional on no *other* message being recorded, not on the lease: once sent, it must be recorded. */
   complete(key: ConversationKey, update: FinalUpdate, now: Date): Promise<void>;
   recordFailure(key: ConversationKey, leaseToken: string, failure: RecordedFailure, now: Date): Promise<void>;
@@ -168,15 +168,17 @@ export const dynamoConversationRepository = (client: DynamoDBDocumentClient, tab
       );
     },
 
-    async markSendStarted(key, leaseToken, now) {
+    async markSendStarted(key, leaseToken, now, content) {
+      const intent: SendIntent = { at: now.toISOString(), content };
       const result = await leased(
         key,
         new UpdateCommand({
           TableName: tableName,
           Key: key,
-          UpdateExpression: 'SET send_started_at = if_not_exists(send_started_at, :now), last_send_attempt = :attempt, updated_at = :now',
+          UpdateExpression:
+            'SET send_started_at = if_not_exists(send_started_at, :now), last_send_attempt = :attempt, send_intents = list_append(if_not_exists(send_intents, :none), :intent), updated_at = :now',
           ...leaseCondition,
-          ExpressionAttributeValues: { ':now': now.toISOString(), ':token': leaseToken, ':attempt': now.toISOString() },
+          ExpressionAttributeValues: { ':now': now.toISOString(), ':token': leaseToken, ':attempt': now.toISOString(), ':none': [], ':intent': [intent] },
           ReturnValues: 'ALL_NEW',
         }),
       );

@@ -39,6 +39,17 @@ export interface MessageEntry {
   email_message_id?: string;
 }
 
+/**
+ * What one attempt was about to send, recorded just before its provider call (processing.md step
+ * 6): when, and the content the provider will hold. A later attempt that takes over matches the
+ * provider's messages against these, so it recognises this conversation's message and no other.
+ * `content` is absent only on items written before intents were recorded.
+ */
+export interface SendIntent {
+  at: string;
+  content?: string;
+}
+
 export interface ConversationKey {
   primary_channel: string;
   conversation_id: string;
@@ -51,6 +62,8 @@ export interface ConversationItem extends ConversationKey {
   lease_expires_at?: number;
   lease_owner?: string;
   send_started_at?: string;
+  /** Every attempt's send intent, oldest first. */
+  send_intents?: SendIntent[];
   provider_message_id?: string;
   thread_id?: string | null;
   failure_reason?: string;

@@ -1,7 +1,7 @@
 import { ContextObject } from '../context-object/types';
 import { Channel } from '../request/types';
 import { AiResult } from '../ai/openai-content';
-import { MessageEntry } from '../conversations/types';
+import { MessageEntry, SendIntent } from '../conversations/types';
 
 /**
  * What differs between channels, and nothing else: the credentials secret, the AI output schema,
@@ -24,10 +24,16 @@ export interface ChannelAdapter<Credentials extends Record<string, string> = Rec
   credentialsSecret(contextObject: ContextObject): { name: string; requiredKeys: (keyof Credentials & string)[] };
   /** Structured Outputs schema for the AI, or undefined for plain text. */
   outputSchema(contextObject: ContextObject): { name: string; schema: Record<string, unknown> } | undefined;
+  /**
+   * What `send` will hand the provider for the person to see (the SMS text, the template
+   * variables, the e-mail body), known before the call: recorded with the send intent, so that a
+   * later reconciliation recognises this conversation's message among the provider's.
+   */
+  contentToSend(input: { contextObject: ContextObject; ai: AiResult }): string;
   /** Send through the provider; throw an AppError classified `transient` (retry) or `permanent` (acknowledge), with the provider's code in the message. */
   send(input: { contextObject: ContextObject; credentials: Credentials; ai: AiResult; conversationId: string }): Promise<SentMessage>;
-  /** A message this conversation already sent since `since`, if the provider has one (processing.md step 6). */
-  reconcile(input: { contextObject: ContextObject; credentials: Credentials; since: Date; conversationId: string }): Promise<SentMessage | undefined>;
+  /** The message an earlier attempt of this conversation created, if the provider has one that matches one of its send intents (processing.md step 6). */
+  reconcile(input: { contextObject: ContextObject; credentials: Credentials; intents: SendIntent[]; conversationId: string }): Promise<SentMessage | undefined>;
   /** The conversations table's inbound-index key for replies, once `sent` is known. */
   inboundKey(contextObject: ContextObject, sent: SentMessage): string | undefined;
 }

@@ -6,10 +6,11 @@ import { ProviderFailure } from './provider-failure';
  * processing.md's failure table, in one place: which step failed, how (transient/permanent),
  * gives the status recorded on the item and whether the queue message is retried or acknowledged.
  */
-export type Step = 'validate' | 'secrets' | 'ai' | 'send';
+export type Step = 'validate' | 'authorise' | 'secrets' | 'ai' | 'send';
 
 const STATUS_BY_STEP: Record<Step, FailureStatus> = {
   validate: 'failed_unknown',
+  authorise: 'failed_unknown',
   secrets: 'failed_secrets_fetch',
   ai: 'failed_to_process_ai',
   send: 'failed_to_send_message',

@@ -11,6 +11,9 @@ import { SecretReader } from '../secrets/secret-reader';
 import { Clock } from '../util/clock';
 import { ChannelAdapter, SentMessage } from './channel-adapter';
 import { decideFailure, Step } from './failure';
+import { isCredentialsRejected } from './provider-failure';
+import { sendingRefusals, sendNotAuthorised } from './sending-authorisation';
+import { CompanyRepository } from '../companies/company-repository';
 
 /** One SQS record as the pipeline needs it. */
 export interface QueueRecord {
@@ -42,11 +45,17 @@ export interface ProcessingConfig {
   conversationsTable: string;
   /** The queue's RedrivePolicy maxReceiveCount (read from SQS); undefined when it has no DLQ. */
   maxReceiveCount?: number;
+  /** How long one record may take after its claim before the attempt gives up (well inside the function's timeout). */
+  recordDeadlineMs: number;
 }
+
+export const RECORD_DEADLINE = 'RECORD_DEADLINE';
 
 export interface ProcessingDeps<Credentials extends Record<string, string>> {
   channel: ChannelAdapter<Credentials>;
   conversations: ConversationRepository;
+  /** The company-data table: the project's own configuration, re-read before sending. */
+  companies: Pick<CompanyRepository, 'get'>;
   secrets: SecretReader;
   ai: (request: AiRequest) => Promise<AiResult>;
   /** SQS ChangeMessageVisibility on the record's queue. */
@@ -117,7 +126,10 @@ const initialAttributes = (contextObject: ContextObject, config: ProcessingConfi
     recipient_tel: request.recipient_data.recipient_tel,
     recipient_email: request.recipient_data.recipient_email,
     comms_consent: request.recipient_data.comms_consent,
-    project_data: request.project_data,
+    // Free-form client data is stored as JSON text, never as a DynamoDB map: its keys and numbers
+    // are the client's, and the marshaller and DynamoDB refuse or silently lose some of them
+    // (a "constructor" or "__proto__" key, an empty key, a number beyond 2^53 or DynamoDB's range).
+    project_data_json: request.project_data === undefined ? undefined : JSON.stringify(request.project_data),
     company_name: company.company_name,
     project_name: company.project_name,
     company_rep: company.company_rep,
@@ -134,8 +146,9 @@ const initialAttributes = (contextObject: ContextObject, config: ProcessingConfi
 
 /**
  * processing.md for one queue message. Returns whether to acknowledge (delete) or retry it; it
- * throws only for bugs. Order: validate → claim → heartbeat → secrets → reconcile (after a
- * takeover) → AI → mark send → send → final update.
+ * throws only for bugs. Order: validate → claim → heartbeat → authorise (the project's own item)
+ * → secrets → reconcile (after a takeover) → AI → mark send (with the content) → send → final
+ * update, all after the claim within the record's deadline.
  */
 export const processRecord = async <Credentials extends Record<string, string>>(
   record: QueueRecord,
@@ -204,20 +217,46 @@ export const processRecord = async <Credentials extends Record<string, string>>(
       (error) => logger.error('Heartbeat failed; the attempt will stop before sending', { error: error as Error }),
     );
 
-    let step: Step = 'secrets';
-    try {
-      // 4. Secrets.
+    let step: Step = 'authorise';
+    /**
+     * The work after the claim. It runs against the record's deadline (below): every client has
+     * its own timeouts, and the deadline is the last word, so that no hung call keeps a record
+     * (and its batch) until the Lambda timeout.
+     */
+    const work = async (): Promise<RecordOutcome> => {
+      // 4. Authorise: the project's own item, not the message, says whether and from where to send.
+      const refusals = sendingRefusals(contextObject, await deps.companies.get(contextObject.frontend_payload.company_data.company_id, contextObject.frontend_payload.company_data.project_id));
+      if (refusals.length > 0) throw sendNotAuthorised(refusals);
+
+      // 5. Secrets.
+      step = 'secrets';
       const aiConfig = contextObject.company_data_payload.ai_config.openai_config[deps.channel.channel]!;
       const secretRef = deps.channel.credentialsSecret(contextObject);
-      const [openAiSecret, credentials] = await Promise.all([
-        deps.secrets.getJson<{ ai_api_key: string }>(aiConfig.api_key_reference, ['ai_api_key']),
-        deps.secrets.getJson<Credentials>(secretRef.name, secretRef.requiredKeys),
-      ]);
+      const openAiSecret = () => deps.secrets.getJson<{ ai_api_key: string }>(aiConfig.api_key_reference, ['ai_api_key']);
+      const channelSecret = () => deps.secrets.getJson<Credentials>(secretRef.name, secretRef.requiredKeys);
+      let [openAi, credentials]: [{ ai_api_key: string }, Credentials] = await Promise.all([openAiSecret(), channelSecret()]);
+      /**
+       * A provider that refuses our credentials may be refusing a value rotated since this
+       * container cached it: forget the cached secret, read it again and repeat the call once.
+       * (A refused call did nothing at the provider, so repeating it is safe.)
+       */
+      const withChannelCredentials = async <T>(call: (fresh: Credentials) => Promise<T>): Promise<T> => {
+        try {
+          return await call(credentials);
+        } catch (error) {
+          if (!isCredentialsRejected(error)) throw error;
+          logger.warn('The provider refused the cached credentials; reading the secret again once', { secret: secretRef.name });
+          deps.secrets.evict(secretRef.name);
+          credentials = await channelSecret();
+          return call(credentials);
+        }
+      };
 
       // 6a. After a takeover of an attempt that may have sent: ask the provider before anything else.
       step = 'send';
-      if (claim.takenOver && claim.item.send_started_at && !claim.item.provider_message_id) {
-        const found = await deps.channel.reconcile({ contextObject, credentials, since: new Date(claim.item.send_started_at), conversationId });
+      const intents = claim.item.send_intents ?? (claim.item.send_started_at ? [{ at: claim.item.send_started_at }] : []);
+      if (claim.takenOver && intents.length > 0 && !claim.item.provider_message_id) {
+        const found = await withChannelCredentials((fresh) => deps.channel.reconcile({ contextObject, credentials: fresh, intents, conversationId }));
         if (found) {
           logger.warn('Reconciled: the provider already has this message; recording it instead of sending again', { provider_message_id: found.messageId });
           metrics.count('Reconciled');
@@ -225,40 +264,53 @@ export const processRecord = async <Credentials extends Record<string, string>>(
         }
       }
 
-      // 5. AI.
+      // 7. AI.
       step = 'ai';
-      const ai = await deps.ai({
-        apiKey: openAiSecret.ai_api_key,
-        config: aiConfig,
-        threadId,
-        onThread: async (created) => {
-          threadId = created;
-          await deps.conversations.recordThread(key, leaseToken, created, clock.now());
-        },
-        input: aiInput(contextObject),
-        outputSchema: deps.channel.outputSchema(contextObject),
-        metadata: { conversation_id: conversationId.slice(0, 512), channel: deps.channel.channel, trace_id: contextObject.metadata.trace_id.slice(0, 512) },
-      });
+      const generate = (apiKey: string) =>
+        deps.ai({
+          apiKey,
+          config: aiConfig,
+          threadId,
+          onThread: async (created) => {
+            threadId = created;
+            await deps.conversations.recordThread(key, leaseToken, created, clock.now());
+          },
+          input: aiInput(contextObject),
+          outputSchema: deps.channel.outputSchema(contextObject),
+          metadata: { conversation_id: conversationId.slice(0, 512), channel: deps.channel.channel, trace_id: contextObject.metadata.trace_id.slice(0, 512) },
+        });
+      let ai: AiResult;
+      try {
+        ai = await generate(openAi.ai_api_key);
+      } catch (error) {
+        if (!isCredentialsRejected(error)) throw error;
+        logger.warn('OpenAI refused the cached key; reading the secret again once', { secret: aiConfig.api_key_reference });
+        deps.secrets.evict(aiConfig.api_key_reference);
+        openAi = await openAiSecret();
+        ai = await generate(openAi.ai_api_key);
+      }
       threadId = ai.threadId;
 
-      // 6b. Mark, then send, only while we still hold the message and the lease.
+      // 8. Mark (with what is about to be sent), then send, only while we still hold the message and the lease.
       step = 'send';
       if (!heartbeat.healthy()) return retry('heartbeat failed before the send');
-      await deps.conversations.markSendStarted(key, leaseToken, clock.now());
-      const sent = await deps.channel.send({ contextObject, credentials, ai, conversationId });
+      await deps.conversations.markSendStarted(key, leaseToken, clock.now(), deps.channel.contentToSend({ contextObject, ai }));
+      const sent = await withChannelCredentials((fresh) => deps.channel.send({ contextObject, credentials: fresh, ai, conversationId }));
       metrics.count('MessagesSent');
       return await finish(sent, { usage: ai.usage });
-    } catch (error) {
+    };
+
+    const recordFailure = async (error: unknown): Promise<RecordOutcome> => {
       if (error instanceof LeaseLost) {
         logger.warn('Lease lost to another attempt; stopping without sending');
         return retry('lease lost');
       }
       if (error instanceof AppError && error.code === 'DATABASE_ERROR') {
-        logger.error('Database failure during processing', { error: error.cause as Error });
+        logger.error('Database failure during processing', { error: error as Error });
         return retry('database failure');
       }
       const decision = decideFailure(step, error);
-      logger.error('Processing failed', { step, failure_class: decision.failureClass, failure_reason: decision.reason, conversation_status: decision.status, error: (error as AppError).cause as Error });
+      logger.error('Processing failed', { step, failure_class: decision.failureClass, failure_reason: decision.reason, conversation_status: decision.status, error: error as Error });
       metrics.count(decision.failureClass === 'permanent' ? 'FailuresPermanent' : 'FailuresTransient');
       try {
         await deps.conversations.recordFailure(
@@ -272,7 +324,24 @@ export const processRecord = async <Credentials extends Record<string, string>>(
         return retry('failure not recorded');
       }
       return decision.queue === 'retry' ? retry(decision.reason) : { outcome: 'acknowledge', reason: decision.reason };
+    };
+
+    // The record's own deadline. Past it the attempt gives up: the failure is recorded (which
+    // also ends the lease, so the abandoned work can no longer mark a send) and the message is
+    // offered again; the next attempt reconciles before it sends.
+    let deadlineTimer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'deadline'>((resolve) => {
+      deadlineTimer = setTimeout(() => resolve('deadline'), config.recordDeadlineMs);
+      deadlineTimer.unref?.();
+    });
+    try {
+      const outcome = await Promise.race([work().catch(recordFailure), deadline]);
+      if (outcome !== 'deadline') return outcome;
+      logger.error('The record passed its deadline; giving up this attempt', { step, deadline_ms: config.recordDeadlineMs });
+      metrics.count('RecordDeadlineExceeded');
+      return await recordFailure(new AppError('transient', RECORD_DEADLINE, `The attempt did not finish within ${Math.round(config.recordDeadlineMs / 1000)} s (at the ${step} step).`));
     } finally {
+      clearTimeout(deadlineTimer);
       await heartbeat.stop();
     }
 

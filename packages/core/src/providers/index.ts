@@ -1,2 +1,3 @@
 export * from './twilio';
 export * from './sendgrid';
+export * from './provider-timeout';

@@ -8,8 +8,15 @@ import { initiateConversationRequestSchema, UUID_PATTERN } from './schema';
 const UUID_REGEX = new RegExp(UUID_PATTERN);
 import { Channel, InitiateConversationRequest } from './types';
 
-/** Deepest nesting accepted anywhere in the body (project_data is free-form). */
+/** Deepest nesting accepted anywhere in the body, counted from the body itself (project_data is free-form). */
 export const MAX_JSON_DEPTH = 32;
+
+/**
+ * At most this many problems are listed in `validation_errors`: enough for any honest mistake,
+ * and a 59 KB body of 6,000 unknown keys no longer earns a 335 KB answer. The message still
+ * says how many there were.
+ */
+export const MAX_LISTED_PROBLEMS = 25;
 
 const validateSchema = compileSchema<InitiateConversationRequest>(initiateConversationRequestSchema);
 
@@ -128,8 +135,16 @@ export const validateInitiateRequest = (body: Record<string, unknown>): Initiate
   const problems = findRequestProblems(body);
   if (problems.length > 0) {
     const first = problems[0]!;
-    const more = problems.length > 1 ? ` (${problems.length} problems in all; see validation_errors)` : '';
-    throw validationError(headlineCode(problems), `Invalid request: ${first.field} ${first.message}${more}.`, problems);
+    // When some must be left out, the most basic are kept (the headline code among them).
+    const rank = (problem: FieldError) => (PRECEDENCE.indexOf(problem.code) + PRECEDENCE.length + 1) % (PRECEDENCE.length + 1);
+    const listed = problems.length > MAX_LISTED_PROBLEMS ? [...problems].sort((a, b) => rank(a) - rank(b)).slice(0, MAX_LISTED_PROBLEMS) : problems;
+    const more =
+      problems.length > MAX_LISTED_PROBLEMS
+        ? ` (${problems.length} problems in all; the first ${MAX_LISTED_PROBLEMS} are in validation_errors)`
+        : problems.length > 1
+          ? ` (${problems.length} problems in all; see validation_errors)`
+          : '';
+    throw validationError(headlineCode(problems), `Invalid request: ${first.field.slice(0, 200)} ${first.message}${more}.`, listed);
   }
   return normaliseRequest(body as unknown as InitiateConversationRequest);
 };

@@ -1,15 +1,19 @@
 import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AppError } from '../errors/app-error';
-import { registerSecretValue } from '../observability/redaction';
+import { registerSecretFields } from '../observability/redaction';
 import { Clock, systemClock } from '../util/clock';
 
 /**
  * JSON secrets from Secrets Manager, cached in the warm container for a few minutes (a rotated
- * secret is picked up within `ttlMs`). Every value read is registered with the log redactor
+ * secret is picked up within `ttlMs`). The secret fields of every value read are registered with the log redactor
  * before it is returned, so no later log line can print it.
+ * A rotated secret may be rejected by its provider while the old value is still cached: the
+ * pipeline then calls `evict` and reads it again once (see process-record).
  */
 export interface SecretReader {
   getJson<T extends Record<string, string>>(name: string, requiredKeys: (keyof T & string)[]): Promise<T>;
+  /** Forget a cached value, so that the next read asks Secrets Manager. */
+  evict(name: string): void;
 }
 
 export const SECRET_ERROR = 'SECRET_UNAVAILABLE';
@@ -34,11 +38,14 @@ export const cachedSecretReader = (client: SecretsManagerClient, ttlMs: number, 
       } catch {
         throw new AppError('transient', SECRET_ERROR, `Secret ${name} is not a JSON object.`);
       }
-      for (const field of Object.values(value)) if (typeof field === 'string') registerSecretValue(field);
+      registerSecretFields(value);
       const missingKeys = requiredKeys.filter((key) => typeof value[key] !== 'string' || value[key] === '');
       if (missingKeys.length > 0) throw new AppError('transient', SECRET_ERROR, `Secret ${name} lacks ${missingKeys.join(', ')}.`);
       cache.set(name, { value, expiresAt: now + ttlMs });
       return value as T;
+    },
+    evict(name) {
+      cache.delete(name);
     },
   };
 };

@@ -17,8 +17,15 @@ export interface FaultRule {
   message?: string;
   /** Wait this long first; with no status the call then proceeds normally. */
   delay_ms?: number;
-  /** Destroy the socket instead of answering. */
+  /** Destroy the socket instead of answering (the request is not handled). */
   drop?: boolean;
+  /**
+   * Handle the request, then destroy the socket instead of answering: the provider did the work
+   * (e.g. Twilio created the message) but the client never learns it, as after a client timeout.
+   */
+  drop_after?: boolean;
+  /** Twilio messages.create: the created message stays `queued` (no date_sent) this long. */
+  queued_ms?: number;
   /** Apply only to requests whose body or query contains this text (e.g. one recipient's number), so concurrent tests do not take each other's faults. */
   match?: string;
   /**

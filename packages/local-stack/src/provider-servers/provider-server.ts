@@ -166,7 +166,12 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
         return send(response, result);
       }
     }
-    const result = matched.handle();
+    const result = matched.handle(rule);
+    if (rule?.drop_after) {
+      record(0, true);
+      incoming.socket.destroy();
+      return;
+    }
     record(result.status, false);
     return send(response, result);
   };
@@ -187,6 +192,7 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
         addControlRoute: (methodAndPath, handleRoute) => void extraControl.set(methodAndPath, handleRoute),
         stop: () =>
           new Promise((done) => {
+            twilio.stop();
             server.closeAllConnections();
             server.close(() => done());
           }),

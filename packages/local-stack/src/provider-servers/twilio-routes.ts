@@ -4,6 +4,12 @@ import { basicAuth, randomHex, ProviderRequest, ProviderResponse } from './http-
  * Twilio's Programmable Messaging REST API (2010-04-01), as much as this engine uses: create a
  * message (form-encoded, HTTP Basic with the account SID and auth token), list messages filtered
  * by To / From / DateSent (for reconciliation), fetch one. Errors use Twilio's JSON body.
+ *
+ * Timing as Twilio's: a created message is `queued`, with `date_sent` empty, until it is
+ * dispatched (after `dispatchDelayMs`, or a fault's `queued_ms`); the list is newest first by
+ * creation; `DateSent` filters compare whole days (GMT) and never match a message not yet sent.
+ * A reconciliation that filters on DateSent therefore misses a message still queued, as it would
+ * against Twilio.
  */
 export const twilioError = (status: number, code: number, message: string): ProviderResponse => ({
   status,
@@ -25,8 +31,15 @@ export interface TwilioMessage {
   date_sent: string | null;
   num_segments: string;
   status_callback: string | null;
-  /** ms since epoch, for filtering; not part of Twilio's resource. */
-  sentAtMs: number;
+  /** ms since epoch of creation, for ordering; not part of Twilio's resource. */
+  createdAtMs: number;
+  /** ms since epoch of dispatch (undefined while queued); not part of Twilio's resource. */
+  sentAtMs?: number;
+}
+
+export interface TwilioTiming {
+  /** How long a created message stays `queued` before it is sent (default 200 ms). */
+  dispatchDelayMs?: number;
 }
 
 const E164 = /^\+[0-9]{7,15}$/;
@@ -39,7 +52,7 @@ const channelOf = (address: string): [string, string] => {
 };
 
 const resource = (message: TwilioMessage) => {
-  const { sentAtMs: _ignored, content_sid: _c, content_variables: _v, status_callback: _s, ...rest } = message;
+  const { createdAtMs: _created, sentAtMs: _sent, content_sid: _c, content_variables: _v, status_callback: _s, ...rest } = message;
   return {
     ...rest,
     api_version: '2010-04-01',
@@ -54,8 +67,21 @@ const resource = (message: TwilioMessage) => {
   };
 };
 
-export const createTwilioRoutes = (accounts: Map<string, string>) => {
+export const createTwilioRoutes = (accounts: Map<string, string>, timing: TwilioTiming = {}) => {
   const messages: TwilioMessage[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  const dispatch = (message: TwilioMessage, afterMs: number) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      const now = new Date();
+      message.status = 'sent';
+      message.sentAtMs = now.getTime();
+      message.date_sent = rfc2822(now);
+      message.date_updated = rfc2822(now);
+    }, afterMs);
+    timer.unref();
+    timers.add(timer);
+  };
 
   const authenticate = (request: ProviderRequest, accountSid: string): ProviderResponse | undefined => {
     const credentials = basicAuth(request.headers);
@@ -65,7 +91,7 @@ export const createTwilioRoutes = (accounts: Map<string, string>) => {
     return undefined;
   };
 
-  const create = (request: ProviderRequest, accountSid: string): ProviderResponse => {
+  const create = (request: ProviderRequest, accountSid: string, queuedMs?: number): ProviderResponse => {
     const form = (request.body ?? {}) as Record<string, string>;
     if (!form.To) return twilioError(400, 21604, "A 'To' phone number is required.");
     if (!form.From && !form.MessagingServiceSid) return twilioError(400, 21603, "A 'From' phone number is required.");
@@ -100,38 +126,44 @@ export const createTwilioRoutes = (accounts: Map<string, string>) => {
       date_sent: null,
       num_segments: String(Math.max(1, Math.ceil(body.length / 153))),
       status_callback: form.StatusCallback ?? null,
-      sentAtMs: now.getTime(),
+      createdAtMs: now.getTime(),
     };
     messages.push(message);
     const response = resource(message);
-    // Twilio answers "queued"; the stored message is sent at once, so a later list or fetch sees it sent.
-    message.status = 'sent';
-    message.date_sent = rfc2822(now);
+    dispatch(message, queuedMs ?? timing.dispatchDelayMs ?? 200);
     return { status: 201, body: response };
   };
 
-  /** DateSent filters take YYYY-MM-DD or an ISO date-time; `>` is "on or after", `<` "on or before". */
-  const dateBound = (value: string | null, endOfDay: boolean): number | undefined => {
+  /**
+   * DateSent filters compare whole GMT days, as Twilio's do (the SDK sends a date-time; Twilio
+   * reads its date): `DateSent` that day, `DateSent>` on or after its midnight, `DateSent<` on or
+   * before the end of it. Returns the day's first ms.
+   */
+  const dayOf = (value: string | null): number | undefined => {
     if (!value) return undefined;
-    if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return Date.parse(`${value}T00:00:00Z`) + (endOfDay ? 86_399_999 : 0);
-    const parsed = Date.parse(value);
-    return Number.isNaN(parsed) ? undefined : parsed;
+    const parsed = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
+    return Number.isNaN(parsed) ? undefined : parsed - (parsed % 86_400_000);
   };
 
   const list = (request: ProviderRequest, accountSid: string): ProviderResponse => {
     const q = request.query;
-    const exact = dateBound(q.get('DateSent'), false);
-    const after = dateBound(q.get('DateSent>'), false);
-    const before = dateBound(q.get('DateSent<'), true);
+    const exact = dayOf(q.get('DateSent'));
+    const after = dayOf(q.get('DateSent>'));
+    const before = dayOf(q.get('DateSent<'));
+    const dated = exact !== undefined || after !== undefined || before !== undefined;
     const pageSize = Math.min(1000, Number(q.get('PageSize') ?? 50) || 50);
     const found = messages
       .filter((m) => m.account_sid === accountSid)
       .filter((m) => !q.get('To') || m.to === q.get('To'))
       .filter((m) => !q.get('From') || m.from === q.get('From'))
-      .filter((m) => exact === undefined || (m.sentAtMs >= exact && m.sentAtMs < exact + 86_400_000))
-      .filter((m) => after === undefined || m.sentAtMs >= after)
-      .filter((m) => before === undefined || m.sentAtMs <= before)
-      .sort((a, b) => b.sentAtMs - a.sentAtMs)
+      // A message still queued has no date_sent: no DateSent filter matches it.
+      .filter((m) => !dated || m.sentAtMs !== undefined)
+      .filter((m) => exact === undefined || (m.sentAtMs! >= exact && m.sentAtMs! < exact + 86_400_000))
+      .filter((m) => after === undefined || m.sentAtMs! >= after)
+      .filter((m) => before === undefined || m.sentAtMs! < before + 86_400_000)
+      .map((m, index) => ({ m, index }))
+      .sort((a, b) => b.m.createdAtMs - a.m.createdAtMs || b.index - a.index)
+      .map(({ m }) => m)
       .slice(0, pageSize);
     const uri = `/2010-04-01/Accounts/${accountSid}/Messages.json?${q.toString()}`;
     return {
@@ -156,16 +188,19 @@ export const createTwilioRoutes = (accounts: Map<string, string>) => {
     return { status: 200, body: resource(message) };
   };
 
-  const route = (request: ProviderRequest): { route: string; handle: () => ProviderResponse } | undefined => {
+  const route = (request: ProviderRequest): { route: string; handle: (fault?: { queued_ms?: number }) => ProviderResponse } | undefined => {
     const collection = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(request.path);
     const single = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\/([^/]+)\.json$/.exec(request.path);
-    const guarded = (accountSid: string, handler: () => ProviderResponse) => () => authenticate(request, accountSid) ?? handler();
-    if (collection && request.method === 'POST') return { route: 'messages.create', handle: guarded(collection[1]!, () => create(request, collection[1]!)) };
+    const guarded =
+      (accountSid: string, handler: (fault?: { queued_ms?: number }) => ProviderResponse) =>
+      (fault?: { queued_ms?: number }) =>
+        authenticate(request, accountSid) ?? handler(fault);
+    if (collection && request.method === 'POST') return { route: 'messages.create', handle: guarded(collection[1]!, (fault) => create(request, collection[1]!, fault?.queued_ms)) };
     if (collection && request.method === 'GET') return { route: 'messages.list', handle: guarded(collection[1]!, () => list(request, collection[1]!)) };
     if (single && request.method === 'GET') return { route: 'messages.fetch', handle: guarded(single[1]!, () => fetchOne(single[1]!, single[2]!)) };
     if (request.path.startsWith('/2010-04-01/')) return { route: 'unknown', handle: () => twilioError(404, 20404, `The requested resource ${request.path} was not found`) };
     return undefined;
   };
 
-  return { route, messages };
+  return { route, messages, stop: () => timers.forEach((timer) => clearTimeout(timer)) };
 };

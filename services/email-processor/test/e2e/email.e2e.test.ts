@@ -73,7 +73,7 @@ it('SendGrid 429 then success: one e-mail, attempts = 2, after asking SendGrid w
   expect((await providerRequests(state, { provider: 'sendgrid', route: 'messages.list', mentioning: conversationId })).length).toBe(1);
 });
 
-it.each([400, 401, 403])('SendGrid %i is permanent: acknowledged as failed_to_send_message with the code, not retried', async (status) => {
+it.each([400, 403])('SendGrid %i is permanent: acknowledged as failed_to_send_message with the code, not retried', async (status) => {
   const email = uniqueEmail();
   await addFault(state, { provider: 'sendgrid', route: 'mail.send', status, message: 'refused', match: email });
   const conversationId = await start(email);
@@ -81,6 +81,25 @@ it.each([400, 401, 403])('SendGrid %i is permanent: acknowledged as failed_to_se
   expect(failed).toMatchObject({ failure_class: 'permanent', failure_reason: expect.stringContaining(`SendGrid ${status}`) });
   await sleep(2500);
   expect(await sends(email)).toHaveLength(1);
+});
+
+it('SendGrid 401 (the key refused): the secret is read again once; refused again, it is permanent and not retried', async () => {
+  const email = uniqueEmail();
+  await addFault(state, { provider: 'sendgrid', route: 'mail.send', status: 401, count: 2, message: 'The provided authorization grant is invalid, expired, or revoked', match: email });
+  const conversationId = await start(email);
+  const failed = await conversations.waitForStatus(email, conversationId, 'failed_to_send_message');
+  expect(failed).toMatchObject({ failure_class: 'permanent', failure_reason: expect.stringContaining('SendGrid 401') });
+  await sleep(2500);
+  expect((await sends(email)).map((r) => r.status)).toEqual([401, 401]);
+});
+
+it('SendGrid 401 once (a key rotated while the old one was cached): sent after one fresh read of the secret', async () => {
+  const email = uniqueEmail();
+  await addFault(state, { provider: 'sendgrid', route: 'mail.send', status: 401, message: 'The provided authorization grant is invalid, expired, or revoked', match: email });
+  const conversationId = await start(email);
+  const done = await conversations.waitForStatus(email, conversationId, 'initial_message_sent');
+  expect(done.attempts).toBe(1);
+  expect((await sends(email)).map((r) => r.status)).toEqual([401, 202]);
 });
 
 it('a crash after the send: the redelivery finds the e-mail by its conversation id and sends nothing twice', async () => {

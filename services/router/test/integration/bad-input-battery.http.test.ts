@@ -90,6 +90,67 @@ describe('bodies', () => {
   });
 });
 
+describe('accepted means delivered: what was accepted and then never sent', () => {
+  const conversationItem = (tel: string, requestId: string) =>
+    clients.documents.send(new GetCommand({ TableName: state.resources.conversationsTable, Key: { primary_channel: tel, conversation_id: `ci-aaa-001#pi-aaa-001#${requestId}#447700900001` }, ConsistentRead: true }));
+
+  it.each([
+    ['"constructor" as a key in project_data', (body: Record<string, any>) => (body.project_data = { constructor: 'Bob the Builder Ltd', nested: { __proto__x: 1, constructor: { name: 'Set' } } }), {}],
+    ['"__proto__" and "" as keys and a number beyond 2^53 in project_data', (body: Record<string, any>) => (body.project_data = JSON.parse('{"__proto__":{"a":1},"":"empty","n":12345678901234567890}')), {}],
+    ['an X-Amzn-Trace-Id of 300 characters', () => undefined, { 'X-Amzn-Trace-Id': `Root=1-${'a'.repeat(293)}` }],
+  ])('%s: accepted, then sent and recorded', async (_name, patch, headers) => {
+    const tel = uniqueTel();
+    const body = validBody((b) => {
+      b.recipient_data.recipient_tel = tel;
+      patch(b);
+    });
+    const response = await postInitiate(state, undefined, { rawBody: JSON.stringify(body), headers });
+    expect(response.status).toBe(200);
+    const item = await eventually('the conversation sent', async () => {
+      const { Item } = await conversationItem(tel, body.request_data.request_id);
+      return Item?.conversation_status === 'initial_message_sent' ? Item : undefined;
+    });
+    expect(JSON.parse(item.project_data_json as string)).toEqual(JSON.parse(JSON.stringify(body.project_data)));
+    expect((await providerRequests(state, { provider: 'twilio', route: 'messages.create', mentioning: tel })).filter((r) => r.status === 201)).toHaveLength(1);
+  });
+
+  it('Latin-1 bytes in a name ("José" with é as the single byte 0xE9) → 400 INVALID_REQUEST, nothing queued', async () => {
+    // API Gateway decodes the body as UTF-8 and leaves U+FFFD where a byte was not UTF-8.
+    const body = validBody();
+    const [head, tail] = JSON.stringify(body).split('"John"') as [string, string];
+    const bytes = Buffer.concat([Buffer.from(`${head}"Jos`), Buffer.from([0xe9]), Buffer.from(`"${tail}`)]);
+    const response = await raw([['content-type', 'application/json'], ['x-api-key', state.demoApiKeys.companyA]], bytes);
+    expect(response.status).toBe(400);
+    expect(response.json.error_code).toBe('INVALID_REQUEST');
+    await nothingQueuedFor(body.request_data.request_id);
+  });
+
+  it('a body declared as charset=iso-8859-1 → 400 INVALID_REQUEST, nothing queued', async () => {
+    const body = validBody();
+    const response = await raw([['content-type', 'application/json; charset=iso-8859-1'], ['x-api-key', state.demoApiKeys.companyA]], Buffer.from(JSON.stringify(body), 'latin1'));
+    expect(response.status).toBe(400);
+    expect(response.json.error_code).toBe('INVALID_REQUEST');
+    await nothingQueuedFor(body.request_data.request_id);
+  });
+
+  it('a 59 KB body of 6,000 unknown keys gets a short answer listing the first problems', async () => {
+    const body = validBody();
+    for (let index = 0; index < 6000; index += 1) body.recipient_data[`k${index}`] = 1;
+    const response = await raw([['content-type', 'application/json'], ['x-api-key', state.demoApiKeys.companyA]], Buffer.from(JSON.stringify(body)));
+    expect(response.status).toBe(400);
+    expect(response.json.validation_errors.length).toBeLessThanOrEqual(25);
+    expect(JSON.stringify(response.json).length).toBeLessThan(8 * 1024);
+    expect(contractViolation(response.status, response.json)).toBeUndefined();
+  });
+
+  it('a key of company B with ids that exist nowhere → 403 API_KEY_NOT_AUTHORIZED, not 404', async () => {
+    const body = validBody((b) => (b.company_data = { company_id: 'ci-nowhere', project_id: 'pi-nowhere' }));
+    const response = await postInitiate(state, body, { apiKey: state.demoApiKeys.companyB });
+    expect(response.status).toBe(403);
+    expect(response.json.error_code).toBe('API_KEY_NOT_AUTHORIZED');
+  });
+});
+
 describe('Context Objects straight on the queue', () => {
   it('a batch of good and broken messages: the good ones are sent, the broken ones end in the DLQ, none takes the others down', async () => {
     const good = await Promise.all(

@@ -72,3 +72,82 @@ it('a queue failure through the handler is 500 QUEUE_ERROR with the api.md body'
     body: { status: 'error', error_code: ErrorCodes.QUEUE_ERROR, message: 'The request could not be queued. Please retry; retrying is safe.', request_id: body.request_data.request_id },
   });
 });
+
+describe('a dependency that hangs (accepts the connection, never answers)', () => {
+  /** A TCP server that accepts every connection and says nothing, as a stuck endpoint does. */
+  const blackHole = async () => {
+    const { createServer } = await import('node:net');
+    const sockets = new Set<import('node:net').Socket>();
+    const server = createServer((socket) => void sockets.add(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    return {
+      url: `http://127.0.0.1:${port}`,
+      close: () => new Promise<void>((resolve) => {
+        sockets.forEach((socket) => socket.destroy());
+        server.close(() => resolve());
+      }),
+    };
+  };
+
+  /**
+   * The router's production wiring (createDefaultDeps) with one endpoint pointed at the black
+   * hole, for the duration of `run` (the SDK resolves its endpoint at the first call).
+   */
+  const withProductionDeps = async <T>(variable: 'AWS_ENDPOINT_URL_SQS' | 'AWS_ENDPOINT_URL_DYNAMODB', url: string, run: (deps: InitiateConversationDeps) => Promise<T>): Promise<T> => {
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      COMPANY_DATA_TABLE: state.resources.companyDataTable,
+      IDEMPOTENCY_TABLE: state.resources.idempotencyTable,
+      RATE_LIMITS_TABLE: state.resources.rateLimitsTable,
+      WHATSAPP_QUEUE_URL: state.resources.whatsappQueueUrl,
+      [variable]: url,
+    });
+    try {
+      const { createDefaultDeps } = await import('../../src/dependencies');
+      return await run(createDefaultDeps());
+    } finally {
+      process.env = saved;
+    }
+  };
+
+  it('SQS hangs: 500 QUEUE_ERROR (not a Lambda timeout), the rate-limit count refunded and the idempotency record released', async () => {
+    // Prepare: a project of its own, so its rate-limit counter is this test's alone.
+    const { throwawayProject } = await import('../../../../test/support/projects');
+    const { item, apiKey } = await throwawayProject(state, clients);
+    const hole = await blackHole();
+    try {
+      const body = validBody((b) => (b.company_data = { company_id: item.company_id, project_id: item.project_id }));
+      const event = { httpMethod: 'POST', headers: { 'x-api-key': apiKey }, body: JSON.stringify(body), isBase64Encoded: false, requestContext: { requestId: 'r' } };
+      const context = { functionName: 'router', awsRequestId: 'r', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
+
+      // Act
+      const response = await withProductionDeps('AWS_ENDPOINT_URL_SQS', hole.url, (deps) => createHandler(() => deps)(event as unknown as APIGatewayProxyEvent, context));
+
+      // Assess
+      expect(response.statusCode).toBe(500);
+      expect(JSON.parse(response.body)).toMatchObject({ error_code: ErrorCodes.QUEUE_ERROR });
+      const minute = new Date().toISOString().slice(0, 16);
+      const counter = await clients.documents.send(new GetCommand({ TableName: state.resources.rateLimitsTable, Key: { counter_key: `${item.company_id}#${item.project_id}#minute#${minute}` } }));
+      expect(counter.Item?.count ?? 0).toBe(0);
+      const record = await clients.documents.send(new GetCommand({ TableName: state.resources.idempotencyTable, Key: { idempotency_key: `${item.company_id}#${item.project_id}#${body.request_data.request_id}` } }));
+      expect(record.Item).toBeUndefined();
+    } finally {
+      await hole.close();
+    }
+  }, 30_000);
+
+  it('DynamoDB hangs: 500 DATABASE_ERROR with the contract\'s sentence', async () => {
+    const hole = await blackHole();
+    try {
+      const body = validBody();
+      const response = await withProductionDeps('AWS_ENDPOINT_URL_DYNAMODB', hole.url, (deps) => respond(deps, body));
+      expect(response).toEqual({
+        status: 500,
+        body: { status: 'error', error_code: ErrorCodes.DATABASE_ERROR, message: 'The company configuration could not be read. Please retry.', request_id: body.request_data.request_id },
+      });
+    } finally {
+      await hole.close();
+    }
+  }, 30_000);
+});

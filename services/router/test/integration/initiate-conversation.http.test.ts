@@ -186,7 +186,8 @@ describe('authentication and authorisation', () => {
 
   it.each([
     ['COMMS_CONSENT_REQUIRED', 403, () => validBody((b) => (b.recipient_data.comms_consent = false))],
-    ['COMPANY_NOT_FOUND', 404, () => validBody((b) => (b.company_data.project_id = 'pi-does-not-exist'))],
+    // An unknown pair answers as a pair bound to another key does: ids are not discoverable.
+    ['API_KEY_NOT_AUTHORIZED', 403, () => validBody((b) => (b.company_data.project_id = 'pi-does-not-exist'))],
     ['PROJECT_INACTIVE', 403, () => forProject('pi-inactive')],
     ['CHANNEL_NOT_ALLOWED', 403, () => validBody((b) => (b.request_data.channel_method = 'sms'))],
   ])('%s → %d', async (code, status, makeBody) => {

@@ -83,3 +83,30 @@ it('a crash after the send: the redelivery reconciles with Twilio and sends noth
   expect(done).toMatchObject({ conversation_status: 'initial_message_sent', attempts: 2, provider_message_id: expect.stringMatching(/^SM/) });
   expect(done!.messages[0]).toMatchObject({ reconciled: true, channel: 'sms', encoding: expect.any(String), segments: expect.any(Number) });
 });
+
+it('two conversations to the same person within a minute, the second\'s first send failing with a Twilio 500: each gets its own SMS', async () => {
+  // Prepare: the first conversation sent; then a 500 on the next create to this number.
+  const tel = uniqueTel();
+  const firstId = await start(tel);
+  const first = await conversations.waitForStatus(tel, firstId, 'initial_message_sent');
+  await addFault(state, { provider: 'twilio', route: 'messages.create', status: 500, match: tel });
+
+  // Act: a second conversation (another role) to the same person.
+  const response = await postInitiate(
+    state,
+    validBody((b) => {
+      b.recipient_data.recipient_tel = tel;
+      b.project_data.jobRole = 'Senior Carer';
+    }, 'sms'),
+  );
+  expect(response.status).toBe(200);
+  const second = await conversations.waitForStatus(tel, String(response.json.conversation_id), 'initial_message_sent');
+
+  // Assess: two SMS at Twilio, each conversation with its own id and its own text.
+  const sent = (await creates(tel)).filter((r) => r.status === 201);
+  expect(sent).toHaveLength(2);
+  expect(second.provider_message_id).not.toBe(first.provider_message_id);
+  expect(second.attempts).toBe(2);
+  expect(second.messages[0].content).toContain('Senior Carer');
+  expect(second.messages[0].reconciled).toBeUndefined();
+});

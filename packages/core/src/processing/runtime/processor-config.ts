@@ -3,6 +3,7 @@ import { integer, optionalString, readConfig, requiredString } from '../../confi
 /** Every channel processor's configuration, declared in its serverless.yml, read once per container. */
 export interface ProcessorConfig {
   conversationsTable: string;
+  companyDataTable: string;
   queueUrl: string;
   processorVersion: string;
   heartbeatIntervalSeconds: number;
@@ -11,12 +12,14 @@ export interface ProcessorConfig {
   secretsCacheSeconds: number;
   openAiMaxRetries: number;
   openAiTimeoutSeconds: number;
+  recordDeadlineSeconds: number;
 }
 
 export const readProcessorConfig = (env: NodeJS.ProcessEnv = process.env): ProcessorConfig =>
   readConfig<ProcessorConfig>(
     {
       conversationsTable: ['CONVERSATIONS_TABLE', requiredString],
+      companyDataTable: ['COMPANY_DATA_TABLE', requiredString],
       queueUrl: ['QUEUE_URL', requiredString],
       processorVersion: ['PROCESSOR_VERSION', (e, name) => optionalString(e, name) ?? 'unknown'],
       // Well inside the 905 s visibility timeout: two missed beats still leave time.
@@ -27,6 +30,10 @@ export const readProcessorConfig = (env: NodeJS.ProcessEnv = process.env): Proce
       // Bounded so that AI retries end long before the heartbeat or the 900 s timeout matter.
       openAiMaxRetries: ['OPENAI_MAX_RETRIES', integer(2, { min: 0, max: 5 })],
       openAiTimeoutSeconds: ['OPENAI_TIMEOUT_SECONDS', integer(120, { min: 5, max: 600 })],
+      // One record's budget after its claim. The function times out at 900 s: a record that
+      // hangs must give up well before, so the batch's other records still report their outcome.
+      // The OpenAI budget (120 s × 3 tries) and the provider timeouts fit inside it.
+      recordDeadlineSeconds: ['RECORD_DEADLINE_SECONDS', integer(600, { min: 5, max: 840 })],
     },
     env,
   );

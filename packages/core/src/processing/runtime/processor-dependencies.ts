@@ -4,6 +4,7 @@ import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, SQSClient } 
 import { generateContent } from '../../ai/openai-content';
 import { createDynamoDocumentClient, createSecretsManagerClient, createSqsClient } from '../../aws/clients';
 import { dynamoConversationRepository } from '../../conversations/conversation-repository';
+import { dynamoCompanyRepository } from '../../companies/company-repository';
 import { cachedSecretReader } from '../../secrets/secret-reader';
 import { systemClock } from '../../util/clock';
 import type { Tracing } from '../../observability/tracing';
@@ -37,6 +38,7 @@ export const createProcessorDeps = async <Credentials extends Record<string, str
   const config = readProcessorConfig();
   const instrument = <T>(client: T): T => observability.tracing.instrument(client);
   const sqs = createSqsClient({ instrument });
+  const documents = createDynamoDocumentClient({ instrument });
   const queue = await queueSettingsOf(sqs, config.queueUrl);
   const changeVisibility = (receiptHandle: string, seconds: number) =>
     sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: config.queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds })).then(() => undefined);
@@ -44,7 +46,8 @@ export const createProcessorDeps = async <Credentials extends Record<string, str
     delayRetry: changeVisibility,
     processing: {
       channel,
-      conversations: dynamoConversationRepository(createDynamoDocumentClient({ instrument }), config.conversationsTable),
+      conversations: dynamoConversationRepository(documents, config.conversationsTable),
+      companies: dynamoCompanyRepository(documents, config.companyDataTable),
       secrets: cachedSecretReader(createSecretsManagerClient({ instrument }), config.secretsCacheSeconds * 1000),
       ai: (request) => generateContent(request, { maxRetries: config.openAiMaxRetries, timeoutMs: config.openAiTimeoutSeconds * 1000 }),
       extendVisibility: changeVisibility,
@@ -60,6 +63,7 @@ export const createProcessorDeps = async <Credentials extends Record<string, str
         finalUpdateAttempts: 3,
         processorVersion: config.processorVersion,
         conversationsTable: config.conversationsTable,
+        recordDeadlineMs: config.recordDeadlineSeconds * 1000,
       },
     },
   };

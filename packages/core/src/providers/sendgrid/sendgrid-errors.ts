@@ -1,4 +1,5 @@
 import { AppError } from '../../errors/app-error';
+import { CREDENTIALS_REJECTED } from '../../processing/provider-failure';
 import { PROVIDER_PERMANENT, PROVIDER_TRANSIENT } from '../twilio/twilio-errors';
 
 /** SendGrid failures: 429 and 5xx (and no answer) are transient; 400/401/403 and other 4xx permanent. */
@@ -11,5 +12,6 @@ export const classifySendGridError = (error: unknown): AppError => {
   }
   const detail = `SendGrid ${status}: ${errors.map((e) => `${e.field ? `${e.field}: ` : ''}${e.message ?? ''}`).join('; ').slice(0, 200)}`;
   if (status === 429 || status >= 500) return new AppError('transient', PROVIDER_TRANSIENT, detail, { cause: error });
+  if (status === 401) return new AppError('permanent', CREDENTIALS_REJECTED, detail, { cause: error });
   return new AppError('permanent', PROVIDER_PERMANENT, detail, { cause: error });
 };

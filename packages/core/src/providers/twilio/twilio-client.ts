@@ -1,4 +1,5 @@
 import twilio from 'twilio';
+import { providerTimeoutMs } from '../provider-timeout';
 
 export type TwilioClient = ReturnType<typeof twilio>;
 
@@ -11,11 +12,11 @@ export type TwilioClient = ReturnType<typeof twilio>;
  */
 const clients = new Map<string, TwilioClient>();
 
-export const twilioClientFor = (accountSid: string, authToken: string, baseUrl = process.env.TWILIO_API_BASE_URL): TwilioClient => {
-  const cacheKey = `${accountSid}:${authToken}:${baseUrl ?? ''}`;
+export const twilioClientFor = (accountSid: string, authToken: string, baseUrl = process.env.TWILIO_API_BASE_URL, timeoutMs = providerTimeoutMs()): TwilioClient => {
+  const cacheKey = `${accountSid}:${authToken}:${baseUrl ?? ''}:${timeoutMs}`;
   let client = clients.get(cacheKey);
   if (!client) {
-    client = twilio(accountSid, authToken, { autoRetry: true, maxRetries: 3, maxRetryDelay: 2000, timeout: 30_000 });
+    client = twilio(accountSid, authToken, { autoRetry: true, maxRetries: 3, maxRetryDelay: 2000, timeout: timeoutMs });
     if (baseUrl) client.api.baseUrl = baseUrl;
     clients.set(cacheKey, client);
   }

@@ -1,5 +1,5 @@
 import { AppError } from '../../errors/app-error';
-import { ProviderFailure } from '../../processing/provider-failure';
+import { CREDENTIALS_REJECTED, ProviderFailure } from '../../processing/provider-failure';
 
 /**
  * Twilio failures → transient (retry through SQS) or permanent (acknowledge, recorded with the
@@ -14,6 +14,8 @@ export const PROVIDER_PERMANENT = 'PROVIDER_PERMANENT';
 const TRANSIENT_CODES = new Set([20429, 20500, 20503, 30001, 30008]);
 /** "Attempt to send to unsubscribed recipient". */
 const OPTED_OUT_CODE = 21610;
+/** "Authenticate": the account SID / auth token pair was refused. */
+const AUTHENTICATION_CODE = 20003;
 
 interface TwilioLikeError {
   status?: number;
@@ -35,5 +37,6 @@ export const classifyTwilioError = (error: unknown): AppError => {
   if (status === 429 || status >= 500 || (code !== undefined && TRANSIENT_CODES.has(code))) {
     return new AppError('transient', PROVIDER_TRANSIENT, detail, { cause: error });
   }
+  if (status === 401 || code === AUTHENTICATION_CODE) return new ProviderFailure('permanent', CREDENTIALS_REJECTED, detail, undefined, { cause: error });
   return new ProviderFailure('permanent', PROVIDER_PERMANENT, detail, code === OPTED_OUT_CODE ? 'opted_out' : undefined, { cause: error });
 };

@@ -1,26 +1,70 @@
+import { SendIntent } from '../../conversations/types';
 import { TwilioClient } from './twilio-client';
 import { classifyTwilioError } from './twilio-errors';
 
-/** Sending and Twilio's clocks differ by a little; look this far before `send_started_at`. */
-const RECONCILE_SKEW_MS = 60_000;
+/**
+ * Twilio's clock and ours differ by milliseconds (both NTP), but `date_created` has whole
+ * seconds: a message created in the same second as the intent reads as up to 999 ms earlier.
+ */
+const CLOCK_MARGIN_MS = 2_000;
 const NOT_SENT = ['failed', 'undelivered', 'canceled'];
+/** Messages from this sender to this person that one page holds; far more than one conversation's attempts create. */
+const PAGE = 50;
+
+export interface TwilioMessageSummary {
+  sid: string;
+  body: string;
+  status: string;
+  dateCreated: Date;
+}
 
 /**
- * processing.md step 6, for both Twilio channels: the message an earlier attempt may have sent
- * (from → to since `since`), if Twilio has one that did not fail. Twilio's list is newest first,
- * so the last match is the earliest after the send started: ours. Twilio offers no per-message
- * tag to filter on, so another conversation to the same person in that window could be taken
- * for it (see the README's known limits).
+ * processing.md step 6, for both Twilio channels: the message an earlier attempt of *this*
+ * conversation may have created, if Twilio has one. Each attempt recorded what it was about to
+ * send with its send intent; a message matches an intent when Twilio created it at or after the
+ * intent and it carries the intent's content (`matches`: the SMS text; the WhatsApp template's
+ * variables). The list is filtered by To and From only, newest first: Twilio's list has no
+ * filter on creation time, and its `DateSent` filter has day granularity and never matches a
+ * message still queued (no `date_sent` yet), which is exactly the message a timed-out call may
+ * have left behind. Of the matches, the earliest is ours.
  */
-export const findTwilioMessageSince = async (
+export const findTwilioMessageFor = async (
   client: TwilioClient,
-  query: { from: string; to: string; since: Date },
-): Promise<{ sid: string; body: string } | undefined> => {
+  query: { from: string; to: string; intents: SendIntent[]; matches: (intent: SendIntent, body: string) => boolean },
+): Promise<TwilioMessageSummary | undefined> => {
+  if (query.intents.length === 0) return undefined;
+  let messages: TwilioMessageSummary[];
   try {
-    const messages = await client.messages.list({ from: query.from, to: query.to, dateSentAfter: new Date(query.since.getTime() - RECONCILE_SKEW_MS), limit: 20 });
-    const ours = messages.filter((message) => !NOT_SENT.includes(message.status)).pop();
-    return ours ? { sid: ours.sid, body: ours.body } : undefined;
+    messages = (await client.messages.list({ from: query.from, to: query.to, limit: PAGE })).map((m) => ({ sid: m.sid, body: m.body ?? '', status: m.status, dateCreated: m.dateCreated }));
   } catch (error) {
     throw classifyTwilioError(error);
   }
+  return messages
+    .filter((message) => !NOT_SENT.includes(message.status))
+    .filter((message) => query.intents.some((intent) => createdNotBefore(message.dateCreated, intent.at) && query.matches(intent, message.body)))
+    .pop();
+};
+
+const createdNotBefore = (created: Date | undefined, intentAt: string): boolean =>
+  created instanceof Date && !Number.isNaN(created.getTime()) && created.getTime() >= Date.parse(intentAt) - CLOCK_MARGIN_MS;
+
+/** SMS: Twilio keeps the body as sent. */
+export const sameText = (intent: SendIntent, body: string): boolean => intent.content === undefined || body.trim() === intent.content.trim();
+
+/**
+ * WhatsApp templates: Twilio's body is the template rendered with our variables, so every
+ * variable's value must appear in it (as sent, or JSON-escaped as some renderings keep it).
+ */
+export const carriesTemplateVariables = (intent: SendIntent, body: string): boolean => {
+  if (intent.content === undefined) return true;
+  let variables: Record<string, unknown>;
+  try {
+    variables = JSON.parse(intent.content) as Record<string, unknown>;
+  } catch {
+    return false;
+  }
+  return Object.values(variables).every((value) => {
+    const text = String(value);
+    return body.includes(text) || body.includes(JSON.stringify(text).slice(1, -1));
+  });
 };
