@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Deploy (or remove) every service of a stage, in dependency order: each stack imports what the
-# ones before it export (data → channel queues/processors → router).
+# ones before it export (services/deploy-order.json: data → compose → channel senders → router).
 #   scripts/deploy-all.sh <stage> [--remove] [extra serverless arguments, e.g. --region eu-west-2]
 #   pnpm run deploy -- dev                pnpm run remove -- dev
 # Removing keeps the data stack's tables outside dev (DeletionPolicy: Retain) and stops at the
@@ -15,10 +15,8 @@ shift
 action=deploy
 if [ "${1:-}" = "--remove" ]; then action=remove; shift; fi
 
-services=(data whatsapp-processor sms-processor email-processor router)
-if [ "$action" = remove ]; then
-  services=(router email-processor sms-processor whatsapp-processor data)
-fi
+# services/deploy-order.json is the one list of deployables; removal runs it backwards.
+mapfile -t services < <(node -e "const {services}=require('./services/deploy-order.json'); console.log((process.argv[1]==='remove'?services.slice().reverse():services).join('\\n'))" "$action")
 
 for service in "${services[@]}"; do
   echo "== serverless $action --stage $stage: services/$service"

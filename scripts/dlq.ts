@@ -1,7 +1,7 @@
 /**
- * Dead-letter queues:
- *   pnpm dlq show <channel> (--local | --stage dev)                  each message with its conversation's failure reason
- *   pnpm dlq redrive <channel> [--message-id <id>] (--local | --stage dev)   move all (or one) back to the channel queue
+ * Dead-letter queues, a channel sender's or the compose step's:
+ *   pnpm dlq show <channel|compose> (--local | --stage dev)                  each message with its conversation's (or thread's) failure reason
+ *   pnpm dlq redrive <channel|compose> [--message-id <id>] (--local | --stage dev)   move all (or one) back to its queue
  *
  * Redrive copies a message to the queue *before* deleting it from the DLQ, so an interruption
  * can leave a copy in both places but never lose one; a copy processed twice is harmless (the
@@ -9,17 +9,23 @@
  */
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, Message, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { createDynamoDocumentClient, createSqsClient } from '@ai-multi-comms/core';
+import { Channel, CHANNEL_DESCRIPTORS, CHANNELS, createDynamoDocumentClient, createSqsClient, threadKeyOf } from '@ai-multi-comms/core';
 import { parseTargetArgs, resolveTarget } from './lib/target';
 
-const keyOf = (body: string): { primary_channel: string; conversation_id: string } | undefined => {
+/** The item a parked message is about: its channel's conversation, or (compose) the request's thread. */
+const keyOf = (body: string, queue: string): { table: 'conversations'; key: { primary_channel: string; conversation_id: string }; id: string } | { table: 'threads'; key: { thread_key: string }; id: string } | undefined => {
   try {
     const value = JSON.parse(body);
-    const channel = value?.frontend_payload?.request_data?.channel_method;
-    const recipient = value?.frontend_payload?.recipient_data;
-    const primary = channel === 'email' ? recipient?.recipient_email : recipient?.recipient_tel;
-    const conversationId = value?.conversation_data?.conversation_id;
-    return typeof primary === 'string' && typeof conversationId === 'string' ? { primary_channel: primary, conversation_id: conversationId } : undefined;
+    const request = value?.frontend_payload;
+    if (queue === 'compose') {
+      const [companyId, projectId, requestId] = [request?.company_data?.company_id, request?.company_data?.project_id, request?.request_data?.request_id];
+      if ([companyId, projectId, requestId].some((part) => typeof part !== 'string')) return undefined;
+      const threadKey = threadKeyOf(companyId, projectId, requestId);
+      return { table: 'threads', key: { thread_key: threadKey }, id: threadKey };
+    }
+    const conversationId = value?.conversation_data?.conversations?.find?.((c: { channel?: unknown }) => c?.channel === queue)?.conversation_id;
+    const primary = request?.recipient_data?.[CHANNEL_DESCRIPTORS[queue as Channel].recipientField];
+    return typeof primary === 'string' && typeof conversationId === 'string' ? { table: 'conversations', key: { primary_channel: primary, conversation_id: conversationId }, id: conversationId } : undefined;
   } catch {
     return undefined;
   }
@@ -58,8 +64,8 @@ const main = async () => {
   const [command, channel] = rest;
   const idIndex = rest.indexOf('--message-id');
   const onlyId = idIndex >= 0 ? rest[idIndex + 1] : undefined;
-  if (!['show', 'redrive'].includes(command ?? '') || !['whatsapp', 'sms', 'email'].includes(channel ?? '')) {
-    console.error('usage: pnpm dlq show|redrive <whatsapp|sms|email> [--message-id <id>] (--local | --stage <stage>)');
+  if (!['show', 'redrive'].includes(command ?? '') || ![...CHANNELS, 'compose'].includes(channel ?? '')) {
+    console.error(`usage: pnpm dlq show|redrive <${[...CHANNELS, 'compose'].join('|')}> [--message-id <id>] (--local | --stage <stage>)`);
     process.exit(2);
   }
   const target = await resolveTarget(targetOptions);
@@ -71,14 +77,15 @@ const main = async () => {
     let count = 0;
     await eachMessage(sqs, deadLetterQueueUrl, async (message) => {
       count += 1;
-      const key = keyOf(message.Body ?? '');
-      const item = key && target.conversationsTable ? (await documents.send(new GetCommand({ TableName: target.conversationsTable, Key: key }))).Item : undefined;
+      const found = keyOf(message.Body ?? '', channel!);
+      const table = found?.table === 'threads' ? target.threadsTable : target.conversationsTable;
+      const item = found && table ? (await documents.send(new GetCommand({ TableName: table, Key: found.key }))).Item : undefined;
       console.log(
         [
           message.MessageId,
           `receives=${message.Attributes?.ApproximateReceiveCount ?? '?'}`,
-          key?.conversation_id ?? '(no conversation id: malformed body)',
-          item ? `${item.conversation_status}: ${item.failure_reason ?? ''}` : '(no conversation item)',
+          found?.id ?? '(no conversation id: malformed body)',
+          item ? `${item.conversation_status ?? item.status}: ${item.failure_reason ?? ''}` : '(no item)',
         ].join('\t'),
       );
       return 'keep';
@@ -93,7 +100,7 @@ const main = async () => {
     await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: message.Body!, MessageAttributes: message.MessageAttributes }));
     await sqs.send(new DeleteMessageCommand({ QueueUrl: deadLetterQueueUrl, ReceiptHandle: message.ReceiptHandle! }));
     moved += 1;
-    console.log(`redriven\t${message.MessageId}\t${keyOf(message.Body ?? '')?.conversation_id ?? ''}`);
+    console.log(`redriven\t${message.MessageId}\t${keyOf(message.Body ?? '', channel!)?.id ?? ''}`);
     return 'done';
   });
   console.error(`${moved} message(s) moved from ${deadLetterQueueUrl} to ${queueUrl}`);

@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stage="${1:-dev}"
-for service in data whatsapp-processor sms-processor email-processor router; do
+mapfile -t services < <(node -e "console.log(require('./services/deploy-order.json').services.join('\\n'))")
+for service in "${services[@]}"; do
   echo "== serverless package --stage $stage: services/$service"
   (cd "services/$service" && ../../node_modules/.bin/serverless package --stage "$stage")
 done

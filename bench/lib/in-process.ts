@@ -5,6 +5,7 @@ import { inMemoryConversations } from '../../test/support/in-memory-conversation
 import { initiateConversation } from '../../services/router/src/initiate-conversation';
 import { API_KEY, fakeDeps } from '../../services/router/test/fakes';
 import { ms, Report } from './report';
+import { composedMessageOf, resolvedRequest } from '../../test/support/context-objects';
 import { requestBody } from './requests';
 
 /** The router's own work per request: validation + Context Object build, and the whole use case with in-memory fakes. */
@@ -16,7 +17,7 @@ export const routerInProcess = async (report: Report) => {
   bench
     .add('validation + Context Object build', () => {
       const request = validateInitiateRequest(parseJsonBody(requestBody()));
-      buildContextObject({ request, company, receivedAt: new Date(), routerVersion: 'bench', traceId: 't' });
+      buildContextObject({ request: resolvedRequest(request, company), company, receivedAt: new Date(), routerVersion: 'bench', traceId: 't' });
     })
     .add('use case with in-memory fakes', async () => {
       await initiateConversation({ rawBody: requestBody(), apiKey: API_KEY, traceId: 't' }, deps);
@@ -40,7 +41,6 @@ export const processorInProcess = async (report: Report) => {
     channel: {
       channel: 'whatsapp' as const,
       credentialsSecret: () => ({ name: 'creds', requiredKeys: [] }),
-      outputSchema: () => undefined,
       contentToSend: () => 'hello',
       send: async () => ({ messageId: `SM${randomUUID()}`, content: 'hello' }),
       reconcile: async () => undefined,
@@ -68,7 +68,7 @@ export const processorInProcess = async (report: Report) => {
   };
   const bench = new Bench({ time: 3000, warmupTime: 500 });
   bench.add('processRecord, providers and database instant', async () => {
-    const contextObject = buildContextObject({ request: validateInitiateRequest(parseJsonBody(requestBody())), company, receivedAt: new Date(), routerVersion: 'bench', traceId: 't' });
+    const contextObject = composedMessageOf(buildContextObject({ request: resolvedRequest(validateInitiateRequest(parseJsonBody(requestBody())), company), company, receivedAt: new Date(), routerVersion: 'bench', traceId: 't' }));
     const outcome = await processRecord({ messageId: 'm', receiptHandle: 'r', body: toSqsSafeJson(contextObject), receiveCount: 1 }, processing);
     if (outcome.outcome !== 'acknowledge') throw new Error(`unexpected ${outcome.reason}`);
   });

@@ -7,14 +7,19 @@ import { CloudFormationClient, DescribeStackResourceCommand, DescribeStacksComma
  * `pnpm start` writes) or an AWS stage (`--stage dev`, names from the data stack's CloudFormation
  * outputs, credentials from the usual AWS environment/profile). Never a pasted table name.
  */
+/** The service that owns a queue: `compose`, or a channel's sender. */
+const serviceOf = (name: string) => (name === 'compose' ? 'ai-multi-comms-compose' : `ai-multi-comms-${name}-processor`);
+
 export interface Target {
   description: string;
   stage: string;
   companyDataTable: string;
   conversationsTable?: string;
+  threadsTable?: string;
   /** Set for the local stack, so that clients created afterwards talk to the emulators. */
   env?: Record<string, string>;
   /** A channel's queue and dead-letter queue URLs (from that channel's stack outputs). */
+  /** A channel's queue and DLQ, or the compose step's (`compose`). */
   queues(channel: string): Promise<{ queueUrl: string; deadLetterQueueUrl: string }>;
   /** The router's API Gateway usage plan id (AWS only). */
   usagePlanId?: () => Promise<string>;
@@ -62,10 +67,11 @@ export const resolveTarget = async (options: TargetOptions): Promise<Target> => 
       stage: state.stage,
       companyDataTable: state.resources.companyDataTable!,
       conversationsTable: state.resources.conversationsTable,
+      threadsTable: state.resources.threadsTable,
       env: state.env,
       local: true,
       queues: async (channel) => {
-        const outputs = state.outputs[`ai-multi-comms-${channel}-processor`];
+        const outputs = state.outputs[serviceOf(channel)];
         if (!outputs?.QueueUrl || !outputs.DeadLetterQueueUrl) throw new Error(`No ${channel} queue in the local stack`);
         return { queueUrl: outputs.QueueUrl, deadLetterQueueUrl: outputs.DeadLetterQueueUrl };
       },
@@ -84,9 +90,10 @@ export const resolveTarget = async (options: TargetOptions): Promise<Target> => 
     stage: options.stage,
     companyDataTable: outputs.CompanyDataTableName,
     conversationsTable: outputs.ConversationsTableName,
+    threadsTable: outputs.ThreadsTableName,
     local: false,
     queues: async (channel) => {
-      const channelOutputs = await outputsOf(`ai-multi-comms-${channel}-processor-${options.stage}`);
+      const channelOutputs = await outputsOf(`${serviceOf(channel)}-${options.stage}`);
       if (!channelOutputs.QueueUrl || !channelOutputs.DeadLetterQueueUrl) throw new Error(`The ${channel} stack of ${options.stage} has no queue outputs`);
       return { queueUrl: channelOutputs.QueueUrl, deadLetterQueueUrl: channelOutputs.DeadLetterQueueUrl };
     },

@@ -6,7 +6,12 @@ import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import {
   ChannelAdapter,
   CompanyProject,
+  ComposedMessage,
+  composeRecord,
+  ComposeDeps,
   ContextObject,
+  dynamoThreadRepository,
+  parseComposedMessage,
   createLogger,
   dynamoConversationRepository,
   parseContextObject,
@@ -25,8 +30,9 @@ import { useLocalStack } from '../support/stack';
 
 /**
  * Accepted means delivered, across the boundary: every request the router answers 200 yields a
- * Context Object that crosses SQS, that the processor validates, and that it claims, sends and
- * records in DynamoDB Local, with nothing of the request lost on the way. Bodies and headers are
+ * Context Object that crosses SQS, that the compose step validates and composes (its thread item
+ * in DynamoDB Local), whose composed message crosses SQS again and that every channel's sender
+ * validates, claims, sends and records in DynamoDB Local, with nothing of the request lost. Bodies and headers are
  * generated (fast-check): free-form project_data with hostile keys ("constructor", "__proto__",
  * "") and numbers DynamoDB cannot hold, names in any Unicode, trace headers of any length, any
  * Content-Type. The router's own dependencies are the in-memory fakes (its guards are tested
@@ -49,8 +55,8 @@ const company: CompanyProject = {
   ai_config: {
     openai_config: {
       whatsapp: { api_key_reference: 'ai-multi-comms/openai-api-key/whatsapp-dev', model: 'm', instructions: 'i' },
-      sms: { api_key_reference: 'ai-multi-comms/openai-api-key/sms-dev', model: 'm', instructions: 'i' },
-      email: { api_key_reference: 'ai-multi-comms/openai-api-key/email-dev', model: 'm', instructions: 'i' },
+      sms: { api_key_reference: 'ai-multi-comms/openai-api-key/whatsapp-dev', model: 'm', instructions: 'i' },
+      email: { api_key_reference: 'ai-multi-comms/openai-api-key/whatsapp-dev', model: 'm', instructions: 'i' },
     },
   },
   channel_config: {
@@ -87,12 +93,6 @@ const processorDeps = (channel: keyof typeof ADAPTERS): ProcessingDeps<Record<st
     getJson: async () => ({ ai_api_key: 'k', twilio_account_sid: 'AC1', twilio_auth_token: 't', twilio_template_sid: 'HX1', sendgrid_api_key: 'SG.k', sendgrid_from_email: 'jobs@boundary.example' }) as never,
     evict: () => undefined,
   },
-  ai: async (request) =>
-    request.outputSchema?.name === 'email_content'
-      ? { threadId: 'conv_b', text: '', json: { subject: 'Hello', body: 'Dear you' }, usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }
-      : request.outputSchema
-        ? { threadId: 'conv_b', text: '', json: { 1: 'a', 2: 'b', 3: 'c', 4: 'd' }, usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }
-        : { threadId: 'conv_b', text: 'Hello there', usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } },
   extendVisibility: async () => undefined,
   clock: { now: () => new Date() },
   logger: silentLogger,
@@ -110,6 +110,28 @@ const processorDeps = (channel: keyof typeof ADAPTERS): ProcessingDeps<Record<st
   sleep: async () => undefined,
 });
 
+/** The compose step with its real thread repository on DynamoDB Local; the AI answers at once, in each channel's schema. */
+const published: ComposedMessage[] = [];
+const composeDeps: ComposeDeps = {
+  threads: dynamoThreadRepository(clients.documents, state.resources.threadsTable!),
+  companies: { get: async (c, p) => (c === company.company_id && p === company.project_id ? company : undefined) },
+  secrets: { getJson: async () => ({ ai_api_key: 'k' }) as never, evict: () => undefined },
+  ai: {
+    createThread: async () => `conv_${randomUUID().replace(/-/g, '')}`,
+    turn: async (turn) => {
+      const usage = { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 };
+      if (turn.outputSchema?.name === 'email_content') return { threadId: turn.threadId, text: '{}', json: { subject: 'Hello', body: 'Dear you' }, usage };
+      if (turn.outputSchema) return { threadId: turn.threadId, text: '{}', json: { 1: 'a', 2: 'b', 3: 'c', 4: 'd' }, usage };
+      return { threadId: turn.threadId, text: 'Hello there', usage };
+    },
+  },
+  publish: async (message) => void published.push(message),
+  clock: { now: () => new Date() },
+  logger: silentLogger,
+  metrics: { count: () => undefined },
+  config: { visibilityTimeoutSeconds: 605, retryBackoffBaseSeconds: 1, retryBackoffMaxSeconds: 10, recordDeadlineMs: 30_000 },
+};
+
 const hostileKey = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('constructor', '__proto__', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', '', 'M', 'NULL', 'then'));
 const hostileNumber = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), fc.constantFrom(1e300, 12345678901234567890, 5e-324, -0, 9007199254740993, 1e-200));
 const { value: freeValue } = fc.letrec<{ value: unknown }>((tie) => ({
@@ -126,7 +148,10 @@ const { value: freeValue } = fc.letrec<{ value: unknown }>((tie) => ({
 const text = (maxLength: number) => fc.oneof(fc.string({ unit: 'grapheme', maxLength }), fc.string({ unit: 'binary', maxLength }));
 
 const requestArbitrary = fc.record({
-  channel: fc.constantFrom('whatsapp', 'sms', 'email', 'WhatsApp', 'SMS', 'Email'),
+  channel: fc.oneof(
+    fc.constantFrom('whatsapp', 'sms', 'email', 'WhatsApp', 'SMS', 'Email', 'all', 'ALL'),
+    fc.uniqueArray(fc.constantFrom('whatsapp', 'sms', 'email'), { minLength: 1, maxLength: 3 }),
+  ),
   firstName: fc.option(text(100), { nil: undefined }),
   lastName: fc.option(text(100), { nil: undefined }),
   email: fc.oneof(fc.emailAddress(), fc.constantFrom('a@b.co', 'o\'brien+jobs@example.co.uk')),
@@ -186,21 +211,26 @@ it('every request the router accepts crosses SQS, validates in the processor, an
       accepted += 1;
       const { contextObject } = router.sent[before]!;
 
-      // Act: the queue, then the processor
-      const queued = await throughSqs(contextObject);
-      const parsed = parseContextObject(queued);
-      const channel = parsed.frontend_payload.request_data.channel_method;
-      const outcome = await processRecord({ messageId: randomUUID(), receiptHandle: 'rh', body: queued, receiveCount: 1 }, processorDeps(channel));
+      // Act: the compose queue and the compose step, then the fan-out (SNS's raw delivery is the
+      // message itself, through a queue) and each channel's sender.
+      const composeOutcome = await composeRecord({ messageId: randomUUID(), receiptHandle: 'rh', body: await throughSqs(contextObject), receiveCount: 1 }, composeDeps);
+      expect(composeOutcome).toEqual({ outcome: 'acknowledge', reason: 'published' });
+      const fannedOut = await throughSqs(published.at(-1)!);
+      for (const { channel, conversation_id } of contextObject.conversation_data.conversations) {
+        const parsed = parseComposedMessage(fannedOut, channel);
+        const outcome = await processRecord({ messageId: randomUUID(), receiptHandle: 'rh', body: fannedOut, receiveCount: 1 }, processorDeps(channel));
 
-      // Assess: sent and recorded, with the client's data intact
-      expect(outcome).toEqual({ outcome: 'acknowledge', reason: 'sent' });
-      const { Item } = await clients.documents.send(
-        new GetCommand({ TableName: state.resources.conversationsTable, Key: { primary_channel: primaryChannelFor(parsed.frontend_payload), conversation_id: parsed.conversation_data.conversation_id }, ConsistentRead: true }),
-      );
-      expect(Item?.conversation_status).toBe('initial_message_sent');
-      expect(Item?.recipient_first_name).toBe(contextObject.frontend_payload.recipient_data.recipient_first_name);
-      if (generated.projectData === undefined) expect(Item?.project_data_json).toBeUndefined();
-      else expect(JSON.parse(Item!.project_data_json as string)).toEqual(JSON.parse(JSON.stringify(generated.projectData)));
+        // Assess: sent and recorded, with the client's data intact
+        expect(outcome).toEqual({ outcome: 'acknowledge', reason: 'sent' });
+        const { Item } = await clients.documents.send(
+          new GetCommand({ TableName: state.resources.conversationsTable, Key: { primary_channel: primaryChannelFor(parsed.frontend_payload, channel), conversation_id }, ConsistentRead: true }),
+        );
+        expect(Item?.conversation_status).toBe('initial_message_sent');
+        expect(Item?.thread_id).toBe(published.at(-1)!.conversation_data.thread_id);
+        expect(Item?.recipient_first_name).toBe(contextObject.frontend_payload.recipient_data.recipient_first_name);
+        if (generated.projectData === undefined) expect(Item?.project_data_json).toBeUndefined();
+        else expect(JSON.parse(Item!.project_data_json as string)).toEqual(JSON.parse(JSON.stringify(generated.projectData)));
+      }
     }),
     {
       numRuns: 150,
@@ -230,4 +260,7 @@ it('the largest body the router accepts (64 KiB of emoji in project_data) still 
   expect(response.statusCode).toBe(200);
   const queued = await throughSqs(router.sent[before]!.contextObject);
   expect(parseContextObject(queued).frontend_payload.project_data).toEqual(body.project_data);
+  // …and so does the composed message the compose step publishes for it (SNS has the same limit).
+  expect(await composeRecord({ messageId: randomUUID(), receiptHandle: 'rh', body: queued, receiveCount: 1 }, composeDeps)).toEqual({ outcome: 'acknowledge', reason: 'published' });
+  expect(parseComposedMessage(await throughSqs(published.at(-1)!), 'sms').frontend_payload.project_data).toEqual(body.project_data);
 });

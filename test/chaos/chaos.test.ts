@@ -14,7 +14,7 @@ const ROOT = join(__dirname, '..', '..');
  * disturb other test files), with the channel queues' visibility timeout cut to 6 s and the
  * heartbeat to 2 s so that crashed work comes back within the test, and DynamoDB Local keeping
  * its data in files so it can be restarted. Clients retry a 5xx or a dropped connection with the
- * same request (the API's idempotency makes that safe), as api.md tells them to.
+ * same request (the API's idempotency makes that safe), as docs/api.md tells them to.
  */
 let stack: SpawnedStack;
 let clients: ReturnType<typeof stackClients>;

@@ -26,7 +26,7 @@ const project = (projectId: string, credentialsId: string): OnboardingFile => ({
   project_status: 'active',
   allowed_channels: ['whatsapp'],
   api_keys: [state.demoApiKeys.companyA],
-  ai_config: { openai_config: { whatsapp: { api_key_reference: 'ai-multi-comms/openai-api-key/whatsapp-dev', model: 'gpt-4o-mini', instructions: 'x' } } },
+  ai_config: { openai_config: { whatsapp: { api_key_reference: 'ai-multi-comms/openai-api-key/ci-aaa-001-dev', model: 'gpt-4o-mini', instructions: 'x' } } },
   channel_config: { whatsapp: { company_whatsapp_number: '+447700900888', whatsapp_credentials_id: credentialsId } },
 });
 const DEMO_CREDENTIALS = 'ai-multi-comms/whatsapp-credentials/ci-aaa-001/pi-aaa-001/twilio-dev';

@@ -7,7 +7,6 @@ import {
   createSecretsManagerClient,
   dynamoCompanyRepository,
   dynamoConversationRepository,
-  generateContent,
   ProcessingDeps,
   processRecord,
   QueueRecord,
@@ -23,7 +22,7 @@ const documentsFor = (state: StackState) => (documents ??= stackClients(state).d
 
 /**
  * A channel's processing dependencies for tests that inject a fault into one of them: the real
- * Secrets Manager server, the real OpenAI SDK against the provider server, the given
+ * Secrets Manager server, the real company-data table, the given
  * conversations repository (often the real one, wrapped), and a lease of `leaseSeconds`.
  */
 export const inProcessDeps = <Credentials extends Record<string, string>>(
@@ -36,7 +35,6 @@ export const inProcessDeps = <Credentials extends Record<string, string>>(
   conversations,
   companies: dynamoCompanyRepository(documentsFor(state), state.resources.companyDataTable!),
   secrets: cachedSecretReader(createSecretsManagerClient(), options.secretsCacheMs ?? 0),
-  ai: (request) => generateContent(request, { maxRetries: 0, timeoutMs: 10_000 }),
   extendVisibility: async () => undefined,
   clock: { now: () => new Date() },
   logger: options.logger ?? createLogger(`${channel.channel}-processor`),

@@ -5,15 +5,16 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { AppError, buildContextObject, createLogger, parseJsonBody, processRecord, toSqsSafeJson, transient, validateInitiateRequest } from '@ai-multi-comms/core';
 import { filterPatternMatches } from '../support/cloudwatch-filter-pattern';
+import { composedMessageOf, resolvedRequest } from '../support/context-objects';
 import { inMemoryConversations } from '../support/in-memory-conversations';
 
 /**
  * `serverless package` for every service, stages dev and prod, and assertions on the generated
- * CloudFormation: what issue 5 and processing.md require of every deployable.
+ * CloudFormation: what issue 5 and docs/processing.md require of every deployable.
  */
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
-const SERVICES = ['data', 'whatsapp-processor', 'sms-processor', 'email-processor', 'router'];
+const SERVICES: string[] = JSON.parse(readFileSync(join(ROOT, 'services/deploy-order.json'), 'utf8')).services;
 const STAGES = ['dev', 'prod'];
 /** Actions AWS offers no resource-level permission for; each use is commented in its serverless.yml. */
 const WILDCARD_ALLOWED = new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'cloudwatch:PutMetricData']);
@@ -118,7 +119,7 @@ describe('the data stack', () => {
     const isDev = (t.Conditions!.IsDev['Fn::Equals'] as string[])[0] === (t.Conditions!.IsDev['Fn::Equals'] as string[])[1];
     expect(isDev).toBe(stage === 'dev');
     const tables = ofType(t, 'AWS::DynamoDB::Table');
-    expect(tables.map(([id]) => id).sort()).toEqual(['CompanyDataTable', 'ConversationsTable', 'IdempotencyTable', 'RateLimitsTable']);
+    expect(tables.map(([id]) => id).sort()).toEqual(['CompanyDataTable', 'ConversationsTable', 'IdempotencyTable', 'RateLimitsTable', 'ThreadsTable']);
     for (const [, table] of tables) {
       expect(table.DeletionPolicy).toBe(stage === 'dev' ? 'Delete' : 'Retain');
       expect(table.Properties.SSESpecification).toEqual({ SSEEnabled: true });
@@ -174,7 +175,7 @@ describe('the CRITICAL metric filter', () => {
       );
       const { api_keys: _keys, ...item } = company;
       const projectItem = { ...item, api_key_sha256: [], rate_limits: {}, created_at: '2025-01-01T00:00:00Z', updated_at: '2025-01-01T00:00:00Z' };
-      const contextObject = buildContextObject({ request, company: projectItem, receivedAt: new Date(), routerVersion: 't', traceId: 't' });
+      const contextObject = composedMessageOf(buildContextObject({ request: resolvedRequest(request, projectItem), company: projectItem, receivedAt: new Date(), routerVersion: 't', traceId: 't' }));
       const depsFor = (overrides: { complete?: boolean; sendFails?: boolean }) => {
         const repository = inMemoryConversations();
         if (overrides.complete === false) {
@@ -186,7 +187,6 @@ describe('the CRITICAL metric filter', () => {
           channel: {
             channel: 'whatsapp' as const,
             credentialsSecret: () => ({ name: 'n', requiredKeys: [] }),
-            outputSchema: () => undefined,
             contentToSend: () => 'hi',
             send: async () => {
               if (overrides.sendFails) throw new AppError('permanent', 'PROVIDER_PERMANENT', 'Twilio 21211: invalid number');

@@ -15,3 +15,5 @@ export * from './heartbeat';
 export * from './ai';
 export * from './processing';
 export * from './providers';
+export * from './channels';
+export * from './composing';

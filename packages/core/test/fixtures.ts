@@ -27,8 +27,8 @@ export const companyItem = (patch?: (item: CompanyProject) => void): CompanyProj
     ai_config: {
       openai_config: {
         whatsapp: { api_key_reference: 'ai-multi-comms/openai-api-key/whatsapp-dev', model: 'gpt-4o-mini', instructions: 'Be kind.' },
-        sms: { api_key_reference: 'ai-multi-comms/openai-api-key/sms-dev', model: 'gpt-4o-mini', instructions: 'Be brief.' },
-        email: { api_key_reference: 'ai-multi-comms/openai-api-key/email-dev', prompt_id: 'pmpt_123' },
+        sms: { api_key_reference: 'ai-multi-comms/openai-api-key/whatsapp-dev', model: 'gpt-4o-mini', instructions: 'Be brief.' },
+        email: { api_key_reference: 'ai-multi-comms/openai-api-key/whatsapp-dev', prompt_id: 'pmpt_123' },
       },
     },
     channel_config: {

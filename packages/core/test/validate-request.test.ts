@@ -12,7 +12,7 @@ const refusal = (body: Record<string, any>): AppError => {
 };
 
 describe('validateInitiateRequest', () => {
-  it('accepts the api.md example and normalises request_id and channel_method to lower case', () => {
+  it('accepts the docs/api.md example and normalises request_id and channel_method to lower case', () => {
     const body = requestBody((b) => {
       b.request_data.request_id = '550E8400-E29B-41D4-A716-446655440001';
       b.request_data.channel_method = 'WhatsApp';
@@ -20,7 +20,7 @@ describe('validateInitiateRequest', () => {
     });
     const request = validateInitiateRequest(body);
     expect(request.request_data.request_id).toBe('550e8400-e29b-41d4-a716-446655440001');
-    expect(request.request_data.channel_method).toBe('whatsapp');
+    expect(request.request_data.channel_method).toEqual(['whatsapp']);
     expect(request.company_data).toEqual({ company_id: 'ci-aaa-001', project_id: 'pi-aaa-001' }); // api_key dropped
     expect(request.project_data).toEqual({ jobID: '9999', jobRole: 'Healthcare Assistant' });
   });
@@ -43,7 +43,7 @@ describe('validateInitiateRequest', () => {
         delete b.recipient_data.recipient_tel;
       }),
     );
-    expect(request.request_data.channel_method).toBe('email');
+    expect(request.request_data.channel_method).toEqual(['email']);
   });
 
   it.each<[string, (body: any) => unknown, string, string]>([
@@ -218,5 +218,49 @@ describe('what the body must be (accepted means delivered)', () => {
     expect(error.code).toBe('MISSING_REQUEST_ID');
     expect(error.validationErrors![0]!.field).toBe('request_data.request_id');
     expect(error.message).toContain('6001 problems in all');
+  });
+});
+
+describe('channel_method: a channel, a list of distinct channels, or "all"', () => {
+  it.each([
+    ['a channel, any case', 'SMS', ['sms']],
+    ['a list, in request order', ['Email', 'whatsapp', 'SMS'], ['email', 'whatsapp', 'sms']],
+    ['all, any case', 'ALL', 'all'],
+  ])('accepts %s', (_name, channelMethod, expected) => {
+    expect(validateInitiateRequest(requestBody((b) => (b.request_data.channel_method = channelMethod))).request_data.channel_method).toEqual(expected);
+  });
+
+  it('lists every problem: a repeated channel (in any case), an unknown one, and the addresses missing for the others', () => {
+    const error = refusal(
+      requestBody((b) => {
+        b.request_data.channel_method = ['sms', 'pigeon', 'SMS', 'email'];
+        delete b.recipient_data.recipient_tel;
+        delete b.recipient_data.recipient_email;
+      }),
+    );
+    expect(error.code).toBe(ErrorCodes.UNSUPPORTED_CHANNEL);
+    expect(error.validationErrors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'request_data.channel_method.1', code: ErrorCodes.UNSUPPORTED_CHANNEL })]));
+    const repeated = refusal(
+      requestBody((b) => {
+        b.request_data.channel_method = ['sms', 'SMS', 'email'];
+        delete b.recipient_data.recipient_tel;
+        delete b.recipient_data.recipient_email;
+      }),
+    );
+    expect(repeated.validationErrors).toEqual([
+      expect.objectContaining({ field: 'request_data.channel_method', code: ErrorCodes.UNSUPPORTED_CHANNEL, message: expect.stringContaining('sms more than once') }),
+      expect.objectContaining({ field: 'recipient_data.recipient_tel', code: ErrorCodes.MISSING_RECIPIENT_TEL }),
+      expect.objectContaining({ field: 'recipient_data.recipient_email', code: ErrorCodes.MISSING_RECIPIENT_EMAIL }),
+    ]);
+  });
+
+  it.each([
+    ['an empty list', []],
+    ['more channels than exist', ['whatsapp', 'sms', 'email', 'whatsapp']],
+    ['a list of something else', [1]],
+    ['"all" inside a list', ['all']],
+    ['an object', { whatsapp: true }],
+  ])('refuses %s with UNSUPPORTED_CHANNEL', (_name, channelMethod) => {
+    expect(refusal(requestBody((b) => (b.request_data.channel_method = channelMethod))).code).toBe(ErrorCodes.UNSUPPORTED_CHANNEL);
   });
 });

@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -29,11 +29,11 @@ export interface LocalStackPorts {
   websocket: number;
 }
 
-/** local-stack.md's default ports. */
+/** README.md "The local stack"'s default ports. */
 export const DEFAULT_PORTS: LocalStackPorts = { dynamodb: 8000, sqs: 4566, secrets: 4584, providers: 4010, api: 3000, lambda: 3002, websocket: 3001 };
 
-/** Deployed in this order, as in AWS: each may import what the ones before it export. */
-export const SERVICES = ['data', 'whatsapp-processor', 'sms-processor', 'email-processor', 'router'] as const;
+/** Deployed in this order, as in AWS: each may import what the ones before it export (services/deploy-order.json). */
+export const SERVICES: readonly string[] = (JSON.parse(readFileSync(join(REPO_ROOT, 'services/deploy-order.json'), 'utf8')) as { services: string[] }).services;
 
 export interface LocalStackOptions {
   /** 'random' picks free ports (tests, or a second stack beside a running one). */
@@ -183,6 +183,13 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     const resources: Record<string, string> = {
       ...resolveImportedParams(router.params, deployment.exports),
       conversationsTable: dataOutputs.ConversationsTableName!,
+      threadsTable: dataOutputs.ThreadsTableName!,
+      // Every queue by its service's short name: whatsappQueueUrl, composeQueueUrl…
+      ...Object.fromEntries(
+        Object.entries(deployment.outputs)
+          .filter(([, outputs]) => outputs.QueueUrl)
+          .map(([service, outputs]) => [`${service.replace('ai-multi-comms-', '').replace('-processor', '')}QueueUrl`, outputs.QueueUrl!]),
+      ),
     };
 
     if (options.seedDemo !== false) {

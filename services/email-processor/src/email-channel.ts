@@ -1,26 +1,12 @@
 import { createHash } from 'node:crypto';
 import { ChannelAdapter, classifySendGridError, ContextObject, permanent, PROVIDER_PERMANENT, sendGridFor } from '@ai-multi-comms/core';
 
-/** The e-mail credentials secret (data-model.md). */
+/** The e-mail credentials secret (docs/data-model.md). */
 export interface EmailCredentials extends Record<string, string> {
   sendgrid_api_key: string;
   sendgrid_from_email: string;
   sendgrid_from_name: string;
 }
-
-/** What the AI writes (Structured Outputs, strict). */
-export const EMAIL_CONTENT_SCHEMA = {
-  name: 'email_content',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['subject', 'body'],
-    properties: {
-      subject: { type: 'string', description: 'A short, specific subject line.' },
-      body: { type: 'string', description: 'The e-mail body as plain text; paragraphs separated by a blank line; signed by the company representative.' },
-    },
-  },
-};
 
 const senderOf = (contextObject: ContextObject) => {
   const config = contextObject.company_data_payload.channel_config.email;
@@ -49,8 +35,6 @@ export const emailChannel: ChannelAdapter<EmailCredentials> = {
   channel: 'email',
 
   credentialsSecret: (contextObject) => ({ name: senderOf(contextObject).email_credentials_id, requiredKeys: ['sendgrid_api_key', 'sendgrid_from_email'] }),
-
-  outputSchema: () => EMAIL_CONTENT_SCHEMA,
 
   // Reconciliation finds the mail by the conversation id it carries (custom_args), not by content.
   contentToSend: ({ ai }) => String((ai.json as { body?: unknown } | undefined)?.body ?? ''),

@@ -5,9 +5,9 @@ export interface RouterConfig {
   companyDataTable: string;
   idempotencyTable: string;
   rateLimitsTable: string;
-  whatsappQueueUrl: string | undefined;
-  smsQueueUrl: string | undefined;
-  emailQueueUrl: string | undefined;
+  composeQueueUrl: string;
+  threadsTable: string | undefined;
+  conversationsTable: string | undefined;
   routerVersion: string;
   idempotencyTtlSeconds: number;
   idempotencyInProgressSeconds: number;
@@ -19,13 +19,12 @@ export const routerConfig = lazy(() =>
     companyDataTable: ['COMPANY_DATA_TABLE', requiredString],
     idempotencyTable: ['IDEMPOTENCY_TABLE', requiredString],
     rateLimitsTable: ['RATE_LIMITS_TABLE', requiredString],
-    // A channel without a queue is refused with CONFIGURATION_ERROR, not at cold start, so the
-    // other channels keep working.
-    whatsappQueueUrl: ['WHATSAPP_QUEUE_URL', optionalString],
-    smsQueueUrl: ['SMS_QUEUE_URL', optionalString],
-    emailQueueUrl: ['EMAIL_QUEUE_URL', optionalString],
+    composeQueueUrl: ['COMPOSE_QUEUE_URL', requiredString],
+    // Read by GET /conversations only.
+    threadsTable: ['THREADS_TABLE', optionalString],
+    conversationsTable: ['CONVERSATIONS_TABLE', optionalString],
     routerVersion: ['ROUTER_VERSION', (env, name) => optionalString(env, name) ?? 'unknown'],
-    // api.md: records are kept at least 24 hours.
+    // docs/api.md: records are kept at least 24 hours.
     idempotencyTtlSeconds: ['IDEMPOTENCY_TTL_SECONDS', integer(24 * 3600, { min: 24 * 3600 })],
     // Longer than the function's 10 s timeout, so a live first attempt is never overtaken.
     idempotencyInProgressSeconds: ['IDEMPOTENCY_IN_PROGRESS_SECONDS', integer(15, { min: 1, max: 900 })],

@@ -1,4 +1,4 @@
-/** The CORS contract of api.md, applied to every response (success, refusal and OPTIONS). */
+/** The CORS contract of docs/api.md, applied to every response (success, refusal and OPTIONS). */
 export const CORS_OPTIONS = {
   origin: '*',
   headers: 'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token',
@@ -7,3 +7,6 @@ export const CORS_OPTIONS = {
   // if one ever reaches the function it is answered here, without running the use case.
   disableBeforePreflightResponse: false,
 };
+
+/** The same for GET /conversations. */
+export const CORS_READ_OPTIONS = { ...CORS_OPTIONS, methods: 'OPTIONS,GET' };

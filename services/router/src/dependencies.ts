@@ -1,5 +1,8 @@
 import {
   cachedCompanyRepository,
+  dynamoConversationRepository,
+  dynamoThreadRepository,
+  permanent,
   createDynamoDocumentClient,
   createLogger,
   createSqsClient,
@@ -11,6 +14,7 @@ import {
 } from '@ai-multi-comms/core';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { routerConfig } from './config';
+import { GetConversationsDeps } from './get-conversations';
 import { InitiateConversationDeps } from './initiate-conversation';
 import { sqsContextObjectQueue } from './ports/context-object-queue';
 
@@ -36,13 +40,22 @@ export const createDefaultDeps = (): InitiateConversationDeps => {
       inProgressSeconds: config.idempotencyInProgressSeconds,
     }),
     rateLimiter: dynamoRateLimiter(documentClient, config.rateLimitsTable),
-    queue: sqsContextObjectQueue(createSqsClient(timeouts), {
-      whatsapp: config.whatsappQueueUrl,
-      sms: config.smsQueueUrl,
-      email: config.emailQueueUrl,
-    }),
+    queue: sqsContextObjectQueue(createSqsClient(timeouts), config.composeQueueUrl),
     clock: systemClock,
     routerVersion: config.routerVersion,
     logger,
+  };
+};
+
+/** GET /conversations' wiring: the same tables, read only. */
+export const createReadDeps = (): GetConversationsDeps => {
+  const config = routerConfig.get();
+  if (!config.threadsTable || !config.conversationsTable) throw permanent('CONFIGURATION_ERROR', 'The conversations cannot be read on this deployment; contact support.');
+  const documentClient = createDynamoDocumentClient({ maxAttempts: 2, connectionTimeoutMs: 1000, requestTimeoutMs: 1500, instrument });
+  return {
+    companies: cachedCompanyRepository(dynamoCompanyRepository(documentClient, config.companyDataTable), config.companyCacheSeconds * 1000),
+    threads: dynamoThreadRepository(documentClient, config.threadsTable),
+    conversations: dynamoConversationRepository(documentClient, config.conversationsTable),
+    idempotency: dynamoIdempotencyStore(documentClient, config.idempotencyTable, { ttlSeconds: config.idempotencyTtlSeconds, inProgressSeconds: config.idempotencyInProgressSeconds }),
   };
 };

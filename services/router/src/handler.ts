@@ -5,48 +5,11 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { AppError, MAX_BODY_BYTES, requestIdForErrors, toHttpError, traceIdFrom } from '@ai-multi-comms/core';
+import { traceIdFrom } from '@ai-multi-comms/core';
 import { CORS_OPTIONS } from './cors';
 import { createDefaultDeps, logger, metrics, tracing } from './dependencies';
+import { errorResponse, header, JSON_HEADERS } from './http';
 import { initiateConversation, InitiateConversationDeps } from './initiate-conversation';
-
-const JSON_HEADERS = { 'Content-Type': 'application/json' };
-
-const header = (event: APIGatewayProxyEvent, name: string): string | undefined => {
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(event.headers ?? {})) {
-    if (key.toLowerCase() === wanted && typeof value === 'string') return value;
-  }
-  return undefined;
-};
-
-/**
- * The request id to echo in an error body: parsed leniently from the raw body, never trusted.
- * A body over the size limit is not parsed at all (that is what the limit is for).
- */
-const requestIdOf = (event: APIGatewayProxyEvent): string => {
-  if (event.isBase64Encoded || Buffer.byteLength(event.body ?? '', 'utf8') > MAX_BODY_BYTES) return 'unknown';
-  try {
-    return requestIdForErrors(JSON.parse(event.body ?? ''));
-  } catch {
-    return 'unknown';
-  }
-};
-
-/** The one place where router failures become HTTP responses; 5xx details go to the log, never the body. */
-const errorResponse = (error: unknown, event: APIGatewayProxyEvent): APIGatewayProxyResult => {
-  const response = toHttpError(error, requestIdOf(event));
-  const refused = metrics.singleMetric();
-  refused.addDimension('error_code', response.body.error_code);
-  refused.addMetric('RequestsRefused', MetricUnit.Count, 1);
-  const context = { request_id: response.body.request_id, error_code: response.body.error_code, status_code: response.statusCode };
-  if (response.statusCode >= 500) {
-    logger.error('Request failed', { ...context, error: error as Error, cause: (error as AppError)?.cause as Error });
-  } else {
-    logger.info('Request refused', context);
-  }
-  return { statusCode: response.statusCode, headers: { ...JSON_HEADERS, ...response.headers }, body: JSON.stringify(response.body) };
-};
 
 /** Thin handler: HTTP in → use case → HTTP out. Dependencies are built at first use so that a configuration fault is a clean 500. */
 export const createHandler = (depsFactory: () => InitiateConversationDeps) => {

@@ -1,6 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import {
+  addressProblems,
   buildContextObject,
+  ChannelConversation,
   canonicalJson,
   Clock,
   CompanyRepository,
@@ -11,6 +13,7 @@ import {
   parseJsonBody,
   RateLimiter,
   registerSecretValue,
+  requestRefusal,
   sha256Hex,
   validateInitiateRequest,
 } from '@ai-multi-comms/core';
@@ -41,7 +44,10 @@ export interface InitiateConversationInput {
 export interface InitiateConversationResult {
   status: 'success';
   request_id: string;
+  /** The first channel's conversation: what single-channel clients read. */
   conversation_id: string;
+  /** One per channel, in request order. */
+  conversations: ChannelConversation[];
   message: string;
   queue_timestamp: string;
   /** True when this is a repeat of a request already accepted (nothing new was queued). */
@@ -64,20 +70,27 @@ export const initiateConversation = async (
   const receivedAt = deps.clock.now();
   const request = validateInitiateRequest(parseJsonBody(input.rawBody, input.isBase64Encoded, input.contentType));
   const { company_id, project_id } = request.company_data;
-  const { request_id, channel_method } = request.request_data;
+  const { request_id } = request.request_data;
 
   if (request.recipient_data.comms_consent !== true) {
     throw forbidden(ErrorCodes.COMMS_CONSENT_REQUIRED, 'The recipient has not consented to be contacted (comms_consent is false); nothing was sent.');
   }
 
-  const company = authorise(await deps.companies.get(company_id, project_id), input.apiKey ? sha256Hex(input.apiKey) : undefined, channel_method);
+  const { company, channels } = authorise(await deps.companies.get(company_id, project_id), input.apiKey ? sha256Hex(input.apiKey) : undefined, request.request_data.channel_method);
   // Only now is the key known to be one of ours: from here no log line may print it. (An
   // unauthenticated value is never registered, so a stranger cannot fill the redactor's set.)
   registerSecretValue(input.apiKey);
+  if (request.request_data.channel_method === 'all') {
+    // Named channels had their addresses checked with the body; "all" only now has channels.
+    const missing = addressProblems(request.recipient_data, channels);
+    if (missing.length > 0) throw requestRefusal(missing);
+  }
+  const resolved = { ...request, request_data: { ...request.request_data, channel_method: channels } };
 
   // Built before any state is written: a configuration fault must not leave a record behind.
-  const contextObject = buildContextObject({ request, company, receivedAt, routerVersion: deps.routerVersion, traceId: input.traceId });
-  const conversationId = contextObject.conversation_data.conversation_id;
+  const contextObject = buildContextObject({ request: resolved, company, receivedAt, routerVersion: deps.routerVersion, traceId: input.traceId });
+  const conversations = contextObject.conversation_data.conversations;
+  const conversationId = conversations[0]!.conversation_id;
 
   const key = idempotencyKey(company_id, project_id, request_id);
   const begun = await deps.idempotency.begin(key, sha256Hex(canonicalJson(request)), receivedAt);
@@ -87,6 +100,7 @@ export const initiateConversation = async (
       status: 'success',
       request_id,
       conversation_id: begun.response.conversation_id,
+      conversations: begun.response.conversations ?? conversations,
       message: ACCEPTED_MESSAGE,
       queue_timestamp: begun.response.queue_timestamp,
       replayed: true,
@@ -101,13 +115,13 @@ export const initiateConversation = async (
     await deps.rateLimiter.consume(scope, limits, receivedAt);
     counted = true;
     const queueTimestamp = deps.clock.now().toISOString();
-    await deps.queue.enqueue(channel_method, contextObject, queueTimestamp);
+    await deps.queue.enqueue(contextObject, queueTimestamp);
     queued = true;
     // From here the message is queued: a failure to record it must not un-queue it. The retry
     // re-enqueues the same conversation id, which the processor's claim turns into a no-op.
-    await deps.idempotency.complete(key, { conversation_id: conversationId, queue_timestamp: queueTimestamp }, deps.clock.now());
-    deps.logger.info('Conversation request queued', { conversation_id: conversationId, channel: channel_method });
-    return { status: 'success', request_id, conversation_id: conversationId, message: ACCEPTED_MESSAGE, queue_timestamp: queueTimestamp, replayed: false };
+    await deps.idempotency.complete(key, { conversation_id: conversationId, conversations, queue_timestamp: queueTimestamp }, deps.clock.now());
+    deps.logger.info('Conversation request queued', { conversation_id: conversationId, channels: channels.join(',') });
+    return { status: 'success', request_id, conversation_id: conversationId, conversations, message: ACCEPTED_MESSAGE, queue_timestamp: queueTimestamp, replayed: false };
   } catch (error) {
     // Both at once: when a dependency hangs, each of these waits out its client timeout too.
     await Promise.all([

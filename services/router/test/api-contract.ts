@@ -1,6 +1,6 @@
 import { ErrorCodes } from '@ai-multi-comms/core';
 
-/** api.md's error table: which codes each status may carry. A response outside it is a contract breach. */
+/** docs/api.md's error table: which codes each status may carry. A response outside it is a contract breach. */
 export const CODES_BY_STATUS: Record<number, string[]> = {
   400: [
     ErrorCodes.INVALID_REQUEST,
@@ -30,7 +30,7 @@ export const CODES_BY_STATUS: Record<number, string[]> = {
   500: [ErrorCodes.DATABASE_ERROR, ErrorCodes.QUEUE_ERROR, ErrorCodes.CONFIGURATION_ERROR, ErrorCodes.INTERNAL_ERROR],
 };
 
-/** Assert that a status and body are a well-formed api.md response; returns a reason when not. */
+/** Assert that a status and body are a well-formed docs/api.md response; returns a reason when not. */
 export const contractViolation = (status: number, body: any): string | undefined => {
   if (status === 200) {
     if (body?.status !== 'success' || typeof body.conversation_id !== 'string' || typeof body.queue_timestamp !== 'string') return 'malformed success body';

@@ -1,6 +1,5 @@
 import {
   BeginOutcome,
-  Channel,
   CompanyProject,
   conflict,
   ContextObject,
@@ -36,6 +35,10 @@ export const memoryIdempotency = () => {
     async release(key) {
       if (records.get(key)?.status === 'IN_PROGRESS') records.delete(key);
     },
+    async peek(key) {
+      const record = records.get(key);
+      return record?.status === 'COMPLETED' ? record.response : undefined;
+    },
   };
   return { store, records };
 };
@@ -56,16 +59,16 @@ export const memoryRateLimiter = () => {
 };
 
 export const recordingQueue = () => {
-  const sent: { channel: Channel; contextObject: ContextObject; routerTimestamp: string }[] = [];
+  const sent: { contextObject: ContextObject; routerTimestamp: string }[] = [];
   let failures = 0;
   const queue: ContextObjectQueue = {
-    async enqueue(channel, contextObject, routerTimestamp) {
+    async enqueue(contextObject, routerTimestamp) {
       if (failures > 0) {
         failures -= 1;
         const { transient } = await import('@ai-multi-comms/core');
         throw transient(ErrorCodes.QUEUE_ERROR, 'The request could not be queued. Please retry; retrying is safe.');
       }
-      sent.push({ channel, contextObject, routerTimestamp });
+      sent.push({ contextObject, routerTimestamp });
     },
   };
   return { queue, sent, failNext: (n = 1) => (failures = n) };

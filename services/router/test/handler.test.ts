@@ -16,7 +16,7 @@ const validBody = () => ({
 });
 
 describe('router handler', () => {
-  it('answers 200 with the api.md success body and the CORS headers', async () => {
+  it('answers 200 with the docs/api.md success body and the CORS headers', async () => {
     const { deps } = fakeDeps();
     const handler = createHandler(() => deps);
     const response = await handler(event(validBody()), context);
@@ -28,7 +28,8 @@ describe('router handler', () => {
       'Access-Control-Allow-Methods': 'OPTIONS,POST',
     });
     const body = JSON.parse(response.body);
-    expect(Object.keys(body).sort()).toEqual(['conversation_id', 'message', 'queue_timestamp', 'request_id', 'status']);
+    expect(Object.keys(body).sort()).toEqual(['conversation_id', 'conversations', 'message', 'queue_timestamp', 'request_id', 'status']);
+    expect(body.conversations).toEqual([{ channel: 'whatsapp', conversation_id: body.conversation_id }]);
     expect(body.message).toBe('Request accepted and queued for processing');
   });
 

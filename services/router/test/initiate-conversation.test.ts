@@ -35,7 +35,8 @@ describe('initiateConversation', () => {
     expect(result).toMatchObject({ status: 'success', request_id: request.request_data.request_id, replayed: false });
     expect(result.conversation_id).toBe(`ci-aaa-001#pi-aaa-001#${request.request_data.request_id}#447700900001`);
     expect(queue.sent).toHaveLength(1);
-    expect(queue.sent[0]!.channel).toBe('whatsapp');
+    expect(queue.sent[0]!.contextObject.conversation_data.conversations).toEqual([{ channel: 'whatsapp', conversation_id: result.conversation_id }]);
+    expect(result.conversations).toEqual([{ channel: 'whatsapp', conversation_id: result.conversation_id }]);
     expect(queue.sent[0]!.contextObject.metadata.trace_id).toBe('trace-1');
     expect([...idempotency.records.values()][0]).toMatchObject({ status: 'COMPLETED', response: { conversation_id: result.conversation_id } });
     expect(rate.counts.get('ci-aaa-001#pi-aaa-001')).toBe(1);
@@ -135,7 +136,7 @@ describe('initiateConversation', () => {
     deps.idempotency.complete = complete;
     await run(deps, request);
     expect(queue.sent).toHaveLength(2);
-    expect(queue.sent[0]!.contextObject.conversation_data.conversation_id).toBe(queue.sent[1]!.contextObject.conversation_data.conversation_id);
+    expect(queue.sent[0]!.contextObject.conversation_data.conversations[0]!.conversation_id).toBe(queue.sent[1]!.contextObject.conversation_data.conversations[0]!.conversation_id);
   });
 
   it('passes the rate limiter the project limits and answers RATE_LIMIT_EXCEEDED past them', async () => {

@@ -6,7 +6,7 @@ import { contractViolation } from './api-contract';
 import { API_KEY, fakeDeps } from './fakes';
 
 /**
- * Property: whatever body arrives, the router answers within api.md's contract: never a 5xx
+ * Property: whatever body arrives, the router answers within docs/api.md's contract: never a 5xx
  * (the fakes never fail, so any 5xx is our bug), never an unlisted code, never a malformed body.
  * Bodies: random JSON, random text, and valid bodies mutated field by field.
  */

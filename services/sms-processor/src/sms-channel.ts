@@ -1,6 +1,6 @@
 import { ChannelAdapter, classifyTwilioError, ContextObject, countSmsSegments, findTwilioMessageFor, fitText, permanent, PROVIDER_PERMANENT, sameText, twilioClientFor } from '@ai-multi-comms/core';
 
-/** The SMS credentials secret (data-model.md); no template for plain SMS. */
+/** The SMS credentials secret (docs/data-model.md); no template for plain SMS. */
 export interface SmsCredentials extends Record<string, string> {
   twilio_account_sid: string;
   twilio_auth_token: string;
@@ -20,9 +20,6 @@ export const smsChannel: ChannelAdapter<SmsCredentials> = {
   channel: 'sms',
 
   credentialsSecret: (contextObject) => ({ name: senderOf(contextObject).sms_credentials_id, requiredKeys: ['twilio_account_sid', 'twilio_auth_token'] }),
-
-  // Plain text: the AI is told max_message_length in its input.
-  outputSchema: () => undefined,
 
   contentToSend: ({ contextObject, ai }) => fitText(ai.text, contextObject.company_data_payload.rate_limits?.max_message_length ?? DEFAULT_MAX_LENGTH),
 

@@ -1,30 +1,11 @@
 import { carriesTemplateVariables, ChannelAdapter, classifyTwilioError, ContextObject, findTwilioMessageFor, permanent, PROVIDER_PERMANENT, SentMessage, twilioClientFor } from '@ai-multi-comms/core';
 
-/** The WhatsApp credentials secret (data-model.md). */
+/** The WhatsApp credentials secret (docs/data-model.md). */
 export interface WhatsAppCredentials extends Record<string, string> {
   twilio_account_sid: string;
   twilio_auth_token: string;
   twilio_template_sid: string;
 }
-
-/**
- * The template variables the AI fills (Structured Outputs): Twilio content templates number
- * their placeholders. Strict mode: every property required, nothing else allowed.
- */
-export const TEMPLATE_VARIABLES_SCHEMA = {
-  name: 'whatsapp_template_variables',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['1', '2', '3', '4'],
-    properties: {
-      '1': { type: 'string', description: "The recipient's first name, or a friendly greeting word if unknown." },
-      '2': { type: 'string', description: 'The name of the company representative writing.' },
-      '3': { type: 'string', description: 'The job role or subject this conversation is about.' },
-      '4': { type: 'string', description: 'One or two short personalised sentences inviting a reply.' },
-    },
-  },
-};
 
 /** `whatsapp:` + E.164, exactly once, whatever the stored form. */
 export const whatsappAddress = (number: string): string => `whatsapp:${number.replace(/^(whatsapp:)+/, '')}`;
@@ -42,8 +23,6 @@ export const whatsappChannel: ChannelAdapter<WhatsAppCredentials> = {
     name: senderOf(contextObject).whatsapp_credentials_id,
     requiredKeys: ['twilio_account_sid', 'twilio_auth_token', 'twilio_template_sid'],
   }),
-
-  outputSchema: () => TEMPLATE_VARIABLES_SCHEMA,
 
   contentToSend: ({ ai }) => JSON.stringify(ai.json ?? {}),
 

@@ -5,23 +5,21 @@ import { OpenAiChannelConfig } from '../companies/types';
 import { compileSchema } from '../validation/ajv';
 
 /**
- * The AI step (processing.md "AI"): an OpenAI Conversation is the persistent thread (`conv_…`,
- * stored as `thread_id`); each message is one Responses API call in that conversation, with a
- * stored prompt or a model + instructions, and Structured Outputs (a JSON schema) when the
- * channel needs structured content. The SDK retries 429/5xx/timeouts itself (bounded by
- * `maxRetries` and `timeoutMs`, which keep well inside the heartbeat and the Lambda timeout).
+ * The AI (docs/processing.md "Compose"): an OpenAI Conversation is the persistent thread of a
+ * request (`conv_…`, stored as `thread_id`), created once; each message is one Responses API call
+ * (a turn) in that conversation. The SDK retries 429/5xx/timeouts itself (bounded by
+ * `maxRetries` and `timeoutMs`, which keep well inside the compose step's deadline).
  */
 export const AI_TRANSIENT = 'AI_TRANSIENT';
 export const AI_PERMANENT = 'AI_PERMANENT';
 
-export interface AiRequest {
+/** One turn on a thread: the AI reads the thread so far plus `input`, and writes the reply. */
+export interface AiTurn {
   apiKey: string;
   config: OpenAiChannelConfig;
-  /** Existing thread to continue (a retry reuses the one an earlier attempt created). */
-  threadId: string | null;
-  /** Called as soon as a new thread exists, so that a retry can reuse it. */
-  onThread: (threadId: string) => Promise<void>;
-  /** What the AI is told about this conversation (company, project, reps, recipient, project_data). */
+  /** The OpenAI conversation the turn is taken on. */
+  threadId: string;
+  /** What the AI is told for this turn (company, project, reps, recipient, project_data, the channel). */
   input: Record<string, unknown>;
   /** Structured Outputs schema; without it the reply is plain text. */
   outputSchema?: { name: string; schema: Record<string, unknown> };
@@ -66,31 +64,38 @@ const validatorFor = (schema: Record<string, unknown>) => {
   return validate;
 };
 
-export const generateContent = async (request: AiRequest, options: AiClientOptions): Promise<AiResult> => {
+const clientFor = (apiKey: string, options: AiClientOptions) =>
   // baseURL: the SDK reads OPENAI_BASE_URL itself (set only by the local stack).
-  const client = new OpenAI({ apiKey: request.apiKey, maxRetries: options.maxRetries, timeout: options.timeoutMs });
+  new OpenAI({ apiKey, maxRetries: options.maxRetries, timeout: options.timeoutMs });
+
+/** A new OpenAI conversation: the thread every turn of a request (every channel, every reply) is taken on. */
+export const createAiThread = async (apiKey: string, metadata: Record<string, string>, options: AiClientOptions): Promise<string> => {
   try {
-    let threadId = request.threadId;
-    if (!threadId) {
-      const conversation = await client.conversations.create({ metadata: request.metadata });
-      threadId = conversation.id;
-      await request.onThread(threadId);
-    }
-    const { config } = request;
-    const response = await client.responses.create({
-      conversation: threadId,
-      ...(config.prompt_id
-        ? { prompt: { id: config.prompt_id, ...(config.prompt_version ? { version: config.prompt_version } : {}) } }
-        : {}),
+    return (await clientFor(apiKey, options).conversations.create({ metadata })).id;
+  } catch (error) {
+    throw classifyOpenAiError(error);
+  }
+};
+
+/**
+ * One Responses API call on the thread, with a stored prompt or a model + instructions, and
+ * Structured Outputs when the channel needs structured content. OpenAI appends the input and
+ * the reply to the conversation; two turns on one conversation at once fail with
+ * `conversation_locked`, so a caller takes a thread's turns one after another.
+ */
+export const generateTurn = async (turn: AiTurn, options: AiClientOptions): Promise<AiResult> => {
+  try {
+    const { config } = turn;
+    const response = await clientFor(turn.apiKey, options).responses.create({
+      conversation: turn.threadId,
+      ...(config.prompt_id ? { prompt: { id: config.prompt_id, ...(config.prompt_version ? { version: config.prompt_version } : {}) } } : {}),
       ...(config.model ? { model: config.model } : {}),
       ...(config.instructions ? { instructions: config.instructions } : {}),
       ...(config.temperature !== undefined ? { temperature: config.temperature } : {}),
       ...(config.max_output_tokens !== undefined ? { max_output_tokens: config.max_output_tokens } : {}),
-      input: [{ role: 'user', content: JSON.stringify(request.input) }],
-      ...(request.outputSchema
-        ? { text: { format: { type: 'json_schema', name: request.outputSchema.name, schema: request.outputSchema.schema, strict: true } } }
-        : {}),
-      metadata: request.metadata,
+      input: [{ role: 'user', content: JSON.stringify(turn.input) }],
+      ...(turn.outputSchema ? { text: { format: { type: 'json_schema', name: turn.outputSchema.name, schema: turn.outputSchema.schema, strict: true } } } : {}),
+      metadata: turn.metadata,
     });
     const text = response.output_text ?? '';
     const usage = {
@@ -98,9 +103,9 @@ export const generateContent = async (request: AiRequest, options: AiClientOptio
       completion_tokens: response.usage?.output_tokens ?? 0,
       total_tokens: response.usage?.total_tokens ?? 0,
     };
-    if (!request.outputSchema) {
+    if (!turn.outputSchema) {
       if (text.trim() === '') throw new AppError('permanent', AI_PERMANENT, 'OpenAI replied with no text.');
-      return { threadId, text, usage };
+      return { threadId: turn.threadId, text, usage };
     }
     let json: unknown;
     try {
@@ -108,9 +113,9 @@ export const generateContent = async (request: AiRequest, options: AiClientOptio
     } catch {
       throw new AppError('permanent', AI_PERMANENT, 'OpenAI reply is not the expected JSON.');
     }
-    const validate = validatorFor(request.outputSchema.schema);
+    const validate = validatorFor(turn.outputSchema.schema);
     if (!validate(json)) throw new AppError('permanent', AI_PERMANENT, 'OpenAI reply does not match the output schema.');
-    return { threadId, text, json: json as Record<string, unknown>, usage };
+    return { threadId: turn.threadId, text, json: json as Record<string, unknown>, usage };
   } catch (error) {
     throw classifyOpenAiError(error);
   }

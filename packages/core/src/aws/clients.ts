@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
 
 /**
  * SDK clients, created once per container. Endpoints come from the SDK's own
@@ -63,3 +64,5 @@ export const createSqsClient = (options: ClientOptions = {}): SQSClient =>
 
 export const createSecretsManagerClient = (options: ClientOptions = {}): SecretsManagerClient =>
   instrumented(new SecretsManagerClient(common(options)), options);
+
+export const createSnsClient = (options: ClientOptions = {}): SNSClient => instrumented(new SNSClient(common(options)), options);

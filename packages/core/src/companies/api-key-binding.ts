@@ -7,7 +7,7 @@ import { sha256Hex } from '../util/canonical-json';
 import { CompanyProject } from './types';
 
 /**
- * Binding API keys to a company/project (api.md): the item holds only SHA-256 hashes. A rotation
+ * Binding API keys to a company/project (docs/api.md): the item holds only SHA-256 hashes. A rotation
  * adds the new key's hash and keeps the old ones valid until they are revoked explicitly, so
  * clients can switch over without an outage. Routers cache the item briefly
  * (COMPANY_CACHE_SECONDS), so a change reaches every warm router within that time.

@@ -67,6 +67,12 @@ export const findOnboardingProblems = (file: unknown): FieldError[] => {
       problems.push({ field: `ai_config.openai_config.${channel}`, code: ErrorCodes.VALIDATION_ERROR, message: 'is required for an allowed channel' });
     }
   }
+  // One request is one AI thread across its channels, and OpenAI keeps a conversation within the
+  // project of the key that created it: every channel must name the same OpenAI key.
+  const keyReferences = new Set(Object.values(file_?.ai_config?.openai_config ?? {}).map((config) => config?.api_key_reference));
+  if (keyReferences.size > 1) {
+    problems.push({ field: 'ai_config.openai_config', code: ErrorCodes.VALIDATION_ERROR, message: 'must name the same api_key_reference for every channel: a request\'s channels share one AI thread, which one OpenAI key (one OpenAI project) owns' });
+  }
   return problems;
 };
 

@@ -1,6 +1,6 @@
 import { Channel } from '../request/types';
 
-/** AI settings for one channel: a stored prompt, or a model with instructions (processing.md). */
+/** AI settings for one channel: a stored prompt, or a model with instructions (docs/processing.md). */
 export interface OpenAiChannelConfig {
   /** Secrets Manager name of the OpenAI key; never the key itself. */
   api_key_reference: string;
@@ -39,7 +39,7 @@ export interface RateLimits {
   max_message_length?: number;
 }
 
-/** An item of the company-data table (data-model.md). References to secrets only. */
+/** An item of the company-data table (docs/data-model.md). References to secrets only. */
 export interface CompanyProject {
   company_id: string;
   project_id: string;

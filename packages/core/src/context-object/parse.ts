@@ -1,47 +1,84 @@
 import { FieldError, validationError } from '../errors/app-error';
 import { ErrorCodes } from '../errors/error-codes';
+import { addressProblems } from '../request/validate-request';
+import { Channel } from '../request/types';
 import { compileSchema, fieldOf } from '../validation/ajv';
 import { conversationIdFor } from './conversation-id';
 import { contextObjectSchema } from './schema';
-import { ContextObject } from './types';
+import { ComposedMessage, ContextObject } from './types';
 
-const validateContextObject = compileSchema<ContextObject>(contextObjectSchema);
+const validateContextObject = compileSchema<ContextObject & { composed?: ComposedMessage['composed'] }>(contextObjectSchema);
 
-/** Every problem with a Context Object: schema, the channel's config present, the id consistent with its parts. */
+const problem = (field: string, message: string): FieldError => ({ field, code: ErrorCodes.VALIDATION_ERROR, message });
+
+/**
+ * Every problem with a Context Object: the schema; the channels resolved (a list, lower-case,
+ * each once, each with its address, its sender and AI configuration); one conversation per
+ * channel, in order, each id consistent with its parts.
+ */
 export const findContextObjectProblems = (value: unknown): FieldError[] => {
   if (!validateContextObject(value)) {
-    return (validateContextObject.errors ?? [])
-      .filter((error) => error.keyword !== 'if')
-      .map((error) => ({ field: fieldOf(error), code: ErrorCodes.VALIDATION_ERROR, message: error.message ?? 'is invalid' }));
+    return (validateContextObject.errors ?? []).filter((error) => error.keyword !== 'if').map((error) => problem(fieldOf(error), error.message ?? 'is invalid'));
   }
-  const channel = value.frontend_payload.request_data.channel_method;
+  const channels = value.frontend_payload.request_data.channel_method;
+  if (!Array.isArray(channels)) return [problem('frontend_payload.request_data.channel_method', 'must be the resolved list of channels')];
   const problems: FieldError[] = [];
-  if (channel !== channel.toLowerCase()) {
-    problems.push({ field: 'frontend_payload.request_data.channel_method', code: ErrorCodes.VALIDATION_ERROR, message: 'must be lower-case' });
+  channels.forEach((channel, index) => {
+    if (channel !== channel.toLowerCase()) problems.push(problem(`frontend_payload.request_data.channel_method.${index}`, 'must be lower-case'));
+    if (channels.indexOf(channel) !== index) problems.push(problem(`frontend_payload.request_data.channel_method.${index}`, 'is repeated'));
+  });
+  if (problems.length > 0) return problems;
+  for (const channel of channels) {
+    if (!value.company_data_payload.channel_config[channel]) problems.push(problem(`company_data_payload.channel_config.${channel}`, 'is required for the channel'));
+    if (!value.company_data_payload.ai_config.openai_config[channel]) problems.push(problem(`company_data_payload.ai_config.openai_config.${channel}`, 'is required for the channel'));
   }
-  if (!value.company_data_payload.channel_config[channel]) {
-    problems.push({ field: `company_data_payload.channel_config.${channel}`, code: ErrorCodes.VALIDATION_ERROR, message: 'is required for the channel' });
+  problems.push(...addressProblems(value.frontend_payload.recipient_data, channels).map((p) => problem(`frontend_payload.${p.field}`, p.message)));
+  const conversations = value.conversation_data.conversations;
+  if (conversations.length !== channels.length || conversations.some((c, index) => c.channel !== channels[index])) {
+    problems.push(problem('conversation_data.conversations', 'must be one per channel, in the request\'s order'));
   }
-  if (!value.company_data_payload.ai_config.openai_config[channel]) {
-    problems.push({ field: `company_data_payload.ai_config.openai_config.${channel}`, code: ErrorCodes.VALIDATION_ERROR, message: 'is required for the channel' });
-  }
-  if (problems.length === 0 && conversationIdFor(value.frontend_payload, value.company_data_payload) !== value.conversation_data.conversation_id) {
-    problems.push({ field: 'conversation_data.conversation_id', code: ErrorCodes.VALIDATION_ERROR, message: 'does not match the request and company it carries' });
+  if (problems.length === 0) {
+    conversations.forEach(({ channel, conversation_id }, index) => {
+      if (conversationIdFor(value.frontend_payload, value.company_data_payload, channel) !== conversation_id) {
+        problems.push(problem(`conversation_data.conversations.${index}.conversation_id`, 'does not match the request and company it carries'));
+      }
+    });
   }
   return problems;
 };
 
-/** Parse and validate a queue message body; a malformed one is a validation AppError listing every problem. */
-export const parseContextObject = (body: string): ContextObject => {
-  let value: unknown;
+const parseJson = (body: string): unknown => {
   try {
-    value = JSON.parse(body);
+    return JSON.parse(body);
   } catch {
     throw validationError(ErrorCodes.VALIDATION_ERROR, 'The Context Object is not valid JSON.');
   }
+};
+
+const refuse = (problems: FieldError[]) =>
+  validationError(ErrorCodes.VALIDATION_ERROR, `The Context Object is invalid: ${problems.map((p) => `${p.field} ${p.message}`).join('; ').slice(0, 800)}.`, problems);
+
+/** The router's hand-over, as the compose step receives it; a malformed one is a validation AppError listing every problem. */
+export const parseContextObject = (body: string): ContextObject => {
+  const value = parseJson(body);
   const problems = findContextObjectProblems(value);
-  if (problems.length > 0) {
-    throw validationError(ErrorCodes.VALIDATION_ERROR, `The Context Object is invalid: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}.`, problems);
-  }
+  if (problems.length > 0) throw refuse(problems);
   return value as ContextObject;
 };
+
+/** The composed message, as `channel`'s sender receives it: the Context Object with the thread and this channel's part. */
+export const parseComposedMessage = (body: string, channel: Channel): ComposedMessage => {
+  const value = parseJson(body);
+  const problems = findContextObjectProblems(value);
+  if (problems.length === 0) {
+    const message = value as ComposedMessage;
+    if (typeof message.conversation_data.thread_id !== 'string') problems.push(problem('conversation_data.thread_id', 'is required once composed'));
+    if (!message.conversation_data.conversations.some((c) => c.channel === channel)) problems.push(problem('conversation_data.conversations', `has no ${channel} conversation`));
+    if (!message.composed?.[channel]) problems.push(problem(`composed.${channel}`, 'is required for the channel'));
+  }
+  if (problems.length > 0) throw refuse(problems);
+  return value as ComposedMessage;
+};
+
+/** This channel's conversation id in a message. */
+export const conversationIdOf = (message: ContextObject, channel: Channel): string => message.conversation_data.conversations.find((c) => c.channel === channel)!.conversation_id;

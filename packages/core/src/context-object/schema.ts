@@ -1,24 +1,56 @@
 import { TRACE_ID_MAX_LENGTH } from '../observability/trace-id';
 import { companyPayloadSchema } from '../companies/company-schema';
 import { initiateConversationRequestSchema } from '../request/schema';
+import { CHANNELS } from '../request/types';
 
-/** JSON schema of the Context Object: the processor validates what it receives as strictly as the router validates requests. */
+const channelName = { enum: [...CHANNELS] };
+
+const composedPart = {
+  type: 'object',
+  required: ['text', 'usage'],
+  additionalProperties: false,
+  properties: {
+    text: { type: 'string' },
+    json: { type: 'object' },
+    usage: {
+      type: 'object',
+      required: ['prompt_tokens', 'completion_tokens', 'total_tokens'],
+      additionalProperties: false,
+      properties: { prompt_tokens: { type: 'integer', minimum: 0 }, completion_tokens: { type: 'integer', minimum: 0 }, total_tokens: { type: 'integer', minimum: 0 } },
+    },
+  },
+};
+
+/**
+ * JSON schema of the Context Object and of the composed message (`composed` present): every
+ * stage validates what it receives as strictly as the router validates requests.
+ */
 export const contextObjectSchema = {
   type: 'object',
   required: ['schema_version', 'frontend_payload', 'company_data_payload', 'conversation_data', 'metadata'],
   additionalProperties: false,
   properties: {
-    schema_version: { const: 1 },
+    schema_version: { const: 2 },
     frontend_payload: { ...initiateConversationRequestSchema, $id: undefined },
     company_data_payload: companyPayloadSchema,
     conversation_data: {
       type: 'object',
-      required: ['conversation_id', 'conversation_status', 'thread_id'],
+      required: ['conversations', 'conversation_status', 'thread_id'],
       additionalProperties: false,
       properties: {
-        conversation_id: { type: 'string', minLength: 1, maxLength: 1024 },
+        conversations: {
+          type: 'array',
+          minItems: 1,
+          maxItems: CHANNELS.length,
+          items: {
+            type: 'object',
+            required: ['channel', 'conversation_id'],
+            additionalProperties: false,
+            properties: { channel: channelName, conversation_id: { type: 'string', minLength: 1, maxLength: 1024 } },
+          },
+        },
         conversation_status: { const: 'initiated' },
-        thread_id: { type: ['string', 'null'] },
+        thread_id: { type: ['string', 'null'], maxLength: 256 },
       },
     },
     metadata: {
@@ -30,6 +62,11 @@ export const contextObjectSchema = {
         received_at: { type: 'string', format: 'date-time' },
         trace_id: { type: 'string', minLength: 1, maxLength: TRACE_ID_MAX_LENGTH },
       },
+    },
+    composed: {
+      type: 'object',
+      additionalProperties: false,
+      properties: Object.fromEntries(CHANNELS.map((channel) => [channel, composedPart])),
     },
   },
 } as const;

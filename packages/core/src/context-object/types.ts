@@ -1,15 +1,26 @@
 import { CompanyPayload } from '../companies/types';
-import { InitiateConversationRequest } from '../request/types';
+import { Channel, ResolvedRequest } from '../request/types';
 
-export const CONTEXT_OBJECT_SCHEMA_VERSION = 1;
+/** 2: one request, several channels, one AI thread (composed before fan-out). */
+export const CONTEXT_OBJECT_SCHEMA_VERSION = 2;
 
-/** The message body every channel processor receives (data-model.md). */
+/** One channel of a request and the conversation it becomes (docs/data-model.md). */
+export interface ChannelConversation {
+  channel: Channel;
+  conversation_id: string;
+}
+
+/**
+ * The router's hand-over to the compose step (docs/data-model.md): the validated request with
+ * its channels resolved, the project's configuration (references only), and one conversation id
+ * per channel, in request order.
+ */
 export interface ContextObject {
   schema_version: typeof CONTEXT_OBJECT_SCHEMA_VERSION;
-  frontend_payload: InitiateConversationRequest;
+  frontend_payload: ResolvedRequest;
   company_data_payload: CompanyPayload;
   conversation_data: {
-    conversation_id: string;
+    conversations: ChannelConversation[];
     conversation_status: 'initiated';
     thread_id: string | null;
   };
@@ -18,4 +29,21 @@ export interface ContextObject {
     received_at: string;
     trace_id: string;
   };
+}
+
+/** What the AI wrote for one channel's first message: text, and for structured channels the JSON. */
+export interface ComposedPart {
+  text: string;
+  json?: Record<string, unknown>;
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+}
+
+/**
+ * The compose step's one SNS message: the Context Object with the shared thread and every
+ * channel's first message, written on that thread one turn after another. Each channel's sender
+ * takes its own part.
+ */
+export interface ComposedMessage extends ContextObject {
+  conversation_data: ContextObject['conversation_data'] & { thread_id: string };
+  composed: Partial<Record<Channel, ComposedPart>>;
 }

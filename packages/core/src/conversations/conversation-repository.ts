@@ -6,7 +6,7 @@ import { ErrorCodes } from '../errors/error-codes';
 import { ConversationItem, ConversationKey, ConversationStatus, DONE_STATUSES, FailureClass, MessageEntry, SendIntent } from './types';
 
 /**
- * The conversations table, with the claim rule of processing.md as conditional writes. Every
+ * The conversations table, with the claim rule of docs/processing.md as conditional writes. Every
  * write after the claim is conditional on the lease token this attempt holds (`lease_owner`), so
  * an attempt that lost its lease can never overwrite the one that took over.
  */
@@ -26,7 +26,7 @@ export interface FinalUpdate {
   threadId: string | null;
   processingTimeMs: number;
   processorVersion: string;
-  /** Sparse index key for inbound replies (data-model.md). */
+  /** Sparse index key for inbound replies (docs/data-model.md). */
   inboundKey?: string;
 }
 
@@ -49,9 +49,9 @@ export interface ConversationRepository {
   claim(key: ConversationKey, initial: Record<string, unknown>, now: Date, leaseMs: number): Promise<ClaimOutcome>;
   extendLease(key: ConversationKey, leaseToken: string, until: Date): Promise<void>;
   recordThread(key: ConversationKey, leaseToken: string, threadId: string, now: Date): Promise<void>;
-  /** processing.md step 6: recorded just before the provider call, with what is about to be sent (the earliest start is kept; every intent is). */
+  /** docs/processing.md step 6: recorded just before the provider call, with what is about to be sent (the earliest start is kept; every intent is). */
   markSendStarted(key: ConversationKey, leaseToken: string, now: Date, content: string): Promise<string>;
-  /** processing.md step 7. Conditional on no *other* message being recorded, not on the lease: once sent, it must be recorded. */
+  /** docs/processing.md step 7. Conditional on no *other* message being recorded, not on the lease: once sent, it must be recorded. */
   complete(key: ConversationKey, update: FinalUpdate, now: Date): Promise<void>;
   recordFailure(key: ConversationKey, leaseToken: string, failure: RecordedFailure, now: Date): Promise<void>;
   /** For a Context Object too malformed to claim: record the failure if the item exists or can be created. */

@@ -1,6 +1,6 @@
 import { Channel } from '../request/types';
 
-/** data-model.md's conversation statuses. */
+/** docs/data-model.md's conversation statuses. */
 export type ConversationStatus =
   | 'processing'
   | 'initial_message_sent'
@@ -40,7 +40,7 @@ export interface MessageEntry {
 }
 
 /**
- * What one attempt was about to send, recorded just before its provider call (processing.md step
+ * What one attempt was about to send, recorded just before its provider call (docs/processing.md step
  * 6): when, and the content the provider will hold. A later attempt that takes over matches the
  * provider's messages against these, so it recognises this conversation's message and no other.
  * `content` is absent only on items written before intents were recorded.
@@ -55,7 +55,7 @@ export interface ConversationKey {
   conversation_id: string;
 }
 
-/** The attributes the processor reads back; the item holds more (see data-model.md). */
+/** The attributes the processor reads back; the item holds more (see docs/data-model.md). */
 export interface ConversationItem extends ConversationKey {
   conversation_status: ConversationStatus;
   attempts: number;

@@ -1,7 +1,7 @@
 /**
  * The error taxonomy. Every failure the engine knows about is an AppError with a `kind` (what sort
  * of failure, which decides retry/HTTP behaviour) and a `code` (the contract's error code, fixed by
- * api.md for the router). Mapping to HTTP responses and queue outcomes happens in one place each:
+ * docs/api.md for the router). Mapping to HTTP responses and queue outcomes happens in one place each:
  * `errors/http.ts` and, for processors, `errors/queue.ts`.
  */
 export type ErrorKind =

@@ -1,4 +1,4 @@
-/** The router's error codes, fixed by api.md (clients already depend on them). */
+/** The router's error codes, fixed by docs/api.md (clients already depend on them). */
 export const ErrorCodes = {
   INVALID_REQUEST: 'INVALID_REQUEST',
   MISSING_IDENTIFIERS: 'MISSING_IDENTIFIERS',
@@ -24,6 +24,7 @@ export const ErrorCodes = {
   COMPANY_NOT_FOUND: 'COMPANY_NOT_FOUND',
   PROJECT_INACTIVE: 'PROJECT_INACTIVE',
   CHANNEL_NOT_ALLOWED: 'CHANNEL_NOT_ALLOWED',
+  CONVERSATION_NOT_FOUND: 'CONVERSATION_NOT_FOUND',
   IDEMPOTENCY_CONFLICT: 'IDEMPOTENCY_CONFLICT',
   IDEMPOTENCY_IN_PROGRESS: 'IDEMPOTENCY_IN_PROGRESS',
   RATE_LIMIT_EXCEEDED: 'RATE_LIMIT_EXCEEDED',

@@ -2,7 +2,7 @@ import { AppError, ErrorKind, isAppError } from './app-error';
 import { ErrorCodes } from './error-codes';
 
 /**
- * The single mapping from errors to HTTP. Kinds decide the status; the two codes api.md gives a
+ * The single mapping from errors to HTTP. Kinds decide the status; the two codes docs/api.md gives a
  * status of their own (413, and 5xx for permanent configuration faults) are named here.
  */
 const STATUS_BY_KIND: Record<ErrorKind, number> = {
@@ -34,7 +34,7 @@ export interface HttpErrorResponse {
 }
 
 /**
- * Turn any thrown value into the response api.md prescribes. Anything that is not an AppError is
+ * Turn any thrown value into the response docs/api.md prescribes. Anything that is not an AppError is
  * our bug: it becomes INTERNAL_ERROR with a fixed sentence, never the error's own text, which
  * could hold a stack trace, an endpoint or a secret.
  */

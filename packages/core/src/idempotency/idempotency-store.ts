@@ -1,3 +1,4 @@
+import { Channel } from '../request/types';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { conflict, transient } from '../errors/app-error';
@@ -5,7 +6,7 @@ import { ErrorCodes } from '../errors/error-codes';
 import { epochSeconds } from '../util/clock';
 
 /**
- * Idempotency records for the router (api.md): one item per company/project/request_id.
+ * Idempotency records for the router (docs/api.md): one item per company/project/request_id.
  *
  * The state machine lives in one conditional PutItem (after Powertools' idempotency persistence
  * layer): a request may start when no record exists, when the record has expired, or when an
@@ -15,6 +16,8 @@ import { epochSeconds } from '../util/clock';
  */
 export interface StoredResponse {
   conversation_id: string;
+  /** One per channel, in request order (absent on records written before fan-out). */
+  conversations?: { channel: Channel; conversation_id: string }[];
   queue_timestamp: string;
 }
 
@@ -25,10 +28,12 @@ export interface IdempotencyStore {
   complete(key: string, response: StoredResponse, now: Date): Promise<void>;
   /** Forget an unfinished attempt so that a retry of the same request can run (after a failure). */
   release(key: string): Promise<void>;
+  /** The answer a completed request was given, if any (GET /conversations before composing starts). */
+  peek(key: string): Promise<StoredResponse | undefined>;
 }
 
 export interface IdempotencyOptions {
-  /** How long records are kept; api.md: at least 24 hours. */
+  /** How long records are kept; docs/api.md: at least 24 hours. */
   ttlSeconds: number;
   /** How long an IN_PROGRESS record blocks retries before it counts as abandoned. */
   inProgressSeconds: number;
@@ -116,6 +121,11 @@ export const dynamoIdempotencyStore = (
       } catch (error) {
         throw databaseError(error);
       }
+    },
+
+    async peek(key) {
+      const existing = await read(key);
+      return existing?.status === 'COMPLETED' ? (existing.response as StoredResponse) : undefined;
     },
 
     async release(key) {

@@ -4,10 +4,11 @@ import { AiResult } from '../ai/openai-content';
 import { MessageEntry, SendIntent } from '../conversations/types';
 
 /**
- * What differs between channels, and nothing else: the credentials secret, the AI output schema,
- * the provider call with its error classification, the reconciliation query, the inbound key.
- * The claim → heartbeat → secrets → AI → mark → send/reconcile → final update pipeline exists
- * once (`process-record.ts`). A new channel is an adapter, a service folder and tests.
+ * What differs between channels' senders, and nothing else: the credentials secret, the content
+ * the provider will hold, the provider call with its error classification, the reconciliation
+ * query, the inbound key. What the channel *is* (addresses, ids, what the AI writes) is its
+ * descriptor in `channels/`. The claim → heartbeat → authorise → secrets → reconcile → mark →
+ * send → final update pipeline exists once (`process-record.ts`).
  */
 export interface SentMessage {
   /** The provider's id (Twilio SM…, SendGrid X-Message-Id). */
@@ -22,8 +23,6 @@ export interface ChannelAdapter<Credentials extends Record<string, string> = Rec
   readonly channel: Channel;
   /** Secret name (from the Context Object's company payload) and the keys it must hold. */
   credentialsSecret(contextObject: ContextObject): { name: string; requiredKeys: (keyof Credentials & string)[] };
-  /** Structured Outputs schema for the AI, or undefined for plain text. */
-  outputSchema(contextObject: ContextObject): { name: string; schema: Record<string, unknown> } | undefined;
   /**
    * What `send` will hand the provider for the person to see (the SMS text, the template
    * variables, the e-mail body), known before the call: recorded with the send intent, so that a
@@ -32,7 +31,7 @@ export interface ChannelAdapter<Credentials extends Record<string, string> = Rec
   contentToSend(input: { contextObject: ContextObject; ai: AiResult }): string;
   /** Send through the provider; throw an AppError classified `transient` (retry) or `permanent` (acknowledge), with the provider's code in the message. */
   send(input: { contextObject: ContextObject; credentials: Credentials; ai: AiResult; conversationId: string }): Promise<SentMessage>;
-  /** The message an earlier attempt of this conversation created, if the provider has one that matches one of its send intents (processing.md step 6). */
+  /** The message an earlier attempt of this conversation created, if the provider has one that matches one of its send intents (docs/processing.md step 6). */
   reconcile(input: { contextObject: ContextObject; credentials: Credentials; intents: SendIntent[]; conversationId: string }): Promise<SentMessage | undefined>;
   /** The conversations table's inbound-index key for replies, once `sent` is known. */
   inboundKey(contextObject: ContextObject, sent: SentMessage): string | undefined;

@@ -3,7 +3,7 @@ import { ConversationStatus, FailureClass, FailureStatus } from '../conversation
 import { ProviderFailure } from './provider-failure';
 
 /**
- * processing.md's failure table, in one place: which step failed, how (transient/permanent),
+ * docs/processing.md's failure table, in one place: which step failed, how (transient/permanent),
  * gives the status recorded on the item and whether the queue message is retried or acknowledged.
  */
 export type Step = 'validate' | 'authorise' | 'secrets' | 'ai' | 'send';

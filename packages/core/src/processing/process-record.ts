@@ -1,8 +1,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { AiRequest, AiResult } from '../ai/openai-content';
-import { parseContextObject } from '../context-object/parse';
+import { AiResult } from '../ai/openai-content';
+import { conversationIdOf, parseComposedMessage } from '../context-object/parse';
 import { primaryChannelFor } from '../context-object/conversation-id';
-import { ContextObject } from '../context-object/types';
+import { ComposedMessage } from '../context-object/types';
+import { Channel } from '../request/types';
 import { ConversationKey, MessageEntry } from '../conversations/types';
 import { ConversationRepository, LeaseLost } from '../conversations/conversation-repository';
 import { AppError } from '../errors/app-error';
@@ -57,7 +58,6 @@ export interface ProcessingDeps<Credentials extends Record<string, string>> {
   /** The company-data table: the project's own configuration, re-read before sending. */
   companies: Pick<CompanyRepository, 'get'>;
   secrets: SecretReader;
-  ai: (request: AiRequest) => Promise<AiResult>;
   /** SQS ChangeMessageVisibility on the record's queue. */
   extendVisibility: (receiptHandle: string, seconds: number) => Promise<void>;
   clock: Clock;
@@ -77,14 +77,13 @@ export const leaseMsFor = (visibilityTimeoutSeconds: number): number => {
 const backoff = (config: ProcessingConfig, receiveCount: number) =>
   Math.min(config.retryBackoffMaxSeconds, config.retryBackoffBaseSeconds * 2 ** Math.max(0, receiveCount - 1));
 
-/** Keys of a Context Object too broken to validate, when they can still be found (to record the failure). */
-const derivableKey = (body: string): ConversationKey | undefined => {
+/** Keys of a message too broken to validate, when they can still be found (to record the failure). */
+const derivableKey = (body: string, channel: Channel): ConversationKey | undefined => {
   try {
-    const value = JSON.parse(body) as Partial<ContextObject>;
-    const conversationId = value.conversation_data?.conversation_id;
+    const value = JSON.parse(body) as Partial<ComposedMessage>;
+    const conversationId = value.conversation_data?.conversations?.find?.((c) => c?.channel === channel)?.conversation_id;
     const recipient = value.frontend_payload?.recipient_data;
-    const channel = value.frontend_payload?.request_data?.channel_method;
-    const primary = channel === 'email' ? recipient?.recipient_email : recipient?.recipient_tel;
+    const primary = recipient ? recipient[channel === 'email' ? 'recipient_email' : 'recipient_tel'] : undefined;
     return typeof conversationId === 'string' && typeof primary === 'string' && conversationId && primary
       ? { primary_channel: primary, conversation_id: conversationId }
       : undefined;
@@ -93,33 +92,18 @@ const derivableKey = (body: string): ConversationKey | undefined => {
   }
 };
 
-/** What the AI is told: company, project, representatives, recipient's names, project_data. Never contact details or secrets. */
-const aiInput = (contextObject: ContextObject) => {
-  const company = contextObject.company_data_payload;
-  const request = contextObject.frontend_payload;
-  return {
-    channel: request.request_data.channel_method,
-    company_name: company.company_name,
-    project_name: company.project_name,
-    company_rep: company.company_rep ?? {},
-    recipient_first_name: request.recipient_data.recipient_first_name ?? null,
-    recipient_last_name: request.recipient_data.recipient_last_name ?? null,
-    max_message_length: company.rate_limits?.max_message_length ?? null,
-    project_data: request.project_data ?? {},
-  };
-};
-
-/** The conversation item's first version: data-model.md's copied attributes (this channel's config only). */
-const initialAttributes = (contextObject: ContextObject, config: ProcessingConfig) => {
-  const request = contextObject.frontend_payload;
-  const company = contextObject.company_data_payload;
-  const channel = request.request_data.channel_method;
+/** The conversation item's first version: docs/data-model.md's copied attributes (this channel's config only). */
+const initialAttributes = (message: ComposedMessage, channel: Channel, config: ProcessingConfig) => {
+  const request = message.frontend_payload;
+  const company = message.company_data_payload;
   return {
     company_id: request.company_data.company_id,
     project_id: request.company_data.project_id,
     company_project: `${request.company_data.company_id}#${request.company_data.project_id}`,
     request_id: request.request_data.request_id,
     channel_method: channel,
+    // Every channel of the request: its other conversations share this one's thread.
+    request_channels: request.request_data.channel_method,
     initial_request_timestamp: request.request_data.initial_request_timestamp,
     recipient_first_name: request.recipient_data.recipient_first_name,
     recipient_last_name: request.recipient_data.recipient_last_name,
@@ -135,17 +119,17 @@ const initialAttributes = (contextObject: ContextObject, config: ProcessingConfi
     company_rep: company.company_rep,
     ai_config: { openai_config: { [channel]: company.ai_config.openai_config[channel] } },
     channel_config: { [channel]: company.channel_config[channel] },
-    thread_id: contextObject.conversation_data.thread_id,
+    thread_id: message.conversation_data.thread_id,
     task_complete: 0,
     hand_off_to_human: false,
-    router_version: contextObject.metadata.router_version,
+    router_version: message.metadata.router_version,
     processor_version: config.processorVersion,
-    trace_id: contextObject.metadata.trace_id,
+    trace_id: message.metadata.trace_id,
   };
 };
 
 /**
- * processing.md for one queue message. Returns whether to acknowledge (delete) or retry it; it
+ * docs/processing.md for one queue message. Returns whether to acknowledge (delete) or retry it; it
  * throws only for bugs. Order: validate → claim → heartbeat → authorise (the project's own item)
  * → secrets → reconcile (after a takeover) → AI → mark send (with the content) → send → final
  * update, all after the claim within the record's deadline.
@@ -169,31 +153,29 @@ export const processRecord = async <Credentials extends Record<string, string>>(
     return { outcome: 'retry', reason, delaySeconds };
   };
 
-  // 1. Validate.
-  let contextObject: ContextObject;
+  // 1. Validate: the composed message, with this channel's conversation and part.
+  const channel = deps.channel.channel;
+  let contextObject: ComposedMessage;
   try {
-    contextObject = parseContextObject(record.body);
-    if (contextObject.frontend_payload.request_data.channel_method !== deps.channel.channel) {
-      throw new AppError('validation', 'WRONG_CHANNEL', `A ${contextObject.frontend_payload.request_data.channel_method} Context Object reached the ${deps.channel.channel} queue.`);
-    }
+    contextObject = parseComposedMessage(record.body, channel);
   } catch (error) {
     const decision = decideFailure('validate', error);
-    const key = derivableKey(record.body);
+    const key = derivableKey(record.body, channel);
     logger.error('Malformed Context Object', { message_id: record.messageId, receive_count: record.receiveCount, reason: decision.reason, conversation_id: key?.conversation_id });
     metrics.count('FailuresMalformed');
     if (key) await deps.conversations.recordUnclaimedFailure(key, { reason: decision.reason, retriesExhausted: lastReceive }, clock.now()).catch(() => undefined);
     return retry(decision.reason);
   }
 
-  const conversationId = contextObject.conversation_data.conversation_id;
-  const key: ConversationKey = { primary_channel: primaryChannelFor(contextObject.frontend_payload), conversation_id: conversationId };
+  const conversationId = conversationIdOf(contextObject, channel);
+  const key: ConversationKey = { primary_channel: primaryChannelFor(contextObject.frontend_payload, channel), conversation_id: conversationId };
   logger.appendKeys({ conversation_id: conversationId, request_id: contextObject.frontend_payload.request_data.request_id, trace_id: contextObject.metadata.trace_id });
   try {
     // 2. Claim. The lease ends a little before the message becomes visible again, so that after a
     // crash the redelivery finds the lease expired and takes over at once, instead of finding it
     // "busy" and spending one of its receives (maxReceiveCount 3) on waiting.
     const leaseMs = leaseMsFor(config.visibilityTimeoutSeconds);
-    const claim = await deps.conversations.claim(key, initialAttributes(contextObject, config), clock.now(), leaseMs);
+    const claim = await deps.conversations.claim(key, initialAttributes(contextObject, channel, config), clock.now(), leaseMs);
     if (claim.outcome === 'done') {
       logger.info('Duplicate delivery: the conversation is already done', { conversation_status: claim.item.conversation_status });
       metrics.count('DuplicateDeliveries');
@@ -204,7 +186,7 @@ export const processRecord = async <Credentials extends Record<string, string>>(
       return retry('busy', Math.min(config.retryBackoffMaxSeconds, Math.ceil(claim.retryInMs / 1000) + 1));
     }
     const { leaseToken, attempt } = claim;
-    let threadId = claim.item.thread_id ?? null;
+    const threadId = contextObject.conversation_data.thread_id;
     logger.appendKeys({ attempt });
 
     // 3. Heartbeat: visibility and lease, by the queue's real timeout.
@@ -225,16 +207,14 @@ export const processRecord = async <Credentials extends Record<string, string>>(
      */
     const work = async (): Promise<RecordOutcome> => {
       // 4. Authorise: the project's own item, not the message, says whether and from where to send.
-      const refusals = sendingRefusals(contextObject, await deps.companies.get(contextObject.frontend_payload.company_data.company_id, contextObject.frontend_payload.company_data.project_id));
+      const refusals = sendingRefusals(contextObject, channel, await deps.companies.get(contextObject.frontend_payload.company_data.company_id, contextObject.frontend_payload.company_data.project_id));
       if (refusals.length > 0) throw sendNotAuthorised(refusals);
 
-      // 5. Secrets.
+      // 5. Secrets: the channel's credentials (the compose step holds the AI's).
       step = 'secrets';
-      const aiConfig = contextObject.company_data_payload.ai_config.openai_config[deps.channel.channel]!;
       const secretRef = deps.channel.credentialsSecret(contextObject);
-      const openAiSecret = () => deps.secrets.getJson<{ ai_api_key: string }>(aiConfig.api_key_reference, ['ai_api_key']);
       const channelSecret = () => deps.secrets.getJson<Credentials>(secretRef.name, secretRef.requiredKeys);
-      let [openAi, credentials]: [{ ai_api_key: string }, Credentials] = await Promise.all([openAiSecret(), channelSecret()]);
+      let credentials: Credentials = await channelSecret();
       /**
        * A provider that refuses our credentials may be refusing a value rotated since this
        * container cached it: forget the cached secret, read it again and repeat the call once.
@@ -264,32 +244,8 @@ export const processRecord = async <Credentials extends Record<string, string>>(
         }
       }
 
-      // 7. AI.
-      step = 'ai';
-      const generate = (apiKey: string) =>
-        deps.ai({
-          apiKey,
-          config: aiConfig,
-          threadId,
-          onThread: async (created) => {
-            threadId = created;
-            await deps.conversations.recordThread(key, leaseToken, created, clock.now());
-          },
-          input: aiInput(contextObject),
-          outputSchema: deps.channel.outputSchema(contextObject),
-          metadata: { conversation_id: conversationId.slice(0, 512), channel: deps.channel.channel, trace_id: contextObject.metadata.trace_id.slice(0, 512) },
-        });
-      let ai: AiResult;
-      try {
-        ai = await generate(openAi.ai_api_key);
-      } catch (error) {
-        if (!isCredentialsRejected(error)) throw error;
-        logger.warn('OpenAI refused the cached key; reading the secret again once', { secret: aiConfig.api_key_reference });
-        deps.secrets.evict(aiConfig.api_key_reference);
-        openAi = await openAiSecret();
-        ai = await generate(openAi.ai_api_key);
-      }
-      threadId = ai.threadId;
+      // 7. The content: what the compose step wrote for this channel on the shared thread.
+      const ai: AiResult = { threadId, ...contextObject.composed[channel]! };
 
       // 8. Mark (with what is about to be sent), then send, only while we still hold the message and the lease.
       step = 'send';

@@ -1,5 +1,6 @@
 import { CompanyProject } from '../companies/types';
 import { ContextObject } from '../context-object/types';
+import { Channel } from '../request/types';
 import { AppError } from '../errors/app-error';
 import { canonicalJson } from '../util/canonical-json';
 
@@ -10,14 +11,13 @@ import { canonicalJson } from '../util/canonical-json';
  * - the project exists and is active, and allows this channel (a deactivation between the
  *   request and the send stops the send);
  * - the sender configuration the message carries (number or address, credentials secret name)
- *   and the AI key reference are the project's own.
+ *   is the project's own.
  * Returns the reasons it may not send (empty: it may). A pure function, so the rule is
  * table-tested; the read itself is a step of the pipeline.
  */
 export const SEND_NOT_AUTHORISED = 'SEND_NOT_AUTHORISED';
 
-export const sendingRefusals = (contextObject: ContextObject, current: CompanyProject | undefined): string[] => {
-  const channel = contextObject.frontend_payload.request_data.channel_method;
+export const sendingRefusals = (contextObject: ContextObject, channel: Channel, current: CompanyProject | undefined): string[] => {
   const { company_id, project_id } = contextObject.frontend_payload.company_data;
   if (!current) return [`project ${project_id} of company ${company_id} does not exist`];
   const carried = contextObject.company_data_payload;
@@ -28,8 +28,6 @@ export const sendingRefusals = (contextObject: ContextObject, current: CompanyPr
   if (canonicalJson(carried.channel_config?.[channel] ?? null) !== canonicalJson(current.channel_config?.[channel] ?? null)) {
     refusals.push(`the ${channel} sender configuration carried is not the project's own`);
   }
-  const carriedAiKey = carried.ai_config?.openai_config?.[channel]?.api_key_reference;
-  if (carriedAiKey !== current.ai_config?.openai_config?.[channel]?.api_key_reference) refusals.push('the AI key reference carried is not the project\'s own');
   return refusals;
 };
 

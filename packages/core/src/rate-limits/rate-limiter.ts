@@ -5,7 +5,7 @@ import { ErrorCodes } from '../errors/error-codes';
 import { epochSeconds } from '../util/clock';
 
 /**
- * Per-project request limits (api.md: requests_per_minute, requests_per_day), counted in
+ * Per-project request limits (docs/api.md: requests_per_minute, requests_per_day), counted in
  * DynamoDB so that every concurrent Lambda sees the same count. Each window is one counter item
  * updated with a single conditional ADD: atomic per window without transactions (which would
  * fail with TransactionConflict under exactly the concurrency they guard against). Windows are

@@ -1,5 +1,7 @@
+import { CHANNELS } from './types';
+
 /**
- * JSON schema of the request body (api.md). Kept as data so that the processor can validate the
+ * JSON schema of the request body (docs/api.md). Kept as data so that the processor can validate the
  * `frontend_payload` of a Context Object against the very same rules.
  */
 export const COMPANY_ID_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
@@ -12,9 +14,10 @@ const anyCase = (words: readonly string[]): string =>
     .map((word) => [...word].map((ch) => (/[a-z]/i.test(ch) ? `[${ch.toLowerCase()}${ch.toUpperCase()}]` : ch)).join(''))
     .join('|')})$`;
 
-export const CHANNEL_PATTERN = anyCase(['whatsapp', 'sms', 'email']);
-const TEL_CHANNELS_PATTERN = anyCase(['whatsapp', 'sms']);
-const EMAIL_CHANNEL_PATTERN = anyCase(['email']);
+export const CHANNEL_PATTERN = anyCase(CHANNELS);
+/** `all`: every channel the project allows. */
+export const ALL_CHANNELS = 'all';
+const CHANNEL_OR_ALL_PATTERN = anyCase([...CHANNELS, ALL_CHANNELS]);
 
 /** Schema for the normalised request: used to check what the router enqueues and what the processor receives. */
 export const initiateConversationRequestSchema = {
@@ -53,37 +56,17 @@ export const initiateConversationRequestSchema = {
       additionalProperties: false,
       properties: {
         request_id: { type: 'string', pattern: UUID_PATTERN },
-        channel_method: { type: 'string', pattern: CHANNEL_PATTERN },
+        // A channel, a list of distinct channels (in the order to compose them), or "all". Whether
+        // each has its recipient address, and the list has no repeats, is checked in code
+        // (validate-request.ts), where "all" can be resolved against the project first.
+        channel_method: {
+          anyOf: [
+            { type: 'string', pattern: CHANNEL_OR_ALL_PATTERN },
+            { type: 'array', minItems: 1, maxItems: CHANNELS.length, items: { type: 'string', pattern: CHANNEL_PATTERN } },
+          ],
+        },
         initial_request_timestamp: { type: 'string', format: 'date-time', maxLength: 64 },
       },
     },
   },
-  allOf: [
-    {
-      if: {
-        required: ['request_data'],
-        properties: {
-          request_data: {
-            type: 'object',
-            required: ['channel_method'],
-            properties: { channel_method: { type: 'string', pattern: TEL_CHANNELS_PATTERN } },
-          },
-        },
-      },
-      then: { properties: { recipient_data: { required: ['recipient_tel'] } } },
-    },
-    {
-      if: {
-        required: ['request_data'],
-        properties: {
-          request_data: {
-            type: 'object',
-            required: ['channel_method'],
-            properties: { channel_method: { type: 'string', pattern: EMAIL_CHANNEL_PATTERN } },
-          },
-        },
-      },
-      then: { properties: { recipient_data: { required: ['recipient_email'] } } },
-    },
-  ],
 } as const;

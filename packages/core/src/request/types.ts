@@ -1,4 +1,4 @@
-/** The body of POST /initiate-conversation after validation and normalisation (api.md). */
+/** The body of POST /initiate-conversation after validation and normalisation (docs/api.md). */
 export const CHANNELS = ['whatsapp', 'sms', 'email'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
@@ -15,17 +15,20 @@ export interface RecipientData {
   comms_consent: boolean;
 }
 
-export interface RequestData {
+export interface RequestData<Channels = Channel[] | 'all'> {
   /** Lower-case UUID: the idempotency key. */
   request_id: string;
-  /** Lower-case channel name. */
-  channel_method: Channel;
+  /** The channels, lower-case, in request order (a single channel is a list of one), or `all` until the router resolves it. */
+  channel_method: Channels;
   initial_request_timestamp: string;
 }
 
-export interface InitiateConversationRequest {
+export interface InitiateConversationRequest<Channels = Channel[] | 'all'> {
   company_data: CompanyRef;
   recipient_data: RecipientData;
   project_data?: Record<string, unknown>;
-  request_data: RequestData;
+  request_data: RequestData<Channels>;
 }
+
+/** The request once `all` is resolved against the project: what the Context Object carries. */
+export type ResolvedRequest = InitiateConversationRequest<Channel[]>;

@@ -3,10 +3,11 @@ import { ErrorCodes } from '../errors/error-codes';
 import { compileSchema, ErrorObject, fieldOf } from '../validation/ajv';
 import { exceedsDepth } from '../validation/json-depth';
 import { findUnpairedSurrogate } from '../validation/text';
-import { initiateConversationRequestSchema, UUID_PATTERN } from './schema';
+import { ALL_CHANNELS, initiateConversationRequestSchema, UUID_PATTERN } from './schema';
+import { CHANNEL_DESCRIPTORS } from '../channels';
 
 const UUID_REGEX = new RegExp(UUID_PATTERN);
-import { Channel, InitiateConversationRequest } from './types';
+import { Channel, CHANNELS, InitiateConversationRequest } from './types';
 
 /** Deepest nesting accepted anywhere in the body, counted from the body itself (project_data is free-form). */
 export const MAX_JSON_DEPTH = 32;
@@ -38,7 +39,7 @@ const MISSING_CODE: Record<string, string> = {
 /** The contract's specific code, and a sentence, for a field that is present but malformed. */
 const INVALID: Record<string, { code: string; message: string }> = {
   'request_data.request_id': { code: ErrorCodes.INVALID_REQUEST_ID, message: 'must be a UUID, e.g. 550e8400-e29b-41d4-a716-446655440001' },
-  'request_data.channel_method': { code: ErrorCodes.UNSUPPORTED_CHANNEL, message: 'must be one of whatsapp, sms, email' },
+  'request_data.channel_method': { code: ErrorCodes.UNSUPPORTED_CHANNEL, message: `must be one of ${CHANNELS.join(', ')}, a list of distinct channels, or ${ALL_CHANNELS}` },
   'request_data.initial_request_timestamp': {
     code: ErrorCodes.INVALID_TIMESTAMP,
     message: 'must be an ISO 8601 date-time with a time zone, e.g. 2025-09-15T11:45:32.789Z',
@@ -87,6 +88,9 @@ const describe = (error: ErrorObject): string => {
   }
 };
 
+/** The contract's code for a field, also for an item of a list field (`request_data.channel_method.1`). */
+const specificFor = (field: string) => INVALID[field] ?? (field.startsWith('request_data.channel_method.') ? { code: ErrorCodes.UNSUPPORTED_CHANNEL, message: `must be one of ${CHANNELS.join(', ')}` } : undefined);
+
 const toFieldError = (error: ErrorObject): FieldError | undefined => {
   if (error.keyword === 'if') return undefined; // the failing `then` branch reports the real problem
   const field = fieldOf(error);
@@ -96,9 +100,38 @@ const toFieldError = (error: ErrorObject): FieldError | undefined => {
   if (error.keyword === 'additionalProperties') {
     return { field, code: ErrorCodes.VALIDATION_ERROR, message: describe(error) };
   }
-  const specific = INVALID[field];
+  const specific = specificFor(field);
   if (specific && error.keyword !== 'maxLength') return { field, code: specific.code, message: specific.message };
   return { field, code: specific?.code ?? ErrorCodes.VALIDATION_ERROR, message: describe(error) };
+};
+
+/** The lower-case channel list a valid channel_method names, or `all`. */
+const selectionOf = (channelMethod: string | string[]): Channel[] | 'all' =>
+  typeof channelMethod === 'string'
+    ? channelMethod.toLowerCase() === ALL_CHANNELS
+      ? ALL_CHANNELS
+      : [channelMethod.toLowerCase() as Channel]
+    : channelMethod.map((channel) => channel.toLowerCase() as Channel);
+
+/**
+ * The problems the schema cannot see: a channel named twice (in any letter case), and a channel
+ * without the recipient's address for it. For `all`, the addresses are checked once the router
+ * knows the project's channels (`addressProblems`).
+ */
+const channelProblems = (body: InitiateConversationRequest<string | string[]>): FieldError[] => {
+  const selection = selectionOf(body.request_data.channel_method);
+  if (selection === ALL_CHANNELS) return [];
+  const repeated = selection.filter((channel, index) => selection.indexOf(channel) !== index);
+  const problems: FieldError[] = [...new Set(repeated)].map((channel) => ({ field: 'request_data.channel_method', code: ErrorCodes.UNSUPPORTED_CHANNEL, message: `names ${channel} more than once; list each channel once` }));
+  return [...problems, ...addressProblems(body.recipient_data, selection)];
+};
+
+/** One problem per address the channels need and the recipient lacks (recipient_tel for WhatsApp and SMS, recipient_email for e-mail). */
+export const addressProblems = (recipient: InitiateConversationRequest['recipient_data'], channels: readonly Channel[]): FieldError[] => {
+  const fields = [...new Set(channels.map((channel) => CHANNEL_DESCRIPTORS[channel].recipientField))];
+  return fields
+    .filter((field) => recipient[field] === undefined)
+    .map((field) => ({ field: `recipient_data.${field}`, code: MISSING_CODE[`recipient_data.${field}`]!, message: `is required for ${channels.filter((c) => CHANNEL_DESCRIPTORS[c].recipientField === field).join(' and ')}` }));
 };
 
 /** Every problem with the body, one entry per field and code, in the order Ajv found them. */
@@ -110,7 +143,7 @@ export const findRequestProblems = (body: Record<string, unknown>): FieldError[]
   if (badText) {
     return [{ field: badText, code: ErrorCodes.VALIDATION_ERROR, message: 'contains an unpaired UTF-16 surrogate; send valid Unicode text' }];
   }
-  if (validateSchema(body)) return [];
+  if (validateSchema(body)) return channelProblems(body as unknown as InitiateConversationRequest<string | string[]>);
   const seen = new Set<string>();
   const problems: FieldError[] = [];
   for (const error of validateSchema.errors ?? []) {
@@ -127,36 +160,40 @@ export const findRequestProblems = (body: Record<string, unknown>): FieldError[]
 const headlineCode = (problems: FieldError[]): string =>
   PRECEDENCE.find((code) => problems.some((problem) => problem.code === code)) ?? ErrorCodes.VALIDATION_ERROR;
 
+/** The validation AppError for a list of problems: headed by the most basic code, the first MAX_LISTED_PROBLEMS listed. */
+export const requestRefusal = (problems: FieldError[]) => {
+  const first = problems[0]!;
+  // When some must be left out, the most basic are kept (the headline code among them).
+  const rank = (problem: FieldError) => (PRECEDENCE.indexOf(problem.code) + PRECEDENCE.length + 1) % (PRECEDENCE.length + 1);
+  const listed = problems.length > MAX_LISTED_PROBLEMS ? [...problems].sort((a, b) => rank(a) - rank(b)).slice(0, MAX_LISTED_PROBLEMS) : problems;
+  const more =
+    problems.length > MAX_LISTED_PROBLEMS
+      ? ` (${problems.length} problems in all; the first ${MAX_LISTED_PROBLEMS} are in validation_errors)`
+      : problems.length > 1
+        ? ` (${problems.length} problems in all; see validation_errors)`
+        : '';
+  return validationError(headlineCode(problems), `Invalid request: ${first.field.slice(0, 200)} ${first.message}${more}.`, listed);
+};
+
 /**
- * Validate and normalise a parsed body: request_id and channel_method lower-cased, the legacy
- * `company_data.api_key` dropped. Throws a validation AppError listing every problem.
+ * Validate and normalise a parsed body: request_id and channel_method lower-cased (the channels
+ * as a list, or `all`), the legacy `company_data.api_key` dropped. Throws a validation AppError
+ * listing every problem.
  */
 export const validateInitiateRequest = (body: Record<string, unknown>): InitiateConversationRequest => {
   const problems = findRequestProblems(body);
-  if (problems.length > 0) {
-    const first = problems[0]!;
-    // When some must be left out, the most basic are kept (the headline code among them).
-    const rank = (problem: FieldError) => (PRECEDENCE.indexOf(problem.code) + PRECEDENCE.length + 1) % (PRECEDENCE.length + 1);
-    const listed = problems.length > MAX_LISTED_PROBLEMS ? [...problems].sort((a, b) => rank(a) - rank(b)).slice(0, MAX_LISTED_PROBLEMS) : problems;
-    const more =
-      problems.length > MAX_LISTED_PROBLEMS
-        ? ` (${problems.length} problems in all; the first ${MAX_LISTED_PROBLEMS} are in validation_errors)`
-        : problems.length > 1
-          ? ` (${problems.length} problems in all; see validation_errors)`
-          : '';
-    throw validationError(headlineCode(problems), `Invalid request: ${first.field.slice(0, 200)} ${first.message}${more}.`, listed);
-  }
-  return normaliseRequest(body as unknown as InitiateConversationRequest);
+  if (problems.length > 0) throw requestRefusal(problems);
+  return normaliseRequest(body as unknown as InitiateConversationRequest<string | string[]>);
 };
 
-export const normaliseRequest = (request: InitiateConversationRequest): InitiateConversationRequest => {
+export const normaliseRequest = (request: InitiateConversationRequest<string | string[]>): InitiateConversationRequest => {
   const { company_id, project_id } = request.company_data;
   const normalised: InitiateConversationRequest = {
     company_data: { company_id, project_id },
     recipient_data: { ...request.recipient_data },
     request_data: {
       request_id: request.request_data.request_id.toLowerCase(),
-      channel_method: request.request_data.channel_method.toLowerCase() as Channel,
+      channel_method: selectionOf(request.request_data.channel_method),
       initial_request_timestamp: request.request_data.initial_request_timestamp,
     },
   };

@@ -26,35 +26,39 @@ const option = (name: string) => {
 };
 
 const banner = (stack: LocalStack): string => {
-  const body = (requestId: string, companyId: string, projectId: string, channel: string) =>
+  const body = (requestId: string, companyId: string, projectId: string, channel: string | string[]) =>
     JSON.stringify({
       company_data: { company_id: companyId, project_id: projectId },
       recipient_data: { recipient_first_name: 'John', recipient_last_name: 'Doe', recipient_tel: '+447700900123', recipient_email: 'john.doe@example.com', comms_consent: true },
       project_data: { jobID: '9999', jobRole: 'Healthcare Assistant' },
       request_data: { request_id: requestId, channel_method: channel, initial_request_timestamp: '2025-09-15T11:45:32.789Z' },
     });
-  const curl = (key: string, companyId: string, projectId: string, channel = 'whatsapp') =>
-    `curl -s -X POST ${stack.apiBaseUrl}/initiate-conversation \\\n  -H 'Content-Type: application/json' -H 'x-api-key: ${key}' \\\n  -d '${body(randomUUID(), companyId, projectId, channel)}'`;
+  const curl = (key: string, companyId: string, projectId: string, channel: string | string[] = 'whatsapp', requestId = randomUUID()) =>
+    `curl -s -X POST ${stack.apiBaseUrl}/initiate-conversation \\\n  -H 'Content-Type: application/json' -H 'x-api-key: ${key}' \\\n  -d '${body(requestId, companyId, projectId, channel)}'`;
+  const fanOutRequestId = randomUUID();
   const e = stack.env;
   return [
     '',
     '=== AI Multi-Communications Engine: local stack ready ===',
     `API            ${stack.apiBaseUrl}/initiate-conversation`,
     `DynamoDB       ${e.AWS_ENDPOINT_URL_DYNAMODB}   tables: ${stack.resources.companyDataTable}, ai-multi-comms-conversations-${stack.stage}, …`,
-    `SQS / SNS      ${e.AWS_ENDPOINT_URL_SQS}   queue: ${stack.resources.whatsappQueueUrl}`,
+    `SQS / SNS      ${e.AWS_ENDPOINT_URL_SQS}   queues: ${stack.resources.composeQueueUrl} → fan-out topic → whatsapp, sms, email`,
     `Secrets        ${e.AWS_ENDPOINT_URL_SECRETS_MANAGER}`,
     `Providers      ${stack.providerServers.url}   (OpenAI /v1, Twilio /2010-04-01, SendGrid /v3)`,
     '',
     `Demo API key, company ci-aaa-001 / pi-aaa-001:  ${stack.demoApiKeys.companyA}`,
     `Demo API key, company ci-bbb-001 / pi-bbb-001:  ${stack.demoApiKeys.companyB}`,
     '',
-    'Create a conversation (company A, WhatsApp). Sending it again returns the same conversation_id and',
-    'queues nothing new (idempotency); change request_id for a new conversation:',
-    curl(stack.demoApiKeys.companyA, 'ci-aaa-001', 'pi-aaa-001'),
+    'Reach one person on WhatsApp, SMS and e-mail with one AI thread (company A). Sending it again',
+    'returns the same conversations and queues nothing new (idempotency); change request_id for a new one:',
+    curl(stack.demoApiKeys.companyA, 'ci-aaa-001', 'pi-aaa-001', ['whatsapp', 'sms', 'email'], fanOutRequestId),
     '',
-    'The same for SMS and e-mail:',
-    curl(stack.demoApiKeys.companyA, 'ci-aaa-001', 'pi-aaa-001', 'sms'),
-    curl(stack.demoApiKeys.companyA, 'ci-aaa-001', 'pi-aaa-001', 'email'),
+    'Then read it back (the thread, each channel\'s conversation, status and messages):',
+    `curl -s '${stack.apiBaseUrl}/conversations?company_id=ci-aaa-001&project_id=pi-aaa-001&request_id=${fanOutRequestId}' -H 'x-api-key: ${stack.demoApiKeys.companyA}'`,
+    '',
+    'One channel, or every channel the project allows:',
+    curl(stack.demoApiKeys.companyA, 'ci-aaa-001', 'pi-aaa-001', 'whatsapp'),
+    curl(stack.demoApiKeys.companyA, 'ci-aaa-001', 'pi-aaa-001', 'all'),
     '',
     "Company B's key on company A's ids is refused with 403 API_KEY_NOT_AUTHORIZED:",
     curl(stack.demoApiKeys.companyB, 'ci-aaa-001', 'pi-aaa-001'),
@@ -62,7 +66,7 @@ const banner = (stack: LocalStack): string => {
     'Liveness (no I/O, same API key check):',
     `curl -s ${stack.apiBaseUrl}/health -H 'x-api-key: ${stack.demoApiKeys.companyA}'`,
     '',
-    'Within seconds the channel processors have sent them. Then look at:',
+    'Within seconds the compose step has written them on one OpenAI conversation and the senders have sent them. Then look at:',
     `  what the local Twilio received:  curl -s '${stack.providerServers.url}/__messages?provider=twilio'`,
     `  what the local SendGrid received: curl -s '${stack.providerServers.url}/__messages?provider=sendgrid'`,
     `  every provider request:          curl -s '${stack.providerServers.url}/__requests'`,

@@ -1,7 +1,7 @@
 import type { OnboardingFile } from '@ai-multi-comms/core';
 
 /**
- * The demo companies (local-stack.md): A may use every channel; B exists to show that keys are
+ * The demo companies (README.md "The local stack"): A may use every channel; B exists to show that keys are
  * bound to their company. Keys and secrets are local-only values, printed at start.
  */
 export const DEMO_API_KEYS = {
@@ -9,8 +9,9 @@ export const DEMO_API_KEYS = {
   companyB: 'demo-key-ci-bbb-001-local-only-0002',
 } as const;
 
-const openAi = (stage: string, channel: string, instructions: string) => ({
-  api_key_reference: `ai-multi-comms/openai-api-key/${channel}-${stage}`,
+/** One OpenAI key per project: a request's channels share one AI thread, which one key owns. */
+const openAi = (stage: string, company: string, instructions: string) => ({
+  api_key_reference: `ai-multi-comms/openai-api-key/${company}-${stage}`,
   model: 'gpt-4o-mini',
   instructions,
 });
@@ -29,9 +30,9 @@ export const demoCompanies = (stage: string): OnboardingFile[] => [
     company_rep: { company_rep_1: 'Sarah', company_rep_2: 'Tom', company_rep_3: null, company_rep_4: null, company_rep_5: null },
     ai_config: {
       openai_config: {
-        whatsapp: openAi(stage, 'whatsapp', 'Write a warm first WhatsApp message to a job candidate. Fill the template variables.'),
-        sms: openAi(stage, 'sms', 'Write a short, friendly first SMS to a job candidate.'),
-        email: openAi(stage, 'email', 'Write a first e-mail to a job candidate with a subject and a body.'),
+        whatsapp: openAi(stage, 'ci-aaa-001', 'Write a warm first WhatsApp message to a job candidate. Fill the template variables.'),
+        sms: openAi(stage, 'ci-aaa-001', 'Write a short, friendly first SMS to a job candidate.'),
+        email: openAi(stage, 'ci-aaa-001', 'Write a first e-mail to a job candidate with a subject and a body.'),
       },
     },
     channel_config: {
@@ -61,7 +62,7 @@ export const demoCompanies = (stage: string): OnboardingFile[] => [
     api_keys: [DEMO_API_KEYS.companyB],
     rate_limits: { requests_per_minute: 60, requests_per_day: 2000 },
     company_rep: { company_rep_1: 'Priya' },
-    ai_config: { openai_config: { whatsapp: openAi(stage, 'whatsapp', 'Write a short first WhatsApp message to a candidate.') } },
+    ai_config: { openai_config: { whatsapp: openAi(stage, 'ci-bbb-001', 'Write a short first WhatsApp message to a candidate.') } },
     channel_config: {
       whatsapp: {
         company_whatsapp_number: '+447700900101',
@@ -73,9 +74,8 @@ export const demoCompanies = (stage: string): OnboardingFile[] => [
 
 /** Local-only provider credentials the demo secrets hold; the provider servers accept exactly these. */
 export const demoSecrets = (stage: string): Record<string, Record<string, string>> => ({
-  [`ai-multi-comms/openai-api-key/whatsapp-${stage}`]: { ai_api_key: 'sk-local-demo-whatsapp' },
-  [`ai-multi-comms/openai-api-key/sms-${stage}`]: { ai_api_key: 'sk-local-demo-sms' },
-  [`ai-multi-comms/openai-api-key/email-${stage}`]: { ai_api_key: 'sk-local-demo-email' },
+  [`ai-multi-comms/openai-api-key/ci-aaa-001-${stage}`]: { ai_api_key: 'sk-local-demo-project-a' },
+  [`ai-multi-comms/openai-api-key/ci-bbb-001-${stage}`]: { ai_api_key: 'sk-local-demo-project-b' },
   [`ai-multi-comms/whatsapp-credentials/ci-aaa-001/pi-aaa-001/twilio-${stage}`]: {
     twilio_account_sid: 'AC00000000000000000000000000000a01',
     twilio_auth_token: 'local-demo-twilio-token-a',

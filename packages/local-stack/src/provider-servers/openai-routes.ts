@@ -1,9 +1,14 @@
-import { randomHex, ProviderRequest, ProviderResponse } from './http-kit';
+import { bearerToken, randomHex, ProviderRequest, ProviderResponse } from './http-kit';
 
 /**
  * OpenAI's Responses API and Conversations API, as much as this engine uses: POST /v1/conversations,
  * POST /v1/responses (conversation, prompt or model+instructions, text.format json_schema),
- * GET /v1/conversations/{id}/items. Errors use OpenAI's envelope and status codes.
+ * POST and GET /v1/conversations/{id}/items. Errors use OpenAI's envelope and status codes.
+ * As OpenAI does:
+ * - a conversation belongs to the key (project) that created it: another key gets 404;
+ * - a response on a conversation that has one in flight gets 400 `conversation_locked` (a
+ *   response takes `responseLatencyMs`, so a design that takes two turns at once is caught);
+ * - the items list is newest first unless `order=asc`, `limit` 20 by default (1–100).
  */
 export const openAiError = (status: number, message: string, code: string | null = null, param: string | null = null): ProviderResponse => ({
   status,
@@ -21,8 +26,21 @@ interface StoredConversation {
   id: string;
   created_at: number;
   metadata: Record<string, unknown>;
-  items: unknown[];
+  items: ConversationItem[];
+  /** The key that created it: OpenAI scopes a conversation to its project. */
+  ownerKey: string | undefined;
+  /** A response is being written on it now. */
+  locked: boolean;
 }
+
+type ConversationItem = Record<string, unknown> & { id: string; type: string };
+
+/** An input as the Conversations API stores it: a message item with an id. */
+const toItem = (input: unknown): ConversationItem => {
+  const value = (input ?? {}) as Record<string, unknown>;
+  const content = typeof value.content === 'string' ? [{ type: 'input_text', text: value.content }] : value.content;
+  return { id: `msg_${randomHex(48)}`, type: 'message', status: 'completed', role: value.role ?? 'user', content };
+};
 
 type JsonSchema = { type?: string | string[]; properties?: Record<string, JsonSchema>; items?: JsonSchema; enum?: unknown[]; required?: string[]; maxLength?: number };
 
@@ -75,26 +93,48 @@ const generate = (schema: JsonSchema | undefined, name: string, hints: ReturnTyp
 
 const tokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
 
-export const createOpenAiRoutes = () => {
+export interface OpenAiBehaviour {
+  /** How long a response takes to write (the conversation is locked meanwhile). Default 20 ms. */
+  responseLatencyMs?: number;
+}
+
+export const createOpenAiRoutes = (behaviour: OpenAiBehaviour = {}) => {
   const conversations = new Map<string, StoredConversation>();
   const nowSeconds = () => Math.floor(Date.now() / 1000);
+  const notFound = (id: string) => openAiError(404, `Conversation with id '${id}' not found.`, null, 'conversation');
+  /** The conversation, if it exists and this key's project owns it (another project's is "not found", as OpenAI answers). */
+  const owned = (id: string, key: string | undefined) => {
+    const conversation = conversations.get(id);
+    return conversation && conversation.ownerKey === key ? conversation : undefined;
+  };
+  let locksRefused = 0;
 
-  const createConversation = (request: ProviderRequest): ProviderResponse => {
+  const createConversation = (request: ProviderRequest, key: string | undefined): ProviderResponse => {
     const body = (request.body ?? {}) as { metadata?: Record<string, unknown>; items?: unknown[] };
-    const conversation: StoredConversation = { id: `conv_${randomHex(48)}`, created_at: nowSeconds(), metadata: body.metadata ?? {}, items: [...(body.items ?? [])] };
+    const conversation: StoredConversation = { id: `conv_${randomHex(48)}`, created_at: nowSeconds(), metadata: body.metadata ?? {}, items: (body.items ?? []).map(toItem), ownerKey: key, locked: false };
     conversations.set(conversation.id, conversation);
     return { status: 200, body: { id: conversation.id, object: 'conversation', created_at: conversation.created_at, metadata: conversation.metadata } };
   };
 
-  const createResponse = (request: ProviderRequest): ProviderResponse => {
+  const createResponse = async (request: ProviderRequest, key: string | undefined): Promise<ProviderResponse> => {
     const body = request.body as Record<string, unknown> | undefined;
     if (!body || typeof body !== 'object') return openAiError(400, 'We could not parse the JSON body of your request.');
     const prompt = body.prompt as { id?: string; version?: string } | undefined;
     if (!body.model && !prompt?.id) return openAiError(400, "Missing required parameter: 'model'.", 'missing_required_parameter', 'model');
     const conversationRef = body.conversation;
     const conversationId = typeof conversationRef === 'string' ? conversationRef : (conversationRef as { id?: string } | undefined)?.id;
-    const conversation = conversationId ? conversations.get(conversationId) : undefined;
-    if (conversationId && !conversation) return openAiError(404, `Conversation with id '${conversationId}' not found.`, null, 'conversation');
+    const conversation = conversationId ? owned(conversationId, key) : undefined;
+    if (conversationId && !conversation) return notFound(conversationId);
+    if (conversation?.locked) {
+      locksRefused += 1;
+      return openAiError(400, 'Another process is currently operating on this conversation. Please retry in a few seconds.', 'conversation_locked', null);
+    }
+    if (conversation) conversation.locked = true;
+    try {
+      await new Promise((resolve) => setTimeout(resolve, behaviour.responseLatencyMs ?? 20));
+    } finally {
+      if (conversation) conversation.locked = false;
+    }
 
     const format = (body.text as { format?: { type?: string; name?: string; schema?: JsonSchema; strict?: boolean } } | undefined)?.format;
     if (format?.type === 'json_schema' && (!format.name || !format.schema)) {
@@ -111,7 +151,7 @@ export const createOpenAiRoutes = () => {
       role: 'assistant',
       content: [{ type: 'output_text', annotations: [], logprobs: [], text }],
     };
-    if (conversation) conversation.items.push(...(Array.isArray(body.input) ? body.input : [{ type: 'message', role: 'user', content: body.input }]), message);
+    if (conversation) conversation.items.push(...(Array.isArray(body.input) ? body.input : [{ role: 'user', content: body.input }]).map(toItem), message as ConversationItem);
     return {
       status: 200,
       body: {
@@ -150,19 +190,37 @@ export const createOpenAiRoutes = () => {
     };
   };
 
-  const listItems = (id: string): ProviderResponse => {
-    const conversation = conversations.get(id);
-    if (!conversation) return openAiError(404, `Conversation with id '${id}' not found.`);
-    return { status: 200, body: { object: 'list', data: conversation.items, first_id: null, last_id: null, has_more: false } };
+  const listItems = (request: ProviderRequest, id: string, key: string | undefined): ProviderResponse => {
+    const conversation = owned(id, key);
+    if (!conversation) return notFound(id);
+    const order = request.query.get('order') === 'asc' ? 'asc' : 'desc';
+    const limit = Math.min(100, Math.max(1, Number(request.query.get('limit') ?? 20) || 20));
+    const ordered = order === 'asc' ? [...conversation.items] : [...conversation.items].reverse();
+    const after = request.query.get('after');
+    const start = after ? ordered.findIndex((item) => item.id === after) + 1 : 0;
+    const data = ordered.slice(start, start + limit);
+    return { status: 200, body: { object: 'list', data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: start + limit < ordered.length } };
+  };
+
+  const addItems = (request: ProviderRequest, id: string, key: string | undefined): ProviderResponse => {
+    const conversation = owned(id, key);
+    if (!conversation) return notFound(id);
+    const added = (((request.body ?? {}) as { items?: unknown[] }).items ?? []).map(toItem);
+    conversation.items.push(...added);
+    return { status: 200, body: { object: 'list', data: added, first_id: added[0]?.id ?? null, last_id: added.at(-1)?.id ?? null, has_more: false } };
   };
 
   /** Route name (for faults and recordings) and handler, or undefined when the path is not OpenAI's. */
-  return (request: ProviderRequest): { route: string; handle: () => ProviderResponse } | undefined => {
-    if (request.method === 'POST' && request.path === '/v1/conversations') return { route: 'conversations', handle: () => createConversation(request) };
-    if (request.method === 'POST' && request.path === '/v1/responses') return { route: 'responses', handle: () => createResponse(request) };
+  const keyOf = (request: ProviderRequest) => bearerToken(request.headers);
+  const route = (request: ProviderRequest): { route: string; handle: () => ProviderResponse | Promise<ProviderResponse> } | undefined => {
+    if (request.method === 'POST' && request.path === '/v1/conversations') return { route: 'conversations', handle: () => createConversation(request, keyOf(request)) };
+    if (request.method === 'POST' && request.path === '/v1/responses') return { route: 'responses', handle: () => createResponse(request, keyOf(request)) };
     const items = /^\/v1\/conversations\/([^/]+)\/items$/.exec(request.path);
-    if (request.method === 'GET' && items) return { route: 'conversations.items', handle: () => listItems(items[1]!) };
+    if (request.method === 'GET' && items) return { route: 'conversations.items', handle: () => listItems(request, items[1]!, keyOf(request)) };
+    if (request.method === 'POST' && items) return { route: 'conversations.items.create', handle: () => addItems(request, items[1]!, keyOf(request)) };
     if (request.path.startsWith('/v1/')) return { route: 'unknown', handle: () => openAiError(404, `Invalid URL (${request.method} ${request.path})`) };
     return undefined;
   };
+  /** How many responses were refused with conversation_locked (a test asserts none were). */
+  return Object.assign(route, { locksRefused: () => locksRefused });
 };

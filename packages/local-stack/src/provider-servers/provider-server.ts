@@ -13,6 +13,7 @@ import { createTwilioRoutes, twilioError } from './twilio-routes';
  *   GET /__messages?provider=twilio|sendgrid                   what was "delivered"
  *   POST /__faults  (a FaultRule or an array)  GET /__faults  DELETE /__faults
  *   POST /__credentials {openai_keys?, twilio_accounts?: {sid: token}, sendgrid_keys?}
+ *   GET /__openai/locks                                        how many responses were refused with conversation_locked
  */
 export interface RecordedRequest {
   seq: number;
@@ -106,6 +107,8 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
       case 'POST /__credentials':
         addCredentials((request.body ?? {}) as ProviderCredentials);
         return { status: 204 };
+      case 'GET /__openai/locks':
+        return { status: 200, body: { conversation_locked: openAi.locksRefused() } };
       case 'GET /__health':
         return { status: 200, body: { ok: true } };
       default:
@@ -166,7 +169,7 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
         return send(response, result);
       }
     }
-    const result = matched.handle(rule);
+    const result = await matched.handle(rule);
     if (rule?.drop_after) {
       record(0, true);
       incoming.socket.destroy();

@@ -113,7 +113,7 @@ it('a crash after the send: the redelivery finds the e-mail by its conversation 
     },
     'email',
   );
-  const conversationId = contextObject.conversation_data.conversation_id;
+  const conversationId = contextObject.conversation_data.conversations[0]!.conversation_id;
   const record = { messageId: 'm', receiptHandle: 'r', body: toSqsSafeJson(contextObject), receiveCount: 1 };
   const redelivery = await crashAfterSendThenRedeliver(state, clients.documents, emailChannel, record, async () => (await sends(email)).length === 1);
   expect(redelivery).toEqual({ outcome: 'acknowledge', reason: 'sent' });

@@ -1,17 +1,13 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { Channel, ContextObject, contextObjectMessageAttributes, ErrorCodes, permanent, toSqsSafeJson, transient } from '@ai-multi-comms/core';
+import { ContextObject, contextObjectMessageAttributes, ErrorCodes, toSqsSafeJson, transient } from '@ai-multi-comms/core';
 
-/** Where Context Objects go: one SQS queue per channel. */
+/** Where accepted requests go: the compose step's queue (it fans them out to the channels). */
 export interface ContextObjectQueue {
-  enqueue(channel: Channel, contextObject: ContextObject, routerTimestamp: string): Promise<void>;
+  enqueue(contextObject: ContextObject, routerTimestamp: string): Promise<void>;
 }
 
-export const sqsContextObjectQueue = (client: SQSClient, queueUrls: Partial<Record<Channel, string>>): ContextObjectQueue => ({
-  async enqueue(channel, contextObject, routerTimestamp) {
-    const queueUrl = queueUrls[channel];
-    if (!queueUrl) {
-      throw permanent(ErrorCodes.CONFIGURATION_ERROR, `The ${channel} channel is not configured on this deployment; contact support.`);
-    }
+export const sqsContextObjectQueue = (client: SQSClient, queueUrl: string): ContextObjectQueue => ({
+  async enqueue(contextObject, routerTimestamp) {
     try {
       await client.send(
         new SendMessageCommand({

@@ -172,7 +172,7 @@ describe('Context Objects straight on the queue', () => {
     );
     for (const { tel, contextObject } of good) {
       await eventually('the good message sent', async () => {
-        const { Item } = await clients.documents.send(new GetCommand({ TableName: state.resources.conversationsTable, Key: { primary_channel: tel, conversation_id: contextObject.conversation_data.conversation_id } }));
+        const { Item } = await clients.documents.send(new GetCommand({ TableName: state.resources.conversationsTable, Key: { primary_channel: tel, conversation_id: contextObject.conversation_data.conversations[0]!.conversation_id } }));
         return Item?.conversation_status === 'initial_message_sent' ? true : undefined;
       });
       expect((await providerRequests(state, { provider: 'twilio', route: 'messages.create', mentioning: tel })).filter((r) => r.status === 201)).toHaveLength(1);

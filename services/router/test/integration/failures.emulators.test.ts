@@ -17,7 +17,7 @@ const depsWith = (overrides: { queueUrl?: string; companyTable?: string } = {}):
   companies: dynamoCompanyRepository(clients.documents, overrides.companyTable ?? state.resources.companyDataTable!),
   idempotency: dynamoIdempotencyStore(clients.documents, state.resources.idempotencyTable!, { ttlSeconds: 86400, inProgressSeconds: 15 }),
   rateLimiter: dynamoRateLimiter(clients.documents, state.resources.rateLimitsTable!),
-  queue: sqsContextObjectQueue(createSqsClient({ maxAttempts: 1 }), { whatsapp: overrides.queueUrl ?? state.resources.whatsappQueueUrl }),
+  queue: sqsContextObjectQueue(createSqsClient({ maxAttempts: 1 }), overrides.queueUrl ?? state.resources.composeQueueUrl!),
   clock: systemClock,
   routerVersion: 'test',
   logger: { info: () => undefined, warn: () => undefined, error: () => undefined } as unknown as InitiateConversationDeps['logger'],
@@ -28,7 +28,7 @@ const run = (deps: InitiateConversationDeps, body: unknown) =>
 
 it('a queue failure is 500 QUEUE_ERROR without detail, leaves no idempotency record, and the retry queues exactly once', async () => {
   const body = validBody();
-  const missingQueue = state.resources.whatsappQueueUrl!.replace(/[^/]+$/, `no-such-queue-${randomUUID()}`);
+  const missingQueue = state.resources.composeQueueUrl!.replace(/[^/]+$/, `no-such-queue-${randomUUID()}`);
   const error = await run(depsWith({ queueUrl: missingQueue }), body).catch((e: AppError) => e);
   expect(error).toBeInstanceOf(AppError);
   expect((error as AppError).code).toBe(ErrorCodes.QUEUE_ERROR);
@@ -40,7 +40,7 @@ it('a queue failure is 500 QUEUE_ERROR without detail, leaves no idempotency rec
 
   const retried = await run(depsWith(), body);
   expect(retried.replayed).toBe(false);
-  const filter = { queueUrl: state.resources.whatsappQueueUrl, status: 'published' as const, conversationId: retried.conversation_id };
+  const filter = { queueUrl: state.resources.composeQueueUrl, status: 'published' as const, conversationId: retried.conversation_id };
   expect(await waitForQueueEvents(state, filter)).toHaveLength(1);
   await new Promise((resolve) => setTimeout(resolve, 500));
   expect(await queueEvents(state, filter)).toHaveLength(1);
@@ -63,9 +63,9 @@ it('a database failure is 500 DATABASE_ERROR with a sentence and no detail', asy
   });
 });
 
-it('a queue failure through the handler is 500 QUEUE_ERROR with the api.md body', async () => {
+it('a queue failure through the handler is 500 QUEUE_ERROR with the docs/api.md body', async () => {
   const body = validBody();
-  const missingQueue = state.resources.whatsappQueueUrl!.replace(/[^/]+$/, `no-such-queue-${randomUUID()}`);
+  const missingQueue = state.resources.composeQueueUrl!.replace(/[^/]+$/, `no-such-queue-${randomUUID()}`);
   const response = await respond(depsWith({ queueUrl: missingQueue }), body);
   expect(response).toEqual({
     status: 500,
@@ -100,7 +100,7 @@ describe('a dependency that hangs (accepts the connection, never answers)', () =
       COMPANY_DATA_TABLE: state.resources.companyDataTable,
       IDEMPOTENCY_TABLE: state.resources.idempotencyTable,
       RATE_LIMITS_TABLE: state.resources.rateLimitsTable,
-      WHATSAPP_QUEUE_URL: state.resources.whatsappQueueUrl,
+      COMPOSE_QUEUE_URL: state.resources.composeQueueUrl,
       [variable]: url,
     });
     try {

@@ -30,7 +30,7 @@ const testProject = (projectId: string, patch: (file: OnboardingFile) => void = 
     allowed_channels: ['whatsapp'],
     api_keys: [state.demoApiKeys.companyA],
     rate_limits: { requests_per_minute: 1000, requests_per_day: 100000 },
-    ai_config: { openai_config: { whatsapp: { api_key_reference: 'ai-multi-comms/openai-api-key/whatsapp-dev', model: 'gpt-4o-mini', instructions: 'Hi' } } },
+    ai_config: { openai_config: { whatsapp: { api_key_reference: 'ai-multi-comms/openai-api-key/ci-aaa-001-dev', model: 'gpt-4o-mini', instructions: 'Hi' } } },
     channel_config: { whatsapp: { company_whatsapp_number: '+447700900555', whatsapp_credentials_id: 'ai-multi-comms/whatsapp-credentials/ci-test-001/x/twilio-dev' } },
   };
   patch(file);
@@ -40,7 +40,7 @@ const testProject = (projectId: string, patch: (file: OnboardingFile) => void = 
 const forProject = (projectId: string) => validBody((b) => (b.company_data = { company_id: 'ci-test-001', project_id: projectId }));
 
 /** Messages of one conversation published on the WhatsApp queue (the processor may already have consumed them). */
-const published = (conversationId: string) => queueEvents(state, { queueUrl: state.resources.whatsappQueueUrl, status: 'published', conversationId });
+const published = (conversationId: string) => queueEvents(state, { queueUrl: state.resources.composeQueueUrl, status: 'published', conversationId });
 /** The idempotency record of a first attempt at `body` that is (or was, if leaseEndsAt is past) still running. */
 const putInProgressRecord = (body: ReturnType<typeof validBody>, leaseEndsAt: number) =>
   clients.documents.send(
@@ -57,7 +57,7 @@ const putInProgressRecord = (body: ReturnType<typeof validBody>, leaseEndsAt: nu
   );
 
 const waitForPublished = async (conversationId: string) =>
-  (await waitForQueueEvents(state, { queueUrl: state.resources.whatsappQueueUrl, status: 'published', conversationId }))[0];
+  (await waitForQueueEvents(state, { queueUrl: state.resources.composeQueueUrl, status: 'published', conversationId }))[0];
 
 beforeAll(async () => {
   const repository = dynamoCompanyRepository(clients.documents, state.resources.companyDataTable!);
@@ -75,7 +75,7 @@ beforeAll(async () => {
 
 
 describe('accepted requests', () => {
-  it('answers 200 and puts the Context Object, with its attributes, on the WhatsApp queue', async () => {
+  it('answers 200 and puts the Context Object, with its attributes, on the compose queue', async () => {
     const body = validBody((b) => (b.company_data.api_key = 'legacy-key-sent-in-body-000000'));
     const response = await postInitiate(state, body);
 
@@ -86,6 +86,7 @@ describe('accepted requests', () => {
       status: 'success',
       request_id: body.request_data.request_id,
       conversation_id: conversationId,
+      conversations: [{ channel: 'whatsapp', conversation_id: conversationId }],
       message: 'Request accepted and queued for processing',
       queue_timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
     });
@@ -93,15 +94,14 @@ describe('accepted requests', () => {
     const message = await waitForPublished(conversationId);
     expect(message).toBeDefined();
     expect(message!.messageAttributes).toEqual({
-      channelMethod: { DataType: 'String', StringValue: 'whatsapp' },
+      requestId: { DataType: 'String', StringValue: body.request_data.request_id },
+      channels: { DataType: 'String', StringValue: 'whatsapp' },
       conversationId: { DataType: 'String', StringValue: conversationId },
       routerTimestamp: { DataType: 'String', StringValue: response.json.queue_timestamp },
-      recipientTel: { DataType: 'String', StringValue: '+447700900123' },
-      recipientEmail: { DataType: 'String', StringValue: 'john.doe@example.com' },
     });
-    const contextObject = parseContextObject(message!.body); // the processor's own strict check
+    const contextObject = parseContextObject(message!.body); // the compose step's own strict check
     expect(contextObject.frontend_payload).toEqual(validateInitiateRequest(body));
-    expect(contextObject.conversation_data).toEqual({ conversation_id: conversationId, conversation_status: 'initiated', thread_id: null });
+    expect(contextObject.conversation_data).toEqual({ conversations: [{ channel: 'whatsapp', conversation_id: conversationId }], conversation_status: 'initiated', thread_id: null });
     expect(contextObject.company_data_payload.company_name).toBe('Acme Care Recruitment');
     expect(message!.body).not.toContain('legacy-key-sent-in-body');
     expect(message!.body).not.toContain('api_key_sha256');
@@ -113,7 +113,7 @@ describe('accepted requests', () => {
     expect(record.Item).toMatchObject({
       status: 'COMPLETED',
       body_sha256: sha256Hex(canonicalJson(validateInitiateRequest(body))),
-      response: { conversation_id: conversationId, queue_timestamp: response.json.queue_timestamp },
+      response: { conversation_id: conversationId, conversations: [{ channel: 'whatsapp', conversation_id: conversationId }], queue_timestamp: response.json.queue_timestamp },
     });
     expect(record.Item!.expires_at).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000) + 24 * 3600 - 60);
   });

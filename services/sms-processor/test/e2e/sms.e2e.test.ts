@@ -73,7 +73,7 @@ it('a crash after the send: the redelivery reconciles with Twilio and sends noth
   // In process, with the real SDKs and emulators, so a crash can be injected into the final update.
   const tel = uniqueTel();
   const contextObject = await demoContextObject(state, clients, (b) => (b.recipient_data.recipient_tel = tel), 'sms');
-  const conversationId = contextObject.conversation_data.conversation_id;
+  const conversationId = contextObject.conversation_data.conversations[0]!.conversation_id;
   const record = { messageId: 'm', receiptHandle: 'r', body: toSqsSafeJson(contextObject), receiveCount: 1 };
   const redelivery = await crashAfterSendThenRedeliver(state, clients.documents, smsChannel, record, async () => (await creates(tel)).length === 1);
   expect(redelivery).toEqual({ outcome: 'acknowledge', reason: 'sent' });

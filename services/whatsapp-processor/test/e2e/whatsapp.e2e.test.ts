@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { buildContextObject, CompanyProject, ContextObject, dynamoCompanyRepository, onboardCompany, toSqsSafeJson, validateInitiateRequest } from '@ai-multi-comms/core';
+import { CompanyProject, ComposedMessage, dynamoCompanyRepository, onboardCompany, toSqsSafeJson } from '@ai-multi-comms/core';
+import { contextObjectFor as composedFor } from '../../../../test/support/context-objects';
 import { demoSecrets } from '@ai-multi-comms/local-stack';
 import {
   addFault,
@@ -55,15 +56,8 @@ const start = async (tel: string) => {
   return { body, requestId: body.request_data.request_id as string, conversationId: String(response.json.conversation_id) };
 };
 
-/** A Context Object as the router would build it, for putting on the queue directly. */
-const contextObjectFor = (tel: string): ContextObject =>
-  buildContextObject({
-    request: validateInitiateRequest(validBody((b) => (b.recipient_data.recipient_tel = tel))),
-    company: demoCompany,
-    receivedAt: new Date(),
-    routerVersion: 'test',
-    traceId: randomUUID(),
-  });
+/** A composed message as the compose step would publish it, for putting on the WhatsApp queue directly. */
+const contextObjectFor = (tel: string): ComposedMessage => composedFor(demoCompany, (b) => (b.recipient_data.recipient_tel = tel));
 
 describe('happy path', () => {
   it('sends one Twilio template message and records the conversation', async () => {
@@ -143,7 +137,7 @@ describe('exactly once', () => {
     const contextObject = contextObjectFor(tel);
     const body = toSqsSafeJson(contextObject);
     await clients.sqs.send(new SendMessageBatchCommand({ QueueUrl: whatsappQueue(), Entries: [{ Id: 'a', MessageBody: body }, { Id: 'b', MessageBody: body }] }));
-    const conversationId = contextObject.conversation_data.conversation_id;
+    const conversationId = contextObject.conversation_data.conversations[0]!.conversation_id;
     await waitForStatus(tel, conversationId, 'initial_message_sent');
     await sleep(1500);
     expect(await successfulCreates(tel)).toHaveLength(1);
@@ -152,18 +146,20 @@ describe('exactly once', () => {
 });
 
 describe('transient failures are retried', () => {
-  it('OpenAI 500 past the SDK retries, then success: one message, attempts = 2, the thread reused', async () => {
+  it('OpenAI 500 past the SDK retry, then success: the compose step retries on the same thread; one message', async () => {
     const tel = uniqueTel();
     const requestId = randomUUID();
-    await addFault(state, { provider: 'openai', route: 'responses', status: 500, count: 3, match: requestId }); // 1 call + 2 SDK retries
+    await addFault(state, { provider: 'openai', route: 'responses', status: 500, count: 2, match: requestId }); // 1 call + 1 SDK retry
     const response = await postInitiate(state, validBody((b) => ((b.recipient_data.recipient_tel = tel), (b.request_data.request_id = requestId))));
     const conversationId = String(response.json.conversation_id);
     const done = await waitForStatus(tel, conversationId, 'initial_message_sent');
-    expect(done.attempts).toBe(2);
+    expect(done.attempts).toBe(1); // the sender's: it got its message once, composed
+    const thread = (await clients.documents.send(new GetCommand({ TableName: state.resources.threadsTable, Key: { thread_key: `ci-aaa-001#pi-aaa-001#${requestId}` }, ConsistentRead: true }))).Item!;
+    expect(thread).toMatchObject({ status: 'published', attempts: 2, thread_id: done.thread_id });
     expect(await successfulCreates(tel)).toHaveLength(1);
     const openAi = await providerRequests(state, { provider: 'openai', mentioning: requestId });
     expect(openAi.filter((r) => r.route === 'conversations')).toHaveLength(1);
-    expect(openAi.filter((r) => r.route === 'responses').map((r) => r.status)).toEqual([500, 500, 500, 200]);
+    expect(openAi.filter((r) => r.route === 'responses').map((r) => r.status)).toEqual([500, 500, 200]);
   });
 
   it('Twilio 429 past the SDK retries, then success: one message, attempts = 2', async () => {
@@ -210,7 +206,7 @@ describe('failures that a retry may fix go to the DLQ after three receives, noth
     const tel = uniqueTel();
     const contextObject: any = contextObjectFor(tel);
     delete contextObject.company_data_payload.channel_config;
-    const conversationId = contextObject.conversation_data.conversation_id;
+    const conversationId = contextObject.conversation_data.conversations[0]!.conversation_id;
     await clients.sqs.send(new SendMessageCommand({ QueueUrl: whatsappQueue(), MessageBody: JSON.stringify(contextObject) }));
     await eventually('the malformed message in the DLQ', async () => ((await queueEvents(state, { status: 'dlq', conversationId })).length > 0 ? true : undefined), 30_000);
     const failed = await item(tel, conversationId);
@@ -239,7 +235,7 @@ describe('failures that a retry may fix go to the DLQ after three receives, noth
         project_status: 'active',
         allowed_channels: ['whatsapp'],
         api_keys: [state.demoApiKeys.companyA],
-        ai_config: { openai_config: { whatsapp: { api_key_reference: 'ai-multi-comms/openai-api-key/whatsapp-dev', model: 'gpt-4o-mini', instructions: 'x' } } },
+        ai_config: { openai_config: { whatsapp: { api_key_reference: 'ai-multi-comms/openai-api-key/ci-aaa-001-dev', model: 'gpt-4o-mini', instructions: 'x' } } },
         channel_config: { whatsapp: { company_whatsapp_number: '+447700900777', whatsapp_credentials_id: 'ai-multi-comms/whatsapp-credentials/ci-nosecret-001/pi-nosecret-001/twilio-dev' } },
       },
       { repository },

@@ -48,7 +48,7 @@ const recordOf = (contextObject: ContextObject, receiveCount = 1) => ({ messageI
 const itemOf = async (contextObject: ContextObject) =>
   (
     await clients.documents.send(
-      new GetCommand({ TableName: state.resources.conversationsTable, Key: { primary_channel: primaryChannelFor(contextObject.frontend_payload), conversation_id: contextObject.conversation_data.conversation_id }, ConsistentRead: true }),
+      new GetCommand({ TableName: state.resources.conversationsTable, Key: { primary_channel: primaryChannelFor(contextObject.frontend_payload, contextObject.conversation_data.conversations[0]!.channel), conversation_id: contextObject.conversation_data.conversations[0]!.conversation_id }, ConsistentRead: true }),
     )
   ).Item;
 const creates = async (tel: string) => (await providerRequests(state, { provider: 'twilio', route: 'messages.create', mentioning: tel })).filter((r) => r.status === 201);
@@ -113,7 +113,7 @@ describe('the project\'s own item decides whether and from where to send', () =>
       b.company_data = { company_id: 'ci-bbb-001', project_id: 'pi-bbb-001' };
     });
     forged.company_data_payload = { ...forged.company_data_payload, company_id: 'ci-bbb-001', project_id: 'pi-bbb-001' };
-    forged.conversation_data.conversation_id = forged.conversation_data.conversation_id.replace('ci-aaa-001#pi-aaa-001', 'ci-bbb-001#pi-bbb-001');
+    forged.conversation_data.conversations[0]!.conversation_id = forged.conversation_data.conversations[0]!.conversation_id.replace('ci-aaa-001#pi-aaa-001', 'ci-bbb-001#pi-bbb-001');
 
     // Act
     const outcome = await processRecord(recordOf(forged), inProcessDeps(state, whatsappChannel, real(), { logger }));

@@ -52,7 +52,7 @@ const item = async (tel: string, conversationId: string) =>
 it('a crash after the Twilio send and before the final update: the redelivery reconciles and sends nothing twice', async () => {
   const tel = uniqueTel();
   const { contextObject, record } = await queueRecordFor(tel);
-  const conversationId = contextObject.conversation_data.conversation_id;
+  const conversationId = contextObject.conversation_data.conversations[0]!.conversation_id;
   const real = dynamoConversationRepository(clients.documents, state.resources.conversationsTable!);
 
   // Attempt 1 "dies" inside the final update: the call never returns, as if the process was
@@ -102,10 +102,10 @@ it('the final update failing after a send: one CRITICAL line with everything nee
   expect(critical[0]).toMatchObject({
     message: expect.stringMatching(/^POST_SEND_UPDATE_FAILED/),
     service: 'whatsapp-processor',
-    conversation_id: contextObject.conversation_data.conversation_id,
+    conversation_id: contextObject.conversation_data.conversations[0]!.conversation_id,
     repair: {
       table: state.resources.conversationsTable,
-      key: { primary_channel: tel, conversation_id: contextObject.conversation_data.conversation_id },
+      key: { primary_channel: tel, conversation_id: contextObject.conversation_data.conversations[0]!.conversation_id },
       provider_message_id: expect.stringMatching(/^SM/),
       conversation_status: 'initial_message_sent',
       thread_id: expect.stringMatching(/^conv_/),
@@ -113,14 +113,14 @@ it('the final update failing after a send: one CRITICAL line with everything nee
       message_entry: expect.objectContaining({ role: 'assistant', channel: 'whatsapp', message_id: expect.stringMatching(/^SM/) }),
     },
   });
-  // The item still says processing: an operator repairs it from the line (processing.md: "stays as it was").
-  expect((await item(tel, contextObject.conversation_data.conversation_id))!.conversation_status).toBe('processing');
+  // The item still says processing: an operator repairs it from the line (docs/processing.md: "stays as it was").
+  expect((await item(tel, contextObject.conversation_data.conversations[0]!.conversation_id))!.conversation_status).toBe('processing');
 });
 
 it('a retryable failure on the last receive says so on the item (retries_exhausted_at), in the log and a metric; the next claim clears it', async () => {
   const tel = uniqueTel();
   const { contextObject, record } = await queueRecordFor(tel);
-  const conversationId = contextObject.conversation_data.conversation_id;
+  const conversationId = contextObject.conversation_data.conversations[0]!.conversation_id;
   const real = dynamoConversationRepository(clients.documents, state.resources.conversationsTable!);
   const counted: string[] = [];
   const deps = { ...depsWith(real), metrics: { count: (name: string) => void counted.push(name) } };
@@ -155,7 +155,7 @@ it('records processed in parallel in one container keep their own conversation i
   const sentLines = capturedLines.filter((line) => line.includes('Message sent and recorded')).map((line) => JSON.parse(line) as Record<string, string>);
   expect(sentLines).toHaveLength(3);
   for (const { contextObject } of records) {
-    const conversationId = contextObject.conversation_data.conversation_id;
+    const conversationId = contextObject.conversation_data.conversations[0]!.conversation_id;
     const own = sentLines.filter((line) => line.conversation_id === conversationId);
     expect(own).toHaveLength(1);
     expect(own[0]!.request_id).toBe(contextObject.frontend_payload.request_data.request_id);

@@ -45,7 +45,7 @@ describe('classifyOpenAiError', () => {
   });
 });
 
-describe('decideFailure (processing.md failure table)', () => {
+describe('decideFailure (docs/processing.md failure table)', () => {
   const permanent = new AppError('permanent', 'X', 'no');
   const transient = new AppError('transient', 'X', 'maybe');
   it.each([

@@ -10,8 +10,6 @@ export interface ProcessorConfig {
   retryBackoffBaseSeconds: number;
   retryBackoffMaxSeconds: number;
   secretsCacheSeconds: number;
-  openAiMaxRetries: number;
-  openAiTimeoutSeconds: number;
   recordDeadlineSeconds: number;
 }
 
@@ -27,12 +25,9 @@ export const readProcessorConfig = (env: NodeJS.ProcessEnv = process.env): Proce
       retryBackoffBaseSeconds: ['RETRY_BACKOFF_BASE_SECONDS', integer(30, { min: 0, max: 900 })],
       retryBackoffMaxSeconds: ['RETRY_BACKOFF_MAX_SECONDS', integer(900, { min: 0, max: 43200 })],
       secretsCacheSeconds: ['SECRETS_CACHE_SECONDS', integer(300, { min: 0, max: 3600 })],
-      // Bounded so that AI retries end long before the heartbeat or the 900 s timeout matter.
-      openAiMaxRetries: ['OPENAI_MAX_RETRIES', integer(2, { min: 0, max: 5 })],
-      openAiTimeoutSeconds: ['OPENAI_TIMEOUT_SECONDS', integer(120, { min: 5, max: 600 })],
       // One record's budget after its claim. The function times out at 900 s: a record that
       // hangs must give up well before, so the batch's other records still report their outcome.
-      // The OpenAI budget (120 s × 3 tries) and the provider timeouts fit inside it.
+      // The provider timeouts (30 s, the SDK's 429 retries) fit inside it many times.
       recordDeadlineSeconds: ['RECORD_DEADLINE_SECONDS', integer(600, { min: 5, max: 840 })],
     },
     env,

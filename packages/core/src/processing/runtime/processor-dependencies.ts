@@ -1,7 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { generateContent } from '../../ai/openai-content';
 import { createDynamoDocumentClient, createSecretsManagerClient, createSqsClient } from '../../aws/clients';
 import { dynamoConversationRepository } from '../../conversations/conversation-repository';
 import { dynamoCompanyRepository } from '../../companies/company-repository';
@@ -19,7 +18,7 @@ export interface ProcessorDeps<Credentials extends Record<string, string>> {
 }
 
 /**
- * The queue's real visibility timeout (processing.md step 3) and its DLQ's maxReceiveCount (to
+ * The queue's real visibility timeout (docs/processing.md step 3) and its DLQ's maxReceiveCount (to
  * know a last receive), read once per container.
  */
 const queueSettingsOf = async (sqs: SQSClient, queueUrl: string): Promise<{ visibilityTimeoutSeconds: number; maxReceiveCount?: number }> => {
@@ -49,7 +48,6 @@ export const createProcessorDeps = async <Credentials extends Record<string, str
       conversations: dynamoConversationRepository(documents, config.conversationsTable),
       companies: dynamoCompanyRepository(documents, config.companyDataTable),
       secrets: cachedSecretReader(createSecretsManagerClient({ instrument }), config.secretsCacheSeconds * 1000),
-      ai: (request) => generateContent(request, { maxRetries: config.openAiMaxRetries, timeoutMs: config.openAiTimeoutSeconds * 1000 }),
       extendVisibility: changeVisibility,
       clock: systemClock,
       logger: observability.logger,

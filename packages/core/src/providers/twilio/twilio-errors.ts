@@ -3,7 +3,7 @@ import { CREDENTIALS_REJECTED, ProviderFailure } from '../../processing/provider
 
 /**
  * Twilio failures → transient (retry through SQS) or permanent (acknowledge, recorded with the
- * code). processing.md: rate limits (20429, HTTP 429), 5xx and network errors are transient;
+ * code). docs/processing.md: rate limits (20429, HTTP 429), 5xx and network errors are transient;
  * invalid number 21211, not a WhatsApp number 63003, outside the 24 h window 63016, template
  * problems, authentication 20003 and other 4xx are permanent; 21610 (the recipient replied STOP)
  * is permanent and recorded as `opted_out`.

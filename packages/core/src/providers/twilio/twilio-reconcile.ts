@@ -19,7 +19,7 @@ export interface TwilioMessageSummary {
 }
 
 /**
- * processing.md step 6, for both Twilio channels: the message an earlier attempt of *this*
+ * docs/processing.md step 6, for both Twilio channels: the message an earlier attempt of *this*
  * conversation may have created, if Twilio has one. Each attempt recorded what it was about to
  * send with its send intent; a message matches an intent when Twilio created it at or after the
  * intent and it carries the intent's content (`matches`: the SMS text; the WhatsApp template's

@@ -1,0 +1,23 @@
+import { ChannelDescriptor } from './channel-descriptor';
+
+/** E-mail: a subject and a plain-text body (Structured Outputs, strict). */
+export const EMAIL_CONTENT_SCHEMA = {
+  name: 'email_content',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['subject', 'body'],
+    properties: {
+      subject: { type: 'string', description: 'A short, specific subject line.' },
+      body: { type: 'string', description: 'The e-mail body as plain text; paragraphs separated by a blank line; signed by the company representative.' },
+    },
+  },
+};
+
+export const emailDescriptor: ChannelDescriptor = {
+  name: 'email',
+  recipientField: 'recipient_email',
+  senderAddress: (config) => config.email?.company_email,
+  idPart: (address) => address,
+  firstMessageSchema: EMAIL_CONTENT_SCHEMA,
+};

@@ -1,0 +1,18 @@
+import { Channel } from '../request/types';
+import { ChannelDescriptor } from './channel-descriptor';
+import { emailDescriptor } from './email';
+import { smsDescriptor } from './sms';
+import { whatsappDescriptor } from './whatsapp';
+
+export * from './channel-descriptor';
+export { WHATSAPP_TEMPLATE_VARIABLES_SCHEMA } from './whatsapp';
+export { EMAIL_CONTENT_SCHEMA } from './email';
+
+/** Every channel the engine has, by name. Adding one: its descriptor here, its sender service, its tests. */
+export const CHANNEL_DESCRIPTORS: Readonly<Record<Channel, ChannelDescriptor>> = {
+  whatsapp: whatsappDescriptor,
+  sms: smsDescriptor,
+  email: emailDescriptor,
+};
+
+export const descriptorOf = (channel: Channel): ChannelDescriptor => CHANNEL_DESCRIPTORS[channel];

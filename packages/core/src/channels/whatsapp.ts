@@ -1,0 +1,29 @@
+import { ChannelDescriptor } from './channel-descriptor';
+
+/**
+ * WhatsApp: a Twilio content template whose numbered placeholders the AI fills (Structured
+ * Outputs, strict: every property required, nothing else allowed). A first message outside the
+ * 24-hour window must be a template.
+ */
+export const WHATSAPP_TEMPLATE_VARIABLES_SCHEMA = {
+  name: 'whatsapp_template_variables',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['1', '2', '3', '4'],
+    properties: {
+      '1': { type: 'string', description: "The recipient's first name, or a friendly greeting word if unknown." },
+      '2': { type: 'string', description: 'The name of the company representative writing.' },
+      '3': { type: 'string', description: 'The job role or subject this conversation is about.' },
+      '4': { type: 'string', description: 'One or two short personalised sentences inviting a reply.' },
+    },
+  },
+};
+
+export const whatsappDescriptor: ChannelDescriptor = {
+  name: 'whatsapp',
+  recipientField: 'recipient_tel',
+  senderAddress: (config) => config.whatsapp?.company_whatsapp_number,
+  idPart: (number) => number.replace(/^\+/, ''),
+  firstMessageSchema: WHATSAPP_TEMPLATE_VARIABLES_SCHEMA,
+};

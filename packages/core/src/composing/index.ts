@@ -1,0 +1,4 @@
+export * from './types';
+export * from './thread-repository';
+export * from './compose-record';
+export * from './runtime';

@@ -1,0 +1,2 @@
+export * from './compose-config';
+export * from './compose-handler';

@@ -1,0 +1,113 @@
+import {
+  Channel,
+  CompanyRepository,
+  COMPANY_ID_PATTERN,
+  ConversationItem,
+  ConversationKey,
+  ErrorCodes,
+  FieldError,
+  idempotencyKey,
+  IdempotencyStore,
+  notFound,
+  sha256Hex,
+  ThreadItem,
+  threadKeyOf,
+  UUID_PATTERN,
+  validationError,
+} from '@ai-multi-comms/core';
+import { authoriseKey } from './authorise';
+
+/** What GET /conversations reads; tests pass emulator-backed or fake implementations. */
+export interface GetConversationsDeps {
+  companies: Pick<CompanyRepository, 'get'>;
+  threads: { get(threadKey: string): Promise<ThreadItem | undefined> };
+  conversations: { get(key: ConversationKey): Promise<ConversationItem | undefined> };
+  idempotency: Pick<IdempotencyStore, 'peek'>;
+}
+
+export interface ConversationView {
+  channel: Channel;
+  conversation_id: string;
+  conversation_status: string;
+  hand_off_to_human: boolean;
+  failure_reason?: string;
+  messages: { message_id: string; role: 'assistant' | 'user'; channel: Channel; content: string; timestamp: string; delivery_status: string }[];
+}
+
+export interface ConversationsView {
+  status: 'success';
+  request_id: string;
+  thread_id: string | null;
+  conversations: ConversationView[];
+}
+
+const COMPANY_ID = new RegExp(COMPANY_ID_PATTERN);
+const UUID = new RegExp(UUID_PATTERN);
+
+/** The query's three ids, every problem listed. */
+const parseQuery = (query: Record<string, string | undefined> | null): { company_id: string; project_id: string; request_id: string } => {
+  const problems: FieldError[] = [];
+  const value = (name: string) => query?.[name];
+  for (const name of ['company_id', 'project_id'] as const) {
+    if (value(name) === undefined) problems.push({ field: name, code: ErrorCodes.MISSING_IDENTIFIERS, message: 'is required' });
+    else if (!COMPANY_ID.test(value(name)!)) problems.push({ field: name, code: ErrorCodes.VALIDATION_ERROR, message: 'must be 1-64 letters, digits, "-" or "_"' });
+  }
+  if (value('request_id') === undefined) problems.push({ field: 'request_id', code: ErrorCodes.MISSING_REQUEST_ID, message: 'is required' });
+  else if (!UUID.test(value('request_id')!)) problems.push({ field: 'request_id', code: ErrorCodes.INVALID_REQUEST_ID, message: 'must be a UUID' });
+  if (problems.length > 0) {
+    throw validationError(problems[0]!.code, `Invalid query: ${problems[0]!.field} ${problems[0]!.message}${problems.length > 1 ? ` (${problems.length} problems in all; see validation_errors)` : ''}.`, problems);
+  }
+  return { company_id: value('company_id')!, project_id: value('project_id')!, request_id: value('request_id')!.toLowerCase() };
+};
+
+/** Before a sender has claimed it, a conversation is what the thread says of it. */
+const pendingStatus = (thread: ThreadItem | undefined): string => (thread?.status === 'failed' ? (thread.failure_class === 'permanent' ? 'failed_to_process_ai' : 'processing') : 'queued');
+
+const viewOf = (channel: Channel, conversationId: string, item: ConversationItem | undefined, thread: ThreadItem | undefined): ConversationView => ({
+  channel,
+  conversation_id: conversationId,
+  conversation_status: item?.conversation_status ?? pendingStatus(thread),
+  hand_off_to_human: item?.hand_off_to_human === true,
+  ...(item?.failure_reason ? { failure_reason: item.failure_reason } : !item && thread?.failure_reason ? { failure_reason: thread.failure_reason } : {}),
+  messages: (item?.messages ?? []).map((message) => ({
+    message_id: message.message_id,
+    role: message.role,
+    channel: message.channel,
+    content: message.content,
+    timestamp: message.timestamp,
+    // The provider accepted it; its own callbacks (delivered, read…) are not recorded yet.
+    delivery_status: (message as { delivery_status?: string }).delivery_status ?? 'queued',
+  })),
+});
+
+/**
+ * GET /conversations?company_id=…&project_id=…&request_id=…: a request's thread and its
+ * conversations, with statuses and messages. The key's binding is the POST's: a key reads only
+ * its own project, and an unknown pair answers as another project's would.
+ */
+export const getConversations = async (
+  input: { query: Record<string, string | undefined> | null; apiKey: string | undefined },
+  deps: GetConversationsDeps,
+): Promise<ConversationsView> => {
+  const { company_id, project_id, request_id } = parseQuery(input.query);
+  authoriseKey(await deps.companies.get(company_id, project_id), input.apiKey ? sha256Hex(input.apiKey) : undefined);
+  const thread = await deps.threads.get(threadKeyOf(company_id, project_id, request_id));
+  if (thread) {
+    const items = await Promise.all(thread.conversations.map(({ primary_channel, conversation_id }) => deps.conversations.get({ primary_channel, conversation_id })));
+    return {
+      status: 'success',
+      request_id,
+      thread_id: thread.thread_id ?? null,
+      conversations: thread.conversations.map(({ channel, conversation_id }, index) => viewOf(channel, conversation_id, items[index], thread)),
+    };
+  }
+  // Accepted, not yet picked up by the compose step (its first seconds).
+  const accepted = await deps.idempotency.peek(idempotencyKey(company_id, project_id, request_id));
+  if (!accepted) throw notFound(ErrorCodes.CONVERSATION_NOT_FOUND, `This project has no request ${request_id}.`);
+  return {
+    status: 'success',
+    request_id,
+    thread_id: null,
+    conversations: (accepted.conversations ?? []).map(({ channel, conversation_id }) => viewOf(channel, conversation_id, undefined, undefined)),
+  };
+};
