@@ -5,9 +5,12 @@
  *   processor in process  processRecord with every dependency an instant fake (the pipeline's own cost)
  *   router over HTTP      serverless-offline + emulators at 1 and 10 connections, beside GET /health
  *                         (no I/O, same server, same API key check) as the ceiling
- *   pipeline              N conversations HTTP → queue → processor → provider through the whole local
- *                         stack: throughput, end-to-end p50/p99, lost and duplicated counted against
- *                         the provider server; then the same with 10 % of OpenAI and Twilio calls failing
+ *   pipeline              N conversations HTTP → compose → SNS → sender → provider through the whole
+ *                         local stack: throughput, end-to-end p50/p99, lost and duplicated counted
+ *                         against the provider server; then the same with 10 % of OpenAI and Twilio
+ *                         calls failing; then N/4 three-channel requests (fan-out): requests/s,
+ *                         per channel end-to-end and lost/duplicated, and the AWS calls per request
+ *                         and per message by kind, counted at the emulators
  *   router container      the router's handler in a process of its own, invoked directly (no
  *                         serverless-offline), one request at a time: latency and peak RSS
  *   memory                peak RSS of a WhatsApp processor container and of serverless-offline
@@ -55,11 +58,20 @@ const onboardBenchProjects = async (stack: LocalStack) => {
         company_name: 'Bench',
         project_name: projectId,
         project_status: 'active',
-        allowed_channels: ['whatsapp'],
+        allowed_channels: ['whatsapp', 'sms', 'email'],
         api_keys: [stack.demoApiKeys.companyA],
         rate_limits: { requests_per_minute: 100_000_000, requests_per_day: 100_000_000 },
-        ai_config: { openai_config: { whatsapp: { api_key_reference: 'ai-multi-comms/openai-api-key/whatsapp-dev', model: 'gpt-4o-mini', instructions: 'x' } } },
-        channel_config: { whatsapp: { company_whatsapp_number: '+447700900999', whatsapp_credentials_id: 'ai-multi-comms/whatsapp-credentials/ci-aaa-001/pi-aaa-001/twilio-dev' } },
+        // One OpenAI key for every channel: a request's channels share one thread.
+        ai_config: {
+          openai_config: Object.fromEntries(
+            ['whatsapp', 'sms', 'email'].map((channel) => [channel, { api_key_reference: 'ai-multi-comms/openai-api-key/ci-aaa-001-dev', model: 'gpt-4o-mini', instructions: 'x' }]),
+          ),
+        },
+        channel_config: {
+          whatsapp: { company_whatsapp_number: '+447700900999', whatsapp_credentials_id: 'ai-multi-comms/whatsapp-credentials/ci-aaa-001/pi-aaa-001/twilio-dev' },
+          sms: { company_sms_number: '+447700900998', sms_credentials_id: 'ai-multi-comms/sms-credentials/ci-aaa-001/pi-aaa-001/twilio-dev' },
+          email: { company_email: 'bench@acme-care.example.com', email_credentials_id: 'ai-multi-comms/email-credentials/ci-aaa-001/pi-aaa-001/sendgrid-dev' },
+        },
       },
       { repository },
     );
@@ -67,7 +79,7 @@ const onboardBenchProjects = async (stack: LocalStack) => {
 };
 
 const overTheStack = async (report: Report) => {
-  const stack = await startLocalStack({ ports: 'random', containersPerFunction: containers, cpuProfileDir, apiLogFile: logFile, log: (line) => console.error(`[stack] ${line}`) });
+  const stack = await startLocalStack({ ports: 'random', containersPerFunction: containers, cpuProfileDir, apiLogFile: logFile, countAwsCalls: true, log: (line) => console.error(`[stack] ${line}`) });
   try {
     Object.assign(process.env, stack.env);
     await onboardBenchProjects(stack);
@@ -82,7 +94,7 @@ const overTheStack = async (report: Report) => {
     await routerOverHttp(stack, report, durationSeconds);
     await routerContainer(stack, report);
     const sqs = createSqsClient();
-    await sqs.send(new PurgeQueueCommand({ QueueUrl: stack.resources.whatsappQueueUrl }));
+    await sqs.send(new PurgeQueueCommand({ QueueUrl: stack.resources.composeQueueUrl }));
     sqs.destroy();
     stack.pollers.forEach((poller) => poller.resume());
 
@@ -91,6 +103,9 @@ const overTheStack = async (report: Report) => {
     console.error(`[bench] pipeline with 10 % transient failures: ${n} conversations…`);
     const faulty = await pipeline(stack, report, { label: 'pipeline_10pct_transient_failures', n, clients, companyId: BENCH_COMPANY.company_id, projectId: 'pi-bench-faults', transientFailureRate: 0.1 });
     report.row('pipeline, 10 % failing: extra time against the clean run', `${(faulty.seconds - clean.seconds).toFixed(1)} s (${((faulty.seconds / clean.seconds - 1) * 100).toFixed(0)} %), p50 +${faulty.end_to_end_p50_ms - clean.end_to_end_p50_ms} ms`);
+    const fanOutRequests = Math.max(1, Math.round(n / 4));
+    console.error(`[bench] fan-out pipeline: ${fanOutRequests} three-channel requests…`);
+    await pipeline(stack, report, { label: 'pipeline_fan_out', n: fanOutRequests, clients, companyId: BENCH_COMPANY.company_id, projectId: BENCH_COMPANY.project_id, transientFailureRate: 0, channels: ['whatsapp', 'sms', 'email'] });
 
     const whatsapp = stack.pollers.find((poller) => poller.name.includes('whatsapp'));
     const memory = { whatsapp_processor_peak_rss_mib: Math.max(...(whatsapp?.processes ?? []).map((container) => peakRssMiB(container.child.pid) ?? NaN)), router_serverless_offline_peak_rss_mib: peakRssMiB(stack.apiProcess.child.pid) };

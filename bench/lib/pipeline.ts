@@ -1,11 +1,13 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { createDynamoDocumentClient } from '@ai-multi-comms/core';
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalStack } from '@ai-multi-comms/local-stack';
 import { percentile, Report } from './report';
 import { requestBody } from './requests';
 
 export interface PipelineOptions {
   label: string;
+  /** Requests. */
   n: number;
   /** Concurrent HTTP clients. */
   clients: number;
@@ -13,10 +15,22 @@ export interface PipelineOptions {
   projectId: string;
   /** Share of OpenAI and Twilio calls answered with a 500 (a transient failure), 0 for none. */
   transientFailureRate: number;
+  /** The channels of every request (default: WhatsApp alone). */
+  channels?: string[];
+}
+
+export interface ChannelFigures {
+  sent: number;
+  failed_terminal: number;
+  lost: number;
+  duplicated: number;
+  end_to_end_p50_ms: number;
+  end_to_end_p99_ms: number;
 }
 
 export interface PipelineFigures {
   n: number;
+  channels: string[];
   accepted: number;
   sent: number;
   failed_terminal: number;
@@ -24,10 +38,15 @@ export interface PipelineFigures {
   duplicated: number;
   seconds: number;
   per_second: number;
+  requests_per_second: number;
   end_to_end_p50_ms: number;
   end_to_end_p99_ms: number;
   attempts_over_one: number;
   provider_faults_injected: number;
+  per_channel: Record<string, ChannelFigures>;
+  /** AWS calls the emulators received during the run, by service and operation, per request and per channel message. */
+  aws_calls_per_request?: Record<string, number>;
+  aws_calls_per_message?: Record<string, number>;
 }
 
 type Item = Record<string, any>;
@@ -37,31 +56,46 @@ const isTerminal = (item: Item) =>
   item.conversation_status === 'initial_message_sent' ||
   (String(item.conversation_status).startsWith('failed_') && !item.lease_owner && (item.failure_class === 'permanent' || Boolean(item.retries_exhausted_at)));
 
+/** Calls by kind: DynamoDB reads and writes, SQS, SNS, Secrets Manager. */
+const KIND: Record<string, string> = { GetItem: 'dynamodb_reads', Query: 'dynamodb_reads', BatchGetItem: 'dynamodb_reads', PutItem: 'dynamodb_writes', UpdateItem: 'dynamodb_writes', DeleteItem: 'dynamodb_writes' };
+const byKind = (counts: Record<string, number>): Record<string, number> => {
+  const kinds: Record<string, number> = {};
+  for (const [operation, count] of Object.entries(counts)) {
+    const [service, name] = operation.split('.') as [string, string];
+    const kind = service === 'dynamodb' ? (KIND[name] ?? 'dynamodb_other') : service;
+    kinds[kind] = (kinds[kind] ?? 0) + count;
+  }
+  return kinds;
+};
+
 /**
- * N conversations from HTTP request to provider send through the whole local stack. Lost and
- * duplicated are counted against the provider server's own record of created messages, not
- * against what the engine says about itself.
+ * N requests from HTTP to provider send through the whole local stack, on one channel or several.
+ * Lost and duplicated are counted per channel against the provider servers' own record of
+ * created messages, not against what the engine says about itself.
  */
 export const pipeline = async (stack: LocalStack, report: Report, options: PipelineOptions): Promise<PipelineFigures> => {
   const providers = stack.providerServers.url;
+  const channels = options.channels ?? ['whatsapp'];
+  const run = randomUUID().slice(0, 6);
   const telPrefix = `+4478${String(Math.floor(Math.random() * 1e3)).padStart(3, '0')}`;
-  const tels = Array.from({ length: options.n }, (_v, i) => `${telPrefix}${String(i).padStart(5, '0')}`);
+  const recipients = Array.from({ length: options.n }, (_v, i) => ({ tel: `${telPrefix}${String(i).padStart(5, '0')}`, email: `bench-${run}-${i}@example.com`, requestId: randomUUID() }));
   if (options.transientFailureRate > 0) {
     const rules = (['openai', 'twilio'] as const).map((provider) => ({ provider, status: 500, message: 'bench: injected transient failure', rate: options.transientFailureRate }));
     await fetch(`${providers}/__faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rules) });
   }
+  stack.awsCalls?.reset();
   const requestedAt = new Map<string, number>();
   const startedAt = Date.now();
   let accepted = 0;
   let next = 0;
   const client = async () => {
-    while (next < tels.length) {
-      const tel = tels[next++]!;
-      requestedAt.set(tel, Date.now());
+    while (next < recipients.length) {
+      const { tel, email, requestId } = recipients[next++]!;
+      requestedAt.set(requestId, Date.now());
       const response = await fetch(`${stack.apiBaseUrl}/initiate-conversation`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-api-key': stack.demoApiKeys.companyA },
-        body: requestBody({ companyId: options.companyId, projectId: options.projectId, tel }),
+        body: requestBody({ companyId: options.companyId, projectId: options.projectId, tel, email, requestId, channels }),
       });
       if (response.status === 200) accepted += 1;
       else console.error(`[bench] ${tel}: ${response.status} ${await response.text()}`);
@@ -70,7 +104,11 @@ export const pipeline = async (stack: LocalStack, report: Report, options: Pipel
   };
   await Promise.all(Array.from({ length: options.clients }, client));
 
-  const documents = createDynamoDocumentClient();
+  // The bench's own reads go straight to DynamoDB Local: they are not the engine's calls.
+  const direct = stack.awsCalls?.directEnv ?? stack.env;
+  const dynamodb = new DynamoDBClient({ region: stack.region, endpoint: direct.AWS_ENDPOINT_URL_DYNAMODB, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const documents = DynamoDBDocumentClient.from(dynamodb);
+  const ours = new Set(recipients.map((r) => r.requestId));
   const items = async () => {
     const found: Item[] = [];
     let ExclusiveStartKey: Record<string, unknown> | undefined;
@@ -87,8 +125,9 @@ export const pipeline = async (stack: LocalStack, report: Report, options: Pipel
       found.push(...(page.Items ?? []));
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
-    return found.filter((item) => String(item.primary_channel).startsWith(telPrefix));
+    return found.filter((item) => ours.has(item.request_id));
   };
+  const expected = () => accepted * channels.length;
   // Until every accepted conversation is terminal, or nothing has moved for 60 s.
   let latest: Item[] = [];
   let lastTerminal = -1;
@@ -102,23 +141,19 @@ export const pipeline = async (stack: LocalStack, report: Report, options: Pipel
       lastProgressAt = Date.now();
       finishedAt = Date.now();
     }
-    if (terminal >= accepted) break;
+    if (terminal >= expected()) break;
     if (Date.now() - lastProgressAt > 60_000) {
-      console.error(`[bench] ${options.label}: stalled at ${terminal}/${accepted} terminal conversations; for example:`);
+      console.error(`[bench] ${options.label}: stalled at ${terminal}/${expected()} terminal conversations; for example:`);
       for (const item of latest.filter((candidate) => !isTerminal(candidate)).slice(0, 5)) {
         const { primary_channel, conversation_id, conversation_status, attempts, failure_class, failure_reason, lease_owner, send_started_at, updated_at } = item;
         console.error(`  ${JSON.stringify({ primary_channel, conversation_id, conversation_status, attempts, failure_class, failure_reason, lease_owner, send_started_at, updated_at })}`);
       }
-      if (latest.length < accepted) console.error(`  ${accepted - latest.length} accepted conversations have no item at all`);
-      const stuck = latest.find((candidate) => !isTerminal(candidate));
-      if (stuck) {
-        const { events } = (await (await fetch(`${providers}/__queue-events?conversationId=${encodeURIComponent(stuck.conversation_id)}`)).json()) as { events: { queueName: string; status: string; timestamp: number }[] };
-        console.error(`  its queue history: ${JSON.stringify(events.map((e) => [e.queueName, e.status, new Date(e.timestamp).toISOString()]))}`);
-      }
+      if (latest.length < expected()) console.error(`  ${expected() - latest.length} accepted conversations have no item at all`);
       break;
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+  const awsCounts = stack.awsCalls?.counts();
   let faultsInjected = 0;
   if (options.transientFailureRate > 0) {
     await fetch(`${providers}/__faults`, { method: 'DELETE' });
@@ -126,37 +161,80 @@ export const pipeline = async (stack: LocalStack, report: Report, options: Pipel
     const { requests } = (await (await fetch(`${providers}/__requests`)).json()) as { requests: { status: number }[] };
     faultsInjected = requests.filter((request) => request.status === 500).length;
   }
-  documents.destroy();
+  dynamodb.destroy();
 
+  // What the providers hold, per channel address.
+  const { twilio, sendgrid } = (await (await fetch(`${providers}/__messages`)).json()) as { twilio: { to: string }[]; sendgrid: unknown[] };
+  const count = (addresses: string[]) => {
+    const perAddress = new Map<string, number>();
+    for (const address of addresses) perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
+    return perAddress;
+  };
+  const atProvider: Record<string, Map<string, number>> = {
+    whatsapp: count(twilio.filter((m) => m.to.startsWith(`whatsapp:${telPrefix}`)).map((m) => m.to.replace('whatsapp:', ''))),
+    sms: count(twilio.filter((m) => m.to.startsWith(telPrefix)).map((m) => m.to)),
+    email: count(sendgrid.map((mail) => /"email":"(bench-[^"]+@example\.com)"/.exec(JSON.stringify(mail))?.[1]).filter((e): e is string => Boolean(e && e.includes(`bench-${run}-`)))),
+  };
+  const perChannel: Record<string, ChannelFigures> = {};
+  for (const channel of channels) {
+    const ofChannel = latest.filter((item) => item.channel_method === channel);
+    const sent = ofChannel.filter((item) => item.conversation_status === 'initial_message_sent');
+    const failedTerminal = ofChannel.filter((item) => isTerminal(item) && item.conversation_status !== 'initial_message_sent');
+    const provider = atProvider[channel]!;
+    const sentWithOne = sent.filter((item) => provider.get(item.primary_channel) === 1).length;
+    const endToEnd = sent.map((item) => Date.parse(item.messages[0].timestamp) - requestedAt.get(item.request_id)!);
+    perChannel[channel] = {
+      sent: sent.length,
+      failed_terminal: failedTerminal.length,
+      lost: accepted - sentWithOne - failedTerminal.length,
+      duplicated: [...provider.values()].filter((n) => n > 1).length,
+      end_to_end_p50_ms: percentile(endToEnd, 50),
+      end_to_end_p99_ms: percentile(endToEnd, 99),
+    };
+  }
+  const sum = (field: keyof ChannelFigures) => Object.values(perChannel).reduce((total, figures) => total + figures[field], 0);
+  const allEndToEnd = latest.filter((item) => item.conversation_status === 'initial_message_sent').map((item) => Date.parse(item.messages[0].timestamp) - requestedAt.get(item.request_id)!);
   const seconds = (finishedAt - startedAt) / 1000;
-  const sent = latest.filter((item) => item.conversation_status === 'initial_message_sent');
-  const failedTerminal = latest.filter((item) => isTerminal(item) && item.conversation_status !== 'initial_message_sent');
-  const { twilio } = (await (await fetch(`${providers}/__messages?provider=twilio`)).json()) as { twilio: { to: string }[] };
-  const perRecipient = new Map<string, number>();
-  for (const message of twilio.filter((m) => m.to.startsWith(`whatsapp:${telPrefix}`))) perRecipient.set(message.to, (perRecipient.get(message.to) ?? 0) + 1);
-  const duplicated = [...perRecipient.values()].filter((count) => count > 1).length;
-  // Lost: accepted, but neither sent (one provider message) nor a recorded terminal failure.
-  const sentWithOneMessage = sent.filter((item) => perRecipient.get(`whatsapp:${item.primary_channel}`) === 1).length;
-  const lost = accepted - sentWithOneMessage - failedTerminal.length;
-  const endToEnd = sent.map((item) => Date.parse(item.messages[0].timestamp) - requestedAt.get(item.primary_channel)!);
+  const kinds = awsCounts ? byKind(awsCounts) : undefined;
   const figures: PipelineFigures = {
     n: options.n,
+    channels,
     accepted,
-    sent: sent.length,
-    failed_terminal: failedTerminal.length,
-    lost,
-    duplicated,
+    sent: sum('sent'),
+    failed_terminal: sum('failed_terminal'),
+    lost: sum('lost'),
+    duplicated: sum('duplicated'),
     seconds,
-    per_second: (sent.length + failedTerminal.length) / seconds,
-    end_to_end_p50_ms: percentile(endToEnd, 50),
-    end_to_end_p99_ms: percentile(endToEnd, 99),
+    per_second: (sum('sent') + sum('failed_terminal')) / seconds,
+    requests_per_second: accepted / seconds,
+    end_to_end_p50_ms: percentile(allEndToEnd, 50),
+    end_to_end_p99_ms: percentile(allEndToEnd, 99),
     attempts_over_one: latest.filter((item) => Number(item.attempts) > 1).length,
     provider_faults_injected: faultsInjected,
+    per_channel: perChannel,
+    ...(kinds
+      ? {
+          aws_calls_per_request: Object.fromEntries(Object.entries(kinds).map(([kind, n]) => [kind, Number((n / Math.max(1, accepted)).toFixed(2))])),
+          aws_calls_per_message: Object.fromEntries(Object.entries(kinds).map(([kind, n]) => [kind, Number((n / Math.max(1, accepted * channels.length)).toFixed(2))])),
+        }
+      : {}),
   };
-  const label = `pipeline${options.transientFailureRate > 0 ? `, ${Math.round(options.transientFailureRate * 100)} % of OpenAI and Twilio calls failing` : ''}`;
-  report.row(`${label}: ${options.n} conversations HTTP → provider, conversations/s`, figures.per_second.toFixed(1));
+  const fanOut = channels.length > 1;
+  const label = `pipeline${fanOut ? `, ${channels.length}-channel requests` : ''}${options.transientFailureRate > 0 ? `, ${Math.round(options.transientFailureRate * 100)} % of OpenAI and Twilio calls failing` : ''}`;
+  if (fanOut) report.row(`${label}: ${options.n} requests (${options.n * channels.length} messages) HTTP → providers, requests/s`, figures.requests_per_second.toFixed(1));
+  else report.row(`${label}: ${options.n} conversations HTTP → provider, conversations/s`, figures.per_second.toFixed(1));
   report.row(`${label}: end-to-end (request → provider send) p50 / p99`, `${figures.end_to_end_p50_ms} / ${figures.end_to_end_p99_ms} ms`);
   report.row(`${label}: sent / recorded terminal failures / lost / duplicated`, `${figures.sent} / ${figures.failed_terminal} / ${figures.lost} / ${figures.duplicated}`);
+  if (fanOut) {
+    for (const [channel, f] of Object.entries(perChannel)) {
+      report.row(`${label}: ${channel}: end-to-end p50 / p99; sent / failed / lost / duplicated`, `${f.end_to_end_p50_ms} / ${f.end_to_end_p99_ms} ms; ${f.sent} / ${f.failed_terminal} / ${f.lost} / ${f.duplicated}`);
+    }
+  }
+  if (figures.aws_calls_per_request) {
+    const describe = (perUnit: Record<string, number>) => Object.entries(perUnit).sort().map(([kind, n]) => `${kind} ${n}`).join(', ');
+    report.row(`${label}: AWS calls per request (at the emulators)`, describe(figures.aws_calls_per_request));
+    if (fanOut) report.row(`${label}: AWS calls per channel message`, describe(figures.aws_calls_per_message!));
+  }
   if (options.transientFailureRate > 0) report.row(`${label}: conversations that needed a retry`, String(figures.attempts_over_one));
   report.record(options.label, figures);
   return figures;

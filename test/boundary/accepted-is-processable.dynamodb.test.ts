@@ -126,10 +126,11 @@ const composeDeps: ComposeDeps = {
     },
   },
   publish: async (message) => void published.push(message),
+  extendVisibility: async () => undefined,
   clock: { now: () => new Date() },
   logger: silentLogger,
   metrics: { count: () => undefined },
-  config: { visibilityTimeoutSeconds: 605, retryBackoffBaseSeconds: 1, retryBackoffMaxSeconds: 10, recordDeadlineMs: 30_000 },
+  config: { visibilityTimeoutSeconds: 605, heartbeatIntervalMs: 600_000, retryBackoffBaseSeconds: 1, retryBackoffMaxSeconds: 10, recordDeadlineMs: 30_000 },
 };
 
 const hostileKey = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('constructor', '__proto__', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', '', 'M', 'NULL', 'then'));

@@ -151,10 +151,11 @@ describe('the compose step', () => {
         turn: crashInTurn ? () => new Promise(() => undefined) : (turn) => generateTurn(turn, ai),
       },
       publish: async (message) => void (await sns.send(new PublishCommand({ TopicArn: state.outputs['ai-multi-comms-compose']!.FanOutTopicArn!, Message: toSqsSafeJson(message), MessageAttributes: composedMessageAttributes(message) }))),
+      extendVisibility: async () => undefined,
       clock: { now: () => new Date() },
       logger: createLogger('compose'),
       metrics: { count: () => undefined },
-      config: { visibilityTimeoutSeconds: 2, retryBackoffBaseSeconds: 1, retryBackoffMaxSeconds: 5, recordDeadlineMs: 60_000 },
+      config: { visibilityTimeoutSeconds: 2, heartbeatIntervalMs: 600_000, retryBackoffBaseSeconds: 1, retryBackoffMaxSeconds: 5, recordDeadlineMs: 60_000 },
     });
     const record = { messageId: randomUUID(), receiptHandle: 'rh', body: toSqsSafeJson(contextObject), receiveCount: 1 };
     const requestId = contextObject.frontend_payload.request_data.request_id;

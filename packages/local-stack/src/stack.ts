@@ -12,6 +12,7 @@ import { DEMO_API_KEYS, demoSecrets } from './demo/demo-data';
 import { seedDemoData } from './demo/seed';
 import { ManagedProcess } from './processes/child-process';
 import { startDynamoDbLocal } from './processes/dynamodb-local';
+import { startCountingProxy } from './processes/counting-proxy';
 import { startFauxqs } from './processes/fauxqs';
 import { freePort } from './processes/free-port';
 import { startServerlessOffline } from './processes/serverless-offline';
@@ -57,6 +58,8 @@ export interface LocalStackOptions {
   containersPerFunction?: number;
   /** Write V8 CPU profiles (`--cpu-prof`) of the pollers and serverless-offline here, on stop. */
   cpuProfileDir?: string;
+  /** Put a counting pass-through in front of each AWS emulator (`pnpm bench`'s AWS calls per conversation). */
+  countAwsCalls?: boolean;
   log?: (line: string) => void;
 }
 
@@ -76,6 +79,8 @@ export interface LocalStack {
   /** serverless-offline, which runs the router's handlers in its worker threads. */
   apiProcess: ManagedProcess;
   demoApiKeys: typeof DEMO_API_KEYS;
+  /** With `countAwsCalls`: the calls the emulators received, by service and operation, and the emulators' own endpoints (for reads that should not count). */
+  awsCalls?: { counts(): Record<string, number>; reset(): void; directEnv: Record<string, string> };
   stop(): Promise<void>;
 }
 
@@ -148,15 +153,20 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       return { status: 200, body: { events } };
     });
 
+    const proxies = options.countAwsCalls
+      ? await Promise.all([dynamo.endpoint, fauxqs.endpoint, secrets.endpoint].map((endpoint) => startCountingProxy(endpoint, 0)))
+      : undefined;
+    for (const proxy of proxies ?? []) stoppers.push(() => proxy.stop());
+    const [dynamoEndpoint, fauxqsEndpoint, secretsEndpoint] = proxies?.map((proxy) => proxy.endpoint) ?? [dynamo.endpoint, fauxqs.endpoint, secrets.endpoint];
     const env: Record<string, string> = {
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      AWS_ENDPOINT_URL_SQS: fauxqs.endpoint,
-      AWS_ENDPOINT_URL_SNS: fauxqs.endpoint,
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint!,
+      AWS_ENDPOINT_URL_SQS: fauxqsEndpoint!,
+      AWS_ENDPOINT_URL_SNS: fauxqsEndpoint!,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsEndpoint!,
       OPENAI_BASE_URL: `${providers.url}/v1`,
       TWILIO_API_BASE_URL: providers.url,
       SENDGRID_API_BASE_URL: providers.url,
@@ -283,6 +293,15 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       pollers,
       apiProcess: api.process,
       demoApiKeys: DEMO_API_KEYS,
+      ...(proxies
+        ? {
+            awsCalls: {
+              counts: () => Object.assign({}, ...proxies.map((proxy) => proxy.counts())) as Record<string, number>,
+              reset: () => proxies.forEach((proxy) => proxy.reset()),
+              directEnv: { ...env, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ENDPOINT_URL_SQS: fauxqs.endpoint, AWS_ENDPOINT_URL_SNS: fauxqs.endpoint, AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint },
+            },
+          }
+        : {}),
       stop: stopAll,
     };
   } catch (error) {

@@ -47,7 +47,9 @@ export const classifyOpenAiError = (error: unknown): AppError => {
   if (error instanceof APIError) {
     const status = error.status ?? 0;
     const code = error.code ? ` ${error.code}` : '';
-    if (status === 429 || status >= 500 || status === 0) {
+    // conversation_locked: another response on the thread is in flight. Our own design never
+    // takes two turns at once, but an attempt that lost its lease may still be finishing one.
+    if (status === 429 || status >= 500 || status === 0 || error.code === 'conversation_locked') {
       return new AppError('transient', AI_TRANSIENT, `OpenAI answered ${status}${code}.`, { cause: error });
     }
     if (status === 401) return new AppError('permanent', CREDENTIALS_REJECTED, `OpenAI refused the API key: ${status}${code}.`, { cause: error });

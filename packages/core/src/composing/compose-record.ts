@@ -7,6 +7,7 @@ import { parseContextObject } from '../context-object/parse';
 import { ComposedMessage, ComposedPart, ContextObject } from '../context-object/types';
 import { LeaseLost } from '../conversations/conversation-repository';
 import { AppError } from '../errors/app-error';
+import { startHeartbeat } from '../heartbeat/heartbeat';
 import { leaseMsFor, ProcessingMetrics, QueueRecord, RecordOutcome } from '../processing/process-record';
 import { isCredentialsRejected } from '../processing/provider-failure';
 import { Channel } from '../request/types';
@@ -29,6 +30,8 @@ import { threadKeyOf } from './types';
  */
 export interface ComposeConfig {
   visibilityTimeoutSeconds: number;
+  /** How often the message's visibility and the thread's lease are extended while composing. */
+  heartbeatIntervalMs: number;
   retryBackoffBaseSeconds: number;
   retryBackoffMaxSeconds: number;
   maxReceiveCount?: number;
@@ -44,6 +47,8 @@ export interface ComposeDeps {
     turn(turn: AiTurn): Promise<AiResult>;
   };
   publish(message: ComposedMessage): Promise<void>;
+  /** SQS ChangeMessageVisibility on the record's queue (the heartbeat). */
+  extendVisibility(receiptHandle: string, seconds: number): Promise<void>;
   clock: Clock;
   logger: Pick<Logger, 'createChild'>;
   metrics: ProcessingMetrics;
@@ -108,6 +113,7 @@ export const composeRecord = async (record: QueueRecord, deps: ComposeDeps): Pro
   logger.appendKeys({ request_id: request.request_data.request_id, trace_id: contextObject.metadata.trace_id, channels: channels.join(',') });
 
   // Claim the request's thread item.
+  const leaseMs = leaseMsFor(config.visibilityTimeoutSeconds);
   let claim;
   try {
     claim = await deps.threads.claim(
@@ -120,7 +126,7 @@ export const composeRecord = async (record: QueueRecord, deps: ComposeDeps): Pro
         conversations: contextObject.conversation_data.conversations.map(({ channel, conversation_id }) => ({ channel, conversation_id, primary_channel: primaryChannelFor(request, channel) })),
       },
       clock.now(),
-      leaseMsFor(config.visibilityTimeoutSeconds),
+      leaseMs,
     );
   } catch (error) {
     logger.error('Could not claim the thread', { error: error as Error });
@@ -217,6 +223,15 @@ export const composeRecord = async (record: QueueRecord, deps: ComposeDeps): Pro
     return failureClass === 'permanent' ? { outcome: 'acknowledge', reason } : retry(reason);
   };
 
+  // While composing, the message stays invisible and the lease alive (as a sender's does).
+  const heartbeat = startHeartbeat(
+    async () => {
+      await deps.extendVisibility(record.receiptHandle, config.visibilityTimeoutSeconds);
+      await deps.threads.extendLease(threadKey, leaseToken, new Date(clock.now().getTime() + leaseMs));
+    },
+    config.heartbeatIntervalMs,
+    (error) => logger.error('Heartbeat failed; the attempt may be taken over', { error: error as Error }),
+  );
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<'deadline'>((resolve) => {
     timer = setTimeout(() => resolve('deadline'), config.recordDeadlineMs);
@@ -229,5 +244,6 @@ export const composeRecord = async (record: QueueRecord, deps: ComposeDeps): Pro
     return await fail(new AppError('transient', 'RECORD_DEADLINE', `The compose step did not finish within ${Math.round(config.recordDeadlineMs / 1000)} s (at the ${step} step).`));
   } finally {
     clearTimeout(timer);
+    await heartbeat.stop();
   }
 };

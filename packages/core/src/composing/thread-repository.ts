@@ -22,6 +22,7 @@ export type ThreadClaim =
 export interface ThreadRepository {
   get(threadKey: string): Promise<ThreadItem | undefined>;
   claim(initial: Omit<ThreadItem, 'status' | 'attempts' | 'created_at' | 'updated_at'>, now: Date, leaseMs: number): Promise<ThreadClaim>;
+  extendLease(threadKey: string, leaseToken: string, until: Date): Promise<void>;
   recordThreadId(threadKey: string, leaseToken: string, threadId: string, now: Date): Promise<void>;
   recordPart(threadKey: string, leaseToken: string, channel: Channel, part: ComposedPart, now: Date): Promise<void>;
   markPublished(threadKey: string, leaseToken: string, now: Date): Promise<void>;
@@ -98,6 +99,8 @@ export const dynamoThreadRepository = (client: DynamoDBDocumentClient, tableName
         throw databaseError(error, 'claimed');
       }
     },
+
+    extendLease: (threadKey, leaseToken, until) => leased(threadKey, 'SET lease_expires_at = :until', { ':until': until.getTime(), ':token': leaseToken }),
 
     recordThreadId: (threadKey, leaseToken, threadId, now) =>
       leased(threadKey, 'SET thread_id = :thread, updated_at = :now', { ':thread': threadId, ':now': now.toISOString(), ':token': leaseToken }),

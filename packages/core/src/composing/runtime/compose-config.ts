@@ -7,6 +7,7 @@ export interface ComposeRuntimeConfig {
   queueUrl: string;
   fanOutTopicArn: string;
   composerVersion: string;
+  heartbeatIntervalSeconds: number;
   retryBackoffBaseSeconds: number;
   retryBackoffMaxSeconds: number;
   secretsCacheSeconds: number;
@@ -23,6 +24,8 @@ export const readComposeConfig = (env: NodeJS.ProcessEnv = process.env): Compose
       queueUrl: ['QUEUE_URL', requiredString],
       fanOutTopicArn: ['FAN_OUT_TOPIC_ARN', requiredString],
       composerVersion: ['COMPOSER_VERSION', (e, name) => optionalString(e, name) ?? 'unknown'],
+      // Well inside the 605 s visibility timeout: two missed beats still leave time.
+      heartbeatIntervalSeconds: ['HEARTBEAT_INTERVAL_SECONDS', integer(120, { min: 1, max: 600 })],
       retryBackoffBaseSeconds: ['RETRY_BACKOFF_BASE_SECONDS', integer(30, { min: 0, max: 900 })],
       retryBackoffMaxSeconds: ['RETRY_BACKOFF_MAX_SECONDS', integer(900, { min: 0, max: 43200 })],
       secretsCacheSeconds: ['SECRETS_CACHE_SECONDS', integer(300, { min: 0, max: 3600 })],

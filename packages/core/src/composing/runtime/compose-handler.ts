@@ -37,8 +37,10 @@ const createComposeRuntime = async (observability: { logger: ReturnType<typeof c
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: config.queueUrl, AttributeNames: ['VisibilityTimeout', 'RedrivePolicy'] }));
   const maxReceiveCount = Attributes?.RedrivePolicy ? Number((JSON.parse(Attributes.RedrivePolicy) as { maxReceiveCount?: unknown }).maxReceiveCount) : NaN;
   const ai = { maxRetries: config.openAiMaxRetries, timeoutMs: config.openAiTimeoutSeconds * 1000 };
+  const changeVisibility = (receiptHandle: string, seconds: number) =>
+    sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: config.queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds })).then(() => undefined);
   return {
-    delayRetry: (receiptHandle, seconds) => sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: config.queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds })).then(() => undefined),
+    delayRetry: changeVisibility,
     deps: {
       threads: dynamoThreadRepository(documents, config.threadsTable),
       companies: dynamoCompanyRepository(documents, config.companyDataTable),
@@ -51,11 +53,13 @@ const createComposeRuntime = async (observability: { logger: ReturnType<typeof c
           throw transient('QUEUE_ERROR', 'The composed message could not be published.', error);
         }
       },
+      extendVisibility: changeVisibility,
       clock: systemClock,
       logger: observability.logger,
       metrics: { count: (name, value = 1) => observability.metrics.addMetric(name, name.endsWith('Ms') ? MetricUnit.Milliseconds : MetricUnit.Count, value) },
       config: {
         visibilityTimeoutSeconds: Number(Attributes?.VisibilityTimeout ?? 605),
+        heartbeatIntervalMs: config.heartbeatIntervalSeconds * 1000,
         retryBackoffBaseSeconds: config.retryBackoffBaseSeconds,
         retryBackoffMaxSeconds: config.retryBackoffMaxSeconds,
         maxReceiveCount: Number.isInteger(maxReceiveCount) && maxReceiveCount > 0 ? maxReceiveCount : undefined,
