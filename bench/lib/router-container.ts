@@ -18,7 +18,7 @@ export const routerContainer = async (stack: LocalStack, report: Report, request
     COMPANY_DATA_TABLE: stack.resources.companyDataTable!,
     IDEMPOTENCY_TABLE: stack.resources.idempotencyTable!,
     RATE_LIMITS_TABLE: stack.resources.rateLimitsTable!,
-    WHATSAPP_QUEUE_URL: stack.resources.whatsappQueueUrl!,
+    COMPOSE_QUEUE_URL: stack.resources.composeQueueUrl!,
     ROUTER_VERSION: 'bench',
     POWERTOOLS_SERVICE_NAME: 'router',
     POWERTOOLS_TRACE_ENABLED: 'false',

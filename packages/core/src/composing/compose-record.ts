@@ -8,7 +8,8 @@ import { ComposedMessage, ComposedPart, ContextObject } from '../context-object/
 import { LeaseLost } from '../conversations/conversation-repository';
 import { AppError } from '../errors/app-error';
 import { startHeartbeat } from '../heartbeat/heartbeat';
-import { leaseMsFor, ProcessingMetrics, QueueRecord, RecordOutcome } from '../processing/process-record';
+import { leaseMsFor, ProcessingMetrics, QueueRecord } from '../processing/process-record';
+import { decideOutcome, OutcomeCause, RecordOutcome } from '../processing/queue-outcomes';
 import { isCredentialsRejected } from '../processing/provider-failure';
 import { Channel } from '../request/types';
 import { SecretReader } from '../secrets/secret-reader';
@@ -84,18 +85,15 @@ export const threadKeyReference = (contextObject: ContextObject): string | undef
   return references.size === 1 ? [...references][0] : undefined;
 };
 
-const backoff = (config: ComposeConfig, receiveCount: number) => Math.min(config.retryBackoffMaxSeconds, config.retryBackoffBaseSeconds * 2 ** Math.max(0, receiveCount - 1));
-
 export const composeRecord = async (record: QueueRecord, deps: ComposeDeps): Promise<RecordOutcome> => {
   const { config, clock, metrics } = deps;
   const logger = deps.logger.createChild();
-  const lastReceive = config.maxReceiveCount !== undefined && record.receiveCount >= config.maxReceiveCount;
-  const retry = (reason: string, delaySeconds = backoff(config, record.receiveCount)): RecordOutcome => {
-    if (lastReceive) {
-      logger.error('Retries exhausted: the message goes to the dead-letter queue', { message_id: record.messageId, receive_count: record.receiveCount, reason });
-      metrics.count('RetriesExhausted');
-    }
-    return { outcome: 'retry', reason, delaySeconds };
+  /** Every way out goes through here: the queue outcome and its metrics come from one table (processing/queue-outcomes.ts). */
+  const conclude = (cause: OutcomeCause, reason: string, retryInMs?: number): RecordOutcome => {
+    const decided = decideOutcome(cause, { reason, receiveCount: record.receiveCount, retryInMs }, config);
+    for (const name of decided.metrics) metrics.count(name);
+    if (decided.retriesExhausted) logger.error('Retries exhausted: the message goes to the dead-letter queue', { message_id: record.messageId, receive_count: record.receiveCount, reason });
+    return decided.outcome;
   };
 
   // Validate.
@@ -104,8 +102,7 @@ export const composeRecord = async (record: QueueRecord, deps: ComposeDeps): Pro
     contextObject = parseContextObject(record.body);
   } catch (error) {
     logger.error('Malformed Context Object', { message_id: record.messageId, receive_count: record.receiveCount, reason: (error as Error).message });
-    metrics.count('FailuresMalformed');
-    return retry((error as Error).message.slice(0, 500));
+    return conclude('malformed', (error as Error).message.slice(0, 500));
   }
   const request = contextObject.frontend_payload;
   const channels = request.request_data.channel_method;
@@ -130,14 +127,13 @@ export const composeRecord = async (record: QueueRecord, deps: ComposeDeps): Pro
     );
   } catch (error) {
     logger.error('Could not claim the thread', { error: error as Error });
-    return retry('claim failed');
+    return conclude('claim-failed', 'claim failed');
   }
   if (claim.outcome === 'done') {
     logger.info('Duplicate delivery: the request is already composed', { status: claim.item.status });
-    metrics.count('DuplicateDeliveries');
-    return { outcome: 'acknowledge', reason: `already ${claim.item.status}` };
+    return conclude('duplicate', `already ${claim.item.status}`);
   }
-  if (claim.outcome === 'busy') return retry('busy', Math.min(config.retryBackoffMaxSeconds, Math.ceil(claim.retryInMs / 1000) + 1));
+  if (claim.outcome === 'busy') return conclude('busy', 'busy', claim.retryInMs);
   const { leaseToken, item } = claim;
   logger.appendKeys({ attempt: claim.attempt });
 
@@ -202,25 +198,23 @@ export const composeRecord = async (record: QueueRecord, deps: ComposeDeps): Pro
     const message: ComposedMessage = { ...contextObject, conversation_data: { ...contextObject.conversation_data, thread_id: threadId }, composed };
     await deps.publish(message);
     await deps.threads.markPublished(threadKey, leaseToken, clock.now());
-    metrics.count('RequestsComposed');
     logger.info('Composed and published', { thread_id: threadId, conversations: contextObject.conversation_data.conversations.map((c) => c.conversation_id) });
-    return { outcome: 'acknowledge', reason: 'published' };
+    return conclude('published', 'published');
   };
 
   const fail = async (error: unknown): Promise<RecordOutcome> => {
-    if (error instanceof LeaseLost) return retry('lease lost');
+    if (error instanceof LeaseLost) return conclude('lease-lost', 'lease lost');
     const appError = error instanceof AppError ? error : undefined;
     const failureClass = appError?.kind === 'permanent' && step !== 'secrets' ? 'permanent' : 'transient';
     const reason = (appError?.message ?? 'Unexpected failure.').slice(0, 500);
     logger.error('Compose failed', { step, failure_class: failureClass, failure_reason: reason, error: error as Error });
-    metrics.count(failureClass === 'permanent' ? 'FailuresPermanent' : 'FailuresTransient');
     try {
       await deps.threads.recordFailure(threadKey, leaseToken, { reason, failureClass }, clock.now());
     } catch (recordError) {
       logger.error('Could not record the failure on the thread', { error: recordError as Error });
-      return retry('failure not recorded');
+      return conclude('failure-not-recorded', 'failure not recorded');
     }
-    return failureClass === 'permanent' ? { outcome: 'acknowledge', reason } : retry(reason);
+    return conclude(failureClass, reason);
   };
 
   // While composing, the message stays invisible and the lease alive (as a sender's does).

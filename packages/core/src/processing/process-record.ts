@@ -4,6 +4,7 @@ import { conversationIdOf, parseComposedMessage } from '../context-object/parse'
 import { primaryChannelFor } from '../context-object/conversation-id';
 import { ComposedMessage } from '../context-object/types';
 import { Channel } from '../request/types';
+import { CHANNEL_DESCRIPTORS } from '../channels';
 import { ConversationKey, MessageEntry } from '../conversations/types';
 import { ConversationRepository, LeaseLost } from '../conversations/conversation-repository';
 import { AppError } from '../errors/app-error';
@@ -12,6 +13,7 @@ import { SecretReader } from '../secrets/secret-reader';
 import { Clock } from '../util/clock';
 import { ChannelAdapter, SentMessage } from './channel-adapter';
 import { decideFailure, Step } from './failure';
+import { decideOutcome, OutcomeCause, RecordOutcome } from './queue-outcomes';
 import { isCredentialsRejected } from './provider-failure';
 import { sendingRefusals, sendNotAuthorised } from './sending-authorisation';
 import { CompanyRepository } from '../companies/company-repository';
@@ -25,9 +27,7 @@ export interface QueueRecord {
   receiveCount: number;
 }
 
-export type RecordOutcome =
-  | { outcome: 'acknowledge'; reason: string }
-  | { outcome: 'retry'; reason: string; delaySeconds: number };
+export type { RecordOutcome } from './queue-outcomes';
 
 export interface ProcessingMetrics {
   count(name: string, value?: number): void;
@@ -74,8 +74,6 @@ export const leaseMsFor = (visibilityTimeoutSeconds: number): number => {
   return Math.max(1000, visibilityTimeoutSeconds * 1000 - marginMs);
 };
 
-const backoff = (config: ProcessingConfig, receiveCount: number) =>
-  Math.min(config.retryBackoffMaxSeconds, config.retryBackoffBaseSeconds * 2 ** Math.max(0, receiveCount - 1));
 
 /** Keys of a message too broken to validate, when they can still be found (to record the failure). */
 const derivableKey = (body: string, channel: Channel): ConversationKey | undefined => {
@@ -83,7 +81,7 @@ const derivableKey = (body: string, channel: Channel): ConversationKey | undefin
     const value = JSON.parse(body) as Partial<ComposedMessage>;
     const conversationId = value.conversation_data?.conversations?.find?.((c) => c?.channel === channel)?.conversation_id;
     const recipient = value.frontend_payload?.recipient_data;
-    const primary = recipient ? recipient[channel === 'email' ? 'recipient_email' : 'recipient_tel'] : undefined;
+    const primary = recipient ? recipient[CHANNEL_DESCRIPTORS[channel].recipientField] : undefined;
     return typeof conversationId === 'string' && typeof primary === 'string' && conversationId && primary
       ? { primary_channel: primary, conversation_id: conversationId }
       : undefined;
@@ -145,12 +143,12 @@ export const processRecord = async <Credentials extends Record<string, string>>(
   const startedAt = clock.now();
   // On the last receive a "retry" means the DLQ: say so where operators look (log, metric, item).
   const lastReceive = config.maxReceiveCount !== undefined && record.receiveCount >= config.maxReceiveCount;
-  const retry = (reason: string, delaySeconds = backoff(config, record.receiveCount)): RecordOutcome => {
-    if (lastReceive) {
-      logger.error('Retries exhausted: the message goes to the dead-letter queue', { message_id: record.messageId, receive_count: record.receiveCount, reason });
-      metrics.count('RetriesExhausted');
-    }
-    return { outcome: 'retry', reason, delaySeconds };
+  /** Every way out goes through here: the queue outcome and its metrics come from one table (queue-outcomes.ts). */
+  const conclude = (cause: OutcomeCause, reason: string, retryInMs?: number): RecordOutcome => {
+    const decided = decideOutcome(cause, { reason, receiveCount: record.receiveCount, retryInMs }, config);
+    for (const name of decided.metrics) metrics.count(name);
+    if (decided.retriesExhausted) logger.error('Retries exhausted: the message goes to the dead-letter queue', { message_id: record.messageId, receive_count: record.receiveCount, reason });
+    return decided.outcome;
   };
 
   // 1. Validate: the composed message, with this channel's conversation and part.
@@ -162,9 +160,8 @@ export const processRecord = async <Credentials extends Record<string, string>>(
     const decision = decideFailure('validate', error);
     const key = derivableKey(record.body, channel);
     logger.error('Malformed Context Object', { message_id: record.messageId, receive_count: record.receiveCount, reason: decision.reason, conversation_id: key?.conversation_id });
-    metrics.count('FailuresMalformed');
     if (key) await deps.conversations.recordUnclaimedFailure(key, { reason: decision.reason, retriesExhausted: lastReceive }, clock.now()).catch(() => undefined);
-    return retry(decision.reason);
+    return conclude('malformed', decision.reason);
   }
 
   const conversationId = conversationIdOf(contextObject, channel);
@@ -178,12 +175,11 @@ export const processRecord = async <Credentials extends Record<string, string>>(
     const claim = await deps.conversations.claim(key, initialAttributes(contextObject, channel, config), clock.now(), leaseMs);
     if (claim.outcome === 'done') {
       logger.info('Duplicate delivery: the conversation is already done', { conversation_status: claim.item.conversation_status });
-      metrics.count('DuplicateDeliveries');
-      return { outcome: 'acknowledge', reason: `already ${claim.item.conversation_status}` };
+      return conclude('duplicate', `already ${claim.item.conversation_status}`);
     }
     if (claim.outcome === 'busy') {
       logger.info('Another delivery holds the lease; offering this message again after it', { retry_in_ms: claim.retryInMs });
-      return retry('busy', Math.min(config.retryBackoffMaxSeconds, Math.ceil(claim.retryInMs / 1000) + 1));
+      return conclude('busy', 'busy', claim.retryInMs);
     }
     const { leaseToken, attempt } = claim;
     const threadId = contextObject.conversation_data.thread_id;
@@ -239,7 +235,6 @@ export const processRecord = async <Credentials extends Record<string, string>>(
         const found = await withChannelCredentials((fresh) => deps.channel.reconcile({ contextObject, credentials: fresh, intents, conversationId }));
         if (found) {
           logger.warn('Reconciled: the provider already has this message; recording it instead of sending again', { provider_message_id: found.messageId });
-          metrics.count('Reconciled');
           return await finish(found, { reconciled: true });
         }
       }
@@ -249,25 +244,23 @@ export const processRecord = async <Credentials extends Record<string, string>>(
 
       // 8. Mark (with what is about to be sent), then send, only while we still hold the message and the lease.
       step = 'send';
-      if (!heartbeat.healthy()) return retry('heartbeat failed before the send');
+      if (!heartbeat.healthy()) return conclude('heartbeat', 'heartbeat failed before the send');
       await deps.conversations.markSendStarted(key, leaseToken, clock.now(), deps.channel.contentToSend({ contextObject, ai }));
       const sent = await withChannelCredentials((fresh) => deps.channel.send({ contextObject, credentials: fresh, ai, conversationId }));
-      metrics.count('MessagesSent');
       return await finish(sent, { usage: ai.usage });
     };
 
     const recordFailure = async (error: unknown): Promise<RecordOutcome> => {
       if (error instanceof LeaseLost) {
         logger.warn('Lease lost to another attempt; stopping without sending');
-        return retry('lease lost');
+        return conclude('lease-lost', 'lease lost');
       }
       if (error instanceof AppError && error.code === 'DATABASE_ERROR') {
         logger.error('Database failure during processing', { error: error as Error });
-        return retry('database failure');
+        return conclude('database', 'database failure');
       }
       const decision = decideFailure(step, error);
       logger.error('Processing failed', { step, failure_class: decision.failureClass, failure_reason: decision.reason, conversation_status: decision.status, error: error as Error });
-      metrics.count(decision.failureClass === 'permanent' ? 'FailuresPermanent' : 'FailuresTransient');
       try {
         await deps.conversations.recordFailure(
           key,
@@ -277,9 +270,9 @@ export const processRecord = async <Credentials extends Record<string, string>>(
         );
       } catch (recordError) {
         logger.error('Could not record the failure on the conversation', { error: recordError as Error });
-        return retry('failure not recorded');
+        return conclude('failure-not-recorded', 'failure not recorded');
       }
-      return decision.queue === 'retry' ? retry(decision.reason) : { outcome: 'acknowledge', reason: decision.reason };
+      return conclude(decision.queue === 'retry' ? 'transient' : 'permanent', decision.reason);
     };
 
     // The record's own deadline. Past it the attempt gives up: the failure is recorded (which
@@ -328,7 +321,7 @@ export const processRecord = async <Credentials extends Record<string, string>>(
           const latencyMs = clock.now().getTime() - Date.parse(contextObject.metadata.received_at);
           metrics.count('EndToEndLatencyMs', latencyMs);
           logger.info('Message sent and recorded', { provider_message_id: sent.messageId, processing_time_ms: update.processingTimeMs, end_to_end_ms: latencyMs });
-          return { outcome: 'acknowledge', reason: 'sent' };
+          return conclude(extra.reconciled ? 'reconciled' : 'sent', 'sent');
         } catch (error) {
           lastError = error;
           if (tryNumber < config.finalUpdateAttempts) await (deps.sleep ?? sleep)(100 * 3 ** (tryNumber - 1));
@@ -347,13 +340,12 @@ export const processRecord = async <Credentials extends Record<string, string>>(
         },
         error: (lastError as AppError)?.cause as Error,
       });
-      metrics.count('PostSendUpdateFailures');
-      return { outcome: 'acknowledge', reason: 'sent; final update failed (CRITICAL logged)' };
+      return conclude('post-send-update-failed', 'sent; final update failed (CRITICAL logged)');
     }
   } catch (error) {
     // The claim itself failed (database): nothing was done; try again later.
     logger.error('Could not claim the conversation', { error: error as Error });
-    return retry('claim failed');
+    return conclude('claim-failed', 'claim failed');
   }
 };
 

@@ -1,0 +1,50 @@
+import { decideOutcome, OutcomeCause, QUEUE_OUTCOMES } from '../src';
+
+/** The one table of queue outcomes (processing/queue-outcomes.ts), row by row. */
+const config = { retryBackoffBaseSeconds: 30, retryBackoffMaxSeconds: 900, maxReceiveCount: 3 };
+
+describe('queue outcomes', () => {
+  it.each<[OutcomeCause, 'acknowledge' | 'retry', string[]]>([
+    ['sent', 'acknowledge', ['MessagesSent']],
+    ['reconciled', 'acknowledge', ['Reconciled']],
+    ['published', 'acknowledge', ['RequestsComposed']],
+    ['duplicate', 'acknowledge', ['DuplicateDeliveries']],
+    ['permanent', 'acknowledge', ['FailuresPermanent']],
+    ['post-send-update-failed', 'acknowledge', ['MessagesSent', 'PostSendUpdateFailures']],
+    ['malformed', 'retry', ['FailuresMalformed']],
+    ['transient', 'retry', ['FailuresTransient']],
+    ['database', 'retry', ['FailuresTransient']],
+    ['lease-lost', 'retry', []],
+    ['failure-not-recorded', 'retry', []],
+    ['claim-failed', 'retry', []],
+    ['heartbeat', 'retry', []],
+  ])('%s → %s, counting %j', (cause, queue, metrics) => {
+    const decided = decideOutcome(cause, { reason: 'r', receiveCount: 1 }, config);
+    expect(decided.outcome.outcome).toBe(queue);
+    expect(decided.metrics).toEqual(metrics);
+    expect(decided.retriesExhausted).toBe(false);
+  });
+
+  it('every cause has a row', () => {
+    expect(Object.keys(QUEUE_OUTCOMES).sort()).toEqual(
+      ['busy', 'claim-failed', 'database', 'duplicate', 'failure-not-recorded', 'heartbeat', 'lease-lost', 'malformed', 'permanent', 'post-send-update-failed', 'published', 'reconciled', 'sent', 'transient'].sort(),
+    );
+  });
+
+  it('a retry backs off exponentially, capped', () => {
+    expect(decideOutcome('transient', { reason: 'r', receiveCount: 1 }, config).outcome).toEqual({ outcome: 'retry', reason: 'r', delaySeconds: 30 });
+    expect(decideOutcome('transient', { reason: 'r', receiveCount: 2 }, config).outcome).toEqual({ outcome: 'retry', reason: 'r', delaySeconds: 60 });
+    expect(decideOutcome('transient', { reason: 'r', receiveCount: 9 }, { ...config, maxReceiveCount: 10 }).outcome).toEqual({ outcome: 'retry', reason: 'r', delaySeconds: 900 });
+  });
+
+  it('busy comes back just after the other attempt\'s lease', () => {
+    expect(decideOutcome('busy', { reason: 'busy', receiveCount: 1, retryInMs: 4200 }, config).outcome).toEqual({ outcome: 'retry', reason: 'busy', delaySeconds: 6 });
+  });
+
+  it('a retry on the last receive is the DLQ: retries exhausted, counted', () => {
+    const decided = decideOutcome('transient', { reason: 'r', receiveCount: 3 }, config);
+    expect(decided.retriesExhausted).toBe(true);
+    expect(decided.metrics).toEqual(['FailuresTransient', 'RetriesExhausted']);
+    expect(decideOutcome('sent', { reason: 'sent', receiveCount: 3 }, config).retriesExhausted).toBe(false);
+  });
+});
