@@ -14,6 +14,7 @@ import { isCredentialsRejected } from '../processing/provider-failure';
 import { Channel } from '../request/types';
 import { SecretReader } from '../secrets/secret-reader';
 import { Clock } from '../util/clock';
+import { withDeadline } from '../util/deadline';
 import { ThreadRepository } from './thread-repository';
 import { threadKeyOf } from './types';
 
@@ -226,18 +227,12 @@ export const composeRecord = async (record: QueueRecord, deps: ComposeDeps): Pro
     config.heartbeatIntervalMs,
     (error) => logger.error('Heartbeat failed; the attempt may be taken over', { error: error as Error }),
   );
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'deadline'>((resolve) => {
-    timer = setTimeout(() => resolve('deadline'), config.recordDeadlineMs);
-    timer.unref?.();
-  });
   try {
-    const outcome = await Promise.race([work().catch(fail), deadline]);
-    if (outcome !== 'deadline') return outcome;
-    metrics.count('RecordDeadlineExceeded');
-    return await fail(new AppError('transient', 'RECORD_DEADLINE', `The compose step did not finish within ${Math.round(config.recordDeadlineMs / 1000)} s (at the ${step} step).`));
+    return await withDeadline(work().catch(fail), config.recordDeadlineMs, () => {
+      metrics.count('RecordDeadlineExceeded');
+      return fail(new AppError('transient', 'RECORD_DEADLINE', `The compose step did not finish within ${Math.round(config.recordDeadlineMs / 1000)} s (at the ${step} step).`));
+    });
   } finally {
-    clearTimeout(timer);
     await heartbeat.stop();
   }
 };

@@ -11,6 +11,7 @@ import { AppError } from '../errors/app-error';
 import { startHeartbeat } from '../heartbeat/heartbeat';
 import { SecretReader } from '../secrets/secret-reader';
 import { Clock } from '../util/clock';
+import { withDeadline } from '../util/deadline';
 import { ChannelAdapter, SentMessage } from './channel-adapter';
 import { decideFailure, Step } from './failure';
 import { decideOutcome, OutcomeCause, RecordOutcome } from './queue-outcomes';
@@ -278,19 +279,13 @@ export const processRecord = async <Credentials extends Record<string, string>>(
     // The record's own deadline. Past it the attempt gives up: the failure is recorded (which
     // also ends the lease, so the abandoned work can no longer mark a send) and the message is
     // offered again; the next attempt reconciles before it sends.
-    let deadlineTimer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'deadline'>((resolve) => {
-      deadlineTimer = setTimeout(() => resolve('deadline'), config.recordDeadlineMs);
-      deadlineTimer.unref?.();
-    });
     try {
-      const outcome = await Promise.race([work().catch(recordFailure), deadline]);
-      if (outcome !== 'deadline') return outcome;
-      logger.error('The record passed its deadline; giving up this attempt', { step, deadline_ms: config.recordDeadlineMs });
-      metrics.count('RecordDeadlineExceeded');
-      return await recordFailure(new AppError('transient', RECORD_DEADLINE, `The attempt did not finish within ${Math.round(config.recordDeadlineMs / 1000)} s (at the ${step} step).`));
+      return await withDeadline(work().catch(recordFailure), config.recordDeadlineMs, () => {
+        logger.error('The record passed its deadline; giving up this attempt', { step, deadline_ms: config.recordDeadlineMs });
+        metrics.count('RecordDeadlineExceeded');
+        return recordFailure(new AppError('transient', RECORD_DEADLINE, `The attempt did not finish within ${Math.round(config.recordDeadlineMs / 1000)} s (at the ${step} step).`));
+      });
     } finally {
-      clearTimeout(deadlineTimer);
       await heartbeat.stop();
     }
 

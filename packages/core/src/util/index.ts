@@ -1,2 +1,3 @@
 export * from './canonical-json';
 export * from './clock';
+export * from './deadline';

@@ -15,6 +15,7 @@ import {
 } from '@ai-multi-comms/core';
 import { WhatsAppCredentials, whatsappChannel } from '../../src/whatsapp-channel';
 import { inProcessDeps } from '../../../../test/support/in-process-processor';
+import { useCapturedLogLines } from '../../../../test/support/log-capture';
 import { contextObjectFor, demoContextObject } from '../../../../test/support/context-objects';
 import { throwawayProject } from '../../../../test/support/projects';
 import { addFault, eventually, providerRequests, sleep, uniqueTel, useLocalStack } from '../../../../test/support/stack';
@@ -28,21 +29,12 @@ import { addFault, eventually, providerRequests, sleep, uniqueTel, useLocalStack
 const { state, clients } = useLocalStack();
 const real = () => dynamoConversationRepository(clients.documents, state.resources.conversationsTable!);
 
-const capturedLines: string[] = [];
+/** The JSON lines the real Powertools logger prints, per test. */
+const capturedLines = useCapturedLogLines();
 const logger = (() => {
   process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
   return createLogger('whatsapp-processor');
 })();
-beforeEach(() => {
-  capturedLines.length = 0;
-  const capture = (chunk: unknown) => {
-    capturedLines.push(...String(chunk).split('\n').filter(Boolean));
-    return true;
-  };
-  jest.spyOn(process.stdout, 'write').mockImplementation(capture);
-  jest.spyOn(process.stderr, 'write').mockImplementation(capture);
-});
-afterEach(() => jest.restoreAllMocks());
 
 const recordOf = (contextObject: ContextObject, receiveCount = 1) => ({ messageId: randomUUID(), receiptHandle: 'rh', body: toSqsSafeJson(contextObject), receiveCount });
 const itemOf = async (contextObject: ContextObject) =>

@@ -11,6 +11,7 @@ import {
 } from '@ai-multi-comms/core';
 import { WhatsAppCredentials, whatsappChannel } from '../../src/whatsapp-channel';
 import { inProcessDeps } from '../../../../test/support/in-process-processor';
+import { useCapturedLogLines } from '../../../../test/support/log-capture';
 import { addFault, eventually, providerRequests, uniqueTel, useLocalStack, validBody } from '../../../../test/support/stack';
 import { demoContextObject } from '../../../../test/support/context-objects';
 
@@ -20,23 +21,13 @@ import { demoContextObject } from '../../../../test/support/context-objects';
  */
 const { state, clients } = useLocalStack();
 
-/** Capture the JSON lines the real Powertools logger prints. */
-const capturedLines: string[] = [];
+/** The JSON lines the real Powertools logger prints, per test. */
+const capturedLines = useCapturedLogLines();
 const logger = (() => {
   process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
   const created = createLogger('whatsapp-processor');
   return created;
 })();
-beforeEach(() => {
-  capturedLines.length = 0;
-  const capture = (chunk: unknown) => {
-    capturedLines.push(...String(chunk).split('\n').filter(Boolean));
-    return true;
-  };
-  jest.spyOn(process.stdout, 'write').mockImplementation(capture);
-  jest.spyOn(process.stderr, 'write').mockImplementation(capture);
-});
-afterEach(() => jest.restoreAllMocks());
 
 const depsWith = (conversations: ConversationRepository, leaseSeconds = 905): ProcessingDeps<WhatsAppCredentials> =>
   inProcessDeps(state, whatsappChannel, conversations, { leaseSeconds, logger });
