@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Bench } from 'tinybench';
 import { buildContextObject, parseJsonBody, processRecord, toSqsSafeJson, validateInitiateRequest } from '@ai-multi-comms/core';
-import { inMemoryConversations } from '../../test/support/in-memory-conversations';
+import { inMemoryDeliveries } from '../../test/support/in-memory-deliveries';
 import { initiateConversation } from '../../services/router/src/initiate-conversation';
 import { API_KEY, fakeDeps } from '../../services/router/test/fakes';
 import { ms, Report } from './report';
@@ -46,10 +46,9 @@ export const processorInProcess = async (report: Report) => {
       reconcile: async () => undefined,
       inboundKey: () => 'k',
     },
-    conversations: inMemoryConversations(),
+    deliveries: inMemoryDeliveries(),
     companies: { get: async () => company },
     secrets: { getJson: async () => ({ ai_api_key: 'k' }) as never, evict: () => undefined },
-    ai: async () => ({ threadId: 'conv_1', text: 'hello', usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }),
     extendVisibility: async () => undefined,
     clock: { now: () => new Date() },
     logger: silentLogger as never,
@@ -62,6 +61,7 @@ export const processorInProcess = async (report: Report) => {
       finalUpdateAttempts: 3,
       processorVersion: 'bench',
       conversationsTable: 't',
+      messagesTable: 'm',
       maxReceiveCount: 3,
       recordDeadlineMs: 600_000,
     },

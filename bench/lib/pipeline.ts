@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalStack } from '@ai-multi-comms/local-stack';
 import { percentile, Report } from './report';
 import { requestBody } from './requests';
@@ -54,10 +54,10 @@ type Item = Record<string, any>;
 /** Done for good: sent, or a failure that will not be retried (permanent, or its retries exhausted → DLQ). */
 const isTerminal = (item: Item) =>
   item.conversation_status === 'initial_message_sent' ||
-  (String(item.conversation_status).startsWith('failed_') && !item.lease_owner && (item.failure_class === 'permanent' || Boolean(item.retries_exhausted_at)));
+  (String(item.conversation_status).startsWith('failed_') && (item.failure_class === 'permanent' || Boolean(item.retries_exhausted_at)));
 
 /** Calls by kind: DynamoDB reads and writes, SQS, SNS, Secrets Manager. */
-const KIND: Record<string, string> = { GetItem: 'dynamodb_reads', Query: 'dynamodb_reads', BatchGetItem: 'dynamodb_reads', PutItem: 'dynamodb_writes', UpdateItem: 'dynamodb_writes', DeleteItem: 'dynamodb_writes' };
+const KIND: Record<string, string> = { GetItem: 'dynamodb_reads', Query: 'dynamodb_reads', BatchGetItem: 'dynamodb_reads', PutItem: 'dynamodb_writes', UpdateItem: 'dynamodb_writes', DeleteItem: 'dynamodb_writes', TransactWriteItems: 'dynamodb_writes' };
 const byKind = (counts: Record<string, number>): Record<string, number> => {
   const kinds: Record<string, number> = {};
   for (const [operation, count] of Object.entries(counts)) {
@@ -145,8 +145,8 @@ export const pipeline = async (stack: LocalStack, report: Report, options: Pipel
     if (Date.now() - lastProgressAt > 60_000) {
       console.error(`[bench] ${options.label}: stalled at ${terminal}/${expected()} terminal conversations; for example:`);
       for (const item of latest.filter((candidate) => !isTerminal(candidate)).slice(0, 5)) {
-        const { primary_channel, conversation_id, conversation_status, attempts, failure_class, failure_reason, lease_owner, send_started_at, updated_at } = item;
-        console.error(`  ${JSON.stringify({ primary_channel, conversation_id, conversation_status, attempts, failure_class, failure_reason, lease_owner, send_started_at, updated_at })}`);
+        const { primary_channel, conversation_id, conversation_status, failure_class, failure_reason, updated_at } = item;
+        console.error(`  ${JSON.stringify({ primary_channel, conversation_id, conversation_status, failure_class, failure_reason, updated_at })}`);
       }
       if (latest.length < expected()) console.error(`  ${expected() - latest.length} accepted conversations have no item at all`);
       break;
@@ -154,6 +154,15 @@ export const pipeline = async (stack: LocalStack, report: Report, options: Pipel
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   const awsCounts = stack.awsCalls?.counts();
+  // How many messages needed more than one attempt: each message's own item (the messages table).
+  const ourConversations = new Set(latest.map((item) => item.conversation_id));
+  let retriedMessages = 0;
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await documents.send(new ScanCommand({ TableName: stack.resources.messagesTable, ProjectionExpression: 'conversation_id, attempts', ExclusiveStartKey }));
+    retriedMessages += (page.Items ?? []).filter((message) => ourConversations.has(message.conversation_id) && Number(message.attempts) > 1).length;
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
   let faultsInjected = 0;
   if (options.transientFailureRate > 0) {
     await fetch(`${providers}/__faults`, { method: 'DELETE' });
@@ -209,7 +218,7 @@ export const pipeline = async (stack: LocalStack, report: Report, options: Pipel
     requests_per_second: accepted / seconds,
     end_to_end_p50_ms: percentile(allEndToEnd, 50),
     end_to_end_p99_ms: percentile(allEndToEnd, 99),
-    attempts_over_one: latest.filter((item) => Number(item.attempts) > 1).length,
+    attempts_over_one: retriedMessages,
     provider_faults_injected: faultsInjected,
     per_channel: perChannel,
     ...(kinds

@@ -13,7 +13,7 @@ import {
   dynamoThreadRepository,
   parseComposedMessage,
   createLogger,
-  dynamoConversationRepository,
+  dynamoDeliveryRepository,
   parseContextObject,
   primaryChannelFor,
   processRecord,
@@ -87,7 +87,7 @@ silentLogger.setLogLevel('SILENT');
 
 const processorDeps = (channel: keyof typeof ADAPTERS): ProcessingDeps<Record<string, string>> => ({
   channel: ADAPTERS[channel] as ChannelAdapter<Record<string, string>>,
-  conversations: dynamoConversationRepository(clients.documents, state.resources.conversationsTable!),
+  deliveries: dynamoDeliveryRepository(clients.documents, { conversationsTable: state.resources.conversationsTable!, messagesTable: state.resources.messagesTable! }),
   companies: { get: async (c, p) => (c === company.company_id && p === company.project_id ? company : undefined) },
   secrets: {
     getJson: async () => ({ ai_api_key: 'k', twilio_account_sid: 'AC1', twilio_auth_token: 't', twilio_template_sid: 'HX1', sendgrid_api_key: 'SG.k', sendgrid_from_email: 'jobs@boundary.example' }) as never,
@@ -105,6 +105,7 @@ const processorDeps = (channel: keyof typeof ADAPTERS): ProcessingDeps<Record<st
     finalUpdateAttempts: 3,
     processorVersion: 'boundary',
     conversationsTable: state.resources.conversationsTable!,
+    messagesTable: state.resources.messagesTable!,
     recordDeadlineMs: 30_000,
   },
   sleep: async () => undefined,

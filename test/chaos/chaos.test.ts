@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { spawnStack, SpawnedStack } from '../support/spawn-stack';
 import { sleep, stackClients, validBody } from '../support/stack';
+import { conversationReader } from '../support/conversations';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -18,12 +18,14 @@ const ROOT = join(__dirname, '..', '..');
  */
 let stack: SpawnedStack;
 let clients: ReturnType<typeof stackClients>;
+let reader: ReturnType<typeof conversationReader>;
 const dynamoDbData = mkdtempSync(join(tmpdir(), 'chaos-dynamodb-'));
 
 beforeAll(async () => {
   stack = await spawnStack(['--chaos-dynamodb-path', dynamoDbData, '--chaos-visibility-seconds', '6', '--chaos-heartbeat-seconds', '2']);
   Object.assign(process.env, stack.state.env);
   clients = stackClients(stack.state);
+  reader = conversationReader(stack.state, clients);
 }, 180_000);
 afterAll(async () => {
   clients?.destroy();
@@ -58,8 +60,7 @@ const accept = async (body: Record<string, unknown>): Promise<{ conversation_id:
 const readItems = (conversations: { tel: string; conversationId: string }[]) =>
   Promise.all(
     conversations.map(async ({ tel, conversationId }) => {
-      const { Item } = await clients.documents.send(new GetCommand({ TableName: stack.state.resources.conversationsTable, Key: { primary_channel: tel, conversation_id: conversationId }, ConsistentRead: true }));
-      return Item;
+      return reader.item(tel, conversationId);
     }),
   );
 

@@ -15,6 +15,7 @@ import {
   toSqsSafeJson,
 } from '@ai-multi-comms/core';
 import { routerContextObjectFor } from '../support/context-objects';
+import { conversationReader } from '../support/conversations';
 import { addFault, eventually, postInitiate, providerRequests, uniqueTel, useLocalStack, validBody } from '../support/stack';
 
 /**
@@ -32,8 +33,7 @@ const getConversations = async (query: Record<string, string>, apiKey = state.de
   return { status: response.status, json: (await response.json()) as any };
 };
 
-const item = async (primary: string, conversationId: string) =>
-  (await clients.documents.send(new GetCommand({ TableName: state.resources.conversationsTable, Key: { primary_channel: primary, conversation_id: conversationId }, ConsistentRead: true }))).Item;
+const { item } = conversationReader(state, clients);
 
 const waitForAll = (conversations: { channel: string; conversation_id: string }[], addresses: Record<string, string>, status = 'initial_message_sent') =>
   eventually(

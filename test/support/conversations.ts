@@ -1,10 +1,29 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { INITIAL_MESSAGE } from '@ai-multi-comms/core';
 import { eventually, stackClients, StackState } from './stack';
 
-/** Read a conversation item, and wait for it to reach a status with no lease left. */
+/** The first message's delivery state, as its own item in the messages table holds it. */
+const DELIVERY_FIELDS = ['message_status', 'attempts', 'lease_owner', 'lease_expires_at', 'send_started_at', 'send_intents', 'provider_message_id'] as const;
+
+/**
+ * Read a conversation and wait for it to reach a status with no lease left. `item` is the
+ * conversation item with its first message's delivery fields (DELIVERY_FIELDS, read from the
+ * messages table) beside it, so a test can say both "sent" and "once, on attempt 2"; `parts`
+ * gives the two items apart.
+ */
 export const conversationReader = (state: StackState, clients: ReturnType<typeof stackClients>) => {
-  const item = async (primaryChannel: string, conversationId: string) =>
-    (await clients.documents.send(new GetCommand({ TableName: state.resources.conversationsTable, Key: { primary_channel: primaryChannel, conversation_id: conversationId }, ConsistentRead: true }))).Item;
+  const parts = async (primaryChannel: string, conversationId: string, messageKey = INITIAL_MESSAGE) => {
+    const [conversation, message] = await Promise.all([
+      clients.documents.send(new GetCommand({ TableName: state.resources.conversationsTable, Key: { primary_channel: primaryChannel, conversation_id: conversationId }, ConsistentRead: true })),
+      clients.documents.send(new GetCommand({ TableName: state.resources.messagesTable, Key: { conversation_id: conversationId, message_key: messageKey }, ConsistentRead: true })),
+    ]);
+    return { conversation: conversation.Item, message: message.Item };
+  };
+  const item = async (primaryChannel: string, conversationId: string): Promise<Record<string, any> | undefined> => {
+    const { conversation, message } = await parts(primaryChannel, conversationId);
+    if (!conversation) return undefined;
+    return { ...conversation, ...Object.fromEntries(DELIVERY_FIELDS.filter((field) => message?.[field] !== undefined).map((field) => [field, message![field]])) };
+  };
   const waitForStatus = (primaryChannel: string, conversationId: string, status: string, timeoutMs = 20_000) =>
     eventually(
       `conversation ${conversationId} to be ${status}`,
@@ -14,5 +33,5 @@ export const conversationReader = (state: StackState, clients: ReturnType<typeof
       },
       timeoutMs,
     );
-  return { item, waitForStatus };
+  return { item, parts, waitForStatus };
 };

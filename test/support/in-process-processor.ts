@@ -2,11 +2,11 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   cachedSecretReader,
   ChannelAdapter,
-  ConversationRepository,
+  DeliveryRepository,
   createLogger,
   createSecretsManagerClient,
   dynamoCompanyRepository,
-  dynamoConversationRepository,
+  dynamoDeliveryRepository,
   ProcessingDeps,
   processRecord,
   QueueRecord,
@@ -23,16 +23,16 @@ const documentsFor = (state: StackState) => (documents ??= stackClients(state).d
 /**
  * A channel's processing dependencies for tests that inject a fault into one of them: the real
  * Secrets Manager server, the real company-data table, the given
- * conversations repository (often the real one, wrapped), and a lease of `leaseSeconds`.
+ * deliveries repository (often the real one, wrapped), and a lease of `leaseSeconds`.
  */
 export const inProcessDeps = <Credentials extends Record<string, string>>(
   state: StackState,
   channel: ChannelAdapter<Credentials>,
-  conversations: ConversationRepository,
+  deliveries: DeliveryRepository,
   options: { leaseSeconds?: number; logger?: Logger; recordDeadlineMs?: number; secretsCacheMs?: number } = {},
 ): ProcessingDeps<Credentials> => ({
   channel,
-  conversations,
+  deliveries,
   companies: dynamoCompanyRepository(documentsFor(state), state.resources.companyDataTable!),
   secrets: cachedSecretReader(createSecretsManagerClient(), options.secretsCacheMs ?? 0),
   extendVisibility: async () => undefined,
@@ -47,10 +47,15 @@ export const inProcessDeps = <Credentials extends Record<string, string>>(
     finalUpdateAttempts: 3,
     processorVersion: 'test',
     conversationsTable: state.resources.conversationsTable!,
+    messagesTable: state.resources.messagesTable!,
     recordDeadlineMs: options.recordDeadlineMs ?? 60_000,
   },
   sleep: async () => undefined,
 });
+
+/** The real deliveries repository on the local stack's tables. */
+export const realDeliveries = (state: StackState, documents: DynamoDBDocumentClient = documentsFor(state)): DeliveryRepository =>
+  dynamoDeliveryRepository(documents, { conversationsTable: state.resources.conversationsTable!, messagesTable: state.resources.messagesTable! });
 
 /**
  * The crash the engine must survive, run in process so it can be injected: attempt 1 sends, then
@@ -65,7 +70,7 @@ export const crashAfterSendThenRedeliver = async <Credentials extends Record<str
   record: QueueRecord,
   firstSendSeen: () => Promise<boolean>,
 ): Promise<RecordOutcome> => {
-  const real = dynamoConversationRepository(documents, state.resources.conversationsTable!);
+  const real = realDeliveries(state, documents);
   void processRecord(record, inProcessDeps(state, channel, { ...real, complete: () => new Promise<void>(() => undefined) }, { leaseSeconds: 2 }));
   await eventually('the crashed attempt to send', async () => ((await firstSendSeen()) ? true : undefined));
   await sleep(2200);

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { AppError, buildContextObject, createLogger, parseJsonBody, processRecord, toSqsSafeJson, transient, validateInitiateRequest } from '@ai-multi-comms/core';
 import { filterPatternMatches } from '../support/cloudwatch-filter-pattern';
 import { composedMessageOf, resolvedRequest } from '../support/context-objects';
-import { inMemoryConversations } from '../support/in-memory-conversations';
+import { inMemoryDeliveries } from '../support/in-memory-deliveries';
 
 /**
  * `serverless package` for every service, stages dev and prod, and assertions on the generated
@@ -119,7 +119,7 @@ describe('the data stack', () => {
     const isDev = (t.Conditions!.IsDev['Fn::Equals'] as string[])[0] === (t.Conditions!.IsDev['Fn::Equals'] as string[])[1];
     expect(isDev).toBe(stage === 'dev');
     const tables = ofType(t, 'AWS::DynamoDB::Table');
-    expect(tables.map(([id]) => id).sort()).toEqual(['CompanyDataTable', 'ConversationsTable', 'IdempotencyTable', 'RateLimitsTable', 'ThreadsTable']);
+    expect(tables.map(([id]) => id).sort()).toEqual(['CompanyDataTable', 'ConversationsTable', 'IdempotencyTable', 'MessagesTable', 'RateLimitsTable', 'ThreadsTable']);
     for (const [, table] of tables) {
       expect(table.DeletionPolicy).toBe(stage === 'dev' ? 'Delete' : 'Retain');
       expect(table.Properties.SSESpecification).toEqual({ SSEEnabled: true });
@@ -159,10 +159,6 @@ describe('the CRITICAL metric filter', () => {
     const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => (lines.push(...String(chunk).split('\n').filter(Boolean)), true));
     const spyErr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: unknown) => (lines.push(...String(chunk).split('\n').filter(Boolean)), true));
     try {
-      const conversations = inMemoryConversations();
-      conversations.complete = async () => {
-        throw transient('DATABASE_ERROR', 'The conversation could not be updated after the send.');
-      };
       const company = JSON.parse(readFileSync(join(ROOT, 'examples/company.example.json'), 'utf8'));
       const request = validateInitiateRequest(
         parseJsonBody(
@@ -177,7 +173,7 @@ describe('the CRITICAL metric filter', () => {
       const projectItem = { ...item, api_key_sha256: [], rate_limits: {}, created_at: '2025-01-01T00:00:00Z', updated_at: '2025-01-01T00:00:00Z' };
       const contextObject = composedMessageOf(buildContextObject({ request: resolvedRequest(request, projectItem), company: projectItem, receivedAt: new Date(), routerVersion: 't', traceId: 't' }));
       const depsFor = (overrides: { complete?: boolean; sendFails?: boolean }) => {
-        const repository = inMemoryConversations();
+        const repository = inMemoryDeliveries();
         if (overrides.complete === false) {
           repository.complete = async () => {
             throw transient('DATABASE_ERROR', 'The conversation could not be updated after the send.');
@@ -195,15 +191,14 @@ describe('the CRITICAL metric filter', () => {
             reconcile: async () => undefined,
             inboundKey: () => undefined,
           },
-          conversations: repository,
+          deliveries: repository,
           companies: { get: async () => projectItem },
           secrets: { getJson: async () => ({ ai_api_key: 'x' }) as never, evict: () => undefined },
-          ai: async () => ({ threadId: 'conv_1', text: 'hi', usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }),
           extendVisibility: async () => undefined,
           clock: { now: () => new Date() },
           logger,
           metrics: { count: () => undefined },
-          config: { visibilityTimeoutSeconds: 905, heartbeatIntervalMs: 600_000, retryBackoffBaseSeconds: 1, retryBackoffMaxSeconds: 1, finalUpdateAttempts: 2, processorVersion: 't', conversationsTable: 't', recordDeadlineMs: 60_000 },
+          config: { visibilityTimeoutSeconds: 905, heartbeatIntervalMs: 600_000, retryBackoffBaseSeconds: 1, retryBackoffMaxSeconds: 1, finalUpdateAttempts: 2, processorVersion: 't', conversationsTable: 't', messagesTable: 'm', recordDeadlineMs: 60_000 },
           sleep: async () => undefined,
         };
       };

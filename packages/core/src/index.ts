@@ -17,3 +17,4 @@ export * from './processing';
 export * from './providers';
 export * from './channels';
 export * from './composing';
+export * from './messages';

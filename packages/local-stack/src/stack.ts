@@ -193,6 +193,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     const resources: Record<string, string> = {
       ...resolveImportedParams(router.params, deployment.exports),
       conversationsTable: dataOutputs.ConversationsTableName!,
+      messagesTable: dataOutputs.MessagesTableName!,
       threadsTable: dataOutputs.ThreadsTableName!,
       // Every queue by its service's short name: whatsappQueueUrl, composeQueueUrl…
       ...Object.fromEntries(

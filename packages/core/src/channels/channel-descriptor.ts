@@ -16,6 +16,8 @@ export interface ChannelDescriptor {
   senderAddress(config: ChannelConfig): string | undefined;
   /** The conversation id's last part: the sender address as the id writes it. */
   idPart(senderAddress: string): string;
+  /** JSON Schema of the project's `channel_config.<channel>`: its sending address and credentials secret name. */
+  readonly channelConfigSchema: Record<string, unknown>;
   /** Structured Outputs schema of the first message, or undefined for plain text. */
   readonly firstMessageSchema?: { name: string; schema: Record<string, unknown> };
 }

@@ -1,4 +1,6 @@
 import { ChannelDescriptor } from './channel-descriptor';
+import { E164_PATTERN } from '../request/schema';
+import { secretNameSchema } from '../companies/secret-name';
 
 /** E-mail: a subject and a plain-text body (Structured Outputs, strict). */
 export const EMAIL_CONTENT_SCHEMA = {
@@ -19,5 +21,15 @@ export const emailDescriptor: ChannelDescriptor = {
   recipientField: 'recipient_email',
   senderAddress: (config) => config.email?.company_email,
   idPart: (address) => address,
+  channelConfigSchema: {
+    type: 'object',
+    required: ['company_email', 'email_credentials_id'],
+    additionalProperties: false,
+    properties: {
+      company_email: { type: 'string', format: 'email' },
+      email_credentials_id: secretNameSchema,
+      email_from_name: { type: 'string', maxLength: 200 },
+    },
+  },
   firstMessageSchema: EMAIL_CONTENT_SCHEMA,
 };

@@ -1,4 +1,6 @@
 import { ChannelDescriptor } from './channel-descriptor';
+import { E164_PATTERN } from '../request/schema';
+import { secretNameSchema } from '../companies/secret-name';
 
 /** SMS: plain text, which the sender fits to the project's max_message_length. */
 export const smsDescriptor: ChannelDescriptor = {
@@ -6,4 +8,10 @@ export const smsDescriptor: ChannelDescriptor = {
   recipientField: 'recipient_tel',
   senderAddress: (config) => config.sms?.company_sms_number,
   idPart: (number) => number.replace(/^\+/, ''),
+  channelConfigSchema: {
+    type: 'object',
+    required: ['company_sms_number', 'sms_credentials_id'],
+    additionalProperties: false,
+    properties: { company_sms_number: { type: 'string', pattern: E164_PATTERN }, sms_credentials_id: secretNameSchema },
+  },
 };

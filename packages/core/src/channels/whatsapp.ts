@@ -1,4 +1,6 @@
 import { ChannelDescriptor } from './channel-descriptor';
+import { E164_PATTERN } from '../request/schema';
+import { secretNameSchema } from '../companies/secret-name';
 
 /**
  * WhatsApp: a Twilio content template whose numbered placeholders the AI fills (Structured
@@ -25,5 +27,11 @@ export const whatsappDescriptor: ChannelDescriptor = {
   recipientField: 'recipient_tel',
   senderAddress: (config) => config.whatsapp?.company_whatsapp_number,
   idPart: (number) => number.replace(/^\+/, ''),
+  channelConfigSchema: {
+    type: 'object',
+    required: ['company_whatsapp_number', 'whatsapp_credentials_id'],
+    additionalProperties: false,
+    properties: { company_whatsapp_number: { type: 'string', pattern: E164_PATTERN }, whatsapp_credentials_id: secretNameSchema },
+  },
   firstMessageSchema: WHATSAPP_TEMPLATE_VARIABLES_SCHEMA,
 };

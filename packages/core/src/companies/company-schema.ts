@@ -1,12 +1,18 @@
-import { COMPANY_ID_PATTERN, E164_PATTERN } from '../request/schema';
+import { CHANNEL_DESCRIPTORS } from '../channels';
+import { CHANNELS } from '../request/types';
+import { COMPANY_ID_PATTERN } from '../request/schema';
+import { SECRET_NAME_PATTERN, secretNameSchema } from './secret-name';
 
 /**
  * Schema of a company/project as operators write it (onboarding file) and as the Context Object
  * carries it. Every `*_reference` / `*_credentials_id` must be a Secrets Manager *name*.
  */
-export const SECRET_NAME_PATTERN = '^[A-Za-z0-9/_+=.@-]{1,512}$';
-const secretName = { type: 'string', pattern: SECRET_NAME_PATTERN };
-const channelList = { type: 'array', items: { enum: ['whatsapp', 'sms', 'email'] }, uniqueItems: true };
+export { SECRET_NAME_PATTERN };
+const secretName = secretNameSchema;
+const channelList = { type: 'array', items: { enum: [...CHANNELS] }, uniqueItems: true };
+/** One property per channel, from the channel descriptors: a new channel is declared there, not here. */
+const perChannel = <T>(schemaOf: (channel: (typeof CHANNELS)[number]) => T): Record<(typeof CHANNELS)[number], T> =>
+  Object.fromEntries(CHANNELS.map((channel) => [channel, schemaOf(channel)])) as Record<(typeof CHANNELS)[number], T>;
 
 const openAiChannelConfig = {
   type: 'object',
@@ -55,37 +61,14 @@ export const companyProjectProperties = {
       openai_config: {
         type: 'object',
         additionalProperties: false,
-        properties: { whatsapp: openAiChannelConfig, sms: openAiChannelConfig, email: openAiChannelConfig },
+        properties: perChannel(() => openAiChannelConfig),
       },
     },
   },
   channel_config: {
     type: 'object',
     additionalProperties: false,
-    properties: {
-      whatsapp: {
-        type: 'object',
-        required: ['company_whatsapp_number', 'whatsapp_credentials_id'],
-        additionalProperties: false,
-        properties: { company_whatsapp_number: { type: 'string', pattern: E164_PATTERN }, whatsapp_credentials_id: secretName },
-      },
-      sms: {
-        type: 'object',
-        required: ['company_sms_number', 'sms_credentials_id'],
-        additionalProperties: false,
-        properties: { company_sms_number: { type: 'string', pattern: E164_PATTERN }, sms_credentials_id: secretName },
-      },
-      email: {
-        type: 'object',
-        required: ['company_email', 'email_credentials_id'],
-        additionalProperties: false,
-        properties: {
-          company_email: { type: 'string', format: 'email' },
-          email_credentials_id: secretName,
-          email_from_name: { type: 'string', maxLength: 200 },
-        },
-      },
-    },
+    properties: perChannel((channel) => CHANNEL_DESCRIPTORS[channel].channelConfigSchema),
   },
   created_at: { type: 'string', format: 'date-time' },
   updated_at: { type: 'string', format: 'date-time' },

@@ -5,7 +5,7 @@ import { CompanyRepository } from '../companies/company-repository';
 import { primaryChannelFor } from '../context-object/conversation-id';
 import { parseContextObject } from '../context-object/parse';
 import { ComposedMessage, ComposedPart, ContextObject } from '../context-object/types';
-import { LeaseLost } from '../conversations/conversation-repository';
+import { LeaseLost } from '../errors/lease-lost';
 import { AppError } from '../errors/app-error';
 import { startHeartbeat } from '../heartbeat/heartbeat';
 import { leaseMsFor, ProcessingMetrics, QueueRecord } from '../processing/process-record';

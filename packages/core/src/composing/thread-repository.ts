@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ComposedPart } from '../context-object/types';
-import { LeaseLost } from '../conversations/conversation-repository';
+import { LeaseLost } from '../errors/lease-lost';
 import { FailureClass } from '../conversations/types';
 import { transient } from '../errors/app-error';
 import { ErrorCodes } from '../errors/error-codes';

@@ -12,10 +12,10 @@ export type ConversationStatus =
   | 'reply_sent'
   | 'opted_out';
 
-/** Statuses after which nothing more is sent for the first message: a new delivery is a duplicate. */
-export const DONE_STATUSES: readonly ConversationStatus[] = ['initial_message_sent', 'reply_received', 'reply_sent', 'opted_out'];
-
 export type FailureStatus = Extract<ConversationStatus, `failed_${string}`>;
+
+/** How a message that will never be sent is recorded: a failure, or the person's opt-out. */
+export type RefusalStatus = FailureStatus | 'opted_out';
 
 /** Whether a recorded failure may be retried (a new delivery takes the item over) or is final. */
 export type FailureClass = 'transient' | 'permanent';
@@ -39,36 +39,22 @@ export interface MessageEntry {
   email_message_id?: string;
 }
 
-/**
- * What one attempt was about to send, recorded just before its provider call (docs/processing.md step
- * 6): when, and the content the provider will hold. A later attempt that takes over matches the
- * provider's messages against these, so it recognises this conversation's message and no other.
- * `content` is absent only on items written before intents were recorded.
- */
-export interface SendIntent {
-  at: string;
-  content?: string;
-}
-
 export interface ConversationKey {
   primary_channel: string;
   conversation_id: string;
 }
 
-/** The attributes the processor reads back; the item holds more (see docs/data-model.md). */
+/**
+ * A conversation: one channel of one request, its identity (copied from the request and the
+ * project), its thread, its status and the list of its messages as a reader sees them. The
+ * delivery state of each message we send is that message's own item (`messages/types.ts`).
+ */
 export interface ConversationItem extends ConversationKey {
   conversation_status: ConversationStatus;
-  attempts: number;
-  lease_expires_at?: number;
-  lease_owner?: string;
-  send_started_at?: string;
-  /** Every attempt's send intent, oldest first. */
-  send_intents?: SendIntent[];
-  provider_message_id?: string;
   thread_id?: string | null;
+  /** The first message's recorded failure, mirrored from its message item for readers. */
   failure_reason?: string;
   failure_class?: FailureClass;
-  /** Set when a retryable failure happened on the queue message's last receive: it is in the DLQ (redrive it). Cleared by the next claim. */
   retries_exhausted_at?: string;
   messages?: MessageEntry[];
   created_at: string;

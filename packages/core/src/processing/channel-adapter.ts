@@ -1,7 +1,8 @@
 import { ContextObject } from '../context-object/types';
 import { Channel } from '../request/types';
 import { AiResult } from '../ai/openai-content';
-import { MessageEntry, SendIntent } from '../conversations/types';
+import { MessageEntry } from '../conversations/types';
+import { SendIntent } from '../messages/types';
 
 /**
  * What differs between channels' senders, and nothing else: the credentials secret, the content

@@ -1,5 +1,5 @@
 import { AppError } from '../errors/app-error';
-import { ConversationStatus, FailureClass, FailureStatus } from '../conversations/types';
+import { FailureClass, FailureStatus, RefusalStatus } from '../conversations/types';
 import { ProviderFailure } from './provider-failure';
 
 /**
@@ -17,7 +17,7 @@ const STATUS_BY_STEP: Record<Step, FailureStatus> = {
 };
 
 export interface FailureDecision {
-  status: FailureStatus | ConversationStatus;
+  status: RefusalStatus;
   failureClass: FailureClass;
   /** retry: leave the message on the queue (→ DLQ after maxReceiveCount); acknowledge: delete it. */
   queue: 'retry' | 'acknowledge';

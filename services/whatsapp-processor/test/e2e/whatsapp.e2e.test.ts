@@ -4,6 +4,7 @@ import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { CompanyProject, ComposedMessage, dynamoCompanyRepository, onboardCompany, toSqsSafeJson } from '@ai-multi-comms/core';
 import { contextObjectFor as composedFor } from '../../../../test/support/context-objects';
+import { conversationReader } from '../../../../test/support/conversations';
 import { demoSecrets } from '@ai-multi-comms/local-stack';
 import {
   addFault,
@@ -37,14 +38,7 @@ const whatsappQueue = () => state.outputs['ai-multi-comms-whatsapp-processor']!.
 const whatsappDlq = () => state.outputs['ai-multi-comms-whatsapp-processor']!.DeadLetterQueueUrl!;
 const conversationIdFor = (requestId: string) => `ci-aaa-001#pi-aaa-001#${requestId}#447700900001`;
 
-const item = async (tel: string, conversationId: string) =>
-  (await clients.documents.send(new GetCommand({ TableName: state.resources.conversationsTable, Key: { primary_channel: tel, conversation_id: conversationId }, ConsistentRead: true }))).Item;
-
-const waitForStatus = (tel: string, conversationId: string, status: string, timeoutMs = 20_000) =>
-  eventually(`conversation ${conversationId} to be ${status}`, async () => {
-    const found = await item(tel, conversationId);
-    return found?.conversation_status === status && !found.lease_owner ? found : undefined;
-  }, timeoutMs);
+const { item, parts, waitForStatus } = conversationReader(state, clients);
 
 const twilioCreates = (tel: string) => providerRequests(state, { provider: 'twilio', route: 'messages.create', mentioning: tel });
 const successfulCreates = async (tel: string) => (await twilioCreates(tel)).filter((r) => r.status === 201);
@@ -99,6 +93,10 @@ describe('happy path', () => {
     });
     expect(done.lease_owner).toBeUndefined();
     expect(done.lease_expires_at).toBeUndefined();
+    // The message is its own unit: its delivery state lives on its item, the conversation lists it.
+    const { conversation, message } = await parts(tel, conversationId);
+    expect(message).toMatchObject({ conversation_id: conversationId, message_key: 'initial', primary_channel: tel, channel: 'whatsapp', message_status: 'sent', attempts: 1, provider_message_id: done.provider_message_id, send_intents: [expect.objectContaining({ at: expect.any(String) })] });
+    for (const deliveryField of ['attempts', 'lease_owner', 'send_started_at', 'send_intents', 'provider_message_id', 'message_status']) expect(conversation).not.toHaveProperty(deliveryField);
     expect(done.messages).toEqual([
       {
         message_id: done.provider_message_id,

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { PutSecretValueCommand, CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import {
   cachedSecretReader,
   ChannelAdapter,
@@ -8,13 +7,13 @@ import {
   ContextObject,
   createLogger,
   createSecretsManagerClient,
-  dynamoConversationRepository,
   primaryChannelFor,
   processRecord,
   toSqsSafeJson,
 } from '@ai-multi-comms/core';
 import { WhatsAppCredentials, whatsappChannel } from '../../src/whatsapp-channel';
-import { inProcessDeps } from '../../../../test/support/in-process-processor';
+import { inProcessDeps, realDeliveries } from '../../../../test/support/in-process-processor';
+import { conversationReader } from '../../../../test/support/conversations';
 import { useCapturedLogLines } from '../../../../test/support/log-capture';
 import { contextObjectFor, demoContextObject } from '../../../../test/support/context-objects';
 import { throwawayProject } from '../../../../test/support/projects';
@@ -27,7 +26,8 @@ import { addFault, eventually, providerRequests, sleep, uniqueTel, useLocalStack
  * SDKs; the pipeline run in process so a fault can be placed exactly.
  */
 const { state, clients } = useLocalStack();
-const real = () => dynamoConversationRepository(clients.documents, state.resources.conversationsTable!);
+const real = () => realDeliveries(state, clients.documents);
+const reader = conversationReader(state, clients);
 
 /** The JSON lines the real Powertools logger prints, per test. */
 const capturedLines = useCapturedLogLines();
@@ -38,11 +38,7 @@ const logger = (() => {
 
 const recordOf = (contextObject: ContextObject, receiveCount = 1) => ({ messageId: randomUUID(), receiptHandle: 'rh', body: toSqsSafeJson(contextObject), receiveCount });
 const itemOf = async (contextObject: ContextObject) =>
-  (
-    await clients.documents.send(
-      new GetCommand({ TableName: state.resources.conversationsTable, Key: { primary_channel: primaryChannelFor(contextObject.frontend_payload, contextObject.conversation_data.conversations[0]!.channel), conversation_id: contextObject.conversation_data.conversations[0]!.conversation_id }, ConsistentRead: true }),
-    )
-  ).Item;
+  reader.item(primaryChannelFor(contextObject.frontend_payload, contextObject.conversation_data.conversations[0]!.channel), contextObject.conversation_data.conversations[0]!.conversation_id);
 const creates = async (tel: string) => (await providerRequests(state, { provider: 'twilio', route: 'messages.create', mentioning: tel })).filter((r) => r.status === 201);
 const twilioMessagesTo = async (tel: string) =>
   ((await (await fetch(`${state.providersUrl}/__messages?provider=twilio`)).json()) as { twilio: { sid: string; to: string; body: string; status: string }[] }).twilio.filter((m) => m.to === `whatsapp:${tel}`);

@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import {
   createLogger,
-  ConversationRepository,
-  dynamoConversationRepository,
+  DeliveryRepository,
   processRecord,
   ProcessingDeps,
   toSqsSafeJson,
   transient,
 } from '@ai-multi-comms/core';
 import { WhatsAppCredentials, whatsappChannel } from '../../src/whatsapp-channel';
-import { inProcessDeps } from '../../../../test/support/in-process-processor';
+import { inProcessDeps, realDeliveries } from '../../../../test/support/in-process-processor';
+import { conversationReader } from '../../../../test/support/conversations';
 import { useCapturedLogLines } from '../../../../test/support/log-capture';
 import { addFault, eventually, providerRequests, uniqueTel, useLocalStack, validBody } from '../../../../test/support/stack';
 import { demoContextObject } from '../../../../test/support/context-objects';
@@ -29,26 +28,25 @@ const logger = (() => {
   return created;
 })();
 
-const depsWith = (conversations: ConversationRepository, leaseSeconds = 905): ProcessingDeps<WhatsAppCredentials> =>
-  inProcessDeps(state, whatsappChannel, conversations, { leaseSeconds, logger });
+const depsWith = (deliveries: DeliveryRepository, leaseSeconds = 905): ProcessingDeps<WhatsAppCredentials> =>
+  inProcessDeps(state, whatsappChannel, deliveries, { leaseSeconds, logger });
 
 const queueRecordFor = async (tel: string) => {
   const contextObject = await demoContextObject(state, clients, (b) => (b.recipient_data.recipient_tel = tel));
   return { contextObject, record: { messageId: randomUUID(), receiptHandle: 'rh', body: toSqsSafeJson(contextObject), receiveCount: 1 } };
 };
 
-const item = async (tel: string, conversationId: string) =>
-  (await clients.documents.send(new GetCommand({ TableName: state.resources.conversationsTable, Key: { primary_channel: tel, conversation_id: conversationId }, ConsistentRead: true }))).Item;
+const { item } = conversationReader(state, clients);
 
 it('a crash after the Twilio send and before the final update: the redelivery reconciles and sends nothing twice', async () => {
   const tel = uniqueTel();
   const { contextObject, record } = await queueRecordFor(tel);
   const conversationId = contextObject.conversation_data.conversations[0]!.conversation_id;
-  const real = dynamoConversationRepository(clients.documents, state.resources.conversationsTable!);
+  const real = realDeliveries(state, clients.documents);
 
   // Attempt 1 "dies" inside the final update: the call never returns, as if the process was
   // killed there. Its promise is abandoned, as a dead process would be.
-  const crashing: ConversationRepository = { ...real, complete: () => new Promise<void>(() => undefined) };
+  const crashing: DeliveryRepository = { ...real, complete: () => new Promise<void>(() => undefined) };
   void processRecord(record, depsWith(crashing, 2)); // a 2 s lease, so the takeover comes quickly
   await eventually('the first attempt to send', async () => ((await providerRequests(state, { provider: 'twilio', route: 'messages.create', mentioning: tel })).length === 1 ? true : undefined));
   const afterCrash = await item(tel, conversationId);
@@ -74,9 +72,9 @@ it('a crash after the Twilio send and before the final update: the redelivery re
 it('the final update failing after a send: one CRITICAL line with everything needed to repair, acknowledged, never re-sent', async () => {
   const tel = uniqueTel();
   const { contextObject, record } = await queueRecordFor(tel);
-  const real = dynamoConversationRepository(clients.documents, state.resources.conversationsTable!);
+  const real = realDeliveries(state, clients.documents);
   let completeCalls = 0;
-  const failing: ConversationRepository = {
+  const failing: DeliveryRepository = {
     ...real,
     complete: async () => {
       completeCalls += 1;
@@ -95,13 +93,19 @@ it('the final update failing after a send: one CRITICAL line with everything nee
     service: 'whatsapp-processor',
     conversation_id: contextObject.conversation_data.conversations[0]!.conversation_id,
     repair: {
-      table: state.resources.conversationsTable,
-      key: { primary_channel: tel, conversation_id: contextObject.conversation_data.conversations[0]!.conversation_id },
-      provider_message_id: expect.stringMatching(/^SM/),
-      conversation_status: 'initial_message_sent',
-      thread_id: expect.stringMatching(/^conv_/),
-      timestamp: expect.any(String),
-      message_entry: expect.objectContaining({ role: 'assistant', channel: 'whatsapp', message_id: expect.stringMatching(/^SM/) }),
+      message: {
+        table: state.resources.messagesTable,
+        key: { conversation_id: contextObject.conversation_data.conversations[0]!.conversation_id, message_key: 'initial' },
+        message_status: 'sent',
+        provider_message_id: expect.stringMatching(/^SM/),
+      },
+      conversation: {
+        table: state.resources.conversationsTable,
+        key: { primary_channel: tel, conversation_id: contextObject.conversation_data.conversations[0]!.conversation_id },
+        conversation_status: 'initial_message_sent',
+        thread_id: expect.stringMatching(/^conv_/),
+        append_message_entry: expect.objectContaining({ role: 'assistant', channel: 'whatsapp', message_id: expect.stringMatching(/^SM/), timestamp: expect.any(String) }),
+      },
     },
   });
   // The item still says processing: an operator repairs it from the line (docs/processing.md: "stays as it was").
@@ -112,7 +116,7 @@ it('a retryable failure on the last receive says so on the item (retries_exhaust
   const tel = uniqueTel();
   const { contextObject, record } = await queueRecordFor(tel);
   const conversationId = contextObject.conversation_data.conversations[0]!.conversation_id;
-  const real = dynamoConversationRepository(clients.documents, state.resources.conversationsTable!);
+  const real = realDeliveries(state, clients.documents);
   const counted: string[] = [];
   const deps = { ...depsWith(real), metrics: { count: (name: string) => void counted.push(name) } };
   deps.config = { ...deps.config, maxReceiveCount: 3 };
@@ -140,7 +144,7 @@ it('a retryable failure on the last receive says so on the item (retries_exhaust
 
 it('records processed in parallel in one container keep their own conversation id on every log line', async () => {
   const records = await Promise.all([uniqueTel(), uniqueTel(), uniqueTel()].map((tel) => queueRecordFor(tel)));
-  const real = dynamoConversationRepository(clients.documents, state.resources.conversationsTable!);
+  const real = realDeliveries(state, clients.documents);
   const outcomes = await Promise.all(records.map(({ record }) => processRecord(record, depsWith(real))));
   expect(outcomes.map((outcome) => outcome.outcome)).toEqual(['acknowledge', 'acknowledge', 'acknowledge']);
   const sentLines = capturedLines.filter((line) => line.includes('Message sent and recorded')).map((line) => JSON.parse(line) as Record<string, string>);

@@ -3,6 +3,7 @@ import { integer, optionalString, readConfig, requiredString } from '../../confi
 /** Every channel processor's configuration, declared in its serverless.yml, read once per container. */
 export interface ProcessorConfig {
   conversationsTable: string;
+  messagesTable: string;
   companyDataTable: string;
   queueUrl: string;
   processorVersion: string;
@@ -17,6 +18,7 @@ export const readProcessorConfig = (env: NodeJS.ProcessEnv = process.env): Proce
   readConfig<ProcessorConfig>(
     {
       conversationsTable: ['CONVERSATIONS_TABLE', requiredString],
+      messagesTable: ['MESSAGES_TABLE', requiredString],
       companyDataTable: ['COMPANY_DATA_TABLE', requiredString],
       queueUrl: ['QUEUE_URL', requiredString],
       processorVersion: ['PROCESSOR_VERSION', (e, name) => optionalString(e, name) ?? 'unknown'],

@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createDynamoDocumentClient, createSecretsManagerClient, createSqsClient } from '../../aws/clients';
-import { dynamoConversationRepository } from '../../conversations/conversation-repository';
+import { dynamoDeliveryRepository } from '../../messages/delivery-repository';
 import { dynamoCompanyRepository } from '../../companies/company-repository';
 import { cachedSecretReader } from '../../secrets/secret-reader';
 import { systemClock } from '../../util/clock';
@@ -45,7 +45,7 @@ export const createProcessorDeps = async <Credentials extends Record<string, str
     delayRetry: changeVisibility,
     processing: {
       channel,
-      conversations: dynamoConversationRepository(documents, config.conversationsTable),
+      deliveries: dynamoDeliveryRepository(documents, { conversationsTable: config.conversationsTable, messagesTable: config.messagesTable }),
       companies: dynamoCompanyRepository(documents, config.companyDataTable),
       secrets: cachedSecretReader(createSecretsManagerClient({ instrument }), config.secretsCacheSeconds * 1000),
       extendVisibility: changeVisibility,
@@ -61,6 +61,7 @@ export const createProcessorDeps = async <Credentials extends Record<string, str
         finalUpdateAttempts: 3,
         processorVersion: config.processorVersion,
         conversationsTable: config.conversationsTable,
+        messagesTable: config.messagesTable,
         recordDeadlineMs: config.recordDeadlineSeconds * 1000,
       },
     },

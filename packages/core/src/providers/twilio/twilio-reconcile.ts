@@ -1,4 +1,4 @@
-import { SendIntent } from '../../conversations/types';
+import { SendIntent } from '../../messages/types';
 import { TwilioClient } from './twilio-client';
 import { classifyTwilioError } from './twilio-errors';
 

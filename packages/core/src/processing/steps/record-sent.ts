@@ -1,0 +1,57 @@
+import { AppError } from '../../errors/app-error';
+import { MessageEntry } from '../../conversations/types';
+import { FinalUpdate } from '../../messages/delivery-repository';
+import { Attempt } from '../attempt';
+import { SentMessage } from '../channel-adapter';
+import { RecordOutcome } from '../queue-outcomes';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The final update (message and conversation in one transaction) with quick retries; past them,
+ * one CRITICAL line to repair by hand, and no re-send: the provider has the message.
+ */
+export const recordSent = async <C extends Record<string, string>>(attempt: Attempt<C>, sent: SentMessage, how: { reconciled?: boolean } = {}): Promise<RecordOutcome> => {
+  const { deps, delivery, logger, conclude } = attempt;
+  const { clock, config } = deps;
+  const now = clock.now();
+  const message: MessageEntry = {
+    message_id: sent.messageId,
+    timestamp: now.toISOString(),
+    role: 'assistant',
+    channel: delivery.channel,
+    content: sent.content,
+    ...(sent.details ?? {}),
+    ...(how.reconciled ? {} : (delivery.ai.usage ?? {})),
+    ...(how.reconciled ? { reconciled: true } : {}),
+  };
+  const update: FinalUpdate = {
+    message,
+    conversationStatus: delivery.conversationStatusOnSent,
+    threadId: delivery.ai.threadId,
+    processingTimeMs: now.getTime() - attempt.startedAt.getTime(),
+    processorVersion: config.processorVersion,
+    inboundKey: deps.channel.inboundKey(delivery.contextObject, sent),
+  };
+  let lastError: unknown;
+  for (let tryNumber = 1; tryNumber <= config.finalUpdateAttempts; tryNumber += 1) {
+    try {
+      await deps.deliveries.complete(delivery.key, update, clock.now());
+      const latencyMs = clock.now().getTime() - Date.parse(delivery.receivedAt);
+      deps.metrics.count('EndToEndLatencyMs', latencyMs);
+      logger.info('Message sent and recorded', { provider_message_id: sent.messageId, processing_time_ms: update.processingTimeMs, end_to_end_ms: latencyMs });
+      return conclude(how.reconciled ? 'reconciled' : 'sent', 'sent');
+    } catch (error) {
+      lastError = error;
+      if (tryNumber < config.finalUpdateAttempts) await (deps.sleep ?? sleep)(100 * 3 ** (tryNumber - 1));
+    }
+  }
+  logger.critical('POST_SEND_UPDATE_FAILED: the message was sent but its items could not be updated; repair them by hand', {
+    repair: {
+      message: { table: config.messagesTable, key: { conversation_id: delivery.key.conversation.conversation_id, message_key: delivery.key.messageKey }, message_status: 'sent', provider_message_id: sent.messageId },
+      conversation: { table: config.conversationsTable, key: delivery.key.conversation, conversation_status: update.conversationStatus, thread_id: update.threadId, append_message_entry: message },
+    },
+    error: (lastError as AppError)?.cause as Error,
+  });
+  return conclude('post-send-update-failed', 'sent; final update failed (CRITICAL logged)');
+};
