@@ -1,7 +1,7 @@
 /**
  * Look up a conversation by its id (the conversation-id-index; no scan):
  *   pnpm conversation '<company>#<project>#<request_id>#<channel part>' --local | --stage dev
- * Prints the item as JSON.
+ * Prints the conversation item and its messages' delivery items (the messages table) as JSON.
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createDynamoDocumentClient } from '@ai-multi-comms/core';
@@ -28,7 +28,10 @@ const main = async () => {
     console.error(`No conversation ${conversationId} in ${target.description}.`);
     process.exit(1);
   }
-  console.log(JSON.stringify(Items.length === 1 ? Items[0] : Items, null, 2));
+  const deliveries = target.messagesTable
+    ? ((await createDynamoDocumentClient().send(new QueryCommand({ TableName: target.messagesTable, KeyConditionExpression: 'conversation_id = :id', ExpressionAttributeValues: { ':id': conversationId } }))).Items ?? [])
+    : [];
+  console.log(JSON.stringify({ conversation: Items.length === 1 ? Items[0] : Items, deliveries }, null, 2));
 };
 
 main().catch((error: unknown) => {

@@ -1,7 +1,7 @@
 /**
  * A project's conversations, newest first (the company-project-created-index; no scan):
  *   pnpm conversations <company_id> <project_id> [--limit 20] (--local | --stage dev)
- * Prints one line per conversation: created_at, status, attempts, conversation_id, failure reason.
+ * Prints one line per conversation: created_at, status, number of messages, conversation_id, failure reason.
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createDynamoDocumentClient } from '@ai-multi-comms/core';
@@ -29,7 +29,7 @@ const main = async () => {
   );
   if (Items.length === 0) console.error(`No conversations of ${companyId}/${projectId} in ${target.description}.`);
   for (const item of Items) {
-    console.log([item.created_at, item.conversation_status, `attempts=${item.attempts}`, item.conversation_id, item.failure_reason ?? ''].join('\t').trimEnd());
+    console.log([item.created_at, item.conversation_status, `messages=${Array.isArray(item.messages) ? item.messages.length : 0}`, item.conversation_id, item.failure_reason ?? ''].join('\t').trimEnd());
   }
 };
 

@@ -15,6 +15,7 @@ export interface Target {
   stage: string;
   companyDataTable: string;
   conversationsTable?: string;
+  messagesTable?: string;
   threadsTable?: string;
   /** Set for the local stack, so that clients created afterwards talk to the emulators. */
   env?: Record<string, string>;
@@ -67,6 +68,7 @@ export const resolveTarget = async (options: TargetOptions): Promise<Target> => 
       stage: state.stage,
       companyDataTable: state.resources.companyDataTable!,
       conversationsTable: state.resources.conversationsTable,
+      messagesTable: state.resources.messagesTable,
       threadsTable: state.resources.threadsTable,
       env: state.env,
       local: true,
@@ -90,6 +92,7 @@ export const resolveTarget = async (options: TargetOptions): Promise<Target> => 
     stage: options.stage,
     companyDataTable: outputs.CompanyDataTableName,
     conversationsTable: outputs.ConversationsTableName,
+    messagesTable: outputs.MessagesTableName,
     threadsTable: outputs.ThreadsTableName,
     local: false,
     queues: async (channel) => {

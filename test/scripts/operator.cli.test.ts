@@ -41,6 +41,15 @@ const startConversation = async (projectId: string) => {
   return { tel, conversationId: String(response.json.conversation_id) };
 };
 
+it('shows one conversation with its first message\'s delivery item', async () => {
+  await onboardCompany(project('pi-one', DEMO_CREDENTIALS), { repository: dynamoCompanyRepository(clients.documents, state.resources.companyDataTable!) });
+  const { tel, conversationId } = await startConversation('pi-one');
+  await eventually('sent', async () => ((await item(tel, conversationId))?.conversation_status === 'initial_message_sent' ? true : undefined));
+  const shown = JSON.parse((await command('conversation', conversationId)).stdout);
+  expect(shown.conversation).toMatchObject({ conversation_id: conversationId, conversation_status: 'initial_message_sent', messages: [expect.objectContaining({ role: 'assistant' })] });
+  expect(shown.deliveries).toEqual([expect.objectContaining({ message_key: 'initial', message_status: 'sent', attempts: 1, provider_message_id: shown.conversation.messages[0].message_id })]);
+});
+
 it('lists a project’s conversations newest first', async () => {
   await onboardCompany(project('pi-list', DEMO_CREDENTIALS), { repository: dynamoCompanyRepository(clients.documents, state.resources.companyDataTable!) });
   const started = [];
