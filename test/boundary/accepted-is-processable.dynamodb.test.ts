@@ -14,6 +14,7 @@ import {
   parseComposedMessage,
   createLogger,
   dynamoDeliveryRepository,
+  dynamoOptOutStore,
   parseContextObject,
   primaryChannelFor,
   processRecord,
@@ -89,6 +90,7 @@ const processorDeps = (channel: keyof typeof ADAPTERS): ProcessingDeps<Record<st
   channel: ADAPTERS[channel] as ChannelAdapter<Record<string, string>>,
   deliveries: dynamoDeliveryRepository(clients.documents, { conversationsTable: state.resources.conversationsTable!, messagesTable: state.resources.messagesTable! }),
   companies: { get: async (c, p) => (c === company.company_id && p === company.project_id ? company : undefined) },
+  optOuts: dynamoOptOutStore(clients.documents, state.resources.optOutsTable!),
   secrets: {
     getJson: async () => ({ ai_api_key: 'k', twilio_account_sid: 'AC1', twilio_auth_token: 't', twilio_template_sid: 'HX1', sendgrid_api_key: 'SG.k', sendgrid_from_email: 'jobs@boundary.example' }) as never,
     evict: () => undefined,

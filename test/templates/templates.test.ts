@@ -119,7 +119,7 @@ describe('the data stack', () => {
     const isDev = (t.Conditions!.IsDev['Fn::Equals'] as string[])[0] === (t.Conditions!.IsDev['Fn::Equals'] as string[])[1];
     expect(isDev).toBe(stage === 'dev');
     const tables = ofType(t, 'AWS::DynamoDB::Table');
-    expect(tables.map(([id]) => id).sort()).toEqual(['CompanyDataTable', 'ConversationsTable', 'IdempotencyTable', 'MessagesTable', 'RateLimitsTable', 'ThreadsTable']);
+    expect(tables.map(([id]) => id).sort()).toEqual(['CompanyDataTable', 'ConversationsTable', 'IdempotencyTable', 'MessagesTable', 'OptOutsTable', 'RateLimitsTable', 'ThreadsTable']);
     for (const [, table] of tables) {
       expect(table.DeletionPolicy).toBe(stage === 'dev' ? 'Delete' : 'Retain');
       expect(table.Properties.SSESpecification).toEqual({ SSEEnabled: true });
@@ -193,6 +193,7 @@ describe('the CRITICAL metric filter', () => {
           },
           deliveries: repository,
           companies: { get: async () => projectItem },
+          optOuts: { isOptedOut: async () => false },
           secrets: { getJson: async () => ({ ai_api_key: 'x' }) as never, evict: () => undefined },
           extendVisibility: async () => undefined,
           clock: { now: () => new Date() },

@@ -18,3 +18,4 @@ export * from './providers';
 export * from './channels';
 export * from './composing';
 export * from './messages';
+export * from './opt-outs';

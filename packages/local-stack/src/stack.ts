@@ -194,6 +194,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       ...resolveImportedParams(router.params, deployment.exports),
       conversationsTable: dataOutputs.ConversationsTableName!,
       messagesTable: dataOutputs.MessagesTableName!,
+      optOutsTable: dataOutputs.OptOutsTableName!,
       threadsTable: dataOutputs.ThreadsTableName!,
       // Every queue by its service's short name: whatsappQueueUrl, composeQueueUrl…
       ...Object.fromEntries(

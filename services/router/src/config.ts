@@ -5,6 +5,7 @@ export interface RouterConfig {
   companyDataTable: string;
   idempotencyTable: string;
   rateLimitsTable: string;
+  optOutsTable: string;
   composeQueueUrl: string;
   threadsTable: string | undefined;
   conversationsTable: string | undefined;
@@ -19,6 +20,7 @@ export const routerConfig = lazy(() =>
     companyDataTable: ['COMPANY_DATA_TABLE', requiredString],
     idempotencyTable: ['IDEMPOTENCY_TABLE', requiredString],
     rateLimitsTable: ['RATE_LIMITS_TABLE', requiredString],
+    optOutsTable: ['OPT_OUTS_TABLE', requiredString],
     composeQueueUrl: ['COMPOSE_QUEUE_URL', requiredString],
     // Read by GET /conversations only.
     threadsTable: ['THREADS_TABLE', optionalString],

@@ -1,6 +1,7 @@
 import {
   cachedCompanyRepository,
   dynamoConversationRepository,
+  dynamoOptOutStore,
   dynamoThreadRepository,
   permanent,
   createDynamoDocumentClient,
@@ -40,6 +41,7 @@ export const createDefaultDeps = (): InitiateConversationDeps => {
       inProgressSeconds: config.idempotencyInProgressSeconds,
     }),
     rateLimiter: dynamoRateLimiter(documentClient, config.rateLimitsTable),
+    optOuts: dynamoOptOutStore(documentClient, config.optOutsTable),
     queue: sqsContextObjectQueue(createSqsClient(timeouts), config.composeQueueUrl),
     clock: systemClock,
     routerVersion: config.routerVersion,

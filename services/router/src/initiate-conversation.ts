@@ -8,6 +8,7 @@ import {
   CompanyRepository,
   ErrorCodes,
   forbidden,
+  OptOutStore,
   idempotencyKey,
   IdempotencyStore,
   parseJsonBody,
@@ -25,6 +26,7 @@ export interface InitiateConversationDeps {
   companies: CompanyRepository;
   idempotency: IdempotencyStore;
   rateLimiter: RateLimiter;
+  optOuts: Pick<OptOutStore, 'optedOutChannels'>;
   queue: ContextObjectQueue;
   clock: Clock;
   routerVersion: string;
@@ -58,7 +60,8 @@ const ACCEPTED_MESSAGE = 'Request accepted and queued for processing';
 
 /**
  * POST /initiate-conversation as a plain function. Order matters:
- * body rules (cheap, no I/O) → company lookup → authorisation (key binding, project rules) → idempotency →
+ * body rules (cheap, no I/O) → company lookup and opt-outs (in parallel) → authorisation (key binding, project
+ * rules) → the recipient's opt-outs → idempotency →
  * rate limit → enqueue → record the outcome. A request refused before the idempotency step leaves
  * nothing behind; one that fails after it releases its record (and its rate-limit count) so that
  * the client's retry of the same request runs afresh.
@@ -76,6 +79,11 @@ export const initiateConversation = async (
     throw forbidden(ErrorCodes.COMMS_CONSENT_REQUIRED, 'The recipient has not consented to be contacted (comms_consent is false); nothing was sent.');
   }
 
+  // The opt-outs are read beside the project (one round trip for both); what they say is only
+  // acted on, and so only revealed, once the key is known to be this project's.
+  const named = request.request_data.channel_method === 'all' ? undefined : request.request_data.channel_method;
+  const optOutsRead = named ? deps.optOuts.optedOutChannels(company_id, request.recipient_data, named) : undefined;
+  optOutsRead?.catch(() => undefined); // awaited below; a refusal before then must not leave it unhandled
   const { company, channels } = authorise(await deps.companies.get(company_id, project_id), input.apiKey ? sha256Hex(input.apiKey) : undefined, request.request_data.channel_method);
   // Only now is the key known to be one of ours: from here no log line may print it. (An
   // unauthenticated value is never registered, so a stranger cannot fill the redactor's set.)
@@ -84,6 +92,10 @@ export const initiateConversation = async (
     // Named channels had their addresses checked with the body; "all" only now has channels.
     const missing = addressProblems(request.recipient_data, channels);
     if (missing.length > 0) throw requestRefusal(missing);
+  }
+  const optedOut = (await optOutsRead) ?? (await deps.optOuts.optedOutChannels(company_id, request.recipient_data, channels));
+  if (optedOut.length > 0) {
+    throw forbidden(ErrorCodes.RECIPIENT_OPTED_OUT, `The recipient has opted out of messages from this company on ${optedOut.join(', ')}; nothing was sent.`);
   }
   const resolved = { ...request, request_data: { ...request.request_data, channel_method: channels } };
 

@@ -108,6 +108,7 @@ export const fakeDeps = (items: CompanyProject[] = [company()]) => {
     },
     idempotency: idempotency.store,
     rateLimiter: rate.limiter,
+    optOuts: { optedOutChannels: async () => [] },
     queue: queue.queue,
     clock: { now: () => new Date('2026-03-01T12:00:00.000Z') },
     routerVersion: 'test',

@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { CompanyRepository } from '../companies/company-repository';
 import { DeliveryRepository } from '../messages/delivery-repository';
+import { OptOutStore } from '../opt-outs/opt-out-store';
 import { SecretReader } from '../secrets/secret-reader';
 import { Clock } from '../util/clock';
 import { RecordRun } from './attempt';
@@ -13,6 +14,7 @@ import { holdLease, leaseMsFor } from './steps/hold-lease';
 import { markAndSend } from './steps/mark-and-send';
 import { readCredentials } from './steps/read-credentials';
 import { reconcileAfterTakeover } from './steps/reconcile-after-takeover';
+import { refuseIfOptedOut } from './steps/refuse-if-opted-out';
 import { recordSent } from './steps/record-sent';
 
 export { leaseMsFor, RECORD_DEADLINE } from './steps/hold-lease';
@@ -56,6 +58,8 @@ export interface ProcessingDeps<Credentials extends Record<string, string>> {
   deliveries: DeliveryRepository;
   /** The company-data table: the project's own configuration, re-read before sending. */
   companies: Pick<CompanyRepository, 'get'>;
+  /** The person's opt-outs, checked right before each send. */
+  optOuts: Pick<OptOutStore, 'isOptedOut'>;
   secrets: SecretReader;
   /** SQS ChangeMessageVisibility on the record's queue. */
   extendVisibility: (receiptHandle: string, seconds: number) => Promise<void>;
@@ -69,7 +73,8 @@ export interface ProcessingDeps<Credentials extends Record<string, string>> {
 
 /**
  * docs/processing.md for one queue message: read the delivery → claim its message → (holding the
- * lease) authorise → credentials → reconcile after a takeover → mark and send → record. Returns
+ * lease) authorise → credentials → reconcile after a takeover → the opt-out → mark and send →
+ * record. Returns
  * whether to acknowledge (delete) or retry the queue message; it throws only for bugs.
  */
 export const processRecord = async <Credentials extends Record<string, string>>(record: QueueRecord, deps: ProcessingDeps<Credentials>): Promise<RecordOutcome> => {
@@ -85,6 +90,7 @@ export const processRecord = async <Credentials extends Record<string, string>>(
     const withCredentials = await readCredentials(attempt);
     const earlier = await reconcileAfterTakeover(attempt, withCredentials);
     if (earlier) return recordSent(attempt, earlier, { reconciled: true });
+    await refuseIfOptedOut(attempt);
     const sent = await markAndSend(attempt, withCredentials);
     if (!sent) return attempt.conclude('heartbeat', 'heartbeat failed before the send');
     return recordSent(attempt, sent);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { AppError, createSqsClient, dynamoCompanyRepository, dynamoIdempotencyStore, dynamoRateLimiter, ErrorCodes, systemClock } from '@ai-multi-comms/core';
+import { AppError, createSqsClient, dynamoCompanyRepository, dynamoIdempotencyStore, dynamoOptOutStore, dynamoRateLimiter, ErrorCodes, systemClock } from '@ai-multi-comms/core';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { createHandler } from '../../src/handler';
 import { initiateConversation, InitiateConversationDeps } from '../../src/initiate-conversation';
@@ -17,6 +17,7 @@ const depsWith = (overrides: { queueUrl?: string; companyTable?: string } = {}):
   companies: dynamoCompanyRepository(clients.documents, overrides.companyTable ?? state.resources.companyDataTable!),
   idempotency: dynamoIdempotencyStore(clients.documents, state.resources.idempotencyTable!, { ttlSeconds: 86400, inProgressSeconds: 15 }),
   rateLimiter: dynamoRateLimiter(clients.documents, state.resources.rateLimitsTable!),
+  optOuts: dynamoOptOutStore(clients.documents, state.resources.optOutsTable!),
   queue: sqsContextObjectQueue(createSqsClient({ maxAttempts: 1 }), overrides.queueUrl ?? state.resources.composeQueueUrl!),
   clock: systemClock,
   routerVersion: 'test',
@@ -100,6 +101,7 @@ describe('a dependency that hangs (accepts the connection, never answers)', () =
       COMPANY_DATA_TABLE: state.resources.companyDataTable,
       IDEMPOTENCY_TABLE: state.resources.idempotencyTable,
       RATE_LIMITS_TABLE: state.resources.rateLimitsTable,
+      OPT_OUTS_TABLE: state.resources.optOutsTable,
       COMPOSE_QUEUE_URL: state.resources.composeQueueUrl,
       [variable]: url,
     });

@@ -4,6 +4,7 @@ import { integer, optionalString, readConfig, requiredString } from '../../confi
 export interface ProcessorConfig {
   conversationsTable: string;
   messagesTable: string;
+  optOutsTable: string;
   companyDataTable: string;
   queueUrl: string;
   processorVersion: string;
@@ -19,6 +20,7 @@ export const readProcessorConfig = (env: NodeJS.ProcessEnv = process.env): Proce
     {
       conversationsTable: ['CONVERSATIONS_TABLE', requiredString],
       messagesTable: ['MESSAGES_TABLE', requiredString],
+      optOutsTable: ['OPT_OUTS_TABLE', requiredString],
       companyDataTable: ['COMPANY_DATA_TABLE', requiredString],
       queueUrl: ['QUEUE_URL', requiredString],
       processorVersion: ['PROCESSOR_VERSION', (e, name) => optionalString(e, name) ?? 'unknown'],

@@ -4,6 +4,7 @@ import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, SQSClient } 
 import { createDynamoDocumentClient, createSecretsManagerClient, createSqsClient } from '../../aws/clients';
 import { dynamoDeliveryRepository } from '../../messages/delivery-repository';
 import { dynamoCompanyRepository } from '../../companies/company-repository';
+import { dynamoOptOutStore } from '../../opt-outs/opt-out-store';
 import { cachedSecretReader } from '../../secrets/secret-reader';
 import { systemClock } from '../../util/clock';
 import type { Tracing } from '../../observability/tracing';
@@ -47,6 +48,7 @@ export const createProcessorDeps = async <Credentials extends Record<string, str
       channel,
       deliveries: dynamoDeliveryRepository(documents, { conversationsTable: config.conversationsTable, messagesTable: config.messagesTable }),
       companies: dynamoCompanyRepository(documents, config.companyDataTable),
+      optOuts: dynamoOptOutStore(documents, config.optOutsTable),
       secrets: cachedSecretReader(createSecretsManagerClient({ instrument }), config.secretsCacheSeconds * 1000),
       extendVisibility: changeVisibility,
       clock: systemClock,
