@@ -48,7 +48,7 @@ export const processorInProcess = async (report: Report) => {
     },
     deliveries: inMemoryDeliveries(),
     companies: { get: async () => company },
-    optOuts: { isOptedOut: async () => false },
+    optOuts: { isOptedOut: async () => false, record: async () => true },
     secrets: { getJson: async () => ({ ai_api_key: 'k' }) as never, evict: () => undefined },
     extendVisibility: async () => undefined,
     clock: { now: () => new Date() },

@@ -193,7 +193,7 @@ describe('the CRITICAL metric filter', () => {
           },
           deliveries: repository,
           companies: { get: async () => projectItem },
-          optOuts: { isOptedOut: async () => false },
+          optOuts: { isOptedOut: async () => false, record: async () => true },
           secrets: { getJson: async () => ({ ai_api_key: 'x' }) as never, evict: () => undefined },
           extendVisibility: async () => undefined,
           clock: { now: () => new Date() },

@@ -59,7 +59,7 @@ export interface ProcessingDeps<Credentials extends Record<string, string>> {
   /** The company-data table: the project's own configuration, re-read before sending. */
   companies: Pick<CompanyRepository, 'get'>;
   /** The person's opt-outs, checked right before each send. */
-  optOuts: Pick<OptOutStore, 'isOptedOut'>;
+  optOuts: Pick<OptOutStore, 'isOptedOut' | 'record'>;
   secrets: SecretReader;
   /** SQS ChangeMessageVisibility on the record's queue. */
   extendVisibility: (receiptHandle: string, seconds: number) => Promise<void>;

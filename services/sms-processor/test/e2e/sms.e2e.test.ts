@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { countSmsSegments, toSqsSafeJson } from '@ai-multi-comms/core';
+import { countSmsSegments, dynamoOptOutStore, toSqsSafeJson } from '@ai-multi-comms/core';
 import { smsChannel } from '../../src/sms-channel';
 import { conversationReader } from '../../../../test/support/conversations';
 import { crashAfterSendThenRedeliver } from '../../../../test/support/in-process-processor';
@@ -67,6 +67,9 @@ it.each([
   expect(failed).toMatchObject({ failure_class: 'permanent', failure_reason: expect.stringContaining(String(code)) });
   await sleep(2500);
   expect(await creates(tel)).toHaveLength(1);
+  // Twilio's opt-out is the person's: the next request to them on SMS is refused up front.
+  const optedOut = await dynamoOptOutStore(clients.documents, state.resources.optOutsTable!).isOptedOut('ci-aaa-001', 'sms', tel);
+  expect(optedOut).toBe(status === 'opted_out');
 });
 
 it('a crash after the send: the redelivery reconciles with Twilio and sends nothing twice', async () => {

@@ -1,5 +1,7 @@
 import { AppError } from '../../errors/app-error';
 import { LeaseLost } from '../../errors/lease-lost';
+import { CHANNEL_DESCRIPTORS } from '../../channels';
+import { ErrorCodes } from '../../errors/error-codes';
 import { Attempt } from '../attempt';
 import { decideFailure } from '../failure';
 import { RecordOutcome } from '../queue-outcomes';
@@ -27,6 +29,17 @@ export const recordFailure = async <C extends Record<string, string>>(attempt: A
   } catch (recordError) {
     logger.error('Could not record the failure on the message', { error: recordError as Error });
     return conclude('failure-not-recorded', 'failure not recorded');
+  }
+  // The provider says the person opted out (Twilio 21610: they replied STOP to this number):
+  // record it, so the router refuses the next request and no sender tries again. Best effort:
+  // the message is already recorded opted_out, and the provider keeps refusing in the meantime.
+  const { contextObject, channel } = attempt.delivery;
+  const address = contextObject.frontend_payload.recipient_data[CHANNEL_DESCRIPTORS[channel].recipientField];
+  if (decision.status === 'opted_out' && address && !(error instanceof AppError && error.code === ErrorCodes.RECIPIENT_OPTED_OUT)) {
+    const now = deps.clock.now();
+    await deps.optOuts
+      .record({ company_id: contextObject.frontend_payload.company_data.company_id, channel, address, opted_out: true, source: `provider:${decision.reason.slice(0, 80)}`, event_at: now.toISOString() }, now)
+      .catch((optOutError: unknown) => logger.error('Could not record the provider\'s opt-out', { error: optOutError as Error }));
   }
   return conclude(decision.queue === 'retry' ? 'transient' : 'permanent', decision.reason);
 };
