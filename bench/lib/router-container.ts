@@ -18,6 +18,7 @@ export const routerContainer = async (stack: LocalStack, report: Report, request
     COMPANY_DATA_TABLE: stack.resources.companyDataTable!,
     IDEMPOTENCY_TABLE: stack.resources.idempotencyTable!,
     RATE_LIMITS_TABLE: stack.resources.rateLimitsTable!,
+    OPT_OUTS_TABLE: stack.resources.optOutsTable!,
     COMPOSE_QUEUE_URL: stack.resources.composeQueueUrl!,
     ROUTER_VERSION: 'bench',
     POWERTOOLS_SERVICE_NAME: 'router',
