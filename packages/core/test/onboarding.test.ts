@@ -40,6 +40,17 @@ describe('onboarding', () => {
     expect(repository.items.get('ci-aaa-001/pi-aaa-001')).toEqual(updated);
   });
 
+  it('keeps the key hashes it did not put there: re-onboarding never revokes a key made with api-key create since', async () => {
+    const repository = memoryRepository();
+    await onboardCompany(fileFrom(), { repository, clock: { now: () => new Date('2026-01-01T00:00:00.000Z') } });
+    // `pnpm api-key create` adds a hash to the stored item, not to the file.
+    const issuedSince = 'a'.repeat(64);
+    const stored = repository.items.get('ci-aaa-001/pi-aaa-001')!;
+    repository.items.set('ci-aaa-001/pi-aaa-001', { ...stored, api_key_sha256: [...stored.api_key_sha256, issuedSince] });
+    const again = await onboardCompany(fileFrom(), { repository, clock: { now: () => new Date('2026-02-01T00:00:00.000Z') } });
+    expect(again.api_key_sha256).toEqual([...stored.api_key_sha256, issuedSince]);
+  });
+
   it.each([
     ['an OpenAI key as the key reference', (f: any) => (f.ai_config.openai_config.whatsapp.api_key_reference = 'sk-proj-abcdefghijklmnopqrstuv'), 'ai_config.openai_config.whatsapp.api_key_reference'],
     ['a Twilio auth token as the credentials id', (f: any) => (f.channel_config.whatsapp.whatsapp_credentials_id = '0123456789abcdef0123456789abcdef'), 'channel_config.whatsapp.whatsapp_credentials_id'],

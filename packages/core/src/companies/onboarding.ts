@@ -76,14 +76,17 @@ export const findOnboardingProblems = (file: unknown): FieldError[] => {
   return problems;
 };
 
-/** Build the company-data item from a file: keys hashed, timestamps set, created_at kept on update. */
+/** Build the company-data item from a file: keys hashed and added to the stored ones, timestamps set, created_at kept on update. */
 export const prepareCompanyItem = (file: unknown, now: Date, existing?: CompanyProject): CompanyProject => {
   const problems = findOnboardingProblems(file);
   if (problems.length > 0) {
     throw validationError(ErrorCodes.VALIDATION_ERROR, `The company file is invalid: ${problems.length} problem(s).`, problems);
   }
   const { api_keys = [], api_key_sha256 = [], ...rest } = file as OnboardingFile;
-  const hashes = [...new Set([...api_key_sha256, ...api_keys.map(sha256Hex)])];
+  // The stored hashes are kept: keys are issued (`pnpm api-key create`) and revoked on the item
+  // itself, so a file that does not list a key is not a revocation, and re-running the same
+  // onboarding file must never lock out a client holding a key issued since.
+  const hashes = [...new Set([...(existing?.api_key_sha256 ?? []), ...api_key_sha256, ...api_keys.map(sha256Hex)])];
   const timestamp = now.toISOString();
   return {
     ...rest,
