@@ -30,22 +30,26 @@ export interface Target {
 export interface TargetOptions {
   local: boolean;
   stateFile?: string;
-  stage: string;
+  /** Never defaulted: a command that writes must not land on an AWS stage nobody named. */
+  stage?: string;
   region?: string;
 }
+
+/** The exit code of a command run without saying where (a usage error). */
+export const NO_TARGET_EXIT = 2;
 
 const REPO_ROOT = join(__dirname, '..', '..');
 
 export const parseTargetArgs = (args: string[]): TargetOptions & { rest: string[] } => {
   const rest: string[] = [];
-  const options: TargetOptions = { local: false, stage: 'dev' };
+  const options: TargetOptions = { local: false };
   for (let i = 0; i < args.length; i += 1) {
     const arg = args[i]!;
     if (arg === '--local') options.local = true;
     else if (arg === '--state-file') {
       options.local = true;
       options.stateFile = args[(i += 1)];
-    } else if (arg === '--stage') options.stage = args[(i += 1)] ?? 'dev';
+    } else if (arg === '--stage') options.stage = args[(i += 1)];
     else if (arg === '--region') options.region = args[(i += 1)];
     else rest.push(arg);
   }
@@ -53,6 +57,14 @@ export const parseTargetArgs = (args: string[]): TargetOptions & { rest: string[
 };
 
 export const resolveTarget = async (options: TargetOptions): Promise<Target> => {
+  if (!options.local && !options.stage) {
+    console.error('Say where this command acts: --local (the local stack) or --stage <name> (an AWS stage). Nothing was done.');
+    process.exit(NO_TARGET_EXIT);
+  }
+  if (options.local && options.stage) {
+    console.error('Give --local or --stage <name>, not both. Nothing was done.');
+    process.exit(NO_TARGET_EXIT);
+  }
   if (options.local) {
     const file = options.stateFile ?? join(REPO_ROOT, '.local-stack', 'state.json');
     if (!existsSync(file)) throw new Error(`No local stack state at ${file}: start it first with \`pnpm start\`.`);
@@ -79,7 +91,8 @@ export const resolveTarget = async (options: TargetOptions): Promise<Target> => 
       },
     };
   }
-  const stackName = `ai-multi-comms-data-${options.stage}`;
+  const stage = options.stage!;
+  const stackName = `ai-multi-comms-data-${stage}`;
   const client = new CloudFormationClient({ region: options.region ?? process.env.AWS_REGION });
   const outputsOf = async (name: string) => {
     const { Stacks } = await client.send(new DescribeStacksCommand({ StackName: name }));
@@ -88,8 +101,8 @@ export const resolveTarget = async (options: TargetOptions): Promise<Target> => 
   const outputs = await outputsOf(stackName);
   if (!outputs.CompanyDataTableName) throw new Error(`Stack ${stackName} has no CompanyDataTableName output: deploy services/data first.`);
   return {
-    description: `AWS stage ${options.stage} (stack ${stackName})`,
-    stage: options.stage,
+    description: `AWS stage ${stage} (stack ${stackName})`,
+    stage,
     companyDataTable: outputs.CompanyDataTableName,
     conversationsTable: outputs.ConversationsTableName,
     messagesTable: outputs.MessagesTableName,

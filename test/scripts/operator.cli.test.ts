@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -40,6 +41,18 @@ const startConversation = async (projectId: string) => {
   expect(response.status).toBe(200);
   return { tel, conversationId: String(response.json.conversation_id) };
 };
+
+it('a command given neither --local nor --stage refuses to run (exit 2) and writes nothing: it never falls back to an AWS stage', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'onboard-'));
+  const file = join(dir, 'project.json');
+  writeFileSync(file, JSON.stringify(project('pi-no-target', DEMO_CREDENTIALS)));
+  const failed = await run(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'scripts', 'onboard.ts'), file], { cwd: ROOT, env: { ...process.env, NODE_NO_WARNINGS: '1' } }).catch((error: { code: number; stderr: string }) => error);
+  expect(failed).toMatchObject({ code: 2, stderr: expect.stringContaining('--local (the local stack) or --stage <name>') });
+  expect(await dynamoCompanyRepository(clients.documents, state.resources.companyDataTable!).get('ci-ops-001', 'pi-no-target')).toBeUndefined();
+  // With the target named, the same file is onboarded.
+  await command('onboard', file);
+  expect(await dynamoCompanyRepository(clients.documents, state.resources.companyDataTable!).get('ci-ops-001', 'pi-no-target')).toMatchObject({ project_status: 'active' });
+});
 
 it('shows one conversation with its first message\'s delivery item', async () => {
   await onboardCompany(project('pi-one', DEMO_CREDENTIALS), { repository: dynamoCompanyRepository(clients.documents, state.resources.companyDataTable!) });
