@@ -12,12 +12,17 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { APIGatewayClient, CreateApiKeyCommand, CreateUsagePlanKeyCommand } from '@aws-sdk/client-api-gateway';
 import { bindApiKey, createDynamoDocumentClient, generateApiKeyValue, revokeOtherApiKeys, sha256Hex } from '@ai-multi-comms/core';
-import { parseTargetArgs, resolveTarget } from './lib/target';
+import { parseCommandLine } from './lib/command-line';
+import { resolveTarget } from './lib/target';
 
 const main = async () => {
-  const { rest, ...targetOptions } = parseTargetArgs(process.argv.slice(2));
-  const revokeOld = rest.includes('--revoke-old');
-  const [command, companyId, projectId] = rest.filter((arg) => !arg.startsWith('--'));
+  const { target: targetOptions, positionals, values } = parseCommandLine(process.argv.slice(2), {
+    usage: 'pnpm api-key create <company_id> <project_id> (--local | --stage <stage>) [--revoke-old]',
+    example: 'npx -y pnpm@9.15.9 api-key create ci-aaa-001 pi-aaa-001 --local',
+    options: { 'revoke-old': 'boolean' },
+  });
+  const revokeOld = values['revoke-old'] === true;
+  const [command, companyId, projectId] = positionals;
   if (command !== 'create' || !companyId || !projectId) {
     console.error('usage: pnpm api-key create <company_id> <project_id> (--local | --stage <stage>) [--revoke-old]');
     process.exit(2);

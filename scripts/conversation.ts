@@ -5,11 +5,15 @@
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createDynamoDocumentClient } from '@ai-multi-comms/core';
-import { parseTargetArgs, resolveTarget } from './lib/target';
+import { parseCommandLine } from './lib/command-line';
+import { resolveTarget } from './lib/target';
 
 const main = async () => {
-  const { rest, ...targetOptions } = parseTargetArgs(process.argv.slice(2));
-  const conversationId = rest[0];
+  const { target: targetOptions, positionals } = parseCommandLine(process.argv.slice(2), {
+    usage: "pnpm conversation '<conversation_id>' (--local | --stage <stage>)",
+    example: "npx -y pnpm@9.15.9 conversation 'ci-aaa-001#pi-aaa-001#550e8400-e29b-41d4-a716-446655440001#447700900001' --local",
+  });
+  const conversationId = positionals[0];
   if (!conversationId) {
     console.error("usage: pnpm conversation '<conversation_id>' (--local | --stage <stage>)");
     process.exit(2);

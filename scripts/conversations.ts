@@ -5,15 +5,20 @@
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createDynamoDocumentClient } from '@ai-multi-comms/core';
-import { parseTargetArgs, resolveTarget } from './lib/target';
+import { parseCommandLine } from './lib/command-line';
+import { resolveTarget } from './lib/target';
 
 const main = async () => {
-  const { rest, ...targetOptions } = parseTargetArgs(process.argv.slice(2));
-  const limitIndex = rest.indexOf('--limit');
-  const limit = limitIndex >= 0 ? Number(rest.splice(limitIndex, 2)[1]) : 20;
-  const [companyId, projectId] = rest;
+  const usage = 'pnpm conversations <company_id> <project_id> [--limit N] (--local | --stage <stage>)';
+  const { target: targetOptions, positionals, values } = parseCommandLine(process.argv.slice(2), { usage, example: 'npx -y pnpm@9.15.9 conversations ci-aaa-001 pi-aaa-001 --limit 5 --local', options: { limit: 'string' } });
+  const limit = values.limit === undefined ? 20 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1) {
+    console.error(`--limit must be a whole number of at least 1\nusage: ${usage}`);
+    process.exit(2);
+  }
+  const [companyId, projectId] = positionals;
   if (!companyId || !projectId) {
-    console.error('usage: pnpm conversations <company_id> <project_id> [--limit N] (--local | --stage <stage>)');
+    console.error(`usage: ${usage}`);
     process.exit(2);
   }
   const target = await resolveTarget(targetOptions);

@@ -10,7 +10,8 @@
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, Message, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { Channel, CHANNEL_DESCRIPTORS, CHANNELS, createDynamoDocumentClient, createSqsClient, threadKeyOf } from '@ai-multi-comms/core';
-import { parseTargetArgs, resolveTarget } from './lib/target';
+import { parseCommandLine } from './lib/command-line';
+import { resolveTarget } from './lib/target';
 
 /** The item a parked message is about: its channel's conversation, or (compose) the request's thread. */
 const keyOf = (body: string, queue: string): { table: 'conversations'; key: { primary_channel: string; conversation_id: string }; id: string } | { table: 'threads'; key: { thread_key: string }; id: string } | undefined => {
@@ -60,10 +61,13 @@ const eachMessage = async (sqs: SQSClient, queueUrl: string, visit: (message: Me
 };
 
 const main = async () => {
-  const { rest, ...targetOptions } = parseTargetArgs(process.argv.slice(2));
-  const [command, channel] = rest;
-  const idIndex = rest.indexOf('--message-id');
-  const onlyId = idIndex >= 0 ? rest[idIndex + 1] : undefined;
+  const { target: targetOptions, positionals, values } = parseCommandLine(process.argv.slice(2), {
+    usage: `pnpm dlq show|redrive <${[...CHANNELS, 'compose'].join('|')}> [--message-id <id>] (--local | --stage <stage>)`,
+    example: 'npx -y pnpm@9.15.9 dlq show whatsapp --local',
+    options: { 'message-id': 'string' },
+  });
+  const [command, channel] = positionals;
+  const onlyId = values['message-id'] as string | undefined;
   if (!['show', 'redrive'].includes(command ?? '') || ![...CHANNELS, 'compose'].includes(channel ?? '')) {
     console.error(`usage: pnpm dlq show|redrive <${[...CHANNELS, 'compose'].join('|')}> [--message-id <id>] (--local | --stage <stage>)`);
     process.exit(2);

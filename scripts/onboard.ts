@@ -11,7 +11,8 @@
 import { readFileSync } from 'node:fs';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AppError, createDynamoDocumentClient, dynamoCompanyRepository, onboardCompany, prepareCompanyItem, CompanyProject } from '@ai-multi-comms/core';
-import { parseTargetArgs, resolveTarget } from './lib/target';
+import { parseCommandLine } from './lib/command-line';
+import { resolveTarget } from './lib/target';
 
 const referencedSecrets = (item: CompanyProject): string[] => [
   ...Object.values(item.ai_config.openai_config).map((config) => config!.api_key_reference),
@@ -21,9 +22,13 @@ const referencedSecrets = (item: CompanyProject): string[] => [
 ].filter((name): name is string => Boolean(name));
 
 const main = async () => {
-  const { rest, ...targetOptions } = parseTargetArgs(process.argv.slice(2));
-  const dryRun = rest.includes('--dry-run');
-  const file = rest.find((arg) => !arg.startsWith('--'));
+  const { target: targetOptions, positionals, values } = parseCommandLine(process.argv.slice(2), {
+    usage: 'pnpm onboard <company.json> (--local | --stage <stage>) [--dry-run]',
+    example: 'npx -y pnpm@9.15.9 onboard examples/company.example.json --local',
+    options: { 'dry-run': 'boolean' },
+  });
+  const dryRun = values['dry-run'] === true;
+  const file = positionals[0];
   if (!file) {
     console.error('usage: pnpm onboard <company.json> (--local | --stage <stage>) [--dry-run]');
     process.exit(2);

@@ -40,22 +40,6 @@ export const NO_TARGET_EXIT = 2;
 
 const REPO_ROOT = join(__dirname, '..', '..');
 
-export const parseTargetArgs = (args: string[]): TargetOptions & { rest: string[] } => {
-  const rest: string[] = [];
-  const options: TargetOptions = { local: false };
-  for (let i = 0; i < args.length; i += 1) {
-    const arg = args[i]!;
-    if (arg === '--local') options.local = true;
-    else if (arg === '--state-file') {
-      options.local = true;
-      options.stateFile = args[(i += 1)];
-    } else if (arg === '--stage') options.stage = args[(i += 1)];
-    else if (arg === '--region') options.region = args[(i += 1)];
-    else rest.push(arg);
-  }
-  return { ...options, rest };
-};
-
 export const resolveTarget = async (options: TargetOptions): Promise<Target> => {
   if (!options.local && !options.stage) {
     console.error('Say where this command acts: --local (the local stack) or --stage <name> (an AWS stage). Nothing was done.');

@@ -42,11 +42,30 @@ const startConversation = async (projectId: string) => {
   return { tel, conversationId: String(response.json.conversation_id) };
 };
 
+const bare = (script: string, ...args: string[]) =>
+  run(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'scripts', `${script}.ts`), ...args], { cwd: ROOT, env: { ...process.env, NODE_NO_WARNINGS: '1' } }).catch(
+    (error: { code: number; stdout: string; stderr: string }) => error,
+  );
+
+it.each(['onboard', 'conversation', 'conversations', 'dlq', 'api-key'])('%s --help prints its usage and an example and exits 0, touching nothing', async (script) => {
+  const result = (await bare(script, '--help')) as { code?: number; stdout: string };
+  expect(result.code ?? 0).toBe(0);
+  expect(result.stdout).toMatch(new RegExp(`^usage: pnpm ${script} `));
+  expect(result.stdout).toContain(`example:\n  npx -y pnpm@9.15.9 ${script} `);
+});
+
+it('a misspelt or unknown option is a usage error (exit 2), never ignored or taken for an argument', async () => {
+  const misspelt = await bare('conversations', 'ci-aaa-001', 'pi-aaa-001', '--limt', '5', '--local');
+  expect(misspelt).toMatchObject({ code: 2, stderr: expect.stringContaining("Unknown option '--limt'") });
+  const unknown = await bare('conversation', '--verbose', '--local');
+  expect(unknown).toMatchObject({ code: 2, stderr: expect.stringContaining('usage: pnpm conversation') });
+});
+
 it('a command given neither --local nor --stage refuses to run (exit 2) and writes nothing: it never falls back to an AWS stage', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'onboard-'));
   const file = join(dir, 'project.json');
   writeFileSync(file, JSON.stringify(project('pi-no-target', DEMO_CREDENTIALS)));
-  const failed = await run(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'scripts', 'onboard.ts'), file], { cwd: ROOT, env: { ...process.env, NODE_NO_WARNINGS: '1' } }).catch((error: { code: number; stderr: string }) => error);
+  const failed = await bare('onboard', file);
   expect(failed).toMatchObject({ code: 2, stderr: expect.stringContaining('--local (the local stack) or --stage <name>') });
   expect(await dynamoCompanyRepository(clients.documents, state.resources.companyDataTable!).get('ci-ops-001', 'pi-no-target')).toBeUndefined();
   // With the target named, the same file is onboarded.
