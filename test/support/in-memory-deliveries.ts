@@ -2,12 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { DeliveryRepository, MessageItem } from '@ai-multi-comms/core';
 
 /** A deliveries repository in memory, for measuring the pipeline's own cost without a database. */
-export const inMemoryDeliveries = (): DeliveryRepository & { sent: Map<string, string> } => {
+export const inMemoryDeliveries = (): DeliveryRepository => {
   const items = new Map<string, MessageItem>();
-  const sent = new Map<string, string>();
   const keyOf = (key: { conversation: { conversation_id: string }; messageKey: string }) => `${key.conversation.conversation_id}#${key.messageKey}`;
   return {
-    sent,
     getMessage: async (key) => items.get(keyOf(key)),
     async claim(key, conversation, now, leaseMs) {
       const existing = items.get(keyOf(key));
@@ -33,7 +31,6 @@ export const inMemoryDeliveries = (): DeliveryRepository & { sent: Map<string, s
       const item = items.get(keyOf(key))!;
       item.message_status = 'sent';
       item.provider_message_id = update.message.message_id;
-      sent.set(keyOf(key), update.message.message_id);
     },
     recordFailure: async () => undefined,
     recordUnclaimedFailure: async () => undefined,
