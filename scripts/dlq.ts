@@ -1,5 +1,5 @@
 /**
- * Dead-letter queues, a channel sender's or the compose step's:
+ * Dead-letter queues, a channel sender's, the compose step's or the reply step's:
  *   pnpm dlq show <channel|compose> (--local | --stage dev)                  each message with its conversation's (or thread's) failure reason
  *   pnpm dlq redrive <channel|compose> [--message-id <id>] (--local | --stage dev)   move all (or one) back to its queue
  *
@@ -18,6 +18,7 @@ const keyOf = (body: string, queue: string): { table: 'conversations'; key: { pr
   try {
     const value = JSON.parse(body);
     const request = value?.frontend_payload;
+    if (queue === 'reply') return undefined; // a reply task names its inbound message only (pnpm conversation shows the conversation)
     if (queue === 'compose') {
       const [companyId, projectId, requestId] = [request?.company_data?.company_id, request?.company_data?.project_id, request?.request_data?.request_id];
       if ([companyId, projectId, requestId].some((part) => typeof part !== 'string')) return undefined;
@@ -62,14 +63,14 @@ const eachMessage = async (sqs: SQSClient, queueUrl: string, visit: (message: Me
 
 const main = async () => {
   const { target: targetOptions, positionals, values } = parseCommandLine(process.argv.slice(2), {
-    usage: `pnpm dlq show|redrive <${[...CHANNELS, 'compose'].join('|')}> [--message-id <id>] (--local | --stage <stage>)`,
+    usage: `pnpm dlq show|redrive <${[...CHANNELS, 'compose', 'reply'].join('|')}> [--message-id <id>] (--local | --stage <stage>)`,
     example: 'npx -y pnpm@9.15.9 dlq show whatsapp --local',
     options: { 'message-id': 'string' },
   });
   const [command, channel] = positionals;
   const onlyId = values['message-id'] as string | undefined;
-  if (!['show', 'redrive'].includes(command ?? '') || ![...CHANNELS, 'compose'].includes(channel ?? '')) {
-    console.error(`usage: pnpm dlq show|redrive <${[...CHANNELS, 'compose'].join('|')}> [--message-id <id>] (--local | --stage <stage>)`);
+  if (!['show', 'redrive'].includes(command ?? '') || ![...CHANNELS, 'compose', 'reply'].includes(channel ?? '')) {
+    console.error(`usage: pnpm dlq show|redrive <${[...CHANNELS, 'compose', 'reply'].join('|')}> [--message-id <id>] (--local | --stage <stage>)`);
     process.exit(2);
   }
   const target = await resolveTarget(targetOptions);
@@ -101,7 +102,15 @@ const main = async () => {
   let moved = 0;
   await eachMessage(sqs, deadLetterQueueUrl, async (message) => {
     if (onlyId && message.MessageId !== onlyId) return 'keep';
-    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: message.Body!, MessageAttributes: message.MessageAttributes }));
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: message.Body!,
+        MessageAttributes: message.MessageAttributes,
+        // The reply queue is FIFO: back into its thread's group, as a new message (not deduplicated against the first).
+        ...(message.Attributes?.MessageGroupId ? { MessageGroupId: message.Attributes.MessageGroupId, MessageDeduplicationId: `${message.MessageId}-redrive-${Date.now()}` } : {}),
+      }),
+    );
     await sqs.send(new DeleteMessageCommand({ QueueUrl: deadLetterQueueUrl, ReceiptHandle: message.ReceiptHandle! }));
     moved += 1;
     console.log(`redriven\t${message.MessageId}\t${keyOf(message.Body ?? '', channel!)?.id ?? ''}`);

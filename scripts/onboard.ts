@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { AppError, createDynamoDocumentClient, dynamoCompanyRepository, onboardCompany, prepareCompanyItem, CompanyProject } from '@ai-multi-comms/core';
+import { AppError, createDynamoDocumentClient, dynamoCompanyRepository, dynamoSenderDirectory, onboardCompany, prepareCompanyItem, CompanyProject } from '@ai-multi-comms/core';
 import { parseCommandLine } from './lib/command-line';
 import { resolveTarget } from './lib/target';
 
@@ -47,7 +47,12 @@ const main = async () => {
     return;
   }
   const target = await resolveTarget(targetOptions);
-  const item = await onboardCompany(parsed, { repository: dynamoCompanyRepository(createDynamoDocumentClient(), target.companyDataTable) });
+  const documents = createDynamoDocumentClient();
+  const item = await onboardCompany(parsed, {
+    repository: dynamoCompanyRepository(documents, target.companyDataTable),
+    // The Twilio numbers' owner, for the inbound webhook (a stage deployed before replies has no such table).
+    senders: target.senderAddressesTable ? dynamoSenderDirectory(documents, target.senderAddressesTable) : undefined,
+  });
   console.log(`Onboarded ${item.company_id}/${item.project_id} (${item.project_status}, channels: ${item.allowed_channels.join(', ')}) into ${target.description}.`);
   console.log(`Keys bound: ${item.api_key_sha256.length} (stored as SHA-256 only).`);
 

@@ -8,7 +8,7 @@ import { CloudFormationClient, DescribeStackResourceCommand, DescribeStacksComma
  * outputs, credentials from the usual AWS environment/profile). Never a pasted table name.
  */
 /** The service that owns a queue: `compose`, or a channel's sender. */
-const serviceOf = (name: string) => (name === 'compose' ? 'ai-multi-comms-compose' : `ai-multi-comms-${name}-processor`);
+const serviceOf = (name: string) => (name === 'compose' || name === 'reply' ? `ai-multi-comms-${name}` : `ai-multi-comms-${name}-processor`);
 
 export interface Target {
   description: string;
@@ -17,6 +17,8 @@ export interface Target {
   conversationsTable?: string;
   messagesTable?: string;
   threadsTable?: string;
+  senderAddressesTable?: string;
+  inboundMessagesTable?: string;
   /** Set for the local stack, so that clients created afterwards talk to the emulators. */
   env?: Record<string, string>;
   /** A channel's queue and dead-letter queue URLs (from that channel's stack outputs). */
@@ -66,6 +68,8 @@ export const resolveTarget = async (options: TargetOptions): Promise<Target> => 
       conversationsTable: state.resources.conversationsTable,
       messagesTable: state.resources.messagesTable,
       threadsTable: state.resources.threadsTable,
+      senderAddressesTable: state.resources.senderAddressesTable,
+      inboundMessagesTable: state.resources.inboundMessagesTable,
       env: state.env,
       local: true,
       queues: async (channel) => {
@@ -91,6 +95,8 @@ export const resolveTarget = async (options: TargetOptions): Promise<Target> => 
     conversationsTable: outputs.ConversationsTableName,
     messagesTable: outputs.MessagesTableName,
     threadsTable: outputs.ThreadsTableName,
+    senderAddressesTable: outputs.SenderAddressesTableName,
+    inboundMessagesTable: outputs.InboundMessagesTableName,
     local: false,
     queues: async (channel) => {
       const channelOutputs = await outputsOf(`${serviceOf(channel)}-${options.stage}`);

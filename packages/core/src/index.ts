@@ -19,3 +19,4 @@ export * from './channels';
 export * from './composing';
 export * from './messages';
 export * from './opt-outs';
+export * from './replies';

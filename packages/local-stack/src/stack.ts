@@ -5,10 +5,10 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { dynamoCompanyRepository } from '@ai-multi-comms/core';
+import { dynamoCompanyRepository, dynamoSenderDirectory } from '@ai-multi-comms/core';
 import { deployLocally, LocalDeployment, resolveImportedParams } from './cloudformation/deploy-locally';
 import { readServiceTemplate, REPO_ROOT } from './cloudformation/service-template';
-import { DEMO_API_KEYS, demoSecrets } from './demo/demo-data';
+import { DEMO_API_KEYS, DEMO_INBOUND_EMAIL_DOMAIN, DEMO_INBOUND_PARSE, demoSecrets, demoTwilioNumbers } from './demo/demo-data';
 import { seedDemoData } from './demo/seed';
 import { ManagedProcess } from './processes/child-process';
 import { startDynamoDbLocal } from './processes/dynamodb-local';
@@ -93,9 +93,10 @@ const resolvePorts = async (option: LocalStackOptions['ports']): Promise<LocalSt
 };
 
 /** Credentials the demo secrets hold, so the provider servers accept exactly what the secrets say. */
-const providerCredentialsFrom = (secrets: Record<string, Record<string, string>>) => {
+const providerCredentialsFrom = (secrets: Record<string, Record<string, string>>, stage: string) => {
   const values = Object.values(secrets);
   return {
+    twilio_numbers: demoTwilioNumbers(stage),
     openai_keys: values.map((s) => s.ai_api_key).filter((v): v is string => Boolean(v)),
     twilio_accounts: Object.fromEntries(values.filter((s) => s.twilio_account_sid).map((s) => [s.twilio_account_sid!, s.twilio_auth_token!])),
     sendgrid_keys: values.map((s) => s.sendgrid_api_key).filter((v): v is string => Boolean(v)),
@@ -135,7 +136,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
         stoppers.push(() => started.stop());
         return started;
       }),
-      startProviderServers(ports.providers, providerCredentialsFrom(demoSecrets(stage))).then((started) => {
+      startProviderServers(ports.providers, providerCredentialsFrom(demoSecrets(stage), stage)).then((started) => {
         stoppers.push(() => started.stop());
         return started;
       }),
@@ -196,6 +197,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       messagesTable: dataOutputs.MessagesTableName!,
       optOutsTable: dataOutputs.OptOutsTableName!,
       threadsTable: dataOutputs.ThreadsTableName!,
+      inboundMessagesTable: dataOutputs.InboundMessagesTableName!,
+      senderAddressesTable: dataOutputs.SenderAddressesTableName!,
       // Every queue by its service's short name: whatsappQueueUrl, composeQueueUrl…
       ...Object.fromEntries(
         Object.entries(deployment.outputs)
@@ -206,8 +209,10 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
 
     if (options.seedDemo !== false) {
       log('seeding the demo companies and secrets through the onboarding code…');
+      const documents = DynamoDBDocumentClient.from(clients.dynamodb);
       await seedDemoData({
-        companies: dynamoCompanyRepository(DynamoDBDocumentClient.from(clients.dynamodb), resources.companyDataTable!),
+        companies: dynamoCompanyRepository(documents, resources.companyDataTable!),
+        senders: dynamoSenderDirectory(documents, resources.senderAddressesTable!),
         secrets: secretsClient,
         stage,
       });
@@ -232,6 +237,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       overrides: {
         RETRY_BACKOFF_BASE_SECONDS: '1',
         POWERTOOLS_TRACE_ENABLED: 'false',
+        // The e-mail sender's Reply-To domain (the local Inbound Parse posts come back through the simulator).
+        INBOUND_EMAIL_DOMAIN: DEMO_INBOUND_EMAIL_DOMAIN,
         // Under chaos, retries are spaced (3, 6, 12 s) to outlast a DynamoDB Local restart, as
         // AWS's 30 s base outlasts a blip, instead of parking messages in the DLQ during it.
         ...(options.chaos ? { HEARTBEAT_INTERVAL_SECONDS: String(options.chaos.heartbeatSeconds), RETRY_BACKOFF_BASE_SECONDS: '3' } : {}),
@@ -257,6 +264,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       });
     }
 
+    // The public URL the providers sign and post their webhooks to (WEBHOOK_BASE_URL).
+    const webhookBaseUrl = `http://127.0.0.1:${ports.api}/${stage}`;
     log(`starting the API (serverless-offline) on :${ports.api}…`);
     const api = await startServerlessOffline({
       serviceDirectory: 'router',
@@ -265,7 +274,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       lambdaPort: ports.lambda,
       websocketPort: ports.websocket,
       // No X-Ray daemon locally: tracing off (the only local-only setting of the router).
-      params: { ...resources, tracingEnabled: 'false', esbuildWorkFolder: `.esbuild-local-${ports.api}` },
+      params: { ...resources, webhookBaseUrl, tracingEnabled: 'false', esbuildWorkFolder: `.esbuild-local-${ports.api}` },
       env: {
         ...env,
         LOCAL_API_KEYS: JSON.stringify([
@@ -278,6 +287,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       logFile: options.apiLogFile,
       nodeFlags: profilingFlags(options.cpuProfileDir),
     });
+    providers.configureWebhooks({ baseUrl: webhookBaseUrl, parseCredentials: { ...DEMO_INBOUND_PARSE } });
     stoppers.push(async () => {
       await api.process.stop();
       rmSync(join(REPO_ROOT, 'services', 'router', `.esbuild-local-${ports.api}`), { recursive: true, force: true });

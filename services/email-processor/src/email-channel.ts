@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { ChannelAdapter, classifySendGridError, ContextObject, permanent, PROVIDER_PERMANENT, sendGridFor } from '@ai-multi-comms/core';
+import { ChannelAdapter, classifySendGridError, ContextObject, emailInboundKey, emailMessageIdFor, permanent, PROVIDER_PERMANENT, replyToAddressFor, sendGridFor, tokensInMessageIds } from '@ai-multi-comms/core';
 
 /** The e-mail credentials secret (docs/data-model.md). */
 export interface EmailCredentials extends Record<string, string> {
@@ -25,35 +24,43 @@ export const toHtml = (text: string) =>
 /**
  * Our own RFC 5322 Message-ID, derived from the conversation id (so every attempt uses the same
  * one): a reply's In-Reply-To/References carries it back, and the inbound-index finds the
- * conversation by it.
+ * conversation by the token in it (core channels/email-threading.ts).
  */
-export const messageIdFor = (conversationId: string, fromEmail: string) =>
-  `<${createHash('sha256').update(conversationId).digest('hex').slice(0, 32)}@${fromEmail.split('@')[1] ?? 'ai-multi-comms.invalid'}>`;
+export const messageIdFor = (conversationId: string, fromEmail: string, messageKey?: string) => emailMessageIdFor(conversationId, fromEmail, messageKey);
 
-/** The e-mail channel: SendGrid v3 mail/send; reconciliation by the conversation id in custom_args. */
-export const emailChannel: ChannelAdapter<EmailCredentials> = {
-  channel: 'email',
+/**
+ * The e-mail channel: SendGrid v3 mail/send; reconciliation by the conversation id and message
+ * key in custom_args. `inboundDomain` is the Inbound Parse domain of our Reply-To addresses
+ * (empty: no Reply-To; replies then link by In-Reply-To only).
+ */
+export const emailChannelFor = (options: { inboundDomain?: string }): ChannelAdapter<EmailCredentials> => ({
+  channel: 'email' as const,
 
   credentialsSecret: (contextObject) => ({ name: senderOf(contextObject).email_credentials_id, requiredKeys: ['sendgrid_api_key', 'sendgrid_from_email'] }),
 
   // Reconciliation finds the mail by the conversation id it carries (custom_args), not by content.
-  contentToSend: ({ ai }) => String((ai.json as { body?: unknown } | undefined)?.body ?? ''),
+  contentToSend: ({ ai, reply }) => (reply ? ai.text : String((ai.json as { body?: unknown } | undefined)?.body ?? '')),
 
-  async send({ contextObject, credentials, ai, conversationId }) {
+  async send({ contextObject, credentials, ai, conversationId, reply }) {
     const sender = senderOf(contextObject);
     const from = { email: credentials.sendgrid_from_email || sender.company_email, name: sender.email_from_name ?? credentials.sendgrid_from_name };
-    const content = ai.json as { subject: string; body: string };
+    // A first message is the AI's subject and body; an answer is its text, in the person's mail thread.
+    const content = reply ? { subject: reply.subject || 'Re:', body: ai.text } : (ai.json as { subject: string; body: string });
     const recipient = contextObject.frontend_payload.recipient_data;
-    const emailMessageId = messageIdFor(conversationId, from.email);
+    const emailMessageId = messageIdFor(conversationId, from.email, reply?.message_key);
+    const threading = reply
+      ? { ...(reply.in_reply_to ? { 'In-Reply-To': reply.in_reply_to } : {}), ...(reply.references?.length ? { References: reply.references.join(' ') } : {}) }
+      : {};
     try {
       const [response] = await sendGridFor(credentials.sendgrid_api_key).mail.send({
         to: { email: recipient.recipient_email!, name: [recipient.recipient_first_name, recipient.recipient_last_name].filter(Boolean).join(' ') || undefined },
         from,
+        ...(options.inboundDomain ? { replyTo: replyToAddressFor(conversationId, options.inboundDomain) } : {}),
         subject: content.subject,
         text: content.body,
         html: toHtml(content.body),
-        customArgs: { conversation_id: conversationId },
-        headers: { 'Message-ID': emailMessageId },
+        customArgs: { conversation_id: conversationId, message_key: reply?.message_key ?? 'initial' },
+        headers: { 'Message-ID': emailMessageId, ...threading },
       });
       const messageId = String(response.headers['x-message-id'] ?? '');
       if (!messageId) throw permanent(PROVIDER_PERMANENT, 'SendGrid accepted the mail without an X-Message-Id.');
@@ -63,23 +70,30 @@ export const emailChannel: ChannelAdapter<EmailCredentials> = {
     }
   },
 
-  async reconcile({ contextObject, credentials, conversationId }) {
+  async reconcile({ contextObject, credentials, conversationId, reply }) {
     // The Email Activity API, filtered by the custom argument every send of this conversation carries.
     try {
       const [response, body] = await sendGridFor(credentials.sendgrid_api_key).client.request({
         method: 'GET',
         url: '/v3/messages',
-        qs: { query: `unique_args['conversation_id']="${conversationId}"`, limit: 10 },
+        qs: { query: `unique_args['conversation_id']="${conversationId}" AND unique_args['message_key']="${reply?.message_key ?? 'initial'}"`, limit: 10 },
       });
       const found = (body as { messages?: { msg_id: string; subject?: string }[] }).messages?.[0];
       void response;
       if (!found) return undefined;
       const fromEmail = credentials.sendgrid_from_email || senderOf(contextObject).company_email;
-      return { messageId: found.msg_id, content: '(found at SendGrid after an interrupted attempt)', details: { subject: found.subject, email_message_id: messageIdFor(conversationId, fromEmail) } };
+      return { messageId: found.msg_id, content: '(found at SendGrid after an interrupted attempt)', details: { subject: found.subject, email_message_id: messageIdFor(conversationId, fromEmail, reply?.message_key) } };
     } catch (error) {
       throw classifySendGridError(error);
     }
   },
 
-  inboundKey: (_contextObject, sent) => (sent.details?.email_message_id ? `email#${sent.details.email_message_id}` : undefined),
-};
+  // The conversation's token (in every Message-ID and Reply-To of it): the inbound-index key a reply is linked by.
+  inboundKey: (_contextObject, sent) => {
+    const token = sent.details?.email_message_id ? tokensInMessageIds(sent.details.email_message_id)[0] : undefined;
+    return token ? emailInboundKey(token) : undefined;
+  },
+});
+
+/** The channel as the deployed sender runs it (INBOUND_EMAIL_DOMAIN from serverless.yml). */
+export const emailChannel = emailChannelFor({ inboundDomain: process.env.INBOUND_EMAIL_DOMAIN || undefined });

@@ -75,8 +75,9 @@ const viewOf = (channel: Channel, conversationId: string, item: ConversationItem
     channel: message.channel,
     content: message.content,
     timestamp: message.timestamp,
-    // The provider accepted it; its own callbacks (delivered, read…) are not recorded yet.
-    delivery_status: (message as { delivery_status?: string }).delivery_status ?? 'queued',
+    // Ours: the provider accepted it (its own callbacks, delivered, read…, are not recorded yet).
+    // The person's: we received it.
+    delivery_status: (message as { delivery_status?: string }).delivery_status ?? (message.role === 'user' ? 'received' : 'queued'),
   })),
 });
 

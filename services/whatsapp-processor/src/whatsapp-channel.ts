@@ -1,4 +1,7 @@
-import { carriesTemplateVariables, ChannelAdapter, classifyTwilioError, ContextObject, findTwilioMessageFor, permanent, PROVIDER_PERMANENT, SentMessage, twilioClientFor } from '@ai-multi-comms/core';
+import { carriesTemplateVariables, ChannelAdapter, classifyTwilioError, ContextObject, findTwilioMessageFor, permanent, PROVIDER_PERMANENT, sameText, SentMessage, twilioClientFor } from '@ai-multi-comms/core';
+
+/** WhatsApp's longest free-text body (Twilio refuses longer ones with 21617). */
+const MAX_BODY = 1600;
 
 /** The WhatsApp credentials secret (docs/data-model.md). */
 export interface WhatsAppCredentials extends Record<string, string> {
@@ -24,30 +27,31 @@ export const whatsappChannel: ChannelAdapter<WhatsAppCredentials> = {
     requiredKeys: ['twilio_account_sid', 'twilio_auth_token', 'twilio_template_sid'],
   }),
 
-  contentToSend: ({ ai }) => JSON.stringify(ai.json ?? {}),
+  // A first message is an approved template (the 24-hour window is closed); an answer to the
+  // person's reply is free text, which the window their message opened allows.
+  contentToSend: ({ ai, reply }) => (reply ? ai.text.slice(0, MAX_BODY) : JSON.stringify(ai.json ?? {})),
 
-  async send({ contextObject, credentials, ai }): Promise<SentMessage> {
+  async send({ contextObject, credentials, ai, reply }): Promise<SentMessage> {
     const client = twilioClientFor(credentials.twilio_account_sid, credentials.twilio_auth_token);
-    const contentVariables = whatsappChannel.contentToSend({ contextObject, ai });
+    const content = whatsappChannel.contentToSend({ contextObject, ai, reply });
     try {
       const message = await client.messages.create({
         from: whatsappAddress(senderOf(contextObject).company_whatsapp_number),
         to: whatsappAddress(contextObject.frontend_payload.recipient_data.recipient_tel!),
-        contentSid: credentials.twilio_template_sid,
-        contentVariables,
+        ...(reply ? { body: content } : { contentSid: credentials.twilio_template_sid, contentVariables: content }),
       });
-      return { messageId: message.sid, content: message.body || contentVariables };
+      return { messageId: message.sid, content: message.body || content };
     } catch (error) {
       throw classifyTwilioError(error);
     }
   },
 
-  async reconcile({ contextObject, credentials, intents }) {
+  async reconcile({ contextObject, credentials, intents, reply }) {
     const ours = await findTwilioMessageFor(twilioClientFor(credentials.twilio_account_sid, credentials.twilio_auth_token), {
       from: whatsappAddress(senderOf(contextObject).company_whatsapp_number),
       to: whatsappAddress(contextObject.frontend_payload.recipient_data.recipient_tel!),
       intents,
-      matches: carriesTemplateVariables,
+      matches: reply ? sameText : carriesTemplateVariables,
     });
     return ours ? { messageId: ours.sid, content: ours.body } : undefined;
   },

@@ -7,6 +7,7 @@ import { whatsappDescriptor } from './whatsapp';
 export * from './channel-descriptor';
 export { WHATSAPP_TEMPLATE_VARIABLES_SCHEMA } from './whatsapp';
 export { EMAIL_CONTENT_SCHEMA } from './email';
+export * from './email-threading';
 
 /** Every channel the engine has, by name. Adding one: its descriptor here, its sender service, its tests. */
 export const CHANNEL_DESCRIPTORS: Readonly<Record<Channel, ChannelDescriptor>> = {

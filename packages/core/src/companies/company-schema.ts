@@ -63,6 +63,8 @@ export const companyProjectProperties = {
         additionalProperties: false,
         properties: perChannel(() => openAiChannelConfig),
       },
+      // How the AI answers a person's replies (docs/processing.md "Replies"); a default applies without it.
+      reply_instructions: { type: 'string', minLength: 1, maxLength: 8000 },
     },
   },
   channel_config: {

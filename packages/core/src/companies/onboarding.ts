@@ -5,6 +5,7 @@ import { compileSchema, fieldOf } from '../validation/ajv';
 import { onboardingFileSchema } from './company-schema';
 import { CompanyRepository } from './company-repository';
 import { CompanyProject } from './types';
+import { SenderDirectory, senderAddressesOf } from '../replies/sender-directory';
 
 /** The onboarding file an operator writes: the item's fields plus plain API keys (hashed here, never stored). */
 export type OnboardingFile = Omit<CompanyProject, 'api_key_sha256' | 'created_at' | 'updated_at' | 'rate_limits'> & {
@@ -99,6 +100,8 @@ export const prepareCompanyItem = (file: unknown, now: Date, existing?: CompanyP
 
 export interface OnboardingDeps {
   repository: CompanyRepository;
+  /** The sender-addresses table: which project owns each Twilio number (the inbound webhook's lookup). */
+  senders?: Pick<SenderDirectory, 'putAll'>;
   clock?: Clock;
 }
 
@@ -112,5 +115,6 @@ export const onboardCompany = async (file: unknown, deps: OnboardingDeps): Promi
       : undefined;
   const item = prepareCompanyItem(file, clock.now(), existing);
   await deps.repository.put(item);
+  await deps.senders?.putAll(senderAddressesOf(item, clock.now()));
   return item;
 };

@@ -52,7 +52,7 @@ export interface CompanyProject {
   api_key_sha256: string[];
   rate_limits: RateLimits;
   company_rep?: Record<string, string | null>;
-  ai_config: { openai_config: Partial<Record<Channel, OpenAiChannelConfig>> };
+  ai_config: { openai_config: Partial<Record<Channel, OpenAiChannelConfig>>; reply_instructions?: string };
   channel_config: ChannelConfig;
   created_at: string;
   updated_at: string;

@@ -68,5 +68,18 @@ export const contextObjectSchema = {
       additionalProperties: false,
       properties: Object.fromEntries(CHANNELS.map((channel) => [channel, composedPart])),
     },
+    // An answer to a person's reply (docs/processing.md "Replies"): which message it is, and how an e-mail answer threads.
+    reply: {
+      type: 'object',
+      required: ['message_key', 'inbound_id'],
+      additionalProperties: false,
+      properties: {
+        message_key: { type: 'string', pattern: '^reply#', maxLength: 300 },
+        inbound_id: { type: 'string', minLength: 1, maxLength: 256 },
+        subject: { type: 'string', maxLength: 998 },
+        in_reply_to: { type: 'string', maxLength: 998 },
+        references: { type: 'array', maxItems: 20, items: { type: 'string', maxLength: 998 } },
+      },
+    },
   },
 } as const;

@@ -46,4 +46,15 @@ export interface ComposedPart {
 export interface ComposedMessage extends ContextObject {
   conversation_data: ContextObject['conversation_data'] & { thread_id: string };
   composed: Partial<Record<Channel, ComposedPart>>;
+  /** Present when the message is the answer to a person's reply, not a conversation's first message. */
+  reply?: ReplyDetails;
+}
+
+/** An answer to a reply: its message key (`reply#<inbound id>`), and for e-mail how it threads (`Re:` subject, In-Reply-To, References). */
+export interface ReplyDetails {
+  message_key: string;
+  inbound_id: string;
+  subject?: string;
+  in_reply_to?: string;
+  references?: string[];
 }

@@ -1,4 +1,4 @@
-/** The router's error codes, fixed by docs/api.md (clients already depend on them). */
+/** The API's error codes, fixed by docs/api.md (clients already depend on them). */
 export const ErrorCodes = {
   INVALID_REQUEST: 'INVALID_REQUEST',
   MISSING_IDENTIFIERS: 'MISSING_IDENTIFIERS',
@@ -33,6 +33,10 @@ export const ErrorCodes = {
   QUEUE_ERROR: 'QUEUE_ERROR',
   CONFIGURATION_ERROR: 'CONFIGURATION_ERROR',
   INTERNAL_ERROR: 'INTERNAL_ERROR',
+  // Provider webhooks (docs/api.md "Webhooks").
+  WEBHOOK_SIGNATURE_INVALID: 'WEBHOOK_SIGNATURE_INVALID',
+  WEBHOOK_UNAUTHENTICATED: 'WEBHOOK_UNAUTHENTICATED',
+  WEBHOOK_BODY_INVALID: 'WEBHOOK_BODY_INVALID',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -17,6 +17,8 @@ const STATUS_BY_KIND: Record<ErrorKind, number> = {
 
 const STATUS_BY_CODE: Record<string, number> = {
   [ErrorCodes.PAYLOAD_TOO_LARGE]: 413,
+  // Inbound Parse authenticates with HTTP Basic: a missing or wrong credential is 401, as HTTP says.
+  [ErrorCodes.WEBHOOK_UNAUTHENTICATED]: 401,
 };
 
 export interface HttpErrorBody {
@@ -45,6 +47,7 @@ export const toHttpError = (error: unknown, requestId: string): HttpErrorRespons
   const statusCode = STATUS_BY_CODE[appError.code] ?? STATUS_BY_KIND[appError.kind];
   const headers: Record<string, string> = {};
   if (appError.retryAfterSeconds !== undefined) headers['Retry-After'] = String(appError.retryAfterSeconds);
+  if (appError.code === ErrorCodes.WEBHOOK_UNAUTHENTICATED) headers['WWW-Authenticate'] = 'Basic realm="inbound-parse"';
   const body: HttpErrorBody = {
     status: 'error',
     error_code: appError.code,

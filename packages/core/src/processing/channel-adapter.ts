@@ -1,4 +1,4 @@
-import { ContextObject } from '../context-object/types';
+import { ContextObject, ReplyDetails } from '../context-object/types';
 import { Channel } from '../request/types';
 import { AiResult } from '../ai/openai-content';
 import { MessageEntry } from '../conversations/types';
@@ -29,11 +29,15 @@ export interface ChannelAdapter<Credentials extends Record<string, string> = Rec
    * variables, the e-mail body), known before the call: recorded with the send intent, so that a
    * later reconciliation recognises this conversation's message among the provider's.
    */
-  contentToSend(input: { contextObject: ContextObject; ai: AiResult }): string;
-  /** Send through the provider; throw an AppError classified `transient` (retry) or `permanent` (acknowledge), with the provider's code in the message. */
-  send(input: { contextObject: ContextObject; credentials: Credentials; ai: AiResult; conversationId: string }): Promise<SentMessage>;
+  contentToSend(input: { contextObject: ContextObject; ai: AiResult; reply?: ReplyDetails }): string;
+  /**
+   * Send through the provider; throw an AppError classified `transient` (retry) or `permanent`
+   * (acknowledge), with the provider's code in the message. With `reply`, the message answers the
+   * person's reply (WhatsApp free text, not a template; e-mail threaded on the person's mail).
+   */
+  send(input: { contextObject: ContextObject; credentials: Credentials; ai: AiResult; conversationId: string; reply?: ReplyDetails }): Promise<SentMessage>;
   /** The message an earlier attempt of this conversation created, if the provider has one that matches one of its send intents (docs/processing.md step 6). */
-  reconcile(input: { contextObject: ContextObject; credentials: Credentials; intents: SendIntent[]; conversationId: string }): Promise<SentMessage | undefined>;
+  reconcile(input: { contextObject: ContextObject; credentials: Credentials; intents: SendIntent[]; conversationId: string; reply?: ReplyDetails }): Promise<SentMessage | undefined>;
   /** The conversations table's inbound-index key for replies, once `sent` is known. */
   inboundKey(contextObject: ContextObject, sent: SentMessage): string | undefined;
 }

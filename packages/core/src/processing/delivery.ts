@@ -2,7 +2,7 @@ import { AiResult } from '../ai/openai-content';
 import { CHANNEL_DESCRIPTORS } from '../channels';
 import { primaryChannelFor } from '../context-object/conversation-id';
 import { conversationIdOf, parseComposedMessage } from '../context-object/parse';
-import { ComposedMessage } from '../context-object/types';
+import { ComposedMessage, ReplyDetails } from '../context-object/types';
 import { ConversationStatus } from '../conversations/types';
 import { DeliveryKey, INITIAL_MESSAGE } from '../messages/types';
 import { Channel } from '../request/types';
@@ -21,8 +21,10 @@ export interface Delivery {
   ai: AiResult;
   conversationAttributes: Record<string, unknown>;
   conversationStatusOnSent: ConversationStatus;
-  /** When the request behind it was accepted (end-to-end latency). */
+  /** When the request (or the reply) behind it was accepted (end-to-end latency). */
   receivedAt: string;
+  /** Set when this is the answer to a person's reply, not the conversation's first message. */
+  reply?: ReplyDetails;
 }
 
 /** The conversation item's first version: docs/data-model.md's copied attributes (this channel's config only). */
@@ -61,18 +63,24 @@ const conversationAttributesOf = (message: ComposedMessage, channel: Channel, pr
   };
 };
 
-/** A composed message's part for this channel: the conversation's first message. Throws what the parser throws. */
-export const firstMessageDelivery = (body: string, channel: Channel, processorVersion: string): Delivery => {
+/**
+ * A composed message's part for this channel: the conversation's first message, or (with
+ * `reply`) the answer to a person's reply, which the reply step publishes in the same shape.
+ * Throws what the parser throws.
+ */
+export const deliveryOf = (body: string, channel: Channel, processorVersion: string): Delivery => {
   const contextObject = parseComposedMessage(body, channel);
   const conversationId = conversationIdOf(contextObject, channel);
+  const reply = contextObject.reply;
   return {
-    key: { conversation: { primary_channel: primaryChannelFor(contextObject.frontend_payload, channel), conversation_id: conversationId }, messageKey: INITIAL_MESSAGE },
+    key: { conversation: { primary_channel: primaryChannelFor(contextObject.frontend_payload, channel), conversation_id: conversationId }, messageKey: reply?.message_key ?? INITIAL_MESSAGE },
     channel,
     contextObject,
     ai: { threadId: contextObject.conversation_data.thread_id, ...contextObject.composed[channel]! },
     conversationAttributes: conversationAttributesOf(contextObject, channel, processorVersion),
-    conversationStatusOnSent: 'initial_message_sent',
+    conversationStatusOnSent: reply ? 'reply_sent' : 'initial_message_sent',
     receivedAt: contextObject.metadata.received_at,
+    ...(reply ? { reply } : {}),
   };
 };
 
@@ -80,11 +88,12 @@ export const firstMessageDelivery = (body: string, channel: Channel, processorVe
 export const derivableDeliveryKey = (body: string, channel: Channel): DeliveryKey | undefined => {
   try {
     const value = JSON.parse(body) as Partial<ComposedMessage>;
+    const messageKey = typeof value.reply?.message_key === 'string' && value.reply.message_key.startsWith('reply#') ? value.reply.message_key : INITIAL_MESSAGE;
     const conversationId = value.conversation_data?.conversations?.find?.((c) => c?.channel === channel)?.conversation_id;
     const recipient = value.frontend_payload?.recipient_data;
     const primary = recipient ? recipient[CHANNEL_DESCRIPTORS[channel].recipientField] : undefined;
     return typeof conversationId === 'string' && typeof primary === 'string' && conversationId && primary
-      ? { conversation: { primary_channel: primary, conversation_id: conversationId }, messageKey: INITIAL_MESSAGE }
+      ? { conversation: { primary_channel: primary, conversation_id: conversationId }, messageKey }
       : undefined;
   } catch {
     return undefined;

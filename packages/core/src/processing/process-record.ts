@@ -6,7 +6,7 @@ import { SecretReader } from '../secrets/secret-reader';
 import { Clock } from '../util/clock';
 import { RecordRun } from './attempt';
 import { ChannelAdapter } from './channel-adapter';
-import { Delivery, derivableDeliveryKey, firstMessageDelivery } from './delivery';
+import { Delivery, deliveryOf, derivableDeliveryKey } from './delivery';
 import { decideFailure } from './failure';
 import { decideOutcome, OutcomeCause, RecordOutcome } from './queue-outcomes';
 import { authoriseSending } from './steps/authorise-sending';
@@ -117,7 +117,7 @@ const readDelivery = async <C extends Record<string, string>>(run: RecordRun, de
   const { record, logger } = run;
   const channel = deps.channel.channel;
   try {
-    const delivery = firstMessageDelivery(record.body, channel, deps.config.processorVersion);
+    const delivery = deliveryOf(record.body, channel, deps.config.processorVersion);
     const { request_data } = delivery.contextObject.frontend_payload;
     logger.appendKeys({ conversation_id: delivery.key.conversation.conversation_id, message_key: delivery.key.messageKey, request_id: request_data.request_id, trace_id: delivery.contextObject.metadata.trace_id });
     return delivery;

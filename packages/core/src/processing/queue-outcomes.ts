@@ -10,6 +10,8 @@ export type OutcomeCause =
   | 'sent' // the provider has the message and the item says so
   | 'reconciled' // an earlier attempt's message, found at the provider and recorded
   | 'published' // (compose) every channel's part written and fanned out
+  | 'answered' // (replies) the AI's answer written and handed to the channel's sender
+  | 'held' // (replies) stored on the conversation, deliberately not answered (opt-out keyword, hand-off, inactive project)
   | 'duplicate' // already done: a redelivery
   | 'permanent' // a failure a retry cannot fix, recorded on the item
   | 'post-send-update-failed' // sent, but the item could not be updated: CRITICAL logged, never re-sent
@@ -38,6 +40,8 @@ export const QUEUE_OUTCOMES: Readonly<Record<OutcomeCause, OutcomeRule>> = {
   sent: { queue: 'acknowledge', metrics: ['MessagesSent'] },
   reconciled: { queue: 'acknowledge', metrics: ['Reconciled'] },
   published: { queue: 'acknowledge', metrics: ['RequestsComposed'] },
+  answered: { queue: 'acknowledge', metrics: ['RepliesAnswered'] },
+  held: { queue: 'acknowledge', metrics: ['RepliesHeld'] },
   duplicate: { queue: 'acknowledge', metrics: ['DuplicateDeliveries'] },
   permanent: { queue: 'acknowledge', metrics: ['FailuresPermanent'] },
   'post-send-update-failed': { queue: 'acknowledge', metrics: ['MessagesSent', 'PostSendUpdateFailures'] },

@@ -72,8 +72,15 @@ export const demoCompanies = (stage: string): OnboardingFile[] => [
   },
 ];
 
+/** The Basic credentials of the local Inbound Parse URL (the engine reads them from the secret below). */
+export const DEMO_INBOUND_PARSE = { username: 'inbound-parse', password: 'local-demo-parse-password' } as const;
+export const inboundParseSecretName = (stage: string) => `ai-multi-comms/sendgrid-inbound-parse-${stage}`;
+/** The local Inbound Parse domain of our Reply-To addresses. */
+export const DEMO_INBOUND_EMAIL_DOMAIN = 'parse.acme-care.example.com';
+
 /** Local-only provider credentials the demo secrets hold; the provider servers accept exactly these. */
 export const demoSecrets = (stage: string): Record<string, Record<string, string>> => ({
+  [inboundParseSecretName(stage)]: { ...DEMO_INBOUND_PARSE },
   [`ai-multi-comms/openai-api-key/ci-aaa-001-${stage}`]: { ai_api_key: 'sk-local-demo-project-a' },
   [`ai-multi-comms/openai-api-key/ci-bbb-001-${stage}`]: { ai_api_key: 'sk-local-demo-project-b' },
   [`ai-multi-comms/whatsapp-credentials/ci-aaa-001/pi-aaa-001/twilio-${stage}`]: {
@@ -97,3 +104,15 @@ export const demoSecrets = (stage: string): Record<string, Record<string, string
     twilio_template_sid: 'HX00000000000000000000000000000b01',
   },
 });
+
+/** The demo projects' Twilio numbers, as Twilio writes them, → the account that owns each. */
+export const demoTwilioNumbers = (stage: string): Record<string, string> => {
+  const secrets = demoSecrets(stage);
+  const numbers: Record<string, string> = {};
+  for (const company of demoCompanies(stage)) {
+    const { whatsapp, sms } = company.channel_config;
+    if (whatsapp) numbers[`whatsapp:${whatsapp.company_whatsapp_number}`] = secrets[whatsapp.whatsapp_credentials_id]!.twilio_account_sid!;
+    if (sms) numbers[sms.company_sms_number] = secrets[sms.sms_credentials_id]!.twilio_account_sid!;
+  }
+  return numbers;
+};

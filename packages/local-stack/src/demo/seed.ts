@@ -1,9 +1,9 @@
 import { CreateSecretCommand, PutSecretValueCommand, ResourceExistsException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { CompanyRepository, onboardCompany } from '@ai-multi-comms/core';
+import { CompanyRepository, onboardCompany, SenderDirectory } from '@ai-multi-comms/core';
 import { demoCompanies, demoSecrets } from './demo-data';
 
 /** Seed the demo data idempotently, through the same onboarding code operators use. */
-export const seedDemoData = async (deps: { companies: CompanyRepository; secrets: SecretsManagerClient; stage: string }): Promise<void> => {
+export const seedDemoData = async (deps: { companies: CompanyRepository; senders: Pick<SenderDirectory, 'putAll'>; secrets: SecretsManagerClient; stage: string }): Promise<void> => {
   for (const [name, value] of Object.entries(demoSecrets(deps.stage))) {
     const secretString = JSON.stringify(value);
     try {
@@ -14,6 +14,6 @@ export const seedDemoData = async (deps: { companies: CompanyRepository; secrets
     }
   }
   for (const company of demoCompanies(deps.stage)) {
-    await onboardCompany(company, { repository: deps.companies });
+    await onboardCompany(company, { repository: deps.companies, senders: deps.senders });
   }
 };

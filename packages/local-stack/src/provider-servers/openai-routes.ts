@@ -45,10 +45,12 @@ const toItem = (input: unknown): ConversationItem => {
 type JsonSchema = { type?: string | string[]; properties?: Record<string, JsonSchema>; items?: JsonSchema; enum?: unknown[]; required?: string[]; maxLength?: number };
 
 /** Words to write with, taken from whatever the caller put in the input (recipient, company, role). */
-const hintsFrom = (input: unknown) => {
+const hintsFrom = (input: unknown, message?: string) => {
   const text = JSON.stringify(input ?? '');
   const pick = (key: string) => new RegExp(`\\\\?"${key}\\\\?"\\s*:\\s*\\\\?"([^"\\\\]{1,60})`).exec(text)?.[1];
   return {
+    /** The person's message, when the turn answers one (a reply turn's input has `message`). */
+    message,
     firstName: pick('recipient_first_name') ?? 'there',
     company: pick('company_name') ?? 'our team',
     role: pick('jobRole') ?? pick('project_name') ?? 'the role',
@@ -56,10 +58,19 @@ const hintsFrom = (input: unknown) => {
   };
 };
 
+/** The person asks for a human (the local stand-in for the model's judgement, docs: conversations.md). */
+const asksForHuman = (message: string | undefined) => /\b(human|real person|someone real|agent|manager|speak to (a|someone)|call me)\b/i.test(message ?? '');
+
 const sentenceFor = (name: string, hints: ReturnType<typeof hintsFrom>, maxLength?: number): string => {
   const lower = name.toLowerCase();
   const text =
-    lower.includes('subject')
+    lower === 'reply'
+      ? asksForHuman(hints.message)
+        ? `Of course, ${hints.firstName}. I have asked ${hints.rep} at ${hints.company} to get in touch with you personally.`
+        : `Thanks ${hints.firstName}, you wrote: "${(hints.message ?? '').slice(0, 80)}". ${hints.rep} at ${hints.company} will follow up about the ${hints.role} position.`
+      : lower === 'hand_off_reason'
+        ? 'The person asked to speak to a human.'
+        : lower.includes('subject')
       ? `${hints.role} at ${hints.company}`
       : lower === '1' || lower.includes('name')
         ? hints.firstName
@@ -74,6 +85,9 @@ const sentenceFor = (name: string, hints: ReturnType<typeof hintsFrom>, maxLengt
 /** A value that satisfies the JSON schema (the subset Structured Outputs allows). */
 const generate = (schema: JsonSchema | undefined, name: string, hints: ReturnType<typeof hintsFrom>): unknown => {
   if (!schema) return sentenceFor(name, hints);
+  // A reply turn's decisions: hand off when the person asks for a human; the reason only then.
+  if (name === 'hand_off_to_human') return asksForHuman(hints.message);
+  if (name === 'hand_off_reason') return asksForHuman(hints.message) ? sentenceFor(name, hints) : null;
   if (schema.enum && schema.enum.length > 0) return schema.enum[0];
   const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
   switch (type) {
@@ -89,6 +103,22 @@ const generate = (schema: JsonSchema | undefined, name: string, hints: ReturnTyp
     default:
       return sentenceFor(name, hints, schema.maxLength);
   }
+};
+
+/** The `message` of a reply turn's input (a user item whose content is the engine's JSON). */
+const messageOf = (input: unknown): string | undefined => {
+  const items = Array.isArray(input) ? input : [input];
+  for (const item of items) {
+    const content = (item as { content?: unknown } | undefined)?.content;
+    const text = typeof content === 'string' ? content : Array.isArray(content) ? (content[0] as { text?: string } | undefined)?.text : undefined;
+    try {
+      const parsed = JSON.parse(text ?? '') as { message?: unknown };
+      if (typeof parsed.message === 'string') return parsed.message;
+    } catch {
+      // not the engine's JSON
+    }
+  }
+  return undefined;
 };
 
 const tokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
@@ -140,7 +170,7 @@ export const createOpenAiRoutes = (behaviour: OpenAiBehaviour = {}) => {
     if (format?.type === 'json_schema' && (!format.name || !format.schema)) {
       return openAiError(400, "Missing required parameter: 'text.format.name'.", 'missing_required_parameter', 'text.format.name');
     }
-    const hints = hintsFrom([body.input, body.instructions, (body.prompt as { variables?: unknown } | undefined)?.variables]);
+    const hints = hintsFrom([body.input, body.instructions, (body.prompt as { variables?: unknown } | undefined)?.variables, conversation?.items ?? []], messageOf(body.input));
     const text = format?.type === 'json_schema' ? JSON.stringify(generate(format.schema, 'root', hints)) : sentenceFor('message', hints);
     const inputText = JSON.stringify([body.instructions ?? '', body.input ?? '', conversation?.items ?? []]);
     const usage = { input_tokens: tokens(inputText), output_tokens: tokens(text) };

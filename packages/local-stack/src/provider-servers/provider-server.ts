@@ -2,6 +2,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { FaultBook, FaultRule, ProviderName } from './faults';
 import { bearerToken, parseBody, ProviderRequest, ProviderResponse, readBody, send } from './http-kit';
 import { createOpenAiRoutes, openAiError } from './openai-routes';
+import { createPersonSimulator, WebhookTargets } from './person-simulator';
 import { createSendGridRoutes, sendGridError } from './sendgrid-routes';
 import { createTwilioRoutes, twilioError } from './twilio-routes';
 
@@ -14,6 +15,7 @@ import { createTwilioRoutes, twilioError } from './twilio-routes';
  *   POST /__faults  (a FaultRule or an array)  GET /__faults  DELETE /__faults
  *   POST /__credentials {openai_keys?, twilio_accounts?: {sid: token}, sendgrid_keys?}
  *   GET /__openai/locks                                        how many responses were refused with conversation_locked
+ *   POST /__simulate/twilio/inbound, /__simulate/sendgrid/inbound   the person replies (person-simulator.ts)
  */
 export interface RecordedRequest {
   seq: number;
@@ -34,6 +36,8 @@ export interface ProviderCredentials {
   openai_keys?: string[];
   twilio_accounts?: Record<string, string>;
   sendgrid_keys?: string[];
+  /** Twilio numbers (`whatsapp:+44…`, `+44…`) → the account that owns them (inbound webhooks are signed with its token). */
+  twilio_numbers?: Record<string, string>;
 }
 
 export interface ProviderServers {
@@ -42,6 +46,8 @@ export interface ProviderServers {
   requests: RecordedRequest[];
   faults: FaultBook;
   addCredentials(credentials: ProviderCredentials): void;
+  /** Where the providers' webhooks go (the engine's public base URL, the Inbound Parse credentials). */
+  configureWebhooks(targets: WebhookTargets): void;
   /** Add a control route of the local stack's own (e.g. `GET /__queue-events`). */
   addControlRoute(methodAndPath: string, handle: (request: ProviderRequest) => ProviderResponse | Promise<ProviderResponse>): void;
   stop(): Promise<void>;
@@ -65,10 +71,12 @@ const faultResponse = (provider: ProviderName, rule: FaultRule): ProviderRespons
 export const startProviderServers = (port: number, credentials: ProviderCredentials = {}): Promise<ProviderServers> => {
   const openAiKeys = new Set<string>();
   const twilioAccounts = new Map<string, string>();
+  const twilioNumbers = new Map<string, string>();
   const sendGridKeys = new Set<string>();
   const addCredentials = (more: ProviderCredentials) => {
     for (const key of more.openai_keys ?? []) openAiKeys.add(key);
     for (const [sid, token] of Object.entries(more.twilio_accounts ?? {})) twilioAccounts.set(sid, token);
+    for (const [number, sid] of Object.entries(more.twilio_numbers ?? {})) twilioNumbers.set(number, sid);
     for (const key of more.sendgrid_keys ?? []) sendGridKeys.add(key);
   };
   addCredentials(credentials);
@@ -76,13 +84,14 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
   const openAi = createOpenAiRoutes();
   const twilio = createTwilioRoutes(twilioAccounts);
   const sendGrid = createSendGridRoutes(sendGridKeys);
+  const person = createPersonSimulator({ accounts: twilioAccounts, numbers: twilioNumbers, twilioMessages: twilio.messages, mails: sendGrid.mails });
   const faults = new FaultBook();
   const requests: RecordedRequest[] = [];
   let seq = 0;
 
   const extraControl = new Map<string, (request: ProviderRequest) => ProviderResponse | Promise<ProviderResponse>>();
   const control = (request: ProviderRequest): ProviderResponse | Promise<ProviderResponse> | undefined => {
-    const extra = extraControl.get(`${request.method} ${request.path}`);
+    const extra = extraControl.get(`${request.method} ${request.path}`) ?? person.routes[`${request.method} ${request.path}`];
     if (extra) return extra(request);
     const provider = request.query.get('provider');
     const route = request.query.get('route');
@@ -192,6 +201,7 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
         requests,
         faults,
         addCredentials,
+        configureWebhooks: person.configure,
         addControlRoute: (methodAndPath, handleRoute) => void extraControl.set(methodAndPath, handleRoute),
         stop: () =>
           new Promise((done) => {

@@ -11,7 +11,7 @@ export const markAndSend = async <C extends Record<string, string>>(attempt: Att
   attempt.step = 'send';
   if (!attempt.heartbeat.healthy()) return undefined;
   const { deps, delivery, claim, deps: { clock } } = attempt;
-  const { contextObject, ai, key } = delivery;
-  await deps.deliveries.markSendStarted(key, claim.leaseToken, clock.now(), deps.channel.contentToSend({ contextObject, ai }));
-  return withCredentials((credentials) => deps.channel.send({ contextObject, credentials, ai, conversationId: key.conversation.conversation_id }));
+  const { contextObject, ai, key, reply } = delivery;
+  await deps.deliveries.markSendStarted(key, claim.leaseToken, clock.now(), deps.channel.contentToSend({ contextObject, ai, reply }));
+  return withCredentials((credentials) => deps.channel.send({ contextObject, credentials, ai, conversationId: key.conversation.conversation_id, reply }));
 };

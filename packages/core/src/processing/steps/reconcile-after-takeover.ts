@@ -11,8 +11,8 @@ export const reconcileAfterTakeover = async <C extends Record<string, string>>(a
   const { item, takenOver } = attempt.claim;
   const intents = item.send_intents ?? (item.send_started_at ? [{ at: item.send_started_at }] : []);
   if (!takenOver || intents.length === 0 || item.provider_message_id) return undefined;
-  const { contextObject, key } = attempt.delivery;
-  const found = await withCredentials((credentials) => attempt.deps.channel.reconcile({ contextObject, credentials, intents, conversationId: key.conversation.conversation_id }));
+  const { contextObject, key, reply } = attempt.delivery;
+  const found = await withCredentials((credentials) => attempt.deps.channel.reconcile({ contextObject, credentials, intents, conversationId: key.conversation.conversation_id, reply }));
   if (found) attempt.logger.warn('Reconciled: the provider already has this message; recording it instead of sending again', { provider_message_id: found.messageId });
   return found;
 };

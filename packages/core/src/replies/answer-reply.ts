@@ -1,0 +1,198 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { AiResult, AiTurn } from '../ai/openai-content';
+import { CompanyRepository } from '../companies/company-repository';
+import { ComposedMessage } from '../context-object/types';
+import { ConversationRepository } from '../conversations/conversation-repository';
+import { ConversationItem, MessageEntry } from '../conversations/types';
+import { AppError } from '../errors/app-error';
+import { OptOutStore } from '../opt-outs/opt-out-store';
+import { ProcessingMetrics, QueueRecord } from '../processing/process-record';
+import { isCredentialsRejected } from '../processing/provider-failure';
+import { decideOutcome, OutcomeCause, OutcomeConfig, RecordOutcome } from '../processing/queue-outcomes';
+import { Channel } from '../request/types';
+import { SecretReader } from '../secrets/secret-reader';
+import { Clock } from '../util/clock';
+import { answerMessageFor } from './answer-message';
+import { ConversationUpdates } from './conversation-updates';
+import { InboundStore } from './inbound-store';
+import { REPLY_SCHEMA, replyAiConfig, replyInput } from './reply-turn';
+import { InboundMessage, ReplyAnswer, ReplyTask } from './types';
+
+/** Published for operators when the AI hands a conversation to a person (the hand-offs topic). */
+export interface HandOffEvent {
+  event: 'hand_off_to_human';
+  company_id: string;
+  project_id: string;
+  request_id: string;
+  conversation_id: string;
+  channel: Channel;
+  thread_id: string;
+  inbound_id: string;
+  reason: string;
+  at: string;
+}
+
+export interface ReplyDeps {
+  inbound: InboundStore;
+  conversations: Pick<ConversationRepository, 'get'>;
+  updates: ConversationUpdates;
+  companies: Pick<CompanyRepository, 'get'>;
+  optOuts: Pick<OptOutStore, 'isOptedOut'>;
+  secrets: SecretReader;
+  ai: { turn(turn: AiTurn): Promise<AiResult> };
+  /** The answer to the fan-out topic, for the channel's sender (filtered to that channel). */
+  publishAnswer(message: ComposedMessage): Promise<void>;
+  publishHandOff(event: HandOffEvent): Promise<void>;
+  clock: Clock;
+  logger: Pick<Logger, 'createChild'>;
+  metrics: ProcessingMetrics;
+  config: OutcomeConfig;
+}
+
+const parseTask = (body: string): ReplyTask | undefined => {
+  try {
+    const value = JSON.parse(body) as Partial<ReplyTask>;
+    return typeof value.inbound_id === 'string' && value.inbound_id.length > 0 ? { inbound_id: value.inbound_id } : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+const FINISHED = new Set(['answered', 'held', 'opted_out', 'opted_in', 'failed']);
+
+/**
+ * The reply step (docs/processing.md "Replies"), for one message of the FIFO reply queue, whose
+ * group is the thread: so this runs for one reply of a thread at a time, in arrival order, on
+ * every channel. The person's message goes on its conversation (once), then, unless it is a
+ * keyword, the conversation is with a human, or the person opted out: one AI turn on the shared
+ * thread (stored before anything is sent, so a retry never takes it twice), the hand-off and task
+ * flags, and the answer to the channel's sender, which delivers it exactly once as message
+ * `reply#<inbound id>`. Every way out goes through the queue-outcomes table.
+ */
+export const answerReply = async (record: QueueRecord, deps: ReplyDeps): Promise<RecordOutcome> => {
+  const { clock, metrics, config } = deps;
+  const logger = deps.logger.createChild();
+  const conclude = (cause: OutcomeCause, reason: string): RecordOutcome => {
+    const decided = decideOutcome(cause, { reason, receiveCount: record.receiveCount }, config);
+    for (const name of decided.metrics) metrics.count(name);
+    if (decided.retriesExhausted) logger.error('Retries exhausted: the reply goes to the dead-letter queue', { message_id: record.messageId, receive_count: record.receiveCount, reason });
+    return decided.outcome;
+  };
+
+  const task = parseTask(record.body);
+  if (!task) {
+    logger.error('Malformed reply task', { message_id: record.messageId });
+    return conclude('malformed', 'not a reply task');
+  }
+  logger.appendKeys({ inbound_id: task.inbound_id });
+
+  let inbound: InboundMessage | undefined;
+  let step = 'read';
+  try {
+    inbound = await deps.inbound.get(task.inbound_id);
+    if (!inbound?.conversation) {
+      logger.error('The reply task names no linked inbound message');
+      return conclude('malformed', 'inbound message missing or unlinked');
+    }
+    if (FINISHED.has(inbound.inbound_status)) return conclude('duplicate', `already ${inbound.inbound_status}`);
+    const conversation = await deps.conversations.get(inbound.conversation);
+    if (!conversation) throw new AppError('permanent', 'CONVERSATION_NOT_FOUND', 'The linked conversation no longer exists.');
+    logger.appendKeys({ conversation_id: conversation.conversation_id, channel: inbound.channel });
+
+    // The person's message on its conversation, once.
+    step = 'store';
+    const now = clock.now();
+    const entry: MessageEntry = { message_id: inbound.inbound_id, timestamp: inbound.received_at, role: 'user', channel: inbound.channel, content: inbound.text, ...(inbound.subject ? { subject: inbound.subject } : {}) };
+    await deps.updates.appendInbound(inbound.conversation, inbound.inbound_id, entry, inbound.intent === 'opt_out' ? 'opted_out' : 'reply_received', now);
+
+    // Not for the AI: keywords (recorded by the webhook already), a human's conversation, an opted-out person, a stopped project.
+    if (inbound.intent !== 'reply') {
+      await deps.inbound.finish(inbound.inbound_id, inbound.intent === 'opt_out' ? 'opted_out' : 'opted_in', clock.now());
+      logger.info('Opt-out keyword stored on the conversation; not answered', { intent: inbound.intent });
+      return conclude('held', inbound.intent);
+    }
+    const hold = async (why: string) => {
+      await deps.inbound.finish(inbound!.inbound_id, 'held', clock.now());
+      logger.info('Reply stored, not answered', { why });
+      return conclude('held', why);
+    };
+    if (conversation.hand_off_to_human === true) {
+      metrics.count('RepliesForHuman');
+      return hold('the conversation is with a human');
+    }
+    const companyId = String(conversation.company_id);
+    if (await deps.optOuts.isOptedOut(companyId, inbound.channel, inbound.from_address)) return hold('the person opted out');
+    const project = await deps.companies.get(companyId, String(conversation.project_id));
+    if (!project || project.project_status !== 'active') return hold('the project is not active');
+
+    // One turn on the thread, stored as soon as it exists.
+    step = 'ai';
+    const answer = inbound.answer ?? (await deps.inbound.storeAnswer(inbound.inbound_id, await takeTurn(inbound, conversation, project, deps), clock.now()));
+
+    step = 'record';
+    const handOffReason = answer.hand_off_to_human ? answer.hand_off_reason?.trim() || 'the AI asked for a human' : undefined;
+    await deps.updates.recordOutcome(inbound.conversation, { handOffReason, taskComplete: answer.task_complete }, clock.now());
+    if (handOffReason !== undefined && conversation.hand_off_to_human !== true) {
+      metrics.count('HandOffs');
+      logger.warn('Handed off to a human: nothing automatic is sent on this conversation from now on', { reason_length: handOffReason.length });
+      await deps.publishHandOff({
+        event: 'hand_off_to_human',
+        company_id: companyId,
+        project_id: String(conversation.project_id),
+        request_id: String(conversation.request_id),
+        conversation_id: conversation.conversation_id,
+        channel: inbound.channel,
+        thread_id: String(conversation.thread_id),
+        inbound_id: inbound.inbound_id,
+        reason: handOffReason.slice(0, 500),
+        at: clock.now().toISOString(),
+      });
+    }
+
+    // The answer to the channel's sender (a repeat publish is a duplicate its claim refuses).
+    step = 'publish';
+    await deps.publishAnswer(answerMessageFor(inbound, conversation, project, answer));
+    await deps.inbound.finish(inbound.inbound_id, 'answered', clock.now());
+    logger.info('Reply answered: the answer is with the channel\'s sender', { hand_off: handOffReason !== undefined, task_complete: answer.task_complete });
+    return conclude('answered', 'answered');
+  } catch (error) {
+    const appError = error instanceof AppError ? error : undefined;
+    const permanentFailure = appError?.kind === 'permanent';
+    logger.error('Reply step failed', { step, failure_class: permanentFailure ? 'permanent' : 'transient', failure_reason: appError?.message ?? 'Unexpected failure.', error: error as Error });
+    if (!permanentFailure || !inbound) return conclude('transient', appError?.message ?? 'unexpected');
+    try {
+      await deps.inbound.finish(inbound.inbound_id, 'failed', clock.now(), appError.message.slice(0, 500));
+    } catch {
+      return conclude('failure-not-recorded', 'failure not recorded');
+    }
+    return conclude('permanent', appError.message);
+  }
+};
+
+/** The AI's turn with the reply; a key rotated since it was cached is read again once. */
+const takeTurn = async (inbound: InboundMessage, conversation: ConversationItem, project: NonNullable<Awaited<ReturnType<ReplyDeps['companies']['get']>>>, deps: ReplyDeps): Promise<ReplyAnswer> => {
+  const channel = inbound.channel;
+  const threadConfig = (conversation.ai_config as { openai_config?: Record<string, AiTurn['config']> } | undefined)?.openai_config?.[channel];
+  if (!threadConfig || typeof conversation.thread_id !== 'string') throw new AppError('permanent', 'AI_PERMANENT', 'The conversation has no AI thread to answer on.');
+  const aiConfig = replyAiConfig(threadConfig, project.ai_config.openai_config[channel], project.ai_config.reply_instructions);
+  const readKey = async () => (await deps.secrets.getJson<{ ai_api_key: string }>(aiConfig.api_key_reference, ['ai_api_key'])).ai_api_key;
+  const turn = (apiKey: string) =>
+    deps.ai.turn({
+      apiKey,
+      config: aiConfig,
+      threadId: conversation.thread_id as string,
+      input: replyInput(inbound, conversation, project.rate_limits?.max_message_length),
+      outputSchema: REPLY_SCHEMA,
+      metadata: { request_id: String(conversation.request_id), channel, inbound_id: inbound.inbound_id.slice(0, 512) },
+    });
+  let result: AiResult;
+  try {
+    result = await turn(await readKey());
+  } catch (error) {
+    if (!isCredentialsRejected(error)) throw error;
+    deps.secrets.evict(aiConfig.api_key_reference);
+    result = await turn(await readKey());
+  }
+  const json = result.json as { reply: string; hand_off_to_human: boolean; hand_off_reason: string | null; task_complete: boolean };
+  return { reply: json.reply, hand_off_to_human: json.hand_off_to_human, hand_off_reason: json.hand_off_reason, task_complete: json.task_complete, usage: result.usage };
+};

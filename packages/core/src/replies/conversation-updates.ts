@@ -1,0 +1,63 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConversationKey, ConversationStatus, MessageEntry } from '../conversations/types';
+import { transient } from '../errors/app-error';
+import { ErrorCodes } from '../errors/error-codes';
+
+/**
+ * What the reply step writes on a conversation item: the person's message (once per inbound id,
+ * whatever the retries), the status, the hand-off and task flags. Each is one conditional update.
+ */
+export interface ConversationUpdates {
+  /** Append the person's message and set the status; false when this inbound message is already on it. */
+  appendInbound(key: ConversationKey, inboundId: string, entry: MessageEntry, status: ConversationStatus, now: Date): Promise<boolean>;
+  setStatus(key: ConversationKey, status: ConversationStatus, now: Date): Promise<void>;
+  recordOutcome(key: ConversationKey, outcome: { handOffReason?: string; taskComplete: boolean }, now: Date): Promise<void>;
+}
+
+const databaseError = (error: unknown) => transient(ErrorCodes.DATABASE_ERROR, 'The conversation could not be updated.', error);
+
+export const dynamoConversationUpdates = (client: DynamoDBDocumentClient, tableName: string): ConversationUpdates => ({
+  async appendInbound(key, inboundId, entry, status, now) {
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: key,
+          UpdateExpression: 'SET messages = list_append(if_not_exists(messages, :empty), :entry), conversation_status = :status, last_inbound_at = :now, updated_at = :now ADD inbound_ids :ids',
+          ConditionExpression: 'attribute_exists(conversation_id) AND (attribute_not_exists(inbound_ids) OR NOT contains(inbound_ids, :id))',
+          ExpressionAttributeValues: { ':empty': [], ':entry': [entry], ':status': status, ':now': now.toISOString(), ':ids': new Set([inboundId]), ':id': inboundId },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw databaseError(error);
+    }
+  },
+  async setStatus(key, status, now) {
+    try {
+      await client.send(
+        new UpdateCommand({ TableName: tableName, Key: key, UpdateExpression: 'SET conversation_status = :status, updated_at = :now', ConditionExpression: 'attribute_exists(conversation_id)', ExpressionAttributeValues: { ':status': status, ':now': now.toISOString() } }),
+      );
+    } catch (error) {
+      throw databaseError(error);
+    }
+  },
+  async recordOutcome(key, outcome, now) {
+    const handOff = outcome.handOffReason !== undefined;
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: key,
+          UpdateExpression: `SET task_complete = :task, updated_at = :now${handOff ? ', hand_off_to_human = :true, hand_off_reason = :reason, handed_off_at = :now' : ''}`,
+          ConditionExpression: 'attribute_exists(conversation_id)',
+          ExpressionAttributeValues: { ':task': outcome.taskComplete ? 1 : 0, ':now': now.toISOString(), ...(handOff ? { ':true': true, ':reason': outcome.handOffReason } : {}) },
+        }),
+      );
+    } catch (error) {
+      throw databaseError(error);
+    }
+  },
+});

@@ -1,0 +1,2 @@
+export * from './reply-config';
+export * from './reply-handler';

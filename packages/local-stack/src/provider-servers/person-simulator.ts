@@ -1,0 +1,147 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { randomHex, ProviderRequest, ProviderResponse } from './http-kit';
+import { SentMail } from './sendgrid-routes';
+import { TwilioMessage } from './twilio-routes';
+
+/**
+ * The person at the other end, and the providers' webhooks that carry what they write
+ * (local-stack docs: "The local providers play the person"):
+ *   POST /__simulate/twilio/inbound   {"channel": "whatsapp"|"sms", "from", "to", "body", "original_replied_message_sid"?, "opt_out_type"?, "message_sid"?}
+ *   POST /__simulate/sendgrid/inbound {"from", "to"?, "subject"?, "text", "in_reply_to"?, "references"?, "message_id"?}
+ * Each posts to the engine exactly what the provider would: Twilio a form signed with
+ * X-Twilio-Signature (HMAC-SHA1 of the configured URL and the sorted parameters, with the auth
+ * token of the account that owns `to`); SendGrid an Inbound Parse multipart body with the Basic
+ * credentials of its configured URL. The answer says what the engine answered.
+ * An e-mail without `to` is a press on "Reply" to the last mail sent to that person: to its
+ * Reply-To (or From), In-Reply-To its Message-ID, subject "Re: …".
+ */
+export interface WebhookTargets {
+  /** The engine's public base URL (WEBHOOK_BASE_URL): https://host/stage. */
+  baseUrl: string;
+  /** The Inbound Parse URL's Basic credentials. */
+  parseCredentials?: { username: string; password: string };
+}
+
+/** Twilio's request signature: Base64(HMAC-SHA1(auth token, URL + each parameter name and value, sorted by name)). */
+export const twilioSignature = (authToken: string, url: string, params: Record<string, string>): string =>
+  createHmac('sha1', authToken)
+    .update(Object.keys(params).sort().reduce((data, name) => data + name + params[name], url), 'utf8')
+    .digest('base64');
+
+export const createPersonSimulator = (deps: {
+  accounts: Map<string, string>;
+  /** Number (as Twilio writes it: `whatsapp:+44…` or `+44…`) → the account that owns it. */
+  numbers: Map<string, string>;
+  twilioMessages: TwilioMessage[];
+  mails: SentMail[];
+}) => {
+  let targets: WebhookTargets | undefined;
+
+  const post = async (url: string, init: RequestInit) => {
+    try {
+      const response = await fetch(url, { ...init, signal: AbortSignal.timeout(15_000) });
+      return { status: response.status, body: await response.text() };
+    } catch (error) {
+      return { status: 0, body: String(error) };
+    }
+  };
+
+  const twilioInbound = async (request: ProviderRequest): Promise<ProviderResponse> => {
+    if (!targets) return { status: 409, body: { error: 'the engine\'s webhook URL is not configured yet' } };
+    const input = (request.body ?? {}) as { channel?: string; from?: string; to?: string; body?: string; original_replied_message_sid?: string; opt_out_type?: string; message_sid?: string };
+    const channel = input.channel === 'sms' ? 'sms' : 'whatsapp';
+    if (!input.from || !input.to) return { status: 400, body: { error: 'from and to are required' } };
+    const address = (number: string) => (channel === 'whatsapp' ? `whatsapp:${number.replace(/^whatsapp:/, '')}` : number.replace(/^whatsapp:/, ''));
+    const to = address(input.to);
+    const from = address(input.from);
+    const accountSid = deps.numbers.get(to) ?? deps.twilioMessages.find((m) => m.from === to)?.account_sid;
+    const authToken = accountSid ? deps.accounts.get(accountSid) : undefined;
+    if (!accountSid || !authToken) return { status: 404, body: { error: `no local Twilio account owns ${to}` } };
+    const messageSid = input.message_sid ?? `SM${randomHex(32)}`;
+    const params: Record<string, string> = {
+      ToCountry: 'GB',
+      ToState: '',
+      SmsMessageSid: messageSid,
+      NumMedia: '0',
+      ToCity: '',
+      FromZip: '',
+      SmsSid: messageSid,
+      FromState: '',
+      SmsStatus: 'received',
+      FromCity: '',
+      Body: input.body ?? '',
+      FromCountry: 'GB',
+      To: to,
+      ToZip: '',
+      NumSegments: '1',
+      MessageSid: messageSid,
+      AccountSid: accountSid,
+      From: from,
+      ApiVersion: '2010-04-01',
+      ...(channel === 'whatsapp' ? { WaId: from.replace(/\D/g, ''), ProfileName: 'Local Person', MessageType: 'text' } : {}),
+      ...(input.original_replied_message_sid ? { OriginalRepliedMessageSid: input.original_replied_message_sid, OriginalRepliedMessageSender: to } : {}),
+      ...(input.opt_out_type ? { OptOutType: input.opt_out_type } : {}),
+    };
+    const url = `${targets.baseUrl.replace(/\/+$/, '')}/webhooks/twilio/messages`;
+    const answer = await post(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8', 'X-Twilio-Signature': twilioSignature(authToken, url, params), 'User-Agent': 'TwilioProxy/1.1' },
+      body: new URLSearchParams(params).toString(),
+    });
+    return { status: 200, body: { message_sid: messageSid, webhook_status: answer.status, webhook_body: answer.body } };
+  };
+
+  const sendGridInbound = async (request: ProviderRequest): Promise<ProviderResponse> => {
+    if (!targets?.parseCredentials) return { status: 409, body: { error: 'the engine\'s Inbound Parse URL is not configured yet' } };
+    const input = (request.body ?? {}) as { from?: string; to?: string; subject?: string; text?: string; in_reply_to?: string; references?: string; message_id?: string };
+    if (!input.from) return { status: 400, body: { error: 'from is required' } };
+    const last = [...deps.mails].reverse().find((mail) => mail.to_emails.some((email) => email.toLowerCase() === input.from!.toLowerCase()));
+    const lastBody = last?.body as { reply_to?: { email?: string }; headers?: Record<string, string>; subject?: string } | undefined;
+    const to = input.to ?? lastBody?.reply_to?.email ?? last?.from_email;
+    if (!to) return { status: 404, body: { error: `no mail was sent to ${input.from}; give "to"` } };
+    const inReplyTo = input.in_reply_to ?? (input.to ? undefined : lastBody?.headers?.['Message-ID']);
+    const references = input.references ?? [lastBody?.headers?.References, inReplyTo].filter(Boolean).join(' ');
+    const subject = input.subject ?? (last ? `Re: ${last.subject}` : '');
+    const messageId = input.message_id ?? `<${randomBytes(12).toString('hex')}@mail.person.example>`;
+    const headers = [
+      `Received: from mail.person.example by mx.sendgrid.net`,
+      `Message-ID: ${messageId}`,
+      `Date: ${new Date().toUTCString()}`,
+      `From: Local Person <${input.from}>`,
+      `To: ${to}`,
+      `Subject: ${subject}`,
+      ...(inReplyTo ? [`In-Reply-To: ${inReplyTo}`] : []),
+      ...(references ? [`References: ${references}`] : []),
+      'MIME-Version: 1.0',
+      'Content-Type: text/plain; charset="UTF-8"',
+    ].join('\n');
+    const form = new FormData();
+    const fields: Record<string, string> = {
+      headers,
+      dkim: '{@person.example : pass}',
+      to,
+      from: `Local Person <${input.from}>`,
+      text: input.text ?? '',
+      html: `<p>${(input.text ?? '').replace(/</g, '&lt;')}</p>`,
+      sender_ip: '192.0.2.10',
+      envelope: JSON.stringify({ to: [to], from: input.from }),
+      attachments: '0',
+      subject,
+      charsets: JSON.stringify({ to: 'UTF-8', html: 'UTF-8', subject: 'UTF-8', from: 'UTF-8', text: 'UTF-8' }),
+      SPF: 'pass',
+    };
+    for (const [name, value] of Object.entries(fields)) form.append(name, value);
+    const { username, password } = targets.parseCredentials;
+    const answer = await post(`${targets.baseUrl.replace(/\/+$/, '')}/webhooks/sendgrid/inbound`, {
+      method: 'POST',
+      headers: { Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`, 'User-Agent': 'Sendlib/1.0 mx.sendgrid.net' },
+      body: form,
+    });
+    return { status: 200, body: { message_id: messageId, to, webhook_status: answer.status, webhook_body: answer.body } };
+  };
+
+  return {
+    configure: (next: WebhookTargets) => void (targets = next),
+    routes: { 'POST /__simulate/twilio/inbound': twilioInbound, 'POST /__simulate/sendgrid/inbound': sendGridInbound } as Record<string, (request: ProviderRequest) => Promise<ProviderResponse>>,
+  };
+};

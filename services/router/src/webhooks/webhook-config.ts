@@ -1,0 +1,28 @@
+import { lazy, optionalString, readConfig, requiredString } from '@ai-multi-comms/core';
+
+/** The webhooks' configuration, declared in serverless.yml, read once per container. */
+export interface WebhookConfig {
+  /** The public base URL the providers are configured with (signatures cover it): https://<api>/<stage>. */
+  webhookBaseUrl: string;
+  inboundMessagesTable: string;
+  senderAddressesTable: string;
+  conversationsTable: string;
+  messagesTable: string;
+  optOutsTable: string;
+  replyQueueUrl: string;
+  /** The secret with the Inbound Parse URL's Basic credentials ({username, password}). */
+  inboundParseSecretId: string | undefined;
+}
+
+export const webhookConfig = lazy(() =>
+  readConfig<WebhookConfig>({
+    webhookBaseUrl: ['WEBHOOK_BASE_URL', requiredString],
+    inboundMessagesTable: ['INBOUND_MESSAGES_TABLE', requiredString],
+    senderAddressesTable: ['SENDER_ADDRESSES_TABLE', requiredString],
+    conversationsTable: ['CONVERSATIONS_TABLE', requiredString],
+    messagesTable: ['MESSAGES_TABLE', requiredString],
+    optOutsTable: ['OPT_OUTS_TABLE', requiredString],
+    replyQueueUrl: ['REPLY_QUEUE_URL', requiredString],
+    inboundParseSecretId: ['INBOUND_PARSE_SECRET_ID', optionalString],
+  }),
+);
