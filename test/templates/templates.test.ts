@@ -119,7 +119,8 @@ describe('the data stack', () => {
     const isDev = (t.Conditions!.IsDev['Fn::Equals'] as string[])[0] === (t.Conditions!.IsDev['Fn::Equals'] as string[])[1];
     expect(isDev).toBe(stage === 'dev');
     const tables = ofType(t, 'AWS::DynamoDB::Table');
-    expect(tables.map(([id]) => id).sort()).toEqual(['CompanyDataTable', 'ConversationsTable', 'IdempotencyTable', 'MessagesTable', 'OptOutsTable', 'RateLimitsTable', 'ThreadsTable']);
+    expect(tables.map(([id]) => id).sort()).toEqual(['CompanyDataTable', 'ConversationsTable', 'IdempotencyTable', 'InboundMessagesTable', 'MessagesTable', 'OptOutsTable', 'RateLimitsTable', 'SenderAddressesTable', 'ThreadsTable']);
+    expect(t.Resources.InboundMessagesTable!.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expires_at', Enabled: true });
     for (const [, table] of tables) {
       expect(table.DeletionPolicy).toBe(stage === 'dev' ? 'Delete' : 'Retain');
       expect(table.Properties.SSESpecification).toEqual({ SSEEnabled: true });
@@ -138,15 +139,32 @@ describe('the data stack', () => {
 describe('the router', () => {
   it.each(STAGES)('requires an API key, declares no key values, throttles with a usage plan, and has a valid dashboard (%s)', (stage) => {
     const t = template('router', stage);
-    const methods = ofType(t, 'AWS::ApiGateway::Method').filter(([, m]) => m.Properties.HttpMethod === 'POST');
-    expect(methods).toHaveLength(1);
-    expect(methods[0]![1].Properties.ApiKeyRequired).toBe(true);
+    const methods = Object.fromEntries(ofType(t, 'AWS::ApiGateway::Method').filter(([, m]) => m.Properties.HttpMethod === 'POST'));
+    expect(Object.keys(methods).sort()).toEqual(['ApiGatewayMethodInitiateDashconversationPost', 'ApiGatewayMethodWebhooksSendgridInboundPost', 'ApiGatewayMethodWebhooksTwilioMessagesPost']);
+    expect(methods.ApiGatewayMethodInitiateDashconversationPost!.Properties.ApiKeyRequired).toBe(true);
+    // Providers send no API key: the webhooks verify the provider's signature or credentials instead.
+    expect(methods.ApiGatewayMethodWebhooksTwilioMessagesPost!.Properties.ApiKeyRequired).toBe(false);
+    expect(methods.ApiGatewayMethodWebhooksSendgridInboundPost!.Properties.ApiKeyRequired).toBe(false);
     expect(ofType(t, 'AWS::ApiGateway::ApiKey')).toHaveLength(0);
     expect(ofType(t, 'AWS::ApiGateway::UsagePlan')[0]![1].Properties.Throttle).toEqual({ RateLimit: 10, BurstLimit: 20 });
     const [template_, variables] = ofType(t, 'AWS::CloudWatch::Dashboard')[0]![1].Properties.DashboardBody['Fn::Sub'];
     const body = (template_ as string).replace(/\$\{([^}]+)\}/g, (_m, name: string) => (name === 'AWS::Region' ? 'us-east-1' : String(variables[name])));
     const dashboard = JSON.parse(body);
     expect(dashboard.widgets.length).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe('the reply step', () => {
+  it.each(STAGES)('answers from a FIFO queue grouped by thread, with a FIFO DLQ and its alarm, one reply per invocation (%s)', (stage) => {
+    const t = template('reply', stage);
+    const queue = t.Resources.ReplyQueue!.Properties;
+    expect(queue).toMatchObject({ FifoQueue: true, ContentBasedDeduplication: false, DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId', QueueName: `ai-multi-comms-replies-${stage}.fifo` });
+    expect(queue.RedrivePolicy.maxReceiveCount).toBe(3);
+    expect(t.Resources.ReplyDeadLetterQueue!.Properties.FifoQueue).toBe(true);
+    expect(t.Resources.ReplyDeadLetterQueueAlarm!.Properties.AlarmActions).toHaveLength(1);
+    const mapping = ofType(t, 'AWS::Lambda::EventSourceMapping')[0]![1].Properties;
+    expect(mapping).toMatchObject({ BatchSize: 1, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+    expect(ofType(t, 'AWS::SNS::Topic').map(([id]) => id)).toEqual(['HandOffTopic']);
   });
 });
 

@@ -27,7 +27,7 @@ describe('queue outcomes', () => {
 
   it('every cause has a row', () => {
     expect(Object.keys(QUEUE_OUTCOMES).sort()).toEqual(
-      ['busy', 'claim-failed', 'database', 'duplicate', 'failure-not-recorded', 'heartbeat', 'lease-lost', 'malformed', 'permanent', 'post-send-update-failed', 'published', 'reconciled', 'sent', 'transient'].sort(),
+      ['answered', 'busy', 'claim-failed', 'database', 'duplicate', 'failure-not-recorded', 'heartbeat', 'held', 'lease-lost', 'malformed', 'permanent', 'post-send-update-failed', 'published', 'reconciled', 'sent', 'transient'].sort(),
     );
   });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { toSqsSafeJson } from '@ai-multi-comms/core';
+import { emailThreadToken, toSqsSafeJson } from '@ai-multi-comms/core';
 import { emailChannel, messageIdFor } from '../../src/email-channel';
 import { conversationReader } from '../../../../test/support/conversations';
 import { crashAfterSendThenRedeliver } from '../../../../test/support/in-process-processor';
@@ -45,7 +45,7 @@ it('sends one e-mail with the AI subject and body, text and HTML, the conversati
   });
   expect(body.content.map((part: { type: string }) => part.type)).toEqual(['text/plain', 'text/html']);
   expect(body.content[1].value).toMatch(/^<!doctype html><html><body><p>.*John/);
-  expect(done).toMatchObject({ attempts: 1, channel_method: 'email', primary_channel: email, inbound_key: `email#${messageId}`, provider_message_id: expect.any(String) });
+  expect(done).toMatchObject({ attempts: 1, channel_method: 'email', primary_channel: email, inbound_key: `email#${emailThreadToken(conversationId)}`, provider_message_id: expect.any(String) });
   expect(done.messages).toEqual([
     expect.objectContaining({ channel: 'email', message_id: done.provider_message_id, subject: body.subject, email_message_id: messageId, content: body.content[0].value, total_tokens: expect.any(Number) }),
   ]);
@@ -119,6 +119,6 @@ it('a crash after the send: the redelivery finds the e-mail by its conversation 
   expect(redelivery).toEqual({ outcome: 'acknowledge', reason: 'sent' });
   expect(await sends(email)).toHaveLength(1);
   const done = await conversations.item(email, conversationId);
-  expect(done).toMatchObject({ conversation_status: 'initial_message_sent', attempts: 2, inbound_key: `email#${messageIdFor(conversationId, COMPANY_EMAIL)}` });
+  expect(done).toMatchObject({ conversation_status: 'initial_message_sent', attempts: 2, inbound_key: `email#${emailThreadToken(conversationId)}` });
   expect(done!.messages[0]).toMatchObject({ reconciled: true, channel: 'email' });
 });
