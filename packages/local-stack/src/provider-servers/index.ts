@@ -1,2 +1,3 @@
 export * from './faults';
 export * from './provider-server';
+export { twilioSignature } from './person-simulator';
