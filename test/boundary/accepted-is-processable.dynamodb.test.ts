@@ -4,8 +4,11 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import {
+  answerMessageFor,
   ChannelAdapter,
   CompanyProject,
+  ConversationItem,
+  InboundMessage,
   ComposedMessage,
   composeRecord,
   ComposeDeps,
@@ -78,7 +81,7 @@ const context = { functionName: 'router', awsRequestId: 'boundary', getRemaining
 /** The real adapter, except that the provider call is not made: it answers with a message id. */
 const withoutProvider = <C extends Record<string, string>>(adapter: ChannelAdapter<C>): ChannelAdapter<C> => ({
   ...adapter,
-  send: async ({ contextObject, ai }) => ({ messageId: `SM${randomUUID().replace(/-/g, '')}`, content: adapter.contentToSend({ contextObject, ai }) }),
+  send: async ({ contextObject, ai, reply }) => ({ messageId: `SM${randomUUID().replace(/-/g, '')}`, content: adapter.contentToSend({ contextObject, ai, reply }) }),
   reconcile: async () => undefined,
 });
 const ADAPTERS = { whatsapp: withoutProvider(whatsappChannel), sms: withoutProvider(smsChannel), email: withoutProvider(emailChannel) } as const;
@@ -162,6 +165,9 @@ const requestArbitrary = fc.record({
   projectData: fc.option(fc.dictionary(hostileKey, freeValue, { maxKeys: 6 }), { nil: undefined }),
   traceHeader: fc.option(fc.oneof(fc.string({ unit: 'binary', maxLength: 400 }), fc.string({ minLength: 250, maxLength: 400 }), fc.constant(`Root=1-${'a'.repeat(300)}`)), { nil: undefined }),
   contentType: fc.constantFrom(undefined, 'application/json', 'application/json; charset=utf-8', 'application/json; charset=UTF-8', 'text/plain'),
+  // What the person writes back, and what the AI answers: any text at all.
+  replyText: text(500),
+  answerText: fc.oneof(text(2000), fc.constant('')),
 });
 
 let queueUrl: string;
@@ -234,15 +240,32 @@ it('every request the router accepts crosses SQS, validates in the processor, an
         expect(Item?.recipient_first_name).toBe(contextObject.frontend_payload.recipient_data.recipient_first_name);
         if (generated.projectData === undefined) expect(Item?.project_data_json).toBeUndefined();
         else expect(JSON.parse(Item!.project_data_json as string)).toEqual(JSON.parse(JSON.stringify(generated.projectData)));
+
+        // Act: the person replies; the reply step's answer (built from this very item) crosses
+        // SNS/SQS and the same sender delivers it as message reply#…
+        const inboundId = `twilio#SM${randomUUID().replace(/-/g, '')}`;
+        const now = new Date().toISOString();
+        const inbound: InboundMessage = {
+          inbound_id: inboundId, provider: channel === 'email' ? 'sendgrid' : 'twilio', channel, from_address: String(Item!.primary_channel), to_address: 'x', text: generated.replyText, intent: 'reply',
+          inbound_status: 'linked', received_at: now, updated_at: now, expires_at: 0, ...(channel === 'email' ? { subject: generated.replyText.slice(0, 50), email_message_id: '<m@person.example>' } : {}),
+        };
+        const answer = answerMessageFor(inbound, Item as ConversationItem, company, { reply: generated.answerText || '.', hand_off_to_human: false, hand_off_reason: null, task_complete: false, usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } });
+        const answerOutcome = await processRecord({ messageId: randomUUID(), receiptHandle: 'rh', body: await throughSqs(answer as unknown as ContextObject), receiveCount: 1 }, processorDeps(channel));
+        expect(answerOutcome).toEqual({ outcome: 'acknowledge', reason: 'sent' });
+        const { Item: afterReply } = await clients.documents.send(
+          new GetCommand({ TableName: state.resources.conversationsTable, Key: { primary_channel: Item!.primary_channel, conversation_id }, ConsistentRead: true }),
+        );
+        expect(afterReply?.conversation_status).toBe('reply_sent');
+        expect(afterReply?.messages).toHaveLength(2);
       }
     }),
     {
       numRuns: 150,
       examples: [
         // The reported cases, always run first.
-        [{ channel: 'whatsapp', firstName: 'Bob', lastName: undefined, email: 'a@b.co', projectData: { constructor: 'Bob the Builder Ltd' }, traceHeader: undefined, contentType: 'application/json' }],
-        [{ channel: 'sms', firstName: undefined, lastName: undefined, email: 'a@b.co', projectData: JSON.parse('{"__proto__":{"polluted":true},"n":12345678901234567890}'), traceHeader: undefined, contentType: undefined }],
-        [{ channel: 'email', firstName: 'José', lastName: 'Ñúñez 👋', email: 'a@b.co', projectData: { '': 'empty key', big: 1e300 }, traceHeader: `Root=1-${'a'.repeat(300)}`, contentType: undefined }],
+        [{ channel: 'whatsapp', firstName: 'Bob', lastName: undefined, email: 'a@b.co', projectData: { constructor: 'Bob the Builder Ltd' }, traceHeader: undefined, contentType: 'application/json', replyText: 'STOP', answerText: '' }],
+        [{ channel: 'sms', firstName: undefined, lastName: undefined, email: 'a@b.co', projectData: JSON.parse('{"__proto__":{"polluted":true},"n":12345678901234567890}'), traceHeader: undefined, contentType: undefined, replyText: '', answerText: 'x'.repeat(2000) }],
+        [{ channel: 'email', firstName: 'José', lastName: 'Ñúñez 👋', email: 'a@b.co', projectData: { '': 'empty key', big: 1e300 }, traceHeader: `Root=1-${'a'.repeat(300)}`, contentType: undefined, replyText: 'Sí 👋', answerText: '\u0000\ud800 odd' }],
       ],
     },
   );

@@ -261,3 +261,91 @@ it('fan-out requests (WhatsApp, SMS and e-mail on one thread) while the compose 
   expect(((await (await fetch(`${stack.state.providersUrl}/__openai/locks`)).json()) as { conversation_locked: number }).conversation_locked).toBe(0);
   process.stdout.write(`chaos: ${accepted.length} fan-out requests, ${parts.length} channel messages, ${items.filter((item) => (item?.attempts ?? 0) > 1).length} taken over\n`);
 }, 300_000);
+
+it('replies while the reply step and the senders are SIGKILLed: every reply answered exactly once, in order per thread', async () => {
+  // Prepare: 30 WhatsApp conversations, their first messages sent.
+  const telPrefix = '+44790004';
+  const tels = Array.from({ length: 30 }, (_v, i) => `${telPrefix}${String(i).padStart(4, '0')}`);
+  const conversations: { tel: string; conversationId: string }[] = [];
+  for (const tel of tels) conversations.push({ tel, conversationId: await initiate(validBody((b) => (b.recipient_data.recipient_tel = tel))) });
+  await settle(conversations);
+
+  // Act: each person replies twice, one after the other as a person would (Twilio retries a
+  // webhook that failed, with the same MessageSid), while every poller is killed three times.
+  const reply = async (tel: string, body: string) => {
+    const messageSid = `SM${(tel.replace(/\D/g, '') + body.length).padEnd(32, '0').slice(0, 32)}`;
+    for (let tryNumber = 1; tryNumber <= 20; tryNumber += 1) {
+      const response = await fetch(`${stack.state.providersUrl}/__simulate/twilio/inbound`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ channel: 'whatsapp', from: tel, to: '+447700900001', body, message_sid: messageSid }),
+      }).then((r) => r.json() as Promise<{ webhook_status: number }>);
+      if (response.webhook_status === 200) return;
+      await sleep(500);
+    }
+    throw new Error(`the webhook never accepted ${tel}'s reply`);
+  };
+  const answersSoFar = async () => {
+    const { twilio } = (await (await fetch(`${stack.state.providersUrl}/__messages?provider=twilio`)).json()) as { twilio: { to: string; content_sid: string | null }[] };
+    return twilio.filter((m) => m.to.startsWith(`whatsapp:${telPrefix}`) && m.content_sid === null).length;
+  };
+  const crashWhileAnswering = async (answers: number) => {
+    const before = await answersSoFar();
+    const deadline = Date.now() + 60_000;
+    while ((await answersSoFar()) < before + answers && Date.now() < deadline) await sleep(100);
+    await sleep(Math.random() * 300);
+    await chaos('crash-pollers');
+  };
+  await Promise.all([
+    ...tels.map(async (tel) => {
+      await reply(tel, 'First reply: yes, interested');
+      await sleep(200 + Math.random() * 800);
+      await reply(tel, 'Second reply: when is the interview?');
+    }),
+    (async () => {
+      for (let i = 0; i < 3; i += 1) await crashWhileAnswering(6);
+    })(),
+  ]);
+
+  // Assess: every conversation holds the first message, both replies in the order they were
+  // written and two answers; the local Twilio sent each person exactly two answers; on the AI
+  // thread the second reply was taken after the first. (The conversation's list is in the order
+  // things were recorded: a reply that arrives before the previous answer was recorded, which a
+  // crashed sender's takeover makes likely, is listed before it, as it happened.)
+  const deadline = Date.now() + 120_000;
+  let items = await readItems(conversations);
+  while (Date.now() < deadline && !items.every((item) => item?.messages?.length === 5)) {
+    await sleep(1000);
+    items = await readItems(conversations);
+  }
+  if ((await redriveDeadLetters(['reply', 'whatsapp'])) > 0) {
+    await sleep(10_000);
+    items = await readItems(conversations);
+  }
+  const { twilio } = (await (await fetch(`${stack.state.providersUrl}/__messages?provider=twilio`)).json()) as { twilio: { to: string; content_sid: string | null; body: string }[] };
+  const problems: string[] = [];
+  conversations.forEach(({ tel, conversationId }, index) => {
+    const messages = (items[index]?.messages ?? []) as { role: string; content: string }[];
+    const roles = messages.map((m) => m.role);
+    const userTexts = messages.filter((m) => m.role === 'user').map((m) => m.content.split(' ')[0]);
+    if (roles.length !== 5 || roles[0] !== 'assistant' || roles.filter((r) => r === 'assistant').length !== 3) problems.push(`${conversationId}: messages ${roles.join(',')}`);
+    else if (userTexts.join(',') !== 'First,Second') problems.push(`${conversationId}: replies recorded as ${userTexts.join(',')}`);
+    const answers = twilio.filter((m) => m.to === `whatsapp:${tel}` && m.content_sid === null);
+    if (answers.length !== 2) problems.push(`${conversationId}: ${answers.length} answers sent`);
+  });
+  // The thread: each person's replies reached the AI in order (a turn repeated after a crash between
+  // the AI's answer and its being stored shows as the same reply twice in a row, never reordered).
+  const turns = ((await (await fetch(`${stack.state.providersUrl}/__requests?provider=openai&route=responses`)).json()) as { requests: { body: { conversation?: string; input?: { content: string }[] } }[] }).requests;
+  items.forEach((item, index) => {
+    const replies = turns
+      .filter((r) => r.body.conversation === item?.thread_id)
+      .map((r) => (JSON.parse(r.body.input?.[0]?.content ?? '{}') as { message?: string }).message)
+      .filter((m): m is string => typeof m === 'string')
+      .map((m) => m.split(' ')[0])
+      .filter((m, i, all) => m !== all[i - 1]);
+    if (replies.join(',') !== 'First,Second') problems.push(`${conversations[index]!.conversationId}: AI turns ${replies.join(',')}`);
+  });
+  expect(problems).toEqual([]);
+  expect(((await (await fetch(`${stack.state.providersUrl}/__openai/locks`)).json()) as { conversation_locked: number }).conversation_locked).toBe(0);
+  process.stdout.write(`chaos: ${conversations.length * 2} replies answered once each while the pollers were killed 3 times\n`);
+}, 300_000);

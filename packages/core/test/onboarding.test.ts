@@ -18,6 +18,15 @@ const memoryRepository = (): CompanyRepository & { items: Map<string, CompanyPro
 };
 
 describe('onboarding', () => {
+  it("writes the sender directory: each Twilio number of the project, with its credentials' secret name", async () => {
+    const written: unknown[] = [];
+    await onboardCompany(fileFrom(), { repository: memoryRepository(), senders: { putAll: async (entries) => void written.push(...entries) }, clock: { now: () => new Date('2026-01-01T00:00:00.000Z') } });
+    expect(written).toEqual([
+      { sender_address: 'whatsapp:+447700900001', channel: 'whatsapp', company_id: 'ci-aaa-001', project_id: 'pi-aaa-001', credentials_id: 'ai-multi-comms/whatsapp-credentials/ci-aaa-001/pi-aaa-001/twilio-dev', updated_at: '2026-01-01T00:00:00.000Z' },
+      { sender_address: 'sms:+447700900002', channel: 'sms', company_id: 'ci-aaa-001', project_id: 'pi-aaa-001', credentials_id: 'ai-multi-comms/sms-credentials/ci-aaa-001/pi-aaa-001/twilio-dev', updated_at: '2026-01-01T00:00:00.000Z' },
+    ]);
+  });
+
   it('hashes the plain API keys, never stores them, and stamps the item', () => {
     const item = prepareCompanyItem(fileFrom(), new Date('2026-01-02T03:04:05.000Z'));
     expect(item.api_key_sha256).toEqual([sha256Hex('a-plain-api-key-of-forty-characters-000')]);
