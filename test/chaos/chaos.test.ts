@@ -57,12 +57,17 @@ const accept = async (body: Record<string, unknown>): Promise<{ conversation_id:
   throw new Error('never accepted');
 };
 
-const readItems = (conversations: { tel: string; conversationId: string }[]) =>
-  Promise.all(
-    conversations.map(async ({ tel, conversationId }) => {
-      return reader.item(tel, conversationId);
-    }),
-  );
+/** The items, read again after a moment if DynamoDB Local drops a connection (it is restarted, and loaded, in this file). */
+const readItems = async (conversations: { tel: string; conversationId: string }[]) => {
+  for (let tryNumber = 1; ; tryNumber += 1) {
+    try {
+      return await Promise.all(conversations.map(({ tel, conversationId }) => reader.item(tel, conversationId)));
+    } catch (error) {
+      if (tryNumber >= 5) throw error;
+      await sleep(1000);
+    }
+  }
+};
 
 /** Done for good: sent, or failed with no retry coming (permanent, or retries exhausted → DLQ). */
 const isTerminal = (item: Record<string, any> | undefined) =>
