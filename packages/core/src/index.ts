@@ -20,3 +20,4 @@ export * from './composing';
 export * from './messages';
 export * from './opt-outs';
 export * from './replies';
+export * from './delivery-status';

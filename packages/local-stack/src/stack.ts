@@ -8,7 +8,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoCompanyRepository, dynamoSenderDirectory } from '@ai-multi-comms/core';
 import { deployLocally, LocalDeployment, resolveImportedParams } from './cloudformation/deploy-locally';
 import { readServiceTemplate, REPO_ROOT } from './cloudformation/service-template';
-import { DEMO_API_KEYS, DEMO_INBOUND_EMAIL_DOMAIN, DEMO_INBOUND_PARSE, demoSecrets, demoTwilioNumbers } from './demo/demo-data';
+import { DEMO_API_KEYS, DEMO_INBOUND_EMAIL_DOMAIN, DEMO_INBOUND_PARSE, DEMO_SENDGRID_EVENT_PRIVATE_KEY, demoSecrets, demoTwilioNumbers } from './demo/demo-data';
 import { seedDemoData } from './demo/seed';
 import { ManagedProcess } from './processes/child-process';
 import { startDynamoDbLocal } from './processes/dynamodb-local';
@@ -188,7 +188,10 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
 
     const templates = await templatesPromise;
     log('creating tables, queues and topics from the services\' Resources…');
-    const deployment = await deployLocally(templates, clients, { region, stage });
+    // The public URL the providers sign and post their webhooks to (WEBHOOK_BASE_URL); in AWS the
+    // router's export of its execute-api URL, here serverless-offline's.
+    const webhookBaseUrl = `http://127.0.0.1:${ports.api}/${stage}`;
+    const deployment = await deployLocally(templates, clients, { region, stage, exports: { [`ai-multi-comms-router-${stage}-WebhookBaseUrl`]: webhookBaseUrl } });
     const router = templates.find((template) => template.directory.endsWith('router'))!;
     const dataOutputs = deployment.outputs['ai-multi-comms-data'] ?? {};
     const resources: Record<string, string> = {
@@ -199,6 +202,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       threadsTable: dataOutputs.ThreadsTableName!,
       inboundMessagesTable: dataOutputs.InboundMessagesTableName!,
       senderAddressesTable: dataOutputs.SenderAddressesTableName!,
+      deliveryEventsTable: dataOutputs.DeliveryEventsTableName!,
       // Every queue by its service's short name: whatsappQueueUrl, composeQueueUrl…
       ...Object.fromEntries(
         Object.entries(deployment.outputs)
@@ -264,8 +268,6 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       });
     }
 
-    // The public URL the providers sign and post their webhooks to (WEBHOOK_BASE_URL).
-    const webhookBaseUrl = `http://127.0.0.1:${ports.api}/${stage}`;
     log(`starting the API (serverless-offline) on :${ports.api}…`);
     const api = await startServerlessOffline({
       serviceDirectory: 'router',
@@ -287,7 +289,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       logFile: options.apiLogFile,
       nodeFlags: profilingFlags(options.cpuProfileDir),
     });
-    providers.configureWebhooks({ baseUrl: webhookBaseUrl, parseCredentials: { ...DEMO_INBOUND_PARSE } });
+    providers.configureWebhooks({ baseUrl: webhookBaseUrl, parseCredentials: { ...DEMO_INBOUND_PARSE }, sendGridEventKey: DEMO_SENDGRID_EVENT_PRIVATE_KEY });
     stoppers.push(async () => {
       await api.process.stop();
       rmSync(join(REPO_ROOT, 'services', 'router', `.esbuild-local-${ports.api}`), { recursive: true, force: true });

@@ -9,6 +9,7 @@ export interface RouterConfig {
   composeQueueUrl: string;
   threadsTable: string | undefined;
   conversationsTable: string | undefined;
+  deliveryEventsTable: string | undefined;
   routerVersion: string;
   idempotencyTtlSeconds: number;
   idempotencyInProgressSeconds: number;
@@ -25,6 +26,7 @@ export const routerConfig = lazy(() =>
     // Read by GET /conversations only.
     threadsTable: ['THREADS_TABLE', optionalString],
     conversationsTable: ['CONVERSATIONS_TABLE', optionalString],
+    deliveryEventsTable: ['DELIVERY_EVENTS_TABLE', optionalString],
     routerVersion: ['ROUTER_VERSION', (env, name) => optionalString(env, name) ?? 'unknown'],
     // docs/api.md: records are kept at least 24 hours.
     idempotencyTtlSeconds: ['IDEMPOTENCY_TTL_SECONDS', integer(24 * 3600, { min: 24 * 3600 })],

@@ -1,6 +1,7 @@
 import {
   cachedCompanyRepository,
   dynamoConversationRepository,
+  dynamoDeliveryStatusStore,
   dynamoOptOutStore,
   dynamoThreadRepository,
   permanent,
@@ -59,5 +60,8 @@ export const createReadDeps = (): GetConversationsDeps => {
     threads: dynamoThreadRepository(documentClient, config.threadsTable),
     conversations: dynamoConversationRepository(documentClient, config.conversationsTable),
     idempotency: dynamoIdempotencyStore(documentClient, config.idempotencyTable, { ttlSeconds: config.idempotencyTtlSeconds, inProgressSeconds: config.idempotencyInProgressSeconds }),
+    deliveries: config.deliveryEventsTable
+      ? dynamoDeliveryStatusStore(documentClient, config.deliveryEventsTable)
+      : { current: async () => new Map() }, // a stage deployed before delivery callbacks
   };
 };

@@ -4,6 +4,8 @@ import {
   COMPANY_ID_PATTERN,
   ConversationItem,
   ConversationKey,
+  CurrentDelivery,
+  DeliveryStatusStore,
   ErrorCodes,
   FieldError,
   idempotencyKey,
@@ -23,6 +25,8 @@ export interface GetConversationsDeps {
   threads: { get(threadKey: string): Promise<ThreadItem | undefined> };
   conversations: { get(key: ConversationKey): Promise<ConversationItem | undefined> };
   idempotency: Pick<IdempotencyStore, 'peek'>;
+  /** Each sent message's delivery status, from the providers' callbacks. */
+  deliveries: Pick<DeliveryStatusStore, 'current'>;
 }
 
 export interface ConversationView {
@@ -31,7 +35,7 @@ export interface ConversationView {
   conversation_status: string;
   hand_off_to_human: boolean;
   failure_reason?: string;
-  messages: { message_id: string; role: 'assistant' | 'user'; channel: Channel; content: string; timestamp: string; delivery_status: string }[];
+  messages: { message_id: string; role: 'assistant' | 'user'; channel: Channel; content: string; timestamp: string; delivery_status: string; delivery_error_code?: string; delivery_error?: string }[];
 }
 
 export interface ConversationsView {
@@ -63,22 +67,26 @@ const parseQuery = (query: Record<string, string | undefined> | null): { company
 /** Before a sender has claimed it, a conversation is what the thread says of it. */
 const pendingStatus = (thread: ThreadItem | undefined): string => (thread?.status === 'failed' ? (thread.failure_class === 'permanent' ? 'failed_to_process_ai' : 'processing') : 'queued');
 
-const viewOf = (channel: Channel, conversationId: string, item: ConversationItem | undefined, thread: ThreadItem | undefined): ConversationView => ({
+const viewOf = (channel: Channel, conversationId: string, item: ConversationItem | undefined, thread: ThreadItem | undefined, deliveries = new Map<string, CurrentDelivery>()): ConversationView => ({
   channel,
   conversation_id: conversationId,
   conversation_status: item?.conversation_status ?? pendingStatus(thread),
   hand_off_to_human: item?.hand_off_to_human === true,
   ...(item?.failure_reason ? { failure_reason: item.failure_reason } : !item && thread?.failure_reason ? { failure_reason: thread.failure_reason } : {}),
-  messages: (item?.messages ?? []).map((message) => ({
-    message_id: message.message_id,
-    role: message.role,
-    channel: message.channel,
-    content: message.content,
-    timestamp: message.timestamp,
-    // Ours: the provider accepted it (its own callbacks, delivered, read…, are not recorded yet).
-    // The person's: we received it.
-    delivery_status: (message as { delivery_status?: string }).delivery_status ?? (message.role === 'user' ? 'received' : 'queued'),
-  })),
+  messages: (item?.messages ?? []).map((message) => {
+    const delivery = message.role === 'assistant' ? deliveries.get(message.message_id) : undefined;
+    return {
+      message_id: message.message_id,
+      role: message.role,
+      channel: message.channel,
+      content: message.content,
+      timestamp: message.timestamp,
+      // Ours: the providers' latest word (callbacks), else `queued` (the provider accepted it). The person's: we received it.
+      delivery_status: delivery?.delivery_status ?? (message.role === 'user' ? 'received' : 'queued'),
+      ...(delivery?.delivery_error_code ? { delivery_error_code: delivery.delivery_error_code } : {}),
+      ...(delivery?.delivery_error ? { delivery_error: delivery.delivery_error } : {}),
+    };
+  }),
 });
 
 /**
@@ -95,11 +103,13 @@ export const getConversations = async (
   const thread = await deps.threads.get(threadKeyOf(company_id, project_id, request_id));
   if (thread) {
     const items = await Promise.all(thread.conversations.map(({ primary_channel, conversation_id }) => deps.conversations.get({ primary_channel, conversation_id })));
+    const ours = items.flatMap((item) => (item?.messages ?? []).filter((m) => m.role === 'assistant').map((m) => m.message_id));
+    const deliveries = ours.length > 0 ? await deps.deliveries.current(ours) : new Map<string, CurrentDelivery>();
     return {
       status: 'success',
       request_id,
       thread_id: thread.thread_id ?? null,
-      conversations: thread.conversations.map(({ channel, conversation_id }, index) => viewOf(channel, conversation_id, items[index], thread)),
+      conversations: thread.conversations.map(({ channel, conversation_id }, index) => viewOf(channel, conversation_id, items[index], thread, deliveries)),
     };
   }
   // Accepted, not yet picked up by the compose step (its first seconds).

@@ -1,4 +1,4 @@
-import { ChannelAdapter, classifyTwilioError, ContextObject, countSmsSegments, findTwilioMessageFor, fitText, permanent, PROVIDER_PERMANENT, sameText, twilioClientFor } from '@ai-multi-comms/core';
+import { ChannelAdapter, classifyTwilioError, ContextObject, countSmsSegments, findTwilioMessageFor, fitText, permanent, PROVIDER_PERMANENT, sameText, twilioClientFor, twilioStatusCallbackUrl } from '@ai-multi-comms/core';
 
 /** The SMS credentials secret (docs/data-model.md); no template for plain SMS. */
 export interface SmsCredentials extends Record<string, string> {
@@ -27,7 +27,14 @@ export const smsChannel: ChannelAdapter<SmsCredentials> = {
     const body = smsChannel.contentToSend({ contextObject, ai });
     const client = twilioClientFor(credentials.twilio_account_sid, credentials.twilio_auth_token);
     try {
-      const message = await client.messages.create({ from: senderOf(contextObject).company_sms_number, to: contextObject.frontend_payload.recipient_data.recipient_tel!, body });
+      const statusCallback = twilioStatusCallbackUrl(process.env.WEBHOOK_BASE_URL);
+      const message = await client.messages.create({
+        from: senderOf(contextObject).company_sms_number,
+        to: contextObject.frontend_payload.recipient_data.recipient_tel!,
+        body,
+        // The providers' word on delivery (docs/processing.md "Delivery status").
+        ...(statusCallback ? { statusCallback } : {}),
+      });
       const { encoding, segments } = countSmsSegments(body);
       return { messageId: message.sid, content: body, details: { encoding, segments } };
     } catch (error) {

@@ -1,4 +1,9 @@
-import { carriesTemplateVariables, ChannelAdapter, classifyTwilioError, ContextObject, findTwilioMessageFor, permanent, PROVIDER_PERMANENT, sameText, SentMessage, twilioClientFor } from '@ai-multi-comms/core';
+import { carriesTemplateVariables, ChannelAdapter, classifyTwilioError, ContextObject, findTwilioMessageFor, permanent, PROVIDER_PERMANENT, sameText, SentMessage, twilioClientFor, twilioStatusCallbackUrl } from '@ai-multi-comms/core';
+
+const statusCallback = () => {
+  const url = twilioStatusCallbackUrl(process.env.WEBHOOK_BASE_URL);
+  return url ? { statusCallback: url } : {};
+};
 
 /** WhatsApp's longest free-text body (Twilio refuses longer ones with 21617). */
 const MAX_BODY = 1600;
@@ -39,6 +44,8 @@ export const whatsappChannel: ChannelAdapter<WhatsAppCredentials> = {
         from: whatsappAddress(senderOf(contextObject).company_whatsapp_number),
         to: whatsappAddress(contextObject.frontend_payload.recipient_data.recipient_tel!),
         ...(reply ? { body: content } : { contentSid: credentials.twilio_template_sid, contentVariables: content }),
+        // The providers' word on delivery (docs/processing.md "Delivery status").
+        ...statusCallback(),
       });
       return { messageId: message.sid, content: message.body || content };
     } catch (error) {

@@ -12,6 +12,7 @@ import { ErrorCodes } from '../errors/error-codes';
 export interface ConversationFinder {
   byProviderMessageId(providerMessageId: string): Promise<ConversationItem | undefined>;
   byInboundKey(inboundKey: string): Promise<ConversationItem | undefined>;
+  byConversationId(conversationId: string): Promise<ConversationItem | undefined>;
 }
 
 const databaseError = (error: unknown) => transient(ErrorCodes.DATABASE_ERROR, 'The conversation could not be looked up.', error);
@@ -29,6 +30,13 @@ export const dynamoConversationFinder = (client: DynamoDBDocumentClient, tables:
         );
         const conversationId = result.Items?.[0]?.conversation_id as string | undefined;
         return conversationId ? await byConversationId(conversationId) : undefined;
+      } catch (error) {
+        throw databaseError(error);
+      }
+    },
+    async byConversationId(conversationId) {
+      try {
+        return await byConversationId(conversationId);
       } catch (error) {
         throw databaseError(error);
       }

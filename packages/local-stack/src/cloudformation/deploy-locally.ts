@@ -139,9 +139,9 @@ export const resolveInService = (deployment: LocalDeployment, service: string, v
 export const deployLocally = async (
   templates: ServiceTemplate[],
   clients: LocalAwsClients,
-  { region, stage }: { region: string; stage: string },
+  { region, stage, exports = {} }: { region: string; stage: string; /** Exports whose value only the local stack knows (the API's local URL). */ exports?: Record<string, string> },
 ): Promise<LocalDeployment> => {
-  const deployment: LocalDeployment = { exports: {}, outputs: {}, resources: {}, skipped: [] };
+  const deployment: LocalDeployment = { exports: { ...exports }, outputs: {}, resources: {}, skipped: [] };
 
   for (const template of templates) {
     const physical: Record<string, PhysicalResource> = {};

@@ -78,6 +78,15 @@ export const inboundParseSecretName = (stage: string) => `ai-multi-comms/sendgri
 /** The local Inbound Parse domain of our Reply-To addresses. */
 export const DEMO_INBOUND_EMAIL_DOMAIN = 'parse.acme-care.example.com';
 
+/**
+ * The local SendGrid account's Signed Event Webhook key pair (ECDSA P-256, local-only values):
+ * the local SendGrid signs its event batches with the private key; the project's e-mail secret
+ * holds the public key, as SendGrid's settings page shows it (base64 DER).
+ */
+export const DEMO_SENDGRID_EVENT_PRIVATE_KEY =
+  'MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg7Y83e4tpfQ3QQFQ3JniBef/QxbmR+It1QwjG0tW9eMmhRANCAAQEr07H7TR4nIHP/OzjNHPcX+bCZ2zRUPx4Y8GZC7wdiK0v7A+oDDQgnlJVFfqsizfPlbCSOMYCbjvCEmwN4qyW';
+export const DEMO_SENDGRID_EVENT_PUBLIC_KEY = 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEBK9Ox+00eJyBz/zs4zRz3F/mwmds0VD8eGPBmQu8HYitL+wPqAw0IJ5SVRX6rIs3z5WwkjjGAm47whJsDeKslg==';
+
 /** Local-only provider credentials the demo secrets hold; the provider servers accept exactly these. */
 export const demoSecrets = (stage: string): Record<string, Record<string, string>> => ({
   [inboundParseSecretName(stage)]: { ...DEMO_INBOUND_PARSE },
@@ -97,6 +106,7 @@ export const demoSecrets = (stage: string): Record<string, Record<string, string
     sendgrid_api_key: 'SG.local-demo.sendgrid-key-a',
     sendgrid_from_email: 'jobs@acme-care.example.com',
     sendgrid_from_name: 'Acme Care Recruitment',
+    sendgrid_webhook_public_key: DEMO_SENDGRID_EVENT_PUBLIC_KEY,
   },
   [`ai-multi-comms/whatsapp-credentials/ci-bbb-001/pi-bbb-001/twilio-${stage}`]: {
     twilio_account_sid: 'AC00000000000000000000000000000b01',

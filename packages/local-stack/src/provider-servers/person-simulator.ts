@@ -1,7 +1,8 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { randomHex, ProviderRequest, ProviderResponse } from './http-kit';
 import { SentMail } from './sendgrid-routes';
 import { TwilioMessage } from './twilio-routes';
+import { twilioSignature } from './webhook-signing';
 
 /**
  * The person at the other end, and the providers' webhooks that carry what they write
@@ -20,13 +21,11 @@ export interface WebhookTargets {
   baseUrl: string;
   /** The Inbound Parse URL's Basic credentials. */
   parseCredentials?: { username: string; password: string };
+  /** The SendGrid account's Event Webhook signing key (PKCS#8 DER, base64). */
+  sendGridEventKey?: string;
 }
 
-/** Twilio's request signature: Base64(HMAC-SHA1(auth token, URL + each parameter name and value, sorted by name)). */
-export const twilioSignature = (authToken: string, url: string, params: Record<string, string>): string =>
-  createHmac('sha1', authToken)
-    .update(Object.keys(params).sort().reduce((data, name) => data + name + params[name], url), 'utf8')
-    .digest('base64');
+export { twilioSignature };
 
 export const createPersonSimulator = (deps: {
   accounts: Map<string, string>;

@@ -3,6 +3,7 @@ import { FaultBook, FaultRule, ProviderName } from './faults';
 import { bearerToken, parseBody, ProviderRequest, ProviderResponse, readBody, send } from './http-kit';
 import { createOpenAiRoutes, openAiError } from './openai-routes';
 import { createPersonSimulator, WebhookTargets } from './person-simulator';
+import { createProviderCallbacks } from './provider-callbacks';
 import { createSendGridRoutes, sendGridError } from './sendgrid-routes';
 import { createTwilioRoutes, twilioError } from './twilio-routes';
 
@@ -82,16 +83,42 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
   addCredentials(credentials);
 
   const openAi = createOpenAiRoutes();
-  const twilio = createTwilioRoutes(twilioAccounts);
-  const sendGrid = createSendGridRoutes(sendGridKeys);
+  // Each message's status callbacks in order, one after another (a message's chain), as Twilio sends them.
+  const chains = new Map<string, Promise<unknown>>();
+  const inOrder = (key: string, send: () => Promise<unknown>) => {
+    const next = (chains.get(key) ?? Promise.resolve()).then(send, send);
+    chains.set(key, next);
+    void next.finally(() => chains.get(key) === next && chains.delete(key));
+  };
+  const twilio = createTwilioRoutes(twilioAccounts, {}, (message, status) => inOrder(message.sid, () => callbacks.twilioStatus(message, status)));
+  const sendGrid = createSendGridRoutes(sendGridKeys, (mail) =>
+    inOrder(mail.msg_id, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return callbacks.sendGridEvents([{ event: 'processed', msg_id: mail.msg_id }, { event: 'delivered', msg_id: mail.msg_id, response: '250 2.0.0 OK' }]);
+    }),
+  );
+  const callbacks = createProviderCallbacks({ accounts: twilioAccounts, mails: sendGrid.mails });
   const person = createPersonSimulator({ accounts: twilioAccounts, numbers: twilioNumbers, twilioMessages: twilio.messages, mails: sendGrid.mails });
+  /** Any callback on demand, in any order (tests play duplicates, reordering and failures). */
+  const callbackRoutes: Record<string, (request: ProviderRequest) => Promise<ProviderResponse>> = {
+    'POST /__simulate/twilio/status': async (request) => {
+      const input = (request.body ?? {}) as { message_sid?: string; status?: string; error_code?: string | number };
+      const message = twilio.messages.find((m) => m.sid === input.message_sid);
+      if (!message || !input.status) return { status: 404, body: { error: 'no such message (message_sid), or no status' } };
+      return { status: 200, body: { webhook_status: await callbacks.twilioStatus(message, input.status, input.error_code === undefined ? undefined : String(input.error_code)) } };
+    },
+    'POST /__simulate/sendgrid/events': async (request) => {
+      const events = (Array.isArray(request.body) ? request.body : [request.body]) as { event: string; msg_id?: string }[];
+      return { status: 200, body: { webhook_status: await callbacks.sendGridEvents(events) } };
+    },
+  };
   const faults = new FaultBook();
   const requests: RecordedRequest[] = [];
   let seq = 0;
 
   const extraControl = new Map<string, (request: ProviderRequest) => ProviderResponse | Promise<ProviderResponse>>();
   const control = (request: ProviderRequest): ProviderResponse | Promise<ProviderResponse> | undefined => {
-    const extra = extraControl.get(`${request.method} ${request.path}`) ?? person.routes[`${request.method} ${request.path}`];
+    const extra = extraControl.get(`${request.method} ${request.path}`) ?? person.routes[`${request.method} ${request.path}`] ?? callbackRoutes[`${request.method} ${request.path}`];
     if (extra) return extra(request);
     const provider = request.query.get('provider');
     const route = request.query.get('route');
@@ -201,7 +228,10 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
         requests,
         faults,
         addCredentials,
-        configureWebhooks: person.configure,
+        configureWebhooks: (targets) => {
+          person.configure(targets);
+          callbacks.configure({ sendGridEventsUrl: `${targets.baseUrl.replace(/\/+$/, '')}/webhooks/sendgrid/events`, sendGridEventKey: targets.sendGridEventKey });
+        },
         addControlRoute: (methodAndPath, handleRoute) => void extraControl.set(methodAndPath, handleRoute),
         stop: () =>
           new Promise((done) => {

@@ -20,7 +20,7 @@ export interface SentMail {
   sent_at: string;
 }
 
-export const createSendGridRoutes = (keys: Set<string>) => {
+export const createSendGridRoutes = (keys: Set<string>, onSent: (mail: SentMail) => void = () => undefined) => {
   const mails: SentMail[] = [];
 
   const authenticate = (request: ProviderRequest): ProviderResponse | undefined => {
@@ -62,6 +62,7 @@ export const createSendGridRoutes = (keys: Set<string>) => {
       body,
       sent_at: new Date().toISOString(),
     });
+    onSent(mails.at(-1)!);
     return { status: 202, headers: { 'X-Message-Id': msgId } };
   };
 

@@ -40,7 +40,12 @@ export interface TwilioMessage {
 export interface TwilioTiming {
   /** How long a created message stays `queued` before it is sent (default 200 ms). */
   dispatchDelayMs?: number;
+  /** How long after `sent` the handset reports `delivered` (and WhatsApp `read` as long again). Default 100 ms. */
+  deliveryDelayMs?: number;
 }
+
+/** Told of each status a message reaches (queued at creation, sent, delivered, read for WhatsApp), in order: the status callbacks. */
+export type TwilioStatusHook = (message: TwilioMessage, status: string) => void;
 
 const E164 = /^\+[0-9]{7,15}$/;
 const rfc2822 = (date: Date) => date.toUTCString().replace('GMT', '+0000');
@@ -67,20 +72,34 @@ const resource = (message: TwilioMessage) => {
   };
 };
 
-export const createTwilioRoutes = (accounts: Map<string, string>, timing: TwilioTiming = {}) => {
+export const createTwilioRoutes = (accounts: Map<string, string>, timing: TwilioTiming = {}, onStatus: TwilioStatusHook = () => undefined) => {
   const messages: TwilioMessage[] = [];
   const timers = new Set<NodeJS.Timeout>();
-  const dispatch = (message: TwilioMessage, afterMs: number) => {
+  const later = (afterMs: number, run: () => void) => {
     const timer = setTimeout(() => {
       timers.delete(timer);
-      const now = new Date();
-      message.status = 'sent';
-      message.sentAtMs = now.getTime();
-      message.date_sent = rfc2822(now);
-      message.date_updated = rfc2822(now);
+      run();
     }, afterMs);
     timer.unref();
     timers.add(timer);
+  };
+  const advance = (message: TwilioMessage, status: string) => {
+    message.status = status;
+    message.date_updated = rfc2822(new Date());
+    onStatus(message, status);
+  };
+  const dispatch = (message: TwilioMessage, afterMs: number) => {
+    later(afterMs, () => {
+      const now = new Date();
+      message.sentAtMs = now.getTime();
+      message.date_sent = rfc2822(now);
+      advance(message, 'sent');
+      const deliveryMs = timing.deliveryDelayMs ?? 100;
+      later(deliveryMs, () => {
+        advance(message, 'delivered');
+        if (message.to.startsWith('whatsapp:')) later(deliveryMs, () => advance(message, 'read'));
+      });
+    });
   };
 
   const authenticate = (request: ProviderRequest, accountSid: string): ProviderResponse | undefined => {
@@ -130,6 +149,7 @@ export const createTwilioRoutes = (accounts: Map<string, string>, timing: Twilio
     };
     messages.push(message);
     const response = resource(message);
+    onStatus(message, 'queued');
     dispatch(message, queuedMs ?? timing.dispatchDelayMs ?? 200);
     return { status: 201, body: response };
   };

@@ -10,6 +10,7 @@ export interface WebhookConfig {
   messagesTable: string;
   optOutsTable: string;
   replyQueueUrl: string;
+  deliveryEventsTable: string;
   /** The secret with the Inbound Parse URL's Basic credentials ({username, password}). */
   inboundParseSecretId: string | undefined;
 }
@@ -23,6 +24,7 @@ export const webhookConfig = lazy(() =>
     messagesTable: ['MESSAGES_TABLE', requiredString],
     optOutsTable: ['OPT_OUTS_TABLE', requiredString],
     replyQueueUrl: ['REPLY_QUEUE_URL', requiredString],
+    deliveryEventsTable: ['DELIVERY_EVENTS_TABLE', requiredString],
     inboundParseSecretId: ['INBOUND_PARSE_SECRET_ID', optionalString],
   }),
 );

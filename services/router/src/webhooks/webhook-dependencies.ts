@@ -6,6 +6,10 @@ import {
   createSecretsManagerClient,
   createSqsClient,
   dynamoConversationFinder,
+  dynamoDeliveryStatusStore,
+  SendGridEventsDeps,
+  TwilioStatusDeps,
+  RecordDeliveryDeps,
   dynamoInboundStore,
   dynamoOptOutStore,
   dynamoSenderDirectory,
@@ -52,4 +56,33 @@ export const createSendGridInboundDeps = (): SendGridInboundDeps => {
   const { config, accept, secrets, conversations } = common();
   if (!config.inboundParseSecretId) throw permanent('CONFIGURATION_ERROR', 'Inbound e-mail is not configured on this deployment.');
   return { ...accept, secrets, conversations, parseCredentialsSecret: config.inboundParseSecretId };
+};
+
+/** The status webhooks' shared part: the delivery-events table, and a metric per final failure by channel and error code. */
+const delivery = (config: ReturnType<typeof webhookConfig.get>, documents: ReturnType<typeof createDynamoDocumentClient>): RecordDeliveryDeps => ({
+  store: dynamoDeliveryStatusStore(documents, config.deliveryEventsTable),
+  clock: systemClock,
+  logger,
+  metrics: {
+    count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value),
+    failure: (channel, errorCode) => {
+      // Per channel (the failure-rate alarm), and per channel and provider code (which failure).
+      const byChannel = metrics.singleMetric();
+      byChannel.addDimension('channel', channel);
+      byChannel.addMetric('DeliveryFailures', MetricUnit.Count, 1);
+      const byCode = metrics.singleMetric();
+      byCode.addDimensions({ channel, error_code: errorCode });
+      byCode.addMetric('DeliveryFailuresByCode', MetricUnit.Count, 1);
+    },
+  },
+});
+
+export const createTwilioStatusDeps = (): TwilioStatusDeps => {
+  const { config, documents, secrets } = common();
+  return { ...delivery(config, documents), secrets, directory: dynamoSenderDirectory(documents, config.senderAddressesTable), webhookBaseUrl: config.webhookBaseUrl };
+};
+
+export const createSendGridEventsDeps = (): SendGridEventsDeps => {
+  const { config, documents, secrets, conversations, accept } = common();
+  return { ...delivery(config, documents), secrets, conversations, optOuts: accept.optOuts };
 };
