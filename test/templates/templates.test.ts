@@ -19,7 +19,7 @@ const STAGES = ['dev', 'prod'];
 /** Actions AWS offers no resource-level permission for; each use is commented in its serverless.yml. */
 const WILDCARD_ALLOWED = new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'cloudwatch:PutMetricData']);
 
-type Template = { Resources: Record<string, { Type: string; Properties?: any; DeletionPolicy?: string; Condition?: string }>; Conditions?: Record<string, any> };
+type Template = { Resources: Record<string, { Type: string; Properties?: any; DeletionPolicy?: string; Condition?: string }>; Conditions?: Record<string, any>; Outputs?: Record<string, any> };
 const templates = new Map<string, Template>();
 const template = (service: string, stage: string) => templates.get(`${service}/${stage}`)!;
 const ofType = (t: Template, type: string) => Object.entries(t.Resources).filter(([, r]) => r.Type === type);
@@ -119,7 +119,7 @@ describe('the data stack', () => {
     const isDev = (t.Conditions!.IsDev['Fn::Equals'] as string[])[0] === (t.Conditions!.IsDev['Fn::Equals'] as string[])[1];
     expect(isDev).toBe(stage === 'dev');
     const tables = ofType(t, 'AWS::DynamoDB::Table');
-    expect(tables.map(([id]) => id).sort()).toEqual(['CompanyDataTable', 'ConversationsTable', 'IdempotencyTable', 'InboundMessagesTable', 'MessagesTable', 'OptOutsTable', 'RateLimitsTable', 'SenderAddressesTable', 'ThreadsTable']);
+    expect(tables.map(([id]) => id).sort()).toEqual(['CompanyDataTable', 'ConversationsTable', 'DeliveryEventsTable', 'IdempotencyTable', 'InboundMessagesTable', 'MessagesTable', 'OptOutsTable', 'RateLimitsTable', 'SenderAddressesTable', 'ThreadsTable']);
     expect(t.Resources.InboundMessagesTable!.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expires_at', Enabled: true });
     for (const [, table] of tables) {
       expect(table.DeletionPolicy).toBe(stage === 'dev' ? 'Delete' : 'Retain');
@@ -140,17 +140,40 @@ describe('the router', () => {
   it.each(STAGES)('requires an API key, declares no key values, throttles with a usage plan, and has a valid dashboard (%s)', (stage) => {
     const t = template('router', stage);
     const methods = Object.fromEntries(ofType(t, 'AWS::ApiGateway::Method').filter(([, m]) => m.Properties.HttpMethod === 'POST'));
-    expect(Object.keys(methods).sort()).toEqual(['ApiGatewayMethodInitiateDashconversationPost', 'ApiGatewayMethodWebhooksSendgridInboundPost', 'ApiGatewayMethodWebhooksTwilioMessagesPost']);
+    expect(Object.keys(methods).sort()).toEqual([
+      'ApiGatewayMethodInitiateDashconversationPost',
+      'ApiGatewayMethodWebhooksSendgridEventsPost',
+      'ApiGatewayMethodWebhooksSendgridInboundPost',
+      'ApiGatewayMethodWebhooksTwilioMessagesPost',
+      'ApiGatewayMethodWebhooksTwilioStatusPost',
+    ]);
     expect(methods.ApiGatewayMethodInitiateDashconversationPost!.Properties.ApiKeyRequired).toBe(true);
     // Providers send no API key: the webhooks verify the provider's signature or credentials instead.
     expect(methods.ApiGatewayMethodWebhooksTwilioMessagesPost!.Properties.ApiKeyRequired).toBe(false);
     expect(methods.ApiGatewayMethodWebhooksSendgridInboundPost!.Properties.ApiKeyRequired).toBe(false);
+    expect(methods.ApiGatewayMethodWebhooksTwilioStatusPost!.Properties.ApiKeyRequired).toBe(false);
+    expect(methods.ApiGatewayMethodWebhooksSendgridEventsPost!.Properties.ApiKeyRequired).toBe(false);
+    // The senders import the public URL their statusCallback names.
+    expect(t.Outputs!.WebhookBaseUrl.Export.Name).toBe(`ai-multi-comms-router-${stage}-WebhookBaseUrl`);
     expect(ofType(t, 'AWS::ApiGateway::ApiKey')).toHaveLength(0);
     expect(ofType(t, 'AWS::ApiGateway::UsagePlan')[0]![1].Properties.Throttle).toEqual({ RateLimit: 10, BurstLimit: 20 });
     const [template_, variables] = ofType(t, 'AWS::CloudWatch::Dashboard')[0]![1].Properties.DashboardBody['Fn::Sub'];
     const body = (template_ as string).replace(/\$\{([^}]+)\}/g, (_m, name: string) => (name === 'AWS::Region' ? 'us-east-1' : String(variables[name])));
     const dashboard = JSON.parse(body);
     expect(dashboard.widgets.length).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe('delivery status', () => {
+  it.each(['whatsapp', 'sms', 'email'].flatMap((channel) => STAGES.map((stage) => [channel, stage])))('%s alarms on its delivery failure rate (%s)', (channel, stage) => {
+    const alarm = template(`${channel}-processor`, stage).Resources.DeliveryFailureRateAlarm!.Properties;
+    expect(alarm).toMatchObject({ AlarmName: `ai-multi-comms-${channel}-delivery-failure-rate-${stage}`, Threshold: 0.1, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
+    expect(alarm.AlarmActions).toHaveLength(1);
+    const byId = Object.fromEntries(alarm.Metrics.map((m: { Id: string }) => [m.Id, m]));
+    expect(byId.failures.MetricStat.Metric).toMatchObject({ Namespace: 'AiMultiComms', MetricName: 'DeliveryFailures' });
+    expect(byId.failures.MetricStat.Metric.Dimensions).toEqual(expect.arrayContaining([{ Name: 'channel', Value: channel }, { Name: 'service', Value: 'router' }]));
+    expect(byId.sent.MetricStat.Metric.Dimensions).toEqual(expect.arrayContaining([{ Name: 'channel', Value: channel }, { Name: 'service', Value: `${channel}-processor` }]));
+    expect(byId.rate).toMatchObject({ ReturnData: true, Expression: 'IF(sent >= 20, failures / sent, 0)' });
   });
 });
 
