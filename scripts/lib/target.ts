@@ -39,6 +39,18 @@ export interface TargetOptions {
 
 /** The exit code of a command run without saying where (a usage error). */
 export const NO_TARGET_EXIT = 2;
+/** The exit code of a `--local` command when the local stack is not running. */
+export const STACK_NOT_RUNNING_EXIT = 3;
+
+/** Whether anything answers HTTP at the endpoint (DynamoDB Local answers any request, even a bad one). */
+const answers = async (endpoint: string) => {
+  try {
+    await fetch(endpoint, { signal: AbortSignal.timeout(2000) });
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 const REPO_ROOT = join(__dirname, '..', '..');
 
@@ -60,6 +72,11 @@ export const resolveTarget = async (options: TargetOptions): Promise<Target> => 
       resources: Record<string, string>;
       outputs: Record<string, Record<string, string>>;
     };
+    // A stack that was stopped leaves its state file behind: say so, rather than fail later with a connection error.
+    if (!(await answers(state.env.AWS_ENDPOINT_URL_DYNAMODB!))) {
+      console.error(`The local stack is not running (nothing answers at ${state.env.AWS_ENDPOINT_URL_DYNAMODB}): start it with \`npx -y pnpm@9.15.9 start\`. Nothing was done.`);
+      process.exit(STACK_NOT_RUNNING_EXIT);
+    }
     Object.assign(process.env, state.env);
     return {
       description: `the local stack (${state.env.AWS_ENDPOINT_URL_DYNAMODB})`,

@@ -121,9 +121,10 @@ const runConversations = async (count: number, telPrefix: string, disturb: () =>
   let items = await settle(conversations);
   // A DynamoDB outage can use up a message's receives while nothing can be recorded: it is then
   // parked in the DLQ with its item still `processing` (or absent), and the DLQ alarm fires. The
-  // runbook's answer is a redrive once the database is back; do exactly that, with the operator
+  // runbook's answer is a redrive once the database is back (a compose message killed on each of
+  // its three receives lands in the compose DLQ the same way); do exactly that, with the operator
   // command, and require the same end state as if nothing had been parked.
-  const redriven = await redriveDeadLetters();
+  const redriven = await redriveDeadLetters(['compose', 'whatsapp']);
   if (redriven > 0) items = await settle(conversations);
   const { twilio } = (await (await fetch(`${stack.state.providersUrl}/__messages?provider=twilio`)).json()) as { twilio: { sid: string; to: string }[] };
   const sentTo = new Map<string, string[]>();

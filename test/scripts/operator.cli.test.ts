@@ -73,6 +73,16 @@ it('a command given neither --local nor --stage refuses to run (exit 2) and writ
   expect(await dynamoCompanyRepository(clients.documents, state.resources.companyDataTable!).get('ci-ops-001', 'pi-no-target')).toMatchObject({ project_status: 'active' });
 });
 
+it('a --local command when the local stack is not running says so (exit 3) instead of failing with a connection error', async () => {
+  const stopped = join(mkdtempSync(join(tmpdir(), 'stopped-')), 'state.json');
+  const saved = JSON.parse(readFileSync(process.env.LOCAL_STACK_STATE!, 'utf8'));
+  // A port nothing listens on: the state a stopped stack leaves behind.
+  const dead = 'http://127.0.0.1:9';
+  writeFileSync(stopped, JSON.stringify({ ...saved, env: { ...saved.env, AWS_ENDPOINT_URL_DYNAMODB: dead, AWS_ENDPOINT_URL_SQS: dead } }));
+  const failed = await run(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'scripts', 'conversations.ts'), 'ci-aaa-001', 'pi-aaa-001', '--state-file', stopped], { cwd: ROOT, env: { ...process.env, NODE_NO_WARNINGS: '1' } }).catch((error: { code: number; stderr: string }) => error);
+  expect(failed).toMatchObject({ code: 3, stderr: expect.stringContaining('The local stack is not running') });
+});
+
 it('shows one conversation with its first message\'s delivery item', async () => {
   await onboardCompany(project('pi-one', DEMO_CREDENTIALS), { repository: dynamoCompanyRepository(clients.documents, state.resources.companyDataTable!) });
   const { tel, conversationId } = await startConversation('pi-one');
