@@ -79,7 +79,7 @@ const onboardBenchProjects = async (stack: LocalStack) => {
 };
 
 const overTheStack = async (report: Report) => {
-  const stack = await startLocalStack({ ports: 'random', containersPerFunction: containers, cpuProfileDir, apiLogFile: logFile, countAwsCalls: true, log: (line) => console.error(`[stack] ${line}`) });
+  const stack = await startLocalStack({ ports: 'random', containersPerFunction: containers, cpuProfileDir, apiLogFile: logFile, countAwsCalls: true, providerCallbacks: false, log: (line) => console.error(`[stack] ${line}`) });
   try {
     Object.assign(process.env, stack.env);
     await onboardBenchProjects(stack);

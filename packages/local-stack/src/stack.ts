@@ -60,6 +60,12 @@ export interface LocalStackOptions {
   cpuProfileDir?: string;
   /** Put a counting pass-through in front of each AWS emulator (`pnpm bench`'s AWS calls per conversation). */
   countAwsCalls?: boolean;
+  /**
+   * Whether the local Twilio and SendGrid send every send's status callbacks by themselves
+   * (default true; `/__simulate/…/status|events` work either way). `pnpm bench` turns them off:
+   * on two cores, 3–4 extra router invocations per message would measure serverless-offline.
+   */
+  providerCallbacks?: boolean;
   log?: (line: string) => void;
 }
 
@@ -289,7 +295,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       logFile: options.apiLogFile,
       nodeFlags: profilingFlags(options.cpuProfileDir),
     });
-    providers.configureWebhooks({ baseUrl: webhookBaseUrl, parseCredentials: { ...DEMO_INBOUND_PARSE }, sendGridEventKey: DEMO_SENDGRID_EVENT_PRIVATE_KEY });
+    providers.configureWebhooks({ baseUrl: webhookBaseUrl, parseCredentials: { ...DEMO_INBOUND_PARSE }, sendGridEventKey: DEMO_SENDGRID_EVENT_PRIVATE_KEY, automaticCallbacks: options.providerCallbacks !== false });
     stoppers.push(async () => {
       await api.process.stop();
       rmSync(join(REPO_ROOT, 'services', 'router', `.esbuild-local-${ports.api}`), { recursive: true, force: true });

@@ -23,6 +23,8 @@ export interface WebhookTargets {
   parseCredentials?: { username: string; password: string };
   /** The SendGrid account's Event Webhook signing key (PKCS#8 DER, base64). */
   sendGridEventKey?: string;
+  /** Whether the providers send each send's status callbacks by themselves (default true). */
+  automaticCallbacks?: boolean;
 }
 
 export { twilioSignature };

@@ -14,12 +14,14 @@ export interface CallbackTargets {
   sendGridEventsUrl?: string;
   /** The account's Event Webhook signing key (PKCS#8 DER, base64). */
   sendGridEventKey?: string;
+  /** Send the callbacks of every send by themselves (default); off, only the on-demand ones. */
+  automatic?: boolean;
 }
 
 export type SendGridEventInput = Record<string, unknown> & { event: string; msg_id?: string };
 
 export const createProviderCallbacks = (deps: { accounts: Map<string, string>; mails: SentMail[] }) => {
-  let targets: CallbackTargets = {};
+  let targets: CallbackTargets = { automatic: true };
   const post = async (url: string, init: RequestInit) => {
     try {
       const response = await fetch(url, { ...init, signal: AbortSignal.timeout(15_000) });
@@ -84,5 +86,5 @@ export const createProviderCallbacks = (deps: { accounts: Map<string, string>; m
     });
   };
 
-  return { configure: (next: CallbackTargets) => void (targets = { ...targets, ...next }), twilioStatus, sendGridEvents };
+  return { configure: (next: CallbackTargets) => void (targets = { ...targets, ...next }), automatic: () => targets.automatic !== false, twilioStatus, sendGridEvents };
 };

@@ -90,8 +90,9 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
     chains.set(key, next);
     void next.finally(() => chains.get(key) === next && chains.delete(key));
   };
-  const twilio = createTwilioRoutes(twilioAccounts, {}, (message, status) => inOrder(message.sid, () => callbacks.twilioStatus(message, status)));
+  const twilio = createTwilioRoutes(twilioAccounts, {}, (message, status) => callbacks.automatic() && inOrder(message.sid, () => callbacks.twilioStatus(message, status)));
   const sendGrid = createSendGridRoutes(sendGridKeys, (mail) =>
+    callbacks.automatic() &&
     inOrder(mail.msg_id, async () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
       return callbacks.sendGridEvents([{ event: 'processed', msg_id: mail.msg_id }, { event: 'delivered', msg_id: mail.msg_id, response: '250 2.0.0 OK' }]);
@@ -230,7 +231,7 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
         addCredentials,
         configureWebhooks: (targets) => {
           person.configure(targets);
-          callbacks.configure({ sendGridEventsUrl: `${targets.baseUrl.replace(/\/+$/, '')}/webhooks/sendgrid/events`, sendGridEventKey: targets.sendGridEventKey });
+          callbacks.configure({ sendGridEventsUrl: `${targets.baseUrl.replace(/\/+$/, '')}/webhooks/sendgrid/events`, sendGridEventKey: targets.sendGridEventKey, automatic: targets.automaticCallbacks });
         },
         addControlRoute: (methodAndPath, handleRoute) => void extraControl.set(methodAndPath, handleRoute),
         stop: () =>
