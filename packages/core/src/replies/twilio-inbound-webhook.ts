@@ -1,42 +1,20 @@
-import twilio from 'twilio';
-import { AppError, validationError } from '../errors/app-error';
+import { validationError } from '../errors/app-error';
 import { ErrorCodes } from '../errors/error-codes';
-import { Channel } from '../request/types';
-import { SecretReader } from '../secrets/secret-reader';
 import { acceptInbound, AcceptInboundDeps, Link } from './accept-inbound';
 import { ConversationFinder } from './conversation-finder';
 import { intentOf } from './keywords';
-import { SenderDirectory, senderAddressKey } from './sender-directory';
 import { INBOUND_RETENTION_SECONDS, InboundMessage } from './types';
+import { TwilioCall, TwilioCallDeps, verifyTwilioCall } from './verify-twilio-call';
 import { EMPTY_TWIML, WebhookResponse } from './webhook-response';
 
 /** The path Twilio is configured with for inbound messages, after WEBHOOK_BASE_URL. */
 export const TWILIO_MESSAGES_PATH = '/webhooks/twilio/messages';
 
-export interface TwilioWebhookDeps extends AcceptInboundDeps {
-  directory: SenderDirectory;
-  secrets: SecretReader;
+export interface TwilioWebhookDeps extends AcceptInboundDeps, TwilioCallDeps {
   conversations: ConversationFinder;
-  /** The public base URL Twilio calls (WEBHOOK_BASE_URL): the signature covers it, so it is configuration, never rebuilt from the request. */
-  webhookBaseUrl: string;
 }
 
-export interface TwilioWebhookRequest {
-  rawBody: string | null;
-  isBase64Encoded: boolean;
-  contentType: string | undefined;
-  signature: string | undefined;
-}
-
-const forged = () => new AppError('forbidden', ErrorCodes.WEBHOOK_SIGNATURE_INVALID, 'The request is not signed by Twilio for this number.');
-
-/** The form parameters, as Twilio signs them (a repeated name keeps its last value: such a call is not Twilio's and fails the check). */
-const formOf = (request: TwilioWebhookRequest): Record<string, string> => {
-  if (!request.contentType?.toLowerCase().startsWith('application/x-www-form-urlencoded')) throw forged();
-  const raw = request.rawBody ?? '';
-  const text = request.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
-  return Object.fromEntries(new URLSearchParams(text));
-};
+export type TwilioWebhookRequest = TwilioCall;
 
 const E164 = /^\+[1-9][0-9]{6,14}$/;
 
@@ -47,25 +25,7 @@ const E164 = /^\+[1-9][0-9]{6,14}$/;
  * Then it only stores, links and enqueues (Twilio waits 15 s at most) and answers empty TwiML.
  */
 export const receiveTwilioMessage = async (request: TwilioWebhookRequest, deps: TwilioWebhookDeps): Promise<WebhookResponse> => {
-  if (!request.signature) throw forged();
-  const form = formOf(request);
-  const to = form.To ?? '';
-  const channel: Channel = to.startsWith('whatsapp:') ? 'whatsapp' : 'sms';
-  const companyNumber = to.replace(/^whatsapp:/, '');
-  if (!E164.test(companyNumber)) throw forged();
-  const sender = await deps.directory.find(senderAddressKey(channel, companyNumber));
-  if (!sender) throw forged();
-
-  // Verify: the account's auth token from Secrets Manager; a token rotated since it was cached is read again once.
-  const url = `${deps.webhookBaseUrl.replace(/\/+$/, '')}${TWILIO_MESSAGES_PATH}`;
-  const verify = async () => {
-    const credentials = await deps.secrets.getJson<{ twilio_account_sid: string; twilio_auth_token: string }>(sender.credentials_id, ['twilio_account_sid', 'twilio_auth_token']);
-    return credentials.twilio_account_sid === form.AccountSid && twilio.validateRequest(credentials.twilio_auth_token, request.signature!, url, form);
-  };
-  if (!(await verify())) {
-    deps.secrets.evict(sender.credentials_id);
-    if (!(await verify())) throw forged();
-  }
+  const { form, channel, companyNumber, sender } = await verifyTwilioCall(request, { path: TWILIO_MESSAGES_PATH, ourNumber: 'To' }, deps);
 
   // Verified: from here the parameters are Twilio's.
   const messageSid = form.MessageSid ?? form.SmsMessageSid ?? '';
