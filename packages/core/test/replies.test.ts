@@ -1,5 +1,6 @@
 import {
   addressIn,
+  AppError,
   answerReply,
   ConversationItem,
   emailMessageIdFor,
@@ -188,6 +189,18 @@ describe('the reply step', () => {
     });
     expect(await answerReply(record, deps)).toEqual({ outcome: 'acknowledge', reason: 'answered' });
     expect([calls.handOffs, calls.published]).toEqual([1, 1]);
+  });
+
+  it('an AI refusal for good is recorded on the inbound message and shown on the conversation', async () => {
+    const statuses: [string, string | undefined][] = [];
+    const { deps, calls } = build(inboundItem(), {
+      ai: { turn: async () => Promise.reject(new AppError('permanent', 'AI_PERMANENT', 'OpenAI refused the request: 400.')) },
+      updates: { appendInbound: async () => true, setStatus: async (_key, status, _now, reason) => void statuses.push([status, reason]), recordOutcome: async () => undefined },
+    });
+    expect(await answerReply(record, deps)).toMatchObject({ outcome: 'acknowledge' });
+    expect(calls.finished).toEqual(['failed']);
+    expect(statuses).toEqual([['failed_to_process_ai', 'The reply was not answered: OpenAI refused the request: 400.']]);
+    expect(calls.published).toBe(0);
   });
 
   it('a malformed task is retried (then parked), not guessed at', async () => {

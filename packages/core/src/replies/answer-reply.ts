@@ -162,6 +162,8 @@ export const answerReply = async (record: QueueRecord, deps: ReplyDeps): Promise
     if (!permanentFailure || !inbound) return conclude('transient', appError?.message ?? 'unexpected');
     try {
       await deps.inbound.finish(inbound.inbound_id, 'failed', clock.now(), appError.message.slice(0, 500));
+      // Visible where clients and operators look (GET /conversations), not only on the inbound item.
+      if (inbound.conversation) await deps.updates.setStatus(inbound.conversation, 'failed_to_process_ai', clock.now(), `The reply was not answered: ${appError.message}`.slice(0, 500));
     } catch {
       return conclude('failure-not-recorded', 'failure not recorded');
     }

@@ -11,7 +11,8 @@ import { ErrorCodes } from '../errors/error-codes';
 export interface ConversationUpdates {
   /** Append the person's message and set the status; false when this inbound message is already on it. */
   appendInbound(key: ConversationKey, inboundId: string, entry: MessageEntry, status: ConversationStatus, now: Date): Promise<boolean>;
-  setStatus(key: ConversationKey, status: ConversationStatus, now: Date): Promise<void>;
+  /** Set the status (with the reason a reader sees, for a failure). */
+  setStatus(key: ConversationKey, status: ConversationStatus, now: Date, reason?: string): Promise<void>;
   recordOutcome(key: ConversationKey, outcome: { handOffReason?: string; taskComplete: boolean }, now: Date): Promise<void>;
 }
 
@@ -35,10 +36,16 @@ export const dynamoConversationUpdates = (client: DynamoDBDocumentClient, tableN
       throw databaseError(error);
     }
   },
-  async setStatus(key, status, now) {
+  async setStatus(key, status, now, reason) {
     try {
       await client.send(
-        new UpdateCommand({ TableName: tableName, Key: key, UpdateExpression: 'SET conversation_status = :status, updated_at = :now', ConditionExpression: 'attribute_exists(conversation_id)', ExpressionAttributeValues: { ':status': status, ':now': now.toISOString() } }),
+        new UpdateCommand({
+          TableName: tableName,
+          Key: key,
+          UpdateExpression: `SET conversation_status = :status, updated_at = :now${reason ? ', failure_reason = :reason' : ''}`,
+          ConditionExpression: 'attribute_exists(conversation_id)',
+          ExpressionAttributeValues: { ':status': status, ':now': now.toISOString(), ...(reason ? { ':reason': reason } : {}) },
+        }),
       );
     } catch (error) {
       throw databaseError(error);
