@@ -1,4 +1,4 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
+import { WebhookLogger } from '../replies/webhook-secret';
 import { DeliveryEvent, DeliveryStatusStore } from './delivery-status-store';
 import { isFailure } from './statuses';
 
@@ -12,7 +12,7 @@ export interface RecordDeliveryDeps {
   store: DeliveryStatusStore;
   clock: { now(): Date };
   metrics: DeliveryMetrics;
-  logger: Pick<Logger, 'info' | 'warn'>;
+  logger: WebhookLogger;
 }
 
 /** One provider event: stored once, the status moved forward, a new final failure counted and logged. */

@@ -4,6 +4,7 @@ import { ErrorCodes } from '../errors/error-codes';
 import { OptOutStore } from '../opt-outs/opt-out-store';
 import { ConversationFinder } from '../replies/conversation-finder';
 import { ACCEPTED_JSON, WebhookResponse } from '../replies/webhook-response';
+import { readWebhookSecret } from '../replies/webhook-secret';
 import { SecretReader } from '../secrets/secret-reader';
 import { recordDeliveryEvent, RecordDeliveryDeps } from './record-delivery-event';
 import { SENDGRID_OPT_OUT_EVENTS, sendGridDeliveryStatus } from './statuses';
@@ -65,7 +66,7 @@ export const receiveSendGridEvents = async (request: SendGridEventsRequest, deps
   const secretName = (conversation?.channel_config as { email?: { email_credentials_id?: string } } | undefined)?.email?.email_credentials_id;
   if (!conversation || !secretName) throw forged();
   const verify = async () => {
-    const { sendgrid_webhook_public_key: key } = await deps.secrets.getJson<{ sendgrid_webhook_public_key: string }>(secretName, ['sendgrid_webhook_public_key']);
+    const { sendgrid_webhook_public_key: key } = await readWebhookSecret<{ sendgrid_webhook_public_key: string }>(deps.secrets, secretName, ['sendgrid_webhook_public_key'], deps.logger, forged);
     try {
       return verifier.verifySignature(verifier.convertPublicKeyToECDSA(key), raw, request.signature!, request.timestamp!);
     } catch {

@@ -1,4 +1,4 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
+import { WebhookLogger } from './webhook-secret';
 import { ConversationItem } from '../conversations/types';
 import { OptOutStore } from '../opt-outs/opt-out-store';
 import { ProcessingMetrics } from '../processing/process-record';
@@ -13,7 +13,7 @@ export interface AcceptInboundDeps {
   queue: ReplyQueue;
   clock: Clock;
   metrics: ProcessingMetrics;
-  logger: Pick<Logger, 'info' | 'warn'>;
+  logger: WebhookLogger;
 }
 
 export interface Link {

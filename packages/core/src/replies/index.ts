@@ -7,6 +7,7 @@ export * from './conversation-updates';
 export * from './reply-queue';
 export * from './accept-inbound';
 export * from './webhook-response';
+export * from './webhook-secret';
 export * from './verify-twilio-call';
 export * from './twilio-inbound-webhook';
 export * from './sendgrid-inbound-webhook';

@@ -3,6 +3,7 @@ import { emailInboundKey, tokensInMessageIds, tokensInRecipients } from '../chan
 import { AppError, validationError } from '../errors/app-error';
 import { ErrorCodes } from '../errors/error-codes';
 import { SecretReader } from '../secrets/secret-reader';
+import { readWebhookSecret } from './webhook-secret';
 import { acceptInbound, AcceptInboundDeps, Link } from './accept-inbound';
 import { ConversationFinder } from './conversation-finder';
 import { addressIn, headerValue, newTextOfReply } from './email-reply-text';
@@ -44,7 +45,7 @@ const verifyBasic = async (authorization: string | undefined, deps: SendGridInbo
   const colon = decoded.indexOf(':');
   if (colon < 0) throw unauthenticated();
   const check = async () => {
-    const expected = await deps.secrets.getJson<{ username: string; password: string }>(deps.parseCredentialsSecret, ['username', 'password']);
+    const expected = await readWebhookSecret<{ username: string; password: string }>(deps.secrets, deps.parseCredentialsSecret, ['username', 'password'], deps.logger, unauthenticated);
     return sameSecret(decoded.slice(0, colon), expected.username) && sameSecret(decoded.slice(colon + 1), expected.password);
   };
   if (await check()) return;

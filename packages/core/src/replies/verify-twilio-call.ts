@@ -4,6 +4,7 @@ import { ErrorCodes } from '../errors/error-codes';
 import { Channel } from '../request/types';
 import { SecretReader } from '../secrets/secret-reader';
 import { SenderAddress, SenderDirectory, senderAddressKey } from './sender-directory';
+import { readWebhookSecret, WebhookLogger } from './webhook-secret';
 
 export interface TwilioCall {
   rawBody: string | null;
@@ -17,6 +18,7 @@ export interface TwilioCallDeps {
   secrets: SecretReader;
   /** The public base URL Twilio calls (WEBHOOK_BASE_URL): the signature covers it, so it is configuration, never rebuilt from the request. */
   webhookBaseUrl: string;
+  logger: WebhookLogger;
 }
 
 export const forgedTwilioCall = () => new AppError('forbidden', ErrorCodes.WEBHOOK_SIGNATURE_INVALID, 'The request is not signed by Twilio for this number.');
@@ -28,7 +30,8 @@ const E164 = /^\+[1-9][0-9]{6,14}$/;
  * form, our number's owner from the sender directory (`ourNumber` names the parameter: `To` for
  * an inbound message, `From` for a status callback), and `X-Twilio-Signature` checked with the
  * `twilio` SDK against that account's auth token and the configured URL + `path`, the call's
- * `AccountSid` being that account's. A token rotated since it was cached is read again once.
+ * `AccountSid` being that account's. A token rotated since it was cached is read again once; a
+ * number whose credentials secret is misconfigured cannot be verified (403, and an ERROR).
  * Anything else is 403 `WEBHOOK_SIGNATURE_INVALID`.
  */
 export const verifyTwilioCall = async (
@@ -48,7 +51,7 @@ export const verifyTwilioCall = async (
   if (!sender) throw forgedTwilioCall();
   const url = `${deps.webhookBaseUrl.replace(/\/+$/, '')}${options.path}`;
   const verify = async () => {
-    const credentials = await deps.secrets.getJson<{ twilio_account_sid: string; twilio_auth_token: string }>(sender.credentials_id, ['twilio_account_sid', 'twilio_auth_token']);
+    const credentials = await readWebhookSecret<{ twilio_account_sid: string; twilio_auth_token: string }>(deps.secrets, sender.credentials_id, ['twilio_account_sid', 'twilio_auth_token'], deps.logger, forgedTwilioCall);
     return credentials.twilio_account_sid === form.AccountSid && twilio.validateRequest(credentials.twilio_auth_token, call.signature!, url, form);
   };
   if (!(await verify())) {

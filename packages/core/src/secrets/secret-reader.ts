@@ -17,6 +17,15 @@ export interface SecretReader {
 }
 
 export const SECRET_ERROR = 'SECRET_UNAVAILABLE';
+/**
+ * The secret exists nowhere or is not what it should be (not JSON, a field missing): our
+ * configuration, which no retry of the same read fixes until someone fixes the secret. Still a
+ * `transient` AppError for the pipeline (a message waits and retries while an operator fixes it),
+ * but a webhook cannot verify a call with it and refuses the call (see `unverifiableCall`).
+ */
+export const SECRET_MISCONFIGURED = 'SECRET_MISCONFIGURED';
+
+export const isMisconfiguredSecret = (error: unknown): boolean => error instanceof AppError && error.code === SECRET_MISCONFIGURED;
 
 export const cachedSecretReader = (client: SecretsManagerClient, ttlMs: number, clock: Clock = systemClock): SecretReader => {
   const cache = new Map<string, { value: Record<string, string>; expiresAt: number }>();
@@ -30,17 +39,18 @@ export const cachedSecretReader = (client: SecretsManagerClient, ttlMs: number, 
         text = (await client.send(new GetSecretValueCommand({ SecretId: name }))).SecretString;
       } catch (error) {
         const missing = error instanceof ResourceNotFoundException;
-        throw new AppError('transient', SECRET_ERROR, missing ? `Secret ${name} does not exist.` : `Secret ${name} could not be read.`, { cause: error });
+        throw missing ? new AppError('transient', SECRET_MISCONFIGURED, `Secret ${name} does not exist.`, { cause: error }) : new AppError('transient', SECRET_ERROR, `Secret ${name} could not be read.`, { cause: error });
       }
       let value: Record<string, string>;
       try {
         value = JSON.parse(text ?? '') as Record<string, string>;
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
       } catch {
-        throw new AppError('transient', SECRET_ERROR, `Secret ${name} is not a JSON object.`);
+        throw new AppError('transient', SECRET_MISCONFIGURED, `Secret ${name} is not a JSON object.`);
       }
       registerSecretFields(value);
       const missingKeys = requiredKeys.filter((key) => typeof value[key] !== 'string' || value[key] === '');
-      if (missingKeys.length > 0) throw new AppError('transient', SECRET_ERROR, `Secret ${name} lacks ${missingKeys.join(', ')}.`);
+      if (missingKeys.length > 0) throw new AppError('transient', SECRET_MISCONFIGURED, `Secret ${name} lacks ${missingKeys.join(', ')}.`);
       cache.set(name, { value, expiresAt: now + ttlMs });
       return value as T;
     },
