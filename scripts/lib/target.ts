@@ -41,6 +41,8 @@ export interface TargetOptions {
 export const NO_TARGET_EXIT = 2;
 /** The exit code of a `--local` command when the local stack is not running. */
 export const STACK_NOT_RUNNING_EXIT = 3;
+/** The exit code of a command whose subject (project, conversation, key) does not exist. */
+export const NOT_FOUND_EXIT = 4;
 
 /** Whether anything answers HTTP at the endpoint (DynamoDB Local answers any request, even a bad one). */
 const answers = async (endpoint: string) => {
@@ -97,6 +99,8 @@ export const resolveTarget = async (options: TargetOptions): Promise<Target> => 
     };
   }
   const stage = options.stage!;
+  // Every SDK client this command creates later reads the region from the environment: --region reaches them all.
+  if (options.region) process.env.AWS_REGION = options.region;
   const stackName = `ai-multi-comms-data-${stage}`;
   const client = new CloudFormationClient({ region: options.region ?? process.env.AWS_REGION });
   const outputsOf = async (name: string) => {

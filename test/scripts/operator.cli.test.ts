@@ -165,3 +165,56 @@ it('creates a key shown once, stores only its hash, keeps the old key until --re
   expect(rotated.stdout).toContain('Revoked 2 older key(s)');
   expect((await read()).api_key_sha256).toEqual([sha256Hex(rotatedKey)]);
 });
+
+describe('api-key list and revoke', () => {
+  const keysFile = () => join(dirname(process.env.LOCAL_STACK_STATE!), 'api-keys.json');
+  const read = async (projectId: string) => (await clients.documents.send(new GetCommand({ TableName: state.resources.companyDataTable, Key: { company_id: 'ci-ops-001', project_id: projectId }, ConsistentRead: true }))).Item!;
+  const failing = (script: string, ...args: string[]) => command(script, ...args).then(() => ({ code: 0, stdout: '', stderr: '' }), (error: { code: number; stdout: string; stderr: string }) => error);
+
+  it('create for a project that does not exist creates nothing (exit 4), not even a local or API Gateway key', async () => {
+    const before = existsSync(keysFile()) ? readFileSync(keysFile(), 'utf8') : '';
+    const result = await failing('api-key', 'create', 'ci-ops-001', 'pi-typo-does-not-exist');
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain('No project pi-typo-does-not-exist');
+    expect(existsSync(keysFile()) ? readFileSync(keysFile(), 'utf8') : '').toBe(before);
+  });
+
+  it('lists keys by id, revokes one: it leaves the binding and the local key file, and the router refuses it', async () => {
+    await onboardCompany(project('pi-revoke', DEMO_CREDENTIALS), { repository: dynamoCompanyRepository(clients.documents, state.resources.companyDataTable!) });
+    const created = await command('api-key', 'create', 'ci-ops-001', 'pi-revoke');
+    const newKey = created.stdout.split('\n')[1]!.trim();
+    const listed = JSON.parse((await command('api-key', 'list', 'ci-ops-001', 'pi-revoke', '--json')).stdout) as { key_id: string; reference?: string; created_at?: string }[];
+    const demoId = sha256Hex(state.demoApiKeys.companyA).slice(0, 16);
+    const newId = sha256Hex(newKey).slice(0, 16);
+    expect(listed).toEqual([{ key_id: demoId }, { key_id: newId, reference: expect.stringMatching(/^local-ci-ops-001-pi-revoke-/), created_at: expect.any(String) }]);
+    expect((await command('api-key', 'list', 'ci-ops-001', 'pi-revoke')).stdout).toContain(`${newId}\t`);
+
+    // Revoking the issued key: gone from the item (hash and record) and from serverless-offline's key file.
+    const revokedNew = await command('api-key', 'revoke', 'ci-ops-001', 'pi-revoke', newId);
+    expect(revokedNew.stdout).toContain(`Revoked ${newId}`);
+    expect((await read('pi-revoke')).api_key_sha256).toEqual([sha256Hex(state.demoApiKeys.companyA)]);
+    expect((await read('pi-revoke')).api_key_records).toEqual([]);
+    expect(readFileSync(keysFile(), 'utf8')).not.toContain(newKey);
+
+    // Revoking the key serverless-offline does know (from onboarding): this project's requests with it are refused.
+    await command('api-key', 'revoke', 'ci-ops-001', 'pi-revoke', demoId.slice(0, 10));
+    const tel = uniqueTel();
+    const refused = await postInitiate(state, validBody((b) => ((b.recipient_data.recipient_tel = tel), (b.company_data = { company_id: 'ci-ops-001', project_id: 'pi-revoke' }))));
+    expect(refused.status).toBe(403);
+    expect(refused.json.error_code).toBe('API_KEY_NOT_AUTHORIZED');
+
+    expect((await failing('api-key', 'revoke', 'ci-ops-001', 'pi-revoke', 'ffffffffffffffff')).code).toBe(4);
+  });
+
+  it('onboarding the same file twice keeps a key issued with api-key create in between', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ops-onboard-'));
+    const file = join(dir, 'project.json');
+    writeFileSync(file, JSON.stringify(project('pi-twice', DEMO_CREDENTIALS)));
+    await command('onboard', file);
+    const issued = (await command('api-key', 'create', 'ci-ops-001', 'pi-twice')).stdout.split('\n')[1]!.trim();
+    await command('onboard', file);
+    const item = await read('pi-twice');
+    expect(item.api_key_sha256).toEqual([sha256Hex(state.demoApiKeys.companyA), sha256Hex(issued)]);
+    expect(item.api_key_records).toEqual([expect.objectContaining({ key_id: sha256Hex(issued).slice(0, 16) })]);
+  });
+});

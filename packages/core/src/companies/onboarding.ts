@@ -93,6 +93,7 @@ export const prepareCompanyItem = (file: unknown, now: Date, existing?: CompanyP
     ...rest,
     rate_limits: rest.rate_limits ?? {},
     api_key_sha256: hashes,
+    ...(existing?.api_key_records ? { api_key_records: existing.api_key_records } : {}),
     created_at: existing?.created_at ?? timestamp,
     updated_at: timestamp,
   };

@@ -39,6 +39,13 @@ export interface RateLimits {
   max_message_length?: number;
 }
 
+/** One issued key's record on its project: the start of its hash (its id), its API Gateway key id, when. */
+export interface ApiKeyRecord {
+  key_id: string;
+  reference: string;
+  created_at: string;
+}
+
 /** An item of the company-data table (docs/data-model.md). References to secrets only. */
 export interface CompanyProject {
   company_id: string;
@@ -50,6 +57,8 @@ export interface CompanyProject {
   api_key_reference?: string;
   /** Hex SHA-256 of each API key value allowed for this project (several during a rotation). */
   api_key_sha256: string[];
+  /** Where each key issued by `pnpm api-key create` came from (its API Gateway key id), by key id; never the key. */
+  api_key_records?: ApiKeyRecord[];
   rate_limits: RateLimits;
   company_rep?: Record<string, string | null>;
   ai_config: { openai_config: Partial<Record<Channel, OpenAiChannelConfig>>; reply_instructions?: string };
@@ -59,4 +68,4 @@ export interface CompanyProject {
 }
 
 /** What the router forwards in the Context Object: the item without the key hashes. */
-export type CompanyPayload = Omit<CompanyProject, 'api_key_sha256'>;
+export type CompanyPayload = Omit<CompanyProject, 'api_key_sha256' | 'api_key_records'>;

@@ -14,7 +14,7 @@ export interface BuildContextObjectInput {
 
 /** The company item as forwarded: key hashes stay in the table (they are the router's business only). */
 export const toCompanyPayload = (company: CompanyProject): CompanyPayload => {
-  const { api_key_sha256: _hashes, ...payload } = company;
+  const { api_key_sha256: _hashes, api_key_records: _records, ...payload } = company;
   return payload;
 };
 
