@@ -19,6 +19,7 @@ export interface Target {
   threadsTable?: string;
   senderAddressesTable?: string;
   inboundMessagesTable?: string;
+  deliveryEventsTable?: string;
   /** Set for the local stack, so that clients created afterwards talk to the emulators. */
   env?: Record<string, string>;
   /** A channel's queue and dead-letter queue URLs (from that channel's stack outputs). */
@@ -89,6 +90,7 @@ export const resolveTarget = async (options: TargetOptions): Promise<Target> => 
       threadsTable: state.resources.threadsTable,
       senderAddressesTable: state.resources.senderAddressesTable,
       inboundMessagesTable: state.resources.inboundMessagesTable,
+      deliveryEventsTable: state.resources.deliveryEventsTable,
       env: state.env,
       local: true,
       queues: async (channel) => {
@@ -118,6 +120,7 @@ export const resolveTarget = async (options: TargetOptions): Promise<Target> => 
     threadsTable: outputs.ThreadsTableName,
     senderAddressesTable: outputs.SenderAddressesTableName,
     inboundMessagesTable: outputs.InboundMessagesTableName,
+    deliveryEventsTable: outputs.DeliveryEventsTableName,
     local: false,
     queues: async (channel) => {
       const channelOutputs = await outputsOf(`${serviceOf(channel)}-${options.stage}`);

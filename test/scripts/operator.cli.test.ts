@@ -83,13 +83,33 @@ it('a --local command when the local stack is not running says so (exit 3) inste
   expect(failed).toMatchObject({ code: 3, stderr: expect.stringContaining('The local stack is not running') });
 });
 
-it('shows one conversation with its first message\'s delivery item', async () => {
+it('shows one conversation as a summary and its messages in order; --json for scripts; looked up by id, request_id, recipient or provider id', async () => {
   await onboardCompany(project('pi-one', DEMO_CREDENTIALS), { repository: dynamoCompanyRepository(clients.documents, state.resources.companyDataTable!) });
   const { tel, conversationId } = await startConversation('pi-one');
   await eventually('sent', async () => ((await item(tel, conversationId))?.conversation_status === 'initial_message_sent' ? true : undefined));
-  const shown = JSON.parse((await command('conversation', conversationId)).stdout);
+  const shown = JSON.parse((await command('conversation', conversationId, '--json')).stdout).conversations[0];
   expect(shown.conversation).toMatchObject({ conversation_id: conversationId, conversation_status: 'initial_message_sent', messages: [expect.objectContaining({ role: 'assistant' })] });
   expect(shown.deliveries).toEqual([expect.objectContaining({ message_key: 'initial', message_status: 'sent', attempts: 1, provider_message_id: shown.conversation.messages[0].message_id })]);
+  const sid = shown.conversation.messages[0].message_id as string;
+  const requestId = shown.conversation.request_id as string;
+
+  const text = (await command('conversation', conversationId)).stdout;
+  expect(text).toContain(`Conversation ${conversationId}`);
+  expect(text).toMatch(/status\s+initial_message_sent/);
+  expect(text).toContain(`whatsapp to ${tel}`);
+  expect(text).toMatch(/Messages \(1\)\n  \S+  assistant whatsapp /);
+  expect(text).toMatch(/Deliveries \(1\)\n  initial\s+sent\s+attempts=1/);
+  expect(() => JSON.parse(text)).toThrow();
+
+  for (const lookup of [['--request-id', requestId], ['--recipient', tel], ['--provider-id', sid]]) {
+    const found = JSON.parse((await command('conversation', ...lookup, '--json')).stdout).conversations;
+    expect(found.map((v: { conversation: { conversation_id: string } }) => v.conversation.conversation_id)).toEqual([conversationId]);
+  }
+  const missing = await command('conversation', '--request-id', 'no-such-request').then(() => ({ code: 0, stderr: '' }), (error: { code: number; stderr: string }) => error);
+  expect(missing.code).toBe(4);
+  expect(missing.stderr).toContain('No conversation with request_id no-such-request');
+  const both = await command('conversation', conversationId, '--recipient', tel).then(() => ({ code: 0 }), (error: { code: number }) => error);
+  expect(both.code).toBe(2);
 });
 
 it('lists a project’s conversations newest first', async () => {

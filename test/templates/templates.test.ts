@@ -132,6 +132,7 @@ describe('the data stack', () => {
       'conversation-id-index',
       'company-project-created-index',
       'inbound-index',
+      'request-id-index',
     ]);
   });
 });
