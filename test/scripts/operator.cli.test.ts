@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamoCompanyRepository, onboardCompany, OnboardingFile, sha256Hex } from '@ai-multi-comms/core';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamoCompanyRepository, onboardCompany, OnboardingFile, postSendRepairOf, sha256Hex } from '@ai-multi-comms/core';
 import { demoSecrets } from '@ai-multi-comms/local-stack';
 import { eventually, postInitiate, providerRequests, queueEvents, sleep, uniqueTel, useLocalStack, validBody } from '../support/stack';
 
@@ -47,7 +47,7 @@ const bare = (script: string, ...args: string[]) =>
     (error: { code: number; stdout: string; stderr: string }) => error,
   );
 
-it.each(['onboard', 'conversation', 'conversations', 'dlq', 'api-key'])('%s --help prints its usage and an example and exits 0, touching nothing', async (script) => {
+it.each(['onboard', 'conversation', 'conversations', 'dlq', 'api-key', 'repair'])('%s --help prints its usage and an example and exits 0, touching nothing', async (script) => {
   const result = (await bare(script, '--help')) as { code?: number; stdout: string };
   expect(result.code ?? 0).toBe(0);
   expect(result.stdout).toMatch(new RegExp(`^usage: pnpm ${script} `));
@@ -237,4 +237,54 @@ describe('api-key list and revoke', () => {
     expect(item.api_key_sha256).toEqual([sha256Hex(state.demoApiKeys.companyA), sha256Hex(issued)]);
     expect(item.api_key_records).toEqual([expect.objectContaining({ key_id: sha256Hex(issued).slice(0, 16) })]);
   });
+});
+
+it('repair applies a POST_SEND_UPDATE_FAILED line: a dry run first, then the final update once', async () => {
+  await onboardCompany(project('pi-repair', DEMO_CREDENTIALS), { repository: dynamoCompanyRepository(clients.documents, state.resources.companyDataTable!) });
+  const { tel, conversationId } = await startConversation('pi-repair');
+  const sent = await eventually('sent', async () => {
+    const found = await item(tel, conversationId);
+    return found?.conversation_status === 'initial_message_sent' ? found : undefined;
+  });
+  const messageKey = { conversation_id: conversationId, message_key: 'initial' };
+  const readMessage = async () => (await clients.documents.send(new GetCommand({ TableName: state.resources.messagesTable, Key: messageKey, ConsistentRead: true }))).Item!;
+  const entry = (sent.messages as { message_id: string }[])[0]! as never;
+  const tables = { messagesTable: state.resources.messagesTable!, conversationsTable: state.resources.conversationsTable! };
+  const repair = postSendRepairOf(tables, { conversation: { primary_channel: tel, conversation_id: conversationId }, messageKey: 'initial' }, {
+    message: entry,
+    conversationStatus: 'initial_message_sent',
+    threadId: sent.thread_id as string,
+    processingTimeMs: 1234,
+    processorVersion: 'test',
+    inboundKey: sent.inbound_key as string,
+  });
+  // The items as a processor leaves them when its final update failed after the send.
+  await clients.documents.send(new UpdateCommand({ TableName: tables.messagesTable, Key: messageKey, UpdateExpression: 'SET message_status = :p REMOVE provider_message_id', ExpressionAttributeValues: { ':p': 'processing' } }));
+  await clients.documents.send(new UpdateCommand({ TableName: tables.conversationsTable, Key: { primary_channel: tel, conversation_id: conversationId }, UpdateExpression: 'SET conversation_status = :p, messages = :none', ExpressionAttributeValues: { ':p': 'processing', ':none': [] } }));
+  const dir = mkdtempSync(join(tmpdir(), 'repair-'));
+  const logFile = join(dir, 'critical.log');
+  // As CloudWatch shows it: timestamp, request id, level, then Powertools' JSON.
+  const line = { level: 'CRITICAL', message: 'POST_SEND_UPDATE_FAILED: the message was sent but its items could not be updated; repair them with `pnpm repair`', service: 'whatsapp-processor', repair };
+  writeFileSync(logFile, `2026-12-02T10:00:00.000Z\t8a7c0b5e-0000-4000-8000-000000000000\tCRITICAL\t${JSON.stringify(line)}\n`);
+
+  const dry = await command('repair', logFile);
+  expect(dry.stdout).toContain(`Conversation ${conversationId}, message initial`);
+  expect(dry.stdout).toMatch(/message item\s+now processing, provider id none\s+→\s+sent/);
+  expect(dry.stdout).toContain('Dry run: nothing was written');
+  expect((await readMessage()).message_status).toBe('processing');
+
+  const applied = await command('repair', logFile, '--apply');
+  expect(applied.stdout).toContain('repaired.');
+  expect(await readMessage()).toMatchObject({ message_status: 'sent', provider_message_id: repair.message.provider_message_id });
+  expect(await item(tel, conversationId)).toMatchObject({ conversation_status: 'initial_message_sent', messages: [entry], processing_time_ms: 1234 });
+
+  const again = await command('repair', logFile, '--apply');
+  expect(again.stdout).toContain('already repaired: nothing written');
+  expect(((await item(tel, conversationId))!.messages as unknown[]).length).toBe(1);
+
+  const otherStage = join(dir, 'other.log');
+  writeFileSync(otherStage, JSON.stringify({ ...line, repair: { ...repair, message: { ...repair.message, table: 'ai-multi-comms-messages-prod' } } }));
+  const refused = await command('repair', otherStage, '--apply').then(() => ({ code: 0, stderr: '' }), (error: { code: number; stderr: string }) => error);
+  expect(refused.code).toBe(2);
+  expect(refused.stderr).toContain('give the stage it came from');
 });

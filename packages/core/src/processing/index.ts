@@ -6,3 +6,4 @@ export * from './runtime';
 export * from './queue-outcomes';
 export * from './delivery';
 export * from './attempt';
+export * from './post-send-repair';

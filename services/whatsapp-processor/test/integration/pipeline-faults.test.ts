@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
+  applyPostSendRepair,
+  repairsInLog,
   createLogger,
   DeliveryRepository,
   processRecord,
@@ -86,7 +88,7 @@ it('the final update failing after a send: one CRITICAL line with everything nee
   expect(completeCalls).toBe(3);
   expect(await providerRequests(state, { provider: 'twilio', route: 'messages.create', mentioning: tel })).toHaveLength(1);
 
-  const critical = capturedLines.map((line) => JSON.parse(line)).filter((entry) => entry.level === 'CRITICAL');
+  const critical = capturedLines.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line)).filter((entry) => entry.level === 'CRITICAL');
   expect(critical).toHaveLength(1);
   expect(critical[0]).toMatchObject({
     message: expect.stringMatching(/^POST_SEND_UPDATE_FAILED/),
@@ -110,6 +112,17 @@ it('the final update failing after a send: one CRITICAL line with everything nee
   });
   // The item still says processing: an operator repairs it from the line (docs/processing.md: "stays as it was").
   expect((await item(tel, contextObject.conversation_data.conversations[0]!.conversation_id))!.conversation_status).toBe('processing');
+
+  // The line as logged is what `pnpm repair` reads and applies: the final update, written once.
+  const { repairs, reasons } = repairsInLog(capturedLines.join('\n'));
+  expect(reasons).toEqual([]);
+  expect(repairs).toHaveLength(1);
+  expect(await applyPostSendRepair(repairs[0]!, real, new Date())).toBe('repaired');
+  expect(await item(tel, contextObject.conversation_data.conversations[0]!.conversation_id)).toMatchObject({
+    conversation_status: 'initial_message_sent',
+    messages: [expect.objectContaining({ message_id: repairs[0]!.message.provider_message_id })],
+  });
+  expect(await applyPostSendRepair(repairs[0]!, real, new Date())).toBe('already-repaired');
 });
 
 it('a retryable failure on the last receive says so on the item (retries_exhausted_at), in the log and a metric; the next claim clears it', async () => {

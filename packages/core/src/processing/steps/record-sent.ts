@@ -3,13 +3,14 @@ import { MessageEntry } from '../../conversations/types';
 import { FinalUpdate } from '../../messages/delivery-repository';
 import { Attempt } from '../attempt';
 import { SentMessage } from '../channel-adapter';
+import { postSendRepairOf } from '../post-send-repair';
 import { RecordOutcome } from '../queue-outcomes';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The final update (message and conversation in one transaction) with quick retries; past them,
- * one CRITICAL line to repair by hand, and no re-send: the provider has the message.
+ * one CRITICAL line whose repair object `pnpm repair` applies, and no re-send: the provider has the message.
  */
 export const recordSent = async <C extends Record<string, string>>(attempt: Attempt<C>, sent: SentMessage, how: { reconciled?: boolean } = {}): Promise<RecordOutcome> => {
   const { deps, delivery, logger, conclude } = attempt;
@@ -46,11 +47,8 @@ export const recordSent = async <C extends Record<string, string>>(attempt: Atte
       if (tryNumber < config.finalUpdateAttempts) await (deps.sleep ?? sleep)(100 * 3 ** (tryNumber - 1));
     }
   }
-  logger.critical('POST_SEND_UPDATE_FAILED: the message was sent but its items could not be updated; repair them by hand', {
-    repair: {
-      message: { table: config.messagesTable, key: { conversation_id: delivery.key.conversation.conversation_id, message_key: delivery.key.messageKey }, message_status: 'sent', provider_message_id: sent.messageId },
-      conversation: { table: config.conversationsTable, key: delivery.key.conversation, conversation_status: update.conversationStatus, thread_id: update.threadId, append_message_entry: message },
-    },
+  logger.critical('POST_SEND_UPDATE_FAILED: the message was sent but its items could not be updated; repair them with `pnpm repair`', {
+    repair: postSendRepairOf(config, delivery.key, update),
     error: (lastError as AppError)?.cause as Error,
   });
   return conclude('post-send-update-failed', 'sent; final update failed (CRITICAL logged)');
