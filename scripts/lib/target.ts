@@ -20,6 +20,9 @@ export interface Target {
   senderAddressesTable?: string;
   inboundMessagesTable?: string;
   deliveryEventsTable?: string;
+  idempotencyTable?: string;
+  optOutsTable?: string;
+  erasureAuditTable?: string;
   /** Set for the local stack, so that clients created afterwards talk to the emulators. */
   env?: Record<string, string>;
   /** A channel's queue and dead-letter queue URLs (from that channel's stack outputs). */
@@ -91,6 +94,9 @@ export const resolveTarget = async (options: TargetOptions): Promise<Target> => 
       senderAddressesTable: state.resources.senderAddressesTable,
       inboundMessagesTable: state.resources.inboundMessagesTable,
       deliveryEventsTable: state.resources.deliveryEventsTable,
+      idempotencyTable: state.resources.idempotencyTable,
+      optOutsTable: state.resources.optOutsTable,
+      erasureAuditTable: state.resources.erasureAuditTable,
       env: state.env,
       local: true,
       queues: async (channel) => {
@@ -121,6 +127,9 @@ export const resolveTarget = async (options: TargetOptions): Promise<Target> => 
     senderAddressesTable: outputs.SenderAddressesTableName,
     inboundMessagesTable: outputs.InboundMessagesTableName,
     deliveryEventsTable: outputs.DeliveryEventsTableName,
+    idempotencyTable: outputs.IdempotencyTableName,
+    optOutsTable: outputs.OptOutsTableName,
+    erasureAuditTable: outputs.ErasureAuditTableName,
     local: false,
     queues: async (channel) => {
       const channelOutputs = await outputsOf(`${serviceOf(channel)}-${options.stage}`);

@@ -119,7 +119,7 @@ describe('the data stack', () => {
     const isDev = (t.Conditions!.IsDev['Fn::Equals'] as string[])[0] === (t.Conditions!.IsDev['Fn::Equals'] as string[])[1];
     expect(isDev).toBe(stage === 'dev');
     const tables = ofType(t, 'AWS::DynamoDB::Table');
-    expect(tables.map(([id]) => id).sort()).toEqual(['CompanyDataTable', 'ConversationsTable', 'DeliveryEventsTable', 'IdempotencyTable', 'InboundMessagesTable', 'MessagesTable', 'OptOutsTable', 'RateLimitsTable', 'SenderAddressesTable', 'ThreadsTable']);
+    expect(tables.map(([id]) => id).sort()).toEqual(['CompanyDataTable', 'ConversationsTable', 'DeliveryEventsTable', 'ErasureAuditTable', 'IdempotencyTable', 'InboundMessagesTable', 'MessagesTable', 'OptOutsTable', 'RateLimitsTable', 'SenderAddressesTable', 'ThreadsTable']);
     expect(t.Resources.InboundMessagesTable!.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expires_at', Enabled: true });
     for (const [, table] of tables) {
       expect(table.DeletionPolicy).toBe(stage === 'dev' ? 'Delete' : 'Retain');

@@ -21,3 +21,4 @@ export * from './messages';
 export * from './opt-outs';
 export * from './replies';
 export * from './delivery-status';
+export * from './erasure';

@@ -209,6 +209,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       inboundMessagesTable: dataOutputs.InboundMessagesTableName!,
       senderAddressesTable: dataOutputs.SenderAddressesTableName!,
       deliveryEventsTable: dataOutputs.DeliveryEventsTableName!,
+      idempotencyTable: dataOutputs.IdempotencyTableName!,
+      erasureAuditTable: dataOutputs.ErasureAuditTableName!,
       // Every queue by its service's short name: whatsappQueueUrl, composeQueueUrl…
       ...Object.fromEntries(
         Object.entries(deployment.outputs)

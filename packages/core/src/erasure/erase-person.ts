@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, QueryCommandInput, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { threadKeyOf } from '../composing/types';
+import { idempotencyKey } from '../idempotency/idempotency-store';
+
+/** Every table that can hold something of a person (docs/data-model.md "Personal data"). */
+export interface ErasureTables {
+  conversationsTable: string;
+  messagesTable: string;
+  deliveryEventsTable: string;
+  threadsTable: string;
+  inboundMessagesTable: string;
+  idempotencyTable: string;
+  optOutsTable: string;
+  erasureAuditTable: string;
+}
+
+type Key = Record<string, string>;
+
+/** What erasing one person removes, table by table (the keys: an erasure is planned, shown, then applied). */
+export interface ErasurePlan {
+  conversations: Key[];
+  messages: Key[];
+  deliveryEvents: Key[];
+  threads: Key[];
+  idempotency: Key[];
+  inboundMessages: Key[];
+  optOuts: Key[];
+}
+
+export type ErasureCounts = Record<keyof ErasurePlan, number>;
+
+const countsOf = (plan: ErasurePlan): ErasureCounts => Object.fromEntries(Object.entries(plan).map(([table, keys]) => [table, (keys as Key[]).length])) as ErasureCounts;
+
+const queryAll = async (client: DynamoDBDocumentClient, input: QueryCommandInput): Promise<Record<string, unknown>[]> => {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await client.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+};
+
+/**
+ * A scan of a table no index leads to by the person, filtered (an inbound message that matched no
+ * conversation; an opt-out for a company the person never had a conversation with). Erasure is a
+ * rare operator action: a paged scan, with progress, is cheaper than an index kept for it.
+ */
+const scanAll = async (client: DynamoDBDocumentClient, tableName: string, filter: string, values: Record<string, unknown>, names: Record<string, string> | undefined, progress: (scanned: number) => void) => {
+  const keys: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  let scanned = 0;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: tableName, FilterExpression: filter, ExpressionAttributeValues: values, ExpressionAttributeNames: names, ExclusiveStartKey: start }));
+    keys.push(...(page.Items ?? []));
+    scanned += page.ScannedCount ?? 0;
+    progress(scanned);
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return keys;
+};
+
+/**
+ * Everything stored of the person with this address (a phone number in E.164 or an e-mail
+ * address): their conversations (the table's partition key is the address), each one's message
+ * items, delivery events, the request's AI thread item and idempotency record (a request is for one
+ * person), the inbound messages they sent (linked or not), and their opt-outs.
+ */
+export const planErasure = async (client: DynamoDBDocumentClient, tables: ErasureTables, address: string, progress: (what: string) => void = () => undefined): Promise<ErasurePlan> => {
+  const addresses = [...new Set([address, address.toLowerCase()])];
+  const conversations = (await Promise.all(addresses.map((a) => queryAll(client, { TableName: tables.conversationsTable, KeyConditionExpression: 'primary_channel = :a', ExpressionAttributeValues: { ':a': a } })))).flat();
+  progress(`conversations: ${conversations.length}`);
+  const messages: Key[] = [];
+  const deliveryEvents: Key[] = [];
+  const threads = new Map<string, Key>();
+  const idempotency = new Map<string, Key>();
+  const inbound = new Map<string, Key>();
+  for (const conversation of conversations) {
+    const conversationId = String(conversation.conversation_id);
+    const items = await queryAll(client, { TableName: tables.messagesTable, KeyConditionExpression: 'conversation_id = :id', ExpressionAttributeValues: { ':id': conversationId } });
+    messages.push(...items.map((m) => ({ conversation_id: conversationId, message_key: String(m.message_key) })));
+    const providerIds = new Set(items.map((m) => m.provider_message_id).filter((id): id is string => typeof id === 'string'));
+    for (const entry of Array.isArray(conversation.messages) ? (conversation.messages as { message_id?: string; role?: string }[]) : []) {
+      if (entry.role === 'assistant' && entry.message_id) providerIds.add(entry.message_id);
+    }
+    for (const providerMessageId of providerIds) {
+      const events = await queryAll(client, { TableName: tables.deliveryEventsTable, KeyConditionExpression: 'provider_message_id = :id', ExpressionAttributeValues: { ':id': providerMessageId }, ProjectionExpression: 'provider_message_id, event_key' });
+      deliveryEvents.push(...events.map((e) => ({ provider_message_id: providerMessageId, event_key: String(e.event_key) })));
+    }
+    const [companyId, projectId, requestId] = [conversation.company_id, conversation.project_id, conversation.request_id].map(String) as [string, string, string];
+    threads.set(threadKeyOf(companyId, projectId, requestId), { thread_key: threadKeyOf(companyId, projectId, requestId) });
+    idempotency.set(idempotencyKey(companyId, projectId, requestId), { idempotency_key: idempotencyKey(companyId, projectId, requestId) });
+    for (const id of conversation.inbound_ids instanceof Set ? [...(conversation.inbound_ids as Set<string>)] : Array.isArray(conversation.inbound_ids) ? (conversation.inbound_ids as string[]) : []) inbound.set(id, { inbound_id: id });
+  }
+  progress(`message items: ${messages.length}, delivery events: ${deliveryEvents.length}`);
+  const bare = address.replace(/^whatsapp:/, '');
+  const fromThem = await scanAll(client, tables.inboundMessagesTable, 'from_address IN (:a, :b)', { ':a': bare, ':b': bare.toLowerCase() }, undefined, (n) => progress(`inbound messages scanned: ${n}`));
+  for (const item of fromThem) inbound.set(String(item.inbound_id), { inbound_id: String(item.inbound_id) });
+  // opt_out_key = company#channel#address (normalised: e-mail lower-cased).
+  const optOuts = await scanAll(client, tables.optOutsTable, 'contains(opt_out_key, :a)', { ':a': `#${bare.toLowerCase().startsWith('+') ? bare : bare.toLowerCase()}` }, undefined, (n) => progress(`opt-outs scanned: ${n}`));
+  return {
+    conversations: conversations.map((c) => ({ primary_channel: String(c.primary_channel), conversation_id: String(c.conversation_id) })),
+    messages,
+    deliveryEvents,
+    threads: [...threads.values()],
+    idempotency: [...idempotency.values()],
+    inboundMessages: [...inbound.values()],
+    optOuts: optOuts.filter((o) => String(o.opt_out_key).endsWith(`#${bare.startsWith('+') ? bare : bare.toLowerCase()}`)).map((o) => ({ opt_out_key: String(o.opt_out_key) })),
+  };
+};
+
+const TABLE_OF: Record<keyof ErasurePlan, keyof ErasureTables> = {
+  conversations: 'conversationsTable',
+  messages: 'messagesTable',
+  deliveryEvents: 'deliveryEventsTable',
+  threads: 'threadsTable',
+  idempotency: 'idempotencyTable',
+  inboundMessages: 'inboundMessagesTable',
+  optOuts: 'optOutsTable',
+};
+
+/** Deletes in batches of 25 (BatchWriteItem's limit), unprocessed keys retried with backoff. */
+const deleteAll = async (client: DynamoDBDocumentClient, tableName: string, keys: Key[], sleep: (ms: number) => Promise<void>) => {
+  for (let i = 0; i < keys.length; i += 25) {
+    let pending: Record<string, unknown>[] = keys.slice(i, i + 25).map((key) => ({ DeleteRequest: { Key: key } }));
+    for (let attempt = 0; pending.length > 0; attempt += 1) {
+      if (attempt > 8) throw new Error(`DynamoDB kept ${pending.length} deletion(s) of ${tableName} unprocessed; run the erasure again (it is idempotent)`);
+      if (attempt > 0) await sleep(50 * 2 ** attempt);
+      const result = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending as never } }));
+      pending = (result.UnprocessedItems?.[tableName] ?? []) as Record<string, unknown>[];
+    }
+  }
+};
+
+export interface ErasureAudit {
+  erasure_id: string;
+  erased_at: string;
+  requested_by: string;
+  /** The ticket or request reference the operator gives; never the person's data. */
+  reason: string;
+  counts: ErasureCounts;
+}
+
+/**
+ * Erase the plan's items, the conversations last (they lead to the rest, so an interrupted
+ * erasure can be run again and finds what is left), then write the audit entry: who, when, why,
+ * how many items per table; nothing of the person.
+ */
+export const applyErasure = async (
+  client: DynamoDBDocumentClient,
+  tables: ErasureTables,
+  plan: ErasurePlan,
+  who: { requestedBy: string; reason: string },
+  now: Date,
+  progress: (what: string) => void = () => undefined,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+): Promise<ErasureAudit> => {
+  const order: (keyof ErasurePlan)[] = ['deliveryEvents', 'messages', 'inboundMessages', 'threads', 'idempotency', 'optOuts', 'conversations'];
+  for (const table of order) {
+    await deleteAll(client, tables[TABLE_OF[table]], plan[table], sleep);
+    progress(`${table}: ${plan[table].length} erased`);
+  }
+  const audit: ErasureAudit = { erasure_id: randomUUID(), erased_at: now.toISOString(), requested_by: who.requestedBy, reason: who.reason, counts: countsOf(plan) };
+  await client.send(new PutCommand({ TableName: tables.erasureAuditTable, Item: audit }));
+  return audit;
+};
+
+export { countsOf as erasureCounts };

@@ -1,0 +1,80 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { replyKit } from '../support/replies';
+import { eventually, useLocalStack } from '../support/stack';
+
+/**
+ * `pnpm erase` (right to erasure) against the local stack: a person with a conversation on two
+ * channels, a reply, an answer, delivery callbacks and an opt-out; after the erasure of both
+ * their addresses no item of any table mentions them, and one audit entry per erasure says what
+ * was erased without saying who.
+ */
+const run = promisify(execFile);
+const ROOT = join(__dirname, '..', '..');
+const erase = (...args: string[]) =>
+  run(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'scripts', 'erase.ts'), ...args, '--state-file', process.env.LOCAL_STACK_STATE!], { cwd: ROOT, env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+
+const { state, clients } = useLocalStack();
+const kit = replyKit(state, clients);
+
+/** Every item of every table of the stack, as text (a test-only scan). */
+const everything = async () => {
+  const tables = Object.entries(state.resources).filter(([name, value]) => name.endsWith('Table') && typeof value === 'string').map(([, value]) => value as string);
+  const texts: string[] = [];
+  for (const table of [...new Set(tables)]) {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await clients.documents.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
+      texts.push(...(page.Items ?? []).map((item) => `${table}: ${JSON.stringify(item, (_k, v) => (v instanceof Set ? [...v] : v))}`));
+      start = page.LastEvaluatedKey;
+    } while (start);
+  }
+  return texts;
+};
+const mentioning = async (needle: string) => (await everything()).filter((text) => text.toLowerCase().includes(needle.toLowerCase()));
+
+it('erases a person from every table, dry run first, leaving an audit entry without their data', async () => {
+  const { byChannel, person } = await kit.start(['whatsapp', 'email']);
+  await kit.twilioInbound({ channel: 'whatsapp', from: person.tel, body: 'Sounds good, tell me more' });
+  await kit.waitForMessages(person.tel, byChannel.whatsapp!.conversation_id, 3);
+  await kit.twilioInbound({ channel: 'whatsapp', from: person.tel, body: 'STOP' });
+  const digits = person.tel.slice(1);
+  const sid = (await kit.twilioMessagesTo(`whatsapp:${person.tel}`))[0]!.sid;
+  await eventually('an opt-out and delivery events', async () => {
+    const found = await everything();
+    return found.some((t) => t.startsWith(`${state.resources.optOutsTable}:`) && t.includes(digits)) && found.some((t) => t.startsWith(`${state.resources.deliveryEventsTable}:`) && t.includes(sid)) ? true : undefined;
+  });
+  const before = await mentioning(digits);
+  expect(before.length).toBeGreaterThan(5);
+
+  const dry = await erase('--recipient', person.tel, '--reason', 'DSR-TEST-1', '--local');
+  expect(dry.stdout).toMatch(/conversations\s+1\n/);
+  expect(dry.stdout).toContain('Dry run: nothing was erased');
+  expect(await mentioning(digits)).toEqual(before);
+
+  const applied = await erase('--recipient', person.tel, '--reason', 'DSR-TEST-1', '--local', '--apply');
+  expect(applied.stdout).toMatch(/Erased \d+ item\(s\)\. Audit entry [0-9a-f-]{36}/);
+  expect(applied.stderr).toContain('conversations: 1 erased');
+  await erase('--recipient', person.email, '--reason', 'DSR-TEST-1', '--local', '--apply');
+
+  // No trace: neither the number (nor its digits, as in conversation ids) nor the e-mail address, in any table.
+  expect(await mentioning(digits)).toEqual([]);
+  expect(await mentioning(person.email)).toEqual([]);
+  // Nor what leads back to them: the delivery events of the messages we sent them.
+  expect(await mentioning(sid)).toEqual([]);
+  const audits = (await clients.documents.send(new ScanCommand({ TableName: state.resources.erasureAuditTable }))).Items!.filter((a) => a.reason === 'DSR-TEST-1');
+  expect(audits).toHaveLength(2);
+  expect(audits.find((a) => a.counts.optOuts === 1)).toMatchObject({ requested_by: expect.any(String), erased_at: expect.any(String), counts: expect.objectContaining({ conversations: 1, messages: expect.any(Number), inboundMessages: 2, deliveryEvents: expect.any(Number) }) });
+
+  // Run again: nothing left to erase.
+  expect((await erase('--recipient', person.tel, '--reason', 'DSR-TEST-1', '--local')).stdout).toMatch(/conversations\s+0\n[\s\S]*optOuts\s+0/);
+});
+
+it('refuses to run without a valid recipient or a reason (exit 2)', async () => {
+  for (const args of [['--recipient', '07700900123', '--reason', 'x'], ['--recipient', '+447700900123']]) {
+    const result = await erase(...args, '--local').then(() => ({ code: 0 }), (error: { code: number }) => error);
+    expect(result.code).toBe(2);
+  }
+});
