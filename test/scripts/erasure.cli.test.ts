@@ -78,3 +78,19 @@ it('refuses to run without a valid recipient or a reason (exit 2)', async () => 
     expect(result.code).toBe(2);
   }
 });
+
+it("retention: a conversation, its message items and its AI thread item expire together after the project's retention (DynamoDB TTL)", async () => {
+  const { byChannel, person } = await kit.start(['whatsapp']);
+  const conversation = byChannel.whatsapp!.item as Record<string, any>;
+  const day = 86_400;
+  const created = Date.parse(conversation.created_at) / 1000;
+  // The demo project sets no data_retention_days: the default, 365 days, from when the router received the request.
+  expect(conversation.expires_at).toBeGreaterThan(created + 364 * day);
+  expect(conversation.expires_at).toBeLessThan(created + 366 * day);
+  const message = (await clients.documents.send(new ScanCommand({ TableName: state.resources.messagesTable, FilterExpression: 'conversation_id = :id', ExpressionAttributeValues: { ':id': conversation.conversation_id } }))).Items!;
+  expect(message.map((m) => m.expires_at)).toEqual([conversation.expires_at]);
+  const thread = (await clients.documents.send(new ScanCommand({ TableName: state.resources.threadsTable, FilterExpression: 'request_id = :id', ExpressionAttributeValues: { ':id': conversation.request_id } }))).Items!;
+  expect(thread).toHaveLength(1);
+  expect(Math.abs(thread[0]!.expires_at - conversation.expires_at)).toBeLessThan(60);
+  expect(person.tel).toBe(conversation.primary_channel);
+});

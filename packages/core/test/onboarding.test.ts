@@ -1,4 +1,4 @@
-import { AppError, CompanyProject, CompanyRepository, ErrorCodes, findOnboardingProblems, looksLikeSecretValue, onboardCompany, prepareCompanyItem, sha256Hex } from '../src';
+import { AppError, CompanyProject, CompanyRepository, ErrorCodes, findOnboardingProblems, looksLikeSecretValue, onboardCompany, prepareCompanyItem, retentionExpiresAt, sha256Hex } from '../src';
 import { companyItem } from './fixtures';
 
 const fileFrom = (patch?: (file: Record<string, any>) => void) => {
@@ -122,5 +122,18 @@ describe('cachedCompanyRepository', () => {
     expect(reads).toBe(3);
     await repo.put(companyItem((i) => ((i.company_id = 'c'), (i.project_id = 'p'), (i.project_status = 'inactive'))));
     expect((await repo.get('c', 'p'))!.project_status).toBe('inactive');
+  });
+});
+
+describe('retention', () => {
+  it('defaults to 365 days and follows data_retention_days, which onboarding bounds to 1..3650', () => {
+    const now = new Date('2026-12-02T00:00:00.000Z');
+    const base = now.getTime() / 1000;
+    expect(retentionExpiresAt({}, now)).toBe(base + 365 * 86_400);
+    expect(retentionExpiresAt({ data_retention_days: 30 }, now)).toBe(base + 30 * 86_400);
+    expect(retentionExpiresAt({ data_retention_days: 30 }, new Date('not a date'))).toBeGreaterThan(Date.now() / 1000);
+    const file = (days: unknown) => fileFrom((f) => (f.data_retention_days = days));
+    expect(findOnboardingProblems(file(30))).toEqual([]);
+    for (const bad of [0, 3651, 1.5, '30']) expect(findOnboardingProblems(file(bad)).map((p) => p.field).join(' ')).toContain('data_retention_days');
   });
 });

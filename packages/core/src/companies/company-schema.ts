@@ -48,6 +48,8 @@ export const companyProjectProperties = {
       max_message_length: { type: 'integer', minimum: 1, maximum: 100000 },
     },
   },
+  // Days a conversation and what hangs off it are kept (DynamoDB TTL); DEFAULT_RETENTION_DAYS without it.
+  data_retention_days: { type: 'integer', minimum: 1, maximum: 3650 },
   company_rep: {
     type: 'object',
     additionalProperties: false,

@@ -1,3 +1,4 @@
+export * from './retention';
 export * from './types';
 export * from './company-schema';
 export * from './company-repository';

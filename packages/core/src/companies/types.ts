@@ -61,6 +61,8 @@ export interface CompanyProject {
   api_key_records?: ApiKeyRecord[];
   rate_limits: RateLimits;
   company_rep?: Record<string, string | null>;
+  /** Days its conversations are kept (DynamoDB TTL `expires_at`); DEFAULT_RETENTION_DAYS when absent. */
+  data_retention_days?: number;
   ai_config: { openai_config: Partial<Record<Channel, OpenAiChannelConfig>>; reply_instructions?: string };
   channel_config: ChannelConfig;
   created_at: string;

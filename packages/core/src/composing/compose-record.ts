@@ -1,3 +1,4 @@
+import { retentionExpiresAt } from '../companies/retention';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { AiResult, AiTurn } from '../ai/openai-content';
 import { CHANNEL_DESCRIPTORS } from '../channels';
@@ -117,6 +118,7 @@ export const composeRecord = async (record: QueueRecord, deps: ComposeDeps): Pro
     claim = await deps.threads.claim(
       {
         thread_key: threadKey,
+        expires_at: retentionExpiresAt(contextObject.company_data_payload, clock.now()),
         company_id: request.company_data.company_id,
         project_id: request.company_data.project_id,
         request_id: request.request_data.request_id,

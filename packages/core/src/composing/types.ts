@@ -14,6 +14,8 @@ export interface ThreadConversation {
 
 export interface ThreadItem {
   thread_key: string;
+  /** The project's retention (DynamoDB TTL), like its conversations'. */
+  expires_at?: number;
   company_id: string;
   project_id: string;
   request_id: string;

@@ -136,6 +136,8 @@ export const dynamoDeliveryRepository = (client: DynamoDBDocumentClient, tables:
           lease_owner: leaseToken,
           created_at: timestamp,
           updated_at: timestamp,
+          // Expires with its conversation (the project's retention, DynamoDB TTL).
+          ...(typeof conversation.expires_at === 'number' ? { expires_at: conversation.expires_at } : {}),
         };
         await client.send(new PutCommand({ TableName: messagesTable, Item: item, ConditionExpression: 'attribute_not_exists(conversation_id)' }));
         return { outcome: 'claimed', item, leaseToken, attempt: 1, takenOver: false };

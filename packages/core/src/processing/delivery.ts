@@ -1,3 +1,4 @@
+import { retentionExpiresAt } from '../companies/retention';
 import { AiResult } from '../ai/openai-content';
 import { CHANNEL_DESCRIPTORS } from '../channels';
 import { primaryChannelFor } from '../context-object/conversation-id';
@@ -56,6 +57,8 @@ const conversationAttributesOf = (message: ComposedMessage, channel: Channel, pr
     channel_config: { [channel]: company.channel_config[channel] },
     thread_id: message.conversation_data.thread_id,
     task_complete: 0,
+    // The project's retention (DynamoDB TTL): the conversation and its message items expire together.
+    expires_at: retentionExpiresAt(company, new Date(message.metadata.received_at)),
     hand_off_to_human: false,
     router_version: message.metadata.router_version,
     processor_version: processorVersion,
