@@ -21,6 +21,8 @@ const WILDCARD_ALLOWED = new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRec
 
 type Template = { Resources: Record<string, { Type: string; Properties?: any; DeletionPolicy?: string; Condition?: string }>; Conditions?: Record<string, any>; Outputs?: Record<string, any> };
 const templates = new Map<string, Template>();
+/** The resolved service configuration `serverless package` leaves beside the template. */
+const states = new Map<string, { service: { provider: { stackTags?: Record<string, string> } } }>();
 const template = (service: string, stage: string) => templates.get(`${service}/${stage}`)!;
 const ofType = (t: Template, type: string) => Object.entries(t.Resources).filter(([, r]) => r.Type === type);
 
@@ -41,6 +43,7 @@ beforeAll(async () => {
           throw new Error(`serverless package failed for ${service} (${stage}):\n${stdout.slice(-2000)}\n${stderr.slice(-2000)}`);
         }
         templates.set(`${service}/${stage}`, JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')));
+        states.set(`${service}/${stage}`, JSON.parse(readFileSync(join(dir, 'serverless-state.json'), 'utf8')));
       }
     }
   };
@@ -50,6 +53,10 @@ beforeAll(async () => {
 const cases = SERVICES.flatMap((service) => STAGES.map((stage) => [service, stage] as const));
 
 describe.each(cases)('%s (%s)', (service, stage) => {
+  it('tags its stack (and so every resource) with the product, service and stage', () => {
+    expect(states.get(`${service}/${stage}`)!.service.provider.stackTags).toEqual({ project: 'ai-multi-comms', service: `ai-multi-comms-${service}`, stage });
+  });
+
   const importOf = (name: string) => ({ 'Fn::ImportValue': `ai-multi-comms-data-${stage}-${name}` });
 
   it('gives every queue a dead-letter queue, and every dead-letter queue an alarm to the alerts topic', () => {
@@ -140,6 +147,19 @@ describe('the data stack', () => {
 });
 
 describe('the router', () => {
+  it.each(STAGES)('writes API Gateway access logs as JSON lines without bodies, headers or keys (%s)', (stage) => {
+    // The framework applies the access-log setting to the stage at deploy time (its update-stage
+    // step, an SDK call: the stage is not a template resource); the template holds the log group.
+    const t = template('router', stage);
+    expect(t.Resources.ApiGatewayLogGroup).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: expect.any(Number) } });
+    const restApi = (states.get(`router/${stage}`)!.service.provider as { logs?: { restApi?: { accessLogging?: boolean; format?: string; roleManagedExternally?: boolean } } }).logs?.restApi;
+    expect(restApi).toMatchObject({ accessLogging: true, roleManagedExternally: true });
+    const fields = Object.keys(JSON.parse(restApi!.format!));
+    expect(fields).toEqual(expect.arrayContaining(['requestId', 'apiKeyId', 'status', 'latencyMs']));
+    expect(restApi!.format).not.toMatch(/\$context\.identity\.apiKey[^I]|\$input|\$request\.header/);
+    expect(ofType(t, 'AWS::ApiGateway::Account')).toEqual([]);
+  });
+
   it.each(STAGES)('requires an API key, declares no key values, throttles with a usage plan, and has a valid dashboard (%s)', (stage) => {
     const t = template('router', stage);
     const methods = Object.fromEntries(ofType(t, 'AWS::ApiGateway::Method').filter(([, m]) => m.Properties.HttpMethod === 'POST'));
