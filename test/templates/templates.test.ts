@@ -53,6 +53,14 @@ beforeAll(async () => {
 const cases = SERVICES.flatMap((service) => STAGES.map((stage) => [service, stage] as const));
 
 describe.each(cases)('%s (%s)', (service, stage) => {
+  it("links every alarm's description to its runbook section in the README", () => {
+    const headings = new Set([...readFileSync(join(ROOT, 'README.md'), 'utf8').matchAll(/^#### Runbook: (.+)$/gm)].map((m) => `runbook-${m[1]!.trim()}`));
+    for (const [id, alarm] of ofType(template(service, stage), 'AWS::CloudWatch::Alarm')) {
+      const anchor = /Runbook at README\.md#(runbook-[a-z0-9-]+)$/.exec(String(alarm.Properties.AlarmDescription))?.[1];
+      expect([id, anchor && headings.has(anchor)]).toEqual([id, true]);
+    }
+  });
+
   it('tags its stack (and so every resource) with the product, service and stage', () => {
     expect(states.get(`${service}/${stage}`)!.service.provider.stackTags).toEqual({ project: 'ai-multi-comms', service: `ai-multi-comms-${service}`, stage });
   });
