@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoCompanyRepository, onboardCompany, OnboardingFile, postSendRepairOf, sha256Hex } from '@ai-multi-comms/core';
 import { demoSecrets } from '@ai-multi-comms/local-stack';
@@ -47,7 +48,7 @@ const bare = (script: string, ...args: string[]) =>
     (error: { code: number; stdout: string; stderr: string }) => error,
   );
 
-it.each(['onboard', 'conversation', 'conversations', 'dlq', 'api-key', 'repair'])('%s --help prints its usage and an example and exits 0, touching nothing', async (script) => {
+it.each(['onboard', 'conversation', 'conversations', 'dlq', 'api-key', 'repair', 'erase', 'status'])('%s --help prints its usage and an example and exits 0, touching nothing', async (script) => {
   const result = (await bare(script, '--help')) as { code?: number; stdout: string };
   expect(result.code ?? 0).toBe(0);
   expect(result.stdout).toMatch(new RegExp(`^usage: pnpm ${script} `));
@@ -287,4 +288,30 @@ it('repair applies a POST_SEND_UPDATE_FAILED line: a dry run first, then the fin
   const refused = await command('repair', otherStage, '--apply').then(() => ({ code: 0, stderr: '' }), (error: { code: number; stderr: string }) => error);
   expect(refused.code).toBe(2);
   expect(refused.stderr).toContain('give the stage it came from');
+});
+
+it('status shows every queue and DLQ, says what needs a look and exits 5 while a DLQ holds a message', async () => {
+  const dlqUrl = state.outputs['ai-multi-comms-email-processor']!.DeadLetterQueueUrl!;
+  const marker = `status-test-${Date.now()}`;
+  await clients.sqs.send(new SendMessageCommand({ QueueUrl: dlqUrl, MessageBody: JSON.stringify({ marker }) }));
+  try {
+    const result = await command('status', '--json').then(() => ({ code: 0, stdout: '' }), (error: { code: number; stdout: string }) => error);
+    expect(result.code).toBe(5);
+    const status = JSON.parse(result.stdout);
+    expect(status.queues.map((q: { queue: string }) => q.queue)).toEqual(['compose', 'reply', 'whatsapp', 'sms', 'email']);
+    expect(status.queues.find((q: { queue: string }) => q.queue === 'email').dlq).toBeGreaterThanOrEqual(1);
+    expect(status).toMatchObject({ attention: true, alarms: null, critical: null });
+    const text = await command('status').then(() => '', (error: { stdout: string }) => error.stdout);
+    expect(text).toMatch(/email\s+\d+\s+\d+\s+\d+\s+← pnpm dlq show email/);
+    expect(text).toContain('Needs a look.');
+  } finally {
+    // Take the test's message out again (other tests read the stack's DLQs).
+    for (let i = 0; i < 10; i += 1) {
+      const { Messages = [] } = await clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      const mine = Messages.filter((m) => m.Body?.includes(marker));
+      for (const m of mine) await clients.sqs.send(new DeleteMessageCommand({ QueueUrl: dlqUrl, ReceiptHandle: m.ReceiptHandle! }));
+      for (const m of Messages.filter((m) => !m.Body?.includes(marker))) await clients.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: dlqUrl, ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 }));
+      if (mine.length > 0) break;
+    }
+  }
 });
