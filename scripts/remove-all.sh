@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Remove every service of a stage, router first, data last: scripts/remove-all.sh <stage> [serverless args]
+# Remove every service of a stage, the deploy waves backwards (senders first, data last): scripts/remove-all.sh <stage> [serverless args]
 set -euo pipefail
 # `pnpm run deploy -- dev` passes the "--" through; ignore it.
 if [ "${1:-}" = "--" ]; then shift; fi

@@ -154,6 +154,21 @@ describe('the data stack', () => {
   });
 });
 
+describe('deploy waves (services/deploy-order.json)', () => {
+  const { waves } = JSON.parse(readFileSync(join(ROOT, 'services/deploy-order.json'), 'utf8')) as { waves: string[][] };
+  it('hold every service once, in the deploy order', () => {
+    expect(waves.flat()).toEqual(SERVICES);
+  });
+  it.each(STAGES)('a service imports only what services of earlier waves export, so one wave deploys in parallel (%s)', (stage) => {
+    const waveOf = new Map(waves.flatMap((wave, index) => wave.map((service) => [service, index] as const)));
+    for (const service of SERVICES) {
+      const imports = [...JSON.stringify(template(service, stage)).matchAll(/"Fn::ImportValue":"ai-multi-comms-([a-z-]+?)-(dev|prod)-/g)].map((m) => m[1]!);
+      expect(imports.length + (service === 'data' ? 1 : 0)).toBeGreaterThan(0);
+      for (const exporter of new Set(imports)) expect([service, exporter, waveOf.get(exporter)! < waveOf.get(service)!]).toEqual([service, exporter, true]);
+    }
+  });
+});
+
 describe('the router', () => {
   it.each(STAGES)('writes API Gateway access logs as JSON lines without bodies, headers or keys (%s)', (stage) => {
     // The framework applies the access-log setting to the stage at deploy time (its update-stage
