@@ -8,8 +8,8 @@
  * --json prints {conversations: [{conversation, deliveries, delivery_status}]} for scripts.
  * Exit 4 when nothing matches.
  */
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { createDynamoDocumentClient, dynamoDeliveryStatusStore } from '@ai-multi-comms/core';
+import { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { createDynamoDocumentClient, dynamoDeliveryStatusStore, queryAll } from '@ai-multi-comms/core';
 import { parseCommandLine } from './lib/command-line';
 import { ConversationView, formatConversation } from './lib/conversation-view';
 import { NOT_FOUND_EXIT, resolveTarget, Target } from './lib/target';
@@ -18,16 +18,8 @@ const USAGE = "pnpm conversation ('<conversation_id>' | --request-id ID | --reci
 
 type Lookup = { by: 'conversation_id' | 'request_id' | 'recipient' | 'provider_id'; value: string };
 
-const query = async (documents: DynamoDBDocumentClient, input: ConstructorParameters<typeof QueryCommand>[0]) => {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await documents.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start && items.length < 100);
-  return items;
-};
+// A person or request has a handful of conversations: 100 is far past any real lookup.
+const query = (documents: DynamoDBDocumentClient, input: QueryCommandInput) => queryAll(documents, input, 100);
 
 /** The lookup → the conversation ids it names. */
 const conversationIdsOf = async (documents: DynamoDBDocumentClient, target: Target, lookup: Lookup): Promise<string[]> => {

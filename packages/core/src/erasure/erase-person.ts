@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, QueryCommandInput, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { queryAll } from '../aws/query-all';
 import { threadKeyOf } from '../composing/types';
 import { idempotencyKey } from '../idempotency/idempotency-store';
 
@@ -31,17 +32,6 @@ export interface ErasurePlan {
 export type ErasureCounts = Record<keyof ErasurePlan, number>;
 
 const countsOf = (plan: ErasurePlan): ErasureCounts => Object.fromEntries(Object.entries(plan).map(([table, keys]) => [table, (keys as Key[]).length])) as ErasureCounts;
-
-const queryAll = async (client: DynamoDBDocumentClient, input: QueryCommandInput): Promise<Record<string, unknown>[]> => {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await client.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items;
-};
 
 /**
  * A scan of a table no index leads to by the person, filtered (an inbound message that matched no
