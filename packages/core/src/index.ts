@@ -22,3 +22,4 @@ export * from './opt-outs';
 export * from './replies';
 export * from './delivery-status';
 export * from './erasure';
+export * from './governor';

@@ -18,6 +18,12 @@ export interface ChannelDescriptor {
   idPart(senderAddress: string): string;
   /** JSON Schema of the project's `channel_config.<channel>`: its sending address and credentials secret name. */
   readonly channelConfigSchema: Record<string, unknown>;
+  /**
+   * Messages per second one sender may send when the project does not say
+   * (`channel_config.<channel>.messages_per_second`): the provider's default for a sender, or
+   * undefined when the provider sets no per-sender rate worth pacing to.
+   */
+  readonly defaultMessagesPerSecond?: number;
   /** Structured Outputs schema of the first message, or undefined for plain text. */
   readonly firstMessageSchema?: { name: string; schema: Record<string, unknown> };
 }

@@ -29,6 +29,8 @@ export const emailDescriptor: ChannelDescriptor = {
       company_email: { type: 'string', format: 'email' },
       email_credentials_id: secretNameSchema,
       email_from_name: { type: 'string', maxLength: 200 },
+      // SendGrid sets no per-sender rate; a project may still pace its mail (a warming IP).
+      messages_per_second: { type: 'number', exclusiveMinimum: 0, maximum: 10000 },
     },
   },
   firstMessageSchema: EMAIL_CONTENT_SCHEMA,

@@ -8,10 +8,13 @@ export const smsDescriptor: ChannelDescriptor = {
   recipientField: 'recipient_tel',
   senderAddress: (config) => config.sms?.company_sms_number,
   idPart: (number) => number.replace(/^\+/, ''),
+  // Twilio sends 1 message segment per second from a US long code (its documented default; short
+  // codes and toll-free numbers send more): the conservative default.
+  defaultMessagesPerSecond: 1,
   channelConfigSchema: {
     type: 'object',
     required: ['company_sms_number', 'sms_credentials_id'],
     additionalProperties: false,
-    properties: { company_sms_number: { type: 'string', pattern: E164_PATTERN }, sms_credentials_id: secretNameSchema },
+    properties: { company_sms_number: { type: 'string', pattern: E164_PATTERN }, sms_credentials_id: secretNameSchema, messages_per_second: { type: 'number', exclusiveMinimum: 0, maximum: 10000 } },
   },
 };

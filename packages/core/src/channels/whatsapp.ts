@@ -27,11 +27,13 @@ export const whatsappDescriptor: ChannelDescriptor = {
   recipientField: 'recipient_tel',
   senderAddress: (config) => config.whatsapp?.company_whatsapp_number,
   idPart: (number) => number.replace(/^\+/, ''),
+  // A WhatsApp sender's default throughput on Twilio is 80 messages per second.
+  defaultMessagesPerSecond: 80,
   channelConfigSchema: {
     type: 'object',
     required: ['company_whatsapp_number', 'whatsapp_credentials_id'],
     additionalProperties: false,
-    properties: { company_whatsapp_number: { type: 'string', pattern: E164_PATTERN }, whatsapp_credentials_id: secretNameSchema },
+    properties: { company_whatsapp_number: { type: 'string', pattern: E164_PATTERN }, whatsapp_credentials_id: secretNameSchema, messages_per_second: { type: 'number', exclusiveMinimum: 0, maximum: 10000 } },
   },
   firstMessageSchema: WHATSAPP_TEMPLATE_VARIABLES_SCHEMA,
 };

@@ -26,6 +26,7 @@ const openAiChannelConfig = {
     instructions: { type: 'string', minLength: 1, maxLength: 20000 },
     temperature: { type: 'number', minimum: 0, maximum: 2 },
     max_output_tokens: { type: 'integer', minimum: 1, maximum: 100000 },
+    requests_per_minute: { type: 'integer', minimum: 1, maximum: 1000000 },
   },
   anyOf: [{ required: ['prompt_id'] }, { required: ['model', 'instructions'] }],
 };

@@ -10,20 +10,28 @@ export interface OpenAiChannelConfig {
   instructions?: string;
   temperature?: number;
   max_output_tokens?: number;
+  /** The key's request limit per minute (its OpenAI project's); the governor paces to it. Default 500. */
+  requests_per_minute?: number;
 }
 
 export interface WhatsAppChannelConfig {
   company_whatsapp_number: string;
   whatsapp_credentials_id: string;
+  /** Sends per second from this sender (Twilio: message segments); the channel's default without it. */
+  messages_per_second?: number;
 }
 export interface SmsChannelConfig {
   company_sms_number: string;
   sms_credentials_id: string;
+  /** Sends per second from this sender (Twilio: message segments); the channel's default without it. */
+  messages_per_second?: number;
 }
 export interface EmailChannelConfig {
   company_email: string;
   email_credentials_id: string;
   email_from_name?: string;
+  /** Sends per second from this sender (Twilio: message segments); the channel's default without it. */
+  messages_per_second?: number;
 }
 
 export interface ChannelConfig {

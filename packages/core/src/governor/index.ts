@@ -1,0 +1,4 @@
+export * from './pacing';
+export * from './bucket-store';
+export * from './governor';
+export * from './limits';
