@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Bench } from 'tinybench';
-import { buildContextObject, parseJsonBody, processRecord, toSqsSafeJson, validateInitiateRequest } from '@ai-multi-comms/core';
+import { buildContextObject, createGovernor, inMemoryBucketStore, parseJsonBody, processRecord, toSqsSafeJson, validateInitiateRequest } from '@ai-multi-comms/core';
 import { inMemoryDeliveries } from '../../test/support/in-memory-deliveries';
 import { initiateConversation } from '../../services/router/src/initiate-conversation';
 import { API_KEY, fakeDeps } from '../../services/router/test/fakes';
@@ -51,6 +51,8 @@ export const processorInProcess = async (report: Report) => {
     optOuts: { isOptedOut: async () => false, record: async () => true },
     secrets: { getJson: async () => ({ ai_api_key: 'k' }) as never, evict: () => undefined },
     extendVisibility: async () => undefined,
+    // The governor's arithmetic is counted; its waits are not (they are the provider's rate, not our cost).
+    governor: createGovernor({ buckets: inMemoryBucketStore(), clock: { now: () => new Date() }, sleep: async () => undefined, config: { enabled: true, maxInlineWaitMs: Number.POSITIVE_INFINITY } }),
     clock: { now: () => new Date() },
     logger: silentLogger as never,
     metrics: { count: silent },

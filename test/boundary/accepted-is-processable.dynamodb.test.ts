@@ -4,6 +4,8 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import {
+  createGovernor,
+  inMemoryBucketStore,
   answerMessageFor,
   ChannelAdapter,
   CompanyProject,
@@ -94,6 +96,7 @@ const processorDeps = (channel: keyof typeof ADAPTERS): ProcessingDeps<Record<st
   deliveries: dynamoDeliveryRepository(clients.documents, { conversationsTable: state.resources.conversationsTable!, messagesTable: state.resources.messagesTable! }),
   companies: { get: async (c, p) => (c === company.company_id && p === company.project_id ? company : undefined) },
   optOuts: dynamoOptOutStore(clients.documents, state.resources.optOutsTable!),
+  governor: createGovernor({ buckets: inMemoryBucketStore(), clock: { now: () => new Date() }, sleep: async () => undefined, config: { enabled: true, maxInlineWaitMs: Number.POSITIVE_INFINITY } }),
   secrets: {
     getJson: async () => ({ ai_api_key: 'k', twilio_account_sid: 'AC1', twilio_auth_token: 't', twilio_template_sid: 'HX1', sendgrid_api_key: 'SG.k', sendgrid_from_email: 'jobs@boundary.example' }) as never,
     evict: () => undefined,

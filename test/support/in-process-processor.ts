@@ -4,7 +4,9 @@ import {
   ChannelAdapter,
   DeliveryRepository,
   createLogger,
+  createGovernor,
   createSecretsManagerClient,
+  dynamoBucketStore,
   dynamoCompanyRepository,
   dynamoDeliveryRepository,
   dynamoOptOutStore,
@@ -38,6 +40,8 @@ export const inProcessDeps = <Credentials extends Record<string, string>>(
   optOuts: dynamoOptOutStore(documentsFor(state), state.resources.optOutsTable!),
   secrets: cachedSecretReader(createSecretsManagerClient(), options.secretsCacheMs ?? 0),
   extendVisibility: async () => undefined,
+  // The real buckets in DynamoDB Local, as the deployed processors use them.
+  governor: createGovernor({ buckets: dynamoBucketStore(documentsFor(state), state.resources.rateLimitsTable!), clock: { now: () => new Date() }, config: { enabled: true } }),
   clock: { now: () => new Date() },
   logger: options.logger ?? createLogger(`${channel.channel}-processor`),
   metrics: { count: () => undefined },

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { AppError, buildContextObject, createLogger, parseJsonBody, processRecord, toSqsSafeJson, transient, validateInitiateRequest } from '@ai-multi-comms/core';
+import { AppError, buildContextObject, createGovernor, createLogger, inMemoryBucketStore, parseJsonBody, processRecord, toSqsSafeJson, transient, validateInitiateRequest } from '@ai-multi-comms/core';
 import { filterPatternMatches } from '../support/cloudwatch-filter-pattern';
 import { composedMessageOf, resolvedRequest } from '../support/context-objects';
 import { inMemoryDeliveries } from '../support/in-memory-deliveries';
@@ -292,6 +292,7 @@ describe('the CRITICAL metric filter', () => {
           optOuts: { isOptedOut: async () => false, record: async () => true },
           secrets: { getJson: async () => ({ ai_api_key: 'x' }) as never, evict: () => undefined },
           extendVisibility: async () => undefined,
+          governor: createGovernor({ buckets: inMemoryBucketStore(), clock: { now: () => new Date() }, config: { enabled: false } }),
           clock: { now: () => new Date() },
           logger,
           metrics: { count: () => undefined },

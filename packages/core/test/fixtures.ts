@@ -33,7 +33,8 @@ export const companyItem = (patch?: (item: CompanyProject) => void): CompanyProj
     },
     channel_config: {
       whatsapp: { company_whatsapp_number: '+447700900001', whatsapp_credentials_id: 'ai-multi-comms/whatsapp-credentials/ci-aaa-001/pi-aaa-001/twilio-dev' },
-      sms: { company_sms_number: '+447700900002', sms_credentials_id: 'ai-multi-comms/sms-credentials/ci-aaa-001/pi-aaa-001/twilio-dev' },
+      // A test sends many messages from one number at once: paced at 50/s, not a long code's 1/s.
+      sms: { company_sms_number: '+447700900002', sms_credentials_id: 'ai-multi-comms/sms-credentials/ci-aaa-001/pi-aaa-001/twilio-dev', messages_per_second: 50 },
       email: { company_email: 'jobs@acme.example.com', email_credentials_id: 'ai-multi-comms/email-credentials/ci-aaa-001/pi-aaa-001/sendgrid-dev' },
     },
     created_at: '2025-01-01T00:00:00.000Z',

@@ -54,5 +54,8 @@ export const smsChannel: ChannelAdapter<SmsCredentials> = {
     return { messageId: ours.sid, content: ours.body, details: { encoding, segments } };
   },
 
+  // Twilio's messages-per-second are segments per second for SMS.
+  sendUnits: (content) => countSmsSegments(content).segments,
+
   inboundKey: (contextObject) => `sms#${senderOf(contextObject).company_sms_number}#${contextObject.frontend_payload.recipient_data.recipient_tel}`,
 };

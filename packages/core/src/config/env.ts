@@ -33,6 +33,16 @@ export const integer =
     return value;
   };
 
+/** "true" / "false" (default when unset). */
+export const boolean =
+  (defaultValue: boolean): EnvReader<boolean> =>
+  (env, name) => {
+    const raw = env[name]?.trim();
+    if (raw === undefined || raw === '') return defaultValue;
+    if (raw !== 'true' && raw !== 'false') throw new ConfigProblem(`${name} must be "true" or "false", got "${raw}"`);
+    return raw === 'true';
+  };
+
 /** Build a typed configuration object from a map of variable name → reader. */
 export const readConfig = <T extends object>(
   readers: { [K in keyof T]: [envName: string, reader: EnvReader<T[K]>] },

@@ -7,7 +7,8 @@ import type { ProcessingDeps, QueueRecord } from './process-record';
 import { OutcomeCause, RecordOutcome } from './queue-outcomes';
 
 /** Ends a record: the queue outcome and its metrics come from one table (queue-outcomes.ts). */
-export type Conclude = (cause: OutcomeCause, reason: string, retryInMs?: number) => RecordOutcome;
+/** `retryInMs`: when the message may go again (busy, rate-limited); `slotAtMs`: the governor's slot booked for it. */
+export type Conclude = (cause: OutcomeCause, reason: string, retryInMs?: number, slotAtMs?: number) => RecordOutcome;
 
 /** One queue record on its way through the pipeline, before and after its claim. */
 export interface RecordRun {

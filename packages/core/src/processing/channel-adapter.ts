@@ -38,6 +38,11 @@ export interface ChannelAdapter<Credentials extends Record<string, string> = Rec
   send(input: { contextObject: ContextObject; credentials: Credentials; ai: AiResult; conversationId: string; reply?: ReplyDetails }): Promise<SentMessage>;
   /** The message an earlier attempt of this conversation created, if the provider has one that matches one of its send intents (docs/processing.md step 6). */
   reconcile(input: { contextObject: ContextObject; credentials: Credentials; intents: SendIntent[]; conversationId: string; reply?: ReplyDetails }): Promise<SentMessage | undefined>;
+  /**
+   * What one send of `content` costs against the sender's rate (docs/throughput.md): Twilio counts
+   * an SMS's segments. 1 when absent.
+   */
+  sendUnits?(content: string): number;
   /** The conversations table's inbound-index key for replies, once `sent` is known. */
   inboundKey(contextObject: ContextObject, sent: SentMessage): string | undefined;
 }

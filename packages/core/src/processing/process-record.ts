@@ -4,6 +4,7 @@ import { DeliveryRepository } from '../messages/delivery-repository';
 import { OptOutStore } from '../opt-outs/opt-out-store';
 import { SecretReader } from '../secrets/secret-reader';
 import { Clock } from '../util/clock';
+import { Governor } from '../governor/governor';
 import { RecordRun } from './attempt';
 import { ChannelAdapter } from './channel-adapter';
 import { Delivery, deliveryOf, derivableDeliveryKey } from './delivery';
@@ -15,6 +16,7 @@ import { markAndSend } from './steps/mark-and-send';
 import { readCredentials } from './steps/read-credentials';
 import { reconcileAfterTakeover } from './steps/reconcile-after-takeover';
 import { refuseIfOptedOut } from './steps/refuse-if-opted-out';
+import { paceSend } from './steps/pace-send';
 import { recordSent } from './steps/record-sent';
 
 export { leaseMsFor, RECORD_DEADLINE } from './steps/hold-lease';
@@ -27,6 +29,8 @@ export interface QueueRecord {
   body: string;
   /** ApproximateReceiveCount: 1 on the first delivery. */
   receiveCount: number;
+  /** The governor's slot booked for this message by the receive that put it back (its first receive only). */
+  bookedSlotMs?: number;
 }
 
 export interface ProcessingMetrics {
@@ -61,6 +65,8 @@ export interface ProcessingDeps<Credentials extends Record<string, string>> {
   /** The person's opt-outs, checked right before each send. */
   optOuts: Pick<OptOutStore, 'isOptedOut' | 'record'>;
   secrets: SecretReader;
+  /** Paces sends to each sender's rate across every container (docs/throughput.md). */
+  governor: Governor;
   /** SQS ChangeMessageVisibility on the record's queue. */
   extendVisibility: (receiptHandle: string, seconds: number) => Promise<void>;
   clock: Clock;
@@ -72,7 +78,7 @@ export interface ProcessingDeps<Credentials extends Record<string, string>> {
 }
 
 /**
- * docs/processing.md for one queue message: read the delivery → claim its message → (holding the
+ * docs/processing.md for one queue message: read the delivery → a slot on the sender's rate → claim its message → (holding the
  * lease) authorise → credentials → reconcile after a takeover → the opt-out → mark and send →
  * record. Returns
  * whether to acknowledge (delete) or retry the queue message; it throws only for bugs.
@@ -81,6 +87,9 @@ export const processRecord = async <Credentials extends Record<string, string>>(
   const run = beginRun(record, deps);
   const delivery = await readDelivery(run, deps);
   if (!('key' in delivery)) return delivery;
+
+  const paced = await paceSend(run, deps, delivery);
+  if (paced) return paced;
 
   const claim = await claimDelivery(run, deps, delivery);
   if (claim.outcome !== 'claimed') return claim;
@@ -103,8 +112,8 @@ const beginRun = <C extends Record<string, string>>(record: QueueRecord, deps: P
   // own: appendKeys on the shared logger would put one record's conversation id on another's lines.
   const logger = deps.logger.createChild();
   const { config, metrics } = deps;
-  const conclude = (cause: OutcomeCause, reason: string, retryInMs?: number): RecordOutcome => {
-    const decided = decideOutcome(cause, { reason, receiveCount: record.receiveCount, retryInMs }, config);
+  const conclude = (cause: OutcomeCause, reason: string, retryInMs?: number, slotAtMs?: number): RecordOutcome => {
+    const decided = decideOutcome(cause, { reason, receiveCount: record.receiveCount, retryInMs, slotAtMs }, config);
     for (const name of decided.metrics) metrics.count(name);
     if (decided.retriesExhausted) logger.error('Retries exhausted: the message goes to the dead-letter queue', { message_id: record.messageId, receive_count: record.receiveCount, reason });
     return decided.outcome;

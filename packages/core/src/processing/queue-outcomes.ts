@@ -2,9 +2,11 @@
  * Every way a queue record can end, and what that means for the queue, decided in one table as
  * `errors/http.ts` decides HTTP answers. The pipelines (a sender's `processRecord`, the compose
  * step's `composeRecord`) say *why* a record ended; this table says whether SQS deletes the
- * message (acknowledge) or offers it again, after how long, and what is counted. On the queue's
- * last receive a retry means the dead-letter queue: `retriesExhausted` says so, so the caller can
- * record it where operators look.
+ * message (acknowledge), offers it again after how long (retry), or puts a fresh copy back with a
+ * delay (requeue), and what is counted. On the queue's last receive a retry means the dead-letter
+ * queue: `retriesExhausted` says so, so the caller can record it where operators look. A requeue
+ * is a new message whose receive count starts again: waiting for a provider's rate (the
+ * governor, docs/throughput.md) never spends a receive, so it never sends a message to the DLQ.
  */
 export type OutcomeCause =
   | 'sent' // the provider has the message and the item says so
@@ -22,14 +24,17 @@ export type OutcomeCause =
   | 'database' // the item could not be read or written
   | 'failure-not-recorded' // the failure could not be recorded on the item
   | 'claim-failed' // the item could not be claimed
-  | 'heartbeat'; // the heartbeat failed before the send
+  | 'heartbeat' // the heartbeat failed before the send
+  | 'rate-limited'; // the governor's next slot is later, or the provider refused for rate: put back until then
 
 export type RecordOutcome =
   | { outcome: 'acknowledge'; reason: string }
-  | { outcome: 'retry'; reason: string; delaySeconds: number };
+  | { outcome: 'retry'; reason: string; delaySeconds: number }
+  /** Send a copy of the message with this delay (its slot, when one is booked for it), then delete this one. */
+  | { outcome: 'requeue'; reason: string; delaySeconds: number; slotAtMs?: number };
 
 interface OutcomeRule {
-  queue: 'acknowledge' | 'retry';
+  queue: 'acknowledge' | 'retry' | 'requeue';
   /** backoff: base × 2^(receives − 1); after-lease: once the other attempt's lease is over. */
   delay?: 'backoff' | 'after-lease';
   /** Metrics counted once for this outcome. */
@@ -53,7 +58,11 @@ export const QUEUE_OUTCOMES: Readonly<Record<OutcomeCause, OutcomeRule>> = {
   'failure-not-recorded': { queue: 'retry', delay: 'backoff', metrics: [] },
   'claim-failed': { queue: 'retry', delay: 'backoff', metrics: [] },
   heartbeat: { queue: 'retry', delay: 'backoff', metrics: [] },
+  'rate-limited': { queue: 'requeue', metrics: ['RateLimitDeferrals'] },
 };
+
+/** SQS's largest DelaySeconds. */
+export const MAX_QUEUE_DELAY_SECONDS = 900;
 
 export interface OutcomeConfig {
   retryBackoffBaseSeconds: number;
@@ -68,9 +77,13 @@ export interface Decided {
   retriesExhausted: boolean;
 }
 
-export const decideOutcome = (cause: OutcomeCause, context: { reason: string; receiveCount: number; retryInMs?: number }, config: OutcomeConfig): Decided => {
+export const decideOutcome = (cause: OutcomeCause, context: { reason: string; receiveCount: number; retryInMs?: number; slotAtMs?: number }, config: OutcomeConfig): Decided => {
   const rule = QUEUE_OUTCOMES[cause];
   if (rule.queue === 'acknowledge') return { outcome: { outcome: 'acknowledge', reason: context.reason }, metrics: rule.metrics, retriesExhausted: false };
+  if (rule.queue === 'requeue') {
+    const delaySeconds = Math.min(MAX_QUEUE_DELAY_SECONDS, Math.max(1, Math.ceil((context.retryInMs ?? 1000) / 1000)));
+    return { outcome: { outcome: 'requeue', reason: context.reason, delaySeconds, ...(context.slotAtMs !== undefined ? { slotAtMs: context.slotAtMs } : {}) }, metrics: rule.metrics, retriesExhausted: false };
+  }
   const delaySeconds =
     rule.delay === 'after-lease' && context.retryInMs !== undefined
       ? Math.min(config.retryBackoffMaxSeconds, Math.ceil(context.retryInMs / 1000) + 1)

@@ -6,6 +6,7 @@ import { createPersonSimulator, WebhookTargets } from './person-simulator';
 import { createProviderCallbacks } from './provider-callbacks';
 import { createSendGridRoutes, sendGridError } from './sendgrid-routes';
 import { createTwilioRoutes, twilioError } from './twilio-routes';
+import { createRequestBuckets, openAiDuration, openAiRateHeaders, ProviderLimits } from './provider-limits';
 
 /**
  * The local OpenAI, Twilio and SendGrid: one process, one port, routed by path. Test peers for
@@ -16,6 +17,7 @@ import { createTwilioRoutes, twilioError } from './twilio-routes';
  *   POST /__faults  (a FaultRule or an array)  GET /__faults  DELETE /__faults
  *   POST /__credentials {openai_keys?, twilio_accounts?: {sid: token}, sendgrid_keys?}
  *   GET /__openai/locks                                        how many responses were refused with conversation_locked
+ *   POST /__limits {openai?, twilio?}  GET /__limits  DELETE /__limits   the providers' rate limits (provider-limits.ts)
  *   POST /__simulate/twilio/inbound, /__simulate/sendgrid/inbound   the person replies (person-simulator.ts)
  */
 export interface RecordedRequest {
@@ -82,6 +84,9 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
   };
   addCredentials(credentials);
 
+  let limits: ProviderLimits = {};
+  const openAiBuckets = createRequestBuckets();
+  const twilioInFlight = new Map<string, number>();
   const openAi = createOpenAiRoutes();
   // Each message's status callbacks in order, one after another (a message's chain), as Twilio sends them.
   const chains = new Map<string, Promise<unknown>>();
@@ -90,7 +95,12 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
     chains.set(key, next);
     void next.finally(() => chains.get(key) === next && chains.delete(key));
   };
-  const twilio = createTwilioRoutes(twilioAccounts, {}, (message, status) => callbacks.automatic() && inOrder(message.sid, () => callbacks.twilioStatus(message, status)));
+  const twilio = createTwilioRoutes(
+    twilioAccounts,
+    {},
+    (message, status) => callbacks.automatic() && inOrder(message.sid, () => callbacks.twilioStatus(message, status, status === 'failed' && message.error_code ? String(message.error_code) : undefined)),
+    () => limits.twilio,
+  );
   const sendGrid = createSendGridRoutes(sendGridKeys, (mail) =>
     callbacks.automatic() &&
     inOrder(mail.msg_id, async () => {
@@ -144,6 +154,16 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
       case 'POST /__credentials':
         addCredentials((request.body ?? {}) as ProviderCredentials);
         return { status: 204 };
+      case 'POST /__limits':
+        limits = { ...limits, ...((request.body ?? {}) as ProviderLimits) };
+        openAiBuckets.clear();
+        return { status: 200, body: { limits } };
+      case 'GET /__limits':
+        return { status: 200, body: { limits } };
+      case 'DELETE /__limits':
+        limits = {};
+        openAiBuckets.clear();
+        return { status: 204 };
       case 'GET /__openai/locks':
         return { status: 200, body: { conversation_locked: openAi.locksRefused() } };
       case 'GET /__health':
@@ -151,6 +171,42 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
       default:
         return undefined;
     }
+  };
+
+  /**
+   * OpenAI: requests per minute per key on the model endpoint, with its headers on every answer.
+   * Twilio: at most `concurrency` API requests in flight per account, each taking `api_latency_ms`.
+   */
+  const withinLimits = async (provider: ProviderName, route: string, request: ProviderRequest, run: () => ProviderResponse | Promise<ProviderResponse>): Promise<{ refused: boolean; response: ProviderResponse }> => {
+    if (provider === 'openai' && route === 'responses' && limits.openai) {
+      const admission = openAiBuckets.take(bearerToken(request.headers) ?? '', limits.openai);
+      const headers = openAiRateHeaders(admission, limits.openai);
+      if (!admission.admitted) {
+        const refusal = openAiError(
+          429,
+          `Rate limit reached for gpt-4o-mini in organization org-local on requests per min (RPM): Limit ${admission.limit}, Used ${admission.limit}, Requested 1. Please try again in ${openAiDuration(admission.resetMs)}. Visit https://platform.openai.com/account/rate-limits to learn more.`,
+          'rate_limit_exceeded',
+        );
+        return { refused: true, response: { ...refusal, headers: { ...headers, 'retry-after': String(Math.max(1, Math.ceil(admission.resetMs / 1000))) } } };
+      }
+      const answer = await run();
+      return { refused: false, response: { ...answer, headers: { ...answer.headers, ...headers } } };
+    }
+    if (provider === 'twilio' && limits.twilio && (limits.twilio.concurrency !== undefined || limits.twilio.api_latency_ms !== undefined)) {
+      const account = /^\/2010-04-01\/Accounts\/([^/]+)\//.exec(request.path)?.[1] ?? '';
+      const inFlight = twilioInFlight.get(account) ?? 0;
+      if (limits.twilio.concurrency !== undefined && inFlight >= limits.twilio.concurrency) {
+        return { refused: true, response: twilioError(429, 20429, 'Too Many Requests') };
+      }
+      twilioInFlight.set(account, inFlight + 1);
+      try {
+        if (limits.twilio.api_latency_ms) await new Promise((resolve) => setTimeout(resolve, limits.twilio!.api_latency_ms));
+        return { refused: false, response: await run() };
+      } finally {
+        twilioInFlight.set(account, (twilioInFlight.get(account) ?? 1) - 1);
+      }
+    }
+    return { refused: false, response: await run() };
   };
 
   const handle = async (incoming: IncomingMessage, response: ServerResponse) => {
@@ -206,7 +262,13 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
         return send(response, result);
       }
     }
-    const result = await matched.handle(rule);
+    // The providers' own limits, after authentication as theirs are.
+    const limited = await withinLimits(provider, matched.route, request, () => matched.handle(rule));
+    if (limited.refused) {
+      record(limited.response.status, false);
+      return send(response, limited.response);
+    }
+    const result = limited.response;
     if (rule?.drop_after) {
       record(0, true);
       incoming.socket.destroy();

@@ -1,4 +1,5 @@
 import { basicAuth, randomHex, ProviderRequest, ProviderResponse } from './http-kit';
+import { TwilioLimits } from './provider-limits';
 
 /**
  * Twilio's Programmable Messaging REST API (2010-04-01), as much as this engine uses: create a
@@ -10,6 +11,11 @@ import { basicAuth, randomHex, ProviderRequest, ProviderResponse } from './http-
  * creation; `DateSent` filters compare whole days (GMT) and never match a message not yet sent.
  * A reconciliation that filters on DateSent therefore misses a message still queued, as it would
  * against Twilio.
+ *
+ * With limits (provider-limits.ts) each sender dispatches its queue at its rate, one message
+ * every 1/rate s in creation order; a create beyond the sender's queue length fails with 21611;
+ * a queued message older than its ValidityPeriod (seconds, default 36,000) fails with 30036
+ * instead of going out, and its status callback says so.
  */
 export const twilioError = (status: number, code: number, message: string): ProviderResponse => ({
   status,
@@ -35,6 +41,11 @@ export interface TwilioMessage {
   createdAtMs: number;
   /** ms since epoch of dispatch (undefined while queued); not part of Twilio's resource. */
   sentAtMs?: number;
+  /** Set when the message failed (30036: its ValidityPeriod passed in the queue). */
+  error_code?: number | null;
+  error_message?: string | null;
+  /** Seconds the message may wait in the sender's queue. */
+  validityPeriodSeconds: number;
 }
 
 export interface TwilioTiming {
@@ -57,12 +68,12 @@ const channelOf = (address: string): [string, string] => {
 };
 
 const resource = (message: TwilioMessage) => {
-  const { createdAtMs: _created, sentAtMs: _sent, content_sid: _c, content_variables: _v, status_callback: _s, ...rest } = message;
+  const { createdAtMs: _created, sentAtMs: _sent, content_sid: _c, content_variables: _v, status_callback: _s, validityPeriodSeconds: _p, error_code, error_message, ...rest } = message;
   return {
     ...rest,
     api_version: '2010-04-01',
-    error_code: null,
-    error_message: null,
+    error_code: error_code ?? null,
+    error_message: error_message ?? null,
     messaging_service_sid: null,
     num_media: '0',
     price: null,
@@ -72,7 +83,10 @@ const resource = (message: TwilioMessage) => {
   };
 };
 
-export const createTwilioRoutes = (accounts: Map<string, string>, timing: TwilioTiming = {}, onStatus: TwilioStatusHook = () => undefined) => {
+/** Twilio's longest (and default) ValidityPeriod: ten hours. */
+const MAX_VALIDITY_SECONDS = 36_000;
+
+export const createTwilioRoutes = (accounts: Map<string, string>, timing: TwilioTiming = {}, onStatus: TwilioStatusHook = () => undefined, limits: () => TwilioLimits | undefined = () => undefined) => {
   const messages: TwilioMessage[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const later = (afterMs: number, run: () => void) => {
@@ -88,18 +102,63 @@ export const createTwilioRoutes = (accounts: Map<string, string>, timing: Twilio
     message.date_updated = rfc2822(new Date());
     onStatus(message, status);
   };
-  const dispatch = (message: TwilioMessage, afterMs: number) => {
-    later(afterMs, () => {
-      const now = new Date();
-      message.sentAtMs = now.getTime();
-      message.date_sent = rfc2822(now);
-      advance(message, 'sent');
-      const deliveryMs = timing.deliveryDelayMs ?? 100;
-      later(deliveryMs, () => {
-        advance(message, 'delivered');
-        if (message.to.startsWith('whatsapp:')) later(deliveryMs, () => advance(message, 'read'));
-      });
+  const send = (message: TwilioMessage) => {
+    const now = new Date();
+    message.sentAtMs = now.getTime();
+    message.date_sent = rfc2822(now);
+    advance(message, 'sent');
+    const deliveryMs = timing.deliveryDelayMs ?? 100;
+    later(deliveryMs, () => {
+      advance(message, 'delivered');
+      if (message.to.startsWith('whatsapp:')) later(deliveryMs, () => advance(message, 'read'));
     });
+  };
+
+  /** A sender's queue under a rate: one message every 1/rate s, oldest first (expired ones have left it, see expire). */
+  const senders = new Map<string, { queue: TwilioMessage[]; draining: boolean; nextAtMs: number }>();
+  const rateOf = (from: string) => limits()?.senders?.[from] ?? limits()?.messages_per_second;
+  const senderOf = (from: string) => {
+    let sender = senders.get(from);
+    if (!sender) senders.set(from, (sender = { queue: [], draining: false, nextAtMs: 0 }));
+    return sender;
+  };
+  const drain = (from: string) => {
+    const sender = senderOf(from);
+    if (sender.draining) return;
+    sender.draining = true;
+    const step = () => {
+      const rate = rateOf(from) ?? 1000;
+      const message = sender.queue.shift();
+      if (!message) {
+        sender.draining = false;
+        return;
+      }
+      send(message);
+      sender.nextAtMs = Math.max(sender.nextAtMs, Date.now()) + 1000 / rate;
+      later(Math.max(0, sender.nextAtMs - Date.now()), step);
+    };
+    later(Math.max(0, sender.nextAtMs - Date.now(), timing.dispatchDelayMs ?? 0), step);
+  };
+
+  /** A message still queued when its ValidityPeriod ends fails then, as Twilio fails it. */
+  const expire = (message: TwilioMessage) => {
+    const sender = senderOf(message.from);
+    const index = sender.queue.indexOf(message);
+    if (index < 0) return;
+    sender.queue.splice(index, 1);
+    message.error_code = 30036;
+    message.error_message = 'Validity Period Expired';
+    advance(message, 'failed');
+  };
+
+  const dispatch = (message: TwilioMessage, afterMs: number) => {
+    if (rateOf(message.from) !== undefined) {
+      senderOf(message.from).queue.push(message);
+      later(message.validityPeriodSeconds * 1000, () => expire(message));
+      drain(message.from);
+      return;
+    }
+    later(afterMs, () => send(message));
   };
 
   const authenticate = (request: ProviderRequest, accountSid: string): ProviderResponse | undefined => {
@@ -128,6 +187,20 @@ export const createTwilioRoutes = (accounts: Map<string, string>, timing: Twilio
         return twilioError(400, 21656, 'The ContentVariables Parameter is invalid.');
       }
     }
+    let validityPeriodSeconds = MAX_VALIDITY_SECONDS;
+    if (form.ValidityPeriod !== undefined) {
+      validityPeriodSeconds = Number(form.ValidityPeriod);
+      if (!Number.isInteger(validityPeriodSeconds) || validityPeriodSeconds < 1 || validityPeriodSeconds > MAX_VALIDITY_SECONDS) {
+        return twilioError(400, 21618, `ValidityPeriod must be between 1 and ${MAX_VALIDITY_SECONDS} seconds.`);
+      }
+    }
+    const rate = form.From ? rateOf(form.From) : undefined;
+    if (rate !== undefined) {
+      const queued = senderOf(form.From!).queue.length;
+      if (queued >= Math.max(1, Math.floor(rate * (limits()?.queue_seconds ?? MAX_VALIDITY_SECONDS)))) {
+        return twilioError(400, 21611, "This 'From' number has exceeded the maximum number of queued messages");
+      }
+    }
     const now = new Date();
     const body = form.Body ?? `[template ${form.ContentSid}] ${form.ContentVariables ?? '{}'}`;
     const message: TwilioMessage = {
@@ -146,6 +219,7 @@ export const createTwilioRoutes = (accounts: Map<string, string>, timing: Twilio
       num_segments: String(Math.max(1, Math.ceil(body.length / 153))),
       status_callback: form.StatusCallback ?? null,
       createdAtMs: now.getTime(),
+      validityPeriodSeconds,
     };
     messages.push(message);
     const response = resource(message);

@@ -9,9 +9,7 @@ import { createTracing } from '../../observability/tracing';
 import { ChannelAdapter } from '../channel-adapter';
 import { processRecord } from '../process-record';
 import { createProcessorDeps, ProcessorDeps } from './processor-dependencies';
-
-/** Thrown for a record the queue should offer again; the batch processor reports it in batchItemFailures. */
-class RetryLater extends Error {}
+import { queueRecordOf, settleRecord } from './queue-actions';
 
 /**
  * The Lambda handler of a channel processor: SQS batch → processRecord per record →
@@ -37,16 +35,8 @@ export const createChannelHandler = <Credentials extends Record<string, string>>
       throw error;
     });
     const deps = await depsPromise;
-    const outcome = await processRecord(
-      { messageId: record.messageId, receiptHandle: record.receiptHandle, body: record.body, receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 1) },
-      deps.processing,
-    );
-    if (outcome.outcome === 'retry') {
-      await deps.delayRetry(record.receiptHandle, outcome.delaySeconds).catch((error: unknown) =>
-        logger.warn('Could not shorten the retry delay; the queue visibility timeout applies', { error: error as Error }),
-      );
-      throw new RetryLater(outcome.reason);
-    }
+    const outcome = await processRecord(queueRecordOf(record), deps.processing);
+    await settleRecord(record, outcome, deps.queue, logger);
   };
 
   const handle = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>

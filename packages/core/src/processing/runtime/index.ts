@@ -1,3 +1,4 @@
 export * from './processor-config';
 export * from './processor-dependencies';
 export * from './channel-handler';
+export * from './queue-actions';

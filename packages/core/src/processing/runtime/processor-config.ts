@@ -1,4 +1,4 @@
-import { integer, optionalString, readConfig, requiredString } from '../../config/env';
+import { boolean, integer, optionalString, readConfig, requiredString } from '../../config/env';
 
 /** Every channel processor's configuration, declared in its serverless.yml, read once per container. */
 export interface ProcessorConfig {
@@ -6,6 +6,10 @@ export interface ProcessorConfig {
   messagesTable: string;
   optOutsTable: string;
   companyDataTable: string;
+  /** The governor's buckets (docs/throughput.md) live beside the router's request counters. */
+  rateLimitsTable: string;
+  /** Pace sends to each sender's rate (default on; off only to measure what it prevents). */
+  governorEnabled: boolean;
   queueUrl: string;
   processorVersion: string;
   heartbeatIntervalSeconds: number;
@@ -22,6 +26,8 @@ export const readProcessorConfig = (env: NodeJS.ProcessEnv = process.env): Proce
       messagesTable: ['MESSAGES_TABLE', requiredString],
       optOutsTable: ['OPT_OUTS_TABLE', requiredString],
       companyDataTable: ['COMPANY_DATA_TABLE', requiredString],
+      rateLimitsTable: ['RATE_LIMITS_TABLE', requiredString],
+      governorEnabled: ['GOVERNOR_ENABLED', boolean(true)],
       queueUrl: ['QUEUE_URL', requiredString],
       processorVersion: ['PROCESSOR_VERSION', (e, name) => optionalString(e, name) ?? 'unknown'],
       // Well inside the 905 s visibility timeout: two missed beats still leave time.

@@ -1,6 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { dynamoBucketStore } from '../../governor/bucket-store';
+import { createGovernor } from '../../governor/governor';
 import { createDynamoDocumentClient, createSecretsManagerClient, createSqsClient } from '../../aws/clients';
 import { dynamoDeliveryRepository } from '../../messages/delivery-repository';
 import { dynamoCompanyRepository } from '../../companies/company-repository';
@@ -11,11 +13,12 @@ import type { Tracing } from '../../observability/tracing';
 import { ChannelAdapter } from '../channel-adapter';
 import { ProcessingDeps } from '../process-record';
 import { readProcessorConfig } from './processor-config';
+import { QueueActions, sqsQueueActions } from './queue-actions';
 
 export interface ProcessorDeps<Credentials extends Record<string, string>> {
   processing: ProcessingDeps<Credentials>;
-  /** Offer a retried message again after `seconds` (instead of the full visibility timeout). */
-  delayRetry: (receiptHandle: string, seconds: number) => Promise<void>;
+  /** Offer a retried message again after its backoff, or put a copy back for its slot. */
+  queue: QueueActions;
 }
 
 /**
@@ -40,18 +43,19 @@ export const createProcessorDeps = async <Credentials extends Record<string, str
   const sqs = createSqsClient({ instrument });
   const documents = createDynamoDocumentClient({ instrument });
   const queue = await queueSettingsOf(sqs, config.queueUrl);
-  const changeVisibility = (receiptHandle: string, seconds: number) =>
-    sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: config.queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds })).then(() => undefined);
+  const queueActions = sqsQueueActions(sqs, config.queueUrl);
+  const clock = systemClock;
   return {
-    delayRetry: changeVisibility,
+    queue: queueActions,
     processing: {
       channel,
       deliveries: dynamoDeliveryRepository(documents, { conversationsTable: config.conversationsTable, messagesTable: config.messagesTable }),
       companies: dynamoCompanyRepository(documents, config.companyDataTable),
       optOuts: dynamoOptOutStore(documents, config.optOutsTable),
       secrets: cachedSecretReader(createSecretsManagerClient({ instrument }), config.secretsCacheSeconds * 1000),
-      extendVisibility: changeVisibility,
-      clock: systemClock,
+      extendVisibility: queueActions.delayRetry,
+      governor: createGovernor({ buckets: dynamoBucketStore(documents, config.rateLimitsTable), clock, config: { enabled: config.governorEnabled } }),
+      clock,
       logger: observability.logger,
       metrics: { count: (name, value = 1) => observability.metrics.addMetric(name, name.endsWith('Ms') ? MetricUnit.Milliseconds : MetricUnit.Count, value) },
       config: {

@@ -2,8 +2,11 @@ import { AppError } from '../../errors/app-error';
 import { CREDENTIALS_REJECTED, ProviderFailure } from '../../processing/provider-failure';
 
 /**
- * Twilio failures → transient (retry through SQS) or permanent (acknowledge, recorded with the
- * code). docs/processing.md: rate limits (20429, HTTP 429), 5xx and network errors are transient;
+ * Twilio failures → rate-limited (wait and go again, never a failure: docs/throughput.md),
+ * transient (retry through SQS) or permanent (acknowledge, recorded with the code).
+ * Rate: too many concurrent requests (HTTP 429 / 20429, once the SDK's own retries are spent) and
+ * a sender whose queue is full (21611; 30001 "queue overflow" with a Messaging Service).
+ * docs/processing.md: 5xx and network errors are transient;
  * invalid number 21211, not a WhatsApp number 63003, outside the 24 h window 63016, template
  * problems, authentication 20003 and other 4xx are permanent; 21610 (the recipient replied STOP)
  * is permanent and recorded as `opted_out`.
@@ -11,7 +14,15 @@ import { CREDENTIALS_REJECTED, ProviderFailure } from '../../processing/provider
 export const PROVIDER_TRANSIENT = 'PROVIDER_TRANSIENT';
 export const PROVIDER_PERMANENT = 'PROVIDER_PERMANENT';
 
-const TRANSIENT_CODES = new Set([20429, 20500, 20503, 30001, 30008]);
+export const PROVIDER_RATE_LIMITED = 'PROVIDER_RATE_LIMITED';
+
+const TRANSIENT_CODES = new Set([20500, 20503, 30008]);
+/** Too many concurrent requests: the SDK has backed off three times already; wait a little more. */
+const CONCURRENCY_CODE = 20429;
+const CONCURRENCY_WAIT_SECONDS = 5;
+/** "This 'From' number has exceeded the maximum number of queued messages" / "Queue overflow": the sender's queue drains at its rate. */
+const QUEUE_FULL_CODES = new Set([21611, 30001]);
+const QUEUE_FULL_WAIT_SECONDS = 60;
 /** "Attempt to send to unsubscribed recipient". */
 const OPTED_OUT_CODE = 21610;
 /** "Authenticate": the account SID / auth token pair was refused. */
@@ -34,7 +45,9 @@ export const classifyTwilioError = (error: unknown): AppError => {
   }
   // Twilio's own sentences name numbers and templates, never credentials; keep them short.
   const detail = `Twilio ${code ?? status}: ${String(twilioError.message ?? '').slice(0, 200)}`;
-  if (status === 429 || status >= 500 || (code !== undefined && TRANSIENT_CODES.has(code))) {
+  if (status === 429 || code === CONCURRENCY_CODE) return new AppError('rate-limited', PROVIDER_RATE_LIMITED, detail, { cause: error, retryAfterSeconds: CONCURRENCY_WAIT_SECONDS });
+  if (code !== undefined && QUEUE_FULL_CODES.has(code)) return new AppError('rate-limited', PROVIDER_RATE_LIMITED, detail, { cause: error, retryAfterSeconds: QUEUE_FULL_WAIT_SECONDS });
+  if (status >= 500 || (code !== undefined && TRANSIENT_CODES.has(code))) {
     return new AppError('transient', PROVIDER_TRANSIENT, detail, { cause: error });
   }
   if (status === 401 || code === AUTHENTICATION_CODE) return new ProviderFailure('permanent', CREDENTIALS_REJECTED, detail, undefined, { cause: error });
