@@ -17,6 +17,8 @@ export interface PipelineOptions {
   transientFailureRate: number;
   /** The channels of every request (default: WhatsApp alone). */
   channels?: string[];
+  /** Figures returned only, not reported (the caller reports its own). */
+  quiet?: boolean;
 }
 
 export interface ChannelFigures {
@@ -49,6 +51,15 @@ export interface PipelineFigures {
   aws_calls_per_message?: Record<string, number>;
 }
 
+/** What a caller may need beyond the reported figures. */
+export interface PipelineRun extends PipelineFigures {
+  started_at_ms: number;
+  /** The recipients' addresses as the providers see them (tel for SMS, whatsapp:tel, e-mail). */
+  recipients: Set<string>;
+  /** Items that ended in a recorded failure. */
+  failed_items: Record<string, any>[];
+}
+
 type Item = Record<string, any>;
 
 /** Done for good: sent, or a failure that will not be retried (permanent, or its retries exhausted → DLQ). */
@@ -73,7 +84,7 @@ const byKind = (counts: Record<string, number>): Record<string, number> => {
  * Lost and duplicated are counted per channel against the provider servers' own record of
  * created messages, not against what the engine says about itself.
  */
-export const pipeline = async (stack: LocalStack, report: Report, options: PipelineOptions): Promise<PipelineFigures> => {
+export const pipeline = async (stack: LocalStack, report: Report, options: PipelineOptions): Promise<PipelineRun> => {
   const providers = stack.providerServers.url;
   const channels = options.channels ?? ['whatsapp'];
   const run = randomUUID().slice(0, 6);
@@ -228,6 +239,13 @@ export const pipeline = async (stack: LocalStack, report: Report, options: Pipel
         }
       : {}),
   };
+  const outcome: PipelineRun = {
+    ...figures,
+    started_at_ms: startedAt,
+    recipients: new Set(recipients.flatMap((r) => [r.tel, `whatsapp:${r.tel}`, r.email])),
+    failed_items: latest.filter((item) => isTerminal(item) && item.conversation_status !== 'initial_message_sent'),
+  };
+  if (options.quiet) return outcome;
   const fanOut = channels.length > 1;
   const label = `pipeline${fanOut ? `, ${channels.length}-channel requests` : ''}${options.transientFailureRate > 0 ? `, ${Math.round(options.transientFailureRate * 100)} % of OpenAI and Twilio calls failing` : ''}`;
   if (fanOut) report.row(`${label}: ${options.n} requests (${options.n * channels.length} messages) HTTP → providers, requests/s`, figures.requests_per_second.toFixed(1));
@@ -246,5 +264,5 @@ export const pipeline = async (stack: LocalStack, report: Report, options: Pipel
   }
   if (options.transientFailureRate > 0) report.row(`${label}: conversations that needed a retry`, String(figures.attempts_over_one));
   report.record(options.label, figures);
-  return figures;
+  return outcome;
 };

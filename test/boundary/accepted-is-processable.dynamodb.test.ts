@@ -125,6 +125,7 @@ const composeDeps: ComposeDeps = {
   threads: dynamoThreadRepository(clients.documents, state.resources.threadsTable!),
   companies: { get: async (c, p) => (c === company.company_id && p === company.project_id ? company : undefined) },
   secrets: { getJson: async () => ({ ai_api_key: 'k' }) as never, evict: () => undefined },
+  governor: createGovernor({ buckets: inMemoryBucketStore(), clock: { now: () => new Date() }, sleep: async () => undefined, config: { enabled: true, maxInlineWaitMs: Number.POSITIVE_INFINITY } }),
   ai: {
     createThread: async () => `conv_${randomUUID().replace(/-/g, '')}`,
     turn: async (turn) => {

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import {
+  createGovernor,
+  dynamoBucketStore,
   cachedSecretReader,
   composedMessageAttributes,
   composeRecord,
@@ -145,6 +147,7 @@ describe('the compose step', () => {
       threads: dynamoThreadRepository(clients.documents, state.resources.threadsTable!),
       companies: dynamoCompanyRepository(clients.documents, state.resources.companyDataTable!),
       secrets: cachedSecretReader(createSecretsManagerClient(), 0),
+      governor: createGovernor({ buckets: dynamoBucketStore(clients.documents, state.resources.rateLimitsTable!), clock: { now: () => new Date() }, config: { enabled: true } }),
       ai: {
         createThread: (apiKey, metadata) => createAiThread(apiKey, metadata, ai),
         // The first attempt dies in its first turn: the call never returns, as a killed process's would not.

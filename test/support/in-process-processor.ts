@@ -3,6 +3,7 @@ import {
   cachedSecretReader,
   ChannelAdapter,
   DeliveryRepository,
+  Governor,
   createLogger,
   createGovernor,
   createSecretsManagerClient,
@@ -32,7 +33,7 @@ export const inProcessDeps = <Credentials extends Record<string, string>>(
   state: StackState,
   channel: ChannelAdapter<Credentials>,
   deliveries: DeliveryRepository,
-  options: { leaseSeconds?: number; logger?: Logger; recordDeadlineMs?: number; secretsCacheMs?: number } = {},
+  options: { leaseSeconds?: number; logger?: Logger; recordDeadlineMs?: number; secretsCacheMs?: number; governor?: Governor } = {},
 ): ProcessingDeps<Credentials> => ({
   channel,
   deliveries,
@@ -41,7 +42,7 @@ export const inProcessDeps = <Credentials extends Record<string, string>>(
   secrets: cachedSecretReader(createSecretsManagerClient(), options.secretsCacheMs ?? 0),
   extendVisibility: async () => undefined,
   // The real buckets in DynamoDB Local, as the deployed processors use them.
-  governor: createGovernor({ buckets: dynamoBucketStore(documentsFor(state), state.resources.rateLimitsTable!), clock: { now: () => new Date() }, config: { enabled: true } }),
+  governor: options.governor ?? createGovernor({ buckets: dynamoBucketStore(documentsFor(state), state.resources.rateLimitsTable!), clock: { now: () => new Date() }, config: { enabled: true } }),
   clock: { now: () => new Date() },
   logger: options.logger ?? createLogger(`${channel.channel}-processor`),
   metrics: { count: () => undefined },

@@ -1,4 +1,4 @@
-import { ChannelAdapter, classifyTwilioError, ContextObject, countSmsSegments, findTwilioMessageFor, fitText, permanent, PROVIDER_PERMANENT, sameText, twilioClientFor, twilioStatusCallbackUrl } from '@ai-multi-comms/core';
+import { ChannelAdapter, classifyTwilioError, ContextObject, countSmsSegments, findTwilioMessageFor, fitText, permanent, PROVIDER_PERMANENT, sameText, twilioClientFor, twilioStatusCallbackUrl, validityPeriodFor } from '@ai-multi-comms/core';
 
 /** The SMS credentials secret (docs/data-model.md); no template for plain SMS. */
 export interface SmsCredentials extends Record<string, string> {
@@ -23,7 +23,7 @@ export const smsChannel: ChannelAdapter<SmsCredentials> = {
 
   contentToSend: ({ contextObject, ai }) => fitText(ai.text, contextObject.company_data_payload.rate_limits?.max_message_length ?? DEFAULT_MAX_LENGTH),
 
-  async send({ contextObject, credentials, ai }) {
+  async send({ contextObject, credentials, ai, reply }) {
     const body = smsChannel.contentToSend({ contextObject, ai });
     const client = twilioClientFor(credentials.twilio_account_sid, credentials.twilio_auth_token);
     try {
@@ -32,6 +32,8 @@ export const smsChannel: ChannelAdapter<SmsCredentials> = {
         from: senderOf(contextObject).company_sms_number,
         to: contextObject.frontend_payload.recipient_data.recipient_tel!,
         body,
+        // How long it may wait in the sender's queue (docs/throughput.md).
+        validityPeriod: validityPeriodFor(reply !== undefined),
         // The providers' word on delivery (docs/processing.md "Delivery status").
         ...(statusCallback ? { statusCallback } : {}),
       });

@@ -1,4 +1,4 @@
-import { carriesTemplateVariables, ChannelAdapter, classifyTwilioError, ContextObject, findTwilioMessageFor, permanent, PROVIDER_PERMANENT, sameText, SentMessage, twilioClientFor, twilioStatusCallbackUrl } from '@ai-multi-comms/core';
+import { carriesTemplateVariables, ChannelAdapter, classifyTwilioError, ContextObject, findTwilioMessageFor, permanent, PROVIDER_PERMANENT, sameText, SentMessage, twilioClientFor, twilioStatusCallbackUrl, validityPeriodFor } from '@ai-multi-comms/core';
 
 const statusCallback = () => {
   const url = twilioStatusCallbackUrl(process.env.WEBHOOK_BASE_URL);
@@ -44,6 +44,8 @@ export const whatsappChannel: ChannelAdapter<WhatsAppCredentials> = {
         from: whatsappAddress(senderOf(contextObject).company_whatsapp_number),
         to: whatsappAddress(contextObject.frontend_payload.recipient_data.recipient_tel!),
         ...(reply ? { body: content } : { contentSid: credentials.twilio_template_sid, contentVariables: content }),
+        // How long it may wait in the sender's queue (docs/throughput.md).
+        validityPeriod: validityPeriodFor(reply !== undefined),
         // The providers' word on delivery (docs/processing.md "Delivery status").
         ...statusCallback(),
       });

@@ -38,7 +38,34 @@ export interface AiClientOptions {
   timeoutMs: number;
 }
 
-/** OpenAI errors → our taxonomy: what a retry can fix (429, 5xx, network, timeout) or not (4xx). */
+/**
+ * How long OpenAI asks us to wait: `retry-after-ms`, else `retry-after` (seconds or an HTTP
+ * date), as the SDK itself reads them; else the `x-ratelimit-reset-requests` duration ("1s",
+ * "6m0s", "120ms"); else a second.
+ */
+export const retryAfterMsOf = (headers: Headers | undefined, nowMs = Date.now()): number => {
+  const ms = Number(headers?.get('retry-after-ms'));
+  if (Number.isFinite(ms) && ms > 0) return ms;
+  const after = headers?.get('retry-after');
+  if (after) {
+    const seconds = Number(after);
+    if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+    const date = Date.parse(after);
+    if (!Number.isNaN(date)) return Math.max(0, date - nowMs);
+  }
+  const reset = headers?.get('x-ratelimit-reset-requests');
+  const parts = reset ? [...reset.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)] : [];
+  if (parts.length > 0) return parts.reduce((total, [, value, unit]) => total + Number(value) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit as 'ms' | 's' | 'm' | 'h'], 0);
+  return 1000;
+};
+
+export const AI_RATE_LIMITED = 'AI_RATE_LIMITED';
+
+/**
+ * OpenAI errors → our taxonomy: a rate limit (429, wait as long as OpenAI says), what a retry can
+ * fix (5xx, network, timeout, an exhausted quota, which an operator must top up before a redrive)
+ * or not (4xx).
+ */
 export const classifyOpenAiError = (error: unknown): AppError => {
   if (error instanceof AppError) return error;
   if (error instanceof APIConnectionTimeoutError || error instanceof APIConnectionError) {
@@ -47,6 +74,9 @@ export const classifyOpenAiError = (error: unknown): AppError => {
   if (error instanceof APIError) {
     const status = error.status ?? 0;
     const code = error.code ? ` ${error.code}` : '';
+    if (status === 429 && error.code !== 'insufficient_quota') {
+      return new AppError('rate-limited', AI_RATE_LIMITED, `OpenAI answered ${status}${code}.`, { cause: error, retryAfterSeconds: retryAfterMsOf(error.headers as Headers | undefined) / 1000 });
+    }
     // conversation_locked: another response on the thread is in flight. Our own design never
     // takes two turns at once, but an attempt that lost its lease may still be finishing one.
     if (status === 429 || status >= 500 || status === 0 || error.code === 'conversation_locked') {

@@ -18,6 +18,8 @@ import { Clock } from '../util/clock';
 import { withDeadline } from '../util/deadline';
 import { ThreadRepository } from './thread-repository';
 import { threadKeyOf } from './types';
+import { Governor } from '../governor/governor';
+import { openAiLimit } from '../governor/limits';
 
 /**
  * The compose step (docs/processing.md "Compose"): one request, one AI thread, every channel's
@@ -50,6 +52,8 @@ export interface ComposeDeps {
     turn(turn: AiTurn): Promise<AiResult>;
   };
   publish(message: ComposedMessage): Promise<void>;
+  /** Paces AI calls to each OpenAI key's rate across every container (docs/throughput.md). */
+  governor: Governor;
   /** SQS ChangeMessageVisibility on the record's queue (the heartbeat). */
   extendVisibility(receiptHandle: string, seconds: number): Promise<void>;
   clock: Clock;
@@ -91,8 +95,8 @@ export const composeRecord = async (record: QueueRecord, deps: ComposeDeps): Pro
   const { config, clock, metrics } = deps;
   const logger = deps.logger.createChild();
   /** Every way out goes through here: the queue outcome and its metrics come from one table (processing/queue-outcomes.ts). */
-  const conclude = (cause: OutcomeCause, reason: string, retryInMs?: number): RecordOutcome => {
-    const decided = decideOutcome(cause, { reason, receiveCount: record.receiveCount, retryInMs }, config);
+  const conclude = (cause: OutcomeCause, reason: string, retryInMs?: number, slotAtMs?: number): RecordOutcome => {
+    const decided = decideOutcome(cause, { reason, receiveCount: record.receiveCount, retryInMs, slotAtMs }, config);
     for (const name of decided.metrics) metrics.count(name);
     if (decided.retriesExhausted) logger.error('Retries exhausted: the message goes to the dead-letter queue', { message_id: record.messageId, receive_count: record.receiveCount, reason });
     return decided.outcome;
@@ -110,6 +114,25 @@ export const composeRecord = async (record: QueueRecord, deps: ComposeDeps): Pro
   const channels = request.request_data.channel_method;
   const threadKey = threadKeyOf(request.company_data.company_id, request.company_data.project_id, request.request_data.request_id);
   logger.appendKeys({ request_id: request.request_data.request_id, trace_id: contextObject.metadata.trace_id, channels: channels.join(',') });
+
+  // A slot on the OpenAI key's rate for the request's turns, before the claim, so that a request
+  // put back for a later slot holds no lease (docs/throughput.md). Creating the thread is not a
+  // model request: OpenAI's requests-per-minute limits are per model.
+  const keyReference = threadKeyReference(contextObject);
+  const aiLimit = keyReference ? openAiLimit(keyReference, channels.map((channel) => contextObject.company_data_payload.ai_config.openai_config[channel])) : undefined;
+  if (aiLimit && deps.governor.enabled) {
+    try {
+      const decision = await deps.governor.pace(aiLimit, channels.length, record.bookedSlotMs);
+      if (!decision.go) {
+        logger.info('The OpenAI key is at its rate; the request waits for its slot', { delay_seconds: decision.delaySeconds });
+        return conclude('rate-limited', `waiting for a slot on ${aiLimit.bucket}`, decision.delaySeconds * 1000, decision.slotAtMs);
+      }
+      if (decision.waitedMs > 0) metrics.count('RateLimitWaitMs', decision.waitedMs);
+    } catch (error) {
+      logger.error("Could not book a slot on the OpenAI key's rate", { error: error as Error });
+      return conclude('database', 'governor unavailable');
+    }
+  }
 
   // Claim the request's thread item.
   const leaseMs = leaseMsFor(config.visibilityTimeoutSeconds);
@@ -145,7 +168,6 @@ export const composeRecord = async (record: QueueRecord, deps: ComposeDeps): Pro
     // Authorise: the project's own item, not the message.
     const current = await deps.companies.get(request.company_data.company_id, request.company_data.project_id);
     const refusals = !current ? ['the project does not exist'] : current.project_status !== 'active' ? [`project ${current.project_id} is not active`] : [];
-    const keyReference = threadKeyReference(contextObject);
     if (!keyReference) refusals.push('the channels name different OpenAI keys; one request is one thread, which needs one key');
     if (refusals.length > 0) throw new AppError('permanent', COMPOSE_REFUSED, `Not composed: ${refusals.join('; ')}.`);
 
@@ -210,12 +232,20 @@ export const composeRecord = async (record: QueueRecord, deps: ComposeDeps): Pro
     const appError = error instanceof AppError ? error : undefined;
     const failureClass = appError?.kind === 'permanent' && step !== 'secrets' ? 'permanent' : 'transient';
     const reason = (appError?.message ?? 'Unexpected failure.').slice(0, 500);
+    // OpenAI refused for rate (after the SDK's own retry): the request waits as long as OpenAI
+    // says, and every container holds back with it. With the governor off, the transient failure it used to be.
+    const rateLimited = appError?.kind === 'rate-limited' && deps.governor.enabled;
     logger.error('Compose failed', { step, failure_class: failureClass, failure_reason: reason, error: error as Error });
     try {
       await deps.threads.recordFailure(threadKey, leaseToken, { reason, failureClass }, clock.now());
     } catch (recordError) {
       logger.error('Could not record the failure on the thread', { error: recordError as Error });
       return conclude('failure-not-recorded', 'failure not recorded');
+    }
+    if (rateLimited) {
+      const retryAfterMs = (appError.retryAfterSeconds ?? 1) * 1000;
+      if (aiLimit) await deps.governor.refused(aiLimit, retryAfterMs).catch((holdError: unknown) => logger.error('Could not hold the OpenAI key back', { error: holdError as Error }));
+      return conclude('rate-limited', reason, retryAfterMs);
     }
     return conclude(failureClass, reason);
   };

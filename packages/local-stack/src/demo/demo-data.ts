@@ -43,6 +43,9 @@ export const demoCompanies = (stage: string): OnboardingFile[] => [
       sms: {
         company_sms_number: '+447700900002',
         sms_credentials_id: `ai-multi-comms/sms-credentials/ci-aaa-001/pi-aaa-001/twilio-${stage}`,
+        // Segments per second from this number (without it, a US long code's 1): the demo and the
+        // tests send many SMS at once from it.
+        messages_per_second: 10,
       },
       email: {
         company_email: 'jobs@acme-care.example.com',

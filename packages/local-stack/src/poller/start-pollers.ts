@@ -38,8 +38,8 @@ export interface Poller {
   crashAndRestart(): Promise<void>;
   /** Stop taking messages (SIGTERM: in-flight batches get 3 s), e.g. while `pnpm bench` loads the router alone. */
   pause(): Promise<void>;
-  /** Fresh containers after pause(). */
-  resume(): void;
+  /** Fresh containers after pause(), with `env` on top of the function's (e.g. `pnpm bench` turning the governor off). */
+  resume(env?: Record<string, string>): void;
   stop(): Promise<void>;
 }
 
@@ -79,14 +79,14 @@ export const startPollers = (templates: ServiceTemplate[], options: PollerOption
         timeoutSeconds: fn.timeout ?? 6,
       };
       const env = { ...options.env, ...declared, ...(options.overrides ?? {}), POLLER_CONFIG: JSON.stringify(config) };
-      const spawn = () =>
+      const spawn = (extraEnv: Record<string, string> = {}) =>
         startProcess(template.service.replace('ai-multi-comms-', ''), process.execPath, [...(options.nodeFlags ?? []), '--import', TSX_LOADER, join(__dirname, 'poller-main.ts')], {
           cwd: template.directory,
-          env: { ...process.env, ...env },
+          env: { ...process.env, ...env, ...extraEnv },
           echo: options.echo,
           logFile: options.logFile,
         });
-      const containers = () => Array.from({ length: options.containers ?? 2 }, spawn);
+      const containers = (extraEnv?: Record<string, string>) => Array.from({ length: options.containers ?? 2 }, () => spawn(extraEnv));
       const poller: Poller = {
         name: config.name,
         config,
@@ -99,8 +99,8 @@ export const startPollers = (templates: ServiceTemplate[], options: PollerOption
         async pause() {
           await poller.stop();
         },
-        resume() {
-          poller.processes = containers();
+        resume(extraEnv) {
+          poller.processes = containers(extraEnv);
         },
         async stop() {
           await Promise.all(poller.processes.map((container) => container.stop()));

@@ -18,7 +18,9 @@
  * each takes, so that concurrency can arise.
  */
 export interface OpenAiLimits {
-  requests_per_minute: number;
+  /** Every key's limit, unless `keys` names it; neither: unlimited. */
+  requests_per_minute?: number;
+  keys?: Record<string, number>;
   burst_seconds?: number;
   /** Tokens per minute, reported in the headers only (default 200,000). */
   tokens_per_minute?: number;
@@ -30,7 +32,9 @@ export interface TwilioLimits {
   senders?: Record<string, number>;
   /** How many seconds' worth of messages a sender queues before 21611 (default 36,000: ten hours). */
   queue_seconds?: number;
+  /** Concurrent API requests per account: every account's, unless `accounts` names it. */
   concurrency?: number;
+  accounts?: Record<string, { concurrency?: number; api_latency_ms?: number }>;
   api_latency_ms?: number;
 }
 
@@ -59,9 +63,12 @@ export interface Admission {
 export const createRequestBuckets = (now: () => number = Date.now) => {
   const buckets = new Map<string, { tokens: number; atMs: number }>();
   return {
-    take(key: string, limits: OpenAiLimits): Admission {
-      const perMs = limits.requests_per_minute / 60_000;
-      const capacity = Math.max(1, (limits.requests_per_minute / 60) * (limits.burst_seconds ?? 1));
+    /** Undefined when the key has no limit. */
+    take(key: string, limits: OpenAiLimits): Admission | undefined {
+      const perMinute = limits.keys?.[key] ?? limits.requests_per_minute;
+      if (!perMinute) return undefined;
+      const perMs = perMinute / 60_000;
+      const capacity = Math.max(1, (perMinute / 60) * (limits.burst_seconds ?? 1));
       const nowMs = now();
       const bucket = buckets.get(key) ?? { tokens: capacity, atMs: nowMs };
       bucket.tokens = Math.min(capacity, bucket.tokens + (nowMs - bucket.atMs) * perMs);
@@ -69,9 +76,9 @@ export const createRequestBuckets = (now: () => number = Date.now) => {
       buckets.set(key, bucket);
       if (bucket.tokens >= 1) {
         bucket.tokens -= 1;
-        return { admitted: true, limit: limits.requests_per_minute, remaining: Math.floor(bucket.tokens), resetMs: (capacity - bucket.tokens) / perMs };
+        return { admitted: true, limit: perMinute, remaining: Math.floor(bucket.tokens), resetMs: (capacity - bucket.tokens) / perMs };
       }
-      return { admitted: false, limit: limits.requests_per_minute, remaining: 0, resetMs: (1 - bucket.tokens) / perMs };
+      return { admitted: false, limit: perMinute, remaining: 0, resetMs: (1 - bucket.tokens) / perMs };
     },
     clear: () => buckets.clear(),
   };

@@ -31,9 +31,16 @@ export interface RecordedRequest {
   auth: string | null;
   body: unknown;
   status: number;
+  /** The provider's error code when it refused (Twilio's `code`, OpenAI's `error.code`). */
+  error_code?: string | number | null;
   fault: boolean;
   received_at: string;
 }
+
+const errorCodeOf = (body: unknown): string | number | null | undefined => {
+  const answer = body as { code?: string | number | null; error?: { code?: string | null } } | undefined;
+  return answer?.error?.code ?? answer?.code;
+};
 
 export interface ProviderCredentials {
   openai_keys?: string[];
@@ -180,6 +187,7 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
   const withinLimits = async (provider: ProviderName, route: string, request: ProviderRequest, run: () => ProviderResponse | Promise<ProviderResponse>): Promise<{ refused: boolean; response: ProviderResponse }> => {
     if (provider === 'openai' && route === 'responses' && limits.openai) {
       const admission = openAiBuckets.take(bearerToken(request.headers) ?? '', limits.openai);
+      if (!admission) return { refused: false, response: await run() };
       const headers = openAiRateHeaders(admission, limits.openai);
       if (!admission.admitted) {
         const refusal = openAiError(
@@ -192,15 +200,17 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
       const answer = await run();
       return { refused: false, response: { ...answer, headers: { ...answer.headers, ...headers } } };
     }
-    if (provider === 'twilio' && limits.twilio && (limits.twilio.concurrency !== undefined || limits.twilio.api_latency_ms !== undefined)) {
-      const account = /^\/2010-04-01\/Accounts\/([^/]+)\//.exec(request.path)?.[1] ?? '';
+    const account = provider === 'twilio' ? (/^\/2010-04-01\/Accounts\/([^/]+)\//.exec(request.path)?.[1] ?? '') : '';
+    const concurrency = limits.twilio?.accounts?.[account]?.concurrency ?? limits.twilio?.concurrency;
+    const latencyMs = limits.twilio?.accounts?.[account]?.api_latency_ms ?? limits.twilio?.api_latency_ms;
+    if (provider === 'twilio' && (concurrency !== undefined || latencyMs !== undefined)) {
       const inFlight = twilioInFlight.get(account) ?? 0;
-      if (limits.twilio.concurrency !== undefined && inFlight >= limits.twilio.concurrency) {
+      if (concurrency !== undefined && inFlight >= concurrency) {
         return { refused: true, response: twilioError(429, 20429, 'Too Many Requests') };
       }
       twilioInFlight.set(account, inFlight + 1);
       try {
-        if (limits.twilio.api_latency_ms) await new Promise((resolve) => setTimeout(resolve, limits.twilio!.api_latency_ms));
+        if (latencyMs) await new Promise((resolve) => setTimeout(resolve, latencyMs));
         return { refused: false, response: await run() };
       } finally {
         twilioInFlight.set(account, (twilioInFlight.get(account) ?? 1) - 1);
@@ -227,7 +237,7 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
     const matched = provider === 'openai' ? openAi(request) : provider === 'twilio' ? twilio.route(request) : provider === 'sendgrid' ? sendGrid.route(request) : undefined;
     if (!provider || !matched) return send(response, { status: 404, body: { error: `no provider route for ${request.method} ${request.path}` } });
 
-    const record = (status: number, fault: boolean) =>
+    const record = (status: number, fault: boolean, answer?: unknown) =>
       requests.push({
         seq: (seq += 1),
         provider,
@@ -238,6 +248,7 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
         auth: provider === 'twilio' ? (Buffer.from((incoming.headers.authorization ?? '').replace(/^Basic\s+/i, ''), 'base64').toString('utf8').split(':')[0] ?? null) : bearerToken(incoming.headers) ? 'bearer' : null,
         body: request.body,
         status,
+        ...(status >= 400 ? { error_code: errorCodeOf(answer) ?? null } : {}),
         fault,
         received_at: new Date().toISOString(),
       });
@@ -251,21 +262,21 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
     }
     if (rule && (rule.status !== undefined || rule.code !== undefined)) {
       const result = faultResponse(provider, rule);
-      record(result.status, true);
+      record(result.status, true, result.body);
       return send(response, result);
     }
     if (provider === 'openai') {
       const key = bearerToken(incoming.headers);
       if (!key || !openAiKeys.has(key)) {
         const result = openAiError(401, 'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.', 'invalid_api_key');
-        record(result.status, false);
+        record(result.status, false, result.body);
         return send(response, result);
       }
     }
     // The providers' own limits, after authentication as theirs are.
     const limited = await withinLimits(provider, matched.route, request, () => matched.handle(rule));
     if (limited.refused) {
-      record(limited.response.status, false);
+      record(limited.response.status, false, limited.response.body);
       return send(response, limited.response);
     }
     const result = limited.response;
@@ -274,7 +285,7 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
       incoming.socket.destroy();
       return;
     }
-    record(result.status, false);
+    record(result.status, false, result.body);
     return send(response, result);
   };
 

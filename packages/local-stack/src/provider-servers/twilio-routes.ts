@@ -1,3 +1,4 @@
+import { countSmsSegments } from '@ai-multi-comms/core';
 import { basicAuth, randomHex, ProviderRequest, ProviderResponse } from './http-kit';
 import { TwilioLimits } from './provider-limits';
 
@@ -12,8 +13,10 @@ import { TwilioLimits } from './provider-limits';
  * A reconciliation that filters on DateSent therefore misses a message still queued, as it would
  * against Twilio.
  *
- * With limits (provider-limits.ts) each sender dispatches its queue at its rate, one message
- * every 1/rate s in creation order; a create beyond the sender's queue length fails with 21611;
+ * With limits (provider-limits.ts) each sender dispatches its queue at its rate in creation
+ * order; an SMS takes one slot per segment (Twilio's MPS counts segments: a two-segment SMS from a
+ * 1 MPS long code takes two seconds), a WhatsApp message one. A create beyond the sender's queue
+ * length (in the same units) fails with 21611;
  * a queued message older than its ValidityPeriod (seconds, default 36,000) fails with 30036
  * instead of going out, and its status callback says so.
  */
@@ -114,7 +117,9 @@ export const createTwilioRoutes = (accounts: Map<string, string>, timing: Twilio
     });
   };
 
-  /** A sender's queue under a rate: one message every 1/rate s, oldest first (expired ones have left it, see expire). */
+  /** What a message takes of its sender's rate: its segments for SMS, one for WhatsApp. */
+  const unitsOf = (message: TwilioMessage) => (message.to.startsWith('whatsapp:') ? 1 : Number(message.num_segments));
+  /** A sender's queue under a rate: `units` every 1/rate s, oldest first (expired ones have left it, see expire). */
   const senders = new Map<string, { queue: TwilioMessage[]; draining: boolean; nextAtMs: number }>();
   const rateOf = (from: string) => limits()?.senders?.[from] ?? limits()?.messages_per_second;
   const senderOf = (from: string) => {
@@ -134,7 +139,7 @@ export const createTwilioRoutes = (accounts: Map<string, string>, timing: Twilio
         return;
       }
       send(message);
-      sender.nextAtMs = Math.max(sender.nextAtMs, Date.now()) + 1000 / rate;
+      sender.nextAtMs = Math.max(sender.nextAtMs, Date.now()) + (unitsOf(message) * 1000) / rate;
       later(Math.max(0, sender.nextAtMs - Date.now()), step);
     };
     later(Math.max(0, sender.nextAtMs - Date.now(), timing.dispatchDelayMs ?? 0), step);
@@ -194,15 +199,16 @@ export const createTwilioRoutes = (accounts: Map<string, string>, timing: Twilio
         return twilioError(400, 21618, `ValidityPeriod must be between 1 and ${MAX_VALIDITY_SECONDS} seconds.`);
       }
     }
+    const body = form.Body ?? `[template ${form.ContentSid}] ${form.ContentVariables ?? '{}'}`;
+    const segments = toChannel === 'whatsapp' ? 1 : countSmsSegments(body).segments;
     const rate = form.From ? rateOf(form.From) : undefined;
     if (rate !== undefined) {
-      const queued = senderOf(form.From!).queue.length;
-      if (queued >= Math.max(1, Math.floor(rate * (limits()?.queue_seconds ?? MAX_VALIDITY_SECONDS)))) {
+      const queued = senderOf(form.From!).queue.reduce((units, waiting) => units + unitsOf(waiting), 0);
+      if (queued + segments > Math.max(1, Math.floor(rate * (limits()?.queue_seconds ?? MAX_VALIDITY_SECONDS)))) {
         return twilioError(400, 21611, "This 'From' number has exceeded the maximum number of queued messages");
       }
     }
     const now = new Date();
-    const body = form.Body ?? `[template ${form.ContentSid}] ${form.ContentVariables ?? '{}'}`;
     const message: TwilioMessage = {
       sid: `SM${randomHex(32)}`,
       account_sid: accountSid,
@@ -216,7 +222,7 @@ export const createTwilioRoutes = (accounts: Map<string, string>, timing: Twilio
       date_created: rfc2822(now),
       date_updated: rfc2822(now),
       date_sent: null,
-      num_segments: String(Math.max(1, Math.ceil(body.length / 153))),
+      num_segments: String(segments),
       status_callback: form.StatusCallback ?? null,
       createdAtMs: now.getTime(),
       validityPeriodSeconds,

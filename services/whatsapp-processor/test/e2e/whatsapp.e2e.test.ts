@@ -64,7 +64,7 @@ describe('happy path', () => {
     const sent = creates[0]!;
     expect(sent.status).toBe(201);
     expect(sent.auth).toBe('AC00000000000000000000000000000a01');
-    expect(sent.body).toEqual({ From: `whatsapp:${COMPANY_NUMBER}`, To: `whatsapp:${tel}`, ContentSid: TEMPLATE_SID, ContentVariables: expect.any(String), StatusCallback: `${state.apiBaseUrl}/webhooks/twilio/status` });
+    expect(sent.body).toEqual({ From: `whatsapp:${COMPANY_NUMBER}`, To: `whatsapp:${tel}`, ContentSid: TEMPLATE_SID, ContentVariables: expect.any(String), StatusCallback: `${state.apiBaseUrl}/webhooks/twilio/status`, ValidityPeriod: '3600' });
     const variables = JSON.parse(sent.body.ContentVariables);
     expect(Object.keys(variables).sort()).toEqual(['1', '2', '3', '4']);
     expect(variables['1']).toBe('John');

@@ -15,7 +15,9 @@ describe('whatsappAddress', () => {
 
 describe('classifyTwilioError', () => {
   it.each([
-    [{ status: 429, code: 20429, message: 'Too Many Requests' }, 'transient'],
+    [{ status: 429, code: 20429, message: 'Too Many Requests' }, 'rate-limited'],
+    [{ status: 400, code: 21611, message: "This 'From' number has exceeded the maximum number of queued messages" }, 'rate-limited'],
+    [{ status: 400, code: 30001, message: 'Queue overflow' }, 'rate-limited'],
     [{ status: 500, code: 20500, message: 'Internal' }, 'transient'],
     [{ status: 503, message: 'Unavailable' }, 'transient'],
     [{ status: 400, code: 21211, message: "Invalid 'To' Phone Number" }, 'permanent'],
@@ -34,7 +36,8 @@ describe('classifyTwilioError', () => {
 describe('classifyOpenAiError', () => {
   const apiError = (status: number, code?: string) => APIError.generate(status, { error: { message: 'x', code } }, 'x', new Headers());
   it.each([
-    [apiError(429, 'rate_limit_exceeded'), 'transient'],
+    [apiError(429, 'rate_limit_exceeded'), 'rate-limited'],
+    [apiError(429, 'insufficient_quota'), 'transient'], // not a rate: retried, then the DLQ until an operator tops up and redrives
     [apiError(500), 'transient'],
     [new APIConnectionError({ message: 'ECONNRESET' }), 'transient'],
     [apiError(400, 'invalid_request_error'), 'permanent'],

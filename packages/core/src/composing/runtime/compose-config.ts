@@ -1,9 +1,12 @@
-import { integer, optionalString, readConfig, requiredString } from '../../config/env';
+import { boolean, integer, optionalString, readConfig, requiredString } from '../../config/env';
 
 /** The compose function's configuration, declared in services/compose/serverless.yml, read once per container. */
 export interface ComposeRuntimeConfig {
   threadsTable: string;
   companyDataTable: string;
+  /** The governor's buckets (docs/throughput.md), beside the router's request counters. */
+  rateLimitsTable: string;
+  governorEnabled: boolean;
   queueUrl: string;
   fanOutTopicArn: string;
   composerVersion: string;
@@ -21,6 +24,8 @@ export const readComposeConfig = (env: NodeJS.ProcessEnv = process.env): Compose
     {
       threadsTable: ['THREADS_TABLE', requiredString],
       companyDataTable: ['COMPANY_DATA_TABLE', requiredString],
+      rateLimitsTable: ['RATE_LIMITS_TABLE', requiredString],
+      governorEnabled: ['GOVERNOR_ENABLED', boolean(true)],
       queueUrl: ['QUEUE_URL', requiredString],
       fanOutTopicArn: ['FAN_OUT_TOPIC_ARN', requiredString],
       composerVersion: ['COMPOSER_VERSION', (e, name) => optionalString(e, name) ?? 'unknown'],

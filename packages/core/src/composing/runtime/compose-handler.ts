@@ -4,7 +4,10 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { PublishCommand } from '@aws-sdk/client-sns';
-import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { dynamoBucketStore } from '../../governor/bucket-store';
+import { createGovernor } from '../../governor/governor';
+import { QueueActions, queueRecordOf, settleRecord, sqsQueueActions } from '../../processing/runtime/queue-actions';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createAiThread, generateTurn } from '../../ai/openai-content';
 import { createDynamoDocumentClient, createSecretsManagerClient, createSnsClient, createSqsClient } from '../../aws/clients';
@@ -20,11 +23,9 @@ import { composeRecord, ComposeDeps } from '../compose-record';
 import { dynamoThreadRepository } from '../thread-repository';
 import { readComposeConfig } from './compose-config';
 
-class RetryLater extends Error {}
-
 interface ComposeRuntime {
   deps: ComposeDeps;
-  delayRetry: (receiptHandle: string, seconds: number) => Promise<void>;
+  queue: QueueActions;
 }
 
 /** The production wiring: real AWS clients (emulators when AWS_ENDPOINT_URL_* are set) and the real OpenAI SDK. */
@@ -37,10 +38,9 @@ const createComposeRuntime = async (observability: { logger: ReturnType<typeof c
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: config.queueUrl, AttributeNames: ['VisibilityTimeout', 'RedrivePolicy'] }));
   const maxReceiveCount = Attributes?.RedrivePolicy ? Number((JSON.parse(Attributes.RedrivePolicy) as { maxReceiveCount?: unknown }).maxReceiveCount) : NaN;
   const ai = { maxRetries: config.openAiMaxRetries, timeoutMs: config.openAiTimeoutSeconds * 1000 };
-  const changeVisibility = (receiptHandle: string, seconds: number) =>
-    sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: config.queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds })).then(() => undefined);
+  const queue = sqsQueueActions(sqs, config.queueUrl);
   return {
-    delayRetry: changeVisibility,
+    queue,
     deps: {
       threads: dynamoThreadRepository(documents, config.threadsTable),
       companies: dynamoCompanyRepository(documents, config.companyDataTable),
@@ -53,7 +53,8 @@ const createComposeRuntime = async (observability: { logger: ReturnType<typeof c
           throw transient('QUEUE_ERROR', 'The composed message could not be published.', error);
         }
       },
-      extendVisibility: changeVisibility,
+      extendVisibility: queue.delayRetry,
+      governor: createGovernor({ buckets: dynamoBucketStore(documents, config.rateLimitsTable), clock: systemClock, config: { enabled: config.governorEnabled } }),
       clock: systemClock,
       logger: observability.logger,
       metrics: { count: (name, value = 1) => observability.metrics.addMetric(name, name.endsWith('Ms') ? MetricUnit.Milliseconds : MetricUnit.Count, value) },
@@ -82,15 +83,9 @@ export const createComposeHandler = (options: { serviceName: string }) => {
       runtime = undefined;
       throw error;
     });
-    const { deps, delayRetry } = await runtime;
-    const outcome = await composeRecord(
-      { messageId: record.messageId, receiptHandle: record.receiptHandle, body: record.body, receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 1) },
-      deps,
-    );
-    if (outcome.outcome === 'retry') {
-      await delayRetry(record.receiptHandle, outcome.delaySeconds).catch((error: unknown) => logger.warn('Could not shorten the retry delay', { error: error as Error }));
-      throw new RetryLater(outcome.reason);
-    }
+    const { deps, queue } = await runtime;
+    const outcome = await composeRecord(queueRecordOf(record), deps);
+    await settleRecord(record, outcome, queue, logger);
   };
 
   const handle = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
