@@ -14,6 +14,10 @@
  *   router container      the router's handler in a process of its own, invoked directly (no
  *                         serverless-offline), one request at a time: latency and peak RSS
  *   memory                peak RSS of a WhatsApp processor container and of serverless-offline
+ *   cold start            each function's bundle (as serverless-esbuild builds it) and module
+ *                         initialisation, against a floor bundle creating only its SDK clients
+ *   router floor          beside the router container: the same AWS calls issued directly with
+ *                         the SDK, and the sequential round trips per request of each
  *   burst                 N SMS conversations at once against an OpenAI key limited to 600
  *                         requests/min and a sender limited to 20 messages/s with a one-minute
  *                         queue (the local providers enforce both): delivered, DLQ, permanent,
@@ -27,6 +31,7 @@
  *   --duration <seconds>  per HTTP measurement (default 10)
  *   --only-pipeline       only the in-process figures and the clean pipeline run (for profiling)
  *   --burst <n>           conversations per burst (default 2000); --only-burst: the in-process figures and the bursts
+ *   --only-cold-start     the in-process figures and cold start (no local stack)
  *   --log-file <path>     append the functions' logs (router and processors) to this file
  *   --cpu-prof <dir>      V8 CPU profiles of the pollers and serverless-offline, written on stop;
  *                         `tsx bench/profile-summary.ts <dir>` says where the time went
@@ -42,6 +47,8 @@ import { routerContainer } from './lib/router-container';
 import { peakRssMiB } from './lib/memory';
 import { pipeline } from './lib/pipeline';
 import { burst } from './lib/burst';
+import { coldStart } from './lib/cold-start';
+import { costPer10k } from './lib/cost';
 import { Report } from './lib/report';
 import { BENCH_COMPANY } from './lib/requests';
 
@@ -120,7 +127,8 @@ const overTheStack = async (report: Report) => {
     report.row('pipeline, 10 % failing: extra time against the clean run', `${(faulty.seconds - clean.seconds).toFixed(1)} s (${((faulty.seconds / clean.seconds - 1) * 100).toFixed(0)} %), p50 +${faulty.end_to_end_p50_ms - clean.end_to_end_p50_ms} ms`);
     const fanOutRequests = Math.max(1, Math.round(n / 4));
     console.error(`[bench] fan-out pipeline: ${fanOutRequests} three-channel requests…`);
-    await pipeline(stack, report, { label: 'pipeline_fan_out', n: fanOutRequests, clients, companyId: BENCH_COMPANY.company_id, projectId: BENCH_COMPANY.project_id, transientFailureRate: 0, channels: ['whatsapp', 'sms', 'email'] });
+    const fanOut = await pipeline(stack, report, { label: 'pipeline_fan_out', n: fanOutRequests, clients, companyId: BENCH_COMPANY.company_id, projectId: BENCH_COMPANY.project_id, transientFailureRate: 0, channels: ['whatsapp', 'sms', 'email'] });
+    costPer10k(report, [clean, fanOut]);
 
     const whatsapp = stack.pollers.find((poller) => poller.name.includes('whatsapp'));
     const memory = { whatsapp_processor_peak_rss_mib: Math.max(...(whatsapp?.processes ?? []).map((container) => peakRssMiB(container.child.pid) ?? NaN)), router_serverless_offline_peak_rss_mib: peakRssMiB(stack.apiProcess.child.pid) };
@@ -138,7 +146,13 @@ const main = async () => {
   const report = new Report({ measured_at: new Date().toISOString(), node: process.version, n, clients, duration_seconds: durationSeconds, containers_per_channel: containers });
   await routerInProcess(report);
   await processorInProcess(report);
+  if (!args.includes('--only-burst') && !args.includes('--only-pipeline')) await coldStart(report);
+  if (args.includes('--only-cold-start')) return finish(report);
   await overTheStack(report);
+  finish(report);
+};
+
+const finish = (report: Report) => {
   console.log(`\n${report.table()}`);
   writeFileSync(join(__dirname, 'results.json'), `${JSON.stringify(report.results, null, 2)}\n`);
   console.log('\nwritten to bench/results.json');

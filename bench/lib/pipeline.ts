@@ -49,6 +49,8 @@ export interface PipelineFigures {
   /** AWS calls the emulators received during the run, by service and operation, per request and per channel message. */
   aws_calls_per_request?: Record<string, number>;
   aws_calls_per_message?: Record<string, number>;
+  /** Segments per SMS as the provider counted them (SMS runs only). */
+  sms_segments_mean?: number;
 }
 
 /** What a caller may need beyond the reported figures. */
@@ -184,7 +186,9 @@ export const pipeline = async (stack: LocalStack, report: Report, options: Pipel
   dynamodb.destroy();
 
   // What the providers hold, per channel address.
-  const { twilio, sendgrid } = (await (await fetch(`${providers}/__messages`)).json()) as { twilio: { to: string }[]; sendgrid: unknown[] };
+  const { twilio, sendgrid } = (await (await fetch(`${providers}/__messages`)).json()) as { twilio: { to: string; num_segments: string }[]; sendgrid: unknown[] };
+  const smsOfRun = twilio.filter((m) => m.to.startsWith(telPrefix));
+  const smsSegmentsMean = smsOfRun.length > 0 ? smsOfRun.reduce((total, m) => total + Number(m.num_segments), 0) / smsOfRun.length : undefined;
   const count = (addresses: string[]) => {
     const perAddress = new Map<string, number>();
     for (const address of addresses) perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
@@ -232,6 +236,7 @@ export const pipeline = async (stack: LocalStack, report: Report, options: Pipel
     attempts_over_one: retriedMessages,
     provider_faults_injected: faultsInjected,
     per_channel: perChannel,
+    ...(smsSegmentsMean !== undefined ? { sms_segments_mean: Number(smsSegmentsMean.toFixed(2)) } : {}),
     ...(kinds
       ? {
           aws_calls_per_request: Object.fromEntries(Object.entries(kinds).map(([kind, n]) => [kind, Number((n / Math.max(1, accepted)).toFixed(2))])),

@@ -74,23 +74,33 @@ describe('governor', () => {
     expect(putBack.every((d) => d !== undefined)).toBe(true);
     putBack.forEach((d, i) => {
       expect(d!.slotAtMs! - start).toBeCloseTo((i + 6) * 100, 6);
-      expect(d!.delaySeconds).toBe(Math.ceil((d!.slotAtMs! - start) / 1000));
+      // Whole seconds, rounded down: the copy is back before its slot, never a second after it.
+      expect(d!.delaySeconds).toBe(Math.max(1, Math.floor((d!.slotAtMs! - start) / 1000)));
     });
     // 1,000 units at 10/s: the bucket is booked 100 s ahead, never less.
     expect(buckets.tat(limit.bucket)! - start).toBeCloseTo(100_000, 6);
   });
 
-  it('puts a message back for the whole seconds until its slot, and lets its copy go at that slot without booking again', async () => {
+  it('puts a message back for the whole seconds before its slot, and lets its copy wait the rest and go at that slot without booking again', async () => {
     const time = fakeClock();
     const buckets = inMemoryBucketStore();
     const governor = createGovernor({ buckets, clock: time.clock, sleep: time.sleep, config: { enabled: true, maxInlineWaitMs: 0 } });
     await governor.pace(limit, 25); // holds the bucket for 2.5 s
+    const slotAtMs = time.nowMs() + 2500;
     const decision = await governor.pace(limit, 1);
-    expect(decision).toEqual({ go: false, delaySeconds: 3, slotAtMs: time.nowMs() + 2500 });
+    expect(decision).toEqual({ go: false, delaySeconds: 2, slotAtMs });
     const tatBefore = buckets.tat(limit.bucket);
-    time.advance(3000); // SQS offers the copy after its DelaySeconds
-    expect(await governor.pace(limit, 1, decision.go ? undefined : decision.slotAtMs)).toEqual({ go: true, waitedMs: 0 });
+    time.advance(2000); // SQS offers the copy after its DelaySeconds, half a second before its slot
+    expect(await governor.pace(limit, 1, slotAtMs)).toEqual({ go: true, waitedMs: 500 });
+    expect(time.nowMs()).toBe(slotAtMs);
     expect(buckets.tat(limit.bucket)).toBe(tatBefore);
+  });
+
+  it('puts a copy that is back too early (more than a second before its slot) back again, keeping its slot', async () => {
+    const time = fakeClock();
+    const governor = createGovernor({ buckets: inMemoryBucketStore(), clock: time.clock, sleep: time.sleep, config: { enabled: true, maxInlineWaitMs: 0 } });
+    const slotAtMs = time.nowMs() + 4200;
+    expect(await governor.pace(limit, 1, slotAtMs)).toEqual({ go: false, delaySeconds: 4, slotAtMs });
   });
 
   it("holds every caller back until the provider's Retry-After", async () => {

@@ -88,6 +88,53 @@ describe('initiateConversation', () => {
     expect(rate.counts.size).toBe(0);
   });
 
+  it('reads the opt-outs, begins the idempotency record and counts the request in one round trip', async () => {
+    const { deps } = fakeDeps();
+    // Each dependency answers only once all three have been asked: sequential calls would hang.
+    let asked = 0;
+    let release: () => void = () => undefined;
+    const allAsked = new Promise<void>((resolve) => (release = resolve));
+    const together = <T>(call: () => Promise<T>) => async () => {
+      asked += 1;
+      if (asked === 3) release();
+      await allAsked;
+      return call();
+    };
+    const { begin } = deps.idempotency;
+    const { consume } = deps.rateLimiter;
+    deps.optOuts = { optedOutChannels: together(async () => []) };
+    deps.idempotency = { ...deps.idempotency, begin: (...args) => together(() => begin(...args))() };
+    deps.rateLimiter = { ...deps.rateLimiter, consume: (...args) => together(() => consume(...args))() };
+    const timeout = new Promise((_resolve, reject) => setTimeout(() => reject(new Error('the three calls were not made at once')), 1000).unref());
+    await expect(Promise.race([run(deps, body()), timeout])).resolves.toMatchObject({ status: 'success' });
+  });
+
+  it('refuses an opted-out recipient and leaves nothing behind: the record released, the count given back', async () => {
+    const { deps, queue, idempotency, rate } = fakeDeps();
+    deps.optOuts = { optedOutChannels: async () => ['whatsapp'] };
+    expect(await codeOf(run(deps, body()))).toBe(ErrorCodes.RECIPIENT_OPTED_OUT);
+    expect(queue.sent).toHaveLength(0);
+    expect(idempotency.records.size).toBe(0);
+    expect(rate.counts.get('ci-aaa-001#pi-aaa-001')).toBe(0);
+  });
+
+  it('does not count a repeat against the rate limit, and answers it even when the limit is reached', async () => {
+    const { deps, queue, rate } = fakeDeps([company((c) => (c.rate_limits = { requests_per_minute: 1 }))]);
+    const request = body();
+    await run(deps, request);
+    expect(rate.counts.get('ci-aaa-001#pi-aaa-001')).toBe(1);
+    await expect(run(deps, request)).resolves.toMatchObject({ replayed: true });
+    expect(rate.counts.get('ci-aaa-001#pi-aaa-001')).toBe(1);
+    expect(await codeOf(run(deps, body()))).toBe(ErrorCodes.RATE_LIMIT_EXCEEDED);
+    expect(queue.sent).toHaveLength(1);
+  });
+
+  it('refused for rate, releases its idempotency record so that the retry runs afresh', async () => {
+    const { deps, idempotency } = fakeDeps([company((c) => (c.rate_limits = { requests_per_minute: 0 }))]);
+    expect(await codeOf(run(deps, body()))).toBe(ErrorCodes.RATE_LIMIT_EXCEEDED);
+    expect(idempotency.records.size).toBe(0);
+  });
+
   it('checks consent before reading the company (no I/O for a request it must refuse)', async () => {
     const { deps, reads } = fakeDeps();
     await codeOf(run(deps, body((b) => (b.recipient_data.comms_consent = false))));

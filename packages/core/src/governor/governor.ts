@@ -6,7 +6,7 @@ import { paceFor } from './pacing';
  * The governor (docs/throughput.md): paces the engine's calls to a provider's limit across every
  * concurrent Lambda. Before a call a record books a slot on the limit's bucket (bucket-store.ts);
  * a slot within `maxInlineWaitMs` is waited for in the function, a later one is kept by putting
- * the queue message back with that delay (a new message: its receive count starts again, so
+ * the queue message back with that delay (in whole seconds, rounded down) (a new message: its receive count starts again, so
  * waiting for a rate never sends anything to the DLQ). The copy carries its slot, and its first
  * receive goes without booking again.
  */
@@ -43,6 +43,8 @@ export interface Governor {
 
 /** SQS's largest DelaySeconds. */
 export const MAX_DELAY_SECONDS = 900;
+/** SQS's DelaySeconds step. */
+const SQS_DELAY_STEP_MS = 1000;
 
 export const createGovernor = (deps: { buckets: BucketStore; clock: Clock; sleep?: (ms: number) => Promise<void>; config: GovernorConfig }): Governor => {
   const { buckets, clock, config } = deps;
@@ -50,9 +52,13 @@ export const createGovernor = (deps: { buckets: BucketStore; clock: Clock; sleep
   const maxInlineWaitMs = config.maxInlineWaitMs ?? 500;
   const paceOf = (limit: RateLimit) => paceFor(limit.unitsPerSecond, { burstUnits: limit.burstUnits, horizonMs: MAX_DELAY_SECONDS * 1000 });
 
-  const waitFor = async (atMs: number): Promise<PaceDecision> => {
+  // SQS delays are whole seconds. Rounding a slot's delay up would bring every copy whose slot
+  // falls within one second back at the same moment, a burst the provider may refuse (the bench
+  // saw OpenAI 429s with the governor on); so the copy comes back up to a second early and
+  // waits the rest in the function, at its slot.
+  const waitFor = async (atMs: number, booked: boolean): Promise<PaceDecision> => {
     const waitMs = Math.max(0, atMs - clock.now().getTime());
-    if (waitMs > maxInlineWaitMs) return { go: false, delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.ceil(waitMs / 1000)), slotAtMs: atMs };
+    if (waitMs > maxInlineWaitMs + (booked ? SQS_DELAY_STEP_MS : 0)) return { go: false, delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(1, Math.floor(waitMs / SQS_DELAY_STEP_MS))), slotAtMs: atMs };
     if (waitMs > 0) await sleep(waitMs);
     return { go: true, waitedMs: waitMs };
   };
@@ -61,11 +67,11 @@ export const createGovernor = (deps: { buckets: BucketStore; clock: Clock; sleep
     enabled: config.enabled,
     async pace(limit, count, bookedSlotMs) {
       if (!config.enabled) return { go: true, waitedMs: 0 };
-      if (bookedSlotMs !== undefined) return waitFor(bookedSlotMs);
+      if (bookedSlotMs !== undefined) return waitFor(bookedSlotMs, true);
       const nowMs = clock.now().getTime();
       const reservation = await buckets.reserve(limit.bucket, count, paceOf(limit), nowMs);
       if (!reservation.booked) return { go: false, delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.ceil((reservation.retryAtMs - nowMs) / 1000)) };
-      return waitFor(reservation.atMs);
+      return waitFor(reservation.atMs, false);
     },
     async refused(limit, retryAfterMs) {
       if (!config.enabled) return;
