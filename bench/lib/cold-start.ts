@@ -25,12 +25,15 @@ const clientClassOf = (directory: string, pkg: string): string => {
   return name;
 };
 
-/** The AWS SDK client packages a bundle contains, from esbuild's metafile. */
+/** The AWS SDK client packages a bundle contains (what survived tree shaking), from esbuild's metafile. */
 const sdkClientsIn = (metafile: Metafile): { clients: string[]; documentClient: boolean } => {
   const packages = new Set<string>();
-  for (const input of Object.keys(metafile.inputs)) {
-    const match = /node_modules\/(@aws-sdk\/(client-[a-z0-9-]+|lib-dynamodb))\//.exec(input);
-    if (match) packages.add(match[1]!);
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      // pnpm's layout: node_modules/.pnpm/@aws-sdk+client-sqs@3.x/node_modules/@aws-sdk/client-sqs/…
+      const match = /node_modules\/(@aws-sdk\/(client-[a-z0-9-]+|lib-dynamodb))\//.exec(input);
+      if (match && bytesInOutput > 0) packages.add(match[1]!);
+    }
   }
   return { clients: [...packages].filter((pkg) => pkg.includes('/client-')).sort(), documentClient: packages.has('@aws-sdk/lib-dynamodb') };
 };
