@@ -2,12 +2,14 @@ import { FieldError, validationError } from '../errors/app-error';
 import { ErrorCodes } from '../errors/error-codes';
 import { addressProblems } from '../request/validate-request';
 import { Channel } from '../request/types';
-import { compileSchema, fieldOf } from '../validation/ajv';
+import type { ValidateFunction } from 'ajv';
+import { fieldOf } from '../validation/field-of';
+import validateContextObjectSchema from '../validation/generated/context-object';
 import { conversationIdFor } from './conversation-id';
-import { contextObjectSchema } from './schema';
 import { ComposedMessage, ContextObject } from './types';
 
-const validateContextObject = compileSchema<ContextObject & { composed?: ComposedMessage['composed'] }>(contextObjectSchema);
+// Compiled ahead of time from contextObjectSchema (validation/standalone.ts).
+const validateContextObject = validateContextObjectSchema as ValidateFunction<ContextObject & { composed?: ComposedMessage['composed'] }>;
 
 const problem = (field: string, message: string): FieldError => ({ field, code: ErrorCodes.VALIDATION_ERROR, message });
 

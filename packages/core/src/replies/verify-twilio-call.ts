@@ -1,4 +1,5 @@
-import twilio from 'twilio';
+// Only the signature check: the `twilio` package's index would bring Twilio's whole REST client into the webhooks' bundles.
+import { validateRequest } from 'twilio/lib/webhooks/webhooks';
 import { AppError } from '../errors/app-error';
 import { ErrorCodes } from '../errors/error-codes';
 import { Channel } from '../request/types';
@@ -52,7 +53,7 @@ export const verifyTwilioCall = async (
   const url = `${deps.webhookBaseUrl.replace(/\/+$/, '')}${options.path}`;
   const verify = async () => {
     const credentials = await readWebhookSecret<{ twilio_account_sid: string; twilio_auth_token: string }>(deps.secrets, sender.credentials_id, ['twilio_account_sid', 'twilio_auth_token'], deps.logger, forgedTwilioCall);
-    return credentials.twilio_account_sid === form.AccountSid && twilio.validateRequest(credentials.twilio_auth_token, call.signature!, url, form);
+    return credentials.twilio_account_sid === form.AccountSid && validateRequest(credentials.twilio_auth_token, call.signature!, url, form);
   };
   if (!(await verify())) {
     deps.secrets.evict(sender.credentials_id);

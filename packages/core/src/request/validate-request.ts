@@ -1,9 +1,11 @@
 import { FieldError, validationError } from '../errors/app-error';
 import { ErrorCodes } from '../errors/error-codes';
-import { compileSchema, ErrorObject, fieldOf } from '../validation/ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { fieldOf } from '../validation/field-of';
+import validateRequestSchema from '../validation/generated/initiate-request';
 import { exceedsDepth } from '../validation/json-depth';
 import { findUnpairedSurrogate } from '../validation/text';
-import { ALL_CHANNELS, initiateConversationRequestSchema, UUID_PATTERN } from './schema';
+import { ALL_CHANNELS, UUID_PATTERN } from './schema';
 import { CHANNEL_DESCRIPTORS } from '../channels';
 
 const UUID_REGEX = new RegExp(UUID_PATTERN);
@@ -19,7 +21,8 @@ export const MAX_JSON_DEPTH = 32;
  */
 export const MAX_LISTED_PROBLEMS = 25;
 
-const validateSchema = compileSchema<InitiateConversationRequest>(initiateConversationRequestSchema);
+// Compiled ahead of time from initiateConversationRequestSchema (validation/standalone.ts).
+const validateSchema = validateRequestSchema as ValidateFunction<InitiateConversationRequest>;
 
 /** The contract's specific code for a field that is absent. */
 const MISSING_CODE: Record<string, string> = {

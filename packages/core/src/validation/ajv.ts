@@ -2,28 +2,21 @@ import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 
 /**
- * One Ajv instance for the process: compiled validators are cached by schema, so each schema is
- * compiled once per cold start. `allErrors` because clients get every problem, not the first.
+ * One Ajv instance for the process, made on first use (a function whose validators are all
+ * compiled ahead of time, validation/standalone.ts, never pays for it): schemas known only at run
+ * time (the AI's structured outputs, the onboarding file) are compiled here. `allErrors` because
+ * clients get every problem, not the first. Same options as the ahead-of-time validators.
  */
-const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
-addFormats(ajv, ['email', 'date-time', 'uri']);
-
-export const compileSchema = <T>(schema: object): ValidateFunction<T> => ajv.compile<T>(schema);
-export type { ErrorObject, ValidateFunction };
-
-/** Turn an Ajv instance path (`/recipient_data/recipient_tel`) into the dotted field name clients see. */
-export const fieldOf = (error: ErrorObject): string => {
-  const base = error.instancePath
-    .split('/')
-    .slice(1)
-    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .join('.');
-  const child =
-    error.keyword === 'required'
-      ? (error.params as { missingProperty: string }).missingProperty
-      : error.keyword === 'additionalProperties'
-        ? (error.params as { additionalProperty: string }).additionalProperty
-        : undefined;
-  if (child === undefined) return base === '' ? '(body)' : base;
-  return base === '' ? child : `${base}.${child}`;
+let ajv: Ajv | undefined;
+const instance = (): Ajv => {
+  if (!ajv) {
+    ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
+    addFormats(ajv, ['email', 'date-time', 'uri']);
+  }
+  return ajv;
 };
+
+export const compileSchema = <T>(schema: object): ValidateFunction<T> => instance().compile<T>(schema);
+export type { ErrorObject, ValidateFunction };
+export { fieldOf } from './field-of';
+
