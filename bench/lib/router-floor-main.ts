@@ -21,7 +21,7 @@ const env = (name: string) => process.env[name]!;
 const main = async () => {
   const roundTrips = countRoundTrips();
   const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
-  const sqs = new SQSClient({});
+  const sqs = new SQSClient({ useQueueUrlAsEndpoint: false }); // fauxqs names its queues by a host of its own; the endpoint is the stack's
   const { Item } = await documents.send(new GetCommand({ TableName: env('COMPANY_DATA_TABLE'), Key: { company_id: BENCH_COMPANY.company_id, project_id: BENCH_COMPANY.project_id } }));
   const company = Item as CompanyProject;
   // The same message the router sends, built once (its cost is the router's, not the floor's).
