@@ -16,3 +16,13 @@ it.each(SERVICES)('%s: the tests run on the major of its Lambda runtime', (servi
   expect(runtime).toBeDefined();
   expect(process.versions.node.split('.')[0]).toBe(runtime);
 });
+
+it.each(SERVICES)('%s: its bundle targets the major of its Lambda runtime', (service) => {
+  const yml = readFileSync(join(ROOT, 'services', service, 'serverless.yml'), 'utf8');
+  const runtime = /^\s+runtime:\s*nodejs(\d+)\.x/m.exec(yml)?.[1];
+  // The channel processors share their esbuild settings from services/channel-processor.yml.
+  const esbuild = /\$\{file\(\.\.\/channel-processor\.yml\):esbuild\}/.test(yml) ? readFileSync(join(ROOT, 'services', 'channel-processor.yml'), 'utf8') : yml;
+  const target = /^\s+target:\s*node(\d+)/m.exec(esbuild)?.[1];
+  expect(target).toBeDefined();
+  expect(target).toBe(runtime);
+});

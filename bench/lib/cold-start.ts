@@ -20,7 +20,9 @@ const RUNS = 7;
 /** `@aws-sdk/client-dynamodb` → the class it exports to make a client (`DynamoDBClient`). */
 const clientClassOf = (directory: string, pkg: string): string => {
   const exported = Object.keys(require(require.resolve(pkg, { paths: [directory] })) as object);
-  const name = exported.find((key) => /Client$/.test(key) && key !== 'DynamoDBDocumentClient' && !/ServiceException/.test(key));
+  // Each package also re-exports Smithy's bare base class as `__Client` (an empty middleware
+  // stack: lib-dynamodb warns it is "an incompatible version of DynamoDBClient"); skip it.
+  const name = exported.find((key) => /^[A-Z]\w*Client$/.test(key) && key !== 'DynamoDBDocumentClient');
   if (!name) throw new Error(`${pkg}: no client class`);
   return name;
 };
@@ -39,7 +41,7 @@ const sdkClientsIn = (metafile: Metafile): { clients: string[]; documentClient: 
 };
 
 const bundle = async (entry: string, outfile: string, cwd: string) => {
-  const result = await build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: false, sourcemap: false, metafile: true, logLevel: 'silent', absWorkingDir: cwd });
+  const result = await build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', target: 'node22', format: 'cjs', minify: false, sourcemap: false, metafile: true, logLevel: 'silent', absWorkingDir: cwd });
   return { bytes: statSync(outfile).size, metafile: result.metafile };
 };
 
