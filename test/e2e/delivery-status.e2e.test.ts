@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDeliveryStatusStore, dynamoOptOutStore } from '@ai-multi-comms/core';
 import { generateKeyPairSync } from 'node:crypto';
 import { DEMO_SENDGRID_EVENT_PRIVATE_KEY, sendGridEventSignature, twilioSignature } from '@ai-multi-comms/local-stack';
@@ -34,6 +35,21 @@ it('the normal progression: WhatsApp read, SMS and e-mail delivered, from the pr
   const history = (await store().history(messages.whatsapp.message_id)).map((e) => e.provider_event).sort();
   expect(history).toEqual(['delivered', 'queued', 'read', 'sent']);
   expect((await store().history(messages.email.message_id)).map((e) => e.provider_event).sort()).toEqual(['delivered', 'processed']);
+});
+
+it('a message\'s delivery events expire with its project\'s retention, as its conversation does (Twilio and SendGrid)', async () => {
+  const { requestId, byChannel } = await kit.start(['whatsapp', 'email']);
+  const messages = await eventually('both delivered', async () => {
+    const found = await read(requestId);
+    return ['delivered', 'read'].includes(found.whatsapp?.delivery_status) && found.email?.delivery_status === 'delivered' ? found : undefined;
+  });
+  for (const channel of ['whatsapp', 'email']) {
+    const conversationExpires = byChannel[channel]!.item.expires_at as number;
+    expect(conversationExpires).toBeGreaterThan(Date.now() / 1000 + 86_400);
+    const id = messages[channel].message_id as string;
+    const items = [...(await store().history(id)), (await clients.documents.send(new GetCommand({ TableName: state.resources.deliveryEventsTable!, Key: { provider_message_id: id, event_key: 'status' } }))).Item!];
+    for (const item of items) expect(Math.abs((item.expires_at as number) - conversationExpires)).toBeLessThan(300); // written seconds apart, with the same retention
+  }
 });
 
 it('reordered and repeated callbacks change nothing: the status only moves forward, each event kept once', async () => {

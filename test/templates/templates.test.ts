@@ -143,8 +143,8 @@ describe('the data stack', () => {
     }
     expect(t.Resources.ConversationsTable!.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: { 'Fn::If': ['IsDev', false, true] } });
     expect(t.Resources.IdempotencyTable!.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expires_at', Enabled: true });
-    // The project's retention (data_retention_days): conversations, their message items and AI thread items expire.
-    for (const table of ['ConversationsTable', 'MessagesTable', 'ThreadsTable']) expect(t.Resources[table]!.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expires_at', Enabled: true });
+    // The project's retention (data_retention_days): conversations, their message items, AI thread items and delivery events expire.
+    for (const table of ['ConversationsTable', 'MessagesTable', 'ThreadsTable', 'DeliveryEventsTable']) expect(t.Resources[table]!.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expires_at', Enabled: true });
     expect(t.Resources.ConversationsTable!.Properties.GlobalSecondaryIndexes.map((i: { IndexName: string }) => i.IndexName)).toEqual([
       'conversation-id-index',
       'company-project-created-index',

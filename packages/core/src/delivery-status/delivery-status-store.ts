@@ -10,7 +10,8 @@ import { DeliveryStatus, rankOf } from './statuses';
  * current status (`event_key` = `status`) and every provider event once (`event#<id>`: SendGrid's
  * sg_event_id, Twilio's status, since the message sid is the partition). Keyed by the provider's
  * id, so a callback that arrives before the sender recorded that id is kept all the same.
- * Each callback is two conditional writes and no read: the event if new, the status if forward.
+ * Each callback is two conditional writes: the event if new, the status if forward. Both carry
+ * `expires_at` (TTL), so a message's events go with its project's retention like its conversation.
  */
 export interface DeliveryEvent {
   providerMessageId: string;
@@ -26,6 +27,8 @@ export interface DeliveryEvent {
   errorMessage?: string;
   /** When it happened, in the provider's time when it gives one. */
   at: string;
+  /** Epoch seconds when DynamoDB may delete it (TTL): its project's retention, as its conversation. */
+  expiresAt?: number;
 }
 
 export interface CurrentDelivery {
@@ -64,6 +67,7 @@ export const dynamoDeliveryStatusStore = (client: DynamoDBDocumentClient, tableN
             ...(event.errorMessage ? { error_message: event.errorMessage } : {}),
             at: event.at,
             recorded_at: now.toISOString(),
+            ...(event.expiresAt ? { expires_at: event.expiresAt } : {}),
           },
           ConditionExpression: 'attribute_not_exists(event_key)',
         }),
@@ -81,7 +85,8 @@ export const dynamoDeliveryStatusStore = (client: DynamoDBDocumentClient, tableN
           UpdateExpression:
             'SET delivery_status = :status, delivery_rank = :rank, channel = :channel, delivery_updated_at = :now, status_event_at = :at' +
             (event.errorCode ? ', delivery_error_code = :code' : '') +
-            (event.errorMessage ? ', delivery_error = :message' : ''),
+            (event.errorMessage ? ', delivery_error = :message' : '') +
+            (event.expiresAt ? ', expires_at = :expires' : ''),
           // Forward only: a lower or equal rank (a repeat, a late earlier step, a second final failure) changes nothing.
           ConditionExpression: 'attribute_not_exists(delivery_rank) OR delivery_rank < :rank',
           ExpressionAttributeValues: {
@@ -92,6 +97,7 @@ export const dynamoDeliveryStatusStore = (client: DynamoDBDocumentClient, tableN
             ':at': event.at,
             ...(event.errorCode ? { ':code': event.errorCode } : {}),
             ...(event.errorMessage ? { ':message': event.errorMessage } : {}),
+            ...(event.expiresAt ? { ':expires': event.expiresAt } : {}),
           },
         }),
       );

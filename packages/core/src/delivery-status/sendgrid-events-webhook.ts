@@ -6,7 +6,7 @@ import { ConversationFinder } from '../replies/conversation-finder';
 import { ACCEPTED_JSON, WebhookResponse } from '../replies/webhook-response';
 import { readWebhookSecret } from '../replies/webhook-secret';
 import { SecretReader } from '../secrets/secret-reader';
-import { recordDeliveryEvent, RecordDeliveryDeps } from './record-delivery-event';
+import { deliveryEventsExpireAt, recordDeliveryEvent, RecordDeliveryDeps } from './record-delivery-event';
 import { SENDGRID_OPT_OUT_EVENTS, sendGridDeliveryStatus } from './statuses';
 
 export const SENDGRID_EVENTS_PATH = '/webhooks/sendgrid/events';
@@ -80,6 +80,7 @@ export const receiveSendGridEvents = async (request: SendGridEventsRequest, deps
 
   // Verified: every event of the batch is SendGrid's.
   if (events.length > 1000) throw validationError(ErrorCodes.WEBHOOK_BODY_INVALID, 'Too many events in one batch.');
+  const expiresAt = await deliveryEventsExpireAt(String(conversation.company_id), String(conversation.project_id), deps);
   for (const event of events) {
     const name = typeof event.event === 'string' ? event.event : '';
     const eventId = typeof event.sg_event_id === 'string' ? event.sg_event_id : '';
@@ -100,6 +101,7 @@ export const receiveSendGridEvents = async (request: SendGridEventsRequest, deps
         ...(status ? { status } : {}),
         ...(status === 'bounce' || status === 'dropped' ? { errorCode: code ?? name, ...(reason ? { errorMessage: reason } : {}) } : {}),
         at,
+        expiresAt,
       },
       deps,
     );

@@ -1,6 +1,6 @@
 import { TwilioCall, TwilioCallDeps, verifyTwilioCall } from '../replies/verify-twilio-call';
 import { EMPTY_TWIML, WebhookResponse } from '../replies/webhook-response';
-import { recordDeliveryEvent, RecordDeliveryDeps } from './record-delivery-event';
+import { deliveryEventsExpireAt, recordDeliveryEvent, RecordDeliveryDeps } from './record-delivery-event';
 import { explainTwilioError, twilioDeliveryStatus } from './statuses';
 
 /** The path our sends name as their statusCallback, after WEBHOOK_BASE_URL. */
@@ -21,7 +21,7 @@ export type TwilioStatusRequest = TwilioCall;
  * A failure to record it is a 5xx, so Twilio's retry brings it again.
  */
 export const receiveTwilioStatus = async (request: TwilioStatusRequest, deps: TwilioStatusDeps): Promise<WebhookResponse> => {
-  const { form, channel } = await verifyTwilioCall(request, { path: TWILIO_STATUS_PATH, ourNumber: 'From' }, deps);
+  const { form, channel, sender } = await verifyTwilioCall(request, { path: TWILIO_STATUS_PATH, ourNumber: 'From' }, deps);
 
   const sid = form.MessageSid ?? form.SmsSid ?? '';
   const providerEvent = form.MessageStatus ?? form.SmsStatus ?? '';
@@ -39,6 +39,7 @@ export const receiveTwilioStatus = async (request: TwilioStatusRequest, deps: Tw
       ...(status ? { status } : {}),
       ...(errorCode ? { errorCode, errorMessage: explainTwilioError(errorCode) } : {}),
       at: deps.clock.now().toISOString(),
+      expiresAt: await deliveryEventsExpireAt(sender.company_id, sender.project_id, deps),
     },
     deps,
   );

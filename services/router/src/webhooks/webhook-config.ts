@@ -1,4 +1,4 @@
-import { lazy, optionalString, readConfig, requiredString } from '@ai-multi-comms/core';
+import { integer, lazy, optionalString, readConfig, requiredString } from '@ai-multi-comms/core';
 
 /** The webhooks' configuration, declared in serverless.yml, read once per container. */
 export interface WebhookConfig {
@@ -11,6 +11,9 @@ export interface WebhookConfig {
   optOutsTable: string;
   replyQueueUrl: string;
   deliveryEventsTable: string;
+  /** The status webhooks read the project's retention for the events they store. */
+  companyDataTable: string;
+  companyCacheSeconds: number;
   /** The secret with the Inbound Parse URL's Basic credentials ({username, password}). */
   inboundParseSecretId: string | undefined;
 }
@@ -25,6 +28,8 @@ export const webhookConfig = lazy(() =>
     optOutsTable: ['OPT_OUTS_TABLE', requiredString],
     replyQueueUrl: ['REPLY_QUEUE_URL', requiredString],
     deliveryEventsTable: ['DELIVERY_EVENTS_TABLE', requiredString],
+    companyDataTable: ['COMPANY_DATA_TABLE', requiredString],
+    companyCacheSeconds: ['COMPANY_CACHE_SECONDS', integer(15, { min: 0, max: 300 })],
     inboundParseSecretId: ['INBOUND_PARSE_SECRET_ID', optionalString],
   }),
 );

@@ -1,10 +1,12 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import {
   AcceptInboundDeps,
+  cachedCompanyRepository,
   cachedSecretReader,
   createDynamoDocumentClient,
   createSecretsManagerClient,
   createSqsClient,
+  dynamoCompanyRepository,
   dynamoConversationFinder,
   dynamoDeliveryStatusStore,
   SendGridEventsDeps,
@@ -58,9 +60,10 @@ export const createSendGridInboundDeps = (): SendGridInboundDeps => {
   return { ...accept, secrets, conversations, parseCredentialsSecret: config.inboundParseSecretId };
 };
 
-/** The status webhooks' shared part: the delivery-events table, and a metric per final failure by channel and error code. */
+/** The status webhooks' shared part: the delivery-events table, the projects (for their retention), and a metric per final failure by channel and error code. */
 const delivery = (config: ReturnType<typeof webhookConfig.get>, documents: ReturnType<typeof createDynamoDocumentClient>): RecordDeliveryDeps => ({
   store: dynamoDeliveryStatusStore(documents, config.deliveryEventsTable),
+  projects: cachedCompanyRepository(dynamoCompanyRepository(documents, config.companyDataTable), config.companyCacheSeconds * 1000),
   clock: systemClock,
   logger,
   metrics: {
