@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoOptOutStore, processRecord, toSqsSafeJson } from '@ai-multi-comms/core';
 import { whatsappChannel } from '../../services/whatsapp-processor/src/whatsapp-channel';
 import { demoContextObject } from '../support/context-objects';
@@ -118,6 +119,19 @@ describe('one turn at a time per thread', () => {
     await sleep(2500);
     expect(await kit.twilioMessagesTo(`whatsapp:${person.tel}`)).toHaveLength(2);
     expect((await kit.reader.parts(person.tel, byChannel.whatsapp!.conversation_id)).conversation!.messages).toHaveLength(3);
+  });
+});
+
+describe("the OpenAI key's rate (docs/throughput.md)", () => {
+  it("the answer's AI call is counted on the key's bucket the compose step paces to, at the time of the reply", async () => {
+    const { byChannel, person } = await kit.start(['whatsapp']);
+    await sleep(1000); // the compose step's booking for the first message is in the past by now
+    const repliedAt = Date.now();
+    await kit.twilioInbound({ channel: 'whatsapp', from: person.tel, body: 'Is it remote?' });
+    await kit.waitForMessages(person.tel, byChannel.whatsapp!.conversation_id, 3);
+    const buckets = (await clients.documents.send(new ScanCommand({ TableName: state.resources.rateLimitsTable!, ConsistentRead: true }))).Items!.filter((item) => String(item.counter_key).startsWith('openai#'));
+    // The reply step took a unit now (the TAT moved past the reply), on the same key the compose step books.
+    expect(Math.max(...buckets.map((item) => Number(item.tat_ms)))).toBeGreaterThan(repliedAt);
   });
 });
 

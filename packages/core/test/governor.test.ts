@@ -1,4 +1,4 @@
-import { createGovernor, inMemoryBucketStore, openAiLimit, paceFor, reserve, senderLimit } from '../src';
+import { createGovernor, inMemoryBucketStore, openAiLimit, paceFor, reserve, senderLimit, takeNow } from '../src';
 
 /** The governor's pacing against a clock the test moves: what slot each caller gets, not how long anything took. */
 const fakeClock = (startMs = Date.parse('2026-12-03T09:00:00Z')) => {
@@ -52,6 +52,15 @@ describe('pacing (GCRA)', () => {
   it('does not book beyond the horizon, and says when to ask again', () => {
     const pace = paceFor(1, { horizonMs: 10_000 });
     expect(reserve(50_000, 0, 1, pace)).toEqual({ booked: false, retryAtMs: 40_000 });
+  });
+
+  it('a unit taken now goes ahead of the booked slots and moves the later ones back by its interval', () => {
+    const pace = paceFor(10);
+    expect(takeNow(undefined, 1000, 1, pace)).toBe(1100); // an empty bucket: as if booked now
+    expect(takeNow(5000, 1000, 2, pace)).toBe(5200); // 4 s booked ahead: the TAT moves, the caller does not wait
+    expect(takeNow(500, 1000, 1, pace)).toBe(1100); // a TAT in the past counts from now
+    const after = reserve(takeNow(5000, 1000, 1, pace), 1000, 1, pace);
+    expect(after).toEqual({ booked: true, atMs: 5100, tatMs: 5200 });
   });
 });
 

@@ -3,14 +3,17 @@ import {
   AppError,
   answerReply,
   ConversationItem,
+  createGovernor,
   emailMessageIdFor,
   emailThreadToken,
   headerValue,
   InboundMessage,
   InboundStore,
+  inMemoryBucketStore,
   intentOf,
   newTextOfReply,
   ReplyAnswer,
+  rateLimited,
   ReplyDeps,
   replyToAddressFor,
   tokensInMessageIds,
@@ -88,7 +91,7 @@ describe('the reply step', () => {
     comms_consent: true,
     initial_request_timestamp: '2025-09-15T11:45:32.789Z',
     thread_id: 'conv_1',
-    ai_config: { openai_config: { whatsapp: { api_key_reference: 'ai-multi-comms/openai-api-key/x', model: 'm' } } },
+    ai_config: { openai_config: { whatsapp: { api_key_reference: 'ai-multi-comms/openai-api-key/x', model: 'm', requests_per_minute: 600 } } },
     created_at: now.toISOString(),
     updated_at: now.toISOString(),
   };
@@ -119,7 +122,9 @@ describe('the reply step', () => {
       storeAnswer: async (_id, answer) => ((inbound.answer ??= answer), inbound.answer),
       finish: async (_id, status) => void calls.finished.push(status),
     };
+    const buckets = inMemoryBucketStore();
     const deps: ReplyDeps = {
+      governor: createGovernor({ buckets, clock: { now: () => now }, sleep: async () => Promise.reject(new Error('the reply step never waits for a slot')), config: { enabled: true } }),
       inbound: store,
       conversations: { get: async () => conversation },
       updates: { appendInbound: async () => true, setStatus: async () => undefined, recordOutcome: async () => undefined },
@@ -141,7 +146,7 @@ describe('the reply step', () => {
       config: { retryBackoffBaseSeconds: 1, retryBackoffMaxSeconds: 10, maxReceiveCount: 3 },
       ...overrides,
     };
-    return { deps, calls };
+    return { deps, calls, buckets };
   };
   const record = { messageId: 'm1', receiptHandle: 'rh', body: JSON.stringify({ inbound_id: 'twilio#SM1' }), receiveCount: 1 };
 
@@ -201,6 +206,36 @@ describe('the reply step', () => {
     expect(calls.finished).toEqual(['failed']);
     expect(statuses).toEqual([['failed_to_process_ai', 'The reply was not answered: OpenAI refused the request: 400.']]);
     expect(calls.published).toBe(0);
+  });
+
+  describe("the OpenAI key's rate (docs/throughput.md)", () => {
+    const bucket = 'openai#ai-multi-comms/openai-api-key/x';
+    const pace = { intervalMs: 100, burstMs: 0, horizonMs: 900_000 }; // the thread's 600 requests/min
+
+    it('the answer goes at once, ahead of the slots the compose step booked, and pushes what books after it one interval back', async () => {
+      const { deps, calls, buckets } = build(inboundItem());
+      // A campaign has booked the next 10 s of the key.
+      await buckets.reserve(bucket, 100, pace, now.getTime());
+      expect(buckets.tat(bucket)).toBe(now.getTime() + 10_000);
+      expect(await answerReply(record, deps)).toEqual({ outcome: 'acknowledge', reason: 'answered' });
+      expect(calls.turns).toBe(1);
+      expect(buckets.tat(bucket)).toBe(now.getTime() + 10_100);
+      // The next compose booking comes after the answer's unit.
+      expect(await buckets.reserve(bucket, 1, pace, now.getTime())).toMatchObject({ booked: true, atMs: now.getTime() + 10_100 });
+    });
+
+    it("OpenAI's refusal for rate holds every caller of the key back for its retry-after, and the reply is retried, not failed", async () => {
+      const { deps, calls, buckets } = build(inboundItem(), { ai: { turn: async () => Promise.reject(rateLimited('AI_RATE_LIMITED', 'OpenAI is at its rate limit.', 20)) } });
+      expect(await answerReply(record, deps)).toMatchObject({ outcome: 'retry' });
+      expect(calls.finished).toEqual([]);
+      expect(buckets.tat(bucket)).toBe(now.getTime() + 20_000);
+    });
+
+    it('a governor that cannot be reached does not keep the person from their answer', async () => {
+      const { deps, calls } = build(inboundItem(), { governor: { takeNow: async () => Promise.reject(new Error('DynamoDB is down')), refused: async () => undefined } });
+      expect(await answerReply(record, deps)).toEqual({ outcome: 'acknowledge', reason: 'answered' });
+      expect(calls.published).toBe(1);
+    });
   });
 
   it('a malformed task is retried (then parked), not guessed at', async () => {

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { transient } from '../errors/app-error';
 import { ErrorCodes } from '../errors/error-codes';
-import { holdUntil, Pace, Reservation, reserve } from './pacing';
+import { holdUntil, Pace, Reservation, reserve, takeNow } from './pacing';
 
 /**
  * The governor's buckets, shared by every Lambda: one item per bucket in the rate-limits table
@@ -17,6 +17,8 @@ export interface BucketStore {
   reserve(bucket: string, count: number, pace: Pace, nowMs: number): Promise<Reservation>;
   /** Nobody gets a slot before `untilMs` (the provider's Retry-After). */
   holdUntil(bucket: string, untilMs: number, pace: Pace): Promise<void>;
+  /** `count` units taken now, ahead of the booked slots (pacing.ts `takeNow`). */
+  takeNow(bucket: string, count: number, pace: Pace, nowMs: number): Promise<void>;
 }
 
 /** What a bucket costs at most: its item lives a day past its last use (DynamoDB TTL). */
@@ -104,6 +106,7 @@ export const dynamoBucketStore = (client: DynamoDBDocumentClient, tableName: str
         void flush(bucket);
       }),
     holdUntil: (bucket, untilMs, pace) => update<void>(bucket, (tatMs) => ({ tatMs: holdUntil(tatMs, untilMs, pace), result: undefined })),
+    takeNow: (bucket, count, pace, nowMs) => update<void>(bucket, (tatMs) => ({ tatMs: takeNow(tatMs, nowMs, count, pace), result: undefined })),
   };
 };
 
@@ -118,6 +121,9 @@ export const inMemoryBucketStore = (): BucketStore & { tat(bucket: string): numb
     },
     async holdUntil(bucket, untilMs, pace) {
       tats.set(bucket, holdUntil(tats.get(bucket), untilMs, pace));
+    },
+    async takeNow(bucket, count, pace, nowMs) {
+      tats.set(bucket, takeNow(tats.get(bucket), nowMs, count, pace));
     },
     tat: (bucket) => tats.get(bucket),
   };

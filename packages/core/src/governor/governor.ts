@@ -39,6 +39,12 @@ export interface Governor {
   pace(limit: RateLimit, count: number, bookedSlotMs?: number): Promise<PaceDecision>;
   /** The provider refused for rate (Retry-After, a full queue): every caller waits until then. */
   refused(limit: RateLimit, retryAfterMs: number): Promise<void>;
+  /**
+   * `count` calls that go now, ahead of the booked ones (the answer to a person's reply: they are
+   * waiting, and the reply queue is FIFO, where a message cannot be put back with a delay). They
+   * count against the rate: everything booked after them goes that much later.
+   */
+  takeNow(limit: RateLimit, count: number): Promise<void>;
 }
 
 /** SQS's largest DelaySeconds. */
@@ -76,6 +82,10 @@ export const createGovernor = (deps: { buckets: BucketStore; clock: Clock; sleep
     async refused(limit, retryAfterMs) {
       if (!config.enabled) return;
       await buckets.holdUntil(limit.bucket, clock.now().getTime() + retryAfterMs, paceOf(limit));
+    },
+    async takeNow(limit, count) {
+      if (!config.enabled) return;
+      await buckets.takeNow(limit.bucket, count, paceOf(limit), clock.now().getTime());
     },
   };
 };

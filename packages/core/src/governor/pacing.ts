@@ -41,3 +41,11 @@ export const reserve = (tatMs: number | undefined, nowMs: number, count: number,
 
 /** The provider said "not before `untilMs`" (Retry-After, a full queue): nobody takes a slot before then. */
 export const holdUntil = (tatMs: number | undefined, untilMs: number, pace: Pace): number => Math.max(tatMs ?? 0, untilMs + pace.burstMs);
+
+/**
+ * Take `count` units now, ahead of the slots already booked (a person is waiting for this call):
+ * the caller goes at once and the TAT moves `count × intervalMs` later, so whatever books after
+ * it goes that much later and the rate over the window still holds. Only the slots booked before
+ * it overlap it, by its own units at most: the burst a provider's per-minute limit absorbs.
+ */
+export const takeNow = (tatMs: number | undefined, nowMs: number, count: number, pace: Pace): number => Math.max(tatMs ?? nowMs, nowMs) + count * pace.intervalMs;

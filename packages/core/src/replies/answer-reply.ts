@@ -5,6 +5,8 @@ import { ComposedMessage } from '../context-object/types';
 import { ConversationRepository } from '../conversations/conversation-repository';
 import { ConversationItem, MessageEntry } from '../conversations/types';
 import { AppError } from '../errors/app-error';
+import { Governor } from '../governor/governor';
+import { openAiLimit } from '../governor/limits';
 import { OptOutStore } from '../opt-outs/opt-out-store';
 import { ProcessingMetrics, QueueRecord } from '../processing/process-record';
 import { isCredentialsRejected } from '../processing/provider-failure';
@@ -40,6 +42,8 @@ export interface ReplyDeps {
   optOuts: Pick<OptOutStore, 'isOptedOut'>;
   secrets: SecretReader;
   ai: { turn(turn: AiTurn): Promise<AiResult> };
+  /** The OpenAI key's rate, shared with the compose step: the answer's turn goes now and counts against it. */
+  governor: Pick<Governor, 'takeNow' | 'refused'>;
   /** The answer to the fan-out topic, for the channel's sender (filtered to that channel). */
   publishAnswer(message: ComposedMessage): Promise<void>;
   publishHandOff(event: HandOffEvent): Promise<void>;
@@ -127,7 +131,7 @@ export const answerReply = async (record: QueueRecord, deps: ReplyDeps): Promise
 
     // One turn on the thread, stored as soon as it exists.
     step = 'ai';
-    const answer = inbound.answer ?? (await deps.inbound.storeAnswer(inbound.inbound_id, await takeTurn(inbound, conversation, project, deps), clock.now()));
+    const answer = inbound.answer ?? (await deps.inbound.storeAnswer(inbound.inbound_id, await takeTurn(inbound, conversation, project, deps, logger), clock.now()));
 
     step = 'record';
     const handOffReason = answer.hand_off_to_human ? answer.hand_off_reason?.trim() || 'the AI asked for a human' : undefined;
@@ -171,14 +175,28 @@ export const answerReply = async (record: QueueRecord, deps: ReplyDeps): Promise
   }
 };
 
-/** The AI's turn with the reply; a key rotated since it was cached is read again once. */
-const takeTurn = async (inbound: InboundMessage, conversation: ConversationItem, project: NonNullable<Awaited<ReturnType<ReplyDeps['companies']['get']>>>, deps: ReplyDeps): Promise<ReplyAnswer> => {
+/**
+ * The AI's turn with the reply; a key rotated since it was cached is read again once. Each call
+ * takes its unit of the key's rate now, ahead of the compose step's booked slots (a person is
+ * waiting, and a FIFO message cannot be put back with a delay), and an OpenAI refusal for rate
+ * holds every caller of the key back (docs/throughput.md). The governor failing does not stop the
+ * answer: OpenAI's own limit still stands behind it.
+ */
+const takeTurn = async (
+  inbound: InboundMessage,
+  conversation: ConversationItem,
+  project: NonNullable<Awaited<ReturnType<ReplyDeps['companies']['get']>>>,
+  deps: ReplyDeps,
+  logger: ReturnType<ReplyDeps['logger']['createChild']>,
+): Promise<ReplyAnswer> => {
   const channel = inbound.channel;
   const threadConfig = (conversation.ai_config as { openai_config?: Record<string, AiTurn['config']> } | undefined)?.openai_config?.[channel];
   if (!threadConfig || typeof conversation.thread_id !== 'string') throw new AppError('permanent', 'AI_PERMANENT', 'The conversation has no AI thread to answer on.');
   const aiConfig = replyAiConfig(threadConfig, project.ai_config.openai_config[channel], project.ai_config.reply_instructions);
+  // The key's rate as the compose step paced it (the thread's config), or as the project states it now for that key.
+  const limit = openAiLimit(aiConfig.api_key_reference, [threadConfig, ...Object.values(project.ai_config.openai_config).filter((config) => config?.api_key_reference === aiConfig.api_key_reference)]);
   const readKey = async () => (await deps.secrets.getJson<{ ai_api_key: string }>(aiConfig.api_key_reference, ['ai_api_key'])).ai_api_key;
-  const turn = (apiKey: string) =>
+  const call = (apiKey: string) =>
     deps.ai.turn({
       apiKey,
       config: aiConfig,
@@ -187,6 +205,17 @@ const takeTurn = async (inbound: InboundMessage, conversation: ConversationItem,
       outputSchema: REPLY_SCHEMA,
       metadata: { request_id: String(conversation.request_id), channel, inbound_id: inbound.inbound_id.slice(0, 512) },
     });
+  const turn = async (apiKey: string) => {
+    await deps.governor.takeNow(limit, 1).catch((error: unknown) => logger.warn("Could not count the answer against the OpenAI key's rate", { error: error as Error }));
+    try {
+      return await call(apiKey);
+    } catch (error) {
+      if (error instanceof AppError && error.kind === 'rate-limited') {
+        await deps.governor.refused(limit, (error.retryAfterSeconds ?? 1) * 1000).catch((holdError: unknown) => logger.warn('Could not hold the OpenAI key back', { error: holdError as Error }));
+      }
+      throw error;
+    }
+  };
   let result: AiResult;
   try {
     result = await turn(await readKey());

@@ -30,4 +30,14 @@ describe('governor buckets (DynamoDB)', () => {
     await store().holdUntil(bucket, nowMs + 30_000, pace);
     expect(await store().reserve(bucket, 1, pace, nowMs + 1000)).toEqual({ booked: true, atMs: nowMs + 30_000, tatMs: nowMs + 30_100 });
   });
+
+  it('a unit taken now by one container moves the slots another books after it', async () => {
+    const bucket = `governor#test#${randomUUID()}`;
+    const pace = paceFor(10);
+    const nowMs = Date.parse('2026-12-03T09:00:00Z');
+    const [compose, reply] = [store(), store()];
+    await compose.reserve(bucket, 20, pace, nowMs); // booked 2 s ahead
+    await reply.takeNow(bucket, 1, pace, nowMs + 10);
+    expect(await compose.reserve(bucket, 1, pace, nowMs + 20)).toEqual({ booked: true, atMs: nowMs + 2100, tatMs: nowMs + 2200 });
+  });
 });

@@ -1,4 +1,4 @@
-import { integer, readConfig, requiredString } from '../../config/env';
+import { boolean, integer, readConfig, requiredString } from '../../config/env';
 
 /** The reply function's configuration, declared in services/reply/serverless.yml, read once per container. */
 export interface ReplyRuntimeConfig {
@@ -6,6 +6,8 @@ export interface ReplyRuntimeConfig {
   conversationsTable: string;
   companyDataTable: string;
   optOutsTable: string;
+  rateLimitsTable: string;
+  governorEnabled: boolean;
   queueUrl: string;
   fanOutTopicArn: string;
   handOffTopicArn: string;
@@ -23,6 +25,8 @@ export const readReplyConfig = (env: NodeJS.ProcessEnv = process.env): ReplyRunt
       conversationsTable: ['CONVERSATIONS_TABLE', requiredString],
       companyDataTable: ['COMPANY_DATA_TABLE', requiredString],
       optOutsTable: ['OPT_OUTS_TABLE', requiredString],
+      rateLimitsTable: ['RATE_LIMITS_TABLE', requiredString],
+      governorEnabled: ['GOVERNOR_ENABLED', boolean(true)],
       queueUrl: ['QUEUE_URL', requiredString],
       fanOutTopicArn: ['FAN_OUT_TOPIC_ARN', requiredString],
       handOffTopicArn: ['HAND_OFF_TOPIC_ARN', requiredString],

@@ -10,6 +10,8 @@ import { createDynamoDocumentClient, createSecretsManagerClient, createSnsClient
 import { dynamoCompanyRepository } from '../../companies/company-repository';
 import { composedMessageAttributes } from '../../context-object/build';
 import { dynamoConversationRepository } from '../../conversations/conversation-repository';
+import { dynamoBucketStore } from '../../governor/bucket-store';
+import { createGovernor } from '../../governor/governor';
 import { transient } from '../../errors/app-error';
 import { createLogger } from '../../observability/logger';
 import { createTracing } from '../../observability/tracing';
@@ -48,6 +50,7 @@ const createReplyRuntime = async (observability: { logger: ReturnType<typeof cre
     optOuts: dynamoOptOutStore(documents, config.optOutsTable),
     secrets: cachedSecretReader(createSecretsManagerClient({ instrument }), config.secretsCacheSeconds * 1000),
     ai: { turn: (turn) => generateTurn(turn, ai) },
+    governor: createGovernor({ buckets: dynamoBucketStore(documents, config.rateLimitsTable), clock: systemClock, config: { enabled: config.governorEnabled } }),
     publishAnswer: (message) => publish(config.fanOutTopicArn, toSqsSafeJson(message), composedMessageAttributes(message), 'answer'),
     publishHandOff: (event) => publish(config.handOffTopicArn, JSON.stringify(event), { event: { DataType: 'String', StringValue: event.event } }, 'hand-off event'),
     clock: systemClock,
