@@ -1,4 +1,4 @@
-import { integer, lazy, optionalString, readConfig, requiredString } from '@ai-multi-comms/core';
+import { EnvReader, integer, lazy, optionalString, readConfig, requiredString } from '@ai-multi-comms/core';
 
 /** The router's configuration, declared in serverless.yml, read once per container. */
 export interface RouterConfig {
@@ -16,6 +16,9 @@ export interface RouterConfig {
   companyCacheSeconds: number;
 }
 
+/** How stale a warm container's copy of a project's configuration may be (0: always read); the webhooks read it too. */
+export const COMPANY_CACHE_SECONDS: [string, EnvReader<number>] = ['COMPANY_CACHE_SECONDS', integer(15, { min: 0, max: 300 })];
+
 export const routerConfig = lazy(() =>
   readConfig<RouterConfig>({
     companyDataTable: ['COMPANY_DATA_TABLE', requiredString],
@@ -32,7 +35,6 @@ export const routerConfig = lazy(() =>
     idempotencyTtlSeconds: ['IDEMPOTENCY_TTL_SECONDS', integer(24 * 3600, { min: 24 * 3600 })],
     // Longer than the function's 10 s timeout, so a live first attempt is never overtaken.
     idempotencyInProgressSeconds: ['IDEMPOTENCY_IN_PROGRESS_SECONDS', integer(15, { min: 1, max: 900 })],
-    // How stale a warm container's copy of a project's configuration may be (0: always read).
-    companyCacheSeconds: ['COMPANY_CACHE_SECONDS', integer(15, { min: 0, max: 300 })],
+    companyCacheSeconds: COMPANY_CACHE_SECONDS,
   }),
 );

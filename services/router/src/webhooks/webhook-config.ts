@@ -1,4 +1,5 @@
-import { integer, lazy, optionalString, readConfig, requiredString } from '@ai-multi-comms/core';
+import { lazy, optionalString, readConfig, requiredString } from '@ai-multi-comms/core';
+import { COMPANY_CACHE_SECONDS } from '../config';
 
 /** The webhooks' configuration, declared in serverless.yml, read once per container. */
 export interface WebhookConfig {
@@ -29,7 +30,7 @@ export const webhookConfig = lazy(() =>
     replyQueueUrl: ['REPLY_QUEUE_URL', requiredString],
     deliveryEventsTable: ['DELIVERY_EVENTS_TABLE', requiredString],
     companyDataTable: ['COMPANY_DATA_TABLE', requiredString],
-    companyCacheSeconds: ['COMPANY_CACHE_SECONDS', integer(15, { min: 0, max: 300 })],
+    companyCacheSeconds: COMPANY_CACHE_SECONDS,
     inboundParseSecretId: ['INBOUND_PARSE_SECRET_ID', optionalString],
   }),
 );
