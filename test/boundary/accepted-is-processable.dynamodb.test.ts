@@ -83,7 +83,7 @@ const context = { functionName: 'router', awsRequestId: 'boundary', getRemaining
 /** The real adapter, except that the provider call is not made: it answers with a message id. */
 const withoutProvider = <C extends Record<string, string>>(adapter: ChannelAdapter<C>): ChannelAdapter<C> => ({
   ...adapter,
-  send: async ({ contextObject, ai, reply }) => ({ messageId: `SM${randomUUID().replace(/-/g, '')}`, content: adapter.contentToSend({ contextObject, ai, reply }) }),
+  send: async ({ contextObject, ai, reply, now }) => ({ messageId: `SM${randomUUID().replace(/-/g, '')}`, content: adapter.contentToSend({ contextObject, ai, reply, now }) }),
   reconcile: async () => undefined,
 });
 const ADAPTERS = { whatsapp: withoutProvider(whatsappChannel), sms: withoutProvider(smsChannel), email: withoutProvider(emailChannel) } as const;

@@ -8,7 +8,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoCompanyRepository, dynamoSenderDirectory } from '@ai-multi-comms/core';
 import { deployLocally, LocalDeployment, resolveImportedParams } from './cloudformation/deploy-locally';
 import { readServiceTemplate, REPO_ROOT } from './cloudformation/service-template';
-import { DEMO_API_KEYS, DEMO_INBOUND_EMAIL_DOMAIN, DEMO_INBOUND_PARSE, DEMO_SENDGRID_EVENT_PRIVATE_KEY, demoSecrets, demoTwilioNumbers } from './demo/demo-data';
+import { DEMO_API_KEYS, DEMO_INBOUND_EMAIL_DOMAIN, DEMO_INBOUND_PARSE, DEMO_SENDGRID_EVENT_PRIVATE_KEY, demoSecrets, demoSendGridEventsPaths, demoTwilioContents, demoTwilioNumbers } from './demo/demo-data';
 import { seedDemoData } from './demo/seed';
 import { ManagedProcess } from './processes/child-process';
 import { startDynamoDbLocal } from './processes/dynamodb-local';
@@ -106,6 +106,7 @@ const providerCredentialsFrom = (secrets: Record<string, Record<string, string>>
     openai_keys: values.map((s) => s.ai_api_key).filter((v): v is string => Boolean(v)),
     twilio_accounts: Object.fromEntries(values.filter((s) => s.twilio_account_sid).map((s) => [s.twilio_account_sid!, s.twilio_auth_token!])),
     sendgrid_keys: values.map((s) => s.sendgrid_api_key).filter((v): v is string => Boolean(v)),
+    twilio_contents: demoTwilioContents(stage),
   };
 };
 
@@ -297,7 +298,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       logFile: options.apiLogFile,
       nodeFlags: profilingFlags(options.cpuProfileDir),
     });
-    providers.configureWebhooks({ baseUrl: webhookBaseUrl, parseCredentials: { ...DEMO_INBOUND_PARSE }, sendGridEventKey: DEMO_SENDGRID_EVENT_PRIVATE_KEY, automaticCallbacks: options.providerCallbacks !== false });
+    providers.configureWebhooks({ baseUrl: webhookBaseUrl, parseCredentials: { ...DEMO_INBOUND_PARSE }, sendGridEventKey: DEMO_SENDGRID_EVENT_PRIVATE_KEY, sendGridEventsPaths: demoSendGridEventsPaths(stage), automaticCallbacks: options.providerCallbacks !== false });
     stoppers.push(async () => {
       await api.process.stop();
       rmSync(join(REPO_ROOT, 'services', 'router', `.esbuild-local-${ports.api}`), { recursive: true, force: true });

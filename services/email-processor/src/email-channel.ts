@@ -1,4 +1,19 @@
-import { ChannelAdapter, classifySendGridError, ContextObject, emailInboundKey, emailMessageIdFor, permanent, PROVIDER_PERMANENT, replyToAddressFor, sendGridFor, tokensInMessageIds } from '@ai-multi-comms/core';
+import { AwaitingProvider, ChannelAdapter, classifySendGridError, ContextObject, emailInboundKey, emailMessageIdFor, permanent, PROVIDER_PERMANENT, replyToAddressFor, sendGridFor, tokensInMessageIds } from '@ai-multi-comms/core';
+import type { SendIntent } from '@ai-multi-comms/core';
+
+/**
+ * How long after a send whose answer was lost we wait for SendGrid's word before sending again,
+ * when nothing says whether it took the mail (no Email Activity, no event yet). SendGrid posts
+ * events in batches, usually within a minute of `processed`; 15 minutes is also SQS's longest
+ * delay, so one delayed copy covers it.
+ */
+export const DEFAULT_CONFIRMATION_WAIT_MS = 900_000;
+
+/** The X-Message-Id in a SendGrid message id (Email Activity's msg_id, events' sg_message_id: `<X-Message-Id>.filter…`). */
+export const xMessageIdOf = (sendGridMessageId: string): string => sendGridMessageId.split('.')[0]!;
+
+/** The Email Activity API is a paid add-on: without it (or without the key's permission) SendGrid refuses the query. */
+const isNotEntitled = (error: unknown) => [401, 403].includes((error as { code?: unknown })?.code as number);
 
 /** The e-mail credentials secret (docs/data-model.md). */
 export interface EmailCredentials extends Record<string, string> {
@@ -33,7 +48,7 @@ export const messageIdFor = (conversationId: string, fromEmail: string, messageK
  * key in custom_args. `inboundDomain` is the Inbound Parse domain of our Reply-To addresses
  * (empty: no Reply-To; replies then link by In-Reply-To only).
  */
-export const emailChannelFor = (options: { inboundDomain?: string }): ChannelAdapter<EmailCredentials> => ({
+export const emailChannelFor = (options: { inboundDomain?: string; confirmationWaitMs?: number }): ChannelAdapter<EmailCredentials> => ({
   channel: 'email' as const,
 
   credentialsSecret: (contextObject) => ({ name: senderOf(contextObject).email_credentials_id, requiredKeys: ['sendgrid_api_key', 'sendgrid_from_email'] }),
@@ -70,22 +85,36 @@ export const emailChannelFor = (options: { inboundDomain?: string }): ChannelAda
     }
   },
 
-  async reconcile({ contextObject, credentials, conversationId, reply }) {
-    // The Email Activity API, filtered by the custom argument every send of this conversation carries.
+  /**
+   * Whether SendGrid took a mail an earlier attempt sent without learning the answer, in this order:
+   * 1. SendGrid's own event about it (processed, dropped, delivered…), which carries our custom
+   *    args; the events webhook wrote it on the message item (`providerSeen`).
+   * 2. The Email Activity API, where the account has it, by the custom args every send carries;
+   *    its msg_id is the X-Message-Id plus a `.filter…` suffix, and the X-Message-Id is what we
+   *    store (events' sg_message_id starts with it).
+   * 3. Neither can say yet: wait for the event (AwaitingProvider) until the quiet period after the
+   *    newest intent has passed; then nothing came, SendGrid did not take it, and we send.
+   * Never a second mail while SendGrid may still hold the first.
+   */
+  async reconcile({ contextObject, credentials, conversationId, reply, intents, now, providerSeen }) {
+    const fromEmail = credentials.sendgrid_from_email || senderOf(contextObject).company_email;
+    const details = (subject?: string) => ({ ...(subject ? { subject } : {}), email_message_id: messageIdFor(conversationId, fromEmail, reply?.message_key) });
+    if (providerSeen) return { messageId: xMessageIdOf(providerSeen.provider_message_id), content: `(confirmed by SendGrid's ${providerSeen.event} event after an interrupted attempt)`, details: details() };
     try {
-      const [response, body] = await sendGridFor(credentials.sendgrid_api_key).client.request({
+      const [, body] = await sendGridFor(credentials.sendgrid_api_key).client.request({
         method: 'GET',
         url: '/v3/messages',
         qs: { query: `unique_args['conversation_id']="${conversationId}" AND unique_args['message_key']="${reply?.message_key ?? 'initial'}"`, limit: 10 },
       });
       const found = (body as { messages?: { msg_id: string; subject?: string }[] }).messages?.[0];
-      void response;
-      if (!found) return undefined;
-      const fromEmail = credentials.sendgrid_from_email || senderOf(contextObject).company_email;
-      return { messageId: found.msg_id, content: '(found at SendGrid after an interrupted attempt)', details: { subject: found.subject, email_message_id: messageIdFor(conversationId, fromEmail, reply?.message_key) } };
+      if (found) return { messageId: xMessageIdOf(found.msg_id), content: '(found at SendGrid after an interrupted attempt)', details: details(found.subject) };
     } catch (error) {
-      throw classifySendGridError(error);
+      if (!isNotEntitled(error)) throw classifySendGridError(error);
     }
+    // Email Activity lags too, so "not found" is no proof either until the quiet period is over.
+    const waitMs = confirmationWaitLeft(intents, now, options.confirmationWaitMs ?? DEFAULT_CONFIRMATION_WAIT_MS);
+    if (waitMs > 0) throw new AwaitingProvider(`An earlier attempt may have sent this mail; waiting for SendGrid's event (up to ${Math.ceil(waitMs / 1000)} s more) before sending again.`, waitMs);
+    return undefined;
   },
 
   // The conversation's token (in every Message-ID and Reply-To of it): the inbound-index key a reply is linked by.
@@ -95,5 +124,14 @@ export const emailChannelFor = (options: { inboundDomain?: string }): ChannelAda
   },
 });
 
-/** The channel as the deployed sender runs it (INBOUND_EMAIL_DOMAIN from serverless.yml). */
-export const emailChannel = emailChannelFor({ inboundDomain: process.env.INBOUND_EMAIL_DOMAIN || undefined });
+/** How much longer to wait after the newest send intent for SendGrid's word. */
+export const confirmationWaitLeft = (intents: SendIntent[], now: Date, waitMs: number): number => {
+  const newest = Math.max(...intents.map((intent) => Date.parse(intent.at)).filter(Number.isFinite));
+  return Number.isFinite(newest) ? Math.max(0, newest + waitMs - now.getTime()) : 0;
+};
+
+/** The channel as the deployed sender runs it (INBOUND_EMAIL_DOMAIN and EMAIL_CONFIRMATION_WAIT_SECONDS from serverless.yml). */
+export const emailChannel = emailChannelFor({
+  inboundDomain: process.env.INBOUND_EMAIL_DOMAIN || undefined,
+  confirmationWaitMs: process.env.EMAIL_CONFIRMATION_WAIT_SECONDS ? Number(process.env.EMAIL_CONFIRMATION_WAIT_SECONDS) * 1000 : undefined,
+});

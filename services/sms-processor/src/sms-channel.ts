@@ -23,8 +23,8 @@ export const smsChannel: ChannelAdapter<SmsCredentials> = {
 
   contentToSend: ({ contextObject, ai }) => fitText(ai.text, contextObject.company_data_payload.rate_limits?.max_message_length ?? DEFAULT_MAX_LENGTH),
 
-  async send({ contextObject, credentials, ai, reply }) {
-    const body = smsChannel.contentToSend({ contextObject, ai });
+  async send({ contextObject, credentials, ai, reply, now }) {
+    const body = smsChannel.contentToSend({ contextObject, ai, now });
     const client = twilioClientFor(credentials.twilio_account_sid, credentials.twilio_auth_token);
     try {
       const statusCallback = twilioStatusCallbackUrl(process.env.WEBHOOK_BASE_URL);

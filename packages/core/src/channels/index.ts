@@ -5,7 +5,7 @@ import { smsDescriptor } from './sms';
 import { whatsappDescriptor } from './whatsapp';
 
 export * from './channel-descriptor';
-export { WHATSAPP_TEMPLATE_VARIABLES_SCHEMA } from './whatsapp';
+export { WHATSAPP_TEMPLATE_VARIABLES_SCHEMA, WHATSAPP_WINDOW_CLOSED, WHATSAPP_WINDOW_MS, whatsappWindowOpen } from './whatsapp';
 export { EMAIL_CONTENT_SCHEMA } from './email';
 export * from './email-threading';
 

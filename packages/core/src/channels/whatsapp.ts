@@ -22,6 +22,16 @@ export const WHATSAPP_TEMPLATE_VARIABLES_SCHEMA = {
   },
 };
 
+/** WhatsApp's customer-care window: free text only within 24 hours of the person's last message. */
+export const WHATSAPP_WINDOW_MS = 24 * 3_600_000;
+export const WHATSAPP_WINDOW_CLOSED = 'WHATSAPP_WINDOW_CLOSED';
+
+/** Whether free text may still go to a person whose last message arrived at `lastInboundAt`. */
+export const whatsappWindowOpen = (lastInboundAt: string, now: Date): boolean => {
+  const at = Date.parse(lastInboundAt);
+  return Number.isFinite(at) && now.getTime() - at < WHATSAPP_WINDOW_MS;
+};
+
 export const whatsappDescriptor: ChannelDescriptor = {
   name: 'whatsapp',
   recipientField: 'recipient_tel',
@@ -33,7 +43,13 @@ export const whatsappDescriptor: ChannelDescriptor = {
     type: 'object',
     required: ['company_whatsapp_number', 'whatsapp_credentials_id'],
     additionalProperties: false,
-    properties: { company_whatsapp_number: { type: 'string', pattern: E164_PATTERN }, whatsapp_credentials_id: secretNameSchema, messages_per_second: { type: 'number', exclusiveMinimum: 0, maximum: 10000 } },
+    properties: {
+      company_whatsapp_number: { type: 'string', pattern: E164_PATTERN },
+      whatsapp_credentials_id: secretNameSchema,
+      messages_per_second: { type: 'number', exclusiveMinimum: 0, maximum: 10000 },
+      // The template an answer goes as once the 24-hour window has closed ({{1}} first name, {{2}} the answer).
+      reengagement_template_sid: { type: 'string', pattern: '^HX[0-9a-fA-F]{32}$' },
+    },
   },
   firstMessageSchema: WHATSAPP_TEMPLATE_VARIABLES_SCHEMA,
 };

@@ -19,6 +19,8 @@ export interface WhatsAppChannelConfig {
   whatsapp_credentials_id: string;
   /** Sends per second from this sender (Twilio: message segments); the channel's default without it. */
   messages_per_second?: number;
+  /** Content template (HX…) an answer is sent as after WhatsApp's 24-hour window closed: {{1}} first name, {{2}} the answer. */
+  reengagement_template_sid?: string;
 }
 export interface SmsChannelConfig {
   company_sms_number: string;

@@ -24,6 +24,11 @@ export interface AppErrorOptions {
   validationErrors?: FieldError[];
   /** Seconds after which a retry may succeed (429 / in-progress). */
   retryAfterSeconds?: number;
+  /**
+   * The provider answered that it did not take the message (an HTTP 4xx, 429 included): nothing
+   * was created, so a later attempt need not ask the provider whether this one went out.
+   */
+  notSent?: boolean;
 }
 
 export class AppError extends Error {
@@ -31,6 +36,7 @@ export class AppError extends Error {
   readonly code: string;
   readonly validationErrors?: FieldError[];
   readonly retryAfterSeconds?: number;
+  readonly notSent?: boolean;
 
   constructor(kind: ErrorKind, code: string, message: string, options: AppErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -39,6 +45,7 @@ export class AppError extends Error {
     this.code = code;
     this.validationErrors = options.validationErrors;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    if (options.notSent) this.notSent = true;
   }
 }
 

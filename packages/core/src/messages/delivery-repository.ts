@@ -42,6 +42,8 @@ export interface RecordedFailure {
    * me" rather than looking like a retry that is still coming.
    */
   retriesExhausted?: boolean;
+  /** The attempt's send intent (its `at`) that the provider answered with a refusal: nothing was created for it (reconciliation skips it). */
+  refusedIntentAt?: string;
 }
 
 export interface DeliveryRepository {
@@ -264,6 +266,7 @@ export const dynamoDeliveryRepository = (client: DynamoDBDocumentClient, tables:
     async recordFailure(key, leaseToken, failure, now) {
       const values = { ':status': failure.status, ':reason': failure.reason, ':class': failure.failureClass, ':now': now.toISOString() };
       const failureSet = 'failure_reason = :reason, failure_class = :class, updated_at = :now' + (failure.retriesExhausted ? ', retries_exhausted_at = :now' : '');
+      const refused = failure.refusedIntentAt ? { set: ', send_refused = list_append(if_not_exists(send_refused, :none), :refused)', values: { ':none': [], ':refused': [failure.refusedIntentAt] } } : { set: '', values: {} };
       try {
         await client.send(
           new TransactWriteCommand({
@@ -272,9 +275,9 @@ export const dynamoDeliveryRepository = (client: DynamoDBDocumentClient, tables:
                 Update: {
                   TableName: messagesTable,
                   Key: messageKeyOf(key),
-                  UpdateExpression: `SET message_status = :status, ${failureSet} REMOVE lease_expires_at, lease_owner`,
+                  UpdateExpression: `SET message_status = :status, ${failureSet}${refused.set} REMOVE lease_expires_at, lease_owner`,
                   ConditionExpression: 'lease_owner = :token',
-                  ExpressionAttributeValues: { ...values, ':token': leaseToken },
+                  ExpressionAttributeValues: { ...values, ...refused.values, ':token': leaseToken },
                 },
               },
               ...(mirrorsConversation(key)

@@ -1,2 +1,3 @@
 export * from './types';
 export * from './delivery-repository';
+export * from './provider-sightings';

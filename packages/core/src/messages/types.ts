@@ -21,6 +21,12 @@ export interface SendIntent {
   content?: string;
 }
 
+export interface ProviderSighting {
+  provider_message_id: string;
+  event: string;
+  at: string;
+}
+
 /** The messages table's key: the conversation, and the message within it. */
 export interface MessageKey {
   conversation_id: string;
@@ -46,6 +52,13 @@ export interface MessageItem extends MessageKey {
   send_intents?: SendIntent[];
   /** The provider's id once it has the message (Twilio SM…, SendGrid X-Message-Id). */
   provider_message_id?: string;
+  /** Send intents (their `at`) the provider refused with an answer: nothing was created for them. */
+  send_refused?: string[];
+  /**
+   * The provider's own word that it has this message, before we knew its id: SendGrid's event
+   * (processed, dropped, delivered…) carries our custom_args, and the events webhook writes it here.
+   */
+  provider_seen?: ProviderSighting;
   failure_reason?: string;
   failure_class?: FailureClass;
   /** A retryable failure on the queue message's last receive: it is in the DLQ (redrive it). Cleared by the next claim. */

@@ -29,4 +29,6 @@ export interface Attempt<Credentials extends Record<string, string>> extends Rec
   heartbeat: Heartbeat;
   /** The step running now: it decides the failure status (failure.ts) and names the deadline's cause. */
   step: Step;
+  /** This attempt's send intent (its `at`), once recorded. */
+  intentAt?: string;
 }

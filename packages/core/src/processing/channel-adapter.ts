@@ -2,7 +2,7 @@ import { ContextObject, ReplyDetails } from '../context-object/types';
 import { Channel } from '../request/types';
 import { AiResult } from '../ai/openai-content';
 import { MessageEntry } from '../conversations/types';
-import { SendIntent } from '../messages/types';
+import { ProviderSighting, SendIntent } from '../messages/types';
 
 /**
  * What differs between channels' senders, and nothing else: the credentials secret, the content
@@ -29,15 +29,20 @@ export interface ChannelAdapter<Credentials extends Record<string, string> = Rec
    * variables, the e-mail body), known before the call: recorded with the send intent, so that a
    * later reconciliation recognises this conversation's message among the provider's.
    */
-  contentToSend(input: { contextObject: ContextObject; ai: AiResult; reply?: ReplyDetails }): string;
+  contentToSend(input: { contextObject: ContextObject; ai: AiResult; reply?: ReplyDetails; now: Date }): string;
   /**
    * Send through the provider; throw an AppError classified `transient` (retry) or `permanent`
    * (acknowledge), with the provider's code in the message. With `reply`, the message answers the
    * person's reply (WhatsApp free text, not a template; e-mail threaded on the person's mail).
    */
-  send(input: { contextObject: ContextObject; credentials: Credentials; ai: AiResult; conversationId: string; reply?: ReplyDetails }): Promise<SentMessage>;
-  /** The message an earlier attempt of this conversation created, if the provider has one that matches one of its send intents (docs/processing.md step 6). */
-  reconcile(input: { contextObject: ContextObject; credentials: Credentials; intents: SendIntent[]; conversationId: string; reply?: ReplyDetails }): Promise<SentMessage | undefined>;
+  send(input: { contextObject: ContextObject; credentials: Credentials; ai: AiResult; conversationId: string; reply?: ReplyDetails; now: Date }): Promise<SentMessage>;
+  /**
+   * The message an earlier attempt of this conversation created, if the provider has one that
+   * matches one of its send intents (docs/processing.md step 6). `providerSeen`: the provider's
+   * own event about this message, when one has come (SendGrid's). May throw `AwaitingProvider`
+   * when the provider cannot tell yet and a send now could be a second one.
+   */
+  reconcile(input: { contextObject: ContextObject; credentials: Credentials; intents: SendIntent[]; conversationId: string; reply?: ReplyDetails; now: Date; providerSeen?: ProviderSighting }): Promise<SentMessage | undefined>;
   /**
    * What one send of `content` costs against the sender's rate (docs/throughput.md): Twilio counts
    * an SMS's segments. 1 when absent.

@@ -6,4 +6,5 @@ export * from './runtime';
 export * from './queue-outcomes';
 export * from './delivery';
 export * from './attempt';
+export * from './awaiting-provider';
 export * from './post-send-repair';

@@ -25,7 +25,8 @@ export type OutcomeCause =
   | 'failure-not-recorded' // the failure could not be recorded on the item
   | 'claim-failed' // the item could not be claimed
   | 'heartbeat' // the heartbeat failed before the send
-  | 'rate-limited'; // the governor's next slot is later, or the provider refused for rate: put back until then
+  | 'rate-limited' // the governor's next slot is later, or the provider refused for rate: put back until then
+  | 'awaiting-provider'; // an earlier attempt may have sent and the provider cannot say yet: put back until it can
 
 export type RecordOutcome =
   | { outcome: 'acknowledge'; reason: string }
@@ -59,6 +60,7 @@ export const QUEUE_OUTCOMES: Readonly<Record<OutcomeCause, OutcomeRule>> = {
   'claim-failed': { queue: 'retry', delay: 'backoff', metrics: [] },
   heartbeat: { queue: 'retry', delay: 'backoff', metrics: [] },
   'rate-limited': { queue: 'requeue', metrics: ['RateLimitDeferrals'] },
+  'awaiting-provider': { queue: 'requeue', metrics: ['AwaitingProviderConfirmation'] },
 };
 
 /** SQS's largest DelaySeconds. */

@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { AiResult, AiTurn } from '../ai/openai-content';
+import { AI_REFUSED, AiResult, AiTurn } from '../ai/openai-content';
 import { CompanyRepository } from '../companies/company-repository';
 import { ComposedMessage } from '../context-object/types';
 import { ConversationRepository } from '../conversations/conversation-repository';
@@ -63,6 +63,9 @@ const parseTask = (body: string): ReplyTask | undefined => {
 };
 
 const FINISHED = new Set(['answered', 'held', 'opted_out', 'opted_in', 'failed']);
+
+/** The hand-off reason when the AI declined to answer (fixed: the model's own words may echo the person's). */
+export const REFUSAL_HAND_OFF_REASON = 'The AI declined to answer this message; a person should reply.';
 
 /**
  * The reply step (docs/processing.md "Replies"), for one message of the FIFO reply queue, whose
@@ -129,13 +132,21 @@ export const answerReply = async (record: QueueRecord, deps: ReplyDeps): Promise
     const project = await deps.companies.get(companyId, String(conversation.project_id));
     if (!project || project.project_status !== 'active') return hold('the project is not active');
 
-    // One turn on the thread, stored as soon as it exists.
+    // One turn on the thread, stored as soon as it exists. A refusal (the model declined to answer
+    // what the person wrote) hands the conversation to a human instead: a person is waiting, and a
+    // retry would ask the same of the same model. Nothing is sent; the refusal's text is not kept.
     step = 'ai';
-    const answer = inbound.answer ?? (await deps.inbound.storeAnswer(inbound.inbound_id, await takeTurn(inbound, conversation, project, deps, logger), clock.now()));
+    let answer: ReplyAnswer | undefined;
+    try {
+      answer = inbound.answer ?? (await deps.inbound.storeAnswer(inbound.inbound_id, await takeTurn(inbound, conversation, project, deps, logger), clock.now()));
+    } catch (error) {
+      if (!(error instanceof AppError && error.code === AI_REFUSED)) throw error;
+      logger.warn('The AI declined to answer; handing the conversation to a human', { code: AI_REFUSED });
+    }
 
     step = 'record';
-    const handOffReason = answer.hand_off_to_human ? answer.hand_off_reason?.trim() || 'the AI asked for a human' : undefined;
-    await deps.updates.recordOutcome(inbound.conversation, { handOffReason, taskComplete: answer.task_complete }, clock.now());
+    const handOffReason = !answer ? REFUSAL_HAND_OFF_REASON : answer.hand_off_to_human ? answer.hand_off_reason?.trim() || 'the AI asked for a human' : undefined;
+    await deps.updates.recordOutcome(inbound.conversation, { handOffReason, taskComplete: answer?.task_complete ?? false }, clock.now());
     if (handOffReason !== undefined && conversation.hand_off_to_human !== true) {
       metrics.count('HandOffs');
       logger.warn('Handed off to a human: nothing automatic is sent on this conversation from now on', { reason_length: handOffReason.length });
@@ -151,6 +162,11 @@ export const answerReply = async (record: QueueRecord, deps: ReplyDeps): Promise
         reason: handOffReason.slice(0, 500),
         at: clock.now().toISOString(),
       });
+    }
+
+    if (!answer) {
+      await deps.inbound.finish(inbound.inbound_id, 'held', clock.now(), `${AI_REFUSED}: ${REFUSAL_HAND_OFF_REASON}`);
+      return conclude('held', 'the AI declined to answer: handed to a human');
     }
 
     // The answer to the channel's sender (a repeat publish is a duplicate its claim refuses).

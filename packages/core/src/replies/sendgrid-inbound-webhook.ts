@@ -7,7 +7,9 @@ import { readWebhookSecret } from './webhook-secret';
 import { acceptInbound, AcceptInboundDeps, Link } from './accept-inbound';
 import { ConversationFinder } from './conversation-finder';
 import { addressIn, headerValue, newTextOfReply } from './email-reply-text';
+import { decodeInboundParseFields } from './inbound-parse-charsets';
 import { intentOf } from './keywords';
+import { multipartFields } from './multipart-form';
 import { INBOUND_RETENTION_SECONDS, InboundMessage } from './types';
 import { ACCEPTED_JSON, WebhookResponse } from './webhook-response';
 
@@ -53,30 +55,28 @@ const verifyBasic = async (authorization: string | undefined, deps: SendGridInbo
   if (!(await check())) throw unauthenticated();
 };
 
-/** The multipart form, parsed by the runtime's own (undici's) multipart parser. */
-const fieldsOf = async (request: SendGridInboundRequest): Promise<Map<string, string>> => {
+/**
+ * The multipart form's text fields, read as bytes (multipart-form.ts) and decoded in the charset
+ * its `charsets` field names for each (inbound-parse-charsets.ts; UTF-8 when it names none).
+ */
+const fieldsOf = (request: SendGridInboundRequest, deps: SendGridInboundDeps): Map<string, string> => {
   if (!request.contentType?.toLowerCase().startsWith('multipart/form-data')) throw validationError(ErrorCodes.WEBHOOK_BODY_INVALID, 'Inbound Parse posts multipart/form-data.');
   const body = Buffer.from(request.rawBody ?? '', request.isBase64Encoded ? 'base64' : 'utf8');
-  let form: FormData;
-  try {
-    form = await new Response(body, { headers: { 'content-type': request.contentType } }).formData();
-  } catch {
-    throw validationError(ErrorCodes.WEBHOOK_BODY_INVALID, 'The multipart body could not be read.');
-  }
-  const fields = new Map<string, string>();
-  for (const [name, value] of form.entries()) if (typeof value === 'string' && !fields.has(name)) fields.set(name, value.slice(0, MAX_TEXT));
-  return fields;
+  const parts = multipartFields(body, request.contentType);
+  if (!parts) throw validationError(ErrorCodes.WEBHOOK_BODY_INVALID, 'The multipart body could not be read.');
+  return decodeInboundParseFields(parts, deps.logger, MAX_TEXT);
 };
 
 /**
  * POST /webhooks/sendgrid/inbound (docs/api.md "Webhooks"): SendGrid Inbound Parse, a reply by
  * e-mail. SendGrid does not sign Parse posts; the URL carries HTTP Basic credentials, checked
- * against Secrets Manager before the body is read. Linked by our Reply-To token, then
+ * against Secrets Manager before the body is read. Each text field is decoded in the mail's own
+ * charset, as the post's `charsets` field names it. Linked by our Reply-To token, then
  * In-Reply-To / References, and only to a conversation with that very person.
  */
 export const receiveInboundEmail = async (request: SendGridInboundRequest, deps: SendGridInboundDeps): Promise<WebhookResponse> => {
   await verifyBasic(request.authorization, deps);
-  const fields = await fieldsOf(request);
+  const fields = fieldsOf(request, deps);
   const rawHeaders = fields.get('headers') ?? '';
   let envelope: { to?: unknown; from?: unknown } = {};
   try {

@@ -1,3 +1,4 @@
+import { sendGridEventsPathFor } from '@ai-multi-comms/core';
 import type { OnboardingFile } from '@ai-multi-comms/core';
 
 /**
@@ -39,6 +40,8 @@ export const demoCompanies = (stage: string): OnboardingFile[] => [
       whatsapp: {
         company_whatsapp_number: '+447700900001',
         whatsapp_credentials_id: `ai-multi-comms/whatsapp-credentials/ci-aaa-001/pi-aaa-001/twilio-${stage}`,
+        // An answer due after WhatsApp's 24-hour window goes as this template (DEMO_REENGAGEMENT_TEMPLATE_SID).
+        reengagement_template_sid: 'HX00000000000000000000000000000a03',
       },
       sms: {
         company_sms_number: '+447700900002',
@@ -128,4 +131,31 @@ export const demoTwilioNumbers = (stage: string): Record<string, string> => {
     if (sms) numbers[sms.company_sms_number] = secrets[sms.sms_credentials_id]!.twilio_account_sid!;
   }
   return numbers;
+};
+
+/** The demo WhatsApp template's text (what the local Twilio renders for its ContentSid, as Twilio's Content API holds it). */
+export const DEMO_WHATSAPP_TEMPLATE_BODY = 'Hi {{1}}, this is {{2}} about the {{3}} role. {{4}} Reply here to chat.';
+/** The demo re-engagement template (an answer after WhatsApp's 24-hour window): {{1}} first name, {{2}} the answer. */
+export const DEMO_REENGAGEMENT_TEMPLATE_SID = 'HX00000000000000000000000000000a03';
+export const DEMO_REENGAGEMENT_TEMPLATE_BODY = 'Hi {{1}}, picking up our conversation: {{2}} Reply to continue.';
+
+/** Content API templates the local Twilio accounts hold: each secret's template, and project A's re-engagement template. */
+export const demoTwilioContents = (stage: string): Record<string, { account_sid: string; body: string }> => {
+  const contents: Record<string, { account_sid: string; body: string }> = {};
+  for (const secret of Object.values(demoSecrets(stage))) {
+    if (secret.twilio_template_sid && secret.twilio_account_sid) contents[secret.twilio_template_sid] = { account_sid: secret.twilio_account_sid, body: DEMO_WHATSAPP_TEMPLATE_BODY };
+  }
+  contents[DEMO_REENGAGEMENT_TEMPLATE_SID] = { account_sid: 'AC00000000000000000000000000000a01', body: DEMO_REENGAGEMENT_TEMPLATE_BODY };
+  return contents;
+};
+
+/** Each demo SendGrid key (its own local account) → its project's Event Webhook path. */
+export const demoSendGridEventsPaths = (stage: string): Record<string, string> => {
+  const secrets = demoSecrets(stage);
+  const paths: Record<string, string> = {};
+  for (const company of demoCompanies(stage)) {
+    const key = company.channel_config.email ? secrets[company.channel_config.email.email_credentials_id]?.sendgrid_api_key : undefined;
+    if (key) paths[key] = sendGridEventsPathFor(company.company_id, company.project_id);
+  }
+  return paths;
 };

@@ -24,6 +24,11 @@ export interface FaultRule {
    * (e.g. Twilio created the message) but the client never learns it, as after a client timeout.
    */
   drop_after?: boolean;
+  /**
+   * OpenAI `responses`: answer 200, but `incomplete` (incomplete_details.reason "max_output_tokens",
+   * the text cut short) or a `refusal` content part instead of text, as the real model may.
+   */
+  outcome?: 'incomplete' | 'refusal';
   /** Twilio messages.create: the created message stays `queued` (no date_sent) this long. */
   queued_ms?: number;
   /** Apply only to requests whose body or query contains this text (e.g. one recipient's number), so concurrent tests do not take each other's faults. */

@@ -8,14 +8,20 @@ import { bearerToken, randomHex, ProviderRequest, ProviderResponse } from './htt
  * - a conversation belongs to the key (project) that created it: another key gets 404;
  * - a response on a conversation that has one in flight gets 400 `conversation_locked` (a
  *   response takes `responseLatencyMs`, so a design that takes two turns at once is caught);
- * - the items list is newest first unless `order=asc`, `limit` 20 by default (1–100).
+ * - the items list is newest first unless `order=asc`, `limit` 20 by default (1–100);
+ * - `max_output_tokens` below 16 is refused (400 `integer_below_min_value`); a reply longer than
+ *   `max_output_tokens` comes back `status: "incomplete"`, `incomplete_details.reason
+ *   "max_output_tokens"`, its text cut at the budget (and still stored on the conversation);
+ * - on demand (a fault rule's `outcome`): `incomplete` (the same, cut at half the text or the
+ *   budget) or `refusal` (the output message holds a `refusal` content part, no `output_text`).
+ * A 429's `type` is the limit it is about (`requests`, `tokens`), as OpenAI's is.
  */
-export const openAiError = (status: number, message: string, code: string | null = null, param: string | null = null): ProviderResponse => ({
+export const openAiError = (status: number, message: string, code: string | null = null, param: string | null = null, type?: string): ProviderResponse => ({
   status,
   body: {
     error: {
       message,
-      type: status === 429 ? 'requests' : status >= 500 ? 'server_error' : status === 401 ? 'invalid_request_error' : 'invalid_request_error',
+      type: type ?? (status === 429 ? 'requests' : status >= 500 ? 'server_error' : status === 401 ? 'invalid_request_error' : 'invalid_request_error'),
       param,
       code: code ?? (status === 401 ? 'invalid_api_key' : status === 429 ? 'rate_limit_exceeded' : null),
     },
@@ -123,6 +129,14 @@ const messageOf = (input: unknown): string | undefined => {
 
 const tokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
 
+/** What a fault rule may ask a response to be instead of a complete answer (faults.ts `outcome`). */
+export type OpenAiOutcome = 'incomplete' | 'refusal';
+
+/** OpenAI's smallest `max_output_tokens`. */
+const MIN_OUTPUT_TOKENS = 16;
+/** The refusal the model writes (the local stand-in; the real one varies). */
+export const LOCAL_REFUSAL = "I'm sorry, I can't help with that.";
+
 export interface OpenAiBehaviour {
   /** How long a response takes to write (the conversation is locked meanwhile). Default 20 ms. */
   responseLatencyMs?: number;
@@ -146,11 +160,15 @@ export const createOpenAiRoutes = (behaviour: OpenAiBehaviour = {}) => {
     return { status: 200, body: { id: conversation.id, object: 'conversation', created_at: conversation.created_at, metadata: conversation.metadata } };
   };
 
-  const createResponse = async (request: ProviderRequest, key: string | undefined): Promise<ProviderResponse> => {
+  const createResponse = async (request: ProviderRequest, key: string | undefined, outcome?: OpenAiOutcome): Promise<ProviderResponse> => {
     const body = request.body as Record<string, unknown> | undefined;
     if (!body || typeof body !== 'object') return openAiError(400, 'We could not parse the JSON body of your request.');
     const prompt = body.prompt as { id?: string; version?: string } | undefined;
     if (!body.model && !prompt?.id) return openAiError(400, "Missing required parameter: 'model'.", 'missing_required_parameter', 'model');
+    const budget = body.max_output_tokens as number | undefined | null;
+    if (typeof budget === 'number' && budget < MIN_OUTPUT_TOKENS) {
+      return openAiError(400, `Invalid 'max_output_tokens': integer below minimum value. Expected a value >= ${MIN_OUTPUT_TOKENS}, but got ${budget} instead.`, 'integer_below_min_value', 'max_output_tokens');
+    }
     const conversationRef = body.conversation;
     const conversationId = typeof conversationRef === 'string' ? conversationRef : (conversationRef as { id?: string } | undefined)?.id;
     const conversation = conversationId ? owned(conversationId, key) : undefined;
@@ -171,16 +189,22 @@ export const createOpenAiRoutes = (behaviour: OpenAiBehaviour = {}) => {
       return openAiError(400, "Missing required parameter: 'text.format.name'.", 'missing_required_parameter', 'text.format.name');
     }
     const hints = hintsFrom([body.input, body.instructions, (body.prompt as { variables?: unknown } | undefined)?.variables, conversation?.items ?? []], messageOf(body.input));
-    const text = format?.type === 'json_schema' ? JSON.stringify(generate(format.schema, 'root', hints)) : sentenceFor('message', hints);
+    const full = format?.type === 'json_schema' ? JSON.stringify(generate(format.schema, 'root', hints)) : sentenceFor('message', hints);
     const inputText = JSON.stringify([body.instructions ?? '', body.input ?? '', conversation?.items ?? []]);
-    const usage = { input_tokens: tokens(inputText), output_tokens: tokens(text) };
+    // Past its budget the model stops mid-reply: the response is incomplete, its text cut there.
+    const budgetChars = typeof budget === 'number' ? budget * 4 : Number.POSITIVE_INFINITY;
+    const incomplete = outcome === 'incomplete' || (outcome !== 'refusal' && tokens(full) > budgetChars / 4);
+    const text = outcome === 'incomplete' ? full.slice(0, Math.min(budgetChars, Math.floor(full.length / 2))) : incomplete ? full.slice(0, budgetChars) : full;
+    const content = outcome === 'refusal' ? [{ type: 'refusal', refusal: LOCAL_REFUSAL }] : [{ type: 'output_text', annotations: [], logprobs: [], text }];
+    const usage = { input_tokens: tokens(inputText), output_tokens: incomplete && typeof budget === 'number' ? budget : tokens(outcome === 'refusal' ? LOCAL_REFUSAL : text) };
     const message = {
       id: `msg_${randomHex(48)}`,
       type: 'message',
-      status: 'completed',
+      status: incomplete ? 'incomplete' : 'completed',
       role: 'assistant',
-      content: [{ type: 'output_text', annotations: [], logprobs: [], text }],
+      content,
     };
+    // As OpenAI does, the input and whatever was written (a partial reply, a refusal) go on the conversation.
     if (conversation) conversation.items.push(...(Array.isArray(body.input) ? body.input : [{ role: 'user', content: body.input }]).map(toItem), message as ConversationItem);
     return {
       status: 200,
@@ -188,10 +212,10 @@ export const createOpenAiRoutes = (behaviour: OpenAiBehaviour = {}) => {
         id: `resp_${randomHex(48)}`,
         object: 'response',
         created_at: nowSeconds(),
-        status: 'completed',
+        status: incomplete ? 'incomplete' : 'completed',
         background: false,
         error: null,
-        incomplete_details: null,
+        incomplete_details: incomplete ? { reason: 'max_output_tokens' } : null,
         instructions: body.instructions ?? null,
         max_output_tokens: body.max_output_tokens ?? null,
         model: body.model ?? 'gpt-4o-mini-2024-07-18',
@@ -242,15 +266,31 @@ export const createOpenAiRoutes = (behaviour: OpenAiBehaviour = {}) => {
 
   /** Route name (for faults and recordings) and handler, or undefined when the path is not OpenAI's. */
   const keyOf = (request: ProviderRequest) => bearerToken(request.headers);
-  const route = (request: ProviderRequest): { route: string; handle: () => ProviderResponse | Promise<ProviderResponse> } | undefined => {
+  const route = (request: ProviderRequest): { route: string; handle: (rule?: { outcome?: OpenAiOutcome }) => ProviderResponse | Promise<ProviderResponse> } | undefined => {
     if (request.method === 'POST' && request.path === '/v1/conversations') return { route: 'conversations', handle: () => createConversation(request, keyOf(request)) };
-    if (request.method === 'POST' && request.path === '/v1/responses') return { route: 'responses', handle: () => createResponse(request, keyOf(request)) };
+    if (request.method === 'POST' && request.path === '/v1/responses') return { route: 'responses', handle: (rule) => createResponse(request, keyOf(request), rule?.outcome) };
     const items = /^\/v1\/conversations\/([^/]+)\/items$/.exec(request.path);
     if (request.method === 'GET' && items) return { route: 'conversations.items', handle: () => listItems(request, items[1]!, keyOf(request)) };
     if (request.method === 'POST' && items) return { route: 'conversations.items.create', handle: () => addItems(request, items[1]!, keyOf(request)) };
     if (request.path.startsWith('/v1/')) return { route: 'unknown', handle: () => openAiError(404, `Invalid URL (${request.method} ${request.path})`) };
     return undefined;
   };
+  /**
+   * The tokens a response request counts against the key's tokens-per-minute limit, as OpenAI
+   * reckons it before running the model: an estimate of the input from its characters (about four
+   * a token: the instructions, input, prompt variables, output schema and the conversation's
+   * items, which the model reads) plus the most it may write, `max_output_tokens` or
+   * `defaultOutputTokens`.
+   */
+  const requestedTokens = (request: ProviderRequest, defaultOutputTokens: number): number => {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const ref = body.conversation;
+    const conversationId = typeof ref === 'string' ? ref : (ref as { id?: string } | undefined)?.id;
+    const items = conversationId ? (owned(conversationId, keyOf(request))?.items ?? []) : [];
+    const input = tokens(JSON.stringify([body.instructions ?? '', body.input ?? '', (body.prompt as { variables?: unknown } | undefined)?.variables ?? '', body.text ?? '', items]));
+    const output = typeof body.max_output_tokens === 'number' ? body.max_output_tokens : defaultOutputTokens;
+    return input + output;
+  };
   /** How many responses were refused with conversation_locked (a test asserts none were). */
-  return Object.assign(route, { locksRefused: () => locksRefused });
+  return Object.assign(route, { locksRefused: () => locksRefused, requestedTokens });
 };

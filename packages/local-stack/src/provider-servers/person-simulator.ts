@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { randomHex, ProviderRequest, ProviderResponse } from './http-kit';
+import { encodeMailText, headerText, multipartBody } from './mail-charsets';
 import { SentMail } from './sendgrid-routes';
 import { TwilioMessage } from './twilio-routes';
 import { twilioSignature } from './webhook-signing';
@@ -8,7 +9,7 @@ import { twilioSignature } from './webhook-signing';
  * The person at the other end, and the providers' webhooks that carry what they write
  * (local-stack docs: "The local providers play the person"):
  *   POST /__simulate/twilio/inbound   {"channel": "whatsapp"|"sms", "from", "to", "body", "original_replied_message_sid"?, "opt_out_type"?, "message_sid"?}
- *   POST /__simulate/sendgrid/inbound {"from", "to"?, "subject"?, "text", "in_reply_to"?, "references"?, "message_id"?}
+ *   POST /__simulate/sendgrid/inbound {"from", "to"?, "subject"?, "text", "in_reply_to"?, "references"?, "message_id"?, "charset"?}
  * Each posts to the engine exactly what the provider would: Twilio a form signed with
  * X-Twilio-Signature (HMAC-SHA1 of the configured URL and the sorted parameters, with the auth
  * token of the account that owns `to`); SendGrid an Inbound Parse multipart body with the Basic
@@ -23,6 +24,8 @@ export interface WebhookTargets {
   parseCredentials?: { username: string; password: string };
   /** The SendGrid account's Event Webhook signing key (PKCS#8 DER, base64). */
   sendGridEventKey?: string;
+  /** Per SendGrid API key (one account per local project): its Event Webhook's path after baseUrl (`/webhooks/sendgrid/events/{company}/{project}`). */
+  sendGridEventsPaths?: Record<string, string>;
   /** Whether the providers send each send's status callbacks by themselves (default true). */
   automaticCallbacks?: boolean;
 }
@@ -35,6 +38,8 @@ export const createPersonSimulator = (deps: {
   numbers: Map<string, string>;
   twilioMessages: TwilioMessage[];
   mails: SentMail[];
+  /** The local Twilio takes the person's message first (WhatsApp's window, STOP/START), as Twilio does before forwarding it. */
+  receiveTwilioInbound?: (input: { channel: 'sms' | 'whatsapp'; from: string; to: string; body: string; accountSid: string }) => { optOutType?: string };
 }) => {
   let targets: WebhookTargets | undefined;
 
@@ -59,6 +64,8 @@ export const createPersonSimulator = (deps: {
     const authToken = accountSid ? deps.accounts.get(accountSid) : undefined;
     if (!accountSid || !authToken) return { status: 404, body: { error: `no local Twilio account owns ${to}` } };
     const messageSid = input.message_sid ?? `SM${randomHex(32)}`;
+    const taken = deps.receiveTwilioInbound?.({ channel, from, to, body: input.body ?? '', accountSid });
+    const optOutType = input.opt_out_type ?? taken?.optOutType;
     const params: Record<string, string> = {
       ToCountry: 'GB',
       ToState: '',
@@ -81,7 +88,7 @@ export const createPersonSimulator = (deps: {
       ApiVersion: '2010-04-01',
       ...(channel === 'whatsapp' ? { WaId: from.replace(/\D/g, ''), ProfileName: 'Local Person', MessageType: 'text' } : {}),
       ...(input.original_replied_message_sid ? { OriginalRepliedMessageSid: input.original_replied_message_sid, OriginalRepliedMessageSender: to } : {}),
-      ...(input.opt_out_type ? { OptOutType: input.opt_out_type } : {}),
+      ...(optOutType ? { OptOutType: optOutType } : {}),
     };
     const url = `${targets.baseUrl.replace(/\/+$/, '')}/webhooks/twilio/messages`;
     const answer = await post(url, {
@@ -94,8 +101,11 @@ export const createPersonSimulator = (deps: {
 
   const sendGridInbound = async (request: ProviderRequest): Promise<ProviderResponse> => {
     if (!targets?.parseCredentials) return { status: 409, body: { error: 'the engine\'s Inbound Parse URL is not configured yet' } };
-    const input = (request.body ?? {}) as { from?: string; to?: string; subject?: string; text?: string; in_reply_to?: string; references?: string; message_id?: string };
+    const input = (request.body ?? {}) as { from?: string; to?: string; subject?: string; text?: string; in_reply_to?: string; references?: string; message_id?: string; charset?: string };
     if (!input.from) return { status: 400, body: { error: 'from is required' } };
+    // The mail's charset ("iso-8859-1", "windows-1252", "iso-2022-jp", …): text, html and subject are posted in it, named in `charsets`.
+    const charset = input.charset ?? 'UTF-8';
+    if (!encodeMailText('', charset)) return { status: 400, body: { error: `the local SendGrid cannot write charset ${charset}` } };
     const last = [...deps.mails].reverse().find((mail) => mail.to_emails.some((email) => email.toLowerCase() === input.from!.toLowerCase()));
     const lastBody = last?.body as { reply_to?: { email?: string }; headers?: Record<string, string>; subject?: string } | undefined;
     const to = input.to ?? lastBody?.reply_to?.email ?? last?.from_email;
@@ -110,33 +120,33 @@ export const createPersonSimulator = (deps: {
       `Date: ${new Date().toUTCString()}`,
       `From: Local Person <${input.from}>`,
       `To: ${to}`,
-      `Subject: ${subject}`,
+      `Subject: ${headerText(subject, charset)}`,
       ...(inReplyTo ? [`In-Reply-To: ${inReplyTo}`] : []),
       ...(references ? [`References: ${references}`] : []),
       'MIME-Version: 1.0',
-      'Content-Type: text/plain; charset="UTF-8"',
+      `Content-Type: text/plain; charset="${charset}"`,
     ].join('\n');
-    const form = new FormData();
-    const fields: Record<string, string> = {
+    const inCharset = (value: string) => encodeMailText(value, charset)!;
+    const fields: Record<string, string | Buffer> = {
       headers,
       dkim: '{@person.example : pass}',
       to,
       from: `Local Person <${input.from}>`,
-      text: input.text ?? '',
-      html: `<p>${(input.text ?? '').replace(/</g, '&lt;')}</p>`,
+      text: inCharset(input.text ?? ''),
+      html: inCharset(`<p>${(input.text ?? '').replace(/</g, '&lt;')}</p>`),
       sender_ip: '192.0.2.10',
       envelope: JSON.stringify({ to: [to], from: input.from }),
       attachments: '0',
-      subject,
-      charsets: JSON.stringify({ to: 'UTF-8', html: 'UTF-8', subject: 'UTF-8', from: 'UTF-8', text: 'UTF-8' }),
+      subject: inCharset(subject),
+      charsets: JSON.stringify({ to: 'UTF-8', html: charset, subject: charset, from: 'UTF-8', text: charset }),
       SPF: 'pass',
     };
-    for (const [name, value] of Object.entries(fields)) form.append(name, value);
+    const form = multipartBody(Object.entries(fields));
     const { username, password } = targets.parseCredentials;
     const answer = await post(`${targets.baseUrl.replace(/\/+$/, '')}/webhooks/sendgrid/inbound`, {
       method: 'POST',
-      headers: { Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`, 'User-Agent': 'Sendlib/1.0 mx.sendgrid.net' },
-      body: form,
+      headers: { Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`, 'User-Agent': 'Sendlib/1.0 mx.sendgrid.net', 'Content-Type': form.contentType },
+      body: form.body,
     });
     return { status: 200, body: { message_id: messageId, to, webhook_status: answer.status, webhook_body: answer.body } };
   };

@@ -12,6 +12,8 @@ import { sendGridEventSignature, twilioSignature } from './webhook-signing';
 export interface CallbackTargets {
   /** SendGrid's Event Webhook URL (account-wide, as in SendGrid's settings). */
   sendGridEventsUrl?: string;
+  /** Per API key (each local project is its own SendGrid account): that account's Event Webhook URL, which names the project. */
+  sendGridEventsUrls?: Record<string, string>;
   /** The account's Event Webhook signing key (PKCS#8 DER, base64). */
   sendGridEventKey?: string;
   /** Send the callbacks of every send by themselves (default); off, only the on-demand ones. */
@@ -56,8 +58,25 @@ export const createProviderCallbacks = (deps: { accounts: Map<string, string>; m
   };
 
   /** Events about sent mails; each names its mail by `msg_id` (our X-Message-Id) and gets SendGrid's fields filled in. */
-  const sendGridEvents = async (inputs: SendGridEventInput[]): Promise<number> => {
-    if (!targets.sendGridEventsUrl || !targets.sendGridEventKey) return 0;
+  const sendGridEvents = async (inputs: SendGridEventInput[], url?: string): Promise<number> => {
+    if (url) return sendGridBatch(url, inputs);
+    // One batch per account's webhook URL: the mail's key decides it, as its account's settings would.
+    const urlOf = (input: SendGridEventInput) => {
+      const key = deps.mails.find((m) => m.msg_id === input.msg_id)?.api_key;
+      return (key && targets.sendGridEventsUrls?.[key]) || targets.sendGridEventsUrl;
+    };
+    const byUrl = new Map<string, SendGridEventInput[]>();
+    for (const input of inputs) {
+      const url = urlOf(input);
+      if (url) byUrl.set(url, [...(byUrl.get(url) ?? []), input]);
+    }
+    let status = 0;
+    for (const [url, batch] of byUrl) status = await sendGridBatch(url, batch);
+    return status;
+  };
+
+  const sendGridBatch = async (url: string, inputs: SendGridEventInput[]): Promise<number> => {
+    if (!targets.sendGridEventKey) return 0;
     const now = Math.floor(Date.now() / 1000);
     const events = inputs.map((input) => {
       const { msg_id: msgId, ...rest } = input;
@@ -67,14 +86,14 @@ export const createProviderCallbacks = (deps: { accounts: Map<string, string>; m
         timestamp: now,
         'smtp-id': `<${msgId}@ismtpd0001p1lon1.sendgrid.net>`,
         sg_event_id: randomBytes(16).toString('base64url'),
-        sg_message_id: `${msgId}.filterdrecv-5bd9d4b5c-x2v7m-1-${randomBytes(4).toString('hex')}-1`,
+        sg_message_id: mail?.sg_message_id ?? `${msgId}.filterdrecv-5bd9d4b5c-x2v7m-1-${randomBytes(4).toString('hex').toUpperCase()}-1.0`,
         ...(mail?.custom_args ?? {}),
         ...rest,
       };
     });
     const payload = JSON.stringify(events);
     const timestamp = String(now);
-    return post(targets.sendGridEventsUrl, {
+    return post(url, {
       method: 'POST',
       headers: {
         'Content-Type': 'application/json',

@@ -6,7 +6,7 @@ import { createPersonSimulator, WebhookTargets } from './person-simulator';
 import { createProviderCallbacks } from './provider-callbacks';
 import { createSendGridRoutes, sendGridError } from './sendgrid-routes';
 import { createTwilioRoutes, twilioError } from './twilio-routes';
-import { createRequestBuckets, openAiDuration, openAiRateHeaders, ProviderLimits } from './provider-limits';
+import { createOpenAiLimiter, ProviderLimits } from './provider-limits';
 
 /**
  * The local OpenAI, Twilio and SendGrid: one process, one port, routed by path. Test peers for
@@ -19,6 +19,10 @@ import { createRequestBuckets, openAiDuration, openAiRateHeaders, ProviderLimits
  *   GET /__openai/locks                                        how many responses were refused with conversation_locked
  *   POST /__limits {openai?, twilio?}  GET /__limits  DELETE /__limits   the providers' rate limits (provider-limits.ts)
  *   POST /__simulate/twilio/inbound, /__simulate/sendgrid/inbound   the person replies (person-simulator.ts)
+ *   POST /__twilio/contents {sid?, account_sid, body | types, variables?}   a Content API template (as seeded projects have)
+ *   POST /__twilio/opt-outs {from, to, blocked}                  a sender blocked for a person, as an earlier STOP left it
+ *   POST /__clock {advance_ms}  GET /__clock                     move the providers' clock forward (WhatsApp's 24-hour window)
+ *   POST /__callbacks {order: "in-order" | "shuffled"}           Twilio's status callbacks of one message in order, or not (Twilio does not promise order)
  */
 export interface RecordedRequest {
   seq: number;
@@ -48,6 +52,10 @@ export interface ProviderCredentials {
   sendgrid_keys?: string[];
   /** Twilio numbers (`whatsapp:+44…`, `+44…`) → the account that owns them (inbound webhooks are signed with its token). */
   twilio_numbers?: Record<string, string>;
+  /** Content API templates the accounts own: sid → {account_sid, body} (the text with `{{1}}`… placeholders). */
+  twilio_contents?: Record<string, { account_sid: string; body: string; variables?: Record<string, string> }>;
+  /** SendGrid keys whose account has the Email Activity add-on (GET /v3/messages); others are refused it. */
+  sendgrid_email_activity_keys?: string[];
 }
 
 export interface ProviderServers {
@@ -64,7 +72,8 @@ export interface ProviderServers {
 }
 
 const providerOf = (path: string): ProviderName | undefined =>
-  path.startsWith('/v1/') ? 'openai' : path.startsWith('/2010-04-01/') ? 'twilio' : path.startsWith('/v3/') ? 'sendgrid' : undefined;
+  // Twilio's Content API (content.twilio.com/v1/Content) shares the /v1 prefix with OpenAI.
+  path === '/v1/Content' || path.startsWith('/v1/Content/') ? 'twilio' : path.startsWith('/v1/') ? 'openai' : path.startsWith('/2010-04-01/') ? 'twilio' : path.startsWith('/v3/') ? 'sendgrid' : undefined;
 
 const faultResponse = (provider: ProviderName, rule: FaultRule): ProviderResponse => {
   const status = rule.status ?? 500;
@@ -88,16 +97,25 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
     for (const [sid, token] of Object.entries(more.twilio_accounts ?? {})) twilioAccounts.set(sid, token);
     for (const [number, sid] of Object.entries(more.twilio_numbers ?? {})) twilioNumbers.set(number, sid);
     for (const key of more.sendgrid_keys ?? []) sendGridKeys.add(key);
+    for (const key of more.sendgrid_email_activity_keys ?? []) sendGridActivityKeys.add(key);
+    for (const [sid, content] of Object.entries(more.twilio_contents ?? {})) twilio.registerContent({ sid, ...content });
   };
-  addCredentials(credentials);
+  const sendGridActivityKeys = new Set<string>();
 
   let limits: ProviderLimits = {};
-  const openAiBuckets = createRequestBuckets();
+  /** OpenAI's requests and tokens per minute per key (provider-limits.ts). */
+  const openAiBuckets = createOpenAiLimiter();
   const twilioInFlight = new Map<string, number>();
   const openAi = createOpenAiRoutes();
-  // Each message's status callbacks in order, one after another (a message's chain), as Twilio sends them.
+  // Each message's status callbacks in order, one after another (a message's chain); or, as
+  // Twilio may (it promises no order), each on its own after a random wait of up to 300 ms.
+  let callbackOrder: 'in-order' | 'shuffled' = 'in-order';
   const chains = new Map<string, Promise<unknown>>();
   const inOrder = (key: string, send: () => Promise<unknown>) => {
+    if (callbackOrder === 'shuffled') {
+      setTimeout(() => void send(), Math.floor(Math.random() * 300)).unref();
+      return;
+    }
     const next = (chains.get(key) ?? Promise.resolve()).then(send, send);
     chains.set(key, next);
     void next.finally(() => chains.get(key) === next && chains.delete(key));
@@ -114,9 +132,11 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
       await new Promise((resolve) => setTimeout(resolve, 50));
       return callbacks.sendGridEvents([{ event: 'processed', msg_id: mail.msg_id }, { event: 'delivered', msg_id: mail.msg_id, response: '250 2.0.0 OK' }]);
     }),
+    sendGridActivityKeys,
   );
   const callbacks = createProviderCallbacks({ accounts: twilioAccounts, mails: sendGrid.mails });
-  const person = createPersonSimulator({ accounts: twilioAccounts, numbers: twilioNumbers, twilioMessages: twilio.messages, mails: sendGrid.mails });
+  const person = createPersonSimulator({ accounts: twilioAccounts, numbers: twilioNumbers, twilioMessages: twilio.messages, mails: sendGrid.mails, receiveTwilioInbound: twilio.receiveInbound });
+  addCredentials(credentials);
   /** Any callback on demand, in any order (tests play duplicates, reordering and failures). */
   const callbackRoutes: Record<string, (request: ProviderRequest) => Promise<ProviderResponse>> = {
     'POST /__simulate/twilio/status': async (request) => {
@@ -126,8 +146,10 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
       return { status: 200, body: { webhook_status: await callbacks.twilioStatus(message, input.status, input.error_code === undefined ? undefined : String(input.error_code)) } };
     },
     'POST /__simulate/sendgrid/events': async (request) => {
-      const events = (Array.isArray(request.body) ? request.body : [request.body]) as { event: string; msg_id?: string }[];
-      return { status: 200, body: { webhook_status: await callbacks.sendGridEvents(events) } };
+      // An array of events, or {events, url}: a batch to one Event Webhook URL (events of no mail of ours, account events).
+      const input = request.body as { events?: unknown[]; url?: string } | unknown[];
+      const events = (Array.isArray(input) ? input : (input?.events ?? [input])) as { event: string; msg_id?: string }[];
+      return { status: 200, body: { webhook_status: await callbacks.sendGridEvents(events, Array.isArray(input) ? undefined : input?.url) } };
     },
   };
   const faults = new FaultBook();
@@ -147,7 +169,7 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
         requests.length = 0;
         return { status: 204 };
       case 'GET /__messages':
-        return { status: 200, body: { twilio: provider && provider !== 'twilio' ? [] : twilio.messages, sendgrid: provider && provider !== 'sendgrid' ? [] : sendGrid.mails } };
+        return { status: 200, body: { twilio: provider && provider !== 'twilio' ? [] : twilio.messages, sendgrid: provider && provider !== 'sendgrid' ? [] : sendGrid.mails.map(({ api_key: _key, ...mail }) => mail) } };
       case 'POST /__faults': {
         const rules = Array.isArray(request.body) ? request.body : [request.body];
         for (const rule of rules as FaultRule[]) faults.add(rule);
@@ -171,6 +193,28 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
         limits = {};
         openAiBuckets.clear();
         return { status: 204 };
+      case 'POST /__twilio/contents': {
+        const input = (request.body ?? {}) as Parameters<typeof twilio.registerContent>[0];
+        if (!input.account_sid) return { status: 400, body: { error: 'account_sid is required' } };
+        return { status: 201, body: twilio.registerContent(input) };
+      }
+      case 'POST /__twilio/opt-outs': {
+        const input = (request.body ?? {}) as { from?: string; to?: string; blocked?: boolean };
+        if (!input.from || !input.to) return { status: 400, body: { error: 'from and to are required' } };
+        twilio.setOptOut(input.from, input.to, input.blocked !== false);
+        return { status: 204 };
+      }
+      case 'POST /__clock':
+        twilio.advanceClock(Number((request.body as { advance_ms?: number } | undefined)?.advance_ms ?? 0));
+        return { status: 200, body: { offset_ms: twilio.clockOffsetMs() } };
+      case 'GET /__clock':
+        return { status: 200, body: { offset_ms: twilio.clockOffsetMs() } };
+      case 'POST /__callbacks': {
+        const order = (request.body as { order?: string } | undefined)?.order;
+        if (order !== 'in-order' && order !== 'shuffled') return { status: 400, body: { error: 'order is "in-order" or "shuffled"' } };
+        callbackOrder = order;
+        return { status: 200, body: { order } };
+      }
       case 'GET /__openai/locks':
         return { status: 200, body: { conversation_locked: openAi.locksRefused() } };
       case 'GET /__health':
@@ -181,24 +225,17 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
   };
 
   /**
-   * OpenAI: requests per minute per key on the model endpoint, with its headers on every answer.
+   * OpenAI: requests and tokens per minute per key on the model endpoint, with the x-ratelimit-*
+   * headers on every answer of it.
    * Twilio: at most `concurrency` API requests in flight per account, each taking `api_latency_ms`.
    */
   const withinLimits = async (provider: ProviderName, route: string, request: ProviderRequest, run: () => ProviderResponse | Promise<ProviderResponse>): Promise<{ refused: boolean; response: ProviderResponse }> => {
-    if (provider === 'openai' && route === 'responses' && limits.openai) {
-      const admission = openAiBuckets.take(bearerToken(request.headers) ?? '', limits.openai);
-      if (!admission) return { refused: false, response: await run() };
-      const headers = openAiRateHeaders(admission, limits.openai);
-      if (!admission.admitted) {
-        const refusal = openAiError(
-          429,
-          `Rate limit reached for gpt-4o-mini in organization org-local on requests per min (RPM): Limit ${admission.limit}, Used ${admission.limit}, Requested 1. Please try again in ${openAiDuration(admission.resetMs)}. Visit https://platform.openai.com/account/rate-limits to learn more.`,
-          'rate_limit_exceeded',
-        );
-        return { refused: true, response: { ...refusal, headers: { ...headers, 'retry-after': String(Math.max(1, Math.ceil(admission.resetMs / 1000))) } } };
-      }
+    if (provider === 'openai' && route === 'responses') {
+      const model = String((request.body as { model?: unknown } | undefined)?.model ?? 'gpt-4o-mini');
+      const admission = openAiBuckets.admit(bearerToken(request.headers) ?? '', limits.openai, model, (defaultOutputTokens) => openAi.requestedTokens(request, defaultOutputTokens));
+      if (admission.refusal) return { refused: true, response: admission.refusal };
       const answer = await run();
-      return { refused: false, response: { ...answer, headers: { ...answer.headers, ...headers } } };
+      return { refused: false, response: { ...answer, headers: { ...answer.headers, ...admission.headers } } };
     }
     const account = provider === 'twilio' ? (/^\/2010-04-01\/Accounts\/([^/]+)\//.exec(request.path)?.[1] ?? '') : '';
     const concurrency = limits.twilio?.accounts?.[account]?.concurrency ?? limits.twilio?.concurrency;
@@ -304,7 +341,12 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
         addCredentials,
         configureWebhooks: (targets) => {
           person.configure(targets);
-          callbacks.configure({ sendGridEventsUrl: `${targets.baseUrl.replace(/\/+$/, '')}/webhooks/sendgrid/events`, sendGridEventKey: targets.sendGridEventKey, automatic: targets.automaticCallbacks });
+          callbacks.configure({
+            sendGridEventsUrl: `${targets.baseUrl.replace(/\/+$/, '')}/webhooks/sendgrid/events`,
+            sendGridEventsUrls: Object.fromEntries(Object.entries(targets.sendGridEventsPaths ?? {}).map(([key, path]) => [key, `${targets.baseUrl.replace(/\/+$/, '')}${path}`])),
+            sendGridEventKey: targets.sendGridEventKey,
+            automatic: targets.automaticCallbacks,
+          });
         },
         addControlRoute: (methodAndPath, handleRoute) => void extraControl.set(methodAndPath, handleRoute),
         stop: () =>

@@ -2,8 +2,14 @@ import { bearerToken, randomHex, ProviderRequest, ProviderResponse } from './htt
 
 /**
  * SendGrid v3 as this engine uses it: POST /v3/mail/send (Bearer key; 202 with X-Message-Id) and
- * the Email Activity query GET /v3/messages?query=unique_args['k']="v" used for reconciliation.
- * Errors use SendGrid's `{"errors":[{message, field, help}]}` body.
+ * the Email Activity query GET /v3/messages. Errors use SendGrid's `{"errors":[{message, field, help}]}` body.
+ * As SendGrid's:
+ * - Email Activity is a paid add-on: a key whose account lacks it (not in `activityKeys`) is
+ *   refused with 403 "access forbidden", whatever it asks.
+ * - A message's `msg_id` there is the X-Message-Id followed by SendGrid's `.filter…` routing
+ *   suffix (the same id events carry as `sg_message_id`); the query language filters with
+ *   `msg_id LIKE '<X-Message-Id>%'` (SendGrid support: "How To Filter results with Activity Feed
+ *   API for X Message ID"), `unique_args['k']="v"`, `to_email="…"`, joined with AND.
  */
 export const sendGridError = (status: number, message: string, field: string | null = null): ProviderResponse => ({
   status,
@@ -11,16 +17,21 @@ export const sendGridError = (status: number, message: string, field: string | n
 });
 
 export interface SentMail {
+  /** The X-Message-Id of the send. */
   msg_id: string;
+  /** SendGrid's message id for this recipient: the X-Message-Id and its routing suffix (events' sg_message_id, Email Activity's msg_id). */
+  sg_message_id: string;
   from_email: string;
   to_emails: string[];
   subject: string;
   custom_args: Record<string, string>;
+  /** The API key it was sent with: its account's Event Webhook receives its events (local only; never shown by /__messages). */
+  api_key?: string;
   body: unknown;
   sent_at: string;
 }
 
-export const createSendGridRoutes = (keys: Set<string>, onSent: (mail: SentMail) => void = () => undefined) => {
+export const createSendGridRoutes = (keys: Set<string>, onSent: (mail: SentMail) => void = () => undefined, activityKeys: Set<string> = new Set()) => {
   const mails: SentMail[] = [];
 
   const authenticate = (request: ProviderRequest): ProviderResponse | undefined => {
@@ -55,10 +66,12 @@ export const createSendGridRoutes = (keys: Set<string>, onSent: (mail: SentMail)
     const msgId = randomHex(22);
     mails.push({
       msg_id: msgId,
+      sg_message_id: `${msgId}.filterdrecv-5bd9d4b5c-x2v7m-1-${randomHex(8).toUpperCase()}-1.0`,
       from_email: body.from.email,
       to_emails: to,
       subject: subject ?? '',
       custom_args: { ...(body.custom_args ?? {}), ...(personalization.custom_args ?? {}) },
+      api_key: bearerToken(request.headers),
       body,
       sent_at: new Date().toISOString(),
     });
@@ -67,16 +80,26 @@ export const createSendGridRoutes = (keys: Set<string>, onSent: (mail: SentMail)
   };
 
   const activity = (request: ProviderRequest): ProviderResponse => {
+    if (!activityKeys.has(bearerToken(request.headers) ?? '')) return sendGridError(403, 'access forbidden');
     const query = request.query.get('query') ?? '';
-    const conditions = [...query.matchAll(/unique_args\['([^']+)'\]\s*=\s*"([^"]*)"/g)].map((m) => [m[1]!, m[2]!] as const);
+    const args = [...query.matchAll(/unique_args\['([^']+)'\]\s*=\s*"([^"]*)"/g)].map((m) => [m[1]!, m[2]!] as const);
+    const likes = [...query.matchAll(/msg_id\s+LIKE\s+'([^'%]*)%'/gi)].map((m) => m[1]!);
+    const exactIds = [...query.matchAll(/msg_id\s*=\s*"([^"]*)"/g)].map((m) => m[1]!);
+    const toEmails = [...query.matchAll(/to_email\s*=\s*"([^"]*)"/g)].map((m) => m[1]!.toLowerCase());
     const limit = Math.min(1000, Number(request.query.get('limit') ?? 10) || 10);
-    const found = mails.filter((mail) => conditions.every(([key, value]) => mail.custom_args[key] === value)).slice(-limit);
+    const found = mails
+      .filter((mail) => args.every(([key, value]) => mail.custom_args[key] === value))
+      .filter((mail) => likes.every((prefix) => mail.sg_message_id.startsWith(prefix)))
+      .filter((mail) => exactIds.every((id) => mail.sg_message_id === id))
+      .filter((mail) => toEmails.every((email) => mail.to_emails.some((to) => to.toLowerCase() === email)))
+      .slice(-limit)
+      .reverse();
     return {
       status: 200,
       body: {
         messages: found.map((mail) => ({
           from_email: mail.from_email,
-          msg_id: mail.msg_id,
+          msg_id: mail.sg_message_id,
           subject: mail.subject,
           to_email: mail.to_emails[0],
           status: 'delivered',

@@ -19,6 +19,19 @@ import { TwilioLimits } from './provider-limits';
  * length (in the same units) fails with 21611;
  * a queued message older than its ValidityPeriod (seconds, default 36,000) fails with 30036
  * instead of going out, and its status callback says so.
+ *
+ * As Twilio does, and the engine must hold against:
+ * - Content templates (the Content API, `GET /v1/Content/{sid}`, `POST /v1/Content`): a send with
+ *   ContentSid is rendered (`{{1}}`… replaced by ContentVariables, else the template's defaults)
+ *   and the message's `body` is the rendered text (twilio-node issue 1081: without a Messaging
+ *   Service the answer carries the rendered body); an unknown ContentSid is 400 21655.
+ * - WhatsApp's 24-hour customer-care window, per sender and person, opened by the person's
+ *   message: a free-form WhatsApp message outside it is *created* (201, queued) and then fails
+ *   with 63016 in its status callback. The clock can be moved for tests (`advanceClock`).
+ * - No status callback for `queued` (Twilio sends none for the initial status).
+ * - Advanced Opt-Out on SMS: a person's STOP (STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, OPTOUT,
+ *   REVOKE) blocks that sender for them; Twilio answers with its own confirmation and refuses
+ *   later sends with 400 21610; START (UNSTOP, YES) lifts it.
  */
 export const twilioError = (status: number, code: number, message: string): ProviderResponse => ({
   status,
@@ -27,6 +40,8 @@ export const twilioError = (status: number, code: number, message: string): Prov
 
 export interface TwilioMessage {
   sid: string;
+  /** Twilio's own answer to STOP/START (not created through the API). */
+  automatic?: boolean;
   account_sid: string;
   to: string;
   from: string;
@@ -71,7 +86,7 @@ const channelOf = (address: string): [string, string] => {
 };
 
 const resource = (message: TwilioMessage) => {
-  const { createdAtMs: _created, sentAtMs: _sent, content_sid: _c, content_variables: _v, status_callback: _s, validityPeriodSeconds: _p, error_code, error_message, ...rest } = message;
+  const { automatic: _automatic, createdAtMs: _created, sentAtMs: _sent, content_sid: _c, content_variables: _v, status_callback: _s, validityPeriodSeconds: _p, error_code, error_message, ...rest } = message;
   return {
     ...rest,
     api_version: '2010-04-01',
@@ -89,8 +104,65 @@ const resource = (message: TwilioMessage) => {
 /** Twilio's longest (and default) ValidityPeriod: ten hours. */
 const MAX_VALIDITY_SECONDS = 36_000;
 
+/** WhatsApp's customer-care window: free-form messages only within 24 hours of the person's last message. */
+export const WHATSAPP_WINDOW_MS = 24 * 3_600_000;
+
+/** Twilio's default opt-out, opt-in and help keywords (the whole message, any case). */
+const STOP_KEYWORDS = ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'OPTOUT', 'REVOKE'];
+const START_KEYWORDS = ['START', 'UNSTOP', 'YES'];
+const HELP_KEYWORDS = ['HELP', 'INFO'];
+/** Twilio's default replies to them. */
+export const TWILIO_STOP_CONFIRMATION = 'You have successfully been unsubscribed. You will not receive any more messages from this number. Reply START to resubscribe.';
+export const TWILIO_START_CONFIRMATION = 'You have successfully been re-subscribed to messages from this number. Reply HELP for help. Reply STOP to unsubscribe. Msg&Data Rates May Apply.';
+export const TWILIO_HELP_REPLY = 'Reply STOP to unsubscribe. Msg&Data Rates May Apply.';
+
+/** A Content API template (content.v1.content), as much as a text template needs. */
+export interface TwilioContent {
+  sid: string;
+  account_sid: string;
+  friendly_name: string;
+  language: string;
+  /** Default values of the placeholders. */
+  variables: Record<string, string>;
+  /** e.g. {"twilio/text": {"body": "Hi {{1}}"}}. */
+  types: Record<string, { body?: string } & Record<string, unknown>>;
+  date_created: string;
+  date_updated: string;
+}
+
+const contentResource = (content: TwilioContent) => ({
+  ...content,
+  date_created: new Date(content.date_created).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  date_updated: new Date(content.date_updated).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  url: `https://content.twilio.com/v1/Content/${content.sid}`,
+  links: { approval_create: `https://content.twilio.com/v1/Content/${content.sid}/ApprovalRequests/whatsapp`, approval_fetch: `https://content.twilio.com/v1/Content/${content.sid}/ApprovalRequests` },
+});
+
+/** The template's text: the first of its types that has a body. */
+export const contentBody = (content: Pick<TwilioContent, 'types'>): string | undefined => Object.values(content.types).find((type) => typeof type?.body === 'string')?.body;
+
+/** `{{name}}` placeholders filled from the variables, else the template's defaults; undefined when one has neither. */
+export const renderContent = (body: string, variables: Record<string, unknown>, defaults: Record<string, string> = {}): string | undefined => {
+  let missing = false;
+  const rendered = body.replace(/\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g, (_all, name: string) => {
+    const value = variables[name] ?? defaults[name];
+    if (value === undefined) missing = true;
+    return String(value ?? '');
+  });
+  return missing ? undefined : rendered;
+};
+
 export const createTwilioRoutes = (accounts: Map<string, string>, timing: TwilioTiming = {}, onStatus: TwilioStatusHook = () => undefined, limits: () => TwilioLimits | undefined = () => undefined) => {
   const messages: TwilioMessage[] = [];
+  const contents = new Map<string, TwilioContent>();
+  /** The local Twilio's clock: real time, moved forward by tests (the 24-hour window). */
+  let clockOffsetMs = 0;
+  const nowMs = () => Date.now() + clockOffsetMs;
+  /** `from|to` (as Twilio writes them) → when the person last wrote to that sender. */
+  const lastInbound = new Map<string, number>();
+  /** `from|to` pairs blocked by the person's STOP (Advanced Opt-Out). */
+  const optedOut = new Set<string>();
+  const pair = (from: string, to: string) => `${from}|${to}`;
   const timers = new Set<NodeJS.Timeout>();
   const later = (afterMs: number, run: () => void) => {
     const timer = setTimeout(() => {
@@ -106,6 +178,13 @@ export const createTwilioRoutes = (accounts: Map<string, string>, timing: Twilio
     onStatus(message, status);
   };
   const send = (message: TwilioMessage) => {
+    // A free-form WhatsApp message outside the 24-hour window is refused by WhatsApp after Twilio accepted it.
+    if (message.to.startsWith('whatsapp:') && !message.content_sid && !windowOpen(message.from, message.to)) {
+      message.error_code = 63016;
+      message.error_message = 'Failed to send freeform message because you are outside the allowed window. If you are using WhatsApp, please use a Message Template.';
+      advance(message, 'failed');
+      return;
+    }
     const now = new Date();
     message.sentAtMs = now.getTime();
     message.date_sent = rfc2822(now);
@@ -115,6 +194,11 @@ export const createTwilioRoutes = (accounts: Map<string, string>, timing: Twilio
       advance(message, 'delivered');
       if (message.to.startsWith('whatsapp:')) later(deliveryMs, () => advance(message, 'read'));
     });
+  };
+
+  const windowOpen = (from: string, to: string) => {
+    const last = lastInbound.get(pair(to, from));
+    return last !== undefined && nowMs() - last < WHATSAPP_WINDOW_MS;
   };
 
   /** What a message takes of its sender's rate: its segments for SMS, one for WhatsApp. */
@@ -199,7 +283,15 @@ export const createTwilioRoutes = (accounts: Map<string, string>, timing: Twilio
         return twilioError(400, 21618, `ValidityPeriod must be between 1 and ${MAX_VALIDITY_SECONDS} seconds.`);
       }
     }
-    const body = form.Body ?? `[template ${form.ContentSid}] ${form.ContentVariables ?? '{}'}`;
+    if (form.From && optedOut.has(pair(form.From, form.To))) return twilioError(400, 21610, 'Attempt to send to unsubscribed recipient');
+    let body = form.Body ?? '';
+    if (form.ContentSid) {
+      const content = contents.get(form.ContentSid);
+      if (!content || content.account_sid !== accountSid) return twilioError(400, 21655, 'The ContentSid is Invalid.');
+      const rendered = renderContent(contentBody(content) ?? '', form.ContentVariables ? (JSON.parse(form.ContentVariables) as Record<string, unknown>) : {}, content.variables);
+      if (rendered === undefined) return twilioError(400, 21656, 'The ContentVariables Parameter is invalid.');
+      body = rendered;
+    }
     const segments = toChannel === 'whatsapp' ? 1 : countSmsSegments(body).segments;
     const rate = form.From ? rateOf(form.From) : undefined;
     if (rate !== undefined) {
@@ -229,7 +321,7 @@ export const createTwilioRoutes = (accounts: Map<string, string>, timing: Twilio
     };
     messages.push(message);
     const response = resource(message);
-    onStatus(message, 'queued');
+    // No callback for `queued`: Twilio sends none for the initial status.
     dispatch(message, queuedMs ?? timing.dispatchDelayMs ?? 200);
     return { status: 201, body: response };
   };
@@ -288,7 +380,84 @@ export const createTwilioRoutes = (accounts: Map<string, string>, timing: Twilio
     return { status: 200, body: resource(message) };
   };
 
+  /** A template as the Content API creates it (or with a given sid, for seeded projects). */
+  const registerContent = (input: { sid?: string; account_sid: string; friendly_name?: string; language?: string; variables?: Record<string, string>; types?: TwilioContent['types']; body?: string }): TwilioContent => {
+    const now = rfc2822(new Date());
+    const content: TwilioContent = {
+      sid: input.sid ?? `HX${randomHex(32)}`,
+      account_sid: input.account_sid,
+      friendly_name: input.friendly_name ?? 'template',
+      language: input.language ?? 'en',
+      variables: input.variables ?? {},
+      types: input.types ?? { 'twilio/text': { body: input.body ?? '' } },
+      date_created: now,
+      date_updated: now,
+    };
+    contents.set(content.sid, content);
+    return content;
+  };
+
+  const createContent = (request: ProviderRequest, accountSid: string): ProviderResponse => {
+    const input = (request.body ?? {}) as { friendly_name?: string; language?: string; variables?: Record<string, string>; types?: TwilioContent['types'] };
+    if (!input.types || typeof input.types !== 'object' || Object.keys(input.types).length === 0) return twilioError(400, 20001, 'Types is required');
+    if (!input.language) return twilioError(400, 20001, 'Language is required');
+    return { status: 201, body: contentResource(registerContent({ account_sid: accountSid, ...input })) };
+  };
+
+  const fetchContent = (accountSid: string, sid: string): ProviderResponse => {
+    const content = contents.get(sid);
+    if (!content || content.account_sid !== accountSid) return twilioError(404, 20404, `The requested resource /Content/${sid} was not found`);
+    return { status: 200, body: contentResource(content) };
+  };
+
+  /**
+   * The person's message to a sender, before Twilio forwards it: it opens WhatsApp's window, and
+   * on SMS a STOP / START keyword changes the opt-out and is answered by Twilio itself. Returns the
+   * OptOutType Twilio adds to the forwarded webhook.
+   */
+  const receiveInbound = (input: { channel: 'sms' | 'whatsapp'; from: string; to: string; body: string; accountSid: string }): { optOutType?: 'STOP' | 'START' | 'HELP' } => {
+    lastInbound.set(pair(input.from, input.to), nowMs());
+    if (input.channel !== 'sms') return {};
+    const keyword = input.body.trim().toUpperCase();
+    const answer = (text: string) => {
+      const now = new Date();
+      messages.push({
+        sid: `SM${randomHex(32)}`, account_sid: input.accountSid, to: input.from, from: input.to, body: text, content_sid: null, content_variables: null, status: 'delivered', direction: 'outbound-api',
+        date_created: rfc2822(now), date_updated: rfc2822(now), date_sent: rfc2822(now), num_segments: String(countSmsSegments(text).segments), status_callback: null, createdAtMs: now.getTime(), sentAtMs: now.getTime(), validityPeriodSeconds: MAX_VALIDITY_SECONDS, automatic: true,
+      });
+    };
+    if (STOP_KEYWORDS.includes(keyword)) {
+      optedOut.add(pair(input.to, input.from));
+      answer(TWILIO_STOP_CONFIRMATION);
+      return { optOutType: 'STOP' };
+    }
+    if (START_KEYWORDS.includes(keyword)) {
+      optedOut.delete(pair(input.to, input.from));
+      answer(TWILIO_START_CONFIRMATION);
+      return { optOutType: 'START' };
+    }
+    if (HELP_KEYWORDS.includes(keyword)) {
+      answer(TWILIO_HELP_REPLY);
+      return { optOutType: 'HELP' };
+    }
+    return {};
+  };
+
+  /** The Content API authenticates like the REST API; its account is the caller's. */
+  const contentCaller = (request: ProviderRequest): string | ProviderResponse => {
+    const credentials = basicAuth(request.headers);
+    if (!credentials || accounts.get(credentials[0]) !== credentials[1]) return twilioError(401, 20003, 'Authenticate');
+    return credentials[0];
+  };
+
   const route = (request: ProviderRequest): { route: string; handle: (fault?: { queued_ms?: number }) => ProviderResponse } | undefined => {
+    const contentOne = /^\/v1\/Content\/([^/]+)$/.exec(request.path);
+    const withCaller = (run: (accountSid: string) => ProviderResponse) => () => {
+      const caller = contentCaller(request);
+      return typeof caller === 'string' ? run(caller) : caller;
+    };
+    if (contentOne && request.method === 'GET') return { route: 'content.fetch', handle: withCaller((sid) => fetchContent(sid, contentOne[1]!)) };
+    if (request.path === '/v1/Content' && request.method === 'POST') return { route: 'content.create', handle: withCaller((sid) => createContent(request, sid)) };
     const collection = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(request.path);
     const single = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\/([^/]+)\.json$/.exec(request.path);
     const guarded =
@@ -302,5 +471,17 @@ export const createTwilioRoutes = (accounts: Map<string, string>, timing: Twilio
     return undefined;
   };
 
-  return { route, messages, stop: () => timers.forEach((timer) => clearTimeout(timer)) };
+  return {
+    route,
+    messages,
+    contents,
+    registerContent,
+    receiveInbound,
+    /** Move the local Twilio's clock forward (the 24-hour window), as time passing would. */
+    advanceClock: (ms: number) => void (clockOffsetMs += Math.max(0, ms)),
+    clockOffsetMs: () => clockOffsetMs,
+    /** Block (or unblock) a sender for a person, as an earlier STOP did. */
+    setOptOut: (from: string, to: string, blocked: boolean) => void (blocked ? optedOut.add(pair(from, to)) : optedOut.delete(pair(from, to))),
+    stop: () => timers.forEach((timer) => clearTimeout(timer)),
+  };
 };

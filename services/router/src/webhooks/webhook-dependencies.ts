@@ -9,6 +9,7 @@ import {
   dynamoCompanyRepository,
   dynamoConversationFinder,
   dynamoDeliveryStatusStore,
+  dynamoProviderSightings,
   SendGridEventsDeps,
   TwilioStatusDeps,
   RecordDeliveryDeps,
@@ -87,5 +88,5 @@ export const createTwilioStatusDeps = (): TwilioStatusDeps => {
 
 export const createSendGridEventsDeps = (): SendGridEventsDeps => {
   const { config, documents, secrets, conversations, accept } = common();
-  return { ...delivery(config, documents), secrets, conversations, optOuts: accept.optOuts };
+  return { ...delivery(config, documents), secrets, conversations, optOuts: accept.optOuts, sightings: dynamoProviderSightings(documents, config.messagesTable) };
 };

@@ -11,6 +11,8 @@ export interface RawCall {
   rawBody: string | null;
   isBase64Encoded: boolean;
   header(name: string): string | undefined;
+  /** A path parameter of the route (e.g. the project an Event Webhook URL names), URL-decoded. */
+  pathParameter(name: string): string | undefined;
 }
 
 /**
@@ -23,7 +25,16 @@ export const webhookHandler = <Request, Deps>(useCase: (request: Request, deps: 
   const handle = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     try {
       deps ??= depsFactory();
-      return await useCase(requestOf({ rawBody: event.body, isBase64Encoded: event.isBase64Encoded, header: (name) => header(event, name) }), deps);
+      const pathParameter = (name: string) => {
+        const value = event.pathParameters?.[name];
+        if (value === undefined || value === null) return undefined;
+        try {
+          return decodeURIComponent(value);
+        } catch {
+          return value;
+        }
+      };
+      return await useCase(requestOf({ rawBody: event.body, isBase64Encoded: event.isBase64Encoded, header: (name) => header(event, name), pathParameter }), deps);
     } catch (error) {
       return errorResponse(error, event);
     }

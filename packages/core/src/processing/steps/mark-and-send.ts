@@ -12,6 +12,9 @@ export const markAndSend = async <C extends Record<string, string>>(attempt: Att
   if (!attempt.heartbeat.healthy()) return undefined;
   const { deps, delivery, claim, deps: { clock } } = attempt;
   const { contextObject, ai, key, reply } = delivery;
-  await deps.deliveries.markSendStarted(key, claim.leaseToken, clock.now(), deps.channel.contentToSend({ contextObject, ai, reply }));
-  return withCredentials((credentials) => deps.channel.send({ contextObject, credentials, ai, conversationId: key.conversation.conversation_id, reply }));
+  // One instant for what is recorded and what is sent (WhatsApp's 24-hour window decides both).
+  const now = clock.now();
+  await deps.deliveries.markSendStarted(key, claim.leaseToken, now, deps.channel.contentToSend({ contextObject, ai, reply, now }));
+  attempt.intentAt = now.toISOString();
+  return withCredentials((credentials) => deps.channel.send({ contextObject, credentials, ai, conversationId: key.conversation.conversation_id, reply, now }));
 };

@@ -13,7 +13,7 @@ export const paceSend = async <C extends Record<string, string>>(run: RecordRun,
   const limit = senderLimit(delivery.channel, delivery.contextObject.company_data_payload.channel_config);
   if (!limit || !deps.governor.enabled) return undefined;
   const { contextObject, ai, reply } = delivery;
-  const units = deps.channel.sendUnits?.(deps.channel.contentToSend({ contextObject, ai, reply })) ?? 1;
+  const units = deps.channel.sendUnits?.(deps.channel.contentToSend({ contextObject, ai, reply, now: deps.clock.now() })) ?? 1;
   try {
     const decision = await deps.governor.pace(limit, units, run.record.bookedSlotMs);
     if (decision.go) {

@@ -6,6 +6,7 @@ import { Attempt } from '../attempt';
 import { decideFailure } from '../failure';
 import { RecordOutcome } from '../queue-outcomes';
 import { senderLimit } from '../../governor/limits';
+import { AwaitingProvider } from '../awaiting-provider';
 
 /** Any failure after the claim: decided by the failure table, recorded on the message (ending the lease), concluded by the outcome table. */
 export const recordFailure = async <C extends Record<string, string>>(attempt: Attempt<C>, error: unknown): Promise<RecordOutcome> => {
@@ -19,16 +20,23 @@ export const recordFailure = async <C extends Record<string, string>>(attempt: A
     return conclude('database', 'database failure');
   }
   const decision = decideFailure(step, error);
+  const awaiting = error instanceof AwaitingProvider;
   // The provider refused for rate (Twilio 429/20429 after the SDK's own retries, 21611 a full
   // sender queue): nothing was created, so the message waits and goes again; every container
   // holds back until then. With the governor off it is the transient failure it used to be.
   const rateLimited = error instanceof AppError && error.kind === 'rate-limited' && deps.governor.enabled;
-  logger.error('Processing failed', { step, failure_class: decision.failureClass, failure_reason: decision.reason, conversation_status: decision.status, error: error as Error });
+  (awaiting ? logger.warn.bind(logger) : logger.error.bind(logger))(awaiting ? 'Waiting for the provider to confirm an earlier attempt' : 'Processing failed', { step, failure_class: decision.failureClass, failure_reason: decision.reason, conversation_status: decision.status, error: error as Error });
   try {
     await deps.deliveries.recordFailure(
       attempt.delivery.key,
       attempt.claim.leaseToken,
-      { status: decision.status, reason: decision.reason, failureClass: decision.failureClass, retriesExhausted: !rateLimited && decision.queue === 'retry' && attempt.lastReceive },
+      {
+        status: decision.status,
+        reason: decision.reason,
+        failureClass: decision.failureClass,
+        retriesExhausted: !rateLimited && !awaiting && decision.queue === 'retry' && attempt.lastReceive,
+        ...(error instanceof AppError && error.notSent && attempt.intentAt ? { refusedIntentAt: attempt.intentAt } : {}),
+      },
       deps.clock.now(),
     );
   } catch (recordError) {
@@ -46,6 +54,7 @@ export const recordFailure = async <C extends Record<string, string>>(attempt: A
       .record({ company_id: contextObject.frontend_payload.company_data.company_id, channel, address, opted_out: true, source: `provider:${decision.reason.slice(0, 80)}`, event_at: now.toISOString() }, now)
       .catch((optOutError: unknown) => logger.error('Could not record the provider\'s opt-out', { error: optOutError as Error }));
   }
+  if (awaiting) return conclude('awaiting-provider', decision.reason, (error as AwaitingProvider).retryAfterMs);
   if (rateLimited) {
     const retryAfterMs = ((error as AppError).retryAfterSeconds ?? 1) * 1000;
     const limit = senderLimit(channel, contextObject.company_data_payload.channel_config);

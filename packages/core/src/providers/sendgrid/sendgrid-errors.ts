@@ -11,7 +11,9 @@ export const classifySendGridError = (error: unknown): AppError => {
     return new AppError('transient', PROVIDER_TRANSIENT, 'SendGrid could not be reached (network or timeout).', { cause: error });
   }
   const detail = `SendGrid ${status}: ${errors.map((e) => `${e.field ? `${e.field}: ` : ''}${e.message ?? ''}`).join('; ').slice(0, 200)}`;
-  if (status === 429 || status >= 500) return new AppError('transient', PROVIDER_TRANSIENT, detail, { cause: error });
-  if (status === 401) return new AppError('permanent', CREDENTIALS_REJECTED, detail, { cause: error });
-  return new AppError('permanent', PROVIDER_PERMANENT, detail, { cause: error });
+  // A 4xx answer (429 included) is SendGrid refusing the request: no mail was taken.
+  const notSent = status >= 400 && status < 500;
+  if (status === 429 || status >= 500) return new AppError('transient', PROVIDER_TRANSIENT, detail, { cause: error, notSent });
+  if (status === 401) return new AppError('permanent', CREDENTIALS_REJECTED, detail, { cause: error, notSent });
+  return new AppError('permanent', PROVIDER_PERMANENT, detail, { cause: error, notSent });
 };

@@ -2,4 +2,5 @@ export * from './twilio-client';
 export * from './twilio-errors';
 export * from './sms-segments';
 export * from './twilio-reconcile';
+export * from './twilio-content';
 export * from './validity-period';

@@ -15,10 +15,15 @@ import { providerTimeoutMs } from '../provider-timeout';
  */
 export class TwilioClient extends BaseTwilio.Client {
   private apiDomain?: Domain;
+  private contentDomain?: Domain;
   private messageList?: MessageListInstance;
   /** As `twilio().api`: its `baseUrl` is where requests go. */
   get api(): Domain {
     return (this.apiDomain ??= new Domain(this, 'https://api.twilio.com'));
+  }
+  /** As `twilio().content`: the Content API (templates), at the same base URL as `api` locally. */
+  get content(): Domain {
+    return (this.contentDomain ??= new Domain(this, 'https://content.twilio.com'));
   }
   get messages(): MessageListInstance {
     return (this.messageList ??= MessageListInstance(new Version(this.api, '2010-04-01') as never, this.accountSid));
@@ -39,7 +44,10 @@ export const twilioClientFor = (accountSid: string, authToken: string, baseUrl =
   let client = clients.get(cacheKey);
   if (!client) {
     client = new TwilioClient(accountSid, authToken, { autoRetry: true, maxRetries: 3, maxRetryDelay: 2000, timeout: timeoutMs });
-    if (baseUrl) client.api.baseUrl = baseUrl;
+    if (baseUrl) {
+      client.api.baseUrl = baseUrl;
+      client.content.baseUrl = baseUrl;
+    }
     clients.set(cacheKey, client);
   }
   return client;

@@ -1,6 +1,7 @@
 import { SendIntent } from '../../messages/types';
 import { TwilioClient } from './twilio-client';
 import { classifyTwilioError } from './twilio-errors';
+import { renderTemplate, TemplateText } from './twilio-content';
 
 /**
  * Twilio's clock and ours differ by milliseconds (both NTP), but `date_created` has whole
@@ -52,10 +53,12 @@ const createdNotBefore = (created: Date | undefined, intentAt: string): boolean 
 export const sameText = (intent: SendIntent, body: string): boolean => intent.content === undefined || body.trim() === intent.content.trim();
 
 /**
- * WhatsApp templates: Twilio's body is the template rendered with our variables, so every
- * variable's value must appear in it (as sent, or JSON-escaped as some renderings keep it).
+ * WhatsApp templates: Twilio's body is the template rendered with our variables (twilio-content.ts),
+ * so a message is ours when its body is exactly our rendering of the intent's variables. Exact,
+ * not "contains every variable": a short variable ("Sam") is found in many other messages, and a
+ * template's own text may hold a value by chance.
  */
-export const carriesTemplateVariables = (intent: SendIntent, body: string): boolean => {
+export const rendersTemplate = (template: TemplateText) => (intent: SendIntent, body: string): boolean => {
   if (intent.content === undefined) return true;
   let variables: Record<string, unknown>;
   try {
@@ -63,8 +66,5 @@ export const carriesTemplateVariables = (intent: SendIntent, body: string): bool
   } catch {
     return false;
   }
-  return Object.values(variables).every((value) => {
-    const text = String(value);
-    return body.includes(text) || body.includes(JSON.stringify(text).slice(1, -1));
-  });
+  return body.trim() === renderTemplate(template, variables).trim();
 };
