@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { AppError, createDynamoDocumentClient, dynamoCompanyRepository, dynamoSenderDirectory, onboardCompany, prepareCompanyItem, CompanyProject } from '@ai-multi-comms/core';
+import { AppError, createDynamoDocumentClient, dynamoCompanyRepository, dynamoSenderDirectory, onboardCompany, prepareCompanyItem, CompanyProject, sendGridEventsPathFor } from '@ai-multi-comms/core';
 import { parseCommandLine } from './lib/command-line';
 import { resolveTarget } from './lib/target';
 
@@ -55,6 +55,11 @@ const main = async () => {
   });
   console.log(`Onboarded ${item.company_id}/${item.project_id} (${item.project_status}, channels: ${item.allowed_channels.join(', ')}) into ${target.description}.`);
   console.log(`Keys bound: ${item.api_key_sha256.length} (stored as SHA-256 only).`);
+  if (item.channel_config.email) {
+    // SendGrid signs events with the account's webhook key, so each project's account posts to a URL that names the project.
+    const base = (await target.webhookBaseUrl().catch(() => undefined)) ?? '<WebhookBaseUrl of the router stack>';
+    console.log(`SendGrid Event Webhook URL (paste into this project's SendGrid account, Settings > Mail Settings > Event Webhook, signed): ${base.replace(/\/+$/, '')}${sendGridEventsPathFor(item.company_id, item.project_id)}`);
+  }
 
   const secrets = new SecretsManagerClient({});
   for (const name of referencedSecrets(item)) {

@@ -28,6 +28,8 @@ export interface Target {
   /** A channel's queue and dead-letter queue URLs (from that channel's stack outputs). */
   /** A channel's queue and DLQ, or the compose step's (`compose`). */
   queues(channel: string): Promise<{ queueUrl: string; deadLetterQueueUrl: string }>;
+  /** The webhooks' public base URL (the router's WebhookBaseUrl output; the local API's URL). */
+  webhookBaseUrl(): Promise<string | undefined>;
   /** The router's API Gateway usage plan id (AWS only). */
   usagePlanId?: () => Promise<string>;
   local: boolean;
@@ -77,6 +79,7 @@ export const resolveTarget = async (options: TargetOptions): Promise<Target> => 
       env: Record<string, string>;
       resources: Record<string, string>;
       outputs: Record<string, Record<string, string>>;
+      apiBaseUrl?: string;
     };
     // A stack that was stopped leaves its state file behind: say so, rather than fail later with a connection error.
     if (!(await answers(state.env.AWS_ENDPOINT_URL_DYNAMODB!))) {
@@ -97,6 +100,7 @@ export const resolveTarget = async (options: TargetOptions): Promise<Target> => 
       idempotencyTable: state.resources.idempotencyTable,
       optOutsTable: state.resources.optOutsTable,
       erasureAuditTable: state.resources.erasureAuditTable,
+      webhookBaseUrl: async () => state.apiBaseUrl,
       env: state.env,
       local: true,
       queues: async (channel) => {
@@ -136,6 +140,7 @@ export const resolveTarget = async (options: TargetOptions): Promise<Target> => 
       if (!channelOutputs.QueueUrl || !channelOutputs.DeadLetterQueueUrl) throw new Error(`The ${channel} stack of ${options.stage} has no queue outputs`);
       return { queueUrl: channelOutputs.QueueUrl, deadLetterQueueUrl: channelOutputs.DeadLetterQueueUrl };
     },
+    webhookBaseUrl: async () => (await outputsOf(`ai-multi-comms-router-${stage}`).catch(() => ({}) as Record<string, string | undefined>)).WebhookBaseUrl,
     usagePlanId: async () => {
       const { StackResourceDetail } = await client.send(
         new DescribeStackResourceCommand({ StackName: `ai-multi-comms-router-${options.stage}`, LogicalResourceId: 'ApiGatewayUsagePlan' }),

@@ -43,8 +43,8 @@ let twin: ProviderServers;
 /** Every answer the SDK got, raw (the SDK's own fetch, teed). */
 const captured: Captured[] = [];
 let client: OpenAI;
-const lastAnswer = (method: string, path: RegExp): Captured => {
-  const found = [...captured].reverse().find((answer) => answer.method === method && path.test(new URL(answer.url).pathname));
+const lastAnswer = (method: string, path: RegExp, status?: number): Captured => {
+  const found = [...captured].reverse().find((answer) => answer.method === method && path.test(new URL(answer.url).pathname) && (status === undefined || answer.status === status));
   if (!found) throw new Error(`the SDK made no ${method} ${String(path)}`);
   return found;
 };
@@ -79,7 +79,7 @@ describe('this converter on the vendored schemas (checked first: a twin failure 
     expect(spec.check(CONVERSATION, valid)).toEqual({ errors: [], undeclared: [] });
     const { created_at: _dropped, ...withoutCreatedAt } = valid;
     const broken = spec.check(CONVERSATION, { ...withoutCreatedAt, object: 'thread', surprise: true });
-    expect(broken.undeclared).toEqual(['//surprise']);
+    expect(broken.undeclared).toEqual(['/surprise']);
     expect(broken.errors.join('\n')).toMatch(/must have required property 'created_at'/);
     expect(broken.errors.join('\n')).toMatch(/\/object must be equal to one of the allowed values/);
   });
@@ -138,6 +138,7 @@ describe('the local OpenAI answers as OpenAI’s published schema says', () => {
   it('responses.create cut short by max_output_tokens: an incomplete Response', async () => {
     const answer = await raw(`${twin.url}/v1/responses`, { method: 'POST', headers: json(), body: JSON.stringify({ model: MODEL, conversation: conversationId, input: 'Write at length.', max_output_tokens: 16 }) });
     expect(answer.status).toBe(200);
+    expect(answer.json).toMatchObject({ status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } });
     expectConforms(RESPONSE, 'POST /v1/responses (max_output_tokens reached)', answer.json);
   });
 
@@ -213,8 +214,18 @@ describe('the local OpenAI answers as OpenAI’s published schema says', () => {
 
   it('a twin answer with one property more, or one required property less, would fail these checks', () => {
     const body = lastAnswer('POST', /\/v1\/conversations$/).body as Record<string, unknown>;
-    expect(spec.check(CONVERSATION, { ...body, thread_id: 'x' }).undeclared).toEqual(['//thread_id']);
+    expect(spec.check(CONVERSATION, { ...body, thread_id: 'x' }).undeclared).toEqual(['/thread_id']);
     const { id: _id, ...withoutId } = body;
     expect(spec.check(CONVERSATION, withoutId).errors.join('\n')).toMatch(/required property 'id'/);
+
+    // Inside unions (an output item, a content part) the undeclared property is named, not the union's noise.
+    const response = structuredClone(lastAnswer('POST', /\/v1\/responses$/, 200).body) as { output: { content: Record<string, unknown>[] }[] & Record<string, unknown>[] };
+    const message = response.output.find((item) => (item as unknown as { type: string }).type === 'message')!;
+    const index = response.output.indexOf(message);
+    Object.assign(message, { surprise: 1 });
+    Object.assign(message.content[0]!, { surprise: 2 });
+    const undeclared = spec.check(RESPONSE, response).undeclared;
+    expect(undeclared).toEqual(expect.arrayContaining([`/output/${index}/surprise`, `/output/${index}/content/0/surprise`]));
+    expect(undeclared.filter((path) => path.startsWith(`/output/${index}/`))).toEqual([`/output/${index}/content/0/surprise`, `/output/${index}/surprise`]);
   });
 });

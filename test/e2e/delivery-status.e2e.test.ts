@@ -33,7 +33,8 @@ it('the normal progression: WhatsApp read, SMS and e-mail delivered, from the pr
     return found.whatsapp?.delivery_status === 'read' && found.sms?.delivery_status === 'delivered' && found.email?.delivery_status === 'delivered' ? found : undefined;
   });
   const history = (await store().history(messages.whatsapp.message_id)).map((e) => e.provider_event).sort();
-  expect(history).toEqual(['delivered', 'queued', 'read', 'sent']);
+  // Twilio sends no callback for the initial `queued` status.
+  expect(history).toEqual(['delivered', 'read', 'sent']);
   expect((await store().history(messages.email.message_id)).map((e) => e.provider_event).sort()).toEqual(['delivered', 'processed']);
 });
 

@@ -174,22 +174,66 @@ export const specValidator = (document: object, formats: Record<string, Format> 
   return {
     check(at, body) {
       const validateOpen = open(at);
-      const errors = validateOpen(body) ? [] : describeErrors(validateOpen.errors);
       const validateClosed = closed(at);
-      const undeclared = validateClosed(body)
-        ? []
-        : [
-            ...new Set(
-              (validateClosed.errors ?? [])
-                .filter((error) => error.keyword === 'unevaluatedProperties')
-                .map((error) => `${error.instancePath || '/'}/${String((error.params as { unevaluatedProperty?: string }).unevaluatedProperty)}`),
-            ),
-          ];
-      // Closed validation can only fail more than open validation does; when it fails for no
-      // undeclared property the failure is already among `errors`.
-      return { errors, undeclared };
+      const openErrorCount = (value: unknown) => (validateOpen(value) ? 0 : (validateOpen.errors ?? []).length);
+      const errors = validateOpen(body) ? [] : describeErrors(validateOpen.errors);
+      /** JSON pointers of the properties closed validation reports as not declared. */
+      const reported = (value: unknown): string[] =>
+        validateClosed(value)
+          ? []
+          : [
+              ...new Set(
+                (validateClosed.errors ?? [])
+                  .filter((error) => error.keyword === 'unevaluatedProperties')
+                  .map((error) => `${error.instancePath}/${String((error.params as { unevaluatedProperty?: string }).unevaluatedProperty).replace(/~/g, '~0').replace(/\//g, '~1')}`),
+              ),
+            ];
+      const candidates = reported(body);
+      if (candidates.length === 0) return { errors, undeclared: [] };
+      // Inside a union (anyOf/oneOf) one undeclared property fails every member, and each member then
+      // reports the properties it does not declare itself: noise. Find the undeclared ones proper:
+      // remove every candidate that can go without new errors (deepest first), then put back each
+      // one that, back in the body, is not reported.
+      const work = structuredClone(body) as Json;
+      const baseline = openErrorCount(work);
+      const removed: [string, Json][] = [];
+      for (const path of [...candidates].sort((a, b) => b.split('/').length - a.split('/').length)) {
+        const taken = take(work, path);
+        if (taken === undefined) continue;
+        if (openErrorCount(work) > baseline) put(work, path, taken.value);
+        else removed.push([path, taken.value]);
+      }
+      const undeclared: string[] = [];
+      for (const [path, value] of [...removed].reverse()) {
+        put(work, path, value);
+        if (reported(work).includes(path)) {
+          take(work, path);
+          undeclared.push(path);
+        }
+      }
+      return { errors, undeclared: undeclared.sort() };
     },
   };
+};
+
+const segmentsOf = (path: string) => path.split('/').slice(1).map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
+const parentOf = (root: Json, path: string): [JsonObject | Json[], string] | undefined => {
+  const segments = segmentsOf(path);
+  let node: Json | undefined = root;
+  for (const segment of segments.slice(0, -1)) node = Array.isArray(node) ? node[Number(segment)] : isObject(node) ? node[segment] : undefined;
+  return isObject(node) || Array.isArray(node) ? [node, segments.at(-1)!] : undefined;
+};
+/** Removes the property at `path` (a JSON pointer), returning it, or undefined when there is none. */
+const take = (root: Json, path: string): { value: Json } | undefined => {
+  const found = parentOf(root, path);
+  if (!found || !isObject(found[0]) || !(found[1] in found[0])) return undefined;
+  const value = found[0][found[1]]!;
+  delete found[0][found[1]];
+  return { value };
+};
+const put = (root: Json, path: string, value: Json): void => {
+  const found = parentOf(root, path);
+  if (found && isObject(found[0])) found[0][found[1]] = value;
 };
 
 /** A readable failure message: what the spec says, per problem. */
@@ -197,7 +241,7 @@ export const report = (what: string, result: Conformance): string =>
   [
     `${what} disagrees with the published schema:`,
     ...result.errors.map((error) => `  - ${error}`),
-    ...result.undeclared.map((path) => `  - ${path}: a property the spec does not declare`),
+    ...result.undeclared.map((path) => `  - ${path}: a property the spec does not declare (no additional properties)`),
   ].join('\n');
 
 /** Twilio's string formats, as its OpenAPI documents use them. */

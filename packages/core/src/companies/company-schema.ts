@@ -25,7 +25,8 @@ const openAiChannelConfig = {
     model: { type: 'string', minLength: 1, maxLength: 100 },
     instructions: { type: 'string', minLength: 1, maxLength: 20000 },
     temperature: { type: 'number', minimum: 0, maximum: 2 },
-    max_output_tokens: { type: 'integer', minimum: 1, maximum: 100000 },
+    // OpenAI refuses a budget below 16 (400 integer_below_min_value).
+    max_output_tokens: { type: 'integer', minimum: 16, maximum: 100000 },
     requests_per_minute: { type: 'integer', minimum: 1, maximum: 1000000 },
   },
   anyOf: [{ required: ['prompt_id'] }, { required: ['model', 'instructions'] }],

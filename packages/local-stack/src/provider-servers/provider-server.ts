@@ -21,7 +21,7 @@ import { createOpenAiLimiter, ProviderLimits } from './provider-limits';
  *   POST /__simulate/twilio/inbound, /__simulate/sendgrid/inbound   the person replies (person-simulator.ts)
  *   POST /__twilio/contents {sid?, account_sid, body | types, variables?}   a Content API template (as seeded projects have)
  *   POST /__twilio/opt-outs {from, to, blocked}                  a sender blocked for a person, as an earlier STOP left it
- *   POST /__clock {advance_ms}  GET /__clock                     move the providers' clock forward (WhatsApp's 24-hour window)
+ *   POST /__clock {advance_ms, sender?, person?}  GET /__clock   move the providers' clock forward (WhatsApp's 24-hour window); with sender and person (as Twilio writes them), only that window
  *   POST /__callbacks {order: "in-order" | "shuffled"}           Twilio's status callbacks of one message in order, or not (Twilio does not promise order)
  */
 export interface RecordedRequest {
@@ -204,9 +204,11 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
         twilio.setOptOut(input.from, input.to, input.blocked !== false);
         return { status: 204 };
       }
-      case 'POST /__clock':
-        twilio.advanceClock(Number((request.body as { advance_ms?: number } | undefined)?.advance_ms ?? 0));
+      case 'POST /__clock': {
+        const input = (request.body ?? {}) as { advance_ms?: number; sender?: string; person?: string };
+        twilio.advanceClock(Number(input.advance_ms ?? 0), input.sender && input.person ? { sender: input.sender, person: input.person } : undefined);
         return { status: 200, body: { offset_ms: twilio.clockOffsetMs() } };
+      }
       case 'GET /__clock':
         return { status: 200, body: { offset_ms: twilio.clockOffsetMs() } };
       case 'POST /__callbacks': {

@@ -477,8 +477,16 @@ export const createTwilioRoutes = (accounts: Map<string, string>, timing: Twilio
     contents,
     registerContent,
     receiveInbound,
-    /** Move the local Twilio's clock forward (the 24-hour window), as time passing would. */
-    advanceClock: (ms: number) => void (clockOffsetMs += Math.max(0, ms)),
+    /**
+     * Move the local Twilio's clock forward (the 24-hour window), as time passing would; with a
+     * sender and a person, only their window ages (concurrent tests keep theirs).
+     */
+    advanceClock: (ms: number, scope?: { sender: string; person: string }) => {
+      if (!scope) return void (clockOffsetMs += Math.max(0, ms));
+      const key = pair(scope.person, scope.sender);
+      const last = lastInbound.get(key);
+      if (last !== undefined) lastInbound.set(key, last - Math.max(0, ms));
+    },
     clockOffsetMs: () => clockOffsetMs,
     /** Block (or unblock) a sender for a person, as an earlier STOP did. */
     setOptOut: (from: string, to: string, blocked: boolean) => void (blocked ? optedOut.add(pair(from, to)) : optedOut.delete(pair(from, to))),

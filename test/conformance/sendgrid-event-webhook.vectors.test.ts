@@ -1,0 +1,130 @@
+/**
+ * SendGrid's own Signed Event Webhook test vectors (vendor/sendgrid/sendgrid-nodejs, from
+ * packages/eventwebhook/src/eventwebhook.spec.js; see PROVENANCE.md), run through the engine's
+ * verification code path: `@sendgrid/eventwebhook` as packages/core resolves it, called as
+ * packages/core/src/delivery-status/sendgrid-events-webhook.ts calls it
+ * (`verifySignature(convertPublicKeyToECDSA(key), raw body, signature header, timestamp header)`,
+ * anything thrown being a refusal). `receiveSendGridEvents` itself is not called here: its
+ * signature is changing; this is the verifier level.
+ *
+ * Then the twin: `sendGridEventSignature` (packages/local-stack/src/provider-servers/webhook-signing.ts)
+ * with the demo Event Webhook key must verify with the matching public key, and the twin's real
+ * event batch (POST /__simulate/sendgrid/events) must carry SendGrid's header names (the vectors'
+ * EventWebhookHeader values) and verify through the same path.
+ */
+import { createServer, IncomingMessage, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { EventWebhook } from '../../packages/core/node_modules/@sendgrid/eventwebhook';
+import { DEMO_SENDGRID_EVENT_PRIVATE_KEY, DEMO_SENDGRID_EVENT_PUBLIC_KEY } from '../../packages/local-stack/src/demo/demo-data';
+import { ProviderServers } from '../../packages/local-stack/src/provider-servers/provider-server';
+import { sendGridEventSignature } from '../../packages/local-stack/src/provider-servers/webhook-signing';
+import { startTwin } from './support/provider-twin';
+import vendored from './vendor/sendgrid/sendgrid-nodejs/eventwebhook.vectors.json';
+
+interface Vector {
+  test: string;
+  call: string;
+  args: unknown[];
+  expected: unknown;
+}
+
+/** As the engine verifies (sendgrid-events-webhook.ts): one EventWebhook, a throw is a refusal; headers are strings. */
+const verifier = new EventWebhook();
+const engineVerifies = (publicKey: string, payload: string, signature: string, timestamp: string): boolean => {
+  try {
+    return verifier.verifySignature(verifier.convertPublicKeyToECDSA(publicKey), payload, signature, timestamp);
+  } catch {
+    return false;
+  }
+};
+
+const vectors = vendored.vectors as Vector[];
+const verifyVectors = vectors.filter((vector) => vector.call === 'verify');
+const asArgs = (vector: Vector) => {
+  const [key, payload, signature, timestamp] = vector.args as [string, string, string, string | number];
+  return { key, payload, signature, timestamp: String(timestamp) };
+};
+const valid = verifyVectors.filter((vector) => vector.expected === true);
+const header = (name: string) => vectors.find((vector) => vector.call === `EventWebhookHeader.${name}`)!.expected as string;
+
+describe('the vendored vectors', () => {
+  it('are the ones of sendgrid-nodejs’s spec: two valid signatures, four rejections, two header names', () => {
+    expect(verifyVectors.map((vector) => vector.expected)).toEqual([true, true, false, false, false, false]);
+    expect([header('SIGNATURE'), header('TIMESTAMP')]).toEqual(['X-Twilio-Email-Event-Webhook-Signature', 'X-Twilio-Email-Event-Webhook-Timestamp']);
+    // The payloads end as SendGrid's do (CRLF), which the signature covers.
+    expect(valid.every((vector) => asArgs(vector).payload.endsWith('\r\n'))).toBe(true);
+  });
+});
+
+describe('the engine’s verification path gives each vector’s expected answer', () => {
+  it.each(verifyVectors.map((vector) => [vector.test, vector] as const))('%s', (_name, vector) => {
+    const { key, payload, signature, timestamp } = asArgs(vector);
+    expect(engineVerifies(key, payload, signature, timestamp)).toBe(vector.expected);
+  });
+
+  it.each(valid.map((vector) => [vector.test, vector] as const))('tampered, it fails: %s', (_name, vector) => {
+    const { key, payload, signature, timestamp } = asArgs(vector);
+    expect(engineVerifies(key, payload.replace('"event":"', '"event":"x'), signature, timestamp)).toBe(false);
+    expect(engineVerifies(key, payload.trimEnd(), signature, timestamp)).toBe(false); // the trailing CRLF is signed
+    expect(engineVerifies(key, payload, signature, String(Number(timestamp) + 1))).toBe(false);
+    expect(engineVerifies(key, payload, `${signature.slice(0, 20)}${signature[20] === 'A' ? 'B' : 'A'}${signature.slice(21)}`, timestamp)).toBe(false);
+    expect(engineVerifies(DEMO_SENDGRID_EVENT_PUBLIC_KEY, payload, signature, timestamp)).toBe(false);
+  });
+});
+
+describe('the twin signs as SendGrid does', () => {
+  it('sendGridEventSignature with the demo private key verifies with the demo public key, over timestamp + raw body, and only so', () => {
+    for (const vector of valid) {
+      const { payload, timestamp } = asArgs(vector);
+      const signature = sendGridEventSignature(DEMO_SENDGRID_EVENT_PRIVATE_KEY, timestamp, payload);
+      expect(engineVerifies(DEMO_SENDGRID_EVENT_PUBLIC_KEY, payload, signature, timestamp)).toBe(true);
+      expect(engineVerifies(DEMO_SENDGRID_EVENT_PUBLIC_KEY, `${payload} `, signature, timestamp)).toBe(false);
+      expect(engineVerifies(DEMO_SENDGRID_EVENT_PUBLIC_KEY, payload, signature, `${timestamp}0`)).toBe(false);
+      // SendGrid's key for this vector is not the demo key: the twin's signature must not verify with it.
+      expect(engineVerifies(asArgs(vector).key, payload, signature, timestamp)).toBe(false);
+    }
+  });
+
+  describe('its event batch, end to end', () => {
+    let twin: ProviderServers;
+    let receiver: Server;
+    const received: { url: string; headers: IncomingMessage['headers']; body: string }[] = [];
+
+    beforeAll(async () => {
+      receiver = createServer((request, response) => {
+        const chunks: Buffer[] = [];
+        request.on('data', (chunk: Buffer) => chunks.push(chunk));
+        request.on('end', () => {
+          received.push({ url: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
+          response.writeHead(200).end();
+        });
+      });
+      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+      twin = await startTwin({});
+      twin.configureWebhooks({ baseUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/stage`, sendGridEventKey: DEMO_SENDGRID_EVENT_PRIVATE_KEY, automaticCallbacks: false });
+    });
+    afterAll(async () => {
+      await twin?.stop();
+      receiver?.closeAllConnections();
+      await new Promise((resolve) => receiver?.close(resolve));
+    });
+
+    it('carries SendGrid’s header names and verifies with the account’s public key through the engine’s path', async () => {
+      const simulated = await fetch(`${twin.url}/__simulate/sendgrid/events`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify([{ event: 'delivered', msg_id: 'conformance-msg-1' }, { event: 'open', msg_id: 'conformance-msg-1' }]),
+      });
+      expect(simulated.status).toBe(200);
+      expect(received).toHaveLength(1);
+      const [batch] = received;
+      const signature = batch!.headers[header('SIGNATURE').toLowerCase()];
+      const timestamp = batch!.headers[header('TIMESTAMP').toLowerCase()];
+      expect(typeof signature).toBe('string');
+      expect(timestamp).toMatch(/^\d{10}$/);
+      expect(JSON.parse(batch!.body)).toEqual([expect.objectContaining({ event: 'delivered' }), expect.objectContaining({ event: 'open' })]);
+      expect(engineVerifies(DEMO_SENDGRID_EVENT_PUBLIC_KEY, batch!.body, signature as string, timestamp as string)).toBe(true);
+      expect(engineVerifies(DEMO_SENDGRID_EVENT_PUBLIC_KEY, batch!.body.replace('delivered', 'bounce'), signature as string, timestamp as string)).toBe(false);
+    });
+  });
+});
