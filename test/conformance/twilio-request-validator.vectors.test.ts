@@ -125,12 +125,15 @@ describe('3. the twin’s signer (twilioSignature) signs as Twilio does', () => 
   });
 
   const relational = vendored.files['spec/unit/webhooks/webhooks.spec.js'] as Vector[];
-  it.each(relational.map((vector) => [vector.test, vector] as const))('signs the server URL as getExpectedTwilioSignature does, and validates as expected: %s', (_name, vector) => {
+  // The twin signs the URL as Twilio requested it, serialised (a quote is %27, a default port
+  // dropped: the literal vector above); getExpectedTwilioSignature signs the string it is given,
+  // so the two may differ in bytes, and what must hold is the validator's verdict.
+  it.each(relational.map((vector) => [vector.test, vector] as const))('its signature over the server URL gets the validator\'s expected verdict: %s', (_name, vector) => {
     const [token, marker, targetUrl, params] = vector.args as [string, { args: [string, string, Record<string, string>] }, string, Record<string, string>];
     const [signToken, serverUrl, signParams] = marker.args;
     const signature = twilioSignature(signToken, serverUrl, signParams);
-    expect(signature).toBe(webhooks.getExpectedTwilioSignature(signToken, serverUrl, signParams));
     expect(webhooks.validateRequest(token, signature, targetUrl, params)).toBe(vector.expected);
+    expect(webhooks.validateRequest(token, webhooks.getExpectedTwilioSignature(signToken, serverUrl, signParams), targetUrl, params)).toBe(vector.expected);
   });
 });
 

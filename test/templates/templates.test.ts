@@ -188,6 +188,7 @@ describe('the router', () => {
     const methods = Object.fromEntries(ofType(t, 'AWS::ApiGateway::Method').filter(([, m]) => m.Properties.HttpMethod === 'POST'));
     expect(Object.keys(methods).sort()).toEqual([
       'ApiGatewayMethodInitiateDashconversationPost',
+      'ApiGatewayMethodWebhooksSendgridEventsCompanyidVarProjectidVarPost',
       'ApiGatewayMethodWebhooksSendgridEventsPost',
       'ApiGatewayMethodWebhooksSendgridInboundPost',
       'ApiGatewayMethodWebhooksTwilioMessagesPost',
@@ -199,6 +200,7 @@ describe('the router', () => {
     expect(methods.ApiGatewayMethodWebhooksSendgridInboundPost!.Properties.ApiKeyRequired).toBe(false);
     expect(methods.ApiGatewayMethodWebhooksTwilioStatusPost!.Properties.ApiKeyRequired).toBe(false);
     expect(methods.ApiGatewayMethodWebhooksSendgridEventsPost!.Properties.ApiKeyRequired).toBe(false);
+    expect(methods.ApiGatewayMethodWebhooksSendgridEventsCompanyidVarProjectidVarPost!.Properties.ApiKeyRequired).toBe(false);
     // The senders import the public URL their statusCallback names.
     expect(t.Outputs!.WebhookBaseUrl.Export.Name).toBe(`ai-multi-comms-router-${stage}-WebhookBaseUrl`);
     expect(ofType(t, 'AWS::ApiGateway::ApiKey')).toHaveLength(0);

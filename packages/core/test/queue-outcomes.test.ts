@@ -19,6 +19,7 @@ describe('queue outcomes', () => {
     ['claim-failed', 'retry', []],
     ['heartbeat', 'retry', []],
     ['rate-limited', 'requeue', ['RateLimitDeferrals']],
+    ['awaiting-provider', 'requeue', ['AwaitingProviderConfirmation']],
   ])('%s → %s, counting %j', (cause, queue, metrics) => {
     const decided = decideOutcome(cause, { reason: 'r', receiveCount: 1 }, config);
     expect(decided.outcome.outcome).toBe(queue);
@@ -28,7 +29,7 @@ describe('queue outcomes', () => {
 
   it('every cause has a row', () => {
     expect(Object.keys(QUEUE_OUTCOMES).sort()).toEqual(
-      ['answered', 'busy', 'claim-failed', 'database', 'duplicate', 'failure-not-recorded', 'heartbeat', 'held', 'lease-lost', 'malformed', 'permanent', 'post-send-update-failed', 'published', 'rate-limited', 'reconciled', 'sent', 'transient'].sort(),
+      ['answered', 'awaiting-provider', 'busy', 'claim-failed', 'database', 'duplicate', 'failure-not-recorded', 'heartbeat', 'held', 'lease-lost', 'malformed', 'permanent', 'post-send-update-failed', 'published', 'rate-limited', 'reconciled', 'sent', 'transient'].sort(),
     );
   });
 

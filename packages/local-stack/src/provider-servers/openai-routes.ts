@@ -225,7 +225,6 @@ export const createOpenAiRoutes = (behaviour: OpenAiBehaviour = {}) => {
         prompt: prompt ?? null,
         conversation: conversation ? { id: conversation.id } : null,
         reasoning: { effort: null, summary: null },
-        store: true,
         temperature: body.temperature ?? 1,
         text: { format: format ?? { type: 'text' } },
         tool_choice: 'auto',
@@ -234,11 +233,10 @@ export const createOpenAiRoutes = (behaviour: OpenAiBehaviour = {}) => {
         truncation: 'disabled',
         usage: {
           ...usage,
-          input_tokens_details: { cached_tokens: 0 },
+          input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
           output_tokens_details: { reasoning_tokens: 0 },
           total_tokens: usage.input_tokens + usage.output_tokens,
         },
-        user: null,
         metadata: body.metadata ?? {},
       },
     };

@@ -11,6 +11,7 @@ import {
   processRecord,
   toSqsSafeJson,
 } from '@ai-multi-comms/core';
+import { DEMO_WHATSAPP_TEMPLATE_BODY } from '@ai-multi-comms/local-stack';
 import { WhatsAppCredentials, whatsappChannel } from '../../src/whatsapp-channel';
 import { inProcessDeps, realDeliveries } from '../../../../test/support/in-process-processor';
 import { conversationReader } from '../../../../test/support/conversations';
@@ -136,7 +137,12 @@ describe('a rotated credential', () => {
     const credentials = (token: string) => JSON.stringify({ twilio_account_sid: accountSid, twilio_auth_token: token, twilio_template_sid: 'HX00000000000000000000000000000a01' });
     await secretsClient.send(new CreateSecretCommand({ Name: secretName, SecretString: credentials('old-token-0001') }));
     const setTwilioAccount = (token: string) =>
-      fetch(`${state.providersUrl}/__credentials`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ twilio_accounts: { [accountSid]: token } }) });
+      // A Content template belongs to its account, as at Twilio: this account gets its own copy of the demo template.
+      fetch(`${state.providersUrl}/__credentials`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ twilio_accounts: { [accountSid]: token }, twilio_contents: { HX00000000000000000000000000000a01: { account_sid: accountSid, body: DEMO_WHATSAPP_TEMPLATE_BODY } } }),
+      });
     await setTwilioAccount('old-token-0001');
     const { item } = await throwawayProject(state, clients, (project: CompanyProject) => (project.channel_config.whatsapp!.whatsapp_credentials_id = secretName));
     const secrets = cachedSecretReader(secretsClient, 300_000);
