@@ -12,13 +12,11 @@
  * event batch (POST /__simulate/sendgrid/events) must carry SendGrid's header names (the vectors'
  * EventWebhookHeader values) and verify through the same path.
  */
-import { createServer, IncomingMessage, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { EventWebhook } from '../../packages/core/node_modules/@sendgrid/eventwebhook';
 import { DEMO_SENDGRID_EVENT_PRIVATE_KEY, DEMO_SENDGRID_EVENT_PUBLIC_KEY } from '../../packages/local-stack/src/demo/demo-data';
 import { ProviderServers } from '../../packages/local-stack/src/provider-servers/provider-server';
 import { sendGridEventSignature } from '../../packages/local-stack/src/provider-servers/webhook-signing';
-import { startTwin } from './support/provider-twin';
+import { startCallbackReceiver, startTwin } from './support/provider-twin';
 import vendored from './vendor/sendgrid/sendgrid-nodejs/eventwebhook.vectors.json';
 
 interface Vector {
@@ -87,26 +85,16 @@ describe('the twin signs as SendGrid does', () => {
 
   describe('its event batch, end to end', () => {
     let twin: ProviderServers;
-    let receiver: Server;
-    const received: { url: string; headers: IncomingMessage['headers']; body: string }[] = [];
+    let receiver: Awaited<ReturnType<typeof startCallbackReceiver>>;
 
     beforeAll(async () => {
-      receiver = createServer((request, response) => {
-        const chunks: Buffer[] = [];
-        request.on('data', (chunk: Buffer) => chunks.push(chunk));
-        request.on('end', () => {
-          received.push({ url: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
-          response.writeHead(200).end();
-        });
-      });
-      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+      receiver = await startCallbackReceiver(200);
       twin = await startTwin({});
-      twin.configureWebhooks({ baseUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/stage`, sendGridEventKey: DEMO_SENDGRID_EVENT_PRIVATE_KEY, automaticCallbacks: false });
+      twin.configureWebhooks({ baseUrl: receiver.baseUrl, sendGridEventKey: DEMO_SENDGRID_EVENT_PRIVATE_KEY, automaticCallbacks: false });
     });
     afterAll(async () => {
       await twin?.stop();
-      receiver?.closeAllConnections();
-      await new Promise((resolve) => receiver?.close(resolve));
+      await receiver?.stop();
     });
 
     it('carries SendGrid’s header names and verifies with the account’s public key through the engine’s path', async () => {
@@ -116,8 +104,8 @@ describe('the twin signs as SendGrid does', () => {
         body: JSON.stringify([{ event: 'delivered', msg_id: 'conformance-msg-1' }, { event: 'open', msg_id: 'conformance-msg-1' }]),
       });
       expect(simulated.status).toBe(200);
-      expect(received).toHaveLength(1);
-      const [batch] = received;
+      expect(receiver.received).toHaveLength(1);
+      const [batch] = receiver.received;
       const signature = batch!.headers[header('SIGNATURE').toLowerCase()];
       const timestamp = batch!.headers[header('TIMESTAMP').toLowerCase()];
       expect(typeof signature).toBe('string');

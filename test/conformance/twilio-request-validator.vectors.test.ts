@@ -9,15 +9,13 @@
  *    which must produce the vectors' signatures; and the twin's real status callback, end to end.
  * Each vector is also tampered with (signature, URL, a parameter), which must fail.
  */
-import { createServer, IncomingMessage, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { AppError } from '../../packages/core/src/errors/app-error';
 import { SecretReader } from '../../packages/core/src/secrets/secret-reader';
 import { SenderAddress, senderAddressKey } from '../../packages/core/src/replies/sender-directory';
 import { TwilioCallDeps, verifyTwilioCall } from '../../packages/core/src/replies/verify-twilio-call';
 import { twilioSignature } from '../../packages/local-stack/src/provider-servers/webhook-signing';
 import { ProviderServers } from '../../packages/local-stack/src/provider-servers/provider-server';
-import { basic, raw, startTwin } from './support/provider-twin';
+import { basic, raw, startCallbackReceiver, startTwin } from './support/provider-twin';
 import vendored from './vendor/twilio/twilio-node/request-validator.vectors.json';
 
 // The module verify-twilio-call.ts imports (packages/core's `twilio`), so a spy on it sees the engine's calls.
@@ -219,27 +217,17 @@ describe('3b. the twin’s status callback, as the engine receives it', () => {
   const TOKEN = 'conformance-callback-token';
   const FROM = '+15005550009';
   let twin: ProviderServers;
-  let receiver: Server;
+  let receiver: Awaited<ReturnType<typeof startCallbackReceiver>>;
   let receiverUrl = '';
-  const received: { url: string; headers: IncomingMessage['headers']; body: string }[] = [];
 
   beforeAll(async () => {
-    receiver = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        received.push({ url: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
-        response.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/stage`;
+    receiver = await startCallbackReceiver(204);
+    receiverUrl = receiver.baseUrl;
     twin = await startTwin({ twilio_accounts: { [ACCOUNT]: TOKEN } });
   });
   afterAll(async () => {
     await twin?.stop();
-    receiver?.closeAllConnections();
-    await new Promise((resolve) => receiver?.close(resolve));
+    await receiver?.stop();
   });
 
   it('is signed so that the twilio SDK and verifyTwilioCall accept it (and not once tampered)', async () => {
@@ -250,8 +238,8 @@ describe('3b. the twin’s status callback, as the engine receives it', () => {
     });
     expect(created.status).toBe(201);
     const deadline = Date.now() + 5000;
-    while (received.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(received.length).toBeGreaterThanOrEqual(1);
+    while (receiver.received.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(receiver.received.length).toBeGreaterThanOrEqual(1);
 
     const deps: TwilioCallDeps = {
       directory: { find: async (key: string) => (key === senderAddressKey('sms', FROM) ? ({ sender_address: key, channel: 'sms', company_id: 'c', project_id: 'p', credentials_id: 'creds', updated_at: '' } satisfies SenderAddress) : undefined), putAll: async () => undefined },
@@ -259,7 +247,7 @@ describe('3b. the twin’s status callback, as the engine receives it', () => {
       webhookBaseUrl: receiverUrl,
       logger: { info: () => undefined, warn: () => undefined, error: () => undefined } as unknown as TwilioCallDeps['logger'],
     };
-    for (const callback of received) {
+    for (const callback of receiver.received) {
       const signature = callback.headers['x-twilio-signature'] as string;
       const form = Object.fromEntries(new URLSearchParams(callback.body));
       expect(webhooks.validateRequest(TOKEN, signature, `http://127.0.0.1:${new URL(receiverUrl).port}${callback.url}`, form)).toBe(true);
