@@ -181,7 +181,11 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
         faults.clear();
         return { status: 204 };
       case 'POST /__credentials':
-        addCredentials((request.body ?? {}) as ProviderCredentials);
+        try {
+          addCredentials((request.body ?? {}) as ProviderCredentials);
+        } catch (error) {
+          return { status: 409, body: { error: (error as Error).message } };
+        }
         return { status: 204 };
       case 'POST /__limits':
         limits = { ...limits, ...((request.body ?? {}) as ProviderLimits) };
@@ -196,7 +200,11 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
       case 'POST /__twilio/contents': {
         const input = (request.body ?? {}) as Parameters<typeof twilio.registerContent>[0];
         if (!input.account_sid) return { status: 400, body: { error: 'account_sid is required' } };
-        return { status: 201, body: twilio.registerContent(input) };
+        try {
+          return { status: 201, body: twilio.registerContent(input) };
+        } catch (error) {
+          return { status: 409, body: { error: (error as Error).message } };
+        }
       }
       case 'POST /__twilio/opt-outs': {
         const input = (request.body ?? {}) as { from?: string; to?: string; blocked?: boolean };

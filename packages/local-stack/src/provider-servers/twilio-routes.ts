@@ -382,6 +382,9 @@ export const createTwilioRoutes = (accounts: Map<string, string>, timing: Twilio
 
   /** A template as the Content API creates it (or with a given sid, for seeded projects). */
   const registerContent = (input: { sid?: string; account_sid: string; friendly_name?: string; language?: string; variables?: Record<string, string>; types?: TwilioContent['types']; body?: string }): TwilioContent => {
+    // A sid is one template of one account, as at Twilio: another account cannot take it over.
+    const existing = input.sid ? contents.get(input.sid) : undefined;
+    if (existing && existing.account_sid !== input.account_sid) throw new Error(`Content ${input.sid} belongs to another account`);
     const now = rfc2822(new Date());
     const content: TwilioContent = {
       sid: input.sid ?? `HX${randomHex(32)}`,

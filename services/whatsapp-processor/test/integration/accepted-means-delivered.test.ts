@@ -134,14 +134,15 @@ describe('a rotated credential', () => {
     const accountSid = `AC${randomUUID().replace(/-/g, '')}`;
     const secretName = `ai-multi-comms/whatsapp-credentials/ci-aaa-001/rotation-${randomUUID().slice(0, 8)}/twilio-dev`;
     const secretsClient = createSecretsManagerClient();
-    const credentials = (token: string) => JSON.stringify({ twilio_account_sid: accountSid, twilio_auth_token: token, twilio_template_sid: 'HX00000000000000000000000000000a01' });
+    // A Content template belongs to its account, as at Twilio: this account gets one of its own.
+    const templateSid = `HX${randomUUID().replace(/-/g, '')}`;
+    const credentials = (token: string) => JSON.stringify({ twilio_account_sid: accountSid, twilio_auth_token: token, twilio_template_sid: templateSid });
     await secretsClient.send(new CreateSecretCommand({ Name: secretName, SecretString: credentials('old-token-0001') }));
     const setTwilioAccount = (token: string) =>
-      // A Content template belongs to its account, as at Twilio: this account gets its own copy of the demo template.
       fetch(`${state.providersUrl}/__credentials`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ twilio_accounts: { [accountSid]: token }, twilio_contents: { HX00000000000000000000000000000a01: { account_sid: accountSid, body: DEMO_WHATSAPP_TEMPLATE_BODY } } }),
+        body: JSON.stringify({ twilio_accounts: { [accountSid]: token }, twilio_contents: { [templateSid]: { account_sid: accountSid, body: DEMO_WHATSAPP_TEMPLATE_BODY } } }),
       });
     await setTwilioAccount('old-token-0001');
     const { item } = await throwawayProject(state, clients, (project: CompanyProject) => (project.channel_config.whatsapp!.whatsapp_credentials_id = secretName));

@@ -117,3 +117,12 @@ it('an unknown ContentSid is refused by Twilio as the real one does (21655), and
     whatsappChannel.send({ contextObject, credentials: { ...credentials, twilio_template_sid: 'HX000000000000000000000000000000ee' }, ai: { threadId: 't', ...contextObject.composed.whatsapp! }, conversationId: 'c6', now: new Date() }),
   ).rejects.toMatchObject({ kind: 'permanent', message: expect.stringContaining('21655'), notSent: true });
 });
+
+it('a Content sid is one template of one account: another account cannot take it over (409), and the first keeps rendering it', async () => {
+  const answer = await fetch(`${providers.url}/__credentials`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ twilio_contents: { [TEMPLATE]: { account_sid: 'AC0000000000000000000000000000ff99', body: 'taken' } } }) });
+  expect(answer.status).toBe(409);
+  const tel = uniqueTel();
+  const contextObject = contextObjectFor(company(), (b) => (b.recipient_data.recipient_tel = tel), 'whatsapp');
+  const sent = await whatsappChannel.send({ contextObject, credentials, ai: { threadId: 't', ...contextObject.composed.whatsapp! }, conversationId: 'c7', now: new Date() });
+  expect(sent.content.startsWith('Hi ')).toBe(true);
+});
