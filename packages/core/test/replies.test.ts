@@ -34,8 +34,21 @@ describe('opt-out keywords', () => {
     ['start', 'opt_in'],
     ['Yes', 'opt_in'],
     ['UNSTOP', 'opt_in'],
+    // Normalised first: what a phone or a hurried person adds does not hide the keyword.
+    ['ＳＴＯＰ', 'opt_out'], // full-width (NFKC)
+    ['STOP\u200b', 'opt_out'], // a zero-width space after it
+    ['\u200dS\u200cTOP\ufeff', 'opt_out'], // joiners and a BOM inside and around it
+    ['stop 🛑', 'opt_out'], // an emoji after it
+    ['Stop!!!', 'opt_out'],
+    ['opt out', 'opt_out'],
+    ['Opt-Out.', 'opt_out'],
+    ['UN SUBSCRIBE', 'opt_out'],
+    ['ｓｔａｒｔ', 'opt_in'],
+    // Sentences are the AI's to judge (the reply turn's opt_out), not a keyword.
     ['please stop messaging me', 'reply'],
+    ['STOP please', 'reply'],
     ['yes please, tuesday works', 'reply'],
+    ['stopover in Lisbon?', 'reply'],
     ['', 'reply'],
   ])('%j is %s', (text, intent) => expect(intentOf(text)).toBe(intent));
   it("Twilio's OptOutType wins over the words", () => {
@@ -127,9 +140,9 @@ describe('the reply step', () => {
       governor: createGovernor({ buckets, clock: { now: () => now }, sleep: async () => Promise.reject(new Error('the reply step never waits for a slot')), config: { enabled: true } }),
       inbound: store,
       conversations: { get: async () => conversation },
-      updates: { appendInbound: async () => true, setStatus: async () => undefined, recordOutcome: async () => undefined },
+      updates: { appendInbound: async () => true, setStatus: async () => undefined, recordOutcome: async () => undefined, handOffThread: async () => 0 },
       companies: { get: async () => companyFixture },
-      optOuts: { isOptedOut: async () => false },
+      optOuts: { isOptedOut: async () => false, record: async () => true },
       secrets: { getJson: async () => ({ ai_api_key: 'k' }) as never, evict: () => undefined },
       ai: {
         turn: async (turn) => {
@@ -200,7 +213,7 @@ describe('the reply step', () => {
     const statuses: [string, string | undefined][] = [];
     const { deps, calls } = build(inboundItem(), {
       ai: { turn: async () => Promise.reject(new AppError('permanent', 'AI_PERMANENT', 'OpenAI refused the request: 400.')) },
-      updates: { appendInbound: async () => true, setStatus: async (_key, status, _now, reason) => void statuses.push([status, reason]), recordOutcome: async () => undefined },
+      updates: { appendInbound: async () => true, setStatus: async (_key, status, _now, reason) => void statuses.push([status, reason]), recordOutcome: async () => undefined, handOffThread: async () => 0 },
     });
     expect(await answerReply(record, deps)).toMatchObject({ outcome: 'acknowledge' });
     expect(calls.finished).toEqual(['failed']);

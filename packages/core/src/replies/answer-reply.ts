@@ -39,7 +39,7 @@ export interface ReplyDeps {
   conversations: Pick<ConversationRepository, 'get'>;
   updates: ConversationUpdates;
   companies: Pick<CompanyRepository, 'get'>;
-  optOuts: Pick<OptOutStore, 'isOptedOut'>;
+  optOuts: Pick<OptOutStore, 'isOptedOut' | 'record'>;
   secrets: SecretReader;
   ai: { turn(turn: AiTurn): Promise<AiResult> };
   /** The OpenAI key's rate, shared with the compose step: the answer's turn goes now and counts against it. */
@@ -144,9 +144,30 @@ export const answerReply = async (record: QueueRecord, deps: ReplyDeps): Promise
       logger.warn('The AI declined to answer; handing the conversation to a human', { code: AI_REFUSED });
     }
 
+    // The person asked, in their own words, not to be contacted again: as the keyword does, the
+    // opt-out is recorded (the router refuses the next request, every sender checks it) and
+    // nothing is sent, not even the AI's answer.
+    if (answer?.opt_out) {
+      step = 'record';
+      await deps.optOuts.record({ company_id: companyId, channel: inbound.channel, address: inbound.from_address, opted_out: true, source: 'reply:ai', event_at: inbound.received_at }, clock.now());
+      await deps.updates.setStatus(inbound.conversation, 'opted_out', clock.now());
+      await deps.inbound.finish(inbound.inbound_id, 'opted_out', clock.now());
+      metrics.count('OptOutsRecorded');
+      logger.info('The person asked not to be contacted again; opt-out recorded, nothing sent');
+      return conclude('held', 'opted out in their own words');
+    }
+
     step = 'record';
     const handOffReason = !answer ? REFUSAL_HAND_OFF_REASON : answer.hand_off_to_human ? answer.hand_off_reason?.trim() || 'the AI asked for a human' : undefined;
     await deps.updates.recordOutcome(inbound.conversation, { handOffReason, taskComplete: answer?.task_complete ?? false }, clock.now());
+    if (handOffReason !== undefined) {
+      // The whole thread waits for the person, on every channel (written before the event, so a retry repeats it).
+      await deps.updates.handOffThread(
+        { conversation_id: conversation.conversation_id, request_id: String(conversation.request_id), company_id: companyId, project_id: String(conversation.project_id) },
+        handOffReason.slice(0, 500),
+        clock.now(),
+      );
+    }
     if (handOffReason !== undefined && conversation.hand_off_to_human !== true) {
       metrics.count('HandOffs');
       logger.warn('Handed off to a human: nothing automatic is sent on this conversation from now on', { reason_length: handOffReason.length });
@@ -240,6 +261,6 @@ const takeTurn = async (
     deps.secrets.evict(aiConfig.api_key_reference);
     result = await turn(await readKey());
   }
-  const json = result.json as { reply: string; hand_off_to_human: boolean; hand_off_reason: string | null; task_complete: boolean };
-  return { reply: json.reply, hand_off_to_human: json.hand_off_to_human, hand_off_reason: json.hand_off_reason, task_complete: json.task_complete, usage: result.usage };
+  const json = result.json as { reply: string; hand_off_to_human: boolean; hand_off_reason: string | null; task_complete: boolean; opt_out: boolean };
+  return { reply: json.reply, hand_off_to_human: json.hand_off_to_human, hand_off_reason: json.hand_off_reason, task_complete: json.task_complete, opt_out: json.opt_out === true, usage: result.usage };
 };

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { queryAll } from '../aws/query-all';
 import { ConversationKey, ConversationStatus, MessageEntry } from '../conversations/types';
 import { transient } from '../errors/app-error';
 import { ErrorCodes } from '../errors/error-codes';
@@ -14,11 +15,49 @@ export interface ConversationUpdates {
   /** Set the status (with the reason a reader sees, for a failure). */
   setStatus(key: ConversationKey, status: ConversationStatus, now: Date, reason?: string): Promise<void>;
   recordOutcome(key: ConversationKey, outcome: { handOffReason?: string; taskComplete: boolean }, now: Date): Promise<void>;
+  /**
+   * A hand-off holds the whole thread: every other conversation of the request (its other
+   * channels) is handed off too, so a reply on any channel waits for the person. Returns how many
+   * were handed off now.
+   */
+  handOffThread(conversation: { conversation_id: string; request_id: string; company_id: string; project_id: string }, reason: string, now: Date): Promise<number>;
 }
 
 const databaseError = (error: unknown) => transient(ErrorCodes.DATABASE_ERROR, 'The conversation could not be updated.', error);
 
 export const dynamoConversationUpdates = (client: DynamoDBDocumentClient, tableName: string): ConversationUpdates => ({
+  async handOffThread(conversation, reason, now) {
+    // The request's conversations (request-id-index, keys only), of this company and project only: request ids are the clients'.
+    const prefix = `${conversation.company_id}#${conversation.project_id}#${conversation.request_id}#`;
+    let siblings: ConversationKey[];
+    try {
+      siblings = (
+        await queryAll(client, { TableName: tableName, IndexName: 'request-id-index', KeyConditionExpression: 'request_id = :id', ExpressionAttributeValues: { ':id': conversation.request_id } })
+      )
+        .map((item) => ({ primary_channel: String(item.primary_channel), conversation_id: String(item.conversation_id) }))
+        .filter((key) => key.conversation_id.startsWith(prefix) && key.conversation_id !== conversation.conversation_id);
+    } catch (error) {
+      throw databaseError(error);
+    }
+    let handedOff = 0;
+    for (const key of siblings) {
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: key,
+            UpdateExpression: 'SET hand_off_to_human = :true, hand_off_reason = :reason, handed_off_at = :now, updated_at = :now',
+            ConditionExpression: 'attribute_exists(conversation_id) AND (attribute_not_exists(hand_off_to_human) OR hand_off_to_human <> :true)',
+            ExpressionAttributeValues: { ':true': true, ':reason': reason, ':now': now.toISOString() },
+          }),
+        );
+        handedOff += 1;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw databaseError(error);
+      }
+    }
+    return handedOff;
+  },
   async appendInbound(key, inboundId, entry, status, now) {
     try {
       await client.send(

@@ -12,12 +12,13 @@ export const REPLY_SCHEMA = {
   schema: {
     type: 'object',
     additionalProperties: false,
-    required: ['reply', 'hand_off_to_human', 'hand_off_reason', 'task_complete'],
+    required: ['reply', 'hand_off_to_human', 'hand_off_reason', 'task_complete', 'opt_out'],
     properties: {
       reply: { type: 'string', description: 'The answer to send the person, on the channel they wrote on, in plain text.' },
       hand_off_to_human: { type: 'boolean', description: 'True when a person at the company must take over: the person asks for one, is upset, or asks what you cannot answer from the thread.' },
       hand_off_reason: { type: ['string', 'null'], description: 'Why a human should take over; null when hand_off_to_human is false.' },
       task_complete: { type: 'boolean', description: 'True when the purpose of the conversation is reached or the person declined.' },
+      opt_out: { type: 'boolean', description: 'True when the person asks not to be contacted again (stop, unsubscribe, remove me, in any words or language); nothing is sent then.' },
     },
   },
 };
@@ -29,6 +30,7 @@ export const DEFAULT_REPLY_INSTRUCTIONS = [
   'briefly and politely, in the language they wrote in. Never invent facts about the role, pay or dates that the thread does not contain.',
   'If they ask for a person, complain, or ask something you cannot answer from the thread, say that a colleague will get in touch and set hand_off_to_human with a reason.',
   'Set task_complete when they have answered what the first message asked, or said they are not interested.',
+  'Set opt_out when they ask not to be contacted again, in whatever words or language; no answer is sent then.',
 ].join(' ');
 
 /** Replies use a model with instructions; a channel configured with a stored prompt (first messages) falls back to this model. */

@@ -55,6 +55,8 @@ export interface ReplyAnswer {
   hand_off_to_human: boolean;
   hand_off_reason: string | null;
   task_complete: boolean;
+  /** The person asked not to be contacted again (in plain words: a keyword never reaches the AI). Absent on answers stored before it existed. */
+  opt_out?: boolean;
   usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
 }
 

@@ -67,6 +67,16 @@ const hintsFrom = (input: unknown, message?: string) => {
 /** The person asks for a human (the local stand-in for the model's judgement, docs: conversations.md). */
 const asksForHuman = (message: string | undefined) => /\b(human|real person|someone real|agent|manager|speak to (a|someone)|call me)\b/i.test(message ?? '');
 
+/**
+ * The person asks not to be contacted again, in plain words (the local stand-in for the model's
+ * judgement of the reply turn's `opt_out`): English, Spanish, French, German, Portuguese and
+ * Italian phrasings of "stop / unsubscribe / don't contact me / remove me".
+ */
+export const asksToOptOut = (message: string | undefined) =>
+  /(^\W*(please )?stop\W*(please|now|it|this|all|that)?\W*$|\b(stop (messaging|texting|contacting|emailing|writing to|sending)|unsubscribe|opt(-| )?out|remove me|take me off|(don'?t|do not|never) (contact|message|text|email|write to) me|no more (messages|texts|emails)|leave me alone|not interested,? stop|darme de baja|no me (escrib|contact|mand)|ne plus (me )?(contacter|écrire)|désabonn|abmelden|nicht mehr (kontaktieren|schreiben)|parar de (enviar|mandar)|non (contattarmi|scrivermi)))/i.test(
+    message ?? '',
+  );
+
 const sentenceFor = (name: string, hints: ReturnType<typeof hintsFrom>, maxLength?: number): string => {
   const lower = name.toLowerCase();
   const text =
@@ -94,6 +104,7 @@ const generate = (schema: JsonSchema | undefined, name: string, hints: ReturnTyp
   // A reply turn's decisions: hand off when the person asks for a human; the reason only then.
   if (name === 'hand_off_to_human') return asksForHuman(hints.message);
   if (name === 'hand_off_reason') return asksForHuman(hints.message) ? sentenceFor(name, hints) : null;
+  if (name === 'opt_out') return asksToOptOut(hints.message);
   if (schema.enum && schema.enum.length > 0) return schema.enum[0];
   const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
   switch (type) {
