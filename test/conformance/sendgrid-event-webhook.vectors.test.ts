@@ -4,8 +4,8 @@
  * verification code path: `@sendgrid/eventwebhook` as packages/core resolves it, called as
  * packages/core/src/delivery-status/sendgrid-events-webhook.ts calls it
  * (`verifySignature(convertPublicKeyToECDSA(key), raw body, signature header, timestamp header)`,
- * anything thrown being a refusal). `receiveSendGridEvents` itself is not called here: its
- * signature is changing; this is the verifier level.
+ * anything thrown being a refusal); and each signed batch through `receiveSendGridEvents` itself,
+ * on a project's URL (the batches carry none of our custom args, as SendGrid's own samples do not).
  *
  * Then the twin: `sendGridEventSignature` (packages/local-stack/src/provider-servers/webhook-signing.ts)
  * with the demo Event Webhook key must verify with the matching public key, and the twin's real
@@ -13,6 +13,7 @@
  * EventWebhookHeader values) and verify through the same path.
  */
 import { EventWebhook } from '../../packages/core/node_modules/@sendgrid/eventwebhook';
+import { AppError, DeliveryEvent, receiveSendGridEvents, SendGridEventsDeps } from '@ai-multi-comms/core';
 import { DEMO_SENDGRID_EVENT_PRIVATE_KEY, DEMO_SENDGRID_EVENT_PUBLIC_KEY } from '../../packages/local-stack/src/demo/demo-data';
 import { ProviderServers } from '../../packages/local-stack/src/provider-servers/provider-server';
 import { sendGridEventSignature } from '../../packages/local-stack/src/provider-servers/webhook-signing';
@@ -114,5 +115,50 @@ describe('the twin signs as SendGrid does', () => {
       expect(engineVerifies(DEMO_SENDGRID_EVENT_PUBLIC_KEY, batch!.body, signature as string, timestamp as string)).toBe(true);
       expect(engineVerifies(DEMO_SENDGRID_EVENT_PUBLIC_KEY, batch!.body.replace('delivered', 'bounce'), signature as string, timestamp as string)).toBe(false);
     });
+  });
+});
+
+describe('the engine\'s Event Webhook (receiveSendGridEvents) on a project\'s URL, with SendGrid\'s own signed batches', () => {
+  const signedBatches = verifyVectors.filter((vector) => vector.expected === true);
+  const depsFor = (publicKey: string, owners: Record<string, string> = {}) => {
+    const recorded: DeliveryEvent[] = [];
+    const deps: SendGridEventsDeps = {
+      projects: { get: async (companyId: string, projectId: string) => (companyId === 'c1' && projectId === 'p1' ? ({ channel_config: { email: { email_credentials_id: 'creds' } } } as never) : undefined) },
+      secrets: { getJson: async <T extends Record<string, string>>() => ({ sendgrid_webhook_public_key: publicKey }) as unknown as T, evict: () => undefined },
+      store: { record: async (event: DeliveryEvent) => (recorded.push(event), { newEvent: true, statusChanged: true }), current: async () => new Map(), history: async () => [] },
+      owners: { conversationOf: async (id: string) => owners[id] },
+      conversations: { byConversationId: async () => undefined },
+      optOuts: { record: async () => true },
+      sightings: { record: async () => 'recorded' as const },
+      clock: { now: () => new Date() },
+      metrics: { count: () => undefined, failure: () => undefined },
+      logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    };
+    return { deps, recorded };
+  };
+
+  it.each(signedBatches.map((vector) => [vector.test, vector] as const))('acknowledges the verified batch and keeps its events by their message id: %s', async (_name, vector) => {
+    const [publicKey, payload, signature, timestamp] = vector.args as [string, string, string, string];
+    const { deps, recorded } = depsFor(publicKey);
+    const answer = await receiveSendGridEvents({ rawBody: payload, isBase64Encoded: false, signature, timestamp, project: { companyId: 'c1', projectId: 'p1' } }, deps);
+    expect(answer.statusCode).toBe(200);
+    const events = JSON.parse(payload) as { sg_message_id: string; event: string }[];
+    expect(recorded.map((e) => [e.providerMessageId, e.providerEvent])).toEqual(events.map((e) => [e.sg_message_id.split('.')[0], e.event]));
+  });
+
+  it('a batch tampered with, or on a project without an e-mail sender, changes nothing (403)', async () => {
+    const [publicKey, payload, signature, timestamp] = signedBatches[0]!.args as [string, string, string, string];
+    const { deps, recorded } = depsFor(publicKey);
+    await expect(receiveSendGridEvents({ rawBody: payload.replace('dropped', 'delivered'), isBase64Encoded: false, signature, timestamp, project: { companyId: 'c1', projectId: 'p1' } }, deps)).rejects.toBeInstanceOf(AppError);
+    await expect(receiveSendGridEvents({ rawBody: payload, isBase64Encoded: false, signature, timestamp, project: { companyId: 'c2', projectId: 'p1' } }, deps)).rejects.toMatchObject({ code: 'WEBHOOK_SIGNATURE_INVALID' });
+    expect(recorded).toHaveLength(0);
+  });
+
+  it('an event about another tenant\'s message is acknowledged and not recorded', async () => {
+    const [publicKey, payload, signature, timestamp] = signedBatches[0]!.args as [string, string, string, string];
+    const id = (JSON.parse(payload) as { sg_message_id: string }[])[0]!.sg_message_id.split('.')[0]!;
+    const { deps, recorded } = depsFor(publicKey, { [id]: 'c9#p9#request#jobs@example.com' });
+    expect((await receiveSendGridEvents({ rawBody: payload, isBase64Encoded: false, signature, timestamp, project: { companyId: 'c1', projectId: 'p1' } }, deps)).statusCode).toBe(200);
+    expect(recorded).toHaveLength(0);
   });
 });

@@ -1,4 +1,7 @@
-import { dynamoOptOutStore } from '@ai-multi-comms/core';
+import { randomBytes } from 'node:crypto';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamoDeliveryStatusStore, dynamoOptOutStore } from '@ai-multi-comms/core';
+import { twilioSignature } from '@ai-multi-comms/local-stack';
 import { COMPANY_SMS, replyKit } from '../support/replies';
 import { eventually, postInitiate, sleep, useLocalStack, validBody } from '../support/stack';
 
@@ -9,6 +12,7 @@ import { eventually, postInitiate, sleep, useLocalStack, validBody } from '../su
 const { state, clients } = useLocalStack();
 const kit = replyKit(state, clients);
 const optOuts = () => dynamoOptOutStore(clients.documents, state.resources.optOutsTable!);
+const statuses = () => dynamoDeliveryStatusStore(clients.documents, state.resources.deliveryEventsTable!);
 
 describe('opt-out as the person says it', () => {
   it.each([
@@ -61,5 +65,33 @@ describe('a hand-off holds the whole thread', () => {
     await eventually('the SMS reply held', async () => ((await kit.inbound(`twilio#${later.json.message_sid}`))?.inbound_status === 'held' ? true : undefined));
     await sleep(1000);
     expect(await kit.twilioMessagesTo(person.tel)).toHaveLength(1); // the first SMS only
+  });
+});
+
+describe('callbacks bound to their tenant', () => {
+  /** A Twilio status callback as Twilio would sign it for the account that owns `from`. */
+  const statusCallback = (account: { sid: string; token: string }, from: string, messageSid: string, status: string, errorCode?: string) => {
+    const url = `${state.apiBaseUrl}/webhooks/twilio/status`;
+    const params: Record<string, string> = { AccountSid: account.sid, ApiVersion: '2010-04-01', From: from, MessageSid: messageSid, MessageStatus: status, SmsSid: messageSid, SmsStatus: status, To: '+447700900999', ...(errorCode ? { ErrorCode: errorCode } : {}) };
+    return fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': twilioSignature(account.token, url, params) }, body: new URLSearchParams(params).toString() });
+  };
+  const companyB = { sid: 'AC00000000000000000000000000000b01', token: 'local-demo-twilio-token-b' };
+  const companyA = { sid: 'AC00000000000000000000000000000a01', token: 'local-demo-twilio-token-a' };
+
+  it('a status callback verified by company B\'s account, naming company A\'s message, changes nothing of it', async () => {
+    const { byChannel } = await kit.start(['sms']);
+    const sid = byChannel.sms!.item.provider_message_id as string;
+    await eventually('delivered', async () => ((await statuses().current([sid])).get(sid)?.delivery_status === 'delivered' ? true : undefined));
+    const answer = await statusCallback(companyB, 'whatsapp:+447700900101', sid, 'undelivered', '30008');
+    expect(answer.status).toBe(200); // verified, acknowledged: Twilio must not retry it
+    expect((await statuses().current([sid])).get(sid)).toMatchObject({ delivery_status: 'delivered' });
+    expect((await statuses().history(sid)).map((e) => e.provider_event)).not.toContain('undelivered');
+  });
+
+  it('an id that matches no message of the tenant is acknowledged and kept only briefly (a day), not for the project\'s retention', async () => {
+    const sid = `SM${randomBytes(16).toString('hex')}`;
+    expect((await statusCallback(companyA, COMPANY_SMS, sid, 'delivered')).status).toBe(200);
+    const item = (await clients.documents.send(new GetCommand({ TableName: state.resources.deliveryEventsTable, Key: { provider_message_id: sid, event_key: 'status' }, ConsistentRead: true }))).Item!;
+    expect(item.expires_at as number).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 86_400 + 5);
   });
 });

@@ -1,4 +1,5 @@
 import { CompanyRepository } from '../companies/company-repository';
+import { conversationBelongsTo, ProviderMessageOwners } from '../messages/provider-message-owner';
 import { retentionExpiresAt } from '../companies/retention';
 import { WebhookLogger } from '../replies/webhook-secret';
 import { DeliveryEvent, DeliveryStatusStore } from './delivery-status-store';
@@ -17,7 +18,22 @@ export interface RecordDeliveryDeps {
   logger: WebhookLogger;
   /** The project's configuration (cached), for its retention. */
   projects: Pick<CompanyRepository, 'get'>;
+  /** Whose message a provider id is: a callback changes only its own tenant's messages. */
+  owners: ProviderMessageOwners;
 }
+
+/** The project whose account or key verified the callback. */
+export interface CallbackTenant {
+  companyId: string;
+  projectId: string;
+}
+
+/**
+ * How long the events of an id that matches no message of the tenant are kept: long enough for a
+ * callback that overtook the sender's own record of the id (seconds, in practice), short enough
+ * that ids which exist nowhere leave nothing lasting.
+ */
+export const UNMATCHED_EVENT_SECONDS = 86_400;
 
 /**
  * When a project's delivery events expire: its `data_retention_days` from now, as its
@@ -27,12 +43,26 @@ export interface RecordDeliveryDeps {
 export const deliveryEventsExpireAt = async (companyId: string, projectId: string, deps: Pick<RecordDeliveryDeps, 'projects' | 'clock'>): Promise<number> =>
   retentionExpiresAt((await deps.projects.get(companyId, projectId)) ?? {}, deps.clock.now());
 
-/** One provider event: stored once, the status moved forward, a new final failure counted and logged. */
-export const recordDeliveryEvent = async (event: DeliveryEvent, deps: RecordDeliveryDeps): Promise<void> => {
-  const { newEvent, statusChanged } = await deps.store.record(event, deps.clock.now());
+/**
+ * One provider event, from the tenant that verified it: stored once, the status moved forward, a
+ * new final failure counted and logged. A message of another tenant is not touched (the event is
+ * acknowledged and counted); an id that matches no message yet is kept only briefly.
+ */
+export const recordDeliveryEvent = async (event: DeliveryEvent, tenant: CallbackTenant, deps: RecordDeliveryDeps): Promise<'recorded' | 'foreign'> => {
+  const owner = await deps.owners.conversationOf(event.providerMessageId);
+  if (owner !== undefined && !conversationBelongsTo(owner, tenant)) {
+    deps.metrics.count('DeliveryEventsForeign');
+    deps.logger.warn('A verified callback names another tenant\'s message; ignored', { provider: event.provider, company_id: tenant.companyId, project_id: tenant.projectId });
+    return 'foreign';
+  }
+  const briefly = Math.floor(deps.clock.now().getTime() / 1000) + UNMATCHED_EVENT_SECONDS;
+  if (owner === undefined) deps.metrics.count('DeliveryEventsUnmatched');
+  const kept = owner === undefined ? { ...event, expiresAt: Math.min(event.expiresAt ?? briefly, briefly) } : event;
+  const { newEvent, statusChanged } = await deps.store.record(kept, deps.clock.now());
   deps.metrics.count(newEvent ? 'DeliveryEvents' : 'DeliveryEventDuplicates');
   if (statusChanged && event.status && isFailure(event.status)) {
     deps.metrics.failure(event.channel, event.errorCode ?? 'none');
     deps.logger.warn('Message not delivered', { provider_message_id: event.providerMessageId, channel: event.channel, delivery_status: event.status, error_code: event.errorCode });
   }
+  return 'recorded';
 };

@@ -168,7 +168,7 @@ const takeEvent = async (event: SendGridEvent, signer: SigningProject, expiresAt
   const status = sendGridDeliveryStatus(name);
   const reason = typeof event.reason === 'string' ? event.reason.slice(0, 500) : undefined;
   const code = typeof event.status === 'string' ? event.status.slice(0, 20) : typeof event.type === 'string' ? event.type.slice(0, 20) : undefined;
-  await recordDeliveryEvent(
+  const recorded = await recordDeliveryEvent(
     {
       providerMessageId,
       eventId,
@@ -180,8 +180,10 @@ const takeEvent = async (event: SendGridEvent, signer: SigningProject, expiresAt
       at,
       expiresAt,
     },
+    signer,
     deps,
   );
+  if (recorded === 'foreign') return;
   if (conversationId && messageKey) {
     // SendGrid has this mail: a sender that lost the answer to its send learns it here.
     await deps.sightings.record({ conversation_id: conversationId, message_key: messageKey }, { provider_message_id: providerMessageId, event: name, at });

@@ -41,6 +41,8 @@ export const receiveTwilioStatus = async (request: TwilioStatusRequest, deps: Tw
       at: deps.clock.now().toISOString(),
       expiresAt: await deliveryEventsExpireAt(sender.company_id, sender.project_id, deps),
     },
+    // The project whose number (and so whose account's token) verified the callback.
+    { companyId: sender.company_id, projectId: sender.project_id },
     deps,
   );
   return EMPTY_TWIML;

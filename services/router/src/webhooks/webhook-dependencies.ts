@@ -9,6 +9,7 @@ import {
   dynamoCompanyRepository,
   dynamoConversationFinder,
   dynamoDeliveryStatusStore,
+  dynamoProviderMessageOwners,
   dynamoProviderSightings,
   SendGridEventsDeps,
   TwilioStatusDeps,
@@ -64,6 +65,7 @@ export const createSendGridInboundDeps = (): SendGridInboundDeps => {
 /** The status webhooks' shared part: the delivery-events table, the projects (for their retention), and a metric per final failure by channel and error code. */
 const delivery = (config: ReturnType<typeof webhookConfig.get>, documents: ReturnType<typeof createDynamoDocumentClient>): RecordDeliveryDeps => ({
   store: dynamoDeliveryStatusStore(documents, config.deliveryEventsTable),
+  owners: dynamoProviderMessageOwners(documents, config.messagesTable),
   projects: cachedCompanyRepository(dynamoCompanyRepository(documents, config.companyDataTable), config.companyCacheSeconds * 1000),
   clock: systemClock,
   logger,
