@@ -8,6 +8,7 @@
  * processor's claim acknowledges a conversation already sent).
  */
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, Message, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { Channel, CHANNEL_DESCRIPTORS, CHANNELS, createDynamoDocumentClient, createSqsClient, threadKeyOf } from '@ai-multi-comms/core';
 import { parseCommandLine } from './lib/command-line';
@@ -28,6 +29,16 @@ const keyOf = (body: string, queue: string): { table: 'conversations'; key: { pr
     const conversationId = value?.conversation_data?.conversations?.find?.((c: { channel?: unknown }) => c?.channel === queue)?.conversation_id;
     const primary = request?.recipient_data?.[CHANNEL_DESCRIPTORS[queue as Channel].recipientField];
     return typeof primary === 'string' && typeof conversationId === 'string' ? { table: 'conversations', key: { primary_channel: primary, conversation_id: conversationId }, id: conversationId } : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/** A reply task's inbound message id (pnpm conversation finds its conversation). */
+const inboundIdOf = (body: string): string | undefined => {
+  try {
+    const id = (JSON.parse(body) as { inbound_id?: unknown }).inbound_id;
+    return typeof id === 'string' ? id : undefined;
   } catch {
     return undefined;
   }
@@ -61,6 +72,48 @@ const eachMessage = async (sqs: SQSClient, queueUrl: string, visit: (message: Me
   }
 };
 
+/**
+ * Every message of a FIFO DLQ (the reply queue's), each seen once, in order. A FIFO queue hands
+ * out a message group's next messages only once the ones in flight are gone, so looking without
+ * taking (as `eachMessage` does) stops at the first batch of each thread. Here each message is
+ * put back at the tail of its group first (same body, attributes and group, marked with this
+ * pass's id) and only then deleted, so nothing can be lost; the pass ends when its own copies come
+ * round. The order within each group is kept; the copies' receive counts start again.
+ */
+const eachFifoMessage = async (sqs: SQSClient, queueUrl: string, visit: (message: Message) => Promise<void>) => {
+  const pass = randomUUID();
+  for (let emptyRounds = 0; emptyRounds < 2; ) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 60, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['All'] }),
+    );
+    if (Messages.length === 0) {
+      emptyRounds += 1;
+      continue;
+    }
+    emptyRounds = 0;
+    for (const [index, message] of Messages.entries()) {
+      if (message.MessageAttributes?.[SHOW_PASS]?.StringValue === pass) {
+        // Round once: hand back this batch's rest untouched.
+        for (const rest of Messages.slice(index)) await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: rest.ReceiptHandle!, VisibilityTimeout: 0 })).catch(() => undefined);
+        return;
+      }
+      await visit(message);
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: message.Body!,
+          MessageAttributes: { ...(message.MessageAttributes ?? {}), [SHOW_PASS]: { DataType: 'String', StringValue: pass } },
+          MessageGroupId: message.Attributes?.MessageGroupId,
+          MessageDeduplicationId: `${message.MessageId}-${pass}`.slice(0, 128),
+        }),
+      );
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle! }));
+    }
+  }
+};
+/** The message attribute marking a `dlq show` pass's copies on a FIFO DLQ. */
+const SHOW_PASS = 'dlq-show-pass';
+
 const main = async () => {
   const { target: targetOptions, positionals, values } = parseCommandLine(process.argv.slice(2), {
     usage: `pnpm dlq show|redrive <${[...CHANNELS, 'compose', 'reply'].join('|')}> [--message-id <id>] (--local | --stage <stage>)`,
@@ -80,7 +133,7 @@ const main = async () => {
   if (command === 'show') {
     const documents = createDynamoDocumentClient();
     let count = 0;
-    await eachMessage(sqs, deadLetterQueueUrl, async (message) => {
+    const show = async (message: Message) => {
       count += 1;
       const found = keyOf(message.Body ?? '', channel!);
       const table = found?.table === 'threads' ? target.threadsTable : target.conversationsTable;
@@ -89,12 +142,13 @@ const main = async () => {
         [
           message.MessageId,
           `receives=${message.Attributes?.ApproximateReceiveCount ?? '?'}`,
-          found?.id ?? '(no conversation id: malformed body)',
+          found?.id ?? (channel === 'reply' ? `inbound ${inboundIdOf(message.Body ?? '') ?? '(malformed task)'}` : '(no conversation id: malformed body)'),
           item ? `${item.conversation_status ?? item.status}: ${item.failure_reason ?? ''}` : '(no item)',
         ].join('\t'),
       );
-      return 'keep';
-    });
+    };
+    if (deadLetterQueueUrl.endsWith('.fifo')) await eachFifoMessage(sqs, deadLetterQueueUrl, show);
+    else await eachMessage(sqs, deadLetterQueueUrl, async (message) => (await show(message), 'keep'));
     console.error(`${count} message(s) in ${deadLetterQueueUrl}`);
     return;
   }
@@ -106,7 +160,7 @@ const main = async () => {
       new SendMessageCommand({
         QueueUrl: queueUrl,
         MessageBody: message.Body!,
-        MessageAttributes: message.MessageAttributes,
+        MessageAttributes: Object.fromEntries(Object.entries(message.MessageAttributes ?? {}).filter(([name]) => name !== SHOW_PASS)),
         // The reply queue is FIFO: back into its thread's group, as a new message (not deduplicated against the first).
         ...(message.Attributes?.MessageGroupId ? { MessageGroupId: message.Attributes.MessageGroupId, MessageDeduplicationId: `${message.MessageId}-redrive-${Date.now()}` } : {}),
       }),

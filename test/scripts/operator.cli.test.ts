@@ -315,3 +315,31 @@ it('status shows every queue and DLQ, says what needs a look and exits 5 while a
     }
   }
 });
+
+it('dlq show reply reads a FIFO DLQ completely: 25 parked replies of one thread, every one listed, in order, none lost', async () => {
+  const dlq = state.outputs['ai-multi-comms-reply']!.DeadLetterQueueUrl!;
+  const group = `thread-dlq-show-${Date.now()}`;
+  const ids = Array.from({ length: 25 }, (_, i) => `sendgrid#dlq-show-${group}-${String(i).padStart(2, '0')}`);
+  for (const [i, inboundId] of ids.entries()) {
+    await clients.sqs.send(new SendMessageCommand({ QueueUrl: dlq, MessageBody: JSON.stringify({ inbound_id: inboundId }), MessageGroupId: group, MessageDeduplicationId: `${group}-${i}` }));
+  }
+  const listed = async () => {
+    const { stdout, stderr } = await command('dlq', 'show', 'reply');
+    return { lines: stdout.split('\n').filter((line) => line.includes(group)), stderr };
+  };
+  const first = await listed();
+  expect(first.lines.map((line) => line.split('\t')[2])).toEqual(ids.map((id) => `inbound ${id}`));
+  expect(first.stderr).toMatch(/\d+ message\(s\) in /);
+  // Shown twice, the same 25 in the same order: looking took nothing away.
+  const second = await listed();
+  expect(second.lines.map((line) => line.split('\t')[2])).toEqual(ids.map((id) => `inbound ${id}`));
+  // Clean up: take this thread's messages off the DLQ.
+  for (let rounds = 0; rounds < 20; rounds += 1) {
+    const { Messages = [] } = await clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: dlq, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    if (Messages.length === 0) break;
+    for (const message of Messages) {
+      if ((message.Body ?? '').includes(group)) await clients.sqs.send(new DeleteMessageCommand({ QueueUrl: dlq, ReceiptHandle: message.ReceiptHandle! }));
+      else await clients.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: dlq, ReceiptHandle: message.ReceiptHandle!, VisibilityTimeout: 0 }));
+    }
+  }
+});

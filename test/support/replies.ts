@@ -48,7 +48,7 @@ export const replyKit = (state: StackState, clients: ReturnType<typeof stackClie
       body: JSON.stringify({ to: input.channel === 'whatsapp' ? COMPANY_WHATSAPP : COMPANY_SMS, ...input }),
     });
 
-  const emailInbound = (input: { from: string; text: string; to?: string; subject?: string; in_reply_to?: string; message_id?: string }) =>
+  const emailInbound = (input: { from: string; text: string; to?: string; subject?: string; in_reply_to?: string; message_id?: string; headers?: Record<string, string>; from_field?: string; spf?: string; dkim?: string }) =>
     json(`${state.providersUrl}/__simulate/sendgrid/inbound`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(input) });
 
   const twilioMessagesTo = async (address: string) =>

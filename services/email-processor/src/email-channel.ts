@@ -1,4 +1,4 @@
-import { AwaitingProvider, ChannelAdapter, classifySendGridError, ContextObject, emailInboundKey, emailMessageIdFor, permanent, PROVIDER_PERMANENT, replyToAddressFor, sendGridFor, tokensInMessageIds } from '@ai-multi-comms/core';
+import { AwaitingProvider, headerSafe, ChannelAdapter, classifySendGridError, ContextObject, emailInboundKey, emailMessageIdFor, permanent, PROVIDER_PERMANENT, replyToAddressFor, sendGridFor, tokensInMessageIds } from '@ai-multi-comms/core';
 import type { SendIntent } from '@ai-multi-comms/core';
 
 /**
@@ -60,11 +60,13 @@ export const emailChannelFor = (options: { inboundDomain?: string; confirmationW
     const sender = senderOf(contextObject);
     const from = { email: credentials.sendgrid_from_email || sender.company_email, name: sender.email_from_name ?? credentials.sendgrid_from_name };
     // A first message is the AI's subject and body; an answer is its text, in the person's mail thread.
-    const content = reply ? { subject: reply.subject || 'Re:', body: ai.text } : (ai.json as { subject: string; body: string });
+    const composed = reply ? { subject: reply.subject || 'Re:', body: ai.text } : (ai.json as { subject: string; body: string });
+    // Every header built from input is one clean line (the person's subject, their Message-IDs, the AI's subject).
+    const content = { subject: headerSafe(composed.subject) || 'Re:', body: composed.body };
     const recipient = contextObject.frontend_payload.recipient_data;
     const emailMessageId = messageIdFor(conversationId, from.email, reply?.message_key);
     const threading = reply
-      ? { ...(reply.in_reply_to ? { 'In-Reply-To': reply.in_reply_to } : {}), ...(reply.references?.length ? { References: reply.references.join(' ') } : {}) }
+      ? { ...(reply.in_reply_to ? { 'In-Reply-To': headerSafe(reply.in_reply_to) } : {}), ...(reply.references?.length ? { References: headerSafe(reply.references.join(' ')) } : {}) }
       : {};
     try {
       const [response] = await sendGridFor(credentials.sendgrid_api_key).mail.send({

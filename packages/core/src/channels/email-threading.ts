@@ -28,3 +28,11 @@ export const tokensInRecipients = (addresses: string): string[] => [...addresses
 
 /** Tokens of our Message-IDs among In-Reply-To / References values (`<token[.n]@…>`), most recent (last) first. */
 export const tokensInMessageIds = (ids: string): string[] => [...ids.toLowerCase().matchAll(/<([0-9a-f]{32})(?:\.[0-9a-f]+)?@[^>]+>/g)].map((m) => m[1]!).reverse();
+
+/** A value for a mail header built from input: no line breaks or other control characters (header injection), at most `max` characters. */
+export const headerSafe = (value: string, max = 998): string =>
+  value
+    .replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]+/g, ' ')
+    .replace(/\s{2,}/g, ' ')
+    .trim()
+    .slice(0, max);

@@ -48,6 +48,8 @@ export const companyProjectProperties = {
       requests_per_day: { type: 'integer', minimum: 1 },
       concurrent_conversations: { type: 'integer', minimum: 1 },
       max_message_length: { type: 'integer', minimum: 1, maximum: 100000 },
+      // Automatic answers per conversation in 24 hours; past it the conversation is handed off (DEFAULT_ANSWERS_PER_DAY without it).
+      automatic_answers_per_day: { type: 'integer', minimum: 1, maximum: 1000 },
     },
   },
   // Days a conversation and what hangs off it are kept (DynamoDB TTL); DEFAULT_RETENTION_DAYS without it.

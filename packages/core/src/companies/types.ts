@@ -47,6 +47,8 @@ export interface RateLimits {
   requests_per_day?: number;
   concurrent_conversations?: number;
   max_message_length?: number;
+  /** Automatic answers one conversation may get in 24 hours; past it, a hand-off (default 20). */
+  automatic_answers_per_day?: number;
 }
 
 /** One issued key's record on its project: the start of its hash (its id), its API Gateway key id, when. */

@@ -43,7 +43,7 @@ export const acceptInbound = async (received: InboundMessage, find: () => Promis
   if (stored.created) metrics.count('InboundReceived');
 
   const recordKeyword = async (company: string) => {
-    if (message.intent === 'reply') return;
+    if (message.intent !== 'opt_out' && message.intent !== 'opt_in') return;
     await deps.optOuts.record({ company_id: company, channel: message.channel, address: message.from_address, opted_out: message.intent === 'opt_out', source: `keyword:${message.provider}`, event_at: message.received_at }, clock.now());
     metrics.count(message.intent === 'opt_out' ? 'OptOutsRecorded' : 'OptInsRecorded');
   };

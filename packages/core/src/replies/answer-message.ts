@@ -1,3 +1,4 @@
+import { headerSafe } from '../channels/email-threading';
 import { toCompanyPayload } from '../context-object/build';
 import { ComposedMessage, CONTEXT_OBJECT_SCHEMA_VERSION, ReplyDetails } from '../context-object/types';
 import { CompanyProject } from '../companies/types';
@@ -10,7 +11,8 @@ const defined = <T extends Record<string, unknown>>(value: T): T => Object.fromE
 /** The e-mail answer's threading: `Re:` the subject, In-Reply-To the person's mail, References the chain. */
 const emailThreading = (inbound: InboundMessage, conversation: ConversationItem): Pick<ReplyDetails, 'subject' | 'in_reply_to' | 'references'> => {
   const firstSubject = (conversation.messages as MessageEntry[] | undefined)?.find((m) => m.role === 'assistant' && m.subject)?.subject;
-  const subject = (inbound.subject || firstSubject || '').trim();
+  // The person's subject becomes our header: no line break or control character of theirs reaches it.
+  const subject = headerSafe(inbound.subject || firstSubject || '');
   const references = [...(inbound.email_references ?? []), ...(inbound.email_message_id ? [inbound.email_message_id] : [])].filter((v, i, all) => all.indexOf(v) === i).slice(-20);
   return defined({
     subject: /^re:/i.test(subject) ? subject : `Re: ${subject}`.trim(),

@@ -64,6 +64,12 @@ const parseTask = (body: string): ReplyTask | undefined => {
 
 const FINISHED = new Set(['answered', 'held', 'opted_out', 'opted_in', 'failed']);
 
+/** Automatic answers per conversation in a 24-hour window when the project states none: a person writing back and forth all day stays well inside it; an auto-responder loop or a burst does not. */
+export const DEFAULT_ANSWERS_PER_DAY = 20;
+export const ANSWER_BUDGET_WINDOW_MS = 24 * 3_600_000;
+export const ANSWER_BUDGET_HAND_OFF_REASON = 'The conversation reached its automatic answers for the day; a person should take over.';
+export const SENDER_UNVERIFIED_HAND_OFF_REASON = 'The e-mail failed SPF and DKIM: it may not be from the person; a person should check it.';
+
 /** The hand-off reason when the AI declined to answer (fixed: the model's own words may echo the person's). */
 export const REFUSAL_HAND_OFF_REASON = 'The AI declined to answer this message; a person should reply.';
 
@@ -113,11 +119,42 @@ export const answerReply = async (record: QueueRecord, deps: ReplyDeps): Promise
     await deps.updates.appendInbound(inbound.conversation, inbound.inbound_id, entry, inbound.intent === 'opt_out' ? 'opted_out' : 'reply_received', now);
 
     // Not for the AI: keywords (recorded by the webhook already), a human's conversation, an opted-out person, a stopped project.
+    if (inbound.intent === 'automatic') {
+      await deps.inbound.finish(inbound.inbound_id, 'held', clock.now(), `automatic mail: ${inbound.automatic_reason ?? 'auto-submitted'}`);
+      metrics.count('AutomaticMailHeld');
+      logger.info('Automatic mail (auto-responder, list or delivery report) stored on the conversation; never answered', { reason: inbound.automatic_reason });
+      return conclude('held', 'automatic mail');
+    }
     if (inbound.intent !== 'reply') {
       await deps.inbound.finish(inbound.inbound_id, inbound.intent === 'opt_out' ? 'opted_out' : 'opted_in', clock.now());
       logger.info('Opt-out keyword stored on the conversation; not answered', { intent: inbound.intent });
       return conclude('held', inbound.intent);
     }
+    /** The conversation, and every other of its request, to a person; the event for operators once. */
+    const handOff = async (reason: string, taskComplete = false) => {
+      await deps.updates.recordOutcome(inbound!.conversation!, { handOffReason: reason, taskComplete }, clock.now());
+      // The whole thread waits for the person, on every channel (written before the event, so a retry repeats it).
+      await deps.updates.handOffThread(
+        { conversation_id: conversation.conversation_id, request_id: String(conversation.request_id), company_id: String(conversation.company_id), project_id: String(conversation.project_id) },
+        reason.slice(0, 500),
+        clock.now(),
+      );
+      if (conversation.hand_off_to_human === true) return;
+      metrics.count('HandOffs');
+      logger.warn('Handed off to a human: nothing automatic is sent on this conversation from now on', { reason_length: reason.length });
+      await deps.publishHandOff({
+        event: 'hand_off_to_human',
+        company_id: String(conversation.company_id),
+        project_id: String(conversation.project_id),
+        request_id: String(conversation.request_id),
+        conversation_id: conversation.conversation_id,
+        channel: inbound!.channel,
+        thread_id: String(conversation.thread_id),
+        inbound_id: inbound!.inbound_id,
+        reason: reason.slice(0, 500),
+        at: clock.now().toISOString(),
+      });
+    };
     const hold = async (why: string) => {
       await deps.inbound.finish(inbound!.inbound_id, 'held', clock.now());
       logger.info('Reply stored, not answered', { why });
@@ -131,6 +168,25 @@ export const answerReply = async (record: QueueRecord, deps: ReplyDeps): Promise
     if (await deps.optOuts.isOptedOut(companyId, inbound.channel, inbound.from_address)) return hold('the person opted out');
     const project = await deps.companies.get(companyId, String(conversation.project_id));
     if (!project || project.project_status !== 'active') return hold('the project is not active');
+
+    // Before the AI: who wrote may not be the person (SPF and DKIM both failed), or the
+    // conversation has had its automatic answers for the day (an auto-responder that slipped
+    // through, a burst): a person takes over instead of another answer.
+    // (A retry whose turn is already stored has passed these checks and spent its answer.)
+    const stopReason = inbound.answer
+      ? undefined
+      : inbound.sender_unverified
+      ? SENDER_UNVERIFIED_HAND_OFF_REASON
+      : !(await deps.updates.takeAnswer(inbound.conversation, project.rate_limits?.automatic_answers_per_day ?? DEFAULT_ANSWERS_PER_DAY, ANSWER_BUDGET_WINDOW_MS, clock.now()))
+        ? ANSWER_BUDGET_HAND_OFF_REASON
+        : undefined;
+    if (stopReason) {
+      step = 'record';
+      if (stopReason === ANSWER_BUDGET_HAND_OFF_REASON) metrics.count('AnswerBudgetSpent');
+      await handOff(stopReason);
+      await deps.inbound.finish(inbound.inbound_id, 'held', clock.now(), stopReason);
+      return conclude('held', stopReason);
+    }
 
     // One turn on the thread, stored as soon as it exists. A refusal (the model declined to answer
     // what the person wrote) hands the conversation to a human instead: a person is waiting, and a
@@ -159,31 +215,8 @@ export const answerReply = async (record: QueueRecord, deps: ReplyDeps): Promise
 
     step = 'record';
     const handOffReason = !answer ? REFUSAL_HAND_OFF_REASON : answer.hand_off_to_human ? answer.hand_off_reason?.trim() || 'the AI asked for a human' : undefined;
-    await deps.updates.recordOutcome(inbound.conversation, { handOffReason, taskComplete: answer?.task_complete ?? false }, clock.now());
-    if (handOffReason !== undefined) {
-      // The whole thread waits for the person, on every channel (written before the event, so a retry repeats it).
-      await deps.updates.handOffThread(
-        { conversation_id: conversation.conversation_id, request_id: String(conversation.request_id), company_id: companyId, project_id: String(conversation.project_id) },
-        handOffReason.slice(0, 500),
-        clock.now(),
-      );
-    }
-    if (handOffReason !== undefined && conversation.hand_off_to_human !== true) {
-      metrics.count('HandOffs');
-      logger.warn('Handed off to a human: nothing automatic is sent on this conversation from now on', { reason_length: handOffReason.length });
-      await deps.publishHandOff({
-        event: 'hand_off_to_human',
-        company_id: companyId,
-        project_id: String(conversation.project_id),
-        request_id: String(conversation.request_id),
-        conversation_id: conversation.conversation_id,
-        channel: inbound.channel,
-        thread_id: String(conversation.thread_id),
-        inbound_id: inbound.inbound_id,
-        reason: handOffReason.slice(0, 500),
-        at: clock.now().toISOString(),
-      });
-    }
+    if (handOffReason !== undefined) await handOff(handOffReason, answer?.task_complete ?? false);
+    else await deps.updates.recordOutcome(inbound.conversation, { taskComplete: answer?.task_complete ?? false }, clock.now());
 
     if (!answer) {
       await deps.inbound.finish(inbound.inbound_id, 'held', clock.now(), `${AI_REFUSED}: ${REFUSAL_HAND_OFF_REASON}`);

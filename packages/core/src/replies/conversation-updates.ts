@@ -21,11 +21,50 @@ export interface ConversationUpdates {
    * were handed off now.
    */
   handOffThread(conversation: { conversation_id: string; request_id: string; company_id: string; project_id: string }, reason: string, now: Date): Promise<number>;
+  /**
+   * Count one automatic answer against the conversation's budget of `limit` per window (a fixed
+   * 24-hour window from its first answer): true when it fits, false when the budget is spent.
+   */
+  takeAnswer(key: ConversationKey, limit: number, windowMs: number, now: Date): Promise<boolean>;
 }
 
 const databaseError = (error: unknown) => transient(ErrorCodes.DATABASE_ERROR, 'The conversation could not be updated.', error);
 
 export const dynamoConversationUpdates = (client: DynamoDBDocumentClient, tableName: string): ConversationUpdates => ({
+  async takeAnswer(key, limit, windowMs, now) {
+    const nowMs = now.getTime();
+    try {
+      // Within the current window and under the limit: count it.
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: key,
+          UpdateExpression: 'ADD answers_in_window :one',
+          ConditionExpression: 'attribute_exists(conversation_id) AND answers_window_start > :windowFloor AND answers_in_window < :limit',
+          ExpressionAttributeValues: { ':one': 1, ':windowFloor': nowMs - windowMs, ':limit': limit },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw databaseError(error);
+    }
+    try {
+      // No window, or it is over: a new one starts with this answer.
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: key,
+          UpdateExpression: 'SET answers_window_start = :now, answers_in_window = :one',
+          ConditionExpression: 'attribute_exists(conversation_id) AND (attribute_not_exists(answers_window_start) OR answers_window_start <= :windowFloor)',
+          ExpressionAttributeValues: { ':one': 1, ':now': nowMs, ':windowFloor': nowMs - windowMs },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false; // a live window, full
+      throw databaseError(error);
+    }
+  },
   async handOffThread(conversation, reason, now) {
     // The request's conversations (request-id-index, keys only), of this company and project only: request ids are the clients'.
     const prefix = `${conversation.company_id}#${conversation.project_id}#${conversation.request_id}#`;

@@ -6,6 +6,7 @@ import { SecretReader } from '../secrets/secret-reader';
 import { readWebhookSecret } from './webhook-secret';
 import { acceptInbound, AcceptInboundDeps, Link } from './accept-inbound';
 import { ConversationFinder } from './conversation-finder';
+import { addressesInFrom, automaticMailReason, senderUnverified } from './automatic-mail';
 import { addressIn, headerValue, newTextOfReply } from './email-reply-text';
 import { decodeInboundParseFields } from './inbound-parse-charsets';
 import { intentOf } from './keywords';
@@ -84,23 +85,29 @@ export const receiveInboundEmail = async (request: SendGridInboundRequest, deps:
   } catch {
     envelope = {};
   }
-  const from = addressIn(fields.get('from') ?? '') ?? (typeof envelope.from === 'string' ? addressIn(envelope.from) : undefined);
-  if (!from) throw validationError(ErrorCodes.WEBHOOK_BODY_INVALID, 'The e-mail has no sender address.');
+  // One author or none: a From naming several people cannot continue anyone's conversation.
+  const authors = addressesInFrom(fields.get('from') ?? '');
+  const from = authors.length === 1 ? authors[0] : authors.length === 0 && typeof envelope.from === 'string' ? addressIn(envelope.from) : undefined;
+  if (authors.length > 1) deps.logger.warn('Inbound e-mail names several authors in From: stored, linked to no conversation', { authors: authors.length });
+  if (!from && authors.length <= 1) throw validationError(ErrorCodes.WEBHOOK_BODY_INVALID, 'The e-mail has no sender address.');
   const recipients = [fields.get('to') ?? '', ...(Array.isArray(envelope.to) ? envelope.to.filter((v): v is string => typeof v === 'string') : [])].join(', ');
   const messageId = headerValue(rawHeaders, 'Message-ID');
   const references = [headerValue(rawHeaders, 'In-Reply-To') ?? '', headerValue(rawHeaders, 'References') ?? ''].join(' ');
   const now = deps.clock.now();
   const text = newTextOfReply(fields.get('text') ?? '').slice(0, 4096);
   // The provider's id for the mail: its Message-ID, or (none given) the body itself.
-  const identity = createHash('sha256').update(messageId ?? `${from}\n${recipients}\n${fields.get('subject') ?? ''}\n${text}`).digest('hex').slice(0, 40);
+  const identity = createHash('sha256').update(messageId ?? `${fields.get('from') ?? ''}\n${recipients}\n${fields.get('subject') ?? ''}\n${text}`).digest('hex').slice(0, 40);
+  const automatic = from ? automaticMailReason(rawHeaders, from) : undefined;
   const message: InboundMessage = {
     inbound_id: `sendgrid#${identity}`,
     provider: 'sendgrid',
     channel: 'email',
-    from_address: from,
+    from_address: from ?? authors.join(', ').slice(0, 320),
     to_address: addressIn(recipients) ?? '',
     text,
-    intent: intentOf(text.split('\n')[0] ?? ''),
+    intent: automatic ? 'automatic' : intentOf(text.split('\n')[0] ?? ''),
+    ...(automatic ? { automatic_reason: automatic } : {}),
+    ...(senderUnverified(fields.get('SPF'), fields.get('dkim')) ? { sender_unverified: true } : {}),
     subject: (fields.get('subject') ?? '').slice(0, 998),
     ...(messageId ? { email_message_id: messageId.slice(0, 998) } : {}),
     email_references: [...references.matchAll(/<[^<>\s]+>/g)].map((m) => m[0]).slice(-20),
@@ -111,6 +118,7 @@ export const receiveInboundEmail = async (request: SendGridInboundRequest, deps:
   };
 
   const find = async (): Promise<Link | undefined> => {
+    if (!from) return undefined;
     const candidates: [string, Link['linkedBy']][] = [
       ...tokensInRecipients(recipients).map((token) => [token, 'reply_to_token'] as [string, Link['linkedBy']]),
       ...tokensInMessageIds(references).map((token) => [token, 'in_reply_to'] as [string, Link['linkedBy']]),

@@ -13,8 +13,11 @@ import { Channel } from '../request/types';
  */
 export type InboundStatus = 'received' | 'linked' | 'orphan' | 'answered' | 'held' | 'opted_out' | 'opted_in' | 'failed';
 
-/** What the person's message asks of us before any AI reads it: an opt-out or opt-in keyword, or a reply. */
-export type InboundIntent = 'reply' | 'opt_out' | 'opt_in';
+/**
+ * What the message asks of us before any AI reads it: an opt-out or opt-in keyword, a reply, or
+ * nothing (`automatic`: an auto-responder's or a mail system's mail, stored and never answered).
+ */
+export type InboundIntent = 'reply' | 'opt_out' | 'opt_in' | 'automatic';
 
 export interface InboundMessage {
   inbound_id: string;
@@ -27,6 +30,10 @@ export interface InboundMessage {
   /** The person's new text (for e-mail: without the quoted earlier mail). */
   text: string;
   intent: InboundIntent;
+  /** Why the message is `automatic` (which header or sender said so). */
+  automatic_reason?: string;
+  /** E-mail: SPF failed and no DKIM signature passed; a person checks it instead of the AI answering. */
+  sender_unverified?: boolean;
   /** E-mail: the subject, and the ids the answer's In-Reply-To / References carry. */
   subject?: string;
   email_message_id?: string;

@@ -101,7 +101,23 @@ export const createPersonSimulator = (deps: {
 
   const sendGridInbound = async (request: ProviderRequest): Promise<ProviderResponse> => {
     if (!targets?.parseCredentials) return { status: 409, body: { error: 'the engine\'s Inbound Parse URL is not configured yet' } };
-    const input = (request.body ?? {}) as { from?: string; to?: string; subject?: string; text?: string; in_reply_to?: string; references?: string; message_id?: string; charset?: string };
+    const input = (request.body ?? {}) as {
+      from?: string;
+      to?: string;
+      subject?: string;
+      text?: string;
+      in_reply_to?: string;
+      references?: string;
+      message_id?: string;
+      charset?: string;
+      /** More header lines, as a mail system would add them (Auto-Submitted, Precedence, Return-Path…). */
+      headers?: Record<string, string>;
+      /** The From field as written, when it is not simply the person (several authors, a display name). */
+      from_field?: string;
+      /** SendGrid's SPF verdict and DKIM results for the mail (pass and "{@person.example : pass}" by default). */
+      spf?: string;
+      dkim?: string;
+    };
     if (!input.from) return { status: 400, body: { error: 'from is required' } };
     // The mail's charset ("iso-8859-1", "windows-1252", "iso-2022-jp", …): text, html and subject are posted in it, named in `charsets`.
     const charset = input.charset ?? 'UTF-8';
@@ -118,20 +134,21 @@ export const createPersonSimulator = (deps: {
       `Received: from mail.person.example by mx.sendgrid.net`,
       `Message-ID: ${messageId}`,
       `Date: ${new Date().toUTCString()}`,
-      `From: Local Person <${input.from}>`,
+      `From: ${input.from_field ?? `Local Person <${input.from}>`}`,
       `To: ${to}`,
       `Subject: ${headerText(subject, charset)}`,
       ...(inReplyTo ? [`In-Reply-To: ${inReplyTo}`] : []),
       ...(references ? [`References: ${references}`] : []),
       'MIME-Version: 1.0',
-      `Content-Type: text/plain; charset="${charset}"`,
+      ...Object.entries(input.headers ?? {}).map(([name, value]) => `${name}: ${value}`),
+      ...(input.headers && Object.keys(input.headers).some((name) => name.toLowerCase() === 'content-type') ? [] : [`Content-Type: text/plain; charset="${charset}"`]),
     ].join('\n');
     const inCharset = (value: string) => encodeMailText(value, charset)!;
     const fields: Record<string, string | Buffer> = {
       headers,
-      dkim: '{@person.example : pass}',
+      dkim: input.dkim ?? '{@person.example : pass}',
       to,
-      from: `Local Person <${input.from}>`,
+      from: input.from_field ?? `Local Person <${input.from}>`,
       text: inCharset(input.text ?? ''),
       html: inCharset(`<p>${(input.text ?? '').replace(/</g, '&lt;')}</p>`),
       sender_ip: '192.0.2.10',
@@ -139,7 +156,7 @@ export const createPersonSimulator = (deps: {
       attachments: '0',
       subject: inCharset(subject),
       charsets: JSON.stringify({ to: 'UTF-8', html: charset, subject: charset, from: 'UTF-8', text: charset }),
-      SPF: 'pass',
+      SPF: input.spf ?? 'pass',
     };
     const form = multipartBody(Object.entries(fields));
     const { username, password } = targets.parseCredentials;
