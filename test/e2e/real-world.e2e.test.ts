@@ -1,8 +1,9 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamoDeliveryStatusStore, dynamoOptOutStore } from '@ai-multi-comms/core';
+import { CompanyProject, dynamoDeliveryStatusStore, dynamoOptOutStore, sha256Hex } from '@ai-multi-comms/core';
 import { twilioSignature } from '@ai-multi-comms/local-stack';
-import { COMPANY_SMS, replyKit } from '../support/replies';
+import { throwawayProject } from '../support/projects';
+import { COMPANY_SMS, replyKit, uniqueEmail } from '../support/replies';
 import { eventually, postInitiate, sleep, useLocalStack, validBody } from '../support/stack';
 
 /**
@@ -93,5 +94,88 @@ describe('callbacks bound to their tenant', () => {
     expect((await statusCallback(companyA, COMPANY_SMS, sid, 'delivered')).status).toBe(200);
     const item = (await clients.documents.send(new GetCommand({ TableName: state.resources.deliveryEventsTable, Key: { provider_message_id: sid, event_key: 'status' }, ConsistentRead: true }))).Item!;
     expect(item.expires_at as number).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 86_400 + 5);
+  });
+});
+
+describe('automatic answers that stop', () => {
+  /** An e-mail conversation of a project of its own (its answer budget), started with demo company A's key. */
+  const startEmail = async (patch?: (item: CompanyProject) => void) => {
+    const { item } = await throwawayProject(state, clients, (project) => {
+      project.api_key_sha256 = [sha256Hex(state.demoApiKeys.companyA)];
+      patch?.(project);
+    });
+    const email = uniqueEmail();
+    const response = await postInitiate(
+      state,
+      validBody((b) => {
+        b.company_data = { company_id: item.company_id, project_id: item.project_id };
+        b.recipient_data.recipient_email = email;
+        b.request_data.channel_method = ['email'];
+      }),
+    );
+    expect(response.status).toBe(200);
+    const conversationId = (response.json.conversations as { conversation_id: string }[])[0]!.conversation_id;
+    await kit.reader.waitForStatus(email, conversationId, 'initial_message_sent', 30_000);
+    return { email, conversationId };
+  };
+  const inboundOf = async (messageId: string) => eventually(`inbound ${messageId} finished`, async () => {
+    const found = await kit.inbound(`sendgrid#${createHash('sha256').update(messageId).digest('hex').slice(0, 40)}`);
+    return found && ['answered', 'held', 'orphan', 'opted_out'].includes(found.inbound_status as string) ? found : undefined;
+  });
+  const reply = async (email: string, text: string, extra: Parameters<typeof kit.emailInbound>[0] extends infer T ? Partial<T> : never = {}) => {
+    const messageId = `<${randomBytes(8).toString('hex')}@mail.person.example>`;
+    expect((await kit.emailInbound({ from: email, text, message_id: messageId, ...extra })).json.webhook_status).toBe(200);
+    return inboundOf(messageId);
+  };
+
+  it.each([
+    ['an out-of-office answer', { 'Auto-Submitted': 'auto-replied', 'X-Autoreply': 'yes' }],
+    ['a bulk mail', { Precedence: 'bulk' }],
+    ['a delivery report', { 'Content-Type': 'multipart/report; report-type=delivery-status', 'Return-Path': '<>' }],
+  ])('%s is stored on the conversation and never answered', async (_what, headers) => {
+    const { email, conversationId } = await startEmail();
+    const stored = await reply(email, 'I am out of the office until Monday.', { headers });
+    expect(stored).toMatchObject({ inbound_status: 'held', intent: 'automatic', automatic_reason: expect.any(String) });
+    await sleep(1000);
+    expect(await kit.mailsTo(email)).toHaveLength(1);
+    const { conversation } = await kit.reader.parts(email, conversationId);
+    expect(conversation!.messages.map((m: { role: string }) => m.role)).toEqual(['assistant', 'user']);
+  });
+
+  it('each conversation has an answer budget: past it (here 2 a day) the conversation is handed to a person', async () => {
+    const { email, conversationId } = await startEmail((project) => (project.rate_limits = { ...project.rate_limits, automatic_answers_per_day: 2 }));
+    expect(await reply(email, 'Is the role still open?')).toMatchObject({ inbound_status: 'answered' });
+    expect(await reply(email, 'And is it full time?')).toMatchObject({ inbound_status: 'answered' });
+    expect(await reply(email, 'What about weekends?')).toMatchObject({ inbound_status: 'held', failure_reason: expect.stringContaining('automatic answers for the day') });
+    const { conversation } = await kit.reader.parts(email, conversationId);
+    expect(conversation).toMatchObject({ hand_off_to_human: true, hand_off_reason: expect.stringContaining('automatic answers') });
+    await sleep(1000);
+    expect(await kit.mailsTo(email)).toHaveLength(3); // the first message and two answers
+  });
+
+  it('a mail that failed SPF and has no passing DKIM signature is handed to a person, not answered; one with DKIM passing is answered', async () => {
+    const { email, conversationId } = await startEmail();
+    expect(await reply(email, 'Please send my application to this other address.', { spf: 'fail', dkim: 'none' })).toMatchObject({ inbound_status: 'held', sender_unverified: true });
+    expect((await kit.reader.parts(email, conversationId)).conversation).toMatchObject({ hand_off_to_human: true });
+    expect(await kit.mailsTo(email)).toHaveLength(1);
+
+    const other = await startEmail();
+    expect(await reply(other.email, 'Is it remote?', { spf: 'softfail', dkim: '{@person.example : pass}' })).toMatchObject({ inbound_status: 'answered' });
+  });
+
+  it('a From naming two people continues nobody\'s conversation (stored as an orphan, not answered)', async () => {
+    const { email } = await startEmail();
+    const stored = await reply(email, 'We both want the job.', { from_field: `Someone Else <else@example.com>, Person <${email}>` });
+    expect(stored).toMatchObject({ inbound_status: 'orphan' });
+    await sleep(1000);
+    expect(await kit.mailsTo(email)).toHaveLength(1);
+  });
+
+  it('line breaks in the person\'s subject never reach our answer\'s headers', async () => {
+    const { email } = await startEmail();
+    expect(await reply(email, 'Is it paid weekly?', { subject: 'Re: the role\r\nBcc: victim@example.com' })).toMatchObject({ inbound_status: 'answered' });
+    const answer = await eventually('the answer mail', async () => (await kit.mailsTo(email))[1]);
+    expect(answer.subject).toBe('Re: the role Bcc: victim@example.com');
+    expect(JSON.stringify(answer.body)).not.toContain('\\r\\nBcc');
   });
 });
