@@ -59,6 +59,10 @@ describe('pacing (GCRA)', () => {
     expect(takeNow(undefined, 1000, 1, pace)).toBe(1100); // an empty bucket: as if booked now
     expect(takeNow(5000, 1000, 2, pace)).toBe(5200); // 4 s booked ahead: the TAT moves, the caller does not wait
     expect(takeNow(500, 1000, 1, pace)).toBe(1100); // a TAT in the past counts from now
+    // Bounded: taken now, units push the booked slots at most the borrow limit past now.
+    expect(takeNow(5000, 1000, 100, pace, 60_000)).toBe(15_000);
+    expect(takeNow(59_000, 1000, 100, pace, 60_000)).toBe(61_000); // up to the bound, no further
+    expect(takeNow(90_000, 1000, 5, pace, 60_000)).toBe(90_000); // already past it: moves nobody
     const after = reserve(takeNow(5000, 1000, 1, pace), 1000, 1, pace);
     expect(after).toEqual({ booked: true, atMs: 5100, tatMs: 5200 });
   });
@@ -149,4 +153,16 @@ describe('limits from the project configuration', () => {
     expect(senderLimit('email', { email: { company_email: 'a@example.com', email_credentials_id: 's' } })).toBeUndefined();
     expect(senderLimit('email', { email: { company_email: 'a@example.com', email_credentials_id: 's', messages_per_second: 5 } })).toEqual({ bucket: 'email#a@example.com', unitsPerSecond: 5 });
   });
+});
+
+it('a burst of replies pushes a key\'s campaign back a minute at most (REPLY_BORROW_LIMIT_MS)', async () => {
+  const buckets = inMemoryBucketStore();
+  let now = 1_000_000;
+  const governor = createGovernor({ buckets, clock: { now: () => new Date(now) }, config: { enabled: true } });
+  const limit = openAiLimit('ai-multi-comms/openai-api-key/x', [{ api_key_reference: 'ai-multi-comms/openai-api-key/x', requests_per_minute: 60 }]);
+  for (let reply = 0; reply < 500; reply += 1) await governor.takeNow(limit, 1); // 500 replies at once: 500 s of the key's time
+  expect(buckets.tat(limit.bucket)! - now).toBeLessThanOrEqual(60_000);
+  now += 30_000;
+  const next = await governor.pace(limit, 1);
+  expect(next.go ? 0 : next.delaySeconds).toBeLessThanOrEqual(31);
 });

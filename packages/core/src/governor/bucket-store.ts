@@ -17,8 +17,8 @@ export interface BucketStore {
   reserve(bucket: string, count: number, pace: Pace, nowMs: number): Promise<Reservation>;
   /** Nobody gets a slot before `untilMs` (the provider's Retry-After). */
   holdUntil(bucket: string, untilMs: number, pace: Pace): Promise<void>;
-  /** `count` units taken now, ahead of the booked slots (pacing.ts `takeNow`). */
-  takeNow(bucket: string, count: number, pace: Pace, nowMs: number): Promise<void>;
+  /** `count` units taken now, ahead of the booked slots, pushing them back at most `borrowLimitMs` past now (pacing.ts `takeNow`). */
+  takeNow(bucket: string, count: number, pace: Pace, nowMs: number, borrowLimitMs?: number): Promise<void>;
 }
 
 /** What a bucket costs at most: its item lives a day past its last use (DynamoDB TTL). */
@@ -106,7 +106,7 @@ export const dynamoBucketStore = (client: DynamoDBDocumentClient, tableName: str
         void flush(bucket);
       }),
     holdUntil: (bucket, untilMs, pace) => update<void>(bucket, (tatMs) => ({ tatMs: holdUntil(tatMs, untilMs, pace), result: undefined })),
-    takeNow: (bucket, count, pace, nowMs) => update<void>(bucket, (tatMs) => ({ tatMs: takeNow(tatMs, nowMs, count, pace), result: undefined })),
+    takeNow: (bucket, count, pace, nowMs, borrowLimitMs) => update<void>(bucket, (tatMs) => ({ tatMs: takeNow(tatMs, nowMs, count, pace, borrowLimitMs), result: undefined })),
   };
 };
 
@@ -122,8 +122,8 @@ export const inMemoryBucketStore = (): BucketStore & { tat(bucket: string): numb
     async holdUntil(bucket, untilMs, pace) {
       tats.set(bucket, holdUntil(tats.get(bucket), untilMs, pace));
     },
-    async takeNow(bucket, count, pace, nowMs) {
-      tats.set(bucket, takeNow(tats.get(bucket), nowMs, count, pace));
+    async takeNow(bucket, count, pace, nowMs, borrowLimitMs) {
+      tats.set(bucket, takeNow(tats.get(bucket), nowMs, count, pace, borrowLimitMs));
     },
     tat: (bucket) => tats.get(bucket),
   };

@@ -1,6 +1,6 @@
 import { Clock } from '../util/clock';
 import { BucketStore } from './bucket-store';
-import { paceFor } from './pacing';
+import { paceFor, REPLY_BORROW_LIMIT_MS } from './pacing';
 
 /**
  * The governor (docs/throughput.md): paces the engine's calls to a provider's limit across every
@@ -85,7 +85,7 @@ export const createGovernor = (deps: { buckets: BucketStore; clock: Clock; sleep
     },
     async takeNow(limit, count) {
       if (!config.enabled) return;
-      await buckets.takeNow(limit.bucket, count, paceOf(limit), clock.now().getTime());
+      await buckets.takeNow(limit.bucket, count, paceOf(limit), clock.now().getTime(), REPLY_BORROW_LIMIT_MS);
     },
   };
 };

@@ -48,4 +48,16 @@ export const holdUntil = (tatMs: number | undefined, untilMs: number, pace: Pace
  * it goes that much later and the rate over the window still holds. Only the slots booked before
  * it overlap it, by its own units at most: the burst a provider's per-minute limit absorbs.
  */
-export const takeNow = (tatMs: number | undefined, nowMs: number, count: number, pace: Pace): number => Math.max(tatMs ?? nowMs, nowMs) + count * pace.intervalMs;
+export const takeNow = (tatMs: number | undefined, nowMs: number, count: number, pace: Pace, borrowLimitMs = Infinity): number => {
+  const from = Math.max(tatMs ?? nowMs, nowMs);
+  // Bounded: units taken now push the booked slots at most `borrowLimitMs` past now. Beyond it
+  // the caller still goes (OpenAI's own limit stands behind it), but moves nobody further back.
+  return Math.max(from, Math.min(from + count * pace.intervalMs, nowMs + borrowLimitMs));
+};
+
+/**
+ * How far replies may push a key's booked first messages back: a minute of the key's time. A
+ * person who wrote is answered at once; a burst of replies (bounded per conversation by the
+ * answer budget) cannot hold a campaign back more than this.
+ */
+export const REPLY_BORROW_LIMIT_MS = 60_000;

@@ -5,6 +5,7 @@ import { fieldOf } from '../validation/field-of';
 import validateRequestSchema from '../validation/generated/initiate-request';
 import { exceedsDepth } from '../validation/json-depth';
 import { findUnpairedSurrogate } from '../validation/text';
+import { findImpreciseNumber } from '../validation/numbers';
 import { ALL_CHANNELS, UUID_PATTERN } from './schema';
 import { CHANNEL_DESCRIPTORS } from '../channels';
 
@@ -145,6 +146,10 @@ export const findRequestProblems = (body: Record<string, unknown>): FieldError[]
   const badText = findUnpairedSurrogate(body);
   if (badText) {
     return [{ field: badText, code: ErrorCodes.VALIDATION_ERROR, message: 'contains an unpaired UTF-16 surrogate; send valid Unicode text' }];
+  }
+  const imprecise = findImpreciseNumber(body.project_data, 'project_data');
+  if (imprecise) {
+    return [{ field: imprecise, code: ErrorCodes.VALIDATION_ERROR, message: 'is a number beyond ±2^53 that cannot be kept exactly; send it as a string' }];
   }
   if (validateSchema(body)) return channelProblems(body as unknown as InitiateConversationRequest<string | string[]>);
   const seen = new Set<string>();
