@@ -1,6 +1,6 @@
 /**
  * Erase one person's data on request (right to erasure), across every table:
- *   pnpm erase --recipient <+E164 | e-mail> --reason <ticket reference> (--local | --stage dev) [--apply]
+ *   pnpm erase --recipient <+E164 | e-mail>[,…] --reason <ticket reference> (--local | --stage dev) [--apply]
  * First a dry run: what would be erased, table by table (item counts only). With --apply: the
  * items are deleted, with progress, conversations last (an interrupted erasure run again finds the
  * rest), then one audit entry (erasure-audit table: id, when, who, the reason, counts per table;
@@ -13,7 +13,7 @@ import { applyErasure, createDynamoDocumentClient, erasureCounts, ErasureTables,
 import { parseCommandLine } from './lib/command-line';
 import { resolveTarget } from './lib/target';
 
-const USAGE = 'pnpm erase --recipient <+E164 | e-mail> --reason <ticket reference> (--local | --stage <stage>) [--apply]';
+const USAGE = 'pnpm erase --recipient <+E164 | e-mail>[,<+E164 | e-mail>…] --reason <ticket reference> (--local | --stage <stage>) [--apply]';
 
 const main = async () => {
   const { target: targetOptions, values } = parseCommandLine(process.argv.slice(2), {
@@ -21,10 +21,11 @@ const main = async () => {
     example: "npx -y pnpm@9.15.9 erase --recipient +447700900123 --reason 'DSR-2026-0142' --stage prod            # dry run\n  npx -y pnpm@9.15.9 erase --recipient +447700900123 --reason 'DSR-2026-0142' --stage prod --apply",
     options: { recipient: 'string', reason: 'string', apply: 'boolean' },
   });
-  const recipient = typeof values.recipient === 'string' ? values.recipient.trim() : '';
+  // One person's identifiers, all at once: --recipient +447700900123,jo@example.com
+  const recipients = (typeof values.recipient === 'string' ? values.recipient : '').split(',').map((value) => value.trim()).filter(Boolean);
   const reason = typeof values.reason === 'string' ? values.reason.trim() : '';
-  if (!/^\+[1-9][0-9]{6,14}$/.test(recipient) && !/^[^\s@]+@[^\s@]+$/.test(recipient)) {
-    console.error(`--recipient must be a phone number in E.164 (+447700900123) or an e-mail address.\nusage: ${USAGE}`);
+  if (recipients.length === 0 || recipients.some((recipient) => !/^\+[1-9][0-9]{6,14}$/.test(recipient) && !/^[^\s@]+@[^\s@]+$/.test(recipient))) {
+    console.error(`--recipient must be the person's phone numbers in E.164 (+447700900123) and e-mail addresses, comma-separated.\nusage: ${USAGE}`);
     process.exit(2);
   }
   if (!reason) {
@@ -47,7 +48,7 @@ const main = async () => {
   const documents = createDynamoDocumentClient();
   const progress = (what: string) => process.stderr.write(`  … ${what}\n`);
   console.log(`Finding the person's data in ${target.description}…`);
-  const plan = await planErasure(documents, tables as ErasureTables, recipient, progress);
+  const plan = await planErasure(documents, tables as ErasureTables, recipients, progress);
   const counts = erasureCounts(plan);
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   for (const [table, count] of Object.entries(counts)) console.log(`  ${table.padEnd(16)} ${count}`);

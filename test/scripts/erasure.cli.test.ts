@@ -52,15 +52,16 @@ it('erases a person from every table, dry run first, leaving an audit entry with
   const before = await mentioning(digits);
   expect(before.length).toBeGreaterThan(5);
 
+  // By the number alone, the dry run already finds the request's e-mail conversation too (it holds the same person).
   const dry = await erase('--recipient', person.tel, '--reason', 'DSR-TEST-1', '--local');
-  expect(dry.stdout).toMatch(/conversations\s+1\n/);
+  expect(dry.stdout).toMatch(/conversations\s+2\n/);
   expect(dry.stdout).toContain('Dry run: nothing was erased');
   expect(await mentioning(digits)).toEqual(before);
 
-  const applied = await erase('--recipient', person.tel, '--reason', 'DSR-TEST-1', '--local', '--apply');
+  // All of the person's identifiers in one run.
+  const applied = await erase('--recipient', `${person.tel},${person.email}`, '--reason', 'DSR-TEST-1', '--local', '--apply');
   expect(applied.stdout).toMatch(/Erased \d+ item\(s\)\. Audit entry [0-9a-f-]{36}/);
-  expect(applied.stderr).toContain('conversations: 1 erased');
-  await erase('--recipient', person.email, '--reason', 'DSR-TEST-1', '--local', '--apply');
+  expect(applied.stderr).toContain('conversations: 2 erased');
 
   // No trace: neither the number (nor its digits, as in conversation ids) nor the e-mail address, in any table.
   expect(await mentioning(digits)).toEqual([]);
@@ -68,11 +69,22 @@ it('erases a person from every table, dry run first, leaving an audit entry with
   // Nor what leads back to them: the delivery events of the messages we sent them.
   expect(await mentioning(sid)).toEqual([]);
   const audits = (await clients.documents.send(new ScanCommand({ TableName: state.resources.erasureAuditTable }))).Items!.filter((a) => a.reason === 'DSR-TEST-1');
-  expect(audits).toHaveLength(2);
-  expect(audits.find((a) => a.counts.optOuts === 1)).toMatchObject({ requested_by: expect.any(String), erased_at: expect.any(String), counts: expect.objectContaining({ conversations: 1, messages: expect.any(Number), inboundMessages: 2, deliveryEvents: expect.any(Number) }) });
+  expect(audits).toHaveLength(1);
+  expect(audits[0]).toMatchObject({ requested_by: expect.any(String), erased_at: expect.any(String), counts: expect.objectContaining({ conversations: 2, messages: expect.any(Number), inboundMessages: 2, optOuts: 1, deliveryEvents: expect.any(Number) }) });
 
   // Run again: nothing left to erase.
   expect((await erase('--recipient', person.tel, '--reason', 'DSR-TEST-1', '--local')).stdout).toMatch(/conversations\s+0\n[\s\S]*optOuts\s+0/);
+});
+
+it('erasing by the number alone also erases the same request\'s e-mail conversation: the request is gone, not half there', async () => {
+  const { requestId, person, byChannel } = await kit.start(['sms', 'email']);
+  const emailConversation = byChannel.email!.conversation_id;
+  await erase('--recipient', person.tel, '--reason', 'DSR-TEST-2', '--local', '--apply');
+  expect(await mentioning(person.tel.slice(1))).toEqual([]);
+  expect(await mentioning(emailConversation)).toEqual([]);
+  expect(await mentioning(person.email)).toEqual([]);
+  const read = await kit.json(`${state.apiBaseUrl}/conversations?${new URLSearchParams({ company_id: 'ci-aaa-001', project_id: 'pi-aaa-001', request_id: requestId })}`, { headers: { 'x-api-key': state.demoApiKeys.companyA } });
+  expect(read.status).toBe(404);
 });
 
 it('refuses to run without a valid recipient or a reason (exit 2)', async () => {

@@ -53,15 +53,31 @@ const scanAll = async (client: DynamoDBDocumentClient, tableName: string, filter
 };
 
 /**
- * Everything stored of the person with this address (a phone number in E.164 or an e-mail
- * address): their conversations (the table's partition key is the address), each one's message
- * items, delivery events, the request's AI thread item and idempotency record (a request is for one
- * person), the inbound messages they sent (linked or not), and their opt-outs.
+ * Everything stored of the person with these identifiers (phone numbers in E.164, e-mail
+ * addresses; all of one person's in one run): their conversations (the table's partition key is
+ * the address) and every other conversation of the same requests (a request's conversations on
+ * its other channels hold the same person's number and address), each one's message items,
+ * delivery events, the request's AI thread item and idempotency record, the inbound messages they
+ * sent (linked or not), and their opt-outs.
  */
-export const planErasure = async (client: DynamoDBDocumentClient, tables: ErasureTables, address: string, progress: (what: string) => void = () => undefined): Promise<ErasurePlan> => {
-  const addresses = [...new Set([address, address.toLowerCase()])];
-  const conversations = (await Promise.all(addresses.map((a) => queryAll(client, { TableName: tables.conversationsTable, KeyConditionExpression: 'primary_channel = :a', ExpressionAttributeValues: { ':a': a } })))).flat();
-  progress(`conversations: ${conversations.length}`);
+export const planErasure = async (client: DynamoDBDocumentClient, tables: ErasureTables, identifiers: string | string[], progress: (what: string) => void = () => undefined): Promise<ErasurePlan> => {
+  const given = (Array.isArray(identifiers) ? identifiers : [identifiers]).map((identifier) => identifier.trim().replace(/^whatsapp:/, '')).filter(Boolean);
+  const addresses = [...new Set(given.flatMap((address) => [address, address.toLowerCase()]))];
+  const byAddress = (await Promise.all(addresses.map((a) => queryAll(client, { TableName: tables.conversationsTable, KeyConditionExpression: 'primary_channel = :a', ExpressionAttributeValues: { ':a': a } })))).flat();
+  // The same requests' other conversations (request-id-index, keys only; request ids are the clients', so this company and project's only).
+  const found = new Map<string, Record<string, unknown>>(byAddress.map((c) => [`${c.primary_channel}|${c.conversation_id}`, c]));
+  for (const conversation of byAddress) {
+    const prefix = `${conversation.company_id}#${conversation.project_id}#${conversation.request_id}#`;
+    const keys = await queryAll(client, { TableName: tables.conversationsTable, IndexName: 'request-id-index', KeyConditionExpression: 'request_id = :id', ExpressionAttributeValues: { ':id': conversation.request_id } });
+    for (const key of keys.filter((k) => String(k.conversation_id).startsWith(prefix))) {
+      const id = `${key.primary_channel}|${key.conversation_id}`;
+      if (found.has(id)) continue;
+      const sibling = (await queryAll(client, { TableName: tables.conversationsTable, KeyConditionExpression: 'primary_channel = :p AND conversation_id = :c', ExpressionAttributeValues: { ':p': key.primary_channel, ':c': key.conversation_id } }))[0];
+      if (sibling) found.set(id, sibling);
+    }
+  }
+  const conversations = [...found.values()];
+  progress(`conversations: ${conversations.length} (${conversations.length - byAddress.length} on the same requests' other channels)`);
   const messages: Key[] = [];
   const deliveryEvents: Key[] = [];
   const threads = new Map<string, Key>();
@@ -85,11 +101,14 @@ export const planErasure = async (client: DynamoDBDocumentClient, tables: Erasur
     for (const id of conversation.inbound_ids instanceof Set ? [...(conversation.inbound_ids as Set<string>)] : Array.isArray(conversation.inbound_ids) ? (conversation.inbound_ids as string[]) : []) inbound.set(id, { inbound_id: id });
   }
   progress(`message items: ${messages.length}, delivery events: ${deliveryEvents.length}`);
-  const bare = address.replace(/^whatsapp:/, '');
-  const fromThem = await scanAll(client, tables.inboundMessagesTable, 'from_address IN (:a, :b)', { ':a': bare, ':b': bare.toLowerCase() }, undefined, (n) => progress(`inbound messages scanned: ${n}`));
+  const bare = [...new Set(given.flatMap((address) => [address, address.toLowerCase()]))];
+  const values = Object.fromEntries(bare.map((address, index) => [`:a${index}`, address]));
+  const fromThem = await scanAll(client, tables.inboundMessagesTable, `from_address IN (${Object.keys(values).join(', ')})`, values, undefined, (n) => progress(`inbound messages scanned: ${n}`));
   for (const item of fromThem) inbound.set(String(item.inbound_id), { inbound_id: String(item.inbound_id) });
   // opt_out_key = company#channel#address (normalised: e-mail lower-cased).
-  const optOuts = await scanAll(client, tables.optOutsTable, 'contains(opt_out_key, :a)', { ':a': `#${bare.toLowerCase().startsWith('+') ? bare : bare.toLowerCase()}` }, undefined, (n) => progress(`opt-outs scanned: ${n}`));
+  const suffixes = given.map((address) => `#${address.startsWith('+') ? address : address.toLowerCase()}`);
+  const optOutValues = Object.fromEntries(suffixes.map((suffix, index) => [`:s${index}`, suffix]));
+  const optOuts = await scanAll(client, tables.optOutsTable, Object.keys(optOutValues).map((name) => `contains(opt_out_key, ${name})`).join(' OR '), optOutValues, undefined, (n) => progress(`opt-outs scanned: ${n}`));
   return {
     conversations: conversations.map((c) => ({ primary_channel: String(c.primary_channel), conversation_id: String(c.conversation_id) })),
     messages,
@@ -97,7 +116,7 @@ export const planErasure = async (client: DynamoDBDocumentClient, tables: Erasur
     threads: [...threads.values()],
     idempotency: [...idempotency.values()],
     inboundMessages: [...inbound.values()],
-    optOuts: optOuts.filter((o) => String(o.opt_out_key).endsWith(`#${bare.startsWith('+') ? bare : bare.toLowerCase()}`)).map((o) => ({ opt_out_key: String(o.opt_out_key) })),
+    optOuts: optOuts.filter((o) => suffixes.some((suffix) => String(o.opt_out_key).endsWith(suffix))).map((o) => ({ opt_out_key: String(o.opt_out_key) })),
   };
 };
 
