@@ -287,7 +287,7 @@ describe('the reply step', () => {
         finish: async (_id, status, _now, reason) => void seen.finished.push([status, reason]),
       },
       conversations: { get: async () => conversation },
-      updates: { appendInbound: async () => true, setStatus: async (_key, status) => void seen.statuses.push(status), recordOutcome: async (_key, outcome) => void seen.outcomes.push(outcome), handOffThread: async () => 0, takeAnswer: async () => true },
+      updates: { appendInbound: async () => true, setStatus: async (_key, status) => void seen.statuses.push(status), recordOutcome: async (_key, outcome) => void seen.outcomes.push(outcome), handOffThread: async () => 0, takeAnswer: async () => true, holdForLater: async () => undefined, clearWaiting: async () => undefined },
       companies: { get: async () => company },
       optOuts: { isOptedOut: async () => false, record: async () => true },
       secrets: { getJson: async () => ({ ai_api_key: KEY }) as never, evict: () => undefined },

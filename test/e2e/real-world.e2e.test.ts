@@ -179,3 +179,31 @@ describe('automatic answers that stop', () => {
     expect(JSON.stringify(answer.body)).not.toContain('\\r\\nBcc');
   });
 });
+
+describe('a burst from one person', () => {
+  it('40 WhatsApp messages in a few seconds: every one stored, answered together in far fewer turns, never more answers than the day\'s budget', async () => {
+    const { byChannel, person, threadId } = await kit.start(['whatsapp']);
+    const conversationId = byChannel.whatsapp!.conversation_id;
+    const sids: string[] = [];
+    for (let i = 0; i < 40; i += 1) sids.push((await kit.twilioInbound({ channel: 'whatsapp', from: person.tel, body: `Message ${i + 1} of my burst` })).json.message_sid as string);
+    const finished = await eventually(
+      'every message of the burst finished',
+      async () => {
+        const all = await Promise.all(sids.map((sid) => kit.inbound(`twilio#${sid}`)));
+        return all.every((m) => m && ['answered', 'held'].includes(m.inbound_status as string)) ? all : undefined;
+      },
+      90_000,
+    );
+    const answered = finished.filter((m) => m!.inbound_status === 'answered').length;
+    expect(answered).toBeGreaterThanOrEqual(1);
+    expect(answered).toBeLessThanOrEqual(20); // the default answer budget
+    expect(answered).toBeLessThan(40);
+    expect(finished.filter((m) => m!.failure_reason === 'answered together with a later message').length).toBeGreaterThan(0);
+    // One AI turn per answer (held messages cost none): the thread holds the first message's turn and one per answer.
+    const turns = (await kit.threadItems(threadId)).filter((item) => item.role === 'assistant').length;
+    await eventually('every answer sent', async () => ((await kit.twilioMessagesTo(`whatsapp:${person.tel}`)).length === 1 + answered ? true : undefined), 30_000);
+    expect(turns).toBe(1 + answered);
+    const { conversation } = await kit.reader.parts(person.tel, conversationId);
+    expect(conversation!.messages.filter((m: { role: string }) => m.role === 'user')).toHaveLength(40);
+  });
+});

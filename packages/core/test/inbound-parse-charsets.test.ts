@@ -226,6 +226,7 @@ describe('POST /webhooks/sendgrid/inbound with a mail in another charset', () =>
       },
       optOuts: { record: async () => undefined } as unknown as SendGridInboundDeps['optOuts'],
       queue: { enqueue: async () => undefined },
+      latest: { note: async () => undefined },
       clock: { now: () => new Date('2026-12-04T10:00:00.000Z') },
       metrics: { count: () => undefined },
       logger: { info: () => undefined, warn: (...args: unknown[]) => void warnings.push(args), error: () => undefined } as unknown as SendGridInboundDeps['logger'],

@@ -140,7 +140,7 @@ describe('the reply step', () => {
       governor: createGovernor({ buckets, clock: { now: () => now }, sleep: async () => Promise.reject(new Error('the reply step never waits for a slot')), config: { enabled: true } }),
       inbound: store,
       conversations: { get: async () => conversation },
-      updates: { appendInbound: async () => true, setStatus: async () => undefined, recordOutcome: async () => undefined, handOffThread: async () => 0, takeAnswer: async () => true },
+      updates: { appendInbound: async () => true, setStatus: async () => undefined, recordOutcome: async () => undefined, handOffThread: async () => 0, takeAnswer: async () => true, holdForLater: async () => undefined, clearWaiting: async () => undefined },
       companies: { get: async () => companyFixture },
       optOuts: { isOptedOut: async () => false, record: async () => true },
       secrets: { getJson: async () => ({ ai_api_key: 'k' }) as never, evict: () => undefined },
@@ -213,7 +213,7 @@ describe('the reply step', () => {
     const statuses: [string, string | undefined][] = [];
     const { deps, calls } = build(inboundItem(), {
       ai: { turn: async () => Promise.reject(new AppError('permanent', 'AI_PERMANENT', 'OpenAI refused the request: 400.')) },
-      updates: { appendInbound: async () => true, setStatus: async (_key, status, _now, reason) => void statuses.push([status, reason]), recordOutcome: async () => undefined, handOffThread: async () => 0, takeAnswer: async () => true },
+      updates: { appendInbound: async () => true, setStatus: async (_key, status, _now, reason) => void statuses.push([status, reason]), recordOutcome: async () => undefined, handOffThread: async () => 0, takeAnswer: async () => true, holdForLater: async () => undefined, clearWaiting: async () => undefined },
     });
     expect(await answerReply(record, deps)).toMatchObject({ outcome: 'acknowledge' });
     expect(calls.finished).toEqual(['failed']);

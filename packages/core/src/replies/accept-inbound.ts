@@ -6,11 +6,14 @@ import { Clock } from '../util/clock';
 import { InboundStore } from './inbound-store';
 import { ReplyQueue } from './reply-queue';
 import { InboundMessage } from './types';
+import { LatestInbound } from './latest-inbound';
 
 export interface AcceptInboundDeps {
   inbound: InboundStore;
   optOuts: Pick<OptOutStore, 'record'>;
   queue: ReplyQueue;
+  /** The newest message on its conversation, noted before it is queued (answers are coalesced). */
+  latest: LatestInbound;
   clock: Clock;
   metrics: ProcessingMetrics;
   logger: WebhookLogger;
@@ -73,6 +76,9 @@ export const acceptInbound = async (received: InboundMessage, find: () => Promis
       clock.now(),
     );
   }
+  // Noted before it is queued: the reply step answering an earlier message then sees this one waiting.
+  const linkedTo = message.conversation ?? (conversation ? { primary_channel: conversation.primary_channel, conversation_id: conversation.conversation_id } : undefined);
+  if (linkedTo && message.intent === 'reply') await deps.latest.note(linkedTo, message.inbound_id, message.received_at);
   // A conversation without a thread predates the compose step: it is answered on one of its own.
   await deps.queue.enqueue({ inbound_id: message.inbound_id }, threadId ?? message.conversation?.conversation_id ?? conversation!.conversation_id);
   await inbound.markEnqueued(message.inbound_id, clock.now());

@@ -17,6 +17,7 @@ import { Clock } from '../util/clock';
 import { answerMessageFor } from './answer-message';
 import { ConversationUpdates } from './conversation-updates';
 import { InboundStore } from './inbound-store';
+import { laterMessageWaiting } from './latest-inbound';
 import { REPLY_SCHEMA, replyAiConfig, replyInput } from './reply-turn';
 import { InboundMessage, ReplyAnswer, ReplyTask } from './types';
 
@@ -169,6 +170,16 @@ export const answerReply = async (record: QueueRecord, deps: ReplyDeps): Promise
     const project = await deps.companies.get(companyId, String(conversation.project_id));
     if (!project || project.project_status !== 'active') return hold('the project is not active');
 
+    // A later message of the person's waits behind this one in the thread's queue: its turn
+    // answers both (a burst is one turn and one answer, not one each).
+    if (!inbound.answer && laterMessageWaiting(conversation, inbound)) {
+      await deps.updates.holdForLater(inbound.conversation, { inbound_id: inbound.inbound_id, text: inbound.text }, clock.now());
+      await deps.inbound.finish(inbound.inbound_id, 'held', clock.now(), 'answered together with a later message');
+      metrics.count('RepliesCoalesced');
+      logger.info('A later message is waiting: this one is answered with it');
+      return conclude('held', 'answered with a later message');
+    }
+
     // Before the AI: who wrote may not be the person (SPF and DKIM both failed), or the
     // conversation has had its automatic answers for the day (an auto-responder that slipped
     // through, a burst): a person takes over instead of another answer.
@@ -226,6 +237,7 @@ export const answerReply = async (record: QueueRecord, deps: ReplyDeps): Promise
     // The answer to the channel's sender (a repeat publish is a duplicate its claim refuses).
     step = 'publish';
     await deps.publishAnswer(answerMessageFor(inbound, conversation, project, answer));
+    if (Array.isArray(conversation.waiting_messages)) await deps.updates.clearWaiting(inbound.conversation, clock.now());
     await deps.inbound.finish(inbound.inbound_id, 'answered', clock.now());
     logger.info('Reply answered: the answer is with the channel\'s sender', { hand_off: handOffReason !== undefined, task_complete: answer.task_complete });
     return conclude('answered', 'answered');

@@ -26,11 +26,40 @@ export interface ConversationUpdates {
    * 24-hour window from its first answer): true when it fits, false when the budget is spent.
    */
   takeAnswer(key: ConversationKey, limit: number, windowMs: number, now: Date): Promise<boolean>;
+  /** A message left for a later one's answer: kept (at most MAX_WAITING) for that turn to read. */
+  holdForLater(key: ConversationKey, waiting: { inbound_id: string; text: string }, now: Date): Promise<void>;
+  /** The waiting messages were answered (or handed off, or opted out): forget them. */
+  clearWaiting(key: ConversationKey, now: Date): Promise<void>;
 }
+
+/** Messages one coalesced turn reads besides its own: a burst beyond it is summarised by its latest. */
+export const MAX_WAITING = 20;
 
 const databaseError = (error: unknown) => transient(ErrorCodes.DATABASE_ERROR, 'The conversation could not be updated.', error);
 
 export const dynamoConversationUpdates = (client: DynamoDBDocumentClient, tableName: string): ConversationUpdates => ({
+  async holdForLater(key, waiting, now) {
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: key,
+          UpdateExpression: 'SET waiting_messages = list_append(if_not_exists(waiting_messages, :empty), :entry), updated_at = :now',
+          ConditionExpression: 'attribute_exists(conversation_id) AND (attribute_not_exists(waiting_messages) OR size(waiting_messages) < :max)',
+          ExpressionAttributeValues: { ':empty': [], ':entry': [{ inbound_id: waiting.inbound_id, text: waiting.text.slice(0, 4096) }], ':now': now.toISOString(), ':max': MAX_WAITING },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw databaseError(error);
+    }
+  },
+  async clearWaiting(key, now) {
+    try {
+      await client.send(new UpdateCommand({ TableName: tableName, Key: key, UpdateExpression: 'REMOVE waiting_messages SET updated_at = :now', ConditionExpression: 'attribute_exists(conversation_id)', ExpressionAttributeValues: { ':now': now.toISOString() } }));
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw databaseError(error);
+    }
+  },
   async takeAnswer(key, limit, windowMs, now) {
     const nowMs = now.getTime();
     try {

@@ -46,10 +46,15 @@ export const replyAiConfig = (threadConfig: OpenAiChannelConfig, projectConfig: 
   ...(projectConfig?.max_output_tokens !== undefined ? { max_output_tokens: projectConfig.max_output_tokens } : {}),
 });
 
+const waitingTexts = (conversation: ConversationItem, inboundId: string): string[] =>
+  (Array.isArray(conversation.waiting_messages) ? (conversation.waiting_messages as { inbound_id?: string; text?: string }[]) : []).filter((m) => m.inbound_id !== inboundId && typeof m.text === 'string').map((m) => m.text!);
+
 /** What the AI is told for the turn: the person's message and where it came from. Never contact details. */
 export const replyInput = (inbound: InboundMessage, conversation: ConversationItem, maxMessageLength: number | undefined) => ({
   task: 'reply',
   channel: inbound.channel as Channel,
+  // What the person wrote just before, while this was waiting: answered together, in one turn.
+  ...(waitingTexts(conversation, inbound.inbound_id).length > 0 ? { earlier_messages: waitingTexts(conversation, inbound.inbound_id) } : {}),
   message: inbound.text,
   ...(inbound.subject ? { subject: inbound.subject } : {}),
   recipient_first_name: (conversation.recipient_first_name as string | undefined) ?? null,
