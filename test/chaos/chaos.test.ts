@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { spawnStack, SpawnedStack } from '../support/spawn-stack';
 import { sleep, stackClients, validBody } from '../support/stack';
 import { conversationReader } from '../support/conversations';
@@ -362,4 +363,63 @@ it('replies while the reply step and the senders are SIGKILLed: every reply answ
   expect(problems).toEqual([]);
   expect(((await (await fetch(`${stack.state.providersUrl}/__openai/locks`)).json()) as { conversation_locked: number }).conversation_locked).toBe(0);
   process.stdout.write(`chaos: ${conversations.length * 2} replies answered once each while the pollers were killed 3 times\n`);
+}, 300_000);
+
+it('an auto-responder and a 200-message burst on one thread while the pollers are SIGKILLed: no loop, every message stored once, answers within the budget and each sent once', async () => {
+  const { state } = stack;
+  const post = (path: string, body: unknown) => fetch(`${state.providersUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<Record<string, any>>);
+  const inboundItem = async (id: string) => (await clients.documents.send(new GetCommand({ TableName: state.resources.inboundMessagesTable, Key: { inbound_id: id }, ConsistentRead: true }))).Item;
+
+  // Prepare: an e-mail conversation whose recipient is an auto-responder, and a WhatsApp one.
+  const email = `auto-${Date.now()}@out-of-office.example`;
+  const tel = `+4479005${String(Date.now() % 100000).padStart(5, '0')}`;
+  const emailConversation = await initiate(validBody((b) => ((b.recipient_data.recipient_email = email), (b.request_data.channel_method = ['email']))));
+  const whatsappConversation = await initiate(validBody((b) => ((b.recipient_data.recipient_tel = tel), (b.request_data.channel_method = ['whatsapp']))));
+  await settle([{ tel: email, conversationId: emailConversation }, { tel, conversationId: whatsappConversation }]);
+
+  // Act: the auto-responder answers our mail five times (as it would answer each of ours); the
+  // person sends 200 WhatsApp messages as fast as the webhook takes them; the pollers die twice.
+  const autoReplies = Array.from({ length: 5 }, (_v, i) => post('/__simulate/sendgrid/inbound', { from: email, text: `I am out of the office (${i}).`, headers: { 'Auto-Submitted': 'auto-replied' }, message_id: `<ooo-${i}-${Date.now()}@out-of-office.example>` }));
+  const sids: string[] = [];
+  const burst = (async () => {
+    for (let i = 0; i < 200; i += 1) {
+      const messageSid = `SM${String(Date.now()).padStart(13, '0')}${String(i).padStart(19, '0')}`.slice(0, 34);
+      for (let tryNumber = 1; tryNumber <= 20; tryNumber += 1) {
+        const answer = await post('/__simulate/twilio/inbound', { channel: 'whatsapp', from: tel, to: '+447700900001', body: `Burst ${i}`, message_sid: messageSid });
+        if (answer.webhook_status === 200) break;
+        await sleep(300);
+      }
+      sids.push(messageSid);
+    }
+  })();
+  await sleep(1500);
+  await chaos('crash-pollers');
+  await burst;
+  await chaos('crash-pollers');
+  await Promise.all(autoReplies);
+
+  // Assess: every burst message finished (answered or held), never more answers than the budget,
+  // each answer sent once; the auto-responder got nothing back.
+  const deadline = Date.now() + 150_000;
+  let finished: (Record<string, any> | undefined)[] = [];
+  while (Date.now() < deadline) {
+    finished = await Promise.all(sids.map((sid) => inboundItem(`twilio#${sid}`)));
+    if (finished.every((m) => m && ['answered', 'held'].includes(m.inbound_status))) break;
+    await sleep(1000);
+  }
+  if ((await redriveDeadLetters(['reply', 'whatsapp'])) > 0) await sleep(10_000);
+  finished = await Promise.all(sids.map((sid) => inboundItem(`twilio#${sid}`)));
+  expect(finished.filter((m) => !m || !['answered', 'held'].includes(m.inbound_status))).toEqual([]);
+  const answered = finished.filter((m) => m!.inbound_status === 'answered').length;
+  expect(answered).toBeLessThanOrEqual(20);
+  const sent = async () => (await (await fetch(`${state.providersUrl}/__messages`)).json()) as { twilio: { to: string; content_sid: string | null }[]; sendgrid: { to_emails: string[] }[] };
+  const answersSent = async () => (await sent()).twilio.filter((m) => m.to === `whatsapp:${tel}` && m.content_sid === null).length;
+  for (const until = Date.now() + 60_000; (await answersSent()) < answered && Date.now() < until; ) await sleep(500);
+  await sleep(3000); // and nothing more comes
+  expect(await answersSent()).toBe(answered); // each answer exactly once
+  const { sendgrid } = await sent();
+  expect(sendgrid.filter((m) => m.to_emails.includes(email))).toHaveLength(1); // the first mail only: no loop
+  const { conversation } = await reader.parts(tel, whatsappConversation);
+  expect(conversation!.messages.filter((m: { role: string }) => m.role === 'user')).toHaveLength(200);
+  process.stdout.write(`chaos: a 200-message burst answered in ${answered} turn(s); 5 automatic mails, 0 answers\n`);
 }, 300_000);
