@@ -154,6 +154,21 @@ describe('the engine\'s Event Webhook (receiveSendGridEvents) on a project\'s UR
     expect(recorded).toHaveLength(0);
   });
 
+  it('a batch of any size is taken whole: 2,500 events (the old limit refused anything over 1,000, unsubscribes included)', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const events = Array.from({ length: 2500 }, (_, i) => ({ email: `p${i}@example.com`, event: i % 500 === 0 ? 'unsubscribe' : 'delivered', sg_event_id: `ev-${i}`, sg_message_id: `msg${i}.filterdrecv-1-2-3-1.0`, timestamp: now }));
+    const payload = JSON.stringify(events);
+    const timestamp = String(now);
+    const { deps, recorded } = depsFor(DEMO_SENDGRID_EVENT_PUBLIC_KEY);
+    const optedOut: string[] = [];
+    deps.optOuts = { record: async (input) => (optedOut.push(input.address), true) };
+    const answer = await receiveSendGridEvents({ rawBody: payload, isBase64Encoded: false, signature: sendGridEventSignature(DEMO_SENDGRID_EVENT_PRIVATE_KEY, timestamp, payload), timestamp, project: { companyId: 'c1', projectId: 'p1' } }, deps);
+    expect(answer.statusCode).toBe(200);
+    expect(recorded).toHaveLength(2500);
+    expect(new Set(recorded.map((e) => e.eventId)).size).toBe(2500);
+    expect(optedOut.sort()).toEqual(['p0@example.com', 'p1000@example.com', 'p1500@example.com', 'p2000@example.com', 'p500@example.com']);
+  });
+
   it('an event about another tenant\'s message is acknowledged and not recorded', async () => {
     const [publicKey, payload, signature, timestamp] = signedBatches[0]!.args as [string, string, string, string];
     const id = (JSON.parse(payload) as { sg_message_id: string }[])[0]!.sg_message_id.split('.')[0]!;
