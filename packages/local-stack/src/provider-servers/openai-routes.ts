@@ -94,6 +94,8 @@ const sentenceFor = (name: string, hints: ReturnType<typeof hintsFrom>, maxLengt
           ? hints.rep
           : lower === '3' || lower.includes('role')
             ? hints.role
+            : lower === '4'
+              ? `Would you like to hear more about the ${hints.role} position?`
             : `Hi ${hints.firstName}, this is ${hints.rep} from ${hints.company} about the ${hints.role} position. Are you still interested?`;
   return maxLength ? text.slice(0, maxLength) : text;
 };
