@@ -38,10 +38,14 @@ const conversationIdsOf = async (documents: DynamoDBDocumentClient, target: Targ
 
 const viewOf = async (documents: DynamoDBDocumentClient, target: Target, conversationId: string): Promise<ConversationView[]> => {
   const items = await query(documents, { TableName: target.conversationsTable, IndexName: 'conversation-id-index', KeyConditionExpression: 'conversation_id = :id', ExpressionAttributeValues: { ':id': conversationId } });
-  const deliveries = target.messagesTable ? await query(documents, { TableName: target.messagesTable, KeyConditionExpression: 'conversation_id = :id', ExpressionAttributeValues: { ':id': conversationId } }) : [];
+  // The messages table holds the conversation's deliveries and, as items of their own, its message entries (in order).
+  const messageItems = target.messagesTable ? await query(documents, { TableName: target.messagesTable, KeyConditionExpression: 'conversation_id = :id', ExpressionAttributeValues: { ':id': conversationId } }) : [];
+  const deliveries = messageItems.filter((item) => item.kind !== 'entry');
+  const entries = messageItems.filter((item) => item.kind === 'entry').map(({ conversation_id: _c, message_key: _k, kind: _kind, expires_at: _e, ...entry }) => entry);
   const views: ConversationView[] = [];
-  for (const conversation of items) {
-    const ids = (Array.isArray(conversation.messages) ? (conversation.messages as { message_id?: string; role?: string }[]) : []).filter((m) => m.role === 'assistant' && m.message_id).map((m) => m.message_id!);
+  for (const found of items) {
+    const conversation = { ...found, messages: [...(Array.isArray(found.messages) ? (found.messages as Record<string, unknown>[]) : []), ...entries] };
+    const ids = (conversation.messages as { message_id?: string; role?: string }[]).filter((m) => m.role === 'assistant' && m.message_id).map((m) => m.message_id!);
     const current = target.deliveryEventsTable && ids.length > 0 ? await dynamoDeliveryStatusStore(documents, target.deliveryEventsTable).current(ids) : new Map();
     views.push({ conversation, deliveries, deliveryStatus: Object.fromEntries(current) });
   }

@@ -34,7 +34,7 @@ const main = async () => {
   );
   if (Items.length === 0) console.error(`No conversations of ${companyId}/${projectId} in ${target.description}.`);
   for (const item of Items) {
-    console.log([item.created_at, item.conversation_status, `messages=${Array.isArray(item.messages) ? item.messages.length : 0}`, item.conversation_id, item.failure_reason ?? ''].join('\t').trimEnd());
+    console.log([item.created_at, item.conversation_status, `messages=${typeof item.message_count === 'number' ? item.message_count : Array.isArray(item.messages) ? item.messages.length : 0}`, item.conversation_id, item.failure_reason ?? ''].join('\t').trimEnd());
   }
 };
 

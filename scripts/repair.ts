@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { applyPostSendRepair, createDynamoDocumentClient, dynamoDeliveryRepository, PostSendRepair, repairsInLog } from '@ai-multi-comms/core';
+import { applyPostSendRepair, createDynamoDocumentClient, entryKeyOf, dynamoDeliveryRepository, PostSendRepair, repairsInLog } from '@ai-multi-comms/core';
 import { parseCommandLine } from './lib/command-line';
 import { resolveTarget } from './lib/target';
 
@@ -60,10 +60,10 @@ const main = async () => {
 const describe = async (documents: ReturnType<typeof createDynamoDocumentClient>, repair: PostSendRepair) => {
   const message = (await documents.send(new GetCommand({ TableName: repair.message.table, Key: repair.message.key, ConsistentRead: true }))).Item;
   const conversation = (await documents.send(new GetCommand({ TableName: repair.conversation.table, Key: repair.conversation.key, ConsistentRead: true }))).Item;
-  const entries = Array.isArray(conversation?.messages) ? (conversation.messages as { message_id?: string }[]) : [];
+  const entry = (await documents.send(new GetCommand({ TableName: repair.message.table, Key: { conversation_id: repair.conversation.key.conversation_id, message_key: entryKeyOf(repair.conversation.append_message_entry) }, ConsistentRead: true }))).Item;
   console.log(`Conversation ${repair.conversation.key.conversation_id}, message ${repair.message.key.message_key}`);
   console.log(`  message item   now ${message ? `${String(message.message_status)}, provider id ${String(message.provider_message_id ?? 'none')}` : 'missing'}  →  sent, provider id ${repair.message.provider_message_id}`);
-  console.log(`  conversation   now ${conversation ? `${String(conversation.conversation_status)}, ${entries.length} message(s)` : 'missing'}  →  ${repair.conversation.conversation_status}, ${entries.some((e) => e.message_id === repair.message.provider_message_id) ? 'entry already there' : `+1 message (${repair.conversation.append_message_entry.role}, ${repair.conversation.append_message_entry.channel})`}`);
+  console.log(`  conversation   now ${conversation ? `${String(conversation.conversation_status)}, ${String(conversation.message_count ?? 0)} message(s)` : 'missing'}  →  ${repair.conversation.conversation_status}, ${entry ? 'entry already there' : `+1 message (${repair.conversation.append_message_entry.role}, ${repair.conversation.append_message_entry.channel})`}`);
 };
 
 main().catch((error: unknown) => {

@@ -206,7 +206,7 @@ export const pipeline = async (stack: LocalStack, report: Report, options: Pipel
     const failedTerminal = ofChannel.filter((item) => isTerminal(item) && item.conversation_status !== 'initial_message_sent');
     const provider = atProvider[channel]!;
     const sentWithOne = sent.filter((item) => provider.get(item.primary_channel) === 1).length;
-    const endToEnd = sent.map((item) => Date.parse(item.messages[0].timestamp) - requestedAt.get(item.request_id)!);
+    const endToEnd = sent.map((item) => Date.parse(item.first_message_at ?? item.messages?.[0]?.timestamp) - requestedAt.get(item.request_id)!);
     perChannel[channel] = {
       sent: sent.length,
       failed_terminal: failedTerminal.length,
@@ -217,7 +217,7 @@ export const pipeline = async (stack: LocalStack, report: Report, options: Pipel
     };
   }
   const sum = (field: keyof ChannelFigures) => Object.values(perChannel).reduce((total, figures) => total + figures[field], 0);
-  const allEndToEnd = latest.filter((item) => item.conversation_status === 'initial_message_sent').map((item) => Date.parse(item.messages[0].timestamp) - requestedAt.get(item.request_id)!);
+  const allEndToEnd = latest.filter((item) => item.conversation_status === 'initial_message_sent').map((item) => Date.parse(item.first_message_at ?? item.messages?.[0]?.timestamp) - requestedAt.get(item.request_id)!);
   const seconds = (finishedAt - startedAt) / 1000;
   const kinds = awsCounts ? byKind(awsCounts) : undefined;
   const figures: PipelineFigures = {

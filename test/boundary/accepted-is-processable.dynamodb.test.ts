@@ -16,6 +16,7 @@ import {
   ComposeDeps,
   ContextObject,
   dynamoThreadRepository,
+  dynamoConversationEntries,
   parseComposedMessage,
   createLogger,
   dynamoDeliveryRepository,
@@ -260,7 +261,8 @@ it('every request the router accepts crosses SQS, validates in the processor, an
           new GetCommand({ TableName: state.resources.conversationsTable, Key: { primary_channel: Item!.primary_channel, conversation_id }, ConsistentRead: true }),
         );
         expect(afterReply?.conversation_status).toBe('reply_sent');
-        expect(afterReply?.messages).toHaveLength(2);
+        expect(afterReply?.message_count).toBe(2);
+        expect(await dynamoConversationEntries(clients.documents, state.resources.messagesTable!).all(conversation_id)).toHaveLength(2);
       }
     }),
     {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { CompanyProject, dynamoDeliveryStatusStore, dynamoOptOutStore, sha256Hex } from '@ai-multi-comms/core';
+import { CompanyProject, dynamoConversationUpdates, dynamoDeliveryStatusStore, dynamoOptOutStore, sha256Hex } from '@ai-multi-comms/core';
 import { twilioSignature } from '@ai-multi-comms/local-stack';
 import { throwawayProject } from '../support/projects';
 import { COMPANY_SMS, replyKit, uniqueEmail } from '../support/replies';
@@ -205,5 +205,50 @@ describe('a burst from one person', () => {
     expect(turns).toBe(1 + answered);
     const { conversation } = await kit.reader.parts(person.tel, conversationId);
     expect(conversation!.messages.filter((m: { role: string }) => m.role === 'user')).toHaveLength(40);
+  });
+});
+
+describe('no item grows with the conversation', () => {
+  it('a thread of 1,000 messages of 4 KB keeps working: the conversation item stays small, every message reads page by page in order, the next reply is answered', async () => {
+    const { byChannel, person, requestId } = await kit.start(['whatsapp']);
+    const key = { primary_channel: person.tel, conversation_id: byChannel.whatsapp!.conversation_id };
+    const updates = dynamoConversationUpdates(clients.documents, state.resources.conversationsTable!, state.resources.messagesTable!);
+    const text = 'x'.repeat(4000);
+    const start = Date.now();
+    for (let i = 0; i < 1000; i += 20) {
+      await Promise.all(
+        Array.from({ length: 20 }, (_, j) => {
+          const n = i + j;
+          const at = new Date(start + n).toISOString();
+          return updates.appendInbound(key, `twilio#SMlong${String(n).padStart(28, '0')}`, { message_id: `twilio#SMlong${String(n).padStart(28, '0')}`, timestamp: at, role: 'user', channel: 'whatsapp', content: `${n} ${text}` }, 'reply_received', new Date());
+        }),
+      );
+    }
+    // 4 MB written; the conversation item is its summary alone.
+    const item = (await clients.documents.send(new GetCommand({ TableName: state.resources.conversationsTable, Key: key, ConsistentRead: true }))).Item!;
+    expect(JSON.stringify(item).length).toBeLessThan(10_000);
+    expect(item.message_count).toBe(1001);
+    expect(item.messages).toBeUndefined(); // no list: the messages are items of their own
+
+    // GET /conversations pages through all of them, newest page first, each message once, in order.
+    const url = (query: Record<string, string>) => `${state.apiBaseUrl}/conversations?${new URLSearchParams({ company_id: 'ci-aaa-001', project_id: 'pi-aaa-001', request_id: requestId, ...query })}`;
+    const headers = { 'x-api-key': state.demoApiKeys.companyA };
+    let page = await kit.json(url({ messages_limit: '300' }), { headers });
+    expect(page.status).toBe(200);
+    const seen: string[] = [];
+    for (let pages = 0; pages < 10; pages += 1) {
+      const conversation = page.json.conversations[0];
+      expect(conversation.message_count).toBe(1001);
+      seen.unshift(...conversation.messages.map((m: { content: string }) => m.content.split(' ')[0]));
+      if (!conversation.messages_before) break;
+      page = await kit.json(url({ messages_limit: '300', conversation_id: conversation.conversation_id, before: conversation.messages_before }), { headers });
+    }
+    expect(seen).toHaveLength(1001);
+    expect(seen.slice(1)).toEqual(Array.from({ length: 1000 }, (_, n) => String(n)));
+    expect((await kit.json(url({ messages_limit: '501' }), { headers })).status).toBe(400);
+
+    // And the person's next message is answered as ever.
+    const sid = (await kit.twilioInbound({ channel: 'whatsapp', from: person.tel, body: 'Still there?' })).json.message_sid as string;
+    await eventually('the next reply answered', async () => ((await kit.inbound(`twilio#${sid}`))?.inbound_status === 'answered' ? true : undefined), 30_000);
   });
 });

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { replyKit } from '../support/replies';
 import { eventually, useLocalStack } from '../support/stack';
 
@@ -102,8 +102,9 @@ it("retention: a conversation, its message items and its AI thread item expire t
   // The demo project sets no data_retention_days: the default, 365 days, from when the router received the request.
   expect(conversation.expires_at).toBeGreaterThan(created + 364 * day);
   expect(conversation.expires_at).toBeLessThan(created + 366 * day);
-  const message = (await clients.documents.send(new ScanCommand({ TableName: state.resources.messagesTable, FilterExpression: 'conversation_id = :id', ExpressionAttributeValues: { ':id': conversation.conversation_id } }))).Items!;
-  expect(message.map((m) => m.expires_at)).toEqual([conversation.expires_at]);
+  const message = (await clients.documents.send(new QueryCommand({ TableName: state.resources.messagesTable, KeyConditionExpression: 'conversation_id = :id', ExpressionAttributeValues: { ':id': conversation.conversation_id }, ConsistentRead: true }))).Items!;
+  // The message's delivery item and its entry (the conversation's messages are items of their own).
+  expect(message.map((m) => [m.kind ?? 'delivery', m.expires_at]).sort()).toEqual([['delivery', conversation.expires_at], ['entry', conversation.expires_at]]);
   const thread = (await clients.documents.send(new ScanCommand({ TableName: state.resources.threadsTable, FilterExpression: 'request_id = :id', ExpressionAttributeValues: { ':id': conversation.request_id } }))).Items!;
   expect(thread).toHaveLength(1);
   expect(Math.abs(thread[0]!.expires_at - conversation.expires_at)).toBeLessThan(60);

@@ -5,8 +5,8 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamoCompanyRepository, onboardCompany, OnboardingFile, postSendRepairOf, sha256Hex } from '@ai-multi-comms/core';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamoCompanyRepository, dynamoConversationEntries, entryKeyOf, onboardCompany, OnboardingFile, postSendRepairOf, sha256Hex } from '@ai-multi-comms/core';
 import { demoSecrets } from '@ai-multi-comms/local-stack';
 import { eventually, postInitiate, providerRequests, queueEvents, sleep, uniqueTel, useLocalStack, validBody } from '../support/stack';
 
@@ -33,8 +33,11 @@ const project = (projectId: string, credentialsId: string): OnboardingFile => ({
 });
 const DEMO_CREDENTIALS = 'ai-multi-comms/whatsapp-credentials/ci-aaa-001/pi-aaa-001/twilio-dev';
 
-const item = async (tel: string, conversationId: string) =>
-  (await clients.documents.send(new GetCommand({ TableName: state.resources.conversationsTable, Key: { primary_channel: tel, conversation_id: conversationId }, ConsistentRead: true }))).Item;
+/** The conversation item, with its message entries (their own items) as `messages`. */
+const item = async (tel: string, conversationId: string) => {
+  const found = (await clients.documents.send(new GetCommand({ TableName: state.resources.conversationsTable, Key: { primary_channel: tel, conversation_id: conversationId }, ConsistentRead: true }))).Item;
+  return found ? ({ ...found, messages: await dynamoConversationEntries(clients.documents, state.resources.messagesTable!).all(conversationId) } as Record<string, any>) : undefined;
+};
 
 const startConversation = async (projectId: string) => {
   const tel = uniqueTel();
@@ -261,7 +264,8 @@ it('repair applies a POST_SEND_UPDATE_FAILED line: a dry run first, then the fin
   });
   // The items as a processor leaves them when its final update failed after the send.
   await clients.documents.send(new UpdateCommand({ TableName: tables.messagesTable, Key: messageKey, UpdateExpression: 'SET message_status = :p REMOVE provider_message_id', ExpressionAttributeValues: { ':p': 'processing' } }));
-  await clients.documents.send(new UpdateCommand({ TableName: tables.conversationsTable, Key: { primary_channel: tel, conversation_id: conversationId }, UpdateExpression: 'SET conversation_status = :p, messages = :none', ExpressionAttributeValues: { ':p': 'processing', ':none': [] } }));
+  await clients.documents.send(new UpdateCommand({ TableName: tables.conversationsTable, Key: { primary_channel: tel, conversation_id: conversationId }, UpdateExpression: 'SET conversation_status = :p, message_count = :none', ExpressionAttributeValues: { ':p': 'processing', ':none': 0 } }));
+  await clients.documents.send(new DeleteCommand({ TableName: tables.messagesTable, Key: { conversation_id: conversationId, message_key: entryKeyOf(entry) } }));
   const dir = mkdtempSync(join(tmpdir(), 'repair-'));
   const logFile = join(dir, 'critical.log');
   // As CloudWatch shows it: timestamp, request id, level, then Powertools' JSON.

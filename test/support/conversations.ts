@@ -1,5 +1,5 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { INITIAL_MESSAGE } from '@ai-multi-comms/core';
+import { dynamoConversationEntries, INITIAL_MESSAGE } from '@ai-multi-comms/core';
 import { eventually, stackClients, StackState } from './stack';
 
 /** The first message's delivery state, as its own item in the messages table holds it. */
@@ -12,12 +12,15 @@ const DELIVERY_FIELDS = ['message_status', 'attempts', 'lease_owner', 'lease_exp
  * gives the two items apart.
  */
 export const conversationReader = (state: StackState, clients: ReturnType<typeof stackClients>) => {
+  const entries = dynamoConversationEntries(clients.documents, state.resources.messagesTable!);
+  /** The conversation item with its message entries (their own items) as `messages`, in order, as a reader of the whole conversation sees it. */
   const parts = async (primaryChannel: string, conversationId: string, messageKey = INITIAL_MESSAGE) => {
-    const [conversation, message] = await Promise.all([
+    const [conversation, message, messages] = await Promise.all([
       clients.documents.send(new GetCommand({ TableName: state.resources.conversationsTable, Key: { primary_channel: primaryChannel, conversation_id: conversationId }, ConsistentRead: true })),
       clients.documents.send(new GetCommand({ TableName: state.resources.messagesTable, Key: { conversation_id: conversationId, message_key: messageKey }, ConsistentRead: true })),
+      entries.all(conversationId),
     ]);
-    return { conversation: conversation.Item, message: message.Item };
+    return { conversation: conversation.Item ? ({ ...conversation.Item, messages } as Record<string, any>) : undefined, message: message.Item };
   };
   const item = async (primaryChannel: string, conversationId: string): Promise<Record<string, any> | undefined> => {
     const { conversation, message } = await parts(primaryChannel, conversationId);

@@ -9,6 +9,7 @@ export interface RouterConfig {
   composeQueueUrl: string;
   threadsTable: string | undefined;
   conversationsTable: string | undefined;
+  messagesTable: string | undefined;
   deliveryEventsTable: string | undefined;
   routerVersion: string;
   idempotencyTtlSeconds: number;
@@ -29,6 +30,7 @@ export const routerConfig = lazy(() =>
     // Read by GET /conversations only.
     threadsTable: ['THREADS_TABLE', optionalString],
     conversationsTable: ['CONVERSATIONS_TABLE', optionalString],
+    messagesTable: ['MESSAGES_TABLE', optionalString],
     deliveryEventsTable: ['DELIVERY_EVENTS_TABLE', optionalString],
     routerVersion: ['ROUTER_VERSION', (env, name) => optionalString(env, name) ?? 'unknown'],
     // docs/api.md: records are kept at least 24 hours.

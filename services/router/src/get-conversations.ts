@@ -4,7 +4,10 @@ import {
   COMPANY_ID_PATTERN,
   ConversationItem,
   ConversationKey,
+  ConversationEntries,
   CurrentDelivery,
+  decodeEntryCursor,
+  MessageEntry,
   DeliveryStatusStore,
   ErrorCodes,
   FieldError,
@@ -27,7 +30,13 @@ export interface GetConversationsDeps {
   idempotency: Pick<IdempotencyStore, 'peek'>;
   /** Each sent message's delivery status, from the providers' callbacks. */
   deliveries: Pick<DeliveryStatusStore, 'current'>;
+  /** Each conversation's messages, a page at a time (their own items). */
+  entries: Pick<ConversationEntries, 'page'>;
 }
+
+/** Messages per conversation in one answer when the client names no `messages_limit`, and the most it may ask for. */
+export const DEFAULT_MESSAGES_LIMIT = 100;
+export const MAX_MESSAGES_LIMIT = 500;
 
 export interface ConversationView {
   channel: Channel;
@@ -35,6 +44,10 @@ export interface ConversationView {
   conversation_status: string;
   hand_off_to_human: boolean;
   failure_reason?: string;
+  /** How many messages the conversation holds in all. */
+  message_count: number;
+  /** Present when older messages exist: pass it back as `before` (with this `conversation_id`) for the page before. */
+  messages_before?: string;
   messages: { message_id: string; role: 'assistant' | 'user'; channel: Channel; content: string; timestamp: string; delivery_status: string; delivery_error_code?: string; delivery_error?: string }[];
 }
 
@@ -48,8 +61,17 @@ export interface ConversationsView {
 const COMPANY_ID = new RegExp(COMPANY_ID_PATTERN);
 const UUID = new RegExp(UUID_PATTERN);
 
-/** The query's three ids, every problem listed. */
-const parseQuery = (query: Record<string, string | undefined> | null): { company_id: string; project_id: string; request_id: string } => {
+interface ParsedQuery {
+  company_id: string;
+  project_id: string;
+  request_id: string;
+  messages_limit: number;
+  /** An older page of one conversation: its id and the cursor a previous answer gave. */
+  page?: { conversation_id: string; before: string };
+}
+
+/** The query's ids and paging, every problem listed. */
+const parseQuery = (query: Record<string, string | undefined> | null): ParsedQuery => {
   const problems: FieldError[] = [];
   const value = (name: string) => query?.[name];
   for (const name of ['company_id', 'project_id'] as const) {
@@ -58,22 +80,44 @@ const parseQuery = (query: Record<string, string | undefined> | null): { company
   }
   if (value('request_id') === undefined) problems.push({ field: 'request_id', code: ErrorCodes.MISSING_REQUEST_ID, message: 'is required' });
   else if (!UUID.test(value('request_id')!)) problems.push({ field: 'request_id', code: ErrorCodes.INVALID_REQUEST_ID, message: 'must be a UUID' });
+  const limit = value('messages_limit');
+  if (limit !== undefined && !(/^[0-9]{1,3}$/.test(limit) && Number(limit) >= 1 && Number(limit) <= MAX_MESSAGES_LIMIT)) {
+    problems.push({ field: 'messages_limit', code: ErrorCodes.VALIDATION_ERROR, message: `must be a whole number from 1 to ${MAX_MESSAGES_LIMIT}` });
+  }
+  const before = value('before');
+  const pageOf = value('conversation_id');
+  if (before !== undefined && (!pageOf || !decodeEntryCursor(before))) problems.push({ field: 'before', code: ErrorCodes.VALIDATION_ERROR, message: 'must be a messages_before cursor, given with its conversation_id' });
   if (problems.length > 0) {
     throw validationError(problems[0]!.code, `Invalid query: ${problems[0]!.field} ${problems[0]!.message}${problems.length > 1 ? ` (${problems.length} problems in all; see validation_errors)` : ''}.`, problems);
   }
-  return { company_id: value('company_id')!, project_id: value('project_id')!, request_id: value('request_id')!.toLowerCase() };
+  return {
+    company_id: value('company_id')!,
+    project_id: value('project_id')!,
+    request_id: value('request_id')!.toLowerCase(),
+    messages_limit: limit === undefined ? DEFAULT_MESSAGES_LIMIT : Number(limit),
+    ...(before && pageOf ? { page: { conversation_id: pageOf, before } } : {}),
+  };
 };
 
 /** Before a sender has claimed it, a conversation is what the thread says of it. */
 const pendingStatus = (thread: ThreadItem | undefined): string => (thread?.status === 'failed' ? (thread.failure_class === 'permanent' ? 'failed_to_process_ai' : 'processing') : 'queued');
 
-const viewOf = (channel: Channel, conversationId: string, item: ConversationItem | undefined, thread: ThreadItem | undefined, deliveries = new Map<string, CurrentDelivery>()): ConversationView => ({
+const viewOf = (
+  channel: Channel,
+  conversationId: string,
+  item: ConversationItem | undefined,
+  thread: ThreadItem | undefined,
+  page: { entries: MessageEntry[]; before?: string } = { entries: [] },
+  deliveries = new Map<string, CurrentDelivery>(),
+): ConversationView => ({
   channel,
   conversation_id: conversationId,
   conversation_status: item?.conversation_status ?? pendingStatus(thread),
   hand_off_to_human: item?.hand_off_to_human === true,
   ...(item?.failure_reason ? { failure_reason: item.failure_reason } : !item && thread?.failure_reason ? { failure_reason: thread.failure_reason } : {}),
-  messages: (item?.messages ?? []).map((message) => {
+  message_count: typeof item?.message_count === 'number' ? item.message_count : page.entries.length,
+  ...(page.before ? { messages_before: page.before } : {}),
+  messages: page.entries.map((message) => {
     const delivery = message.role === 'assistant' ? deliveries.get(message.message_id) : undefined;
     return {
       message_id: message.message_id,
@@ -98,18 +142,22 @@ export const getConversations = async (
   input: { query: Record<string, string | undefined> | null; apiKey: string | undefined },
   deps: GetConversationsDeps,
 ): Promise<ConversationsView> => {
-  const { company_id, project_id, request_id } = parseQuery(input.query);
+  const { company_id, project_id, request_id, messages_limit, page } = parseQuery(input.query);
   authoriseKey(await deps.companies.get(company_id, project_id), input.apiKey ? sha256Hex(input.apiKey) : undefined);
   const thread = await deps.threads.get(threadKeyOf(company_id, project_id, request_id));
   if (thread) {
-    const items = await Promise.all(thread.conversations.map(({ primary_channel, conversation_id }) => deps.conversations.get({ primary_channel, conversation_id })));
-    const ours = items.flatMap((item) => (item?.messages ?? []).filter((m) => m.role === 'assistant').map((m) => m.message_id));
+    // An older page of one conversation, or the newest page of each.
+    const wanted = page ? thread.conversations.filter((c) => c.conversation_id === page.conversation_id) : thread.conversations;
+    if (page && wanted.length === 0) throw notFound(ErrorCodes.CONVERSATION_NOT_FOUND, 'This request has no such conversation.');
+    const items = await Promise.all(wanted.map(({ primary_channel, conversation_id }) => deps.conversations.get({ primary_channel, conversation_id })));
+    const pages = await Promise.all(wanted.map(({ conversation_id }, index) => (items[index] ? deps.entries.page(conversation_id, { limit: messages_limit, ...(page ? { before: page.before } : {}) }) : { entries: [] })));
+    const ours = pages.flatMap((p) => p.entries.filter((m) => m.role === 'assistant').map((m) => m.message_id));
     const deliveries = ours.length > 0 ? await deps.deliveries.current(ours) : new Map<string, CurrentDelivery>();
     return {
       status: 'success',
       request_id,
       thread_id: thread.thread_id ?? null,
-      conversations: thread.conversations.map(({ channel, conversation_id }, index) => viewOf(channel, conversation_id, items[index], thread, deliveries)),
+      conversations: wanted.map(({ channel, conversation_id }, index) => viewOf(channel, conversation_id, items[index], thread, pages[index], deliveries)),
     };
   }
   // Accepted, not yet picked up by the compose step (its first seconds).

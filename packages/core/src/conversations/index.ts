@@ -1,2 +1,3 @@
 export * from './types';
 export * from './conversation-repository';
+export * from './conversation-entries';

@@ -88,8 +88,13 @@ export const planErasure = async (client: DynamoDBDocumentClient, tables: Erasur
     const items = await queryAll(client, { TableName: tables.messagesTable, KeyConditionExpression: 'conversation_id = :id', ExpressionAttributeValues: { ':id': conversationId } });
     messages.push(...items.map((m) => ({ conversation_id: conversationId, message_key: String(m.message_key) })));
     const providerIds = new Set(items.map((m) => m.provider_message_id).filter((id): id is string => typeof id === 'string'));
-    for (const entry of Array.isArray(conversation.messages) ? (conversation.messages as { message_id?: string; role?: string }[]) : []) {
+    // The conversation's message entries (their own items, queried above with the deliveries; an
+    // older conversation may still hold them as a list): ours lead to delivery events, the
+    // person's to their inbound messages.
+    const entries = [...items.filter((m) => m.kind === 'entry'), ...(Array.isArray(conversation.messages) ? (conversation.messages as Record<string, unknown>[]) : [])] as { message_id?: string; role?: string }[];
+    for (const entry of entries) {
       if (entry.role === 'assistant' && entry.message_id) providerIds.add(entry.message_id);
+      if (entry.role === 'user' && entry.message_id) inbound.set(entry.message_id, { inbound_id: entry.message_id });
     }
     for (const providerMessageId of providerIds) {
       const events = await queryAll(client, { TableName: tables.deliveryEventsTable, KeyConditionExpression: 'provider_message_id = :id', ExpressionAttributeValues: { ':id': providerMessageId }, ProjectionExpression: 'provider_message_id, event_key' });

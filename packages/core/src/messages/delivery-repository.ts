@@ -5,6 +5,7 @@ import { transient } from '../errors/app-error';
 import { ErrorCodes } from '../errors/error-codes';
 import { LeaseLost } from '../errors/lease-lost';
 import { ConversationStatus, FailureClass, MessageEntry, RefusalStatus } from '../conversations/types';
+import { entryItemOf } from '../conversations/conversation-entries';
 import { DeliveryKey, INITIAL_MESSAGE, isFinished, MessageItem, MessageKey, SendIntent } from './types';
 
 /**
@@ -29,6 +30,8 @@ export interface FinalUpdate {
   processorVersion: string;
   /** Sparse index key for inbound replies (docs/data-model.md). */
   inboundKey?: string;
+  /** The conversation's TTL (epoch seconds), which its message entry carries too. */
+  expiresAt?: number;
 }
 
 /** A failure as recorded on the message (and, for the first message, on its conversation). */
@@ -107,7 +110,7 @@ export const dynamoDeliveryRepository = (client: DynamoDBDocumentClient, tables:
       await client.send(
         new PutCommand({
           TableName: conversationsTable,
-          Item: { ...attributes, ...key.conversation, conversation_status: 'processing', messages: [], created_at: timestamp, updated_at: timestamp },
+          Item: { ...attributes, ...key.conversation, conversation_status: 'processing', message_count: 0, created_at: timestamp, updated_at: timestamp },
           ConditionExpression: 'attribute_not_exists(conversation_id)',
         }),
       );
@@ -232,18 +235,30 @@ export const dynamoDeliveryRepository = (client: DynamoDBDocumentClient, tables:
                 },
               },
               {
+                // The message entry, its own item (conversation-entries.ts): the conversation keeps a bounded summary.
+                Put: {
+                  TableName: messagesTable,
+                  Item: entryItemOf(key.conversation.conversation_id, update.message, update.expiresAt),
+                  ConditionExpression: 'attribute_not_exists(message_key)',
+                },
+              },
+              {
                 Update: {
                   TableName: conversationsTable,
                   Key: key.conversation,
                   UpdateExpression:
-                    'SET conversation_status = :status, messages = list_append(if_not_exists(messages, :empty), :message), thread_id = :thread, processing_time_ms = :ms, processor_version = :version, updated_at = :now' +
+                    'SET conversation_status = :status, thread_id = :thread, processing_time_ms = :ms, processor_version = :version, updated_at = :now, ' +
+                    'first_message_at = if_not_exists(first_message_at, :at), last_message_at = :at' +
+                    (update.message.subject ? ', first_subject = if_not_exists(first_subject, :subject)' : '') +
                     (update.inboundKey ? ', inbound_key = :inbound' : '') +
+                    ' ADD message_count :one' +
                     (mirrorsConversation(key) ? ' REMOVE failure_reason, failure_class, retries_exhausted_at' : ''),
                   ConditionExpression: 'attribute_exists(conversation_id)',
                   ExpressionAttributeValues: {
                     ':status': update.conversationStatus,
-                    ':empty': [],
-                    ':message': [update.message],
+                    ':at': update.message.timestamp,
+                    ':one': 1,
+                    ...(update.message.subject ? { ':subject': update.message.subject } : {}),
                     ':thread': update.threadId,
                     ':ms': update.processingTimeMs,
                     ':version': update.processorVersion,
@@ -257,7 +272,7 @@ export const dynamoDeliveryRepository = (client: DynamoDBDocumentClient, tables:
         );
       } catch (error) {
         // Already recorded with this provider id (an earlier try whose answer was lost): done, and
-        // the conversation's list holds the message once.
+        // the conversation holds the message's entry once.
         if (conditionFailedAt(error, 0) && (await getMessage(key).catch(() => undefined))?.provider_message_id === sid) return;
         throw databaseError(error, 'updated after the send');
       }

@@ -19,6 +19,8 @@ export interface PostSendRepair {
     inbound_key?: string;
     processing_time_ms?: number;
     processor_version?: string;
+    /** The conversation's TTL, which the message entry carries. */
+    expires_at?: number;
   };
 }
 
@@ -33,6 +35,7 @@ export const postSendRepairOf = (tables: { messagesTable: string; conversationsT
     ...(update.inboundKey ? { inbound_key: update.inboundKey } : {}),
     processing_time_ms: update.processingTimeMs,
     processor_version: update.processorVersion,
+    ...(update.expiresAt !== undefined ? { expires_at: update.expiresAt } : {}),
   },
 });
 
@@ -86,6 +89,7 @@ export const applyPostSendRepair = async (repair: PostSendRepair, deliveries: Pi
       processingTimeMs: repair.conversation.processing_time_ms ?? 0,
       processorVersion: repair.conversation.processor_version ?? 'repair',
       ...(repair.conversation.inbound_key ? { inboundKey: repair.conversation.inbound_key } : {}),
+      ...(typeof repair.conversation.expires_at === 'number' ? { expiresAt: repair.conversation.expires_at } : {}),
     },
     now,
   );

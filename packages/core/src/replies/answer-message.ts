@@ -10,7 +10,8 @@ const defined = <T extends Record<string, unknown>>(value: T): T => Object.fromE
 
 /** The e-mail answer's threading: `Re:` the subject, In-Reply-To the person's mail, References the chain. */
 const emailThreading = (inbound: InboundMessage, conversation: ConversationItem): Pick<ReplyDetails, 'subject' | 'in_reply_to' | 'references'> => {
-  const firstSubject = (conversation.messages as MessageEntry[] | undefined)?.find((m) => m.role === 'assistant' && m.subject)?.subject;
+  // Our first mail's subject, as the conversation's summary keeps it.
+  const firstSubject = typeof conversation.first_subject === 'string' ? conversation.first_subject : undefined;
   // The person's subject becomes our header: no line break or control character of theirs reaches it.
   const subject = headerSafe(inbound.subject || firstSubject || '');
   const references = [...(inbound.email_references ?? []), ...(inbound.email_message_id ? [inbound.email_message_id] : [])].filter((v, i, all) => all.indexOf(v) === i).slice(-20);

@@ -117,7 +117,7 @@ export const answerReply = async (record: QueueRecord, deps: ReplyDeps): Promise
     step = 'store';
     const now = clock.now();
     const entry: MessageEntry = { message_id: inbound.inbound_id, timestamp: inbound.received_at, role: 'user', channel: inbound.channel, content: inbound.text, ...(inbound.subject ? { subject: inbound.subject } : {}) };
-    await deps.updates.appendInbound(inbound.conversation, inbound.inbound_id, entry, inbound.intent === 'opt_out' ? 'opted_out' : 'reply_received', now);
+    await deps.updates.appendInbound(inbound.conversation, inbound.inbound_id, entry, inbound.intent === 'opt_out' ? 'opted_out' : 'reply_received', now, typeof conversation.expires_at === 'number' ? conversation.expires_at : undefined);
 
     // Not for the AI: keywords (recorded by the webhook already), a human's conversation, an opted-out person, a stopped project.
     if (inbound.intent === 'automatic') {

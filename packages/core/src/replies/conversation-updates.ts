@@ -1,5 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { entryItemOf } from '../conversations/conversation-entries';
 import { queryAll } from '../aws/query-all';
 import { ConversationKey, ConversationStatus, MessageEntry } from '../conversations/types';
 import { transient } from '../errors/app-error';
@@ -10,8 +12,8 @@ import { ErrorCodes } from '../errors/error-codes';
  * whatever the retries), the status, the hand-off and task flags. Each is one conditional update.
  */
 export interface ConversationUpdates {
-  /** Append the person's message and set the status; false when this inbound message is already on it. */
-  appendInbound(key: ConversationKey, inboundId: string, entry: MessageEntry, status: ConversationStatus, now: Date): Promise<boolean>;
+  /** Add the person's message (its own entry item) and set the status; false when this inbound message is already on it. */
+  appendInbound(key: ConversationKey, inboundId: string, entry: MessageEntry, status: ConversationStatus, now: Date, expiresAt?: number): Promise<boolean>;
   /** Set the status (with the reason a reader sees, for a failure). */
   setStatus(key: ConversationKey, status: ConversationStatus, now: Date, reason?: string): Promise<void>;
   recordOutcome(key: ConversationKey, outcome: { handOffReason?: string; taskComplete: boolean }, now: Date): Promise<void>;
@@ -37,7 +39,7 @@ export const MAX_WAITING = 20;
 
 const databaseError = (error: unknown) => transient(ErrorCodes.DATABASE_ERROR, 'The conversation could not be updated.', error);
 
-export const dynamoConversationUpdates = (client: DynamoDBDocumentClient, tableName: string): ConversationUpdates => ({
+export const dynamoConversationUpdates = (client: DynamoDBDocumentClient, tableName: string, messagesTable: string): ConversationUpdates => ({
   async holdForLater(key, waiting, now) {
     try {
       await client.send(
@@ -126,20 +128,28 @@ export const dynamoConversationUpdates = (client: DynamoDBDocumentClient, tableN
     }
     return handedOff;
   },
-  async appendInbound(key, inboundId, entry, status, now) {
+  async appendInbound(key, inboundId, entry, status, now, expiresAt) {
+    // The entry (keyed by its time and the inbound id, so once) and the summary, together.
     try {
       await client.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: key,
-          UpdateExpression: 'SET messages = list_append(if_not_exists(messages, :empty), :entry), conversation_status = :status, last_inbound_at = :now, updated_at = :now ADD inbound_ids :ids',
-          ConditionExpression: 'attribute_exists(conversation_id) AND (attribute_not_exists(inbound_ids) OR NOT contains(inbound_ids, :id))',
-          ExpressionAttributeValues: { ':empty': [], ':entry': [entry], ':status': status, ':now': now.toISOString(), ':ids': new Set([inboundId]), ':id': inboundId },
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: messagesTable, Item: entryItemOf(key.conversation_id, { ...entry, message_id: inboundId }, expiresAt), ConditionExpression: 'attribute_not_exists(message_key)' } },
+            {
+              Update: {
+                TableName: tableName,
+                Key: key,
+                UpdateExpression: 'SET conversation_status = :status, last_inbound_at = :now, last_message_at = :at, updated_at = :now ADD message_count :one',
+                ConditionExpression: 'attribute_exists(conversation_id)',
+                ExpressionAttributeValues: { ':status': status, ':now': now.toISOString(), ':at': entry.timestamp, ':one': 1 },
+              },
+            },
+          ],
         }),
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.some((reason) => reason.Code === 'ConditionalCheckFailed')) return false;
       throw databaseError(error);
     }
   },

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamoDeliveryRepository, INITIAL_MESSAGE, LeaseLost, MessageEntry } from '../../src';
+import { dynamoConversationEntries, dynamoDeliveryRepository, INITIAL_MESSAGE, LeaseLost, MessageEntry } from '../../src';
 import { useLocalStack } from '../../../../test/support/stack';
 
 /** A message's delivery against DynamoDB Local: its own item, and its conversation's record of it. */
@@ -17,7 +17,7 @@ it('the first claim creates the conversation and the message; the conversation h
   const key = newKey();
   const claim = await repository().claim(key, { channel_method: 'whatsapp', request_id: 'r' }, new Date(), 60_000);
   expect(claim).toMatchObject({ outcome: 'claimed', attempt: 1, takenOver: false });
-  expect(await conversationOf(key)).toMatchObject({ conversation_status: 'processing', messages: [], request_id: 'r' });
+  expect(await conversationOf(key)).toMatchObject({ conversation_status: 'processing', message_count: 0, request_id: 'r' });
   expect(await conversationOf(key)).not.toHaveProperty('lease_owner');
   expect(await repository().getMessage(key)).toMatchObject({ message_status: 'processing', channel: 'whatsapp', lease_owner: expect.any(String) });
 });
@@ -29,9 +29,12 @@ it('a final update repeated after its answer was lost lists the message once; an
   await repository().complete(key, finalUpdate('SM1'), new Date()); // the retry of a write that had succeeded
   const conversation = await conversationOf(key);
   expect(conversation).toMatchObject({ conversation_status: 'initial_message_sent', thread_id: 'conv_1' });
-  expect(conversation.messages.map((m: MessageEntry) => m.message_id)).toEqual(['SM1']);
+  const entries = () => dynamoConversationEntries(clients.documents, state.resources.messagesTable!).all(key.conversation.conversation_id);
+  expect((await entries()).map((m: MessageEntry) => m.message_id)).toEqual(['SM1']);
+  expect(conversation.message_count).toBe(1);
   await expect(repository().complete(key, finalUpdate('SM2'), new Date())).rejects.toMatchObject({ code: 'DATABASE_ERROR' });
-  expect((await conversationOf(key)).messages).toHaveLength(1);
+  expect(await entries()).toHaveLength(1);
+  expect((await conversationOf(key)).message_count).toBe(1);
   expect(await repository().getMessage(key)).toMatchObject({ message_status: 'sent', provider_message_id: 'SM1' });
 });
 

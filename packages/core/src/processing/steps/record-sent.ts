@@ -33,6 +33,7 @@ export const recordSent = async <C extends Record<string, string>>(attempt: Atte
     processingTimeMs: now.getTime() - attempt.startedAt.getTime(),
     processorVersion: config.processorVersion,
     inboundKey: deps.channel.inboundKey(delivery.contextObject, sent),
+    ...(typeof attempt.claim.item.expires_at === 'number' ? { expiresAt: attempt.claim.item.expires_at } : {}),
   };
   let lastError: unknown;
   for (let tryNumber = 1; tryNumber <= config.finalUpdateAttempts; tryNumber += 1) {

@@ -4,6 +4,8 @@ import { boolean, integer, readConfig, requiredString } from '../../config/env';
 export interface ReplyRuntimeConfig {
   inboundMessagesTable: string;
   conversationsTable: string;
+  /** The conversation's message entries live here (conversation-entries.ts). */
+  messagesTable: string;
   companyDataTable: string;
   optOutsTable: string;
   rateLimitsTable: string;
@@ -23,6 +25,7 @@ export const readReplyConfig = (env: NodeJS.ProcessEnv = process.env): ReplyRunt
     {
       inboundMessagesTable: ['INBOUND_MESSAGES_TABLE', requiredString],
       conversationsTable: ['CONVERSATIONS_TABLE', requiredString],
+      messagesTable: ['MESSAGES_TABLE', requiredString],
       companyDataTable: ['COMPANY_DATA_TABLE', requiredString],
       optOutsTable: ['OPT_OUTS_TABLE', requiredString],
       rateLimitsTable: ['RATE_LIMITS_TABLE', requiredString],

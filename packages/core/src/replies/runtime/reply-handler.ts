@@ -45,7 +45,7 @@ const createReplyRuntime = async (observability: { logger: ReturnType<typeof cre
   const deps: ReplyDeps = {
     inbound: dynamoInboundStore(documents, config.inboundMessagesTable),
     conversations: dynamoConversationRepository(documents, config.conversationsTable),
-    updates: dynamoConversationUpdates(documents, config.conversationsTable),
+    updates: dynamoConversationUpdates(documents, config.conversationsTable, config.messagesTable),
     companies: dynamoCompanyRepository(documents, config.companyDataTable),
     optOuts: dynamoOptOutStore(documents, config.optOutsTable),
     secrets: cachedSecretReader(createSecretsManagerClient({ instrument }), config.secretsCacheSeconds * 1000),
