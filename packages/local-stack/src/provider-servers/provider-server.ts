@@ -22,7 +22,7 @@ import { createOpenAiLimiter, ProviderLimits } from './provider-limits';
  *   POST /__twilio/contents {sid?, account_sid, body | types, variables?}   a Content API template (as seeded projects have)
  *   POST /__twilio/opt-outs {from, to, blocked}                  a sender blocked for a person, as an earlier STOP left it
  *   POST /__clock {advance_ms, sender?, person?}  GET /__clock   move the providers' clock forward (WhatsApp's 24-hour window); with sender and person (as Twilio writes them), only that window
- *   POST /__callbacks {order: "in-order" | "shuffled"}           Twilio's status callbacks of one message in order, or not (Twilio does not promise order)
+ *   POST /__callbacks {order: "in-order" | "shuffled", recipients?}  Twilio's status callbacks of one message in order, or not (Twilio does not promise order); for every message, or only those to `recipients`
  */
 export interface RecordedRequest {
   seq: number;
@@ -109,10 +109,12 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
   const openAi = createOpenAiRoutes();
   // Each message's status callbacks in order, one after another (a message's chain); or, as
   // Twilio may (it promises no order), each on its own after a random wait of up to 300 ms.
+  // Shuffled for every message, or only for messages to some recipients (concurrent tests keep their order).
   let callbackOrder: 'in-order' | 'shuffled' = 'in-order';
+  const shuffledFor = new Set<string>();
   const chains = new Map<string, Promise<unknown>>();
-  const inOrder = (key: string, send: () => Promise<unknown>) => {
-    if (callbackOrder === 'shuffled') {
+  const inOrder = (key: string, send: () => Promise<unknown>, recipient = '') => {
+    if (callbackOrder === 'shuffled' || shuffledFor.has(recipient.replace(/^whatsapp:/, ''))) {
       setTimeout(() => void send(), Math.floor(Math.random() * 300)).unref();
       return;
     }
@@ -123,7 +125,7 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
   const twilio = createTwilioRoutes(
     twilioAccounts,
     {},
-    (message, status) => callbacks.automatic() && inOrder(message.sid, () => callbacks.twilioStatus(message, status, status === 'failed' && message.error_code ? String(message.error_code) : undefined)),
+    (message, status) => callbacks.automatic() && inOrder(message.sid, () => callbacks.twilioStatus(message, status, status === 'failed' && message.error_code ? String(message.error_code) : undefined), message.to),
     () => limits.twilio,
   );
   const sendGrid = createSendGridRoutes(sendGridKeys, (mail) =>
@@ -220,10 +222,12 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
       case 'GET /__clock':
         return { status: 200, body: { offset_ms: twilio.clockOffsetMs() } };
       case 'POST /__callbacks': {
-        const order = (request.body as { order?: string } | undefined)?.order;
-        if (order !== 'in-order' && order !== 'shuffled') return { status: 400, body: { error: 'order is "in-order" or "shuffled"' } };
-        callbackOrder = order;
-        return { status: 200, body: { order } };
+        const input = (request.body ?? {}) as { order?: string; recipients?: string[] };
+        if (input.order !== 'in-order' && input.order !== 'shuffled') return { status: 400, body: { error: 'order is "in-order" or "shuffled"' } };
+        const recipients = (input.recipients ?? []).map((recipient) => recipient.replace(/^whatsapp:/, ''));
+        if (recipients.length > 0) for (const recipient of recipients) input.order === 'shuffled' ? shuffledFor.add(recipient) : shuffledFor.delete(recipient);
+        else callbackOrder = input.order;
+        return { status: 200, body: { order: input.order, ...(recipients.length > 0 ? { recipients } : {}) } };
       }
       case 'GET /__openai/locks':
         return { status: 200, body: { conversation_locked: openAi.locksRefused() } };
