@@ -56,6 +56,13 @@ export interface ConversationItem extends ConversationKey {
   failure_reason?: string;
   failure_class?: FailureClass;
   retries_exhausted_at?: string;
+  /** The summary of its messages, which are items of their own (conversation-entries.ts). */
+  message_count?: number;
+  first_message_at?: string;
+  last_message_at?: string;
+  /** Our first mail's subject (the answers' `Re:`). */
+  first_subject?: string;
+  /** Conversations written before message entries were items held them here; readers take both. */
   messages?: MessageEntry[];
   created_at: string;
   updated_at: string;

@@ -2,7 +2,7 @@ import { headerSafe } from '../channels/email-threading';
 import { toCompanyPayload } from '../context-object/build';
 import { ComposedMessage, CONTEXT_OBJECT_SCHEMA_VERSION, ReplyDetails } from '../context-object/types';
 import { CompanyProject } from '../companies/types';
-import { ConversationItem, MessageEntry } from '../conversations/types';
+import { ConversationItem } from '../conversations/types';
 import { Channel, ResolvedRequest } from '../request/types';
 import { answerMessageKey, InboundMessage, ReplyAnswer } from './types';
 
