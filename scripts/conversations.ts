@@ -4,9 +4,9 @@
  * Prints one line per conversation: created_at, status, number of messages, conversation_id, failure reason.
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { createDynamoDocumentClient } from '@ai-multi-comms/core';
+import { createDynamoDocumentClient, dynamoCompanyRepository } from '@ai-multi-comms/core';
 import { parseCommandLine } from './lib/command-line';
-import { resolveTarget } from './lib/target';
+import { NOT_FOUND_EXIT, resolveTarget } from './lib/target';
 
 const main = async () => {
   const usage = 'pnpm conversations <company_id> <project_id> [--limit N] (--local | --stage <stage>)';
@@ -22,7 +22,13 @@ const main = async () => {
     process.exit(2);
   }
   const target = await resolveTarget(targetOptions);
-  const { Items = [] } = await createDynamoDocumentClient().send(
+  const documents = createDynamoDocumentClient();
+  // A typo in the ids is not "no conversations": the project must exist (exit 4, as the README says).
+  if (!(await dynamoCompanyRepository(documents, target.companyDataTable).get(companyId, projectId))) {
+    console.error(`No project ${companyId}/${projectId} in ${target.description}.`);
+    process.exit(NOT_FOUND_EXIT);
+  }
+  const { Items = [] } = await documents.send(
     new QueryCommand({
       TableName: target.conversationsTable,
       IndexName: 'company-project-created-index',

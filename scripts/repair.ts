@@ -27,7 +27,15 @@ const main = async () => {
     console.error(`usage: ${USAGE}`);
     process.exit(2);
   }
-  const { repairs, reasons } = repairsInLog(readFileSync(source === '-' ? 0 : source, 'utf8'));
+  let text: string;
+  try {
+    text = readFileSync(source === '-' ? 0 : source, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    console.error(`${source}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'not readable (permission denied)' : 'cannot be read'}. Give the file holding the CRITICAL lines, or - to read them from standard input.`);
+    process.exit(2);
+  }
+  const { repairs, reasons } = repairsInLog(text);
   for (const reason of reasons) console.error(`skipped ${reason}`);
   if (repairs.length === 0) {
     console.error('No POST_SEND_UPDATE_FAILED repair object in the input: paste the whole CRITICAL line. Nothing was done.');

@@ -84,6 +84,10 @@ const main = async () => {
 };
 
 main().catch((error: unknown) => {
-  console.error(`failed: ${error instanceof Error ? error.message : String(error)}`);
+  const message = error instanceof Error ? error.message : String(error);
+  // The SDK's own words name no remedy; ours do.
+  if (/Region is missing/i.test(message)) console.error('failed: no AWS region is configured. Set AWS_REGION (or a profile\'s region with AWS_PROFILE), or pass --region; AWS credentials come from the same environment.');
+  else if (/Could not load credentials|credential/i.test(message) && !/refused/i.test(message)) console.error(`failed: no AWS credentials were found (${message}). Configure a profile (AWS_PROFILE), SSO, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.`);
+  else console.error(`failed: ${message}`);
   process.exit(1);
 });

@@ -347,3 +347,24 @@ it('dlq show reply reads a FIFO DLQ completely: 25 parked replies of one thread,
     }
   }
 });
+
+it('the operator commands say what is wrong in words: an unknown project (exit 4), a missing log file (exit 2), no AWS region (a hint)', async () => {
+  const failing = (script: string, args: string[], env: NodeJS.ProcessEnv = process.env) =>
+    run(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'scripts', `${script}.ts`), ...args], { cwd: ROOT, env: { ...env, NODE_NO_WARNINGS: '1' } }).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => error,
+    );
+  const unknownProject = await failing('conversations', ['ci-ops-001', 'pi-no-such-project', '--state-file', process.env.LOCAL_STACK_STATE!]);
+  expect(unknownProject.code).toBe(4);
+  expect(unknownProject.stderr).toContain('No project ci-ops-001/pi-no-such-project');
+
+  const missingFile = await failing('repair', [join(tmpdir(), `no-such-${Date.now()}.log`), '--state-file', process.env.LOCAL_STACK_STATE!]);
+  expect(missingFile.code).toBe(2);
+  expect(missingFile.stderr).toMatch(/no such file\. Give the file holding the CRITICAL lines/);
+  expect(missingFile.stderr).not.toContain('ENOENT');
+
+  const { AWS_REGION: _r, AWS_DEFAULT_REGION: _d, ...withoutRegion } = process.env;
+  const noRegion = await failing('status', ['--stage', 'dev'], { ...withoutRegion, AWS_CONFIG_FILE: join(tmpdir(), 'no-aws-config'), AWS_SHARED_CREDENTIALS_FILE: join(tmpdir(), 'no-aws-credentials'), AWS_PROFILE: '' });
+  expect(noRegion.code).toBe(1);
+  expect(noRegion.stderr).toContain('no AWS region is configured. Set AWS_REGION');
+});
