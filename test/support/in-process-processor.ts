@@ -41,8 +41,11 @@ export const inProcessDeps = <Credentials extends Record<string, string>>(
   optOuts: dynamoOptOutStore(documentsFor(state), state.resources.optOutsTable!),
   secrets: cachedSecretReader(createSecretsManagerClient(), options.secretsCacheMs ?? 0),
   extendVisibility: async () => undefined,
-  // The real buckets in DynamoDB Local, as the deployed processors use them.
-  governor: options.governor ?? createGovernor({ buckets: dynamoBucketStore(documentsFor(state), state.resources.rateLimitsTable!), clock: { now: () => new Date() }, config: { enabled: true } }),
+  // The real buckets in DynamoDB Local, as the deployed processors use them. The demo senders are
+  // shared by every test running at once, so a slot may be seconds away: a call here waits for it
+  // in the function (what a put-back message does on its next receive) instead of answering
+  // "requeue" to a test that is about something else (CI saw exactly that on the opt-out test).
+  governor: options.governor ?? createGovernor({ buckets: dynamoBucketStore(documentsFor(state), state.resources.rateLimitsTable!), clock: { now: () => new Date() }, config: { enabled: true, maxInlineWaitMs: 30_000 } }),
   clock: { now: () => new Date() },
   logger: options.logger ?? createLogger(`${channel.channel}-processor`),
   metrics: { count: () => undefined },
