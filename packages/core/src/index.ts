@@ -13,6 +13,7 @@ export * from './conversations';
 export * from './secrets';
 export * from './heartbeat';
 export * from './ai';
+export * from './queue-work';
 export * from './processing';
 export * from './providers';
 export * from './channels';

@@ -1,4 +1,5 @@
 export * from './types';
 export * from './thread-repository';
 export * from './compose-record';
+export * from './compose-attempt';
 export * from './runtime';

@@ -1,7 +1,7 @@
 import { WebhookLogger } from './webhook-secret';
 import { ConversationItem } from '../conversations/types';
 import { OptOutStore } from '../opt-outs/opt-out-store';
-import { ProcessingMetrics } from '../processing/process-record';
+import { ProcessingMetrics } from '../queue-work/queue-record';
 import { Clock } from '../util/clock';
 import { InboundStore } from './inbound-store';
 import { ReplyQueue } from './reply-queue';

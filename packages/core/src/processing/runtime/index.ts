@@ -1,4 +1,3 @@
 export * from './processor-config';
 export * from './processor-dependencies';
 export * from './channel-handler';
-export * from './queue-actions';

@@ -1,8 +1,8 @@
 import { senderLimit } from '../../governor/limits';
-import { RecordRun } from '../attempt';
+import type { RecordRun } from '../../queue-work/record-run';
 import { Delivery } from '../delivery';
-import type { ProcessingDeps } from '../process-record';
-import { RecordOutcome } from '../queue-outcomes';
+import type { ProcessingDeps } from '../processing-deps';
+import { RecordOutcome } from '../../queue-work/queue-outcomes';
 
 /**
  * Before the claim: a slot on the sender's rate (docs/throughput.md). Booked before the claim so

@@ -4,7 +4,7 @@ import { CHANNEL_DESCRIPTORS } from '../../channels';
 import { ErrorCodes } from '../../errors/error-codes';
 import { Attempt } from '../attempt';
 import { decideFailure } from '../failure';
-import { RecordOutcome } from '../queue-outcomes';
+import { RecordOutcome } from '../../queue-work/queue-outcomes';
 import { senderLimit } from '../../governor/limits';
 import { AwaitingProvider } from '../awaiting-provider';
 

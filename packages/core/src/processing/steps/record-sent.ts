@@ -4,7 +4,7 @@ import { FinalUpdate } from '../../messages/delivery-repository';
 import { Attempt } from '../attempt';
 import { SentMessage } from '../channel-adapter';
 import { postSendRepairOf } from '../post-send-repair';
-import { RecordOutcome } from '../queue-outcomes';
+import { RecordOutcome } from '../../queue-work/queue-outcomes';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,5 +1,5 @@
 import { AppError } from '../../errors/app-error';
-import { CREDENTIALS_REJECTED, ProviderFailure } from '../../processing/provider-failure';
+import { CREDENTIALS_REJECTED, ProviderFailure } from '../../queue-work/provider-failure';
 
 /**
  * Twilio failures → rate-limited (wait and go again, never a failure: docs/throughput.md),

@@ -1,12 +1,12 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { ChangeMessageVisibilityCommand, MessageAttributeValue, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import type { QueueRecord } from '../process-record';
-import type { RecordOutcome } from '../queue-outcomes';
+import type { QueueRecord } from './queue-record';
+import type { RecordOutcome } from './queue-outcomes';
 
 /**
- * What a queue-triggered handler does with a record's outcome (queue-outcomes.ts), in one place
- * for every standard queue: acknowledge (the batch response leaves it out, so the event source
+ * What the queue worker (sqs-worker.ts) does with a record's outcome (queue-outcomes.ts), in one place
+ * for every queue: acknowledge (the batch response leaves it out, so the event source
  * deletes it), retry (shorten its visibility to the backoff, report it failed), or requeue (send a
  * copy with the delay and the governor's slot, then acknowledge this one). A requeue that cannot
  * be sent falls back to a retry: the message is never dropped.
@@ -21,9 +21,12 @@ export interface QueueActions {
   requeue(record: SQSRecord, delaySeconds: number, slotAtMs?: number): Promise<void>;
 }
 
-export const sqsQueueActions = (sqs: SQSClient, queueUrl: string): QueueActions => ({
+export const sqsQueueActions = (sqs: SQSClient, queueUrl: string, options: { fifo?: boolean } = {}): QueueActions => ({
   delayRetry: (receiptHandle, seconds) => sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds })).then(() => undefined),
   requeue: async (record, delaySeconds, slotAtMs) => {
+    // A FIFO queue has no per-message delay, and a copy would go behind its group's later
+    // messages: the message is offered again in place instead (settleRecord's fallback).
+    if (options.fifo) throw new Error('A FIFO queue cannot put one message back with a delay');
     // The copy keeps the message's attributes (the fan-out's channel list) and carries its slot.
     const attributes: Record<string, MessageAttributeValue> = {};
     for (const [name, value] of Object.entries(record.messageAttributes ?? {})) {

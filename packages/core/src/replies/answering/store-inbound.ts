@@ -1,0 +1,11 @@
+import type { MessageEntry } from '../../conversations/types';
+import type { ReplyAttempt } from './reply-attempt';
+
+/** The person's message on its conversation, once (the entry's id is the inbound id). */
+export const storeInbound = async (attempt: ReplyAttempt): Promise<void> => {
+  attempt.step = 'store';
+  const { inbound, conversation, deps } = attempt;
+  const entry: MessageEntry = { message_id: inbound.inbound_id, timestamp: inbound.received_at, role: 'user', channel: inbound.channel, content: inbound.text, ...(inbound.subject ? { subject: inbound.subject } : {}) };
+  const status = inbound.intent === 'opt_out' ? 'opted_out' : 'reply_received';
+  await deps.updates.appendInbound(inbound.conversation, inbound.inbound_id, entry, status, deps.clock.now(), typeof conversation.expires_at === 'number' ? conversation.expires_at : undefined);
+};
