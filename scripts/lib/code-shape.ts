@@ -8,6 +8,9 @@ import ts from 'typescript';
  * its own, no import circle) and by `pnpm shape`, which prints the longest functions.
  */
 
+/** Where production code lives: packages/core/src and each service's src. */
+export const productionFolders = (root: string): string[] => ['packages/core/src', ...readdirSync(join(root, 'services')).filter((name) => statSync(join(root, 'services', name)).isDirectory()).map((name) => `services/${name}/src`)];
+
 export const sourceFiles = (root: string, folders: string[]): string[] =>
   folders.flatMap((folder) => walk(join(root, folder))).filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts') && !file.includes('/generated/'));
 

@@ -11,7 +11,7 @@
  */
 import { AppError } from '../../packages/core/src/errors/app-error';
 import { SecretReader } from '../../packages/core/src/secrets/secret-reader';
-import { SenderAddress, senderAddressKey } from '../../packages/core/src/replies/sender-directory';
+import { SenderAddress, senderAddressKey } from '../../packages/core/src/companies/sender-directory';
 import { TwilioCallDeps, verifyTwilioCall } from '../../packages/core/src/replies/verify-twilio-call';
 import { twilioSignature } from '../../packages/local-stack/src/provider-servers/webhook-signing';
 import { ProviderServers } from '../../packages/local-stack/src/provider-servers/provider-server';

@@ -1,7 +1,7 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import type { Response as OpenAiResponse } from 'openai/resources/responses/responses';
 import { AppError } from '../errors/app-error';
-import { CREDENTIALS_REJECTED } from '../queue-work/provider-failure';
+import { CREDENTIALS_REJECTED } from '../queue-work/credentials-rejected';
 import { OpenAiChannelConfig } from '../companies/types';
 import { compileSchema } from '../validation/ajv';
 

@@ -1,5 +1,5 @@
-import { ChannelConfig } from '../companies/types';
-import { Channel, RecipientData } from '../request/types';
+import type { Channel, RecipientField } from './channel';
+import type { ChannelConfig } from './channel-config';
 
 /**
  * What the engine knows about a channel, as data, in one place: which recipient field addresses
@@ -11,7 +11,7 @@ import { Channel, RecipientData } from '../request/types';
 export interface ChannelDescriptor {
   readonly name: Channel;
   /** The recipient_data field that holds the person's address on this channel. */
-  readonly recipientField: keyof Pick<RecipientData, 'recipient_tel' | 'recipient_email'>;
+  readonly recipientField: RecipientField;
   /** The company's sending address on this channel (its number or e-mail address), if configured. */
   senderAddress(config: ChannelConfig): string | undefined;
   /** The conversation id's last part: the sender address as the id writes it. */

@@ -1,9 +1,12 @@
-import { Channel } from '../request/types';
+import { Channel } from './channel';
 import { ChannelDescriptor } from './channel-descriptor';
 import { emailDescriptor } from './email';
 import { smsDescriptor } from './sms';
 import { whatsappDescriptor } from './whatsapp';
 
+export * from './channel';
+export * from './channel-config';
+export * from './address-patterns';
 export * from './channel-descriptor';
 export { WHATSAPP_TEMPLATE_VARIABLES_SCHEMA, WHATSAPP_WINDOW_CLOSED, WHATSAPP_WINDOW_MS, whatsappWindowOpen } from './whatsapp';
 export { EMAIL_CONTENT_SCHEMA } from './email';

@@ -1,6 +1,5 @@
 import { ChannelDescriptor } from './channel-descriptor';
-import { E164_PATTERN } from '../request/schema';
-import { secretNameSchema } from '../companies/secret-name';
+import { E164_PATTERN, secretNameSchema } from './address-patterns';
 
 /** SMS: plain text, which the sender fits to the project's max_message_length. */
 export const smsDescriptor: ChannelDescriptor = {

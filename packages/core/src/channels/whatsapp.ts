@@ -1,6 +1,5 @@
 import { ChannelDescriptor } from './channel-descriptor';
-import { E164_PATTERN } from '../request/schema';
-import { secretNameSchema } from '../companies/secret-name';
+import { E164_PATTERN, secretNameSchema } from './address-patterns';
 
 /**
  * WhatsApp: a Twilio content template whose numbered placeholders the AI fills (Structured

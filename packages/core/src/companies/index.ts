@@ -5,3 +5,4 @@ export * from './company-repository';
 export * from './onboarding';
 export * from './cached-company-repository';
 export * from './api-key-binding';
+export * from './sender-directory';

@@ -5,7 +5,7 @@ import { compileSchema, fieldOf } from '../validation/ajv';
 import { onboardingFileSchema } from './company-schema';
 import { CompanyRepository } from './company-repository';
 import { CompanyProject } from './types';
-import { SenderDirectory, senderAddressesOf } from '../replies/sender-directory';
+import { SenderDirectory, senderAddressesOf } from './sender-directory';
 
 /** The onboarding file an operator writes: the item's fields plus plain API keys (hashed here, never stored). */
 export type OnboardingFile = Omit<CompanyProject, 'api_key_sha256' | 'created_at' | 'updated_at' | 'rate_limits'> & {

@@ -1,3 +1,1 @@
-/** Every `*_reference` / `*_credentials_id` of a project is a Secrets Manager *name*, never a value. */
-export const SECRET_NAME_PATTERN = '^[A-Za-z0-9/_+=.@-]{1,512}$';
-export const secretNameSchema = { type: 'string', pattern: SECRET_NAME_PATTERN } as const;
+export { SECRET_NAME_PATTERN, secretNameSchema } from '../channels/address-patterns';

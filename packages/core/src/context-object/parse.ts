@@ -8,7 +8,7 @@ import validateContextObjectSchema from '../validation/generated/context-object'
 import { conversationIdFor } from './conversation-id';
 import { ComposedMessage, ContextObject } from './types';
 
-// Compiled ahead of time from contextObjectSchema (validation/standalone.ts).
+// Compiled ahead of time from contextObjectSchema (context-object/standalone-validators.ts).
 const validateContextObject = validateContextObjectSchema as ValidateFunction<ContextObject & { composed?: ComposedMessage['composed'] }>;
 
 const problem = (field: string, message: string): FieldError => ({ field, code: ErrorCodes.VALIDATION_ERROR, message });

@@ -119,6 +119,40 @@ export const dynamoDeliveryRepository = (client: DynamoDBDocumentClient, tables:
     }
   };
 
+  /** Take over: an expired lease, or a transient failure. Conditional on exactly what was seen, so two takers cannot both win. */
+  const takeOver = async (key: DeliveryKey, existing: MessageItem, lease: { leaseToken: string; leaseExpiresAt: number; timestamp: string; now: Date }): Promise<ClaimOutcome> => {
+    const { leaseToken, leaseExpiresAt, timestamp, now } = lease;
+    try {
+      const result = await client.send(
+        new UpdateCommand({
+          TableName: messagesTable,
+          Key: messageKeyOf(key),
+          UpdateExpression:
+            'SET message_status = :processing, attempts = attempts + :one, lease_expires_at = :lease, lease_owner = :token, updated_at = :now REMOVE failure_reason, failure_class, retries_exhausted_at',
+          ConditionExpression: 'attempts = :seenAttempts AND message_status = :seenStatus',
+          ExpressionAttributeValues: {
+            ':processing': 'processing',
+            ':one': 1,
+            ':lease': leaseExpiresAt,
+            ':token': leaseToken,
+            ':now': timestamp,
+            ':seenAttempts': existing.attempts,
+            ':seenStatus': existing.message_status,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const item = result.Attributes as MessageItem;
+      return { outcome: 'claimed', item, leaseToken, attempt: item.attempts, takenOver: true };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        const current = (await getMessage(key)) ?? existing;
+        return { outcome: 'busy', item: current, retryInMs: Math.max(1000, (current.lease_expires_at ?? 0) - now.getTime()) };
+      }
+      throw databaseError(error, 'claimed');
+    }
+  };
+
   /** The first message's outcome is its conversation's status; a later message's failure is its own. */
   const mirrorsConversation = (key: DeliveryKey) => key.messageKey === INITIAL_MESSAGE;
 
@@ -156,36 +190,7 @@ export const dynamoDeliveryRepository = (client: DynamoDBDocumentClient, tables:
       const leaseLive = existing.message_status === 'processing' && (existing.lease_expires_at ?? 0) > now.getTime();
       if (leaseLive) return { outcome: 'busy', item: existing, retryInMs: (existing.lease_expires_at ?? 0) - now.getTime() };
 
-      // Take over: an expired lease, or a transient failure. Conditional on exactly what we saw.
-      try {
-        const result = await client.send(
-          new UpdateCommand({
-            TableName: messagesTable,
-            Key: messageKeyOf(key),
-            UpdateExpression:
-              'SET message_status = :processing, attempts = attempts + :one, lease_expires_at = :lease, lease_owner = :token, updated_at = :now REMOVE failure_reason, failure_class, retries_exhausted_at',
-            ConditionExpression: 'attempts = :seenAttempts AND message_status = :seenStatus',
-            ExpressionAttributeValues: {
-              ':processing': 'processing',
-              ':one': 1,
-              ':lease': leaseExpiresAt,
-              ':token': leaseToken,
-              ':now': timestamp,
-              ':seenAttempts': existing.attempts,
-              ':seenStatus': existing.message_status,
-            },
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        const item = result.Attributes as MessageItem;
-        return { outcome: 'claimed', item, leaseToken, attempt: item.attempts, takenOver: true };
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) {
-          const current = (await getMessage(key)) ?? existing;
-          return { outcome: 'busy', item: current, retryInMs: Math.max(1000, (current.lease_expires_at ?? 0) - now.getTime()) };
-        }
-        throw databaseError(error, 'claimed');
-      }
+      return takeOver(key, existing, { leaseToken, leaseExpiresAt, timestamp, now });
     },
 
     async extendLease(key, leaseToken, until) {

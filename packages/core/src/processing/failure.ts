@@ -1,6 +1,6 @@
 import { AppError } from '../errors/app-error';
 import { FailureClass, FailureStatus, RefusalStatus } from '../conversations/types';
-import { ProviderFailure } from '../queue-work/provider-failure';
+import { ProviderFailure } from '../providers/provider-failure';
 
 /**
  * docs/processing.md's failure table, in one place: which step failed, how (transient/permanent),

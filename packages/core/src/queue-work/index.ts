@@ -3,7 +3,7 @@ export * from './queue-outcomes';
 export * from './record-run';
 export * from './lease';
 export * from './rotating-secret';
-export * from './provider-failure';
+export * from './credentials-rejected';
 export * from './queue-actions';
 export * from './queue-settings';
 export * from './sqs-worker';

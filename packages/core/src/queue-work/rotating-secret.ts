@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SecretReader } from '../secrets/secret-reader';
-import { isCredentialsRejected } from './provider-failure';
+import { isCredentialsRejected } from './credentials-rejected';
 
 /** A provider call made with a secret's current value. */
 export type WithSecret<S> = <T>(call: (secret: S) => Promise<T>) => Promise<T>;

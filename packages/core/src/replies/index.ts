@@ -2,7 +2,6 @@ export * from './types';
 export * from './keywords';
 export * from './latest-inbound';
 export * from './inbound-store';
-export * from './sender-directory';
 export * from './conversation-finder';
 export * from './conversation-updates';
 export * from './reply-queue';

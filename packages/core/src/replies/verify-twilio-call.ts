@@ -4,7 +4,7 @@ import { AppError } from '../errors/app-error';
 import { ErrorCodes } from '../errors/error-codes';
 import { Channel } from '../request/types';
 import { SecretReader } from '../secrets/secret-reader';
-import { SenderAddress, SenderDirectory, senderAddressKey } from './sender-directory';
+import { SenderAddress, SenderDirectory, senderAddressKey } from '../companies/sender-directory';
 import { readWebhookSecret, WebhookLogger } from './webhook-secret';
 
 export interface TwilioCall {

@@ -5,7 +5,9 @@ import { CHANNELS } from './types';
  * `frontend_payload` of a Context Object against the very same rules.
  */
 export const COMPANY_ID_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
-export const E164_PATTERN = '^\\+[0-9]{7,15}$';
+import { E164_PATTERN } from '../channels/address-patterns';
+
+export { E164_PATTERN };
 export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 
 /** A pattern that matches any of the words in any letter case (JSON-schema patterns have no `i` flag). */

@@ -1,6 +1,8 @@
 /** The body of POST /initiate-conversation after validation and normalisation (docs/api.md). */
-export const CHANNELS = ['whatsapp', 'sms', 'email'] as const;
-export type Channel = (typeof CHANNELS)[number];
+import type { Channel } from '../channels/channel';
+
+export { CHANNELS } from '../channels/channel';
+export type { Channel } from '../channels/channel';
 
 export interface CompanyRef {
   company_id: string;

@@ -22,7 +22,7 @@ export const MAX_JSON_DEPTH = 32;
  */
 export const MAX_LISTED_PROBLEMS = 25;
 
-// Compiled ahead of time from initiateConversationRequestSchema (validation/standalone.ts).
+// Compiled ahead of time from initiateConversationRequestSchema (context-object/standalone-validators.ts).
 const validateSchema = validateRequestSchema as ValidateFunction<InitiateConversationRequest>;
 
 /** The contract's specific code for a field that is absent. */

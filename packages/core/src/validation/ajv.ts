@@ -3,7 +3,7 @@ import addFormats from 'ajv-formats';
 
 /**
  * One Ajv instance for the process, made on first use (a function whose validators are all
- * compiled ahead of time, validation/standalone.ts, never pays for it): schemas known only at run
+ * compiled ahead of time, context-object/standalone-validators.ts, never pays for it): schemas known only at run
  * time (the AI's structured outputs, the onboarding file) are compiled here. `allErrors` because
  * clients get every problem, not the first. Same options as the ahead-of-time validators.
  */

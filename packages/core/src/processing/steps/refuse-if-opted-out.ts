@@ -1,7 +1,7 @@
 import { CHANNEL_DESCRIPTORS } from '../../channels';
 import { ErrorCodes } from '../../errors/error-codes';
 import { Attempt } from '../attempt';
-import { ProviderFailure } from '../../queue-work/provider-failure';
+import { ProviderFailure } from '../../providers/provider-failure';
 
 /**
  * The person's opt-out, read (consistently) right before the send: a message queued before they

@@ -1,5 +1,5 @@
 import { AppError } from '../../errors/app-error';
-import { CREDENTIALS_REJECTED } from '../../queue-work/provider-failure';
+import { CREDENTIALS_REJECTED } from '../../queue-work/credentials-rejected';
 import { PROVIDER_PERMANENT, PROVIDER_TRANSIENT } from '../twilio/twilio-errors';
 
 /** SendGrid failures: 429 and 5xx (and no answer) are transient; 400/401/403 and other 4xx permanent. */

@@ -1,5 +1,6 @@
 import { AppError } from '../../errors/app-error';
-import { CREDENTIALS_REJECTED, ProviderFailure } from '../../queue-work/provider-failure';
+import { CREDENTIALS_REJECTED } from '../../queue-work/credentials-rejected';
+import { ProviderFailure } from '../provider-failure';
 
 /**
  * Twilio failures → rate-limited (wait and go again, never a failure: docs/throughput.md),

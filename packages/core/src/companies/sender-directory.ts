@@ -1,5 +1,5 @@
 import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { CompanyProject } from '../companies/types';
+import { CompanyProject } from './types';
 import { transient } from '../errors/app-error';
 import { ErrorCodes } from '../errors/error-codes';
 import { Channel } from '../request/types';

@@ -10,12 +10,3 @@ export class ProviderFailure extends AppError {
     super(kind, code, message, options);
   }
 }
-
-/**
- * The provider refused our credentials (Twilio 20003 / HTTP 401, SendGrid 401, OpenAI 401). A
- * permanent failure, except that the secret may just have been rotated while the old value sat
- * in the container's cache: the pipeline evicts it and tries once more with a fresh read.
- */
-export const CREDENTIALS_REJECTED = 'CREDENTIALS_REJECTED';
-
-export const isCredentialsRejected = (error: unknown): boolean => error instanceof AppError && error.code === CREDENTIALS_REJECTED;

@@ -1,7 +1,7 @@
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import standaloneCode from 'ajv/dist/standalone';
-import { contextObjectSchema } from '../context-object/schema';
+import { contextObjectSchema } from './schema';
 import { initiateConversationRequestSchema } from '../request/schema';
 
 /**
@@ -21,5 +21,5 @@ export const standaloneSource = (schema: object, from: string): string => {
   const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, code: { source: true, esm: true } });
   addFormats(ajv, ['email', 'date-time', 'uri']);
   const code = standaloneCode(ajv, ajv.compile(schema));
-  return `// @ts-nocheck\n// Generated from packages/core/src/${from} by \`pnpm generate:validators\` (validation/standalone.ts). Do not edit.\n${code}\n`;
+  return `// @ts-nocheck\n// Generated from packages/core/src/${from} by \`pnpm generate:validators\` (context-object/standalone-validators.ts). Do not edit.\n${code}\n`;
 };
