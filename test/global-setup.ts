@@ -1,4 +1,4 @@
-import { spawnStack } from './support/spawn-stack';
+import { spawnStack } from '@ai-multi-comms/testing/stack';
 
 /**
  * Starts one local stack for the whole run, on free ports, as a child process (the same

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Bench } from 'tinybench';
 import { buildContextObject, createGovernor, inMemoryBucketStore, parseJsonBody, processRecord, toSqsSafeJson, validateInitiateRequest } from '@ai-multi-comms/core';
-import { inMemoryDeliveries } from '../../test/support/in-memory-deliveries';
+import { inMemoryDeliveries } from '@ai-multi-comms/testing';
 import { initiateConversation } from '../../services/router/src/initiate-conversation';
 import { API_KEY, fakeDeps } from '../../services/router/test/fakes';
 import { ms, Report } from './report';
-import { composedMessageOf, resolvedRequest } from '../../test/support/context-objects';
+import { composedMessageOf, resolvedRequest } from '@ai-multi-comms/testing/stack';
 import { requestBody } from './requests';
 
 /** The router's own work per request: validation + Context Object build, and the whole use case with in-memory fakes. */

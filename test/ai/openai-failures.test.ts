@@ -31,8 +31,8 @@ import {
   toSqsSafeJson,
 } from '@ai-multi-comms/core';
 import { ProviderServers, startProviderServers } from '@ai-multi-comms/local-stack';
-import { companyItem } from '../../packages/core/test/fixtures';
-import { routerContextObjectFor } from '../support/context-objects';
+import { companyItem } from '@ai-multi-comms/testing';
+import { routerContextObjectFor } from '@ai-multi-comms/testing/stack';
 
 /**
  * What the real OpenAI does that a kind one would not, through the engine's own AI calls (the real

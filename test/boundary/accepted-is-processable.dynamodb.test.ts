@@ -33,7 +33,7 @@ import { whatsappChannel } from '../../services/whatsapp-processor/src/whatsapp-
 import { smsChannel } from '../../services/sms-processor/src/sms-channel';
 import { emailChannel } from '../../services/email-processor/src/email-channel';
 import { fakeDeps } from '../../services/router/test/fakes';
-import { useLocalStack } from '../support/stack';
+import { useLocalStack } from '@ai-multi-comms/testing/stack';
 
 /**
  * Accepted means delivered, across the boundary: every request the router answers 200 yields a

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { spawnStack, SpawnedStack } from '../support/spawn-stack';
-import { sleep, stackClients, validBody } from '../support/stack';
-import { conversationReader } from '../support/conversations';
+import { spawnStack, SpawnedStack } from '@ai-multi-comms/testing/stack';
+import { sleep, stackClients, validBody } from '@ai-multi-comms/testing/stack';
+import { conversationReader } from '@ai-multi-comms/testing/stack';
 
 const ROOT = join(__dirname, '..', '..');
 

@@ -3,8 +3,8 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDeliveryStatusStore, dynamoOptOutStore } from '@ai-multi-comms/core';
 import { generateKeyPairSync } from 'node:crypto';
 import { DEMO_SENDGRID_EVENT_PRIVATE_KEY, sendGridEventSignature, twilioSignature } from '@ai-multi-comms/local-stack';
-import { replyKit } from '../support/replies';
-import { eventually, useLocalStack } from '../support/stack';
+import { replyKit } from '@ai-multi-comms/testing/stack';
+import { eventually, useLocalStack } from '@ai-multi-comms/testing/stack';
 
 /**
  * Delivery status from the providers' own callbacks, through the whole local stack: the senders

@@ -1,5 +1,5 @@
-import { replyKit } from '../support/replies';
-import { providerRequests, useLocalStack } from '../support/stack';
+import { replyKit } from '@ai-multi-comms/testing/stack';
+import { providerRequests, useLocalStack } from '@ai-multi-comms/testing/stack';
 
 /**
  * E-mail replies in the sender's charset through the whole local stack: the local SendGrid posts

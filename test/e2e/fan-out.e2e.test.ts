@@ -16,9 +16,9 @@ import {
   generateTurn,
   toSqsSafeJson,
 } from '@ai-multi-comms/core';
-import { routerContextObjectFor } from '../support/context-objects';
-import { conversationReader } from '../support/conversations';
-import { addFault, eventually, postInitiate, providerRequests, uniqueTel, useLocalStack, validBody } from '../support/stack';
+import { routerContextObjectFor } from '@ai-multi-comms/testing/stack';
+import { conversationReader } from '@ai-multi-comms/testing/stack';
+import { addFault, eventually, postInitiate, providerRequests, uniqueTel, useLocalStack, validBody } from '@ai-multi-comms/testing/stack';
 
 /**
  * One request, several channels, one AI thread, through the whole local stack: the router over

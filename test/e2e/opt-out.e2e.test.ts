@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { dynamoOptOutStore, processRecord, toSqsSafeJson } from '@ai-multi-comms/core';
 import { whatsappChannel } from '../../services/whatsapp-processor/src/whatsapp-channel';
-import { demoContextObject } from '../support/context-objects';
-import { conversationReader } from '../support/conversations';
-import { inProcessDeps, realDeliveries } from '../support/in-process-processor';
-import { postInitiate, providerRequests, uniqueTel, useLocalStack, validBody } from '../support/stack';
+import { demoContextObject } from '@ai-multi-comms/testing/stack';
+import { conversationReader } from '@ai-multi-comms/testing/stack';
+import { inProcessDeps, realDeliveries } from '@ai-multi-comms/testing/stack';
+import { postInitiate, providerRequests, uniqueTel, useLocalStack, validBody } from '@ai-multi-comms/testing/stack';
 
 /**
  * Opt-outs honoured everywhere: the router refuses a request to an opted-out address on that

@@ -6,9 +6,9 @@ import twilio from 'twilio';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { classifyOpenAiError, classifyTwilioError, createGovernor, inMemoryBucketStore, processRecord, toSqsSafeJson } from '@ai-multi-comms/core';
 import { smsChannel } from '../../services/sms-processor/src/sms-channel';
-import { demoContextObject } from '../support/context-objects';
-import { inProcessDeps, realDeliveries } from '../support/in-process-processor';
-import { addFault, providerRequests, uniqueTel, useLocalStack } from '../support/stack';
+import { demoContextObject } from '@ai-multi-comms/testing/stack';
+import { inProcessDeps, realDeliveries } from '@ai-multi-comms/testing/stack';
+import { addFault, providerRequests, uniqueTel, useLocalStack } from '@ai-multi-comms/testing/stack';
 
 /**
  * The providers' limits (docs/throughput.md): the local OpenAI and Twilio enforce them as the real

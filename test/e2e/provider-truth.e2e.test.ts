@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDeliveryStatusStore, dynamoOptOutStore, sendGridEventsPathFor } from '@ai-multi-comms/core';
 import { DEMO_SENDGRID_EVENT_PRIVATE_KEY, DEMO_WHATSAPP_TEMPLATE_BODY, sendGridEventSignature, TWILIO_STOP_CONFIRMATION } from '@ai-multi-comms/local-stack';
-import { COMPANY_SMS, COMPANY_WHATSAPP, replyKit, uniqueEmail } from '../support/replies';
-import { addFault, eventually, postInitiate, providerRequests, sleep, uniqueTel, useLocalStack, validBody } from '../support/stack';
+import { COMPANY_SMS, COMPANY_WHATSAPP, replyKit, uniqueEmail } from '@ai-multi-comms/testing/stack';
+import { addFault, eventually, postInitiate, providerRequests, sleep, uniqueTel, useLocalStack, validBody } from '@ai-multi-comms/testing/stack';
 
 /**
  * The engine against what the real providers do (issue 25), through the whole local stack with

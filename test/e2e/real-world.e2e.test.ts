@@ -2,9 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { CompanyProject, dynamoConversationUpdates, dynamoDeliveryStatusStore, dynamoOptOutStore, sha256Hex } from '@ai-multi-comms/core';
 import { twilioSignature } from '@ai-multi-comms/local-stack';
-import { throwawayProject } from '../support/projects';
-import { COMPANY_SMS, replyKit, uniqueEmail } from '../support/replies';
-import { eventually, postInitiate, sleep, useLocalStack, validBody } from '../support/stack';
+import { throwawayProject } from '@ai-multi-comms/testing/stack';
+import { COMPANY_SMS, replyKit, uniqueEmail } from '@ai-multi-comms/testing/stack';
+import { eventually, postInitiate, sleep, useLocalStack, validBody } from '@ai-multi-comms/testing/stack';
 
 /**
  * Conversations that survive what real people send (issue 26), through the whole local stack:

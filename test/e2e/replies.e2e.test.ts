@@ -4,10 +4,10 @@ import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoOptOutStore, processRecord, toSqsSafeJson } from '@ai-multi-comms/core';
 import { whatsappChannel } from '../../services/whatsapp-processor/src/whatsapp-channel';
-import { demoContextObject } from '../support/context-objects';
-import { inProcessDeps, realDeliveries } from '../support/in-process-processor';
-import { COMPANY_WHATSAPP, replyKit, uniqueEmail } from '../support/replies';
-import { eventually, postInitiate, providerRequests, queueEvents, sleep, uniqueTel, useLocalStack, validBody } from '../support/stack';
+import { demoContextObject } from '@ai-multi-comms/testing/stack';
+import { inProcessDeps, realDeliveries } from '@ai-multi-comms/testing/stack';
+import { COMPANY_WHATSAPP, replyKit, uniqueEmail } from '@ai-multi-comms/testing/stack';
+import { eventually, postInitiate, providerRequests, queueEvents, sleep, uniqueTel, useLocalStack, validBody } from '@ai-multi-comms/testing/stack';
 
 /**
  * Replies through the whole local stack: the person writes back through the local Twilio and

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { DEMO_INBOUND_PARSE, twilioSignature } from '@ai-multi-comms/local-stack';
-import { COMPANY_WHATSAPP, replyKit } from '../support/replies';
-import { uniqueTel, useLocalStack } from '../support/stack';
+import { COMPANY_WHATSAPP, replyKit } from '@ai-multi-comms/testing/stack';
+import { uniqueTel, useLocalStack } from '@ai-multi-comms/testing/stack';
 
 /**
  * Untrusted input stays outside: a webhook call that is not the provider's (unsigned, signed with

@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { replyKit } from '../support/replies';
-import { eventually, useLocalStack } from '../support/stack';
+import { replyKit } from '@ai-multi-comms/testing/stack';
+import { eventually, useLocalStack } from '@ai-multi-comms/testing/stack';
 
 /**
  * `pnpm erase` (right to erasure) against the local stack: a person with a conversation on two

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { sha256Hex } from '@ai-multi-comms/core';
-import { useLocalStack } from '../support/stack';
+import { useLocalStack } from '@ai-multi-comms/testing/stack';
 
 /** `pnpm onboard` as an operator runs it, against the test's local stack. */
 const run = promisify(execFile);

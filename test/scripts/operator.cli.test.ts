@@ -8,7 +8,7 @@ import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCom
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoCompanyRepository, dynamoConversationEntries, entryKeyOf, onboardCompany, OnboardingFile, postSendRepairOf, sha256Hex } from '@ai-multi-comms/core';
 import { demoSecrets } from '@ai-multi-comms/local-stack';
-import { eventually, postInitiate, providerRequests, queueEvents, sleep, uniqueTel, useLocalStack, validBody } from '../support/stack';
+import { eventually, postInitiate, providerRequests, queueEvents, sleep, uniqueTel, useLocalStack, validBody } from '@ai-multi-comms/testing/stack';
 
 /** The operator commands as an operator runs them, against the test run's local stack. */
 const run = promisify(execFile);

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { AppError, buildContextObject, createGovernor, createLogger, inMemoryBucketStore, parseJsonBody, processRecord, toSqsSafeJson, transient, validateInitiateRequest } from '@ai-multi-comms/core';
-import { filterPatternMatches } from '../support/cloudwatch-filter-pattern';
-import { composedMessageOf, resolvedRequest } from '../support/context-objects';
-import { inMemoryDeliveries } from '../support/in-memory-deliveries';
+import { filterPatternMatches } from '@ai-multi-comms/testing/stack';
+import { composedMessageOf, resolvedRequest } from '@ai-multi-comms/testing/stack';
+import { inMemoryDeliveries } from '@ai-multi-comms/testing';
 
 /**
  * `serverless package` for every service, stages dev and prod, and assertions on the generated

@@ -13,7 +13,7 @@ import {
   ResolvedRequest,
   validateInitiateRequest,
 } from '../src';
-import { companyItem, requestBody } from './fixtures';
+import { companyItem, requestBody } from '@ai-multi-comms/testing';
 
 const resolved = (request: InitiateConversationRequest): ResolvedRequest => ({
   ...request,

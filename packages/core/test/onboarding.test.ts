@@ -1,5 +1,5 @@
 import { AppError, CompanyProject, CompanyRepository, ErrorCodes, findOnboardingProblems, looksLikeSecretValue, onboardCompany, prepareCompanyItem, retentionExpiresAt, sha256Hex } from '../src';
-import { companyItem } from './fixtures';
+import { companyItem } from '@ai-multi-comms/testing';
 
 const fileFrom = (patch?: (file: Record<string, any>) => void) => {
   const { api_key_sha256: _h, created_at: _c, updated_at: _u, ...rest } = companyItem();

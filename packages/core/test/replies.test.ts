@@ -20,7 +20,7 @@ import {
   tokensInRecipients,
   transient,
 } from '../src';
-import { companyItem } from './fixtures';
+import { companyItem } from '@ai-multi-comms/testing';
 
 const companyFixture = companyItem();
 

@@ -1,5 +1,5 @@
 import { AppError, ErrorCodes, parseJsonBody, validateInitiateRequest, MAX_BODY_BYTES, MAX_LISTED_PROBLEMS, requestIdForErrors, toSqsSafeJson } from '../src';
-import { requestBody } from './fixtures';
+import { requestBody } from '@ai-multi-comms/testing';
 
 const refusal = (body: Record<string, any>): AppError => {
   try {

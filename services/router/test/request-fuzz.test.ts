@@ -80,14 +80,20 @@ const check = async (rawBody: string) => {
   return status;
 };
 
+/**
+ * Runs per property: the full count in the README's test command; `pnpm test:unit` runs a tenth
+ * (FUZZ_SCALE=0.1) so the quick loop stays quick, with fast-check's random seed either way.
+ */
+const runs = (full: number) => Math.max(100, Math.round(full * Number(process.env.FUZZ_SCALE ?? 1)));
+
 describe('router input fuzzing (fast-check)', () => {
   it('answers any JSON value within the contract', async () => {
-    await fc.assert(fc.asyncProperty(fc.jsonValue({ maxDepth: 6 }), async (value) => void (await check(JSON.stringify(value)))), { numRuns: 3000 });
+    await fc.assert(fc.asyncProperty(fc.jsonValue({ maxDepth: 6 }), async (value) => void (await check(JSON.stringify(value)))), { numRuns: runs(3000) });
   });
 
   it('answers any text, including invalid UTF-16 and near-JSON, within the contract', async () => {
     const text = fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' }), fc.jsonValue().map((v) => JSON.stringify(v).slice(0, -1)));
-    await fc.assert(fc.asyncProperty(text, async (raw) => void (await check(raw))), { numRuns: 2000 });
+    await fc.assert(fc.asyncProperty(text, async (raw) => void (await check(raw))), { numRuns: runs(2000) });
   });
 
   it('answers valid bodies with one to four random mutations within the contract', async () => {
@@ -98,7 +104,7 @@ describe('router input fuzzing (fast-check)', () => {
         const status = await check(JSON.stringify(body));
         statuses.set(status, (statuses.get(status) ?? 0) + 1);
       }),
-      { numRuns: 5000 },
+      { numRuns: runs(5000) },
     );
     // The generator reaches both acceptance and refusal, so the property is not vacuous.
     expect(statuses.get(200) ?? 0).toBeGreaterThan(0);

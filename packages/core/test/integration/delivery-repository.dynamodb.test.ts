@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoConversationEntries, dynamoDeliveryRepository, INITIAL_MESSAGE, LeaseLost, MessageEntry } from '../../src';
-import { useLocalStack } from '../../../../test/support/stack';
+import { useLocalStack } from '@ai-multi-comms/testing/stack';
 
 /** A message's delivery against DynamoDB Local: its own item, and its conversation's record of it. */
 const { state, clients } = useLocalStack();

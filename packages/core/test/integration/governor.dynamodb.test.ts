@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoBucketStore, paceFor, Reservation } from '../../src';
-import { useLocalStack } from '../../../../test/support/stack';
+import { useLocalStack } from '@ai-multi-comms/testing/stack';
 
 /** The governor's buckets against DynamoDB Local, as concurrent Lambdas share them. */
 const { state, clients } = useLocalStack();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { AppError, dynamoIdempotencyStore, dynamoRateLimiter, ErrorCodes } from '../../src';
-import { useLocalStack } from '../../../../test/support/stack';
+import { useLocalStack } from '@ai-multi-comms/testing/stack';
 
 /** The router's guards against DynamoDB Local: what concurrent Lambdas would see. */
 const { state, clients } = useLocalStack();

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { emailThreadToken, toSqsSafeJson } from '@ai-multi-comms/core';
 import { emailChannel, messageIdFor } from '../../src/email-channel';
-import { conversationReader } from '../../../../test/support/conversations';
-import { crashAfterSendThenRedeliver } from '../../../../test/support/in-process-processor';
-import { addFault, eventually, postInitiate, providerRequests, queueEvents, sleep, useLocalStack, validBody, waitForQueueEvents } from '../../../../test/support/stack';
-import { demoContextObject } from '../../../../test/support/context-objects';
+import { conversationReader } from '@ai-multi-comms/testing/stack';
+import { crashAfterSendThenRedeliver } from '@ai-multi-comms/testing/stack';
+import { addFault, eventually, postInitiate, providerRequests, queueEvents, sleep, useLocalStack, validBody, waitForQueueEvents } from '@ai-multi-comms/testing/stack';
+import { demoContextObject } from '@ai-multi-comms/testing/stack';
 
 /** The e-mail channel through the real stack (router → queue → poller → handler → @sendgrid/mail → local SendGrid). */
 const { state, clients } = useLocalStack();

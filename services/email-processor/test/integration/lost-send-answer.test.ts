@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { processRecord, toSqsSafeJson } from '@ai-multi-comms/core';
-import { demoContextObject } from '../../../../test/support/context-objects';
-import { conversationReader } from '../../../../test/support/conversations';
-import { inProcessDeps, realDeliveries } from '../../../../test/support/in-process-processor';
-import { addFault, eventually, providerRequests, useLocalStack } from '../../../../test/support/stack';
+import { demoContextObject } from '@ai-multi-comms/testing/stack';
+import { conversationReader } from '@ai-multi-comms/testing/stack';
+import { inProcessDeps, realDeliveries } from '@ai-multi-comms/testing/stack';
+import { addFault, eventually, providerRequests, useLocalStack } from '@ai-multi-comms/testing/stack';
 import { emailChannelFor } from '../../src/email-channel';
 
 /**

@@ -1,7 +1,7 @@
 import { AwaitingProvider, prepareCompanyItem } from '@ai-multi-comms/core';
 import { demoCompanies, ProviderServers, startProviderServers } from '@ai-multi-comms/local-stack';
 import { freePort } from '../../../../packages/local-stack/src/processes/free-port';
-import { contextObjectFor } from '../../../../test/support/context-objects';
+import { contextObjectFor } from '@ai-multi-comms/testing/stack';
 import { emailChannelFor } from '../../src/email-channel';
 
 /**

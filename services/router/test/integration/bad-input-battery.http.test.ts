@@ -4,8 +4,8 @@ import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { toSqsSafeJson } from '@ai-multi-comms/core';
 import { contractViolation } from '../api-contract';
-import { eventually, postInitiate, providerRequests, queueEvents, sleep, uniqueTel, useLocalStack, validBody } from '../../../../test/support/stack';
-import { demoContextObject } from '../../../../test/support/context-objects';
+import { eventually, postInitiate, providerRequests, queueEvents, sleep, uniqueTel, useLocalStack, validBody } from '@ai-multi-comms/testing/stack';
+import { demoContextObject } from '@ai-multi-comms/testing/stack';
 
 /**
  * Hostile and broken input, over HTTP and straight onto the queue: every answer is a 4xx with a

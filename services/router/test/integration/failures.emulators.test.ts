@@ -5,7 +5,7 @@ import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { createHandler } from '../../src/handler';
 import { initiateConversation, InitiateConversationDeps } from '../../src/initiate-conversation';
 import { sqsContextObjectQueue } from '../../src/ports/context-object-queue';
-import { queueEvents, useLocalStack, validBody, waitForQueueEvents } from '../../../../test/support/stack';
+import { queueEvents, useLocalStack, validBody, waitForQueueEvents } from '@ai-multi-comms/testing/stack';
 
 /**
  * The 5xx paths with real emulators behind the use case: a queue that does not exist and a table
@@ -115,7 +115,7 @@ describe('a dependency that hangs (accepts the connection, never answers)', () =
 
   it('SQS hangs: 500 QUEUE_ERROR (not a Lambda timeout), the rate-limit count refunded and the idempotency record released', async () => {
     // Prepare: a project of its own, so its rate-limit counter is this test's alone.
-    const { throwawayProject } = await import('../../../../test/support/projects');
+    const { throwawayProject } = await import('@ai-multi-comms/testing/stack');
     const { item, apiKey } = await throwawayProject(state, clients);
     const hole = await blackHole();
     try {

@@ -10,7 +10,7 @@ import {
   sha256Hex,
   validateInitiateRequest,
 } from '@ai-multi-comms/core';
-import { postInitiate, queueEvents, useLocalStack, validBody, waitForQueueEvents } from '../../../../test/support/stack';
+import { postInitiate, queueEvents, useLocalStack, validBody, waitForQueueEvents } from '@ai-multi-comms/testing/stack';
 import { contractViolation } from '../api-contract';
 
 /**

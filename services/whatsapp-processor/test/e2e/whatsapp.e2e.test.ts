@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { CompanyProject, ComposedMessage, dynamoCompanyRepository, onboardCompany, toSqsSafeJson } from '@ai-multi-comms/core';
-import { contextObjectFor as composedFor } from '../../../../test/support/context-objects';
-import { conversationReader } from '../../../../test/support/conversations';
+import { contextObjectFor as composedFor } from '@ai-multi-comms/testing/stack';
+import { conversationReader } from '@ai-multi-comms/testing/stack';
 import { demoSecrets } from '@ai-multi-comms/local-stack';
 import {
   addFault,
@@ -17,7 +17,7 @@ import {
   useLocalStack,
   validBody,
   waitForQueueEvents,
-} from '../../../../test/support/stack';
+} from '@ai-multi-comms/testing/stack';
 
 /**
  * The WhatsApp channel end to end through the real stack: router over HTTP → fauxqs → the

@@ -13,12 +13,12 @@ import {
 } from '@ai-multi-comms/core';
 import { DEMO_WHATSAPP_TEMPLATE_BODY } from '@ai-multi-comms/local-stack';
 import { WhatsAppCredentials, whatsappChannel } from '../../src/whatsapp-channel';
-import { inProcessDeps, realDeliveries } from '../../../../test/support/in-process-processor';
-import { conversationReader } from '../../../../test/support/conversations';
-import { useCapturedLogLines } from '../../../../test/support/log-capture';
-import { contextObjectFor, demoContextObject } from '../../../../test/support/context-objects';
-import { throwawayProject } from '../../../../test/support/projects';
-import { addFault, eventually, providerRequests, sleep, uniqueTel, useLocalStack } from '../../../../test/support/stack';
+import { inProcessDeps, realDeliveries } from '@ai-multi-comms/testing/stack';
+import { conversationReader } from '@ai-multi-comms/testing/stack';
+import { useCapturedLogLines } from '@ai-multi-comms/testing/stack';
+import { contextObjectFor, demoContextObject } from '@ai-multi-comms/testing/stack';
+import { throwawayProject } from '@ai-multi-comms/testing/stack';
+import { addFault, eventually, providerRequests, sleep, uniqueTel, useLocalStack } from '@ai-multi-comms/testing/stack';
 
 /**
  * The processor's half of "accepted means delivered": what it sends, and what it refuses to

@@ -10,11 +10,11 @@ import {
   transient,
 } from '@ai-multi-comms/core';
 import { WhatsAppCredentials, whatsappChannel } from '../../src/whatsapp-channel';
-import { inProcessDeps, realDeliveries } from '../../../../test/support/in-process-processor';
-import { conversationReader } from '../../../../test/support/conversations';
-import { useCapturedLogLines } from '../../../../test/support/log-capture';
-import { addFault, eventually, providerRequests, uniqueTel, useLocalStack, validBody } from '../../../../test/support/stack';
-import { demoContextObject } from '../../../../test/support/context-objects';
+import { inProcessDeps, realDeliveries } from '@ai-multi-comms/testing/stack';
+import { conversationReader } from '@ai-multi-comms/testing/stack';
+import { useCapturedLogLines } from '@ai-multi-comms/testing/stack';
+import { addFault, eventually, providerRequests, uniqueTel, useLocalStack, validBody } from '@ai-multi-comms/testing/stack';
+import { demoContextObject } from '@ai-multi-comms/testing/stack';
 
 /**
  * Faults injected into the handler's own dependencies, with everything else real: DynamoDB

@@ -1,8 +1,8 @@
 import { ComposedMessage, prepareCompanyItem, WHATSAPP_WINDOW_CLOSED } from '@ai-multi-comms/core';
 import { demoCompanies, ProviderServers, startProviderServers } from '@ai-multi-comms/local-stack';
 import { freePort } from '../../../../packages/local-stack/src/processes/free-port';
-import { contextObjectFor } from '../../../../test/support/context-objects';
-import { uniqueTel } from '../../../../test/support/stack';
+import { contextObjectFor } from '@ai-multi-comms/testing/stack';
+import { uniqueTel } from '@ai-multi-comms/testing/stack';
 import { whatsappChannel } from '../../src/whatsapp-channel';
 
 /**

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StackState } from './stack';
 
-const ROOT = join(__dirname, '..', '..');
+/** The repository (this file is packages/testing/src/stack/). */
+const ROOT = join(__dirname, '..', '..', '..', '..');
 
 export interface SpawnedStack {
   state: StackState;

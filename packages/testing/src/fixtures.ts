@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { CompanyProject } from '../src';
+import { buildContextObject, validateInitiateRequest } from '@ai-multi-comms/core';
+import type { CompanyProject, ContextObject } from '@ai-multi-comms/core';
 
 /** A valid request body; `patch` edits a fresh copy. */
 export const requestBody = (patch?: (body: Record<string, any>) => void): Record<string, any> => {
@@ -42,4 +43,11 @@ export const companyItem = (patch?: (item: CompanyProject) => void): CompanyProj
   };
   patch?.(item);
   return item;
+};
+
+/** The router's Context Object for `requestBody(patch)` and `companyItem()`, as the compose step receives it: no stack needed. */
+export const contextObjectFixture = (patch?: (body: Record<string, any>) => void, company: CompanyProject = companyItem()): ContextObject => {
+  const request = validateInitiateRequest(requestBody(patch));
+  const channels = request.request_data.channel_method === 'all' ? [...company.allowed_channels] : request.request_data.channel_method;
+  return buildContextObject({ request: { ...request, request_data: { ...request.request_data, channel_method: channels } }, company, receivedAt: new Date('2026-01-05T10:00:00.000Z'), routerVersion: 'test', traceId: randomUUID() });
 };
