@@ -14,6 +14,14 @@ export interface ChannelDescriptor {
   readonly recipientField: RecipientField;
   /** The company's sending address on this channel (its number or e-mail address), if configured. */
   senderAddress(config: ChannelConfig): string | undefined;
+  /** The Secrets Manager name of the channel's provider credentials in the project's config, if configured. */
+  credentialsSecretName(config: ChannelConfig): string | undefined;
+  /** Which provider carries it, both ways: a Twilio channel shares Twilio's webhooks, sender directory and credentials' shape. */
+  readonly provider: 'twilio' | 'sendgrid';
+  /** A Twilio channel's addresses on Twilio's wire (`To`, `From`): this before the E.164 number (`whatsapp:`), or nothing. */
+  readonly twilioAddressPrefix?: string;
+  /** Whether the project's `rate_limits.max_message_length` binds what the AI writes on it (every part costs, as SMS segments do). */
+  readonly obeysMaxMessageLength: boolean;
   /** The conversation id's last part: the sender address as the id writes it. */
   idPart(senderAddress: string): string;
   /** JSON Schema of the project's `channel_config.<channel>`: its sending address and credentials secret name. */

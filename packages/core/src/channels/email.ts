@@ -19,6 +19,9 @@ export const emailDescriptor: ChannelDescriptor = {
   name: 'email',
   recipientField: 'recipient_email',
   senderAddress: (config) => config.email?.company_email,
+  credentialsSecretName: (config) => config.email?.email_credentials_id,
+  provider: 'sendgrid',
+  obeysMaxMessageLength: false,
   idPart: (address) => address,
   channelConfigSchema: {
     type: 'object',

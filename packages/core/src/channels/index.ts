@@ -20,3 +20,14 @@ export const CHANNEL_DESCRIPTORS: Readonly<Record<Channel, ChannelDescriptor>> =
 };
 
 export const descriptorOf = (channel: Channel): ChannelDescriptor => CHANNEL_DESCRIPTORS[channel];
+
+/** The channels Twilio carries, longest address prefix first (so `whatsapp:` is tried before the bare number). */
+export const TWILIO_CHANNELS: readonly ChannelDescriptor[] = Object.values(CHANNEL_DESCRIPTORS)
+  .filter((descriptor) => descriptor.provider === 'twilio')
+  .sort((a, b) => (b.twilioAddressPrefix ?? '').length - (a.twilioAddressPrefix ?? '').length);
+
+/** A Twilio `To`/`From` read back: its channel (by its prefix) and the bare E.164 number. */
+export const twilioAddressOf = (address: string): { channel: Channel; number: string } => {
+  const descriptor = TWILIO_CHANNELS.find((candidate) => address.startsWith(candidate.twilioAddressPrefix ?? ''))!;
+  return { channel: descriptor.name, number: address.slice((descriptor.twilioAddressPrefix ?? '').length) };
+};

@@ -6,6 +6,10 @@ export const smsDescriptor: ChannelDescriptor = {
   name: 'sms',
   recipientField: 'recipient_tel',
   senderAddress: (config) => config.sms?.company_sms_number,
+  credentialsSecretName: (config) => config.sms?.sms_credentials_id,
+  provider: 'twilio',
+  twilioAddressPrefix: '',
+  obeysMaxMessageLength: true,
   idPart: (number) => number.replace(/^\+/, ''),
   // Twilio sends 1 message segment per second from a US long code (its documented default; short
   // codes and toll-free numbers send more): the conservative default.

@@ -35,6 +35,10 @@ export const whatsappDescriptor: ChannelDescriptor = {
   name: 'whatsapp',
   recipientField: 'recipient_tel',
   senderAddress: (config) => config.whatsapp?.company_whatsapp_number,
+  credentialsSecretName: (config) => config.whatsapp?.whatsapp_credentials_id,
+  provider: 'twilio',
+  twilioAddressPrefix: 'whatsapp:',
+  obeysMaxMessageLength: false,
   idPart: (number) => number.replace(/^\+/, ''),
   // A WhatsApp sender's default throughput on Twilio is 80 messages per second.
   defaultMessagesPerSecond: 80,

@@ -1,4 +1,5 @@
 import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { TWILIO_CHANNELS, twilioAddressOf } from '../channels';
 import { CompanyProject } from './types';
 import { transient } from '../errors/app-error';
 import { ErrorCodes } from '../errors/error-codes';
@@ -27,16 +28,16 @@ export interface SenderDirectory {
 }
 
 /** A Twilio `To` as the directory keys it: `whatsapp:+44…` for WhatsApp, `sms:+44…` for a plain number. */
-export const senderAddressKey = (channel: Channel, number: string): string => `${channel}:${number.replace(/^whatsapp:/, '')}`;
+export const senderAddressKey = (channel: Channel, number: string): string => `${channel}:${twilioAddressOf(number).number}`;
 
 /** The directory entries of a project: one per Twilio number it sends from. */
 export const senderAddressesOf = (project: Pick<CompanyProject, 'company_id' | 'project_id' | 'channel_config'>, now: Date): SenderAddress[] => {
-  const entries: SenderAddress[] = [];
-  const { whatsapp, sms } = project.channel_config;
   const base = { company_id: project.company_id, project_id: project.project_id, updated_at: now.toISOString() };
-  if (whatsapp) entries.push({ ...base, sender_address: senderAddressKey('whatsapp', whatsapp.company_whatsapp_number), channel: 'whatsapp', credentials_id: whatsapp.whatsapp_credentials_id });
-  if (sms) entries.push({ ...base, sender_address: senderAddressKey('sms', sms.company_sms_number), channel: 'sms', credentials_id: sms.sms_credentials_id });
-  return entries;
+  return TWILIO_CHANNELS.flatMap((descriptor) => {
+    const number = descriptor.senderAddress(project.channel_config);
+    const credentialsId = descriptor.credentialsSecretName(project.channel_config);
+    return number && credentialsId ? [{ ...base, sender_address: senderAddressKey(descriptor.name, number), channel: descriptor.name, credentials_id: credentialsId }] : [];
+  });
 };
 
 export const dynamoSenderDirectory = (client: DynamoDBDocumentClient, tableName: string): SenderDirectory => ({

@@ -1,3 +1,4 @@
+import { CHANNEL_DESCRIPTORS } from '../channels';
 import type { ContextObject } from '../context-object/types';
 import type { Channel } from '../request/types';
 
@@ -13,7 +14,7 @@ export const firstMessageInput = (contextObject: ContextObject, channel: Channel
     company_rep: company.company_rep ?? {},
     recipient_first_name: request.recipient_data.recipient_first_name ?? null,
     recipient_last_name: request.recipient_data.recipient_last_name ?? null,
-    max_message_length: channel === 'sms' ? (company.rate_limits?.max_message_length ?? null) : null,
+    max_message_length: CHANNEL_DESCRIPTORS[channel].obeysMaxMessageLength ? (company.rate_limits?.max_message_length ?? null) : null,
     project_data: request.project_data ?? {},
   };
 };

@@ -1,3 +1,4 @@
+import { twilioAddressOf } from '../channels';
 import { randomUUID } from 'node:crypto';
 import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { queryAll } from '../aws/query-all';
@@ -61,7 +62,7 @@ const scanAll = async (client: DynamoDBDocumentClient, tableName: string, filter
  * sent (linked or not), and their opt-outs.
  */
 export const planErasure = async (client: DynamoDBDocumentClient, tables: ErasureTables, identifiers: string | string[], progress: (what: string) => void = () => undefined): Promise<ErasurePlan> => {
-  const given = (Array.isArray(identifiers) ? identifiers : [identifiers]).map((identifier) => identifier.trim().replace(/^whatsapp:/, '')).filter(Boolean);
+  const given = (Array.isArray(identifiers) ? identifiers : [identifiers]).map((identifier) => twilioAddressOf(identifier.trim()).number).filter(Boolean);
   const addresses = [...new Set(given.flatMap((address) => [address, address.toLowerCase()]))];
   const byAddress = (await Promise.all(addresses.map((a) => queryAll(client, { TableName: tables.conversationsTable, KeyConditionExpression: 'primary_channel = :a', ExpressionAttributeValues: { ':a': a } })))).flat();
   // The same requests' other conversations (request-id-index, keys only; request ids are the clients', so this company and project's only).

@@ -1,3 +1,4 @@
+import { CHANNEL_DESCRIPTORS } from '../channels';
 import { OpenAiChannelConfig } from '../companies/types';
 import { ConversationItem } from '../conversations/types';
 import { Channel } from '../request/types';
@@ -58,5 +59,5 @@ export const replyInput = (inbound: InboundMessage, conversation: ConversationIt
   message: inbound.text,
   ...(inbound.subject ? { subject: inbound.subject } : {}),
   recipient_first_name: (conversation.recipient_first_name as string | undefined) ?? null,
-  max_message_length: inbound.channel === 'sms' ? (maxMessageLength ?? null) : null,
+  max_message_length: CHANNEL_DESCRIPTORS[inbound.channel].obeysMaxMessageLength ? (maxMessageLength ?? null) : null,
 });

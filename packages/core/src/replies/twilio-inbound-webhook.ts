@@ -1,3 +1,4 @@
+import { twilioAddressOf } from '../channels';
 import { validationError } from '../errors/app-error';
 import { ErrorCodes } from '../errors/error-codes';
 import { acceptInbound, AcceptInboundDeps, Link } from './accept-inbound';
@@ -29,7 +30,7 @@ export const receiveTwilioMessage = async (request: TwilioWebhookRequest, deps: 
 
   // Verified: from here the parameters are Twilio's.
   const messageSid = form.MessageSid ?? form.SmsMessageSid ?? '';
-  const from = (form.From ?? '').replace(/^whatsapp:/, '');
+  const from = twilioAddressOf(form.From ?? '').number;
   if (!/^(SM|MM)[0-9a-fA-F]{32}$/.test(messageSid) || !E164.test(from)) throw validationError(ErrorCodes.WEBHOOK_BODY_INVALID, 'The message has no valid MessageSid or From.');
   const now = deps.clock.now();
   const text = (form.Body ?? '').slice(0, 4096);

@@ -1,6 +1,7 @@
 // Only the signature check: the `twilio` package's index would bring Twilio's whole REST client into the webhooks' bundles.
 import { validateRequest } from 'twilio/lib/webhooks/webhooks';
 import { AppError } from '../errors/app-error';
+import { twilioAddressOf } from '../channels';
 import { ErrorCodes } from '../errors/error-codes';
 import { Channel } from '../request/types';
 import { SecretReader } from '../secrets/secret-reader';
@@ -45,8 +46,7 @@ export const verifyTwilioCall = async (
   // A repeated name keeps its last value: such a call is not Twilio's and fails the check.
   const form = Object.fromEntries(new URLSearchParams(call.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw));
   const number = form[options.ourNumber] ?? '';
-  const channel: Channel = number.startsWith('whatsapp:') ? 'whatsapp' : 'sms';
-  const companyNumber = number.replace(/^whatsapp:/, '');
+  const { channel, number: companyNumber } = twilioAddressOf(number);
   if (!E164.test(companyNumber)) throw forgedTwilioCall();
   const sender = await deps.directory.find(senderAddressKey(channel, companyNumber));
   if (!sender) throw forgedTwilioCall();
