@@ -150,6 +150,24 @@ const conversationCheck = (signer: SigningProject, deps: SendGridEventsDeps) => 
   };
 };
 
+/** The event as the delivery-events table records it: a bounce or a drop carries its code and reason. */
+const deliveryEventOf = (event: SendGridEvent, known: { name: string; eventId: string; providerMessageId: string; at: string; expiresAt: number }) => {
+  const status = sendGridDeliveryStatus(known.name);
+  const reason = typeof event.reason === 'string' ? event.reason.slice(0, 500) : undefined;
+  const code = typeof event.status === 'string' ? event.status.slice(0, 20) : typeof event.type === 'string' ? event.type.slice(0, 20) : undefined;
+  return {
+    providerMessageId: known.providerMessageId,
+    eventId: known.eventId,
+    channel: 'email' as const,
+    provider: 'sendgrid' as const,
+    providerEvent: known.name,
+    ...(status ? { status } : {}),
+    ...(status === 'bounce' || status === 'dropped' ? { errorCode: code ?? known.name, ...(reason ? { errorMessage: reason } : {}) } : {}),
+    at: known.at,
+    expiresAt: known.expiresAt,
+  };
+};
+
 const takeEvent = async (event: SendGridEvent, signer: SigningProject, expiresAt: number, ownConversation: (id: string) => Promise<boolean>, deps: SendGridEventsDeps) => {
   const name = text(event.event, 64) ?? '';
   const eventId = text(event.sg_event_id, 200);
@@ -170,24 +188,7 @@ const takeEvent = async (event: SendGridEvent, signer: SigningProject, expiresAt
     deps.logger.warn('SendGrid event names a conversation of another project; ignored', { event: name, company_id: signer.companyId, project_id: signer.projectId });
     return;
   }
-  const status = sendGridDeliveryStatus(name);
-  const reason = typeof event.reason === 'string' ? event.reason.slice(0, 500) : undefined;
-  const code = typeof event.status === 'string' ? event.status.slice(0, 20) : typeof event.type === 'string' ? event.type.slice(0, 20) : undefined;
-  const recorded = await recordDeliveryEvent(
-    {
-      providerMessageId,
-      eventId,
-      channel: 'email',
-      provider: 'sendgrid',
-      providerEvent: name,
-      ...(status ? { status } : {}),
-      ...(status === 'bounce' || status === 'dropped' ? { errorCode: code ?? name, ...(reason ? { errorMessage: reason } : {}) } : {}),
-      at,
-      expiresAt,
-    },
-    signer,
-    deps,
-  );
+  const recorded = await recordDeliveryEvent(deliveryEventOf(event, { name, eventId, providerMessageId, at, expiresAt }), signer, deps);
   if (recorded === 'foreign') return;
   if (conversationId && messageKey) {
     // SendGrid has this mail: a sender that lost the answer to its send learns it here.

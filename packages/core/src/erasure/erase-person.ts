@@ -63,9 +63,33 @@ const scanAll = async (client: DynamoDBDocumentClient, tableName: string, filter
  */
 export const planErasure = async (client: DynamoDBDocumentClient, tables: ErasureTables, identifiers: string | string[], progress: (what: string) => void = () => undefined): Promise<ErasurePlan> => {
   const given = (Array.isArray(identifiers) ? identifiers : [identifiers]).map((identifier) => twilioAddressOf(identifier.trim()).number).filter(Boolean);
+  const { conversations, byAddress } = await findConversations(client, tables, given);
+  progress(`conversations: ${conversations.length} (${conversations.length - byAddress} on the same requests' other channels)`);
+  const held = await itemsOfConversations(client, tables, conversations);
+  progress(`message items: ${held.messages.length}, delivery events: ${held.deliveryEvents.length}`);
+  const bare = [...new Set(given.flatMap((address) => [address, address.toLowerCase()]))];
+  const values = Object.fromEntries(bare.map((address, index) => [`:a${index}`, address]));
+  const fromThem = await scanAll(client, tables.inboundMessagesTable, `from_address IN (${Object.keys(values).join(', ')})`, values, undefined, (n) => progress(`inbound messages scanned: ${n}`));
+  for (const item of fromThem) held.inbound.set(String(item.inbound_id), { inbound_id: String(item.inbound_id) });
+  // opt_out_key = company#channel#address (normalised: e-mail lower-cased).
+  const suffixes = given.map((address) => `#${address.startsWith('+') ? address : address.toLowerCase()}`);
+  const optOutValues = Object.fromEntries(suffixes.map((suffix, index) => [`:s${index}`, suffix]));
+  const optOuts = await scanAll(client, tables.optOutsTable, Object.keys(optOutValues).map((name) => `contains(opt_out_key, ${name})`).join(' OR '), optOutValues, undefined, (n) => progress(`opt-outs scanned: ${n}`));
+  return {
+    conversations: conversations.map((c) => ({ primary_channel: String(c.primary_channel), conversation_id: String(c.conversation_id) })),
+    messages: held.messages,
+    deliveryEvents: held.deliveryEvents,
+    threads: [...held.threads.values()],
+    idempotency: [...held.idempotency.values()],
+    inboundMessages: [...held.inbound.values()],
+    optOuts: optOuts.filter((o) => suffixes.some((suffix) => String(o.opt_out_key).endsWith(suffix))).map((o) => ({ opt_out_key: String(o.opt_out_key) })),
+  };
+};
+
+/** The person's conversations (the table's partition key is the address) and the same requests' other conversations (request-id-index, keys only; request ids are the clients', so this company and project's only). */
+const findConversations = async (client: DynamoDBDocumentClient, tables: ErasureTables, given: string[]) => {
   const addresses = [...new Set(given.flatMap((address) => [address, address.toLowerCase()]))];
   const byAddress = (await Promise.all(addresses.map((a) => queryAll(client, { TableName: tables.conversationsTable, KeyConditionExpression: 'primary_channel = :a', ExpressionAttributeValues: { ':a': a } })))).flat();
-  // The same requests' other conversations (request-id-index, keys only; request ids are the clients', so this company and project's only).
   const found = new Map<string, Record<string, unknown>>(byAddress.map((c) => [`${c.primary_channel}|${c.conversation_id}`, c]));
   for (const conversation of byAddress) {
     const prefix = `${conversation.company_id}#${conversation.project_id}#${conversation.request_id}#`;
@@ -77,17 +101,16 @@ export const planErasure = async (client: DynamoDBDocumentClient, tables: Erasur
       if (sibling) found.set(id, sibling);
     }
   }
-  const conversations = [...found.values()];
-  progress(`conversations: ${conversations.length} (${conversations.length - byAddress.length} on the same requests' other channels)`);
-  const messages: Key[] = [];
-  const deliveryEvents: Key[] = [];
-  const threads = new Map<string, Key>();
-  const idempotency = new Map<string, Key>();
-  const inbound = new Map<string, Key>();
+  return { conversations: [...found.values()], byAddress: byAddress.length };
+};
+
+/** What each conversation leads to: its message items, their delivery events, its request's thread item and idempotency record, the person's inbound messages. */
+const itemsOfConversations = async (client: DynamoDBDocumentClient, tables: ErasureTables, conversations: Record<string, unknown>[]) => {
+  const held = { messages: [] as Key[], deliveryEvents: [] as Key[], threads: new Map<string, Key>(), idempotency: new Map<string, Key>(), inbound: new Map<string, Key>() };
   for (const conversation of conversations) {
     const conversationId = String(conversation.conversation_id);
     const items = await queryAll(client, { TableName: tables.messagesTable, KeyConditionExpression: 'conversation_id = :id', ExpressionAttributeValues: { ':id': conversationId } });
-    messages.push(...items.map((m) => ({ conversation_id: conversationId, message_key: String(m.message_key) })));
+    held.messages.push(...items.map((m) => ({ conversation_id: conversationId, message_key: String(m.message_key) })));
     const providerIds = new Set(items.map((m) => m.provider_message_id).filter((id): id is string => typeof id === 'string'));
     // The conversation's message entries (their own items, queried above with the deliveries; an
     // older conversation may still hold them as a list): ours lead to delivery events, the
@@ -95,35 +118,18 @@ export const planErasure = async (client: DynamoDBDocumentClient, tables: Erasur
     const entries = [...items.filter((m) => m.kind === 'entry'), ...(Array.isArray(conversation.messages) ? (conversation.messages as Record<string, unknown>[]) : [])] as { message_id?: string; role?: string }[];
     for (const entry of entries) {
       if (entry.role === 'assistant' && entry.message_id) providerIds.add(entry.message_id);
-      if (entry.role === 'user' && entry.message_id) inbound.set(entry.message_id, { inbound_id: entry.message_id });
+      if (entry.role === 'user' && entry.message_id) held.inbound.set(entry.message_id, { inbound_id: entry.message_id });
     }
     for (const providerMessageId of providerIds) {
       const events = await queryAll(client, { TableName: tables.deliveryEventsTable, KeyConditionExpression: 'provider_message_id = :id', ExpressionAttributeValues: { ':id': providerMessageId }, ProjectionExpression: 'provider_message_id, event_key' });
-      deliveryEvents.push(...events.map((e) => ({ provider_message_id: providerMessageId, event_key: String(e.event_key) })));
+      held.deliveryEvents.push(...events.map((e) => ({ provider_message_id: providerMessageId, event_key: String(e.event_key) })));
     }
     const [companyId, projectId, requestId] = [conversation.company_id, conversation.project_id, conversation.request_id].map(String) as [string, string, string];
-    threads.set(threadKeyOf(companyId, projectId, requestId), { thread_key: threadKeyOf(companyId, projectId, requestId) });
-    idempotency.set(idempotencyKey(companyId, projectId, requestId), { idempotency_key: idempotencyKey(companyId, projectId, requestId) });
-    for (const id of conversation.inbound_ids instanceof Set ? [...(conversation.inbound_ids as Set<string>)] : Array.isArray(conversation.inbound_ids) ? (conversation.inbound_ids as string[]) : []) inbound.set(id, { inbound_id: id });
+    held.threads.set(threadKeyOf(companyId, projectId, requestId), { thread_key: threadKeyOf(companyId, projectId, requestId) });
+    held.idempotency.set(idempotencyKey(companyId, projectId, requestId), { idempotency_key: idempotencyKey(companyId, projectId, requestId) });
+    for (const id of conversation.inbound_ids instanceof Set ? [...(conversation.inbound_ids as Set<string>)] : Array.isArray(conversation.inbound_ids) ? (conversation.inbound_ids as string[]) : []) held.inbound.set(id, { inbound_id: id });
   }
-  progress(`message items: ${messages.length}, delivery events: ${deliveryEvents.length}`);
-  const bare = [...new Set(given.flatMap((address) => [address, address.toLowerCase()]))];
-  const values = Object.fromEntries(bare.map((address, index) => [`:a${index}`, address]));
-  const fromThem = await scanAll(client, tables.inboundMessagesTable, `from_address IN (${Object.keys(values).join(', ')})`, values, undefined, (n) => progress(`inbound messages scanned: ${n}`));
-  for (const item of fromThem) inbound.set(String(item.inbound_id), { inbound_id: String(item.inbound_id) });
-  // opt_out_key = company#channel#address (normalised: e-mail lower-cased).
-  const suffixes = given.map((address) => `#${address.startsWith('+') ? address : address.toLowerCase()}`);
-  const optOutValues = Object.fromEntries(suffixes.map((suffix, index) => [`:s${index}`, suffix]));
-  const optOuts = await scanAll(client, tables.optOutsTable, Object.keys(optOutValues).map((name) => `contains(opt_out_key, ${name})`).join(' OR '), optOutValues, undefined, (n) => progress(`opt-outs scanned: ${n}`));
-  return {
-    conversations: conversations.map((c) => ({ primary_channel: String(c.primary_channel), conversation_id: String(c.conversation_id) })),
-    messages,
-    deliveryEvents,
-    threads: [...threads.values()],
-    idempotency: [...idempotency.values()],
-    inboundMessages: [...inbound.values()],
-    optOuts: optOuts.filter((o) => suffixes.some((suffix) => String(o.opt_out_key).endsWith(suffix))).map((o) => ({ opt_out_key: String(o.opt_out_key) })),
-  };
+  return held;
 };
 
 const TABLE_OF: Record<keyof ErasurePlan, keyof ErasureTables> = {

@@ -26,6 +26,16 @@ export interface Link {
 
 export type Accepted = 'queued' | 'duplicate' | 'orphan';
 
+/** The inbound item's link to the conversation it answers, and the thread whose reply queue group it joins. */
+const linkOf = (link: Link, threadId: string | undefined) => ({
+  inbound_status: 'linked' as const,
+  conversation: { primary_channel: link.conversation.primary_channel, conversation_id: link.conversation.conversation_id },
+  thread_id: threadId,
+  company_id: link.conversation.company_id as string,
+  project_id: link.conversation.project_id as string,
+  linked_by: link.linkedBy,
+});
+
 /**
  * A verified inbound message, from either webhook (docs/processing.md "Replies"): store it once
  * (the provider's retry of it finds it), record an opt-out or opt-in keyword at once (so a message
@@ -63,18 +73,7 @@ export const acceptInbound = async (received: InboundMessage, find: () => Promis
   const threadId = message.thread_id ?? (conversation?.thread_id as string | undefined);
   if (link && conversation) {
     if (!companyId) await recordKeyword(conversation.company_id as string);
-    await inbound.link(
-      message.inbound_id,
-      {
-        inbound_status: 'linked',
-        conversation: { primary_channel: conversation.primary_channel, conversation_id: conversation.conversation_id },
-        thread_id: threadId,
-        company_id: conversation.company_id as string,
-        project_id: conversation.project_id as string,
-        linked_by: link.linkedBy,
-      },
-      clock.now(),
-    );
+    await inbound.link(message.inbound_id, linkOf(link, threadId), clock.now());
   }
   // Noted before it is queued: the reply step answering an earlier message then sees this one waiting.
   const linkedTo = message.conversation ?? (conversation ? { primary_channel: conversation.primary_channel, conversation_id: conversation.conversation_id } : undefined);

@@ -43,23 +43,31 @@ export const recordFailure = async <C extends Record<string, string>>(attempt: A
     logger.error('Could not record the failure on the message', { error: recordError as Error });
     return conclude('failure-not-recorded', 'failure not recorded');
   }
-  // The provider says the person opted out (Twilio 21610: they replied STOP to this number):
-  // record it, so the router refuses the next request and no sender tries again. Best effort:
-  // the message is already recorded opted_out, and the provider keeps refusing in the meantime.
+  if (decision.status === 'opted_out') await recordProviderOptOut(attempt, decision.reason, error);
+  if (awaiting) return conclude('awaiting-provider', decision.reason, (error as AwaitingProvider).retryAfterMs);
+  if (rateLimited) return conclude('rate-limited', decision.reason, await holdSenderBack(attempt, error as AppError));
+  return conclude(decision.queue === 'retry' ? 'transient' : 'permanent', decision.reason);
+};
+
+/**
+ * The provider says the person opted out (Twilio 21610: they replied STOP to this number): record
+ * it, so the router refuses the next request and no sender tries again. Best effort: the message
+ * is already recorded opted_out, and the provider keeps refusing in the meantime.
+ */
+const recordProviderOptOut = async <C extends Record<string, string>>(attempt: Attempt<C>, reason: string, error: unknown): Promise<void> => {
   const { contextObject, channel } = attempt.delivery;
   const address = contextObject.frontend_payload.recipient_data[CHANNEL_DESCRIPTORS[channel].recipientField];
-  if (decision.status === 'opted_out' && address && !(error instanceof AppError && error.code === ErrorCodes.RECIPIENT_OPTED_OUT)) {
-    const now = deps.clock.now();
-    await deps.optOuts
-      .record({ company_id: contextObject.frontend_payload.company_data.company_id, channel, address, opted_out: true, source: `provider:${decision.reason.slice(0, 80)}`, event_at: now.toISOString() }, now)
-      .catch((optOutError: unknown) => logger.error('Could not record the provider\'s opt-out', { error: optOutError as Error }));
-  }
-  if (awaiting) return conclude('awaiting-provider', decision.reason, (error as AwaitingProvider).retryAfterMs);
-  if (rateLimited) {
-    const retryAfterMs = ((error as AppError).retryAfterSeconds ?? 1) * 1000;
-    const limit = senderLimit(channel, contextObject.company_data_payload.channel_config);
-    if (limit) await deps.governor.refused(limit, retryAfterMs).catch((holdError: unknown) => logger.error('Could not hold the sender back', { error: holdError as Error }));
-    return conclude('rate-limited', decision.reason, retryAfterMs);
-  }
-  return conclude(decision.queue === 'retry' ? 'transient' : 'permanent', decision.reason);
+  if (!address || (error instanceof AppError && error.code === ErrorCodes.RECIPIENT_OPTED_OUT)) return;
+  const now = attempt.deps.clock.now();
+  const optOut = { company_id: contextObject.frontend_payload.company_data.company_id, channel, address, opted_out: true, source: `provider:${reason.slice(0, 80)}`, event_at: now.toISOString() };
+  await attempt.deps.optOuts.record(optOut, now).catch((optOutError: unknown) => attempt.logger.error("Could not record the provider's opt-out", { error: optOutError as Error }));
+};
+
+/** The provider refused for rate: every container holds back from this sender until then. Returns how long. */
+const holdSenderBack = async <C extends Record<string, string>>(attempt: Attempt<C>, error: AppError): Promise<number> => {
+  const retryAfterMs = (error.retryAfterSeconds ?? 1) * 1000;
+  const { channel, contextObject } = attempt.delivery;
+  const limit = senderLimit(channel, contextObject.company_data_payload.channel_config);
+  if (limit) await attempt.deps.governor.refused(limit, retryAfterMs).catch((holdError: unknown) => attempt.logger.error('Could not hold the sender back', { error: holdError as Error }));
+  return retryAfterMs;
 };
