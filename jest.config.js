@@ -13,7 +13,10 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/'],
   testSequencer: '<rootDir>/test/sequencer.js',
   transform: {
-    '^.+\\.tsx?$': ['ts-jest', { tsconfig: { ...require('./tsconfig.base.json').compilerOptions, module: 'commonjs', moduleResolution: 'node' } }],
+    '^.+\\.tsx?$': [
+      'ts-jest',
+      { tsconfig: { ...require('./tsconfig.base.json').compilerOptions, module: 'commonjs', moduleResolution: 'node' } },
+    ],
     // middy is published as ESM only; let ts-jest turn it into CommonJS.
     '^.+\\.m?js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', esModuleInterop: true, isolatedModules: true } }],
   },

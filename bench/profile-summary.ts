@@ -18,7 +18,13 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const files = process.argv.slice(2).flatMap((arg) => (statSync(arg).isDirectory() ? readdirSync(arg).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(arg, f)) : [arg]));
+const files = process.argv.slice(2).flatMap((arg) =>
+  statSync(arg).isDirectory()
+    ? readdirSync(arg)
+        .filter((f) => f.endsWith('.cpuprofile'))
+        .map((f) => join(arg, f))
+    : [arg],
+);
 const top = Number(process.env.TOP ?? 25);
 
 /** The package a script belongs to (node_modules/<pkg> or <scope>/<pkg>), else the repo folder, else a V8 category. */
@@ -48,8 +54,12 @@ for (const file of files) {
     byFunction.set(key, (byFunction.get(key) ?? 0) + micros / 1000);
   }
   const busy = [...byPackage.entries()].filter(([pkg]) => pkg !== '(idle)' && pkg !== '(program)').reduce((sum, [, ms]) => sum + ms, 0);
-  console.log(`\n== ${file}: ${total.toFixed(0)} ms profiled, ${busy.toFixed(0)} ms on JavaScript (idle ${(byPackage.get('(idle)') ?? 0).toFixed(0)} ms, GC ${(byPackage.get('(garbage collector)') ?? 0).toFixed(0)} ms)`);
-  for (const [pkg, ms] of [...byPackage.entries()].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${ms.toFixed(0).padStart(7)} ms  ${pkg}`);
+  console.log(
+    `\n== ${file}: ${total.toFixed(0)} ms profiled, ${busy.toFixed(0)} ms on JavaScript (idle ${(byPackage.get('(idle)') ?? 0).toFixed(0)} ms, GC ${(byPackage.get('(garbage collector)') ?? 0).toFixed(0)} ms)`,
+  );
+  for (const [pkg, ms] of [...byPackage.entries()].sort((a, b) => b[1] - a[1]).slice(0, top))
+    console.log(`  ${ms.toFixed(0).padStart(7)} ms  ${pkg}`);
   console.log('  -- functions (self time)');
-  for (const [fn, ms] of [...byFunction.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`  ${ms.toFixed(0).padStart(7)} ms  ${fn}`);
+  for (const [fn, ms] of [...byFunction.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12))
+    console.log(`  ${ms.toFixed(0).padStart(7)} ms  ${fn}`);
 }

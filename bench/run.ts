@@ -82,13 +82,32 @@ const onboardBenchProjects = async (stack: LocalStack) => {
         // (the local providers enforce none here; the burst measures the limits).
         ai_config: {
           openai_config: Object.fromEntries(
-            ['whatsapp', 'sms', 'email'].map((channel) => [channel, { api_key_reference: 'ai-multi-comms/openai-api-key/ci-aaa-001-dev', model: 'gpt-4o-mini', instructions: 'x', requests_per_minute: 1_000_000 }]),
+            ['whatsapp', 'sms', 'email'].map((channel) => [
+              channel,
+              {
+                api_key_reference: 'ai-multi-comms/openai-api-key/ci-aaa-001-dev',
+                model: 'gpt-4o-mini',
+                instructions: 'x',
+                requests_per_minute: 1_000_000,
+              },
+            ]),
           ),
         },
         channel_config: {
-          whatsapp: { company_whatsapp_number: '+447700900999', whatsapp_credentials_id: 'ai-multi-comms/whatsapp-credentials/ci-aaa-001/pi-aaa-001/twilio-dev', messages_per_second: 10_000 },
-          sms: { company_sms_number: '+447700900998', sms_credentials_id: 'ai-multi-comms/sms-credentials/ci-aaa-001/pi-aaa-001/twilio-dev', messages_per_second: 10_000 },
-          email: { company_email: 'bench@acme-care.example.com', email_credentials_id: 'ai-multi-comms/email-credentials/ci-aaa-001/pi-aaa-001/sendgrid-dev' },
+          whatsapp: {
+            company_whatsapp_number: '+447700900999',
+            whatsapp_credentials_id: 'ai-multi-comms/whatsapp-credentials/ci-aaa-001/pi-aaa-001/twilio-dev',
+            messages_per_second: 10_000,
+          },
+          sms: {
+            company_sms_number: '+447700900998',
+            sms_credentials_id: 'ai-multi-comms/sms-credentials/ci-aaa-001/pi-aaa-001/twilio-dev',
+            messages_per_second: 10_000,
+          },
+          email: {
+            company_email: 'bench@acme-care.example.com',
+            email_credentials_id: 'ai-multi-comms/email-credentials/ci-aaa-001/pi-aaa-001/sendgrid-dev',
+          },
         },
       },
       { repository },
@@ -97,7 +116,15 @@ const onboardBenchProjects = async (stack: LocalStack) => {
 };
 
 const overTheStack = async (report: Report) => {
-  const stack = await startLocalStack({ ports: 'random', containersPerFunction: containers, cpuProfileDir, apiLogFile: logFile, countAwsCalls: true, providerCallbacks: false, log: (line) => console.error(`[stack] ${line}`) });
+  const stack = await startLocalStack({
+    ports: 'random',
+    containersPerFunction: containers,
+    cpuProfileDir,
+    apiLogFile: logFile,
+    countAwsCalls: true,
+    providerCallbacks: false,
+    log: (line) => console.error(`[stack] ${line}`),
+  });
   try {
     Object.assign(process.env, stack.env);
     await onboardBenchProjects(stack);
@@ -108,7 +135,14 @@ const overTheStack = async (report: Report) => {
     }
     // The router alone: pollers paused, then what it queued is purged.
     if (args.includes('--only-pipeline')) {
-      await pipeline(stack, report, { label: 'pipeline', n, clients, companyId: BENCH_COMPANY.company_id, projectId: BENCH_COMPANY.project_id, transientFailureRate: 0 });
+      await pipeline(stack, report, {
+        label: 'pipeline',
+        n,
+        clients,
+        companyId: BENCH_COMPANY.company_id,
+        projectId: BENCH_COMPANY.project_id,
+        transientFailureRate: 0,
+      });
       return;
     }
     console.error('[bench] router over HTTP (queue pollers paused)…');
@@ -121,19 +155,53 @@ const overTheStack = async (report: Report) => {
     stack.pollers.forEach((poller) => poller.resume());
 
     console.error(`[bench] pipeline: ${n} conversations…`);
-    const clean = await pipeline(stack, report, { label: 'pipeline', n, clients, companyId: BENCH_COMPANY.company_id, projectId: BENCH_COMPANY.project_id, transientFailureRate: 0 });
+    const clean = await pipeline(stack, report, {
+      label: 'pipeline',
+      n,
+      clients,
+      companyId: BENCH_COMPANY.company_id,
+      projectId: BENCH_COMPANY.project_id,
+      transientFailureRate: 0,
+    });
     console.error(`[bench] pipeline with 10 % transient failures: ${n} conversations…`);
-    const faulty = await pipeline(stack, report, { label: 'pipeline_10pct_transient_failures', n, clients, companyId: BENCH_COMPANY.company_id, projectId: 'pi-bench-faults', transientFailureRate: 0.1 });
-    report.row('pipeline, 10 % failing: extra time against the clean run', `${(faulty.seconds - clean.seconds).toFixed(1)} s (${((faulty.seconds / clean.seconds - 1) * 100).toFixed(0)} %), p50 +${faulty.end_to_end_p50_ms - clean.end_to_end_p50_ms} ms`);
+    const faulty = await pipeline(stack, report, {
+      label: 'pipeline_10pct_transient_failures',
+      n,
+      clients,
+      companyId: BENCH_COMPANY.company_id,
+      projectId: 'pi-bench-faults',
+      transientFailureRate: 0.1,
+    });
+    report.row(
+      'pipeline, 10 % failing: extra time against the clean run',
+      `${(faulty.seconds - clean.seconds).toFixed(1)} s (${((faulty.seconds / clean.seconds - 1) * 100).toFixed(0)} %), p50 +${faulty.end_to_end_p50_ms - clean.end_to_end_p50_ms} ms`,
+    );
     const fanOutRequests = Math.max(1, Math.round(n / 4));
     console.error(`[bench] fan-out pipeline: ${fanOutRequests} three-channel requests…`);
-    const fanOut = await pipeline(stack, report, { label: 'pipeline_fan_out', n: fanOutRequests, clients, companyId: BENCH_COMPANY.company_id, projectId: BENCH_COMPANY.project_id, transientFailureRate: 0, channels: ['whatsapp', 'sms', 'email'] });
+    const fanOut = await pipeline(stack, report, {
+      label: 'pipeline_fan_out',
+      n: fanOutRequests,
+      clients,
+      companyId: BENCH_COMPANY.company_id,
+      projectId: BENCH_COMPANY.project_id,
+      transientFailureRate: 0,
+      channels: ['whatsapp', 'sms', 'email'],
+    });
     costPer10k(report, [clean, fanOut]);
 
     const whatsapp = stack.pollers.find((poller) => poller.name.includes('whatsapp'));
-    const memory = { whatsapp_processor_peak_rss_mib: Math.max(...(whatsapp?.processes ?? []).map((container) => peakRssMiB(container.child.pid) ?? NaN)), router_serverless_offline_peak_rss_mib: peakRssMiB(stack.apiProcess.child.pid) };
-    report.row('peak RSS: a WhatsApp processor container (the largest of them)', `${memory.whatsapp_processor_peak_rss_mib?.toFixed(0)} MiB`);
-    report.row('peak RSS: serverless-offline running the router (framework + a worker per connection)', `${memory.router_serverless_offline_peak_rss_mib?.toFixed(0)} MiB`);
+    const memory = {
+      whatsapp_processor_peak_rss_mib: Math.max(...(whatsapp?.processes ?? []).map((container) => peakRssMiB(container.child.pid) ?? NaN)),
+      router_serverless_offline_peak_rss_mib: peakRssMiB(stack.apiProcess.child.pid),
+    };
+    report.row(
+      'peak RSS: a WhatsApp processor container (the largest of them)',
+      `${memory.whatsapp_processor_peak_rss_mib?.toFixed(0)} MiB`,
+    );
+    report.row(
+      'peak RSS: serverless-offline running the router (framework + a worker per connection)',
+      `${memory.router_serverless_offline_peak_rss_mib?.toFixed(0)} MiB`,
+    );
     report.record('memory', memory);
 
     await burst(stack, report, { n: burstN, clients, ...BURST_LIMITS });
@@ -143,7 +211,14 @@ const overTheStack = async (report: Report) => {
 };
 
 const main = async () => {
-  const report = new Report({ measured_at: new Date().toISOString(), node: process.version, n, clients, duration_seconds: durationSeconds, containers_per_channel: containers });
+  const report = new Report({
+    measured_at: new Date().toISOString(),
+    node: process.version,
+    n,
+    clients,
+    duration_seconds: durationSeconds,
+    containers_per_channel: containers,
+  });
   await routerInProcess(report);
   await processorInProcess(report);
   if (!args.includes('--only-burst') && !args.includes('--only-pipeline')) await coldStart(report);

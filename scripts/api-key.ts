@@ -16,7 +16,18 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { APIGatewayClient, CreateApiKeyCommand, CreateUsagePlanKeyCommand, UpdateApiKeyCommand } from '@aws-sdk/client-api-gateway';
-import { ApiKeyListing, AppError, bindApiKey, createDynamoDocumentClient, generateApiKeyValue, listApiKeys, requireProject, revokeApiKeys, revokeOtherApiKeys, sha256Hex } from '@ai-multi-comms/core';
+import {
+  ApiKeyListing,
+  AppError,
+  bindApiKey,
+  createDynamoDocumentClient,
+  generateApiKeyValue,
+  listApiKeys,
+  requireProject,
+  revokeApiKeys,
+  revokeOtherApiKeys,
+  sha256Hex,
+} from '@ai-multi-comms/core';
 import { parseCommandLine } from './lib/command-line';
 import { NOT_FOUND_EXIT, resolveTarget, Target, TargetOptions } from './lib/target';
 
@@ -30,7 +41,8 @@ interface LocalKey {
   name: string;
   value: string;
 }
-const localKeysFile = (options: TargetOptions) => join(dirname(options.stateFile ?? join(__dirname, '..', '.local-stack', 'state.json')), 'api-keys.json');
+const localKeysFile = (options: TargetOptions) =>
+  join(dirname(options.stateFile ?? join(__dirname, '..', '.local-stack', 'state.json')), 'api-keys.json');
 const readLocalKeys = (file: string): LocalKey[] => (existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as LocalKey[]) : []);
 
 /** API Gateway refuses a disabled key; locally the key leaves the file serverless-offline reads at start. */
@@ -38,19 +50,37 @@ const disableGatewayKeys = async (target: Target, options: TargetOptions, revoke
   const references = revoked.map((key) => key.reference).filter((reference): reference is string => Boolean(reference));
   if (target.local) {
     const file = localKeysFile(options);
-    writeFileSync(file, JSON.stringify(readLocalKeys(file).filter((key) => !references.includes(key.name)), null, 2));
+    writeFileSync(
+      file,
+      JSON.stringify(
+        readLocalKeys(file).filter((key) => !references.includes(key.name)),
+        null,
+        2,
+      ),
+    );
   } else {
     const apiGateway = new APIGatewayClient({});
-    for (const id of references) await apiGateway.send(new UpdateApiKeyCommand({ apiKey: id, patchOperations: [{ op: 'replace', path: '/enabled', value: 'false' }] }));
+    for (const id of references)
+      await apiGateway.send(
+        new UpdateApiKeyCommand({ apiKey: id, patchOperations: [{ op: 'replace', path: '/enabled', value: 'false' }] }),
+      );
   }
   const unreferenced = revoked.length - references.length;
-  if (unreferenced > 0) console.log(`${unreferenced} revoked key(s) came from an onboarding file and have no API Gateway key id here: the binding check refuses them; disable them in API Gateway by value if they were added there.`);
+  if (unreferenced > 0)
+    console.log(
+      `${unreferenced} revoked key(s) came from an onboarding file and have no API Gateway key id here: the binding check refuses them; disable them in API Gateway by value if they were added there.`,
+    );
 };
 
 const main = async () => {
-  const { target: targetOptions, positionals, values } = parseCommandLine(process.argv.slice(2), {
+  const {
+    target: targetOptions,
+    positionals,
+    values,
+  } = parseCommandLine(process.argv.slice(2), {
     usage: USAGE,
-    example: 'npx -y pnpm@9.15.9 api-key create ci-aaa-001 pi-aaa-001 --local\n  npx -y pnpm@9.15.9 api-key list ci-aaa-001 pi-aaa-001 --local\n  npx -y pnpm@9.15.9 api-key revoke ci-aaa-001 pi-aaa-001 3f2a9c0d1e4b5a6f --local',
+    example:
+      'npx -y pnpm@9.15.9 api-key create ci-aaa-001 pi-aaa-001 --local\n  npx -y pnpm@9.15.9 api-key list ci-aaa-001 pi-aaa-001 --local\n  npx -y pnpm@9.15.9 api-key revoke ci-aaa-001 pi-aaa-001 3f2a9c0d1e4b5a6f --local',
     options: { 'revoke-old': 'boolean', json: 'boolean' },
   });
   const [command, companyId, projectId, keyId] = positionals;
@@ -72,13 +102,21 @@ const main = async () => {
   }
 
   if (command === 'revoke') {
-    const { revoked, remaining } = await revokeApiKeys(documents, target.companyDataTable, ref, (hash) => hash.startsWith(keyId!), new Date());
+    const { revoked, remaining } = await revokeApiKeys(
+      documents,
+      target.companyDataTable,
+      ref,
+      (hash) => hash.startsWith(keyId!),
+      new Date(),
+    );
     if (revoked.length === 0) {
       console.error(`No key ${keyId} on ${companyId}/${projectId}: \`pnpm api-key list\` shows the ids. Nothing was done.`);
       process.exit(NOT_FOUND_EXIT);
     }
     await disableGatewayKeys(target, targetOptions, revoked);
-    console.log(`Revoked ${revoked.map((key) => key.key_id).join(', ')}. Routers refuse it within their cache time. Keys left: ${remaining}.`);
+    console.log(
+      `Revoked ${revoked.map((key) => key.key_id).join(', ')}. Routers refuse it within their cache time. Keys left: ${remaining}.`,
+    );
     if (remaining === 0) console.log('The project now has no key: every request for it is refused until `pnpm api-key create`.');
     return;
   }
@@ -92,13 +130,19 @@ const main = async () => {
     writeFileSync(file, JSON.stringify([...readLocalKeys(file), { name: reference, value }], null, 2));
   } else {
     const apiGateway = new APIGatewayClient({});
-    const created = await apiGateway.send(new CreateApiKeyCommand({ name: `${companyId}-${projectId}-${new Date().toISOString().slice(0, 10)}`, enabled: true, value }));
+    const created = await apiGateway.send(
+      new CreateApiKeyCommand({ name: `${companyId}-${projectId}-${new Date().toISOString().slice(0, 10)}`, enabled: true, value }),
+    );
     reference = created.id!;
-    await apiGateway.send(new CreateUsagePlanKeyCommand({ usagePlanId: await target.usagePlanId!(), keyId: reference, keyType: 'API_KEY' }));
+    await apiGateway.send(
+      new CreateUsagePlanKeyCommand({ usagePlanId: await target.usagePlanId!(), keyId: reference, keyType: 'API_KEY' }),
+    );
   }
   const item = await bindApiKey(documents, target.companyDataTable, ref, { value, reference }, new Date());
   console.log(`New API key for ${companyId}/${projectId} (shown once, store it now):\n${value}`);
-  console.log(`Key id: ${sha256Hex(value).slice(0, 16)}. Reference: ${reference}. Keys bound to the project: ${item.api_key_sha256.length}.`);
+  console.log(
+    `Key id: ${sha256Hex(value).slice(0, 16)}. Reference: ${reference}. Keys bound to the project: ${item.api_key_sha256.length}.`,
+  );
   if (values['revoke-old']) {
     const { revoked } = await revokeOtherApiKeys(documents, target.companyDataTable, ref, sha256Hex(value), new Date());
     await disableGatewayKeys(target, targetOptions, revoked);

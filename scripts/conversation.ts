@@ -14,7 +14,8 @@ import { parseCommandLine } from './lib/command-line';
 import { ConversationView, formatConversation } from './lib/conversation-view';
 import { NOT_FOUND_EXIT, resolveTarget, Target } from './lib/target';
 
-const USAGE = "pnpm conversation ('<conversation_id>' | --request-id ID | --recipient ADDRESS | --provider-id ID) (--local | --stage <stage>) [--json]";
+const USAGE =
+  "pnpm conversation ('<conversation_id>' | --request-id ID | --recipient ADDRESS | --provider-id ID) (--local | --stage <stage>) [--json]";
 
 type Lookup = { by: 'conversation_id' | 'request_id' | 'recipient' | 'provider_id'; value: string };
 
@@ -27,33 +28,79 @@ const conversationIdsOf = async (documents: DynamoDBDocumentClient, target: Targ
     case 'conversation_id':
       return [lookup.value];
     case 'request_id':
-      return (await query(documents, { TableName: target.conversationsTable, IndexName: 'request-id-index', KeyConditionExpression: 'request_id = :id', ExpressionAttributeValues: { ':id': lookup.value } })).map((i) => String(i.conversation_id));
+      return (
+        await query(documents, {
+          TableName: target.conversationsTable,
+          IndexName: 'request-id-index',
+          KeyConditionExpression: 'request_id = :id',
+          ExpressionAttributeValues: { ':id': lookup.value },
+        })
+      ).map((i) => String(i.conversation_id));
     case 'recipient':
       // The table's partition key is the recipient's number or address (docs/data-model.md).
-      return (await query(documents, { TableName: target.conversationsTable, KeyConditionExpression: 'primary_channel = :to', ExpressionAttributeValues: { ':to': lookup.value }, ProjectionExpression: 'conversation_id' })).map((i) => String(i.conversation_id));
+      return (
+        await query(documents, {
+          TableName: target.conversationsTable,
+          KeyConditionExpression: 'primary_channel = :to',
+          ExpressionAttributeValues: { ':to': lookup.value },
+          ProjectionExpression: 'conversation_id',
+        })
+      ).map((i) => String(i.conversation_id));
     case 'provider_id':
-      return (await query(documents, { TableName: target.messagesTable, IndexName: 'provider-message-id-index', KeyConditionExpression: 'provider_message_id = :id', ExpressionAttributeValues: { ':id': lookup.value } })).map((i) => String(i.conversation_id));
+      return (
+        await query(documents, {
+          TableName: target.messagesTable,
+          IndexName: 'provider-message-id-index',
+          KeyConditionExpression: 'provider_message_id = :id',
+          ExpressionAttributeValues: { ':id': lookup.value },
+        })
+      ).map((i) => String(i.conversation_id));
   }
 };
 
 const viewOf = async (documents: DynamoDBDocumentClient, target: Target, conversationId: string): Promise<ConversationView[]> => {
-  const items = await query(documents, { TableName: target.conversationsTable, IndexName: 'conversation-id-index', KeyConditionExpression: 'conversation_id = :id', ExpressionAttributeValues: { ':id': conversationId } });
+  const items = await query(documents, {
+    TableName: target.conversationsTable,
+    IndexName: 'conversation-id-index',
+    KeyConditionExpression: 'conversation_id = :id',
+    ExpressionAttributeValues: { ':id': conversationId },
+  });
   // The messages table holds the conversation's deliveries and, as items of their own, its message entries (in order).
-  const messageItems = target.messagesTable ? await query(documents, { TableName: target.messagesTable, KeyConditionExpression: 'conversation_id = :id', ExpressionAttributeValues: { ':id': conversationId } }) : [];
+  const messageItems = target.messagesTable
+    ? await query(documents, {
+        TableName: target.messagesTable,
+        KeyConditionExpression: 'conversation_id = :id',
+        ExpressionAttributeValues: { ':id': conversationId },
+      })
+    : [];
   const deliveries = messageItems.filter((item) => item.kind !== 'entry');
-  const entries = messageItems.filter((item) => item.kind === 'entry').map(({ conversation_id: _c, message_key: _k, kind: _kind, expires_at: _e, ...entry }) => entry);
+  const entries = messageItems
+    .filter((item) => item.kind === 'entry')
+    .map(({ conversation_id: _c, message_key: _k, kind: _kind, expires_at: _e, ...entry }) => entry);
   const views: ConversationView[] = [];
   for (const found of items) {
-    const conversation = { ...found, messages: [...(Array.isArray(found.messages) ? (found.messages as Record<string, unknown>[]) : []), ...entries] };
-    const ids = (conversation.messages as { message_id?: string; role?: string }[]).filter((m) => m.role === 'assistant' && m.message_id).map((m) => m.message_id!);
-    const current = target.deliveryEventsTable && ids.length > 0 ? await dynamoDeliveryStatusStore(documents, target.deliveryEventsTable).current(ids) : new Map();
+    const conversation = {
+      ...found,
+      messages: [...(Array.isArray(found.messages) ? (found.messages as Record<string, unknown>[]) : []), ...entries],
+    };
+    const ids = (conversation.messages as { message_id?: string; role?: string }[])
+      .filter((m) => m.role === 'assistant' && m.message_id)
+      .map((m) => m.message_id!);
+    const current =
+      target.deliveryEventsTable && ids.length > 0
+        ? await dynamoDeliveryStatusStore(documents, target.deliveryEventsTable).current(ids)
+        : new Map();
     views.push({ conversation, deliveries, deliveryStatus: Object.fromEntries(current) });
   }
   return views;
 };
 
 const main = async () => {
-  const { target: targetOptions, positionals, values } = parseCommandLine(process.argv.slice(2), {
+  const {
+    target: targetOptions,
+    positionals,
+    values,
+  } = parseCommandLine(process.argv.slice(2), {
     usage: USAGE,
     example: [
       "npx -y pnpm@9.15.9 conversation 'ci-aaa-001#pi-aaa-001#550e8400-e29b-41d4-a716-446655440001#447700900001' --local",
@@ -84,7 +131,15 @@ const main = async () => {
     process.exit(NOT_FOUND_EXIT);
   }
   if (values.json) {
-    console.log(JSON.stringify({ conversations: views.map((v) => ({ conversation: v.conversation, deliveries: v.deliveries, delivery_status: v.deliveryStatus })) }, null, 2));
+    console.log(
+      JSON.stringify(
+        {
+          conversations: views.map((v) => ({ conversation: v.conversation, deliveries: v.deliveries, delivery_status: v.deliveryStatus })),
+        },
+        null,
+        2,
+      ),
+    );
     return;
   }
   console.log(views.map(formatConversation).join('\n\n'));

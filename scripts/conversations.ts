@@ -10,7 +10,15 @@ import { NOT_FOUND_EXIT, resolveTarget } from './lib/target';
 
 const main = async () => {
   const usage = 'pnpm conversations <company_id> <project_id> [--limit N] (--local | --stage <stage>)';
-  const { target: targetOptions, positionals, values } = parseCommandLine(process.argv.slice(2), { usage, example: 'npx -y pnpm@9.15.9 conversations ci-aaa-001 pi-aaa-001 --limit 5 --local', options: { limit: 'string' } });
+  const {
+    target: targetOptions,
+    positionals,
+    values,
+  } = parseCommandLine(process.argv.slice(2), {
+    usage,
+    example: 'npx -y pnpm@9.15.9 conversations ci-aaa-001 pi-aaa-001 --limit 5 --local',
+    options: { limit: 'string' },
+  });
   const limit = values.limit === undefined ? 20 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1) {
     console.error(`--limit must be a whole number of at least 1\nusage: ${usage}`);
@@ -40,7 +48,17 @@ const main = async () => {
   );
   if (Items.length === 0) console.error(`No conversations of ${companyId}/${projectId} in ${target.description}.`);
   for (const item of Items) {
-    console.log([item.created_at, item.conversation_status, `messages=${typeof item.message_count === 'number' ? item.message_count : Array.isArray(item.messages) ? item.messages.length : 0}`, item.conversation_id, item.failure_reason ?? ''].join('\t').trimEnd());
+    console.log(
+      [
+        item.created_at,
+        item.conversation_status,
+        `messages=${typeof item.message_count === 'number' ? item.message_count : Array.isArray(item.messages) ? item.messages.length : 0}`,
+        item.conversation_id,
+        item.failure_reason ?? '',
+      ]
+        .join('\t')
+        .trimEnd(),
+    );
   }
 };
 

@@ -7,7 +7,14 @@
  * can leave a copy in both places but never lose one; a copy processed twice is harmless (the
  * processor's claim acknowledges a conversation already sent).
  */
-import { ChangeMessageVisibilityCommand, DeleteMessageCommand, Message, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  Message,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { Channel, CHANNEL_DESCRIPTORS, CHANNELS, createDynamoDocumentClient, createSqsClient, threadKeyOf } from '@ai-multi-comms/core';
@@ -15,20 +22,34 @@ import { parseCommandLine } from './lib/command-line';
 import { resolveTarget } from './lib/target';
 
 /** The item a parked message is about: its channel's conversation, or (compose) the request's thread. */
-const keyOf = (body: string, queue: string): { table: 'conversations'; key: { primary_channel: string; conversation_id: string }; id: string } | { table: 'threads'; key: { thread_key: string }; id: string } | undefined => {
+const keyOf = (
+  body: string,
+  queue: string,
+):
+  | { table: 'conversations'; key: { primary_channel: string; conversation_id: string }; id: string }
+  | { table: 'threads'; key: { thread_key: string }; id: string }
+  | undefined => {
   try {
     const value = JSON.parse(body);
     const request = value?.frontend_payload;
     if (queue === 'reply') return undefined; // a reply task names its inbound message only (pnpm conversation shows the conversation)
     if (queue === 'compose') {
-      const [companyId, projectId, requestId] = [request?.company_data?.company_id, request?.company_data?.project_id, request?.request_data?.request_id];
+      const [companyId, projectId, requestId] = [
+        request?.company_data?.company_id,
+        request?.company_data?.project_id,
+        request?.request_data?.request_id,
+      ];
       if ([companyId, projectId, requestId].some((part) => typeof part !== 'string')) return undefined;
       const threadKey = threadKeyOf(companyId, projectId, requestId);
       return { table: 'threads', key: { thread_key: threadKey }, id: threadKey };
     }
-    const conversationId = value?.conversation_data?.conversations?.find?.((c: { channel?: unknown }) => c?.channel === queue)?.conversation_id;
+    const conversationId = value?.conversation_data?.conversations?.find?.(
+      (c: { channel?: unknown }) => c?.channel === queue,
+    )?.conversation_id;
     const primary = request?.recipient_data?.[CHANNEL_DESCRIPTORS[queue as Channel].recipientField];
-    return typeof primary === 'string' && typeof conversationId === 'string' ? { table: 'conversations', key: { primary_channel: primary, conversation_id: conversationId }, id: conversationId } : undefined;
+    return typeof primary === 'string' && typeof conversationId === 'string'
+      ? { table: 'conversations', key: { primary_channel: primary, conversation_id: conversationId }, id: conversationId }
+      : undefined;
   } catch {
     return undefined;
   }
@@ -51,7 +72,14 @@ const eachMessage = async (sqs: SQSClient, queueUrl: string, visit: (message: Me
   try {
     for (let emptyRounds = 0; emptyRounds < 2; ) {
       const { Messages = [] } = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: holdSeconds, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['All'] }),
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 1,
+          VisibilityTimeout: holdSeconds,
+          MessageAttributeNames: ['All'],
+          MessageSystemAttributeNames: ['All'],
+        }),
       );
       const fresh = Messages.filter((message) => !seen.has(message.MessageId!));
       if (fresh.length === 0) {
@@ -67,7 +95,9 @@ const eachMessage = async (sqs: SQSClient, queueUrl: string, visit: (message: Me
   } finally {
     // Hand back what we only looked at.
     for (const message of held) {
-      await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle!, VisibilityTimeout: 0 })).catch(() => undefined);
+      await sqs
+        .send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle!, VisibilityTimeout: 0 }))
+        .catch(() => undefined);
     }
   }
 };
@@ -84,7 +114,14 @@ const eachFifoMessage = async (sqs: SQSClient, queueUrl: string, visit: (message
   const pass = randomUUID();
   for (let emptyRounds = 0; emptyRounds < 2; ) {
     const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 60, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['All'] }),
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        VisibilityTimeout: 60,
+        MessageAttributeNames: ['All'],
+        MessageSystemAttributeNames: ['All'],
+      }),
     );
     if (Messages.length === 0) {
       emptyRounds += 1;
@@ -94,7 +131,10 @@ const eachFifoMessage = async (sqs: SQSClient, queueUrl: string, visit: (message
     for (const [index, message] of Messages.entries()) {
       if (message.MessageAttributes?.[SHOW_PASS]?.StringValue === pass) {
         // Round once: hand back this batch's rest untouched.
-        for (const rest of Messages.slice(index)) await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: rest.ReceiptHandle!, VisibilityTimeout: 0 })).catch(() => undefined);
+        for (const rest of Messages.slice(index))
+          await sqs
+            .send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: rest.ReceiptHandle!, VisibilityTimeout: 0 }))
+            .catch(() => undefined);
         return;
       }
       await visit(message);
@@ -115,7 +155,11 @@ const eachFifoMessage = async (sqs: SQSClient, queueUrl: string, visit: (message
 const SHOW_PASS = 'dlq-show-pass';
 
 const main = async () => {
-  const { target: targetOptions, positionals, values } = parseCommandLine(process.argv.slice(2), {
+  const {
+    target: targetOptions,
+    positionals,
+    values,
+  } = parseCommandLine(process.argv.slice(2), {
     usage: `pnpm dlq show|redrive <${[...CHANNELS, 'compose', 'reply'].join('|')}> [--message-id <id>] (--local | --stage <stage>)`,
     example: 'npx -y pnpm@9.15.9 dlq show whatsapp --local',
     options: { 'message-id': 'string' },
@@ -123,7 +167,9 @@ const main = async () => {
   const [command, channel] = positionals;
   const onlyId = values['message-id'] as string | undefined;
   if (!['show', 'redrive'].includes(command ?? '') || ![...CHANNELS, 'compose', 'reply'].includes(channel ?? '')) {
-    console.error(`usage: pnpm dlq show|redrive <${[...CHANNELS, 'compose', 'reply'].join('|')}> [--message-id <id>] (--local | --stage <stage>)`);
+    console.error(
+      `usage: pnpm dlq show|redrive <${[...CHANNELS, 'compose', 'reply'].join('|')}> [--message-id <id>] (--local | --stage <stage>)`,
+    );
     process.exit(2);
   }
   const target = await resolveTarget(targetOptions);
@@ -142,7 +188,10 @@ const main = async () => {
         [
           message.MessageId,
           `receives=${message.Attributes?.ApproximateReceiveCount ?? '?'}`,
-          found?.id ?? (channel === 'reply' ? `inbound ${inboundIdOf(message.Body ?? '') ?? '(malformed task)'}` : '(no conversation id: malformed body)'),
+          found?.id ??
+            (channel === 'reply'
+              ? `inbound ${inboundIdOf(message.Body ?? '') ?? '(malformed task)'}`
+              : '(no conversation id: malformed body)'),
           item ? `${item.conversation_status ?? item.status}: ${item.failure_reason ?? ''}` : '(no item)',
         ].join('\t'),
       );
@@ -162,7 +211,9 @@ const main = async () => {
         MessageBody: message.Body!,
         MessageAttributes: Object.fromEntries(Object.entries(message.MessageAttributes ?? {}).filter(([name]) => name !== SHOW_PASS)),
         // The reply queue is FIFO: back into its thread's group, as a new message (not deduplicated against the first).
-        ...(message.Attributes?.MessageGroupId ? { MessageGroupId: message.Attributes.MessageGroupId, MessageDeduplicationId: `${message.MessageId}-redrive-${Date.now()}` } : {}),
+        ...(message.Attributes?.MessageGroupId
+          ? { MessageGroupId: message.Attributes.MessageGroupId, MessageDeduplicationId: `${message.MessageId}-redrive-${Date.now()}` }
+          : {}),
       }),
     );
     await sqs.send(new DeleteMessageCommand({ QueueUrl: deadLetterQueueUrl, ReceiptHandle: message.ReceiptHandle! }));

@@ -10,19 +10,33 @@
  */
 import { readFileSync } from 'node:fs';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { AppError, createDynamoDocumentClient, dynamoCompanyRepository, dynamoSenderDirectory, onboardCompany, prepareCompanyItem, CompanyProject, sendGridEventsPathFor } from '@ai-multi-comms/core';
+import {
+  AppError,
+  createDynamoDocumentClient,
+  dynamoCompanyRepository,
+  dynamoSenderDirectory,
+  onboardCompany,
+  prepareCompanyItem,
+  CompanyProject,
+  sendGridEventsPathFor,
+} from '@ai-multi-comms/core';
 import { parseCommandLine } from './lib/command-line';
 import { resolveTarget } from './lib/target';
 
-const referencedSecrets = (item: CompanyProject): string[] => [
-  ...Object.values(item.ai_config.openai_config).map((config) => config!.api_key_reference),
-  item.channel_config.whatsapp?.whatsapp_credentials_id,
-  item.channel_config.sms?.sms_credentials_id,
-  item.channel_config.email?.email_credentials_id,
-].filter((name): name is string => Boolean(name));
+const referencedSecrets = (item: CompanyProject): string[] =>
+  [
+    ...Object.values(item.ai_config.openai_config).map((config) => config!.api_key_reference),
+    item.channel_config.whatsapp?.whatsapp_credentials_id,
+    item.channel_config.sms?.sms_credentials_id,
+    item.channel_config.email?.email_credentials_id,
+  ].filter((name): name is string => Boolean(name));
 
 const main = async () => {
-  const { target: targetOptions, positionals, values } = parseCommandLine(process.argv.slice(2), {
+  const {
+    target: targetOptions,
+    positionals,
+    values,
+  } = parseCommandLine(process.argv.slice(2), {
     usage: 'pnpm onboard <company.json> (--local | --stage <stage>) [--dry-run]',
     example: 'npx -y pnpm@9.15.9 onboard examples/company.example.json --local',
     options: { 'dry-run': 'boolean' },
@@ -53,12 +67,16 @@ const main = async () => {
     // The Twilio numbers' owner, for the inbound webhook (a stage deployed before replies has no such table).
     senders: target.senderAddressesTable ? dynamoSenderDirectory(documents, target.senderAddressesTable) : undefined,
   });
-  console.log(`Onboarded ${item.company_id}/${item.project_id} (${item.project_status}, channels: ${item.allowed_channels.join(', ')}) into ${target.description}.`);
+  console.log(
+    `Onboarded ${item.company_id}/${item.project_id} (${item.project_status}, channels: ${item.allowed_channels.join(', ')}) into ${target.description}.`,
+  );
   console.log(`Keys bound: ${item.api_key_sha256.length} (stored as SHA-256 only).`);
   if (item.channel_config.email) {
     // SendGrid signs events with the account's webhook key, so each project's account posts to a URL that names the project.
     const base = (await target.webhookBaseUrl().catch(() => undefined)) ?? '<WebhookBaseUrl of the router stack>';
-    console.log(`SendGrid Event Webhook URL (paste into this project's SendGrid account, Settings > Mail Settings > Event Webhook, signed): ${base.replace(/\/+$/, '')}${sendGridEventsPathFor(item.company_id, item.project_id)}`);
+    console.log(
+      `SendGrid Event Webhook URL (paste into this project's SendGrid account, Settings > Mail Settings > Event Webhook, signed): ${base.replace(/\/+$/, '')}${sendGridEventsPathFor(item.company_id, item.project_id)}`,
+    );
   }
 
   const secrets = new SecretsManagerClient({});

@@ -10,6 +10,9 @@ import { circles, folderGraph, functionLengths, importGraph, productionFolders, 
 const root = resolve(__dirname, '..');
 const count = Number(process.argv[2] ?? 10);
 const lengths = sourceFiles(root, productionFolders(root)).flatMap((file) => functionLengths(file, root));
-for (const fn of lengths.sort((a, b) => b.ownLines - a.ownLines).slice(0, count)) console.log(`${String(fn.ownLines).padStart(4)}  ${fn.name}  ${fn.file}:${fn.line}`);
+for (const fn of lengths.sort((a, b) => b.ownLines - a.ownLines).slice(0, count))
+  console.log(`${String(fn.ownLines).padStart(4)}  ${fn.name}  ${fn.file}:${fn.line}`);
 const core = importGraph(sourceFiles(root, ['packages/core/src']));
-console.log(`import circles in packages/core/src: ${circles(core).length} between files, ${circles(folderGraph(core, resolve(root, 'packages/core/src'))).length} between folders`);
+console.log(
+  `import circles in packages/core/src: ${circles(core).length} between files, ${circles(folderGraph(core, resolve(root, 'packages/core/src'))).length} between folders`,
+);

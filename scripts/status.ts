@@ -30,8 +30,16 @@ const main = async () => {
   const target = await resolveTarget(targetOptions);
   const sqs = createSqsClient();
   const depth = async (url: string) => {
-    const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
-    return { waiting: Number(Attributes.ApproximateNumberOfMessages ?? 0), inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) };
+    const { Attributes = {} } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: url,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    return {
+      waiting: Number(Attributes.ApproximateNumberOfMessages ?? 0),
+      inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+    };
   };
   const queues = [];
   for (const name of ['compose', 'reply', ...CHANNELS]) {
@@ -49,35 +57,53 @@ const main = async () => {
     do {
       const page = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: 'ai-multi-comms-', NextToken: token }));
       for (const alarm of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
-        if (alarm.AlarmName?.endsWith(`-${target.stage}`)) alarms.push({ name: alarm.AlarmName, state: alarm.StateValue ?? 'UNKNOWN', reason: alarm.StateReason ?? '' });
+        if (alarm.AlarmName?.endsWith(`-${target.stage}`))
+          alarms.push({ name: alarm.AlarmName, state: alarm.StateValue ?? 'UNKNOWN', reason: alarm.StateReason ?? '' });
       }
       token = page.NextToken;
     } while (token);
     const logs = new CloudWatchLogsClient({});
-    const groups = ((await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/aws/lambda/ai-multi-comms-' }))).logGroups ?? []).map((g) => g.logGroupName!).filter((name) => name.includes(`-${target.stage}-`));
+    const groups = ((await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/aws/lambda/ai-multi-comms-' }))).logGroups ?? [])
+      .map((g) => g.logGroupName!)
+      .filter((name) => name.includes(`-${target.stage}-`));
     critical = [];
     for (const group of groups) {
-      const events = await logs.send(new FilterLogEventsCommand({ logGroupName: group, filterPattern: '{ $.level = "CRITICAL" }', startTime: Date.now() - sinceMinutes * 60_000, limit: 20 }));
-      for (const event of events.events ?? []) critical.push({ log_group: group, at: new Date(event.timestamp ?? 0).toISOString(), message: (event.message ?? '').slice(0, 300) });
+      const events = await logs.send(
+        new FilterLogEventsCommand({
+          logGroupName: group,
+          filterPattern: '{ $.level = "CRITICAL" }',
+          startTime: Date.now() - sinceMinutes * 60_000,
+          limit: 20,
+        }),
+      );
+      for (const event of events.events ?? [])
+        critical.push({ log_group: group, at: new Date(event.timestamp ?? 0).toISOString(), message: (event.message ?? '').slice(0, 300) });
     }
   }
 
   const attention = queues.some((q) => q.dlq > 0) || (alarms ?? []).some((a) => a.state === 'ALARM') || (critical ?? []).length > 0;
   if (values.json) {
-    console.log(JSON.stringify({ target: target.description, queues, alarms: alarms ?? null, critical: critical ?? null, attention }, null, 2));
+    console.log(
+      JSON.stringify({ target: target.description, queues, alarms: alarms ?? null, critical: critical ?? null, attention }, null, 2),
+    );
   } else {
     console.log(`Status of ${target.description}`);
     console.log('\nQueues                 waiting  in flight  DLQ');
-    for (const q of queues) console.log(`  ${q.queue.padEnd(20)} ${String(q.waiting).padStart(7)}  ${String(q.in_flight).padStart(9)}  ${String(q.dlq).padStart(3)}${q.dlq > 0 ? `   ← pnpm dlq show ${q.queue}` : ''}`);
+    for (const q of queues)
+      console.log(
+        `  ${q.queue.padEnd(20)} ${String(q.waiting).padStart(7)}  ${String(q.in_flight).padStart(9)}  ${String(q.dlq).padStart(3)}${q.dlq > 0 ? `   ← pnpm dlq show ${q.queue}` : ''}`,
+      );
     if (alarms) {
       const firing = alarms.filter((a) => a.state !== 'OK');
       console.log(`\nAlarms: ${alarms.length}, ${firing.length} not OK`);
       for (const a of firing) console.log(`  ${a.state.padEnd(17)} ${a.name}  ${a.reason.slice(0, 120)}`);
     } else console.log('\nAlarms: none on the local stack (CloudWatch alarms exist on AWS stages only)');
     if (critical) {
-      console.log(`\nCRITICAL lines in the last ${sinceMinutes} min: ${critical.length}${critical.length > 0 ? ' (pnpm repair applies their repair objects)' : ''}`);
+      console.log(
+        `\nCRITICAL lines in the last ${sinceMinutes} min: ${critical.length}${critical.length > 0 ? ' (pnpm repair applies their repair objects)' : ''}`,
+      );
       for (const c of critical) console.log(`  ${c.at}  ${c.log_group}\n    ${c.message}`);
-    } else console.log('CRITICAL lines: in the local stack\'s own output (CloudWatch Logs exist on AWS stages only)');
+    } else console.log("CRITICAL lines: in the local stack's own output (CloudWatch Logs exist on AWS stages only)");
     console.log(attention ? '\nNeeds a look.' : '\nAll quiet.');
   }
   if (attention) process.exit(ATTENTION_EXIT);
@@ -86,8 +112,14 @@ const main = async () => {
 main().catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);
   // The SDK's own words name no remedy; ours do.
-  if (/Region is missing/i.test(message)) console.error('failed: no AWS region is configured. Set AWS_REGION (or a profile\'s region with AWS_PROFILE), or pass --region; AWS credentials come from the same environment.');
-  else if (/Could not load credentials|credential/i.test(message) && !/refused/i.test(message)) console.error(`failed: no AWS credentials were found (${message}). Configure a profile (AWS_PROFILE), SSO, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.`);
+  if (/Region is missing/i.test(message))
+    console.error(
+      "failed: no AWS region is configured. Set AWS_REGION (or a profile's region with AWS_PROFILE), or pass --region; AWS credentials come from the same environment.",
+    );
+  else if (/Could not load credentials|credential/i.test(message) && !/refused/i.test(message))
+    console.error(
+      `failed: no AWS credentials were found (${message}). Configure a profile (AWS_PROFILE), SSO, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.`,
+    );
   else console.error(`failed: ${message}`);
   process.exit(1);
 });

@@ -8,7 +8,9 @@ import { join } from 'node:path';
  */
 const ROOT = join(__dirname, '..');
 // Every deployable with functions (the data stack has none), from the one list of services.
-const SERVICES = (JSON.parse(readFileSync(join(ROOT, 'services', 'deploy-order.json'), 'utf8')) as { services: string[] }).services.filter((service) => service !== 'data');
+const SERVICES = (JSON.parse(readFileSync(join(ROOT, 'services', 'deploy-order.json'), 'utf8')) as { services: string[] }).services.filter(
+  (service) => service !== 'data',
+);
 
 it.each(SERVICES)('%s: the tests run on the major of its Lambda runtime', (service) => {
   const yml = readFileSync(join(ROOT, 'services', service, 'serverless.yml'), 'utf8');
@@ -21,7 +23,9 @@ it.each(SERVICES)('%s: its bundle targets the major of its Lambda runtime', (ser
   const yml = readFileSync(join(ROOT, 'services', service, 'serverless.yml'), 'utf8');
   const runtime = /^\s+runtime:\s*nodejs(\d+)\.x/m.exec(yml)?.[1];
   // The channel processors share their esbuild settings from services/channel-processor.yml.
-  const esbuild = /\$\{file\(\.\.\/channel-processor\.yml\):esbuild\}/.test(yml) ? readFileSync(join(ROOT, 'services', 'channel-processor.yml'), 'utf8') : yml;
+  const esbuild = /\$\{file\(\.\.\/channel-processor\.yml\):esbuild\}/.test(yml)
+    ? readFileSync(join(ROOT, 'services', 'channel-processor.yml'), 'utf8')
+    : yml;
   const target = /^\s+target:\s*node(\d+)/m.exec(esbuild)?.[1];
   expect(target).toBeDefined();
   expect(target).toBe(runtime);

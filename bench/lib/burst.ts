@@ -23,7 +23,8 @@ export interface BurstOptions {
   queueSeconds: number;
 }
 
-export interface BurstFigures extends Pick<PipelineFigures, 'accepted' | 'lost' | 'duplicated' | 'seconds' | 'end_to_end_p50_ms' | 'end_to_end_p99_ms'> {
+export interface BurstFigures
+  extends Pick<PipelineFigures, 'accepted' | 'lost' | 'duplicated' | 'seconds' | 'end_to_end_p50_ms' | 'end_to_end_p99_ms'> {
   governor: 'on' | 'off';
   delivered: number;
   dlq: number;
@@ -47,22 +48,36 @@ const dlqDepth = async (sqs: SQSClient): Promise<number> => {
   const { QueueUrls = [] } = await sqs.send(new ListQueuesCommand({}));
   let depth = 0;
   for (const url of QueueUrls.filter((queue) => /dlq/i.test(queue))) {
-    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] }));
-    depth += Number(Attributes?.ApproximateNumberOfMessages ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesDelayed ?? 0);
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: url,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+      }),
+    );
+    depth +=
+      Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
+      Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) +
+      Number(Attributes?.ApproximateNumberOfMessagesDelayed ?? 0);
   }
   return depth;
 };
 
 const setLimits = async (stack: LocalStack, limits: unknown) => {
-  const response = await fetch(`${stack.providerServers.url}/__limits`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(limits) });
+  const response = await fetch(`${stack.providerServers.url}/__limits`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(limits),
+  });
   if (response.status !== 200) throw new Error(`POST /__limits: ${response.status} ${await response.text()}`);
 };
 
 const onboardBurstProject = async (stack: LocalStack, options: BurstOptions) => {
   const secrets = new SecretsManagerClient({});
-  await secrets.send(new CreateSecretCommand({ Name: BURST_KEY_SECRET, SecretString: JSON.stringify({ ai_api_key: BURST_KEY }) })).catch((error: Error) => {
-    if (error.name !== 'ResourceExistsException') throw error;
-  });
+  await secrets
+    .send(new CreateSecretCommand({ Name: BURST_KEY_SECRET, SecretString: JSON.stringify({ ai_api_key: BURST_KEY }) }))
+    .catch((error: Error) => {
+      if (error.name !== 'ResourceExistsException') throw error;
+    });
   secrets.destroy();
   stack.providerServers.addCredentials({ openai_keys: [BURST_KEY] });
   await onboardCompany(
@@ -75,8 +90,18 @@ const onboardBurstProject = async (stack: LocalStack, options: BurstOptions) => 
       allowed_channels: ['sms'],
       api_keys: [stack.demoApiKeys.companyA],
       rate_limits: { requests_per_minute: 100_000_000, requests_per_day: 100_000_000 },
-      ai_config: { openai_config: { sms: { api_key_reference: BURST_KEY_SECRET, model: 'gpt-4o-mini', instructions: 'x', requests_per_minute: options.openAiRpm } } },
-      channel_config: { sms: { company_sms_number: BURST_SENDER, sms_credentials_id: 'ai-multi-comms/sms-credentials/ci-aaa-001/pi-aaa-001/twilio-dev', messages_per_second: options.senderPerSecond } },
+      ai_config: {
+        openai_config: {
+          sms: { api_key_reference: BURST_KEY_SECRET, model: 'gpt-4o-mini', instructions: 'x', requests_per_minute: options.openAiRpm },
+        },
+      },
+      channel_config: {
+        sms: {
+          company_sms_number: BURST_SENDER,
+          sms_credentials_id: 'ai-multi-comms/sms-credentials/ci-aaa-001/pi-aaa-001/twilio-dev',
+          messages_per_second: options.senderPerSecond,
+        },
+      },
     },
     { repository: dynamoCompanyRepository(createDynamoDocumentClient(), stack.resources.companyDataTable!) },
   );
@@ -89,16 +114,35 @@ const oneBurst = async (stack: LocalStack, report: Report, options: BurstOptions
   const sqs = new SQSClient({ useQueueUrlAsEndpoint: false }); // fauxqs names its queues by a host of its own
   const dlqBefore = await dlqDepth(sqs);
   const requestsBefore = ((await (await fetch(`${providers}/__requests`)).json()) as { requests: unknown[] }).requests.length;
-  const figures = await pipeline(stack, report, { label: `burst_governor_${governor}`, n: options.n, clients: options.clients, companyId: BENCH_COMPANY.company_id, projectId: BURST_PROJECT, transientFailureRate: 0, channels: ['sms'], quiet: true });
+  const figures = await pipeline(stack, report, {
+    label: `burst_governor_${governor}`,
+    n: options.n,
+    clients: options.clients,
+    companyId: BENCH_COMPANY.company_id,
+    projectId: BURST_PROJECT,
+    transientFailureRate: 0,
+    channels: ['sms'],
+    quiet: true,
+  });
   const dlq = (await dlqDepth(sqs)) - dlqBefore;
   sqs.destroy();
 
-  const { requests } = (await (await fetch(`${providers}/__requests`)).json()) as { requests: { provider: string; status: number; error_code?: string | number | null }[] };
+  const { requests } = (await (await fetch(`${providers}/__requests`)).json()) as {
+    requests: { provider: string; status: number; error_code?: string | number | null }[];
+  };
   const ours = requests.slice(requestsBefore);
   const twilio21611 = ours.filter((r) => r.provider === 'twilio' && r.error_code === 21611).length;
   const openAi429 = ours.filter((r) => r.provider === 'openai' && r.status === 429).length;
-  const { twilio } = (await (await fetch(`${providers}/__messages?provider=twilio`)).json()) as { twilio: { to: string; from: string; status: string; sentAtMs?: number; num_segments: string }[] };
-  const delivered = twilio.filter((m) => m.from === BURST_SENDER && figures.recipients.has(m.to) && m.sentAtMs !== undefined && (m.status === 'sent' || m.status === 'delivered'));
+  const { twilio } = (await (await fetch(`${providers}/__messages?provider=twilio`)).json()) as {
+    twilio: { to: string; from: string; status: string; sentAtMs?: number; num_segments: string }[];
+  };
+  const delivered = twilio.filter(
+    (m) =>
+      m.from === BURST_SENDER &&
+      figures.recipients.has(m.to) &&
+      m.sentAtMs !== undefined &&
+      (m.status === 'sent' || m.status === 'delivered'),
+  );
   const lastSentMs = Math.max(...delivered.map((m) => m.sentAtMs!));
   const seconds = (lastSentMs - figures.started_at_ms) / 1000;
   const segments = delivered.reduce((total, m) => total + Number(m.num_segments), 0) / Math.max(1, delivered.length);
@@ -114,7 +158,9 @@ const oneBurst = async (stack: LocalStack, report: Report, options: BurstOptions
     delivered: delivered.length,
     dlq,
     permanent_failures: failed.filter((item) => item.failure_class === 'permanent').length,
-    permanent_rate_limit_failures: failed.filter((item) => item.failure_class === 'permanent' && RATE_LIMIT_REASON.test(String(item.failure_reason))).length,
+    permanent_rate_limit_failures: failed.filter(
+      (item) => item.failure_class === 'permanent' && RATE_LIMIT_REASON.test(String(item.failure_reason)),
+    ).length,
     // Neither at the provider, nor a recorded permanent failure, nor parked in a DLQ for a redrive.
     lost: 0,
     duplicated: figures.duplicated,
@@ -125,14 +171,26 @@ const oneBurst = async (stack: LocalStack, report: Report, options: BurstOptions
     end_to_end_p99_ms: figures.end_to_end_p99_ms,
     delivered_per_second: Number(deliveredPerSecond.toFixed(2)),
     binding_limit_per_second: Number(binding.toFixed(2)),
-    binding_limit: aiPerSecond <= senderPerSecond ? `OpenAI ${options.openAiRpm} requests/min` : `sender ${options.senderPerSecond} segments/s at ${segments.toFixed(2)} segments per SMS`,
+    binding_limit:
+      aiPerSecond <= senderPerSecond
+        ? `OpenAI ${options.openAiRpm} requests/min`
+        : `sender ${options.senderPerSecond} segments/s at ${segments.toFixed(2)} segments per SMS`,
     share_of_binding_limit: Number((deliveredPerSecond / binding).toFixed(3)),
   };
   result.lost = result.accepted - result.delivered - result.permanent_failures - result.dlq;
   const label = `burst of ${options.n} SMS conversations, governor ${governor}`;
-  report.row(`${label}: delivered / DLQ / permanent (of which rate limits) / lost / duplicated`, `${result.delivered} / ${result.dlq} / ${result.permanent_failures} (${result.permanent_rate_limit_failures}) / ${result.lost} / ${result.duplicated}`);
-  report.row(`${label}: delivered rate, share of the binding limit (${result.binding_limit})`, `${result.delivered_per_second}/s of ${result.binding_limit_per_second}/s = ${(result.share_of_binding_limit * 100).toFixed(1)} %`);
-  report.row(`${label}: OpenAI 429s, Twilio 21611s; end-to-end p50 / p99`, `${openAi429}, ${twilio21611}; ${(result.end_to_end_p50_ms / 1000).toFixed(1)} / ${(result.end_to_end_p99_ms / 1000).toFixed(1)} s`);
+  report.row(
+    `${label}: delivered / DLQ / permanent (of which rate limits) / lost / duplicated`,
+    `${result.delivered} / ${result.dlq} / ${result.permanent_failures} (${result.permanent_rate_limit_failures}) / ${result.lost} / ${result.duplicated}`,
+  );
+  report.row(
+    `${label}: delivered rate, share of the binding limit (${result.binding_limit})`,
+    `${result.delivered_per_second}/s of ${result.binding_limit_per_second}/s = ${(result.share_of_binding_limit * 100).toFixed(1)} %`,
+  );
+  report.row(
+    `${label}: OpenAI 429s, Twilio 21611s; end-to-end p50 / p99`,
+    `${openAi429}, ${twilio21611}; ${(result.end_to_end_p50_ms / 1000).toFixed(1)} / ${(result.end_to_end_p99_ms / 1000).toFixed(1)} s`,
+  );
   report.record(`burst_governor_${governor}`, result);
   return result;
 };
@@ -140,7 +198,10 @@ const oneBurst = async (stack: LocalStack, report: Report, options: BurstOptions
 /** The burst with the governor on, then off (compose and senders restarted without it), side by side in one run. */
 export const burst = async (stack: LocalStack, report: Report, options: BurstOptions): Promise<void> => {
   await onboardBurstProject(stack, options);
-  await setLimits(stack, { openai: { keys: { [BURST_KEY]: options.openAiRpm } }, twilio: { senders: { [BURST_SENDER]: options.senderPerSecond }, queue_seconds: options.queueSeconds } });
+  await setLimits(stack, {
+    openai: { keys: { [BURST_KEY]: options.openAiRpm } },
+    twilio: { senders: { [BURST_SENDER]: options.senderPerSecond }, queue_seconds: options.queueSeconds },
+  });
   // Both runs with the retry backoff a deployment has (30 s, then 60 s: serverless.yml), not the
   // local stack's 1 s, which would let a burst without the governor retry its way through.
   const restart = async (env: Record<string, string>) => {

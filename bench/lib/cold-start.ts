@@ -41,7 +41,19 @@ const sdkClientsIn = (metafile: Metafile): { clients: string[]; documentClient: 
 };
 
 const bundle = async (entry: string, outfile: string, cwd: string) => {
-  const result = await build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', target: 'node22', format: 'cjs', minify: false, sourcemap: false, metafile: true, logLevel: 'silent', absWorkingDir: cwd });
+  const result = await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    minify: false,
+    sourcemap: false,
+    metafile: true,
+    logLevel: 'silent',
+    absWorkingDir: cwd,
+  });
   return { bytes: statSync(outfile).size, metafile: result.metafile };
 };
 
@@ -49,7 +61,15 @@ const bundle = async (entry: string, outfile: string, cwd: string) => {
 const initMs = (file: string): number => {
   const script = `const t = process.hrtime.bigint(); require(${JSON.stringify(file)}); process.stdout.write(String(Number(process.hrtime.bigint() - t) / 1e6));`;
   const out = execFileSync(process.execPath, ['-e', script], {
-    env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', NODE_NO_WARNINGS: '1', POWERTOOLS_TRACE_ENABLED: 'false', POWERTOOLS_SERVICE_NAME: 'cold-start' },
+    env: {
+      PATH: process.env.PATH,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      NODE_NO_WARNINGS: '1',
+      POWERTOOLS_TRACE_ENABLED: 'false',
+      POWERTOOLS_SERVICE_NAME: 'cold-start',
+    },
     encoding: 'utf8',
   });
   return Number(out);
@@ -82,7 +102,11 @@ export const coldStart = async (report: Report): Promise<ColdStartFigures[]> => 
         const floorSource = [
           ...clients.map((pkg, i) => `import { ${clientClassOf(template.directory, pkg)} as C${i} } from '${pkg}';`),
           ...(documentClient ? [`import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';`] : []),
-          ...clients.map((pkg, i) => (documentClient && pkg === '@aws-sdk/client-dynamodb' ? `export const c${i} = DynamoDBDocumentClient.from(new C${i}({}));` : `export const c${i} = new C${i}({});`)),
+          ...clients.map((pkg, i) =>
+            documentClient && pkg === '@aws-sdk/client-dynamodb'
+              ? `export const c${i} = DynamoDBDocumentClient.from(new C${i}({}));`
+              : `export const c${i} = new C${i}({});`,
+          ),
         ].join('\n');
         const floorEntry = join(work, `${name}.floor.ts`);
         writeFileSync(floorEntry, `${floorSource}\n`);
@@ -106,14 +130,19 @@ export const coldStart = async (report: Report): Promise<ColdStartFigures[]> => 
         row.init_vs_floor = Number((row.init_ms / row.floor_init_ms).toFixed(2));
         row.bundle_vs_floor = Number((row.bundle_kib / row.floor_bundle_kib).toFixed(2));
         figures.push(row);
-        console.error(`[bench] cold start ${row.function}: ${row.bundle_kib} KiB, init ${row.init_ms} ms; floor (${row.floor_clients.join(', ')}) ${row.floor_bundle_kib} KiB, ${row.floor_init_ms} ms (${relative(ROOT, handlerFile)})`);
+        console.error(
+          `[bench] cold start ${row.function}: ${row.bundle_kib} KiB, init ${row.init_ms} ms; floor (${row.floor_clients.join(', ')}) ${row.floor_bundle_kib} KiB, ${row.floor_init_ms} ms (${relative(ROOT, handlerFile)})`,
+        );
       }
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
   }
   for (const row of figures) {
-    report.row(`cold start ${row.function}: bundle, init (floor: ${row.floor_clients.join(' + ') || 'no SDK client'})`, `${row.bundle_kib} KiB (${row.floor_bundle_kib}), ${row.init_ms} ms (${row.floor_init_ms}) = ${row.init_vs_floor}× floor`);
+    report.row(
+      `cold start ${row.function}: bundle, init (floor: ${row.floor_clients.join(' + ') || 'no SDK client'})`,
+      `${row.bundle_kib} KiB (${row.floor_bundle_kib}), ${row.init_ms} ms (${row.floor_init_ms}) = ${row.init_vs_floor}× floor`,
+    );
   }
   report.record('cold_start', figures);
   return figures;

@@ -12,7 +12,9 @@ export const costPer10k = (report: Report, runs: PipelineFigures[]) => {
   for (const run of runs) {
     const calls = run.aws_calls_per_request;
     if (!calls) continue;
-    const awsByKind = Object.fromEntries(Object.entries(calls).map(([kind, perRequest]) => [kind, Number((perRequest * 10_000 * (AWS_PRICE_PER_CALL[kind] ?? 0)).toFixed(4))]));
+    const awsByKind = Object.fromEntries(
+      Object.entries(calls).map(([kind, perRequest]) => [kind, Number((perRequest * 10_000 * (AWS_PRICE_PER_CALL[kind] ?? 0)).toFixed(4))]),
+    );
     const aws = Object.values(awsByKind).reduce((total, dollars) => total + dollars, 0) + 10_000 * API_GATEWAY_PER_REQUEST;
     const segments = run.sms_segments_mean ?? 1;
     const providers = run.channels.reduce((total, channel) => {
@@ -20,8 +22,18 @@ export const costPer10k = (report: Report, runs: PipelineFigures[]) => {
       return total + 10_000 * (price.ai + price.send * (channel === 'sms' ? segments : 1));
     }, 0);
     const label = `${run.channels.length}-channel (${run.channels.join(', ')})`;
-    report.row(`cost per 10,000 ${label} conversations: AWS requests (of which DynamoDB) / providers`, `$${aws.toFixed(2)} ($${((awsByKind.dynamodb_reads ?? 0) + (awsByKind.dynamodb_writes ?? 0)).toFixed(2)}) / $${providers.toFixed(2)}: AWS ${((aws / (aws + providers)) * 100).toFixed(1)} % of the total`);
-    rows.push({ channels: run.channels, aws_calls_per_conversation: calls, aws_dollars_by_kind: awsByKind, api_gateway_dollars: Number((10_000 * API_GATEWAY_PER_REQUEST).toFixed(4)), aws_dollars: Number(aws.toFixed(4)), provider_dollars: Number(providers.toFixed(2)) });
+    report.row(
+      `cost per 10,000 ${label} conversations: AWS requests (of which DynamoDB) / providers`,
+      `$${aws.toFixed(2)} ($${((awsByKind.dynamodb_reads ?? 0) + (awsByKind.dynamodb_writes ?? 0)).toFixed(2)}) / $${providers.toFixed(2)}: AWS ${((aws / (aws + providers)) * 100).toFixed(1)} % of the total`,
+    );
+    rows.push({
+      channels: run.channels,
+      aws_calls_per_conversation: calls,
+      aws_dollars_by_kind: awsByKind,
+      api_gateway_dollars: Number((10_000 * API_GATEWAY_PER_REQUEST).toFixed(4)),
+      aws_dollars: Number(aws.toFixed(4)),
+      provider_dollars: Number(providers.toFixed(2)),
+    });
   }
   report.record('cost_per_10k_conversations', rows);
 };

@@ -11,7 +11,12 @@ interface LoadResult {
   non_2xx_or_errors: number;
 }
 
-const load = async (stack: LocalStack, path: 'health' | 'initiate-conversation', connections: number, seconds: number): Promise<LoadResult> => {
+const load = async (
+  stack: LocalStack,
+  path: 'health' | 'initiate-conversation',
+  connections: number,
+  seconds: number,
+): Promise<LoadResult> => {
   const result = await autocannon({
     url: `${stack.apiBaseUrl}/${path}`,
     connections,
@@ -22,7 +27,10 @@ const load = async (stack: LocalStack, path: 'health' | 'initiate-conversation',
         : {
             method: 'POST',
             headers: { 'content-type': 'application/json', 'x-api-key': stack.demoApiKeys.companyA },
-            setupRequest: (request) => ({ ...request, body: requestBody({ companyId: BENCH_COMPANY.company_id, projectId: BENCH_COMPANY.project_id }) }),
+            setupRequest: (request) => ({
+              ...request,
+              body: requestBody({ companyId: BENCH_COMPANY.company_id, projectId: BENCH_COMPANY.project_id }),
+            }),
           },
     ],
   });
@@ -50,9 +58,15 @@ export const routerOverHttp = async (stack: LocalStack, report: Report, seconds:
     const router = await load(stack, 'initiate-conversation', connections, seconds);
     const ratio = router.requests_per_second / ceiling.requests_per_second;
     const label = `${connections} connection${connections > 1 ? 's' : ''}`;
-    report.row(`router over HTTP, ${label}: requests/s (ceiling: GET /health)`, `${router.requests_per_second.toFixed(1)} (${ceiling.requests_per_second.toFixed(1)})`);
+    report.row(
+      `router over HTTP, ${label}: requests/s (ceiling: GET /health)`,
+      `${router.requests_per_second.toFixed(1)} (${ceiling.requests_per_second.toFixed(1)})`,
+    );
     report.row(`router over HTTP, ${label}: share of the ceiling`, `${(ratio * 100).toFixed(1)} %`);
-    report.row(`router over HTTP, ${label}: p50 / p99 (ceiling)`, `${router.p50_ms} / ${router.p99_ms} ms (${ceiling.p50_ms} / ${ceiling.p99_ms} ms)`);
+    report.row(
+      `router over HTTP, ${label}: p50 / p99 (ceiling)`,
+      `${router.p50_ms} / ${router.p99_ms} ms (${ceiling.p50_ms} / ${ceiling.p99_ms} ms)`,
+    );
     report.row(`router over HTTP, ${label}: non-2xx / errors`, `${router.non_2xx_or_errors} (ceiling ${ceiling.non_2xx_or_errors})`);
     report.record(`router_over_http.${connections}`, { router, ceiling, share_of_ceiling: ratio });
   }

@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Bench } from 'tinybench';
-import { buildContextObject, createGovernor, inMemoryBucketStore, parseJsonBody, processRecord, toSqsSafeJson, validateInitiateRequest } from '@ai-multi-comms/core';
+import {
+  buildContextObject,
+  createGovernor,
+  inMemoryBucketStore,
+  parseJsonBody,
+  processRecord,
+  toSqsSafeJson,
+  validateInitiateRequest,
+} from '@ai-multi-comms/core';
 import { inMemoryDeliveries } from '@ai-multi-comms/testing';
 import { initiateConversation } from '../../services/router/src/initiate-conversation';
 import { API_KEY, fakeDeps } from '../../services/router/test/fakes';
@@ -17,7 +25,13 @@ export const routerInProcess = async (report: Report) => {
   bench
     .add('validation + Context Object build', () => {
       const request = validateInitiateRequest(parseJsonBody(requestBody()));
-      buildContextObject({ request: resolvedRequest(request, company), company, receivedAt: new Date(), routerVersion: 'bench', traceId: 't' });
+      buildContextObject({
+        request: resolvedRequest(request, company),
+        company,
+        receivedAt: new Date(),
+        routerVersion: 'bench',
+        traceId: 't',
+      });
     })
     .add('use case with in-memory fakes', async () => {
       await initiateConversation({ rawBody: requestBody(), apiKey: API_KEY, traceId: 't' }, deps);
@@ -38,7 +52,14 @@ export const processorInProcess = async (report: Report) => {
   // reaches 15 minutes ahead on (at WhatsApp's 80/s it would, and put messages back).
   company.channel_config.whatsapp = { ...company.channel_config.whatsapp!, messages_per_second: 10_000 };
   const silent = () => undefined;
-  const silentLogger: Record<string, unknown> = { info: silent, warn: silent, error: silent, critical: silent, appendKeys: silent, removeKeys: silent };
+  const silentLogger: Record<string, unknown> = {
+    info: silent,
+    warn: silent,
+    error: silent,
+    critical: silent,
+    appendKeys: silent,
+    removeKeys: silent,
+  };
   silentLogger.createChild = () => silentLogger;
   const processing = {
     channel: {
@@ -55,7 +76,12 @@ export const processorInProcess = async (report: Report) => {
     secrets: { getJson: async () => ({ ai_api_key: 'k' }) as never, evict: () => undefined },
     extendVisibility: async () => undefined,
     // The governor's arithmetic is counted; its waits are not (they are the provider's rate, not our cost).
-    governor: createGovernor({ buckets: inMemoryBucketStore(), clock: { now: () => new Date() }, sleep: async () => undefined, config: { enabled: true, maxInlineWaitMs: Number.POSITIVE_INFINITY } }),
+    governor: createGovernor({
+      buckets: inMemoryBucketStore(),
+      clock: { now: () => new Date() },
+      sleep: async () => undefined,
+      config: { enabled: true, maxInlineWaitMs: Number.POSITIVE_INFINITY },
+    }),
     clock: { now: () => new Date() },
     logger: silentLogger as never,
     metrics: { count: silent },
@@ -74,8 +100,19 @@ export const processorInProcess = async (report: Report) => {
   };
   const bench = new Bench({ time: 3000, warmupTime: 500, throws: true });
   bench.add('processRecord, providers and database instant', async () => {
-    const contextObject = composedMessageOf(buildContextObject({ request: resolvedRequest(validateInitiateRequest(parseJsonBody(requestBody())), company), company, receivedAt: new Date(), routerVersion: 'bench', traceId: 't' }));
-    const outcome = await processRecord({ messageId: 'm', receiptHandle: 'r', body: toSqsSafeJson(contextObject), receiveCount: 1 }, processing);
+    const contextObject = composedMessageOf(
+      buildContextObject({
+        request: resolvedRequest(validateInitiateRequest(parseJsonBody(requestBody())), company),
+        company,
+        receivedAt: new Date(),
+        routerVersion: 'bench',
+        traceId: 't',
+      }),
+    );
+    const outcome = await processRecord(
+      { messageId: 'm', receiptHandle: 'r', body: toSqsSafeJson(contextObject), receiveCount: 1 },
+      processing,
+    );
     if (outcome.outcome !== 'acknowledge') throw new Error(`unexpected ${outcome.reason}`);
   });
   await bench.run();

@@ -70,7 +70,15 @@ const isTerminal = (item: Item) =>
   (String(item.conversation_status).startsWith('failed_') && (item.failure_class === 'permanent' || Boolean(item.retries_exhausted_at)));
 
 /** Calls by kind: DynamoDB reads and writes, SQS, SNS, Secrets Manager. */
-const KIND: Record<string, string> = { GetItem: 'dynamodb_reads', Query: 'dynamodb_reads', BatchGetItem: 'dynamodb_reads', PutItem: 'dynamodb_writes', UpdateItem: 'dynamodb_writes', DeleteItem: 'dynamodb_writes', TransactWriteItems: 'dynamodb_writes' };
+const KIND: Record<string, string> = {
+  GetItem: 'dynamodb_reads',
+  Query: 'dynamodb_reads',
+  BatchGetItem: 'dynamodb_reads',
+  PutItem: 'dynamodb_writes',
+  UpdateItem: 'dynamodb_writes',
+  DeleteItem: 'dynamodb_writes',
+  TransactWriteItems: 'dynamodb_writes',
+};
 const byKind = (counts: Record<string, number>): Record<string, number> => {
   const kinds: Record<string, number> = {};
   for (const [operation, count] of Object.entries(counts)) {
@@ -91,9 +99,18 @@ export const pipeline = async (stack: LocalStack, report: Report, options: Pipel
   const channels = options.channels ?? ['whatsapp'];
   const run = randomUUID().slice(0, 6);
   const telPrefix = `+4478${String(Math.floor(Math.random() * 1e3)).padStart(3, '0')}`;
-  const recipients = Array.from({ length: options.n }, (_v, i) => ({ tel: `${telPrefix}${String(i).padStart(5, '0')}`, email: `bench-${run}-${i}@example.com`, requestId: randomUUID() }));
+  const recipients = Array.from({ length: options.n }, (_v, i) => ({
+    tel: `${telPrefix}${String(i).padStart(5, '0')}`,
+    email: `bench-${run}-${i}@example.com`,
+    requestId: randomUUID(),
+  }));
   if (options.transientFailureRate > 0) {
-    const rules = (['openai', 'twilio'] as const).map((provider) => ({ provider, status: 500, message: 'bench: injected transient failure', rate: options.transientFailureRate }));
+    const rules = (['openai', 'twilio'] as const).map((provider) => ({
+      provider,
+      status: 500,
+      message: 'bench: injected transient failure',
+      rate: options.transientFailureRate,
+    }));
     await fetch(`${providers}/__faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rules) });
   }
   stack.awsCalls?.reset();
@@ -119,7 +136,11 @@ export const pipeline = async (stack: LocalStack, report: Report, options: Pipel
 
   // The bench's own reads go straight to DynamoDB Local: they are not the engine's calls.
   const direct = stack.awsCalls?.directEnv ?? stack.env;
-  const dynamodb = new DynamoDBClient({ region: stack.region, endpoint: direct.AWS_ENDPOINT_URL_DYNAMODB, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const dynamodb = new DynamoDBClient({
+    region: stack.region,
+    endpoint: direct.AWS_ENDPOINT_URL_DYNAMODB,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   const documents = DynamoDBDocumentClient.from(dynamodb);
   const ours = new Set(recipients.map((r) => r.requestId));
   const items = async () => {
@@ -159,7 +180,9 @@ export const pipeline = async (stack: LocalStack, report: Report, options: Pipel
       console.error(`[bench] ${options.label}: stalled at ${terminal}/${expected()} terminal conversations; for example:`);
       for (const item of latest.filter((candidate) => !isTerminal(candidate)).slice(0, 5)) {
         const { primary_channel, conversation_id, conversation_status, failure_class, failure_reason, updated_at } = item;
-        console.error(`  ${JSON.stringify({ primary_channel, conversation_id, conversation_status, failure_class, failure_reason, updated_at })}`);
+        console.error(
+          `  ${JSON.stringify({ primary_channel, conversation_id, conversation_status, failure_class, failure_reason, updated_at })}`,
+        );
       }
       if (latest.length < expected()) console.error(`  ${expected() - latest.length} accepted conversations have no item at all`);
       break;
@@ -172,8 +195,12 @@ export const pipeline = async (stack: LocalStack, report: Report, options: Pipel
   let retriedMessages = 0;
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
-    const page = await documents.send(new ScanCommand({ TableName: stack.resources.messagesTable, ProjectionExpression: 'conversation_id, attempts', ExclusiveStartKey }));
-    retriedMessages += (page.Items ?? []).filter((message) => ourConversations.has(message.conversation_id) && Number(message.attempts) > 1).length;
+    const page = await documents.send(
+      new ScanCommand({ TableName: stack.resources.messagesTable, ProjectionExpression: 'conversation_id, attempts', ExclusiveStartKey }),
+    );
+    retriedMessages += (page.Items ?? []).filter(
+      (message) => ourConversations.has(message.conversation_id) && Number(message.attempts) > 1,
+    ).length;
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
   let faultsInjected = 0;
@@ -186,9 +213,13 @@ export const pipeline = async (stack: LocalStack, report: Report, options: Pipel
   dynamodb.destroy();
 
   // What the providers hold, per channel address.
-  const { twilio, sendgrid } = (await (await fetch(`${providers}/__messages`)).json()) as { twilio: { to: string; num_segments: string }[]; sendgrid: unknown[] };
+  const { twilio, sendgrid } = (await (await fetch(`${providers}/__messages`)).json()) as {
+    twilio: { to: string; num_segments: string }[];
+    sendgrid: unknown[];
+  };
   const smsOfRun = twilio.filter((m) => m.to.startsWith(telPrefix));
-  const smsSegmentsMean = smsOfRun.length > 0 ? smsOfRun.reduce((total, m) => total + Number(m.num_segments), 0) / smsOfRun.length : undefined;
+  const smsSegmentsMean =
+    smsOfRun.length > 0 ? smsOfRun.reduce((total, m) => total + Number(m.num_segments), 0) / smsOfRun.length : undefined;
   const count = (addresses: string[]) => {
     const perAddress = new Map<string, number>();
     for (const address of addresses) perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
@@ -197,7 +228,11 @@ export const pipeline = async (stack: LocalStack, report: Report, options: Pipel
   const atProvider: Record<string, Map<string, number>> = {
     whatsapp: count(twilio.filter((m) => m.to.startsWith(`whatsapp:${telPrefix}`)).map((m) => m.to.replace('whatsapp:', ''))),
     sms: count(twilio.filter((m) => m.to.startsWith(telPrefix)).map((m) => m.to)),
-    email: count(sendgrid.map((mail) => /"email":"(bench-[^"]+@example\.com)"/.exec(JSON.stringify(mail))?.[1]).filter((e): e is string => Boolean(e && e.includes(`bench-${run}-`)))),
+    email: count(
+      sendgrid
+        .map((mail) => /"email":"(bench-[^"]+@example\.com)"/.exec(JSON.stringify(mail))?.[1])
+        .filter((e): e is string => Boolean(e && e.includes(`bench-${run}-`))),
+    ),
   };
   const perChannel: Record<string, ChannelFigures> = {};
   for (const channel of channels) {
@@ -206,7 +241,9 @@ export const pipeline = async (stack: LocalStack, report: Report, options: Pipel
     const failedTerminal = ofChannel.filter((item) => isTerminal(item) && item.conversation_status !== 'initial_message_sent');
     const provider = atProvider[channel]!;
     const sentWithOne = sent.filter((item) => provider.get(item.primary_channel) === 1).length;
-    const endToEnd = sent.map((item) => Date.parse(item.first_message_at ?? item.messages?.[0]?.timestamp) - requestedAt.get(item.request_id)!);
+    const endToEnd = sent.map(
+      (item) => Date.parse(item.first_message_at ?? item.messages?.[0]?.timestamp) - requestedAt.get(item.request_id)!,
+    );
     perChannel[channel] = {
       sent: sent.length,
       failed_terminal: failedTerminal.length,
@@ -217,7 +254,9 @@ export const pipeline = async (stack: LocalStack, report: Report, options: Pipel
     };
   }
   const sum = (field: keyof ChannelFigures) => Object.values(perChannel).reduce((total, figures) => total + figures[field], 0);
-  const allEndToEnd = latest.filter((item) => item.conversation_status === 'initial_message_sent').map((item) => Date.parse(item.first_message_at ?? item.messages?.[0]?.timestamp) - requestedAt.get(item.request_id)!);
+  const allEndToEnd = latest
+    .filter((item) => item.conversation_status === 'initial_message_sent')
+    .map((item) => Date.parse(item.first_message_at ?? item.messages?.[0]?.timestamp) - requestedAt.get(item.request_id)!);
   const seconds = (finishedAt - startedAt) / 1000;
   const kinds = awsCounts ? byKind(awsCounts) : undefined;
   const figures: PipelineFigures = {
@@ -239,8 +278,12 @@ export const pipeline = async (stack: LocalStack, report: Report, options: Pipel
     ...(smsSegmentsMean !== undefined ? { sms_segments_mean: Number(smsSegmentsMean.toFixed(2)) } : {}),
     ...(kinds
       ? {
-          aws_calls_per_request: Object.fromEntries(Object.entries(kinds).map(([kind, n]) => [kind, Number((n / Math.max(1, accepted)).toFixed(2))])),
-          aws_calls_per_message: Object.fromEntries(Object.entries(kinds).map(([kind, n]) => [kind, Number((n / Math.max(1, accepted * channels.length)).toFixed(2))])),
+          aws_calls_per_request: Object.fromEntries(
+            Object.entries(kinds).map(([kind, n]) => [kind, Number((n / Math.max(1, accepted)).toFixed(2))]),
+          ),
+          aws_calls_per_message: Object.fromEntries(
+            Object.entries(kinds).map(([kind, n]) => [kind, Number((n / Math.max(1, accepted * channels.length)).toFixed(2))]),
+          ),
         }
       : {}),
   };
@@ -253,17 +296,31 @@ export const pipeline = async (stack: LocalStack, report: Report, options: Pipel
   if (options.quiet) return outcome;
   const fanOut = channels.length > 1;
   const label = `pipeline${fanOut ? `, ${channels.length}-channel requests` : ''}${options.transientFailureRate > 0 ? `, ${Math.round(options.transientFailureRate * 100)} % of OpenAI and Twilio calls failing` : ''}`;
-  if (fanOut) report.row(`${label}: ${options.n} requests (${options.n * channels.length} messages) HTTP → providers, requests/s`, figures.requests_per_second.toFixed(1));
+  if (fanOut)
+    report.row(
+      `${label}: ${options.n} requests (${options.n * channels.length} messages) HTTP → providers, requests/s`,
+      figures.requests_per_second.toFixed(1),
+    );
   else report.row(`${label}: ${options.n} conversations HTTP → provider, conversations/s`, figures.per_second.toFixed(1));
   report.row(`${label}: end-to-end (request → provider send) p50 / p99`, `${figures.end_to_end_p50_ms} / ${figures.end_to_end_p99_ms} ms`);
-  report.row(`${label}: sent / recorded terminal failures / lost / duplicated`, `${figures.sent} / ${figures.failed_terminal} / ${figures.lost} / ${figures.duplicated}`);
+  report.row(
+    `${label}: sent / recorded terminal failures / lost / duplicated`,
+    `${figures.sent} / ${figures.failed_terminal} / ${figures.lost} / ${figures.duplicated}`,
+  );
   if (fanOut) {
     for (const [channel, f] of Object.entries(perChannel)) {
-      report.row(`${label}: ${channel}: end-to-end p50 / p99; sent / failed / lost / duplicated`, `${f.end_to_end_p50_ms} / ${f.end_to_end_p99_ms} ms; ${f.sent} / ${f.failed_terminal} / ${f.lost} / ${f.duplicated}`);
+      report.row(
+        `${label}: ${channel}: end-to-end p50 / p99; sent / failed / lost / duplicated`,
+        `${f.end_to_end_p50_ms} / ${f.end_to_end_p99_ms} ms; ${f.sent} / ${f.failed_terminal} / ${f.lost} / ${f.duplicated}`,
+      );
     }
   }
   if (figures.aws_calls_per_request) {
-    const describe = (perUnit: Record<string, number>) => Object.entries(perUnit).sort().map(([kind, n]) => `${kind} ${n}`).join(', ');
+    const describe = (perUnit: Record<string, number>) =>
+      Object.entries(perUnit)
+        .sort()
+        .map(([kind, n]) => `${kind} ${n}`)
+        .join(', ');
     report.row(`${label}: AWS calls per request (at the emulators)`, describe(figures.aws_calls_per_request));
     if (fanOut) report.row(`${label}: AWS calls per channel message`, describe(figures.aws_calls_per_message!));
   }

@@ -17,7 +17,11 @@ export class Report {
 
   table(): string {
     const width = Math.max(...this.rows.map((row) => row.figure.length));
-    return [`${'figure'.padEnd(width)}  value`, `${'-'.repeat(width)}  ${'-'.repeat(28)}`, ...this.rows.map((row) => `${row.figure.padEnd(width)}  ${row.value}`)].join('\n');
+    return [
+      `${'figure'.padEnd(width)}  value`,
+      `${'-'.repeat(width)}  ${'-'.repeat(28)}`,
+      ...this.rows.map((row) => `${row.figure.padEnd(width)}  ${row.value}`),
+    ].join('\n');
   }
 }
 

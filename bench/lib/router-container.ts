@@ -42,7 +42,11 @@ export const routerContainer = async (stack: LocalStack, report: Report, request
   };
   const loader = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
   const run = async (main: string) => {
-    const child = spawn(process.execPath, ['--import', loader, join(__dirname, main)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', loader, join(__dirname, main)], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -66,9 +70,15 @@ export const routerContainer = async (stack: LocalStack, report: Report, request
   const share = figures.per_second / floor.per_second;
   report.row('router handler invoked directly (one container, no serverless-offline): requests/s', figures.per_second.toFixed(1));
   report.row('router handler invoked directly: p50 / p99', `${figures.p50_ms.toFixed(1)} / ${figures.p99_ms.toFixed(1)} ms`);
-  report.row('router floor (its AWS calls issued directly with the SDK, same order): requests/s, p50 / p99', `${floor.per_second.toFixed(1)}, ${floor.p50_ms.toFixed(1)} / ${floor.p99_ms.toFixed(1)} ms`);
+  report.row(
+    'router floor (its AWS calls issued directly with the SDK, same order): requests/s, p50 / p99',
+    `${floor.per_second.toFixed(1)}, ${floor.p50_ms.toFixed(1)} / ${floor.p99_ms.toFixed(1)} ms`,
+  );
   report.row('router throughput as a share of its floor', `${(share * 100).toFixed(1)} %`);
-  report.row('router sequential round trips per request: p50 (max: the project item read once per cache period)', `${figures.round_trips_p50} (${figures.round_trips_max}); floor ${floor.round_trips_p50}`);
+  report.row(
+    'router sequential round trips per request: p50 (max: the project item read once per cache period)',
+    `${figures.round_trips_p50} (${figures.round_trips_max}); floor ${floor.round_trips_p50}`,
+  );
   report.row('peak RSS: a router container', `${figures.peak_rss_mib!.toFixed(0)} MiB`);
   report.record('router_floor', { ...floor, share_of_floor: Number(share.toFixed(3)) });
   report.record('router_container', figures);

@@ -10,7 +10,14 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { buildContextObject, CompanyProject, contextObjectMessageAttributes, optOutKey, toSqsSafeJson, validateInitiateRequest } from '@ai-multi-comms/core';
+import {
+  buildContextObject,
+  CompanyProject,
+  contextObjectMessageAttributes,
+  optOutKey,
+  toSqsSafeJson,
+  validateInitiateRequest,
+} from '@ai-multi-comms/core';
 import { percentile } from './report';
 import { countRoundTrips } from './round-trips';
 import { BENCH_COMPANY, requestBody } from './requests';
@@ -22,11 +29,24 @@ const main = async () => {
   const roundTrips = countRoundTrips();
   const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
   const sqs = new SQSClient({ useQueueUrlAsEndpoint: false }); // fauxqs names its queues by a host of its own; the endpoint is the stack's
-  const { Item } = await documents.send(new GetCommand({ TableName: env('COMPANY_DATA_TABLE'), Key: { company_id: BENCH_COMPANY.company_id, project_id: BENCH_COMPANY.project_id } }));
+  const { Item } = await documents.send(
+    new GetCommand({
+      TableName: env('COMPANY_DATA_TABLE'),
+      Key: { company_id: BENCH_COMPANY.company_id, project_id: BENCH_COMPANY.project_id },
+    }),
+  );
   const company = Item as CompanyProject;
   // The same message the router sends, built once (its cost is the router's, not the floor's).
-  const request = validateInitiateRequest(JSON.parse(requestBody({ companyId: BENCH_COMPANY.company_id, projectId: BENCH_COMPANY.project_id })));
-  const contextObject = buildContextObject({ request: { ...request, request_data: { ...request.request_data, channel_method: ['whatsapp'] } }, company, receivedAt: new Date(), routerVersion: 'floor', traceId: 'floor' });
+  const request = validateInitiateRequest(
+    JSON.parse(requestBody({ companyId: BENCH_COMPANY.company_id, projectId: BENCH_COMPANY.project_id })),
+  );
+  const contextObject = buildContextObject({
+    request: { ...request, request_data: { ...request.request_data, channel_method: ['whatsapp'] } },
+    company,
+    receivedAt: new Date(),
+    routerVersion: 'floor',
+    traceId: 'floor',
+  });
   const body = toSqsSafeJson(contextObject);
   const attributes = contextObjectMessageAttributes(contextObject, new Date().toISOString());
   const optOutKeys = [{ opt_out_key: optOutKey(BENCH_COMPANY.company_id, 'whatsapp', request.recipient_data.recipient_tel!) }];
@@ -52,12 +72,25 @@ const main = async () => {
         }),
       );
     await Promise.all([
-      documents.send(new BatchGetCommand({ RequestItems: { [env('OPT_OUTS_TABLE')]: { Keys: optOutKeys, ConsistentRead: true, ProjectionExpression: 'opt_out_key, opted_out' } } })),
+      documents.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [env('OPT_OUTS_TABLE')]: { Keys: optOutKeys, ConsistentRead: true, ProjectionExpression: 'opt_out_key, opted_out' },
+          },
+        }),
+      ),
       documents.send(
         new PutCommand({
           TableName: env('IDEMPOTENCY_TABLE'),
-          Item: { idempotency_key: key, status: 'IN_PROGRESS', body_sha256: 'x'.repeat(64), in_progress_expires_at: now.getTime() + 30_000, expires_at: nowSeconds + 86_400 },
-          ConditionExpression: 'attribute_not_exists(idempotency_key) OR expires_at < :nowSeconds OR (#status = :inProgress AND in_progress_expires_at < :nowMs)',
+          Item: {
+            idempotency_key: key,
+            status: 'IN_PROGRESS',
+            body_sha256: 'x'.repeat(64),
+            in_progress_expires_at: now.getTime() + 30_000,
+            expires_at: nowSeconds + 86_400,
+          },
+          ConditionExpression:
+            'attribute_not_exists(idempotency_key) OR expires_at < :nowSeconds OR (#status = :inProgress AND in_progress_expires_at < :nowMs)',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':nowSeconds': nowSeconds, ':nowMs': now.getTime(), ':inProgress': 'IN_PROGRESS' },
         }),
@@ -72,14 +105,24 @@ const main = async () => {
         Key: { idempotency_key: key },
         UpdateExpression: 'SET #status = :completed, #response = :response, completed_at = :at REMOVE in_progress_expires_at',
         ExpressionAttributeNames: { '#status': 'status', '#response': 'response' },
-        ExpressionAttributeValues: { ':completed': 'COMPLETED', ':response': { conversation_id: key, conversations: [{ channel: 'whatsapp', conversation_id: key }], queue_timestamp: now.toISOString() }, ':at': now.toISOString() },
+        ExpressionAttributeValues: {
+          ':completed': 'COMPLETED',
+          ':response': {
+            conversation_id: key,
+            conversations: [{ channel: 'whatsapp', conversation_id: key }],
+            queue_timestamp: now.toISOString(),
+          },
+          ':at': now.toISOString(),
+        },
       }),
     );
     latencies.push(performance.now() - t0);
     perRequest.push(roundTrips.take().roundTrips);
   }
   const seconds = (performance.now() - startedAt) / 1000;
-  process.stdout.write(`BENCH_RESULT ${JSON.stringify({ requests, per_second: requests / seconds, p50_ms: percentile(latencies, 50), p99_ms: percentile(latencies, 99), round_trips_p50: percentile(perRequest, 50), round_trips_max: Math.max(...perRequest) })}\n`);
+  process.stdout.write(
+    `BENCH_RESULT ${JSON.stringify({ requests, per_second: requests / seconds, p50_ms: percentile(latencies, 50), p99_ms: percentile(latencies, 99), round_trips_p50: percentile(perRequest, 50), round_trips_max: Math.max(...perRequest) })}\n`,
+  );
 };
 
 main().catch((error: unknown) => {

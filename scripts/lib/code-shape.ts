@@ -9,10 +9,17 @@ import ts from 'typescript';
  */
 
 /** Where production code lives: packages/core/src and each service's src. */
-export const productionFolders = (root: string): string[] => ['packages/core/src', ...readdirSync(join(root, 'services')).filter((name) => statSync(join(root, 'services', name)).isDirectory()).map((name) => `services/${name}/src`)];
+export const productionFolders = (root: string): string[] => [
+  'packages/core/src',
+  ...readdirSync(join(root, 'services'))
+    .filter((name) => statSync(join(root, 'services', name)).isDirectory())
+    .map((name) => `services/${name}/src`),
+];
 
 export const sourceFiles = (root: string, folders: string[]): string[] =>
-  folders.flatMap((folder) => walk(join(root, folder))).filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts') && !file.includes('/generated/'));
+  folders
+    .flatMap((folder) => walk(join(root, folder)))
+    .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts') && !file.includes('/generated/'));
 
 const walk = (path: string): string[] => {
   try {
@@ -20,7 +27,9 @@ const walk = (path: string): string[] => {
   } catch {
     return [];
   }
-  return readdirSync(path).filter((name) => name !== 'node_modules').flatMap((name) => walk(join(path, name)));
+  return readdirSync(path)
+    .filter((name) => name !== 'node_modules')
+    .flatMap((name) => walk(join(path, name)));
 };
 
 export interface FunctionLength {
@@ -32,7 +41,13 @@ export interface FunctionLength {
 }
 
 const isFunctionLike = (node: ts.Node): node is ts.FunctionLikeDeclaration =>
-  ts.isFunctionDeclaration(node) || ts.isArrowFunction(node) || ts.isFunctionExpression(node) || ts.isMethodDeclaration(node) || ts.isGetAccessor(node) || ts.isSetAccessor(node) || ts.isConstructorDeclaration(node);
+  ts.isFunctionDeclaration(node) ||
+  ts.isArrowFunction(node) ||
+  ts.isFunctionExpression(node) ||
+  ts.isMethodDeclaration(node) ||
+  ts.isGetAccessor(node) ||
+  ts.isSetAccessor(node) ||
+  ts.isConstructorDeclaration(node);
 
 const nameOf = (node: ts.FunctionLikeDeclaration): string => {
   if (node.name && ts.isIdentifier(node.name)) return node.name.text;
@@ -54,7 +69,12 @@ export const functionLengths = (file: string, root: string): FunctionLength[] =>
       if (owner) owner.nested += span(node);
       const mine = { fn: node, nested: 0 };
       ts.forEachChild(node, (child) => visit(child, mine));
-      found.push({ file: relative(root, file), name: nameOf(node), line: lineOf(node.getStart(source)) + 1, ownLines: span(node) - mine.nested });
+      found.push({
+        file: relative(root, file),
+        name: nameOf(node),
+        line: lineOf(node.getStart(source)) + 1,
+        ownLines: span(node) - mine.nested,
+      });
       return;
     }
     ts.forEachChild(node, (child) => visit(child, owner));
@@ -71,7 +91,12 @@ export const importGraph = (files: string[]): Map<string, string[]> => {
     const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, false);
     const targets: string[] = [];
     for (const statement of source.statements) {
-      const specifier = (ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) && statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier) ? statement.moduleSpecifier.text : undefined;
+      const specifier =
+        (ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) &&
+        statement.moduleSpecifier &&
+        ts.isStringLiteral(statement.moduleSpecifier)
+          ? statement.moduleSpecifier.text
+          : undefined;
       if (!specifier?.startsWith('.')) continue;
       const base = resolve(dirname(file), specifier);
       const target = [`${base}.ts`, join(base, 'index.ts')].find((candidate) => known.has(candidate));

@@ -23,7 +23,10 @@ const TARGET_OPTIONS = {
  * the usage and an example and exits 0; an unknown or misspelt option, or one missing its value,
  * is a usage error (exit 2) instead of being silently ignored or taken for an argument.
  */
-export const parseCommandLine = (argv: string[], spec: CommandSpec): { target: TargetOptions; positionals: string[]; values: Record<string, string | boolean | undefined> } => {
+export const parseCommandLine = (
+  argv: string[],
+  spec: CommandSpec,
+): { target: TargetOptions; positionals: string[]; values: Record<string, string | boolean | undefined> } => {
   const own = Object.fromEntries(Object.entries(spec.options ?? {}).map(([name, type]) => [name, { type }]));
   let parsed: ReturnType<typeof parseArgs>;
   try {
@@ -39,7 +42,12 @@ export const parseCommandLine = (argv: string[], spec: CommandSpec): { target: T
   }
   const stateFile = values['state-file'] as string | undefined;
   return {
-    target: { local: values.local === true || stateFile !== undefined, stateFile, stage: values.stage as string | undefined, region: values.region as string | undefined },
+    target: {
+      local: values.local === true || stateFile !== undefined,
+      stateFile,
+      stage: values.stage as string | undefined,
+      region: values.region as string | undefined,
+    },
     positionals: parsed.positionals,
     values,
   };

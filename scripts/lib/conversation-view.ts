@@ -8,7 +8,9 @@ export interface ConversationView {
 }
 
 const oneLine = (text: unknown, width: number): string => {
-  const flat = String(text ?? '').replace(/\s+/g, ' ').trim();
+  const flat = String(text ?? '')
+    .replace(/\s+/g, ' ')
+    .trim();
   return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat;
 };
 
@@ -21,7 +23,9 @@ export const formatConversation = ({ conversation: c, deliveries, deliveryStatus
   const lines: string[] = [];
   const to = [c.recipient_first_name, c.recipient_last_name].filter(Boolean).join(' ');
   lines.push(`Conversation ${String(c.conversation_id)}`);
-  lines.push(`  status      ${String(c.conversation_status)}${c.failure_reason ? ` (${String(c.failure_class ?? 'failure')}: ${oneLine(c.failure_reason, 120)})` : ''}`);
+  lines.push(
+    `  status      ${String(c.conversation_status)}${c.failure_reason ? ` (${String(c.failure_class ?? 'failure')}: ${oneLine(c.failure_reason, 120)})` : ''}`,
+  );
   lines.push(`  channel     ${String(c.channel_method)} to ${String(c.primary_channel)}${to ? ` (${to})` : ''}`);
   lines.push(`  project     ${String(c.company_id)}/${String(c.project_id)}   request ${String(c.request_id)}`);
   lines.push(`  created     ${String(c.created_at)}   updated ${String(c.updated_at)}`);
@@ -32,12 +36,18 @@ export const formatConversation = ({ conversation: c, deliveries, deliveryStatus
   for (const message of messages) {
     const delivery = deliveryStatus[String(message.message_id)];
     const state = message.role === 'user' ? 'received' : (delivery?.delivery_status ?? 'sent');
-    const error = delivery?.delivery_error_code ? ` ${delivery.delivery_error_code}${delivery.delivery_error ? ` ${delivery.delivery_error}` : ''}` : '';
-    lines.push(`  ${String(message.timestamp)}  ${String(message.role).padEnd(9)} ${String(message.channel).padEnd(8)} ${(state + error).padEnd(10)} ${oneLine(message.subject ? `[${String(message.subject)}] ${String(message.content)}` : message.content, 80)}`);
+    const error = delivery?.delivery_error_code
+      ? ` ${delivery.delivery_error_code}${delivery.delivery_error ? ` ${delivery.delivery_error}` : ''}`
+      : '';
+    lines.push(
+      `  ${String(message.timestamp)}  ${String(message.role).padEnd(9)} ${String(message.channel).padEnd(8)} ${(state + error).padEnd(10)} ${oneLine(message.subject ? `[${String(message.subject)}] ${String(message.content)}` : message.content, 80)}`,
+    );
   }
   lines.push(`Deliveries (${deliveries.length})`);
   for (const d of deliveries) {
-    lines.push(`  ${String(d.message_key).padEnd(16)} ${String(d.message_status).padEnd(22)} attempts=${String(d.attempts)}  ${String(d.provider_message_id ?? '-')}${d.failure_reason ? `  ${oneLine(d.failure_reason, 100)}` : ''}`);
+    lines.push(
+      `  ${String(d.message_key).padEnd(16)} ${String(d.message_status).padEnd(22)} attempts=${String(d.attempts)}  ${String(d.provider_message_id ?? '-')}${d.failure_reason ? `  ${oneLine(d.failure_reason, 100)}` : ''}`,
+    );
   }
   return lines.join('\n');
 };

@@ -8,7 +8,8 @@ import { CloudFormationClient, DescribeStackResourceCommand, DescribeStacksComma
  * outputs, credentials from the usual AWS environment/profile). Never a pasted table name.
  */
 /** The service that owns a queue: `compose`, or a channel's sender. */
-const serviceOf = (name: string) => (name === 'compose' || name === 'reply' ? `ai-multi-comms-${name}` : `ai-multi-comms-${name}-processor`);
+const serviceOf = (name: string) =>
+  name === 'compose' || name === 'reply' ? `ai-multi-comms-${name}` : `ai-multi-comms-${name}-processor`;
 
 export interface Target {
   description: string;
@@ -83,7 +84,9 @@ export const resolveTarget = async (options: TargetOptions): Promise<Target> => 
     };
     // A stack that was stopped leaves its state file behind: say so, rather than fail later with a connection error.
     if (!(await answers(state.env.AWS_ENDPOINT_URL_DYNAMODB!))) {
-      console.error(`The local stack is not running (nothing answers at ${state.env.AWS_ENDPOINT_URL_DYNAMODB}): start it with \`npx -y pnpm@9.15.9 start\`. Nothing was done.`);
+      console.error(
+        `The local stack is not running (nothing answers at ${state.env.AWS_ENDPOINT_URL_DYNAMODB}): start it with \`npx -y pnpm@9.15.9 start\`. Nothing was done.`,
+      );
       process.exit(STACK_NOT_RUNNING_EXIT);
     }
     Object.assign(process.env, state.env);
@@ -137,10 +140,12 @@ export const resolveTarget = async (options: TargetOptions): Promise<Target> => 
     local: false,
     queues: async (channel) => {
       const channelOutputs = await outputsOf(`${serviceOf(channel)}-${options.stage}`);
-      if (!channelOutputs.QueueUrl || !channelOutputs.DeadLetterQueueUrl) throw new Error(`The ${channel} stack of ${options.stage} has no queue outputs`);
+      if (!channelOutputs.QueueUrl || !channelOutputs.DeadLetterQueueUrl)
+        throw new Error(`The ${channel} stack of ${options.stage} has no queue outputs`);
       return { queueUrl: channelOutputs.QueueUrl, deadLetterQueueUrl: channelOutputs.DeadLetterQueueUrl };
     },
-    webhookBaseUrl: async () => (await outputsOf(`ai-multi-comms-router-${stage}`).catch(() => ({}) as Record<string, string | undefined>)).WebhookBaseUrl,
+    webhookBaseUrl: async () =>
+      (await outputsOf(`ai-multi-comms-router-${stage}`).catch(() => ({}) as Record<string, string | undefined>)).WebhookBaseUrl,
     usagePlanId: async () => {
       const { StackResourceDetail } = await client.send(
         new DescribeStackResourceCommand({ StackName: `ai-multi-comms-router-${options.stage}`, LogicalResourceId: 'ApiGatewayUsagePlan' }),

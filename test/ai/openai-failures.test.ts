@@ -52,12 +52,21 @@ const freePort = () =>
     });
   });
 const control = async (method: string, path: string, body?: unknown) => {
-  const response = await fetch(`${providers.url}${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const response = await fetch(`${providers.url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
   return response.status === 204 ? undefined : ((await response.json()) as any);
 };
 /** The bodies of the responses requests the local OpenAI received on a thread, in order. */
 const turnsOn = async (threadId: string) =>
-  ((await control('GET', '/__requests?provider=openai&route=responses')).requests as { body: { conversation?: string; max_output_tokens?: number }; status: number }[]).filter((r) => r.body.conversation === threadId);
+  (
+    (await control('GET', '/__requests?provider=openai&route=responses')).requests as {
+      body: { conversation?: string; max_output_tokens?: number };
+      status: number;
+    }[]
+  ).filter((r) => r.body.conversation === threadId);
 
 beforeAll(async () => {
   providers = await startProviderServers(await freePort(), { openai_keys: [KEY] });
@@ -75,36 +84,57 @@ afterEach(async () => {
 });
 
 const ai = { maxRetries: 0, timeoutMs: 10_000 };
-const turnOn = (threadId: string, patch: Partial<AiTurn['config']> = {}, outputSchema = CHANNEL_DESCRIPTORS.email.firstMessageSchema): AiTurn => ({
+const turnOn = (
+  threadId: string,
+  patch: Partial<AiTurn['config']> = {},
+  outputSchema = CHANNEL_DESCRIPTORS.email.firstMessageSchema,
+): AiTurn => ({
   apiKey: KEY,
-  config: { api_key_reference: 'ai-multi-comms/openai-api-key/test', model: 'gpt-4o-mini', instructions: 'Write the first message.', ...patch },
+  config: {
+    api_key_reference: 'ai-multi-comms/openai-api-key/test',
+    model: 'gpt-4o-mini',
+    instructions: 'Write the first message.',
+    ...patch,
+  },
   threadId,
   input: { task: 'first_message', company_name: 'Acme', recipient_first_name: 'John', project_data: { jobRole: 'Healthcare Assistant' } },
   outputSchema,
   metadata: { request_id: randomUUID() },
 });
-const failureOf = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error as AppError);
-const durationMs = (value: string) => [...value.matchAll(/(\d+(?:\.\d+)?)(ms|s|m)/g)].reduce((total, [, n, unit]) => total + Number(n) * { ms: 1, s: 1000, m: 60_000 }[unit as 'ms' | 's' | 'm'], 0);
+const failureOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error as AppError,
+  );
+const durationMs = (value: string) =>
+  [...value.matchAll(/(\d+(?:\.\d+)?)(ms|s|m)/g)].reduce(
+    (total, [, n, unit]) => total + Number(n) * { ms: 1, s: 1000, m: 60_000 }[unit as 'ms' | 's' | 'm'],
+    0,
+  );
 
 describe('a tokens-per-minute 429 (no retry-after)', () => {
-  it.each([0, 1])("is AI_RATE_LIMITED, waiting x-ratelimit-reset-tokens, not the requests' reset (SDK maxRetries %i)", async (maxRetries) => {
-    await control('POST', '/__limits', { openai: { keys: { [KEY]: { tokens_per_minute: 2000 } } } });
-    const threadId = await createAiThread(KEY, {}, ai);
-    let error: AppError | undefined;
-    for (let i = 0; i < 4 && !error; i += 1) error = await failureOf(generateTurn(turnOn(threadId, { max_output_tokens: 900 }), { ...ai, maxRetries }));
-    expect(error).toBeInstanceOf(AppError);
-    expect(error).toMatchObject({ kind: 'rate-limited', code: AI_RATE_LIMITED, message: expect.stringContaining('tokens per minute') });
-    const headers = (error!.cause as InstanceType<typeof OpenAI.RateLimitError>).headers!;
-    expect(headers.get('retry-after')).toBeNull();
-    const resetTokensMs = durationMs(headers.get('x-ratelimit-reset-tokens')!);
-    expect(resetTokensMs).toBeGreaterThan(30_000);
-    expect(error!.retryAfterSeconds).toBeCloseTo(resetTokensMs / 1000, 3);
-    // What the engine used to read (the requests' reset) says: no wait at all.
-    expect(retryAfterMsOf(headers)).toBe(0);
-    // The SDK's own retry (its backoff, no retry-after to follow) met the same refusal.
-    const refused = (await turnsOn(threadId)).filter((r) => r.status === 429);
-    expect(refused).toHaveLength(1 + maxRetries);
-  });
+  it.each([0, 1])(
+    "is AI_RATE_LIMITED, waiting x-ratelimit-reset-tokens, not the requests' reset (SDK maxRetries %i)",
+    async (maxRetries) => {
+      await control('POST', '/__limits', { openai: { keys: { [KEY]: { tokens_per_minute: 2000 } } } });
+      const threadId = await createAiThread(KEY, {}, ai);
+      let error: AppError | undefined;
+      for (let i = 0; i < 4 && !error; i += 1)
+        error = await failureOf(generateTurn(turnOn(threadId, { max_output_tokens: 900 }), { ...ai, maxRetries }));
+      expect(error).toBeInstanceOf(AppError);
+      expect(error).toMatchObject({ kind: 'rate-limited', code: AI_RATE_LIMITED, message: expect.stringContaining('tokens per minute') });
+      const headers = (error!.cause as InstanceType<typeof OpenAI.RateLimitError>).headers!;
+      expect(headers.get('retry-after')).toBeNull();
+      const resetTokensMs = durationMs(headers.get('x-ratelimit-reset-tokens')!);
+      expect(resetTokensMs).toBeGreaterThan(30_000);
+      expect(error!.retryAfterSeconds).toBeCloseTo(resetTokensMs / 1000, 3);
+      // What the engine used to read (the requests' reset) says: no wait at all.
+      expect(retryAfterMsOf(headers)).toBe(0);
+      // The SDK's own retry (its backoff, no retry-after to follow) met the same refusal.
+      const refused = (await turnsOn(threadId)).filter((r) => r.status === 429);
+      expect(refused).toHaveLength(1 + maxRetries);
+    },
+  );
 
   it('the wait: retry-after wins when sent; else the longer reset of the limits the 429 names', () => {
     const headers = (values: Record<string, string>) => new Headers(values);
@@ -112,11 +142,19 @@ describe('a tokens-per-minute 429 (no retry-after)', () => {
     expect(retryAfterMsOf(headers({ ...both, 'retry-after': '2' }), 0, ['tokens'])).toBe(2000);
     expect(retryAfterMsOf(headers(both), 0, ['tokens'])).toBe(360_000);
     expect(retryAfterMsOf(headers(both), 0, ['requests'])).toBe(120);
-    expect(retryAfterMsOf(headers({ 'x-ratelimit-reset-requests': '20s', 'x-ratelimit-reset-tokens': '1.2s' }), 0, ['requests', 'tokens'])).toBe(20_000);
+    expect(
+      retryAfterMsOf(headers({ 'x-ratelimit-reset-requests': '20s', 'x-ratelimit-reset-tokens': '1.2s' }), 0, ['requests', 'tokens']),
+    ).toBe(20_000);
     expect(retryAfterMsOf(headers({}), 0, ['tokens'])).toBe(1000);
     expect(exhaustedLimitsOf({ type: 'tokens' })).toEqual(['tokens']);
-    expect(exhaustedLimitsOf({ message: 'Rate limit reached for gpt-4o in organization org-x on tokens per min (TPM): Limit 30000, Used 29937, Requested 385.' })).toEqual(['tokens']);
-    expect(exhaustedLimitsOf({ headers: headers({ 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-remaining-tokens': '0' }) })).toEqual(['requests', 'tokens']);
+    expect(
+      exhaustedLimitsOf({
+        message: 'Rate limit reached for gpt-4o in organization org-x on tokens per min (TPM): Limit 30000, Used 29937, Requested 385.',
+      }),
+    ).toEqual(['tokens']);
+    expect(exhaustedLimitsOf({ headers: headers({ 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-remaining-tokens': '0' }) })).toEqual(
+      ['requests', 'tokens'],
+    );
     expect(exhaustedLimitsOf({})).toEqual(['requests']);
   });
 
@@ -124,7 +162,7 @@ describe('a tokens-per-minute 429 (no retry-after)', () => {
     await control('POST', '/__limits', { openai: { keys: { [KEY]: { tokens_per_minute: 500 } } } });
     const threadId = await createAiThread(KEY, {}, ai);
     const error = await failureOf(generateTurn(turnOn(threadId, { max_output_tokens: 1000 }), ai));
-    expect(error).toMatchObject({ kind: 'permanent', code: AI_PERMANENT, message: expect.stringContaining("tokens-per-minute limit") });
+    expect(error).toMatchObject({ kind: 'permanent', code: AI_PERMANENT, message: expect.stringContaining('tokens-per-minute limit') });
     expect(classifyOpenAiError(error)).toBe(error);
   });
 });
@@ -134,10 +172,17 @@ describe('a reply cut at max_output_tokens', () => {
     const threadId = await createAiThread(KEY, {}, ai);
     await control('POST', '/__faults', { provider: 'openai', route: 'responses', outcome: 'incomplete', count: 2, match: threadId });
     const error = await failureOf(generateTurn(turnOn(threadId, { max_output_tokens: 100 }), ai));
-    expect(error).toMatchObject({ kind: 'permanent', code: AI_INCOMPLETE, message: expect.stringMatching(/^AI_INCOMPLETE: .*max_output_tokens \(200\), also on one retry/) });
+    expect(error).toMatchObject({
+      kind: 'permanent',
+      code: AI_INCOMPLETE,
+      message: expect.stringMatching(/^AI_INCOMPLETE: .*max_output_tokens \(200\), also on one retry/),
+    });
     expect((await turnsOn(threadId)).map((r) => r.body.max_output_tokens)).toEqual([100, 200]);
     // OpenAI keeps both partial replies on the thread, as the local one does.
-    const items = (await new OpenAI({ apiKey: KEY, maxRetries: 0 }).conversations.items.list(threadId, { order: 'asc' })).data as { role?: string; status?: string }[];
+    const items = (await new OpenAI({ apiKey: KEY, maxRetries: 0 }).conversations.items.list(threadId, { order: 'asc' })).data as {
+      role?: string;
+      status?: string;
+    }[];
     expect(items.map((i) => [i.role, i.status])).toEqual([
       ['user', 'completed'],
       ['assistant', 'incomplete'],
@@ -170,7 +215,7 @@ describe('a reply cut at max_output_tokens', () => {
 });
 
 describe('a refusal', () => {
-  it('fails for good as AI_REFUSED, without retrying, and without the model\'s words in the error', async () => {
+  it("fails for good as AI_REFUSED, without retrying, and without the model's words in the error", async () => {
     const threadId = await createAiThread(KEY, {}, ai);
     await control('POST', '/__faults', { provider: 'openai', route: 'responses', outcome: 'refusal', match: threadId });
     const error = await failureOf(generateTurn(turnOn(threadId), ai));
@@ -188,7 +233,14 @@ describe('the compose step', () => {
     const repository: ThreadRepository = {
       get: async (key) => items.get(key),
       claim: async (initial, now) => {
-        const item: ThreadItem = { ...initial, status: 'composing', attempts: 1, lease_owner: 'lease', created_at: now.toISOString(), updated_at: now.toISOString() };
+        const item: ThreadItem = {
+          ...initial,
+          status: 'composing',
+          attempts: 1,
+          lease_owner: 'lease',
+          created_at: now.toISOString(),
+          updated_at: now.toISOString(),
+        };
         items.set(initial.thread_key, item);
         return { outcome: 'claimed', item: { ...item }, leaseToken: 'lease', attempt: 1 };
       },
@@ -196,7 +248,8 @@ describe('the compose step', () => {
       recordThreadId: async (key, _token, threadId) => void (at(key).thread_id = threadId),
       recordPart: async (key, _token, channel, part) => void ((at(key).composed ??= {})[channel] = part),
       markPublished: async (key) => void (at(key).status = 'published'),
-      recordFailure: async (key, _token, failure) => void Object.assign(at(key), { status: 'failed', failure_reason: failure.reason, failure_class: failure.failureClass }),
+      recordFailure: async (key, _token, failure) =>
+        void Object.assign(at(key), { status: 'failed', failure_reason: failure.reason, failure_class: failure.failureClass }),
     };
     return { repository, items };
   };
@@ -204,44 +257,73 @@ describe('the compose step', () => {
   it.each([
     ['incomplete', AI_INCOMPLETE, 2],
     ['refusal', AI_REFUSED, 1],
-  ])('a reply that comes back %s: the thread item is failed for good with %s in its reason, nothing published', async (outcome, code, count) => {
-    const company = companyItem((c) => {
-      for (const channel of ['whatsapp', 'sms', 'email'] as const) c.ai_config.openai_config[channel] = { api_key_reference: 'ai-multi-comms/openai-api-key/test', model: 'gpt-4o-mini', instructions: 'x', max_output_tokens: 500 };
-    });
-    const contextObject = routerContextObjectFor(company, (b) => (b.request_data.channel_method = ['email']));
-    const requestId = contextObject.frontend_payload.request_data.request_id;
-    await control('POST', '/__faults', { provider: 'openai', route: 'responses', outcome, count, match: requestId });
-    const threads = memoryThreads();
-    const published: ComposedMessage[] = [];
-    const deps: ComposeDeps = {
-      threads: threads.repository,
-      companies: { get: async () => company },
-      secrets: { getJson: async () => ({ ai_api_key: KEY }) as never, evict: () => undefined },
-      governor: createGovernor({ buckets: inMemoryBucketStore(), clock: { now: () => new Date() }, config: { enabled: true } }),
-      ai: { createThread: (apiKey, metadata) => createAiThread(apiKey, metadata, ai), turn: (turn) => generateTurn(turn, ai) },
-      publish: async (message) => void published.push(message),
-      extendVisibility: async () => undefined,
-      clock: { now: () => new Date() },
-      logger: createLogger('compose'),
-      metrics: { count: () => undefined },
-      config: { visibilityTimeoutSeconds: 30, heartbeatIntervalMs: 600_000, retryBackoffBaseSeconds: 1, retryBackoffMaxSeconds: 5, recordDeadlineMs: 30_000 },
-    };
+  ])(
+    'a reply that comes back %s: the thread item is failed for good with %s in its reason, nothing published',
+    async (outcome, code, count) => {
+      const company = companyItem((c) => {
+        for (const channel of ['whatsapp', 'sms', 'email'] as const)
+          c.ai_config.openai_config[channel] = {
+            api_key_reference: 'ai-multi-comms/openai-api-key/test',
+            model: 'gpt-4o-mini',
+            instructions: 'x',
+            max_output_tokens: 500,
+          };
+      });
+      const contextObject = routerContextObjectFor(company, (b) => (b.request_data.channel_method = ['email']));
+      const requestId = contextObject.frontend_payload.request_data.request_id;
+      await control('POST', '/__faults', { provider: 'openai', route: 'responses', outcome, count, match: requestId });
+      const threads = memoryThreads();
+      const published: ComposedMessage[] = [];
+      const deps: ComposeDeps = {
+        threads: threads.repository,
+        companies: { get: async () => company },
+        secrets: { getJson: async () => ({ ai_api_key: KEY }) as never, evict: () => undefined },
+        governor: createGovernor({ buckets: inMemoryBucketStore(), clock: { now: () => new Date() }, config: { enabled: true } }),
+        ai: { createThread: (apiKey, metadata) => createAiThread(apiKey, metadata, ai), turn: (turn) => generateTurn(turn, ai) },
+        publish: async (message) => void published.push(message),
+        extendVisibility: async () => undefined,
+        clock: { now: () => new Date() },
+        logger: createLogger('compose'),
+        metrics: { count: () => undefined },
+        config: {
+          visibilityTimeoutSeconds: 30,
+          heartbeatIntervalMs: 600_000,
+          retryBackoffBaseSeconds: 1,
+          retryBackoffMaxSeconds: 5,
+          recordDeadlineMs: 30_000,
+        },
+      };
 
-    const outcomeOf = await composeRecord({ messageId: randomUUID(), receiptHandle: 'rh', body: toSqsSafeJson(contextObject), receiveCount: 1 }, deps);
+      const outcomeOf = await composeRecord(
+        { messageId: randomUUID(), receiptHandle: 'rh', body: toSqsSafeJson(contextObject), receiveCount: 1 },
+        deps,
+      );
 
-    // Acknowledged: a retry would ask the same of the same model.
-    expect(outcomeOf).toEqual({ outcome: 'acknowledge', reason: expect.stringMatching(new RegExp(`^${code}: `)) });
-    expect(published).toEqual([]);
-    const item = [...threads.items.values()][0]!;
-    expect(item).toMatchObject({ status: 'failed', failure_class: 'permanent', failure_reason: expect.stringMatching(new RegExp(`^${code}: `)) });
-    expect(item.failure_reason).not.toContain("can't help");
-    expect((await turnsOn(item.thread_id!)).map((r) => r.body.max_output_tokens)).toEqual(outcome === 'incomplete' ? [500, 1000] : [500]);
-  });
+      // Acknowledged: a retry would ask the same of the same model.
+      expect(outcomeOf).toEqual({ outcome: 'acknowledge', reason: expect.stringMatching(new RegExp(`^${code}: `)) });
+      expect(published).toEqual([]);
+      const item = [...threads.items.values()][0]!;
+      expect(item).toMatchObject({
+        status: 'failed',
+        failure_class: 'permanent',
+        failure_reason: expect.stringMatching(new RegExp(`^${code}: `)),
+      });
+      expect(item.failure_reason).not.toContain("can't help");
+      expect((await turnsOn(item.thread_id!)).map((r) => r.body.max_output_tokens)).toEqual(outcome === 'incomplete' ? [500, 1000] : [500]);
+    },
+  );
 });
 
 describe('the reply step', () => {
   it('a refusal hands the conversation to a human: the hand-off is published, nothing is sent, the message is held with AI_REFUSED', async () => {
-    const company = companyItem((c) => (c.ai_config.openai_config.whatsapp = { api_key_reference: 'ai-multi-comms/openai-api-key/test', model: 'gpt-4o-mini', instructions: 'x' }));
+    const company = companyItem(
+      (c) =>
+        (c.ai_config.openai_config.whatsapp = {
+          api_key_reference: 'ai-multi-comms/openai-api-key/test',
+          model: 'gpt-4o-mini',
+          instructions: 'x',
+        }),
+    );
     const threadId = await createAiThread(KEY, {}, ai);
     await control('POST', '/__faults', { provider: 'openai', route: 'responses', outcome: 'refusal', match: threadId });
     const now = new Date();
@@ -276,7 +358,13 @@ describe('the reply step', () => {
       updated_at: now.toISOString(),
       expires_at: 0,
     };
-    const seen = { finished: [] as [string, string | undefined][], outcomes: [] as unknown[], handOffs: [] as { reason: string }[], published: 0, statuses: [] as string[] };
+    const seen = {
+      finished: [] as [string, string | undefined][],
+      outcomes: [] as unknown[],
+      handOffs: [] as { reason: string }[],
+      published: 0,
+      statuses: [] as string[],
+    };
     const deps: ReplyDeps = {
       inbound: {
         receive: async () => ({ created: true }),
@@ -287,7 +375,15 @@ describe('the reply step', () => {
         finish: async (_id, status, _now, reason) => void seen.finished.push([status, reason]),
       },
       conversations: { get: async () => conversation },
-      updates: { appendInbound: async () => true, setStatus: async (_key, status) => void seen.statuses.push(status), recordOutcome: async (_key, outcome) => void seen.outcomes.push(outcome), handOffThread: async () => 0, takeAnswer: async () => true, holdForLater: async () => undefined, clearWaiting: async () => undefined },
+      updates: {
+        appendInbound: async () => true,
+        setStatus: async (_key, status) => void seen.statuses.push(status),
+        recordOutcome: async (_key, outcome) => void seen.outcomes.push(outcome),
+        handOffThread: async () => 0,
+        takeAnswer: async () => true,
+        holdForLater: async () => undefined,
+        clearWaiting: async () => undefined,
+      },
       companies: { get: async () => company },
       optOuts: { isOptedOut: async () => false, record: async () => true },
       secrets: { getJson: async () => ({ ai_api_key: KEY }) as never, evict: () => undefined },
@@ -301,11 +397,16 @@ describe('the reply step', () => {
       config: { retryBackoffBaseSeconds: 1, retryBackoffMaxSeconds: 10, maxReceiveCount: 3 },
     };
 
-    const outcome = await answerReply({ messageId: 'm1', receiptHandle: 'rh', body: JSON.stringify({ inbound_id: inbound.inbound_id }), receiveCount: 1 }, deps);
+    const outcome = await answerReply(
+      { messageId: 'm1', receiptHandle: 'rh', body: JSON.stringify({ inbound_id: inbound.inbound_id }), receiveCount: 1 },
+      deps,
+    );
 
     expect(outcome).toEqual({ outcome: 'acknowledge', reason: 'the AI declined to answer: handed to a human' });
     expect(seen.outcomes).toEqual([{ handOffReason: REFUSAL_HAND_OFF_REASON, taskComplete: false }]);
-    expect(seen.handOffs).toEqual([expect.objectContaining({ event: 'hand_off_to_human', thread_id: threadId, reason: REFUSAL_HAND_OFF_REASON })]);
+    expect(seen.handOffs).toEqual([
+      expect.objectContaining({ event: 'hand_off_to_human', thread_id: threadId, reason: REFUSAL_HAND_OFF_REASON }),
+    ]);
     expect(seen.published).toBe(0);
     expect(seen.finished).toEqual([['held', `${AI_REFUSED}: ${REFUSAL_HAND_OFF_REASON}`]]);
     expect(seen.statuses).toEqual([]);

@@ -29,6 +29,15 @@ describe('house rules', () => {
     const lengths = functionLengths(resolve(__dirname, 'fixtures/shapes.ts'), root);
     expect(lengths.find((fn) => fn.name === 'outer')!.ownLines).toBe(3);
     expect(lengths.find((fn) => fn.name === 'inner')!.ownLines).toBe(4);
-    expect(circles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]))).toEqual([['a', 'b', 'c']]);
+    expect(
+      circles(
+        new Map([
+          ['a', ['b']],
+          ['b', ['c']],
+          ['c', ['a']],
+          ['d', ['a']],
+        ]),
+      ),
+    ).toEqual([['a', 'b', 'c']]);
   });
 });

@@ -67,9 +67,15 @@ const company: CompanyProject = {
     },
   },
   channel_config: {
-    whatsapp: { company_whatsapp_number: '+447700900501', whatsapp_credentials_id: 'ai-multi-comms/whatsapp-credentials/ci-boundary/pi-boundary/twilio-dev' },
+    whatsapp: {
+      company_whatsapp_number: '+447700900501',
+      whatsapp_credentials_id: 'ai-multi-comms/whatsapp-credentials/ci-boundary/pi-boundary/twilio-dev',
+    },
     sms: { company_sms_number: '+447700900502', sms_credentials_id: 'ai-multi-comms/sms-credentials/ci-boundary/pi-boundary/twilio-dev' },
-    email: { company_email: 'jobs@boundary.example', email_credentials_id: 'ai-multi-comms/email-credentials/ci-boundary/pi-boundary/sendgrid-dev' },
+    email: {
+      company_email: 'jobs@boundary.example',
+      email_credentials_id: 'ai-multi-comms/email-credentials/ci-boundary/pi-boundary/sendgrid-dev',
+    },
   },
   created_at: '2025-01-01T00:00:00.000Z',
   updated_at: '2025-01-01T00:00:00.000Z',
@@ -84,22 +90,45 @@ const context = { functionName: 'router', awsRequestId: 'boundary', getRemaining
 /** The real adapter, except that the provider call is not made: it answers with a message id. */
 const withoutProvider = <C extends Record<string, string>>(adapter: ChannelAdapter<C>): ChannelAdapter<C> => ({
   ...adapter,
-  send: async ({ contextObject, ai, reply, now }) => ({ messageId: `SM${randomUUID().replace(/-/g, '')}`, content: adapter.contentToSend({ contextObject, ai, reply, now }) }),
+  send: async ({ contextObject, ai, reply, now }) => ({
+    messageId: `SM${randomUUID().replace(/-/g, '')}`,
+    content: adapter.contentToSend({ contextObject, ai, reply, now }),
+  }),
   reconcile: async () => undefined,
 });
-const ADAPTERS = { whatsapp: withoutProvider(whatsappChannel), sms: withoutProvider(smsChannel), email: withoutProvider(emailChannel) } as const;
+const ADAPTERS = {
+  whatsapp: withoutProvider(whatsappChannel),
+  sms: withoutProvider(smsChannel),
+  email: withoutProvider(emailChannel),
+} as const;
 
 const silentLogger = createLogger('boundary');
 silentLogger.setLogLevel('SILENT');
 
 const processorDeps = (channel: keyof typeof ADAPTERS): ProcessingDeps<Record<string, string>> => ({
   channel: ADAPTERS[channel] as ChannelAdapter<Record<string, string>>,
-  deliveries: dynamoDeliveryRepository(clients.documents, { conversationsTable: state.resources.conversationsTable!, messagesTable: state.resources.messagesTable! }),
+  deliveries: dynamoDeliveryRepository(clients.documents, {
+    conversationsTable: state.resources.conversationsTable!,
+    messagesTable: state.resources.messagesTable!,
+  }),
   companies: { get: async (c, p) => (c === company.company_id && p === company.project_id ? company : undefined) },
   optOuts: dynamoOptOutStore(clients.documents, state.resources.optOutsTable!),
-  governor: createGovernor({ buckets: inMemoryBucketStore(), clock: { now: () => new Date() }, sleep: async () => undefined, config: { enabled: true, maxInlineWaitMs: Number.POSITIVE_INFINITY } }),
+  governor: createGovernor({
+    buckets: inMemoryBucketStore(),
+    clock: { now: () => new Date() },
+    sleep: async () => undefined,
+    config: { enabled: true, maxInlineWaitMs: Number.POSITIVE_INFINITY },
+  }),
   secrets: {
-    getJson: async () => ({ ai_api_key: 'k', twilio_account_sid: 'AC1', twilio_auth_token: 't', twilio_template_sid: 'HX1', sendgrid_api_key: 'SG.k', sendgrid_from_email: 'jobs@boundary.example' }) as never,
+    getJson: async () =>
+      ({
+        ai_api_key: 'k',
+        twilio_account_sid: 'AC1',
+        twilio_auth_token: 't',
+        twilio_template_sid: 'HX1',
+        sendgrid_api_key: 'SG.k',
+        sendgrid_from_email: 'jobs@boundary.example',
+      }) as never,
     evict: () => undefined,
   },
   extendVisibility: async () => undefined,
@@ -126,12 +155,18 @@ const composeDeps: ComposeDeps = {
   threads: dynamoThreadRepository(clients.documents, state.resources.threadsTable!),
   companies: { get: async (c, p) => (c === company.company_id && p === company.project_id ? company : undefined) },
   secrets: { getJson: async () => ({ ai_api_key: 'k' }) as never, evict: () => undefined },
-  governor: createGovernor({ buckets: inMemoryBucketStore(), clock: { now: () => new Date() }, sleep: async () => undefined, config: { enabled: true, maxInlineWaitMs: Number.POSITIVE_INFINITY } }),
+  governor: createGovernor({
+    buckets: inMemoryBucketStore(),
+    clock: { now: () => new Date() },
+    sleep: async () => undefined,
+    config: { enabled: true, maxInlineWaitMs: Number.POSITIVE_INFINITY },
+  }),
   ai: {
     createThread: async () => `conv_${randomUUID().replace(/-/g, '')}`,
     turn: async (turn) => {
       const usage = { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 };
-      if (turn.outputSchema?.name === 'email_content') return { threadId: turn.threadId, text: '{}', json: { subject: 'Hello', body: 'Dear you' }, usage };
+      if (turn.outputSchema?.name === 'email_content')
+        return { threadId: turn.threadId, text: '{}', json: { subject: 'Hello', body: 'Dear you' }, usage };
       if (turn.outputSchema) return { threadId: turn.threadId, text: '{}', json: { 1: 'a', 2: 'b', 3: 'c', 4: 'd' }, usage };
       return { threadId: turn.threadId, text: 'Hello there', usage };
     },
@@ -141,11 +176,24 @@ const composeDeps: ComposeDeps = {
   clock: { now: () => new Date() },
   logger: silentLogger,
   metrics: { count: () => undefined },
-  config: { visibilityTimeoutSeconds: 605, heartbeatIntervalMs: 600_000, retryBackoffBaseSeconds: 1, retryBackoffMaxSeconds: 10, recordDeadlineMs: 30_000 },
+  config: {
+    visibilityTimeoutSeconds: 605,
+    heartbeatIntervalMs: 600_000,
+    retryBackoffBaseSeconds: 1,
+    retryBackoffMaxSeconds: 10,
+    recordDeadlineMs: 30_000,
+  },
 };
 
-const hostileKey = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('constructor', '__proto__', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', '', 'M', 'NULL', 'then'));
-const hostileNumber = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), fc.constantFrom(1e300, 12345678901234567890, 5e-324, -0, 9007199254740993, 1e-200));
+const hostileKey = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.constantFrom('constructor', '__proto__', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', '', 'M', 'NULL', 'then'),
+);
+const hostileNumber = fc.oneof(
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.integer(),
+  fc.constantFrom(1e300, 12345678901234567890, 5e-324, -0, 9007199254740993, 1e-200),
+);
 const { value: freeValue } = fc.letrec<{ value: unknown }>((tie) => ({
   value: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
@@ -166,10 +214,23 @@ const requestArbitrary = fc.record({
   ),
   firstName: fc.option(text(100), { nil: undefined }),
   lastName: fc.option(text(100), { nil: undefined }),
-  email: fc.oneof(fc.emailAddress(), fc.constantFrom('a@b.co', 'o\'brien+jobs@example.co.uk')),
+  email: fc.oneof(fc.emailAddress(), fc.constantFrom('a@b.co', "o'brien+jobs@example.co.uk")),
   projectData: fc.option(fc.dictionary(hostileKey, freeValue, { maxKeys: 6 }), { nil: undefined }),
-  traceHeader: fc.option(fc.oneof(fc.string({ unit: 'binary', maxLength: 400 }), fc.string({ minLength: 250, maxLength: 400 }), fc.constant(`Root=1-${'a'.repeat(300)}`)), { nil: undefined }),
-  contentType: fc.constantFrom(undefined, 'application/json', 'application/json; charset=utf-8', 'application/json; charset=UTF-8', 'text/plain'),
+  traceHeader: fc.option(
+    fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 400 }),
+      fc.string({ minLength: 250, maxLength: 400 }),
+      fc.constant(`Root=1-${'a'.repeat(300)}`),
+    ),
+    { nil: undefined },
+  ),
+  contentType: fc.constantFrom(
+    undefined,
+    'application/json',
+    'application/json; charset=utf-8',
+    'application/json; charset=UTF-8',
+    'text/plain',
+  ),
   // What the person writes back, and what the AI answers: any text at all.
   replyText: text(500),
   answerText: fc.oneof(text(2000), fc.constant('')),
@@ -186,7 +247,9 @@ beforeAll(async () => {
 /** The router's queue message, through a real SQS queue: what the processor receives. */
 const throughSqs = async (contextObject: ContextObject): Promise<string> => {
   await clients.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: toSqsSafeJson(contextObject) }));
-  const { Messages } = await clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 2 }));
+  const { Messages } = await clients.sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 2 }),
+  );
   const message = Messages![0]!;
   await clients.sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle! }));
   return message.Body!;
@@ -209,7 +272,11 @@ it('every request the router accepts crosses SQS, validates in the processor, an
           comms_consent: true,
         },
         ...(generated.projectData !== undefined ? { project_data: generated.projectData } : {}),
-        request_data: { request_id: randomUUID(), channel_method: generated.channel, initial_request_timestamp: '2025-09-15T11:45:32.789Z' },
+        request_data: {
+          request_id: randomUUID(),
+          channel_method: generated.channel,
+          initial_request_timestamp: '2025-09-15T11:45:32.789Z',
+        },
       };
       const headers: Record<string, string> = { 'x-api-key': API_KEY };
       if (generated.traceHeader !== undefined) headers['X-Amzn-Trace-Id'] = generated.traceHeader;
@@ -217,7 +284,16 @@ it('every request the router accepts crosses SQS, validates in the processor, an
       const before = router.sent.length;
 
       // Act: the router
-      const response = await router.handler({ httpMethod: 'POST', headers, body: JSON.stringify(body), isBase64Encoded: false, requestContext: { requestId: randomUUID() } } as unknown as APIGatewayProxyEvent, context);
+      const response = await router.handler(
+        {
+          httpMethod: 'POST',
+          headers,
+          body: JSON.stringify(body),
+          isBase64Encoded: false,
+          requestContext: { requestId: randomUUID() },
+        } as unknown as APIGatewayProxyEvent,
+        context,
+      );
       if (response.statusCode !== 200) {
         expect(response.statusCode).toBeGreaterThanOrEqual(400);
         expect(response.statusCode).toBeLessThan(500);
@@ -228,17 +304,27 @@ it('every request the router accepts crosses SQS, validates in the processor, an
 
       // Act: the compose queue and the compose step, then the fan-out (SNS's raw delivery is the
       // message itself, through a queue) and each channel's sender.
-      const composeOutcome = await composeRecord({ messageId: randomUUID(), receiptHandle: 'rh', body: await throughSqs(contextObject), receiveCount: 1 }, composeDeps);
+      const composeOutcome = await composeRecord(
+        { messageId: randomUUID(), receiptHandle: 'rh', body: await throughSqs(contextObject), receiveCount: 1 },
+        composeDeps,
+      );
       expect(composeOutcome).toEqual({ outcome: 'acknowledge', reason: 'published' });
       const fannedOut = await throughSqs(published.at(-1)!);
       for (const { channel, conversation_id } of contextObject.conversation_data.conversations) {
         const parsed = parseComposedMessage(fannedOut, channel);
-        const outcome = await processRecord({ messageId: randomUUID(), receiptHandle: 'rh', body: fannedOut, receiveCount: 1 }, processorDeps(channel));
+        const outcome = await processRecord(
+          { messageId: randomUUID(), receiptHandle: 'rh', body: fannedOut, receiveCount: 1 },
+          processorDeps(channel),
+        );
 
         // Assess: sent and recorded, with the client's data intact
         expect(outcome).toEqual({ outcome: 'acknowledge', reason: 'sent' });
         const { Item } = await clients.documents.send(
-          new GetCommand({ TableName: state.resources.conversationsTable, Key: { primary_channel: primaryChannelFor(parsed.frontend_payload, channel), conversation_id }, ConsistentRead: true }),
+          new GetCommand({
+            TableName: state.resources.conversationsTable,
+            Key: { primary_channel: primaryChannelFor(parsed.frontend_payload, channel), conversation_id },
+            ConsistentRead: true,
+          }),
         );
         expect(Item?.conversation_status).toBe('initial_message_sent');
         expect(Item?.thread_id).toBe(published.at(-1)!.conversation_data.thread_id);
@@ -251,14 +337,37 @@ it('every request the router accepts crosses SQS, validates in the processor, an
         const inboundId = `twilio#SM${randomUUID().replace(/-/g, '')}`;
         const now = new Date().toISOString();
         const inbound: InboundMessage = {
-          inbound_id: inboundId, provider: channel === 'email' ? 'sendgrid' : 'twilio', channel, from_address: String(Item!.primary_channel), to_address: 'x', text: generated.replyText, intent: 'reply',
-          inbound_status: 'linked', received_at: now, updated_at: now, expires_at: 0, ...(channel === 'email' ? { subject: generated.replyText.slice(0, 50), email_message_id: '<m@person.example>' } : {}),
+          inbound_id: inboundId,
+          provider: channel === 'email' ? 'sendgrid' : 'twilio',
+          channel,
+          from_address: String(Item!.primary_channel),
+          to_address: 'x',
+          text: generated.replyText,
+          intent: 'reply',
+          inbound_status: 'linked',
+          received_at: now,
+          updated_at: now,
+          expires_at: 0,
+          ...(channel === 'email' ? { subject: generated.replyText.slice(0, 50), email_message_id: '<m@person.example>' } : {}),
         };
-        const answer = answerMessageFor(inbound, Item as ConversationItem, company, { reply: generated.answerText || '.', hand_off_to_human: false, hand_off_reason: null, task_complete: false, usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } });
-        const answerOutcome = await processRecord({ messageId: randomUUID(), receiptHandle: 'rh', body: await throughSqs(answer as unknown as ContextObject), receiveCount: 1 }, processorDeps(channel));
+        const answer = answerMessageFor(inbound, Item as ConversationItem, company, {
+          reply: generated.answerText || '.',
+          hand_off_to_human: false,
+          hand_off_reason: null,
+          task_complete: false,
+          usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+        });
+        const answerOutcome = await processRecord(
+          { messageId: randomUUID(), receiptHandle: 'rh', body: await throughSqs(answer as unknown as ContextObject), receiveCount: 1 },
+          processorDeps(channel),
+        );
         expect(answerOutcome).toEqual({ outcome: 'acknowledge', reason: 'sent' });
         const { Item: afterReply } = await clients.documents.send(
-          new GetCommand({ TableName: state.resources.conversationsTable, Key: { primary_channel: Item!.primary_channel, conversation_id }, ConsistentRead: true }),
+          new GetCommand({
+            TableName: state.resources.conversationsTable,
+            Key: { primary_channel: Item!.primary_channel, conversation_id },
+            ConsistentRead: true,
+          }),
         );
         expect(afterReply?.conversation_status).toBe('reply_sent');
         expect(afterReply?.message_count).toBe(2);
@@ -269,9 +378,45 @@ it('every request the router accepts crosses SQS, validates in the processor, an
       numRuns: 150,
       examples: [
         // The reported cases, always run first.
-        [{ channel: 'whatsapp', firstName: 'Bob', lastName: undefined, email: 'a@b.co', projectData: { constructor: 'Bob the Builder Ltd' }, traceHeader: undefined, contentType: 'application/json', replyText: 'STOP', answerText: '' }],
-        [{ channel: 'sms', firstName: undefined, lastName: undefined, email: 'a@b.co', projectData: JSON.parse('{"__proto__":{"polluted":true},"n":12345678901234567890}'), traceHeader: undefined, contentType: undefined, replyText: '', answerText: 'x'.repeat(2000) }],
-        [{ channel: 'email', firstName: 'José', lastName: 'Ñúñez 👋', email: 'a@b.co', projectData: { '': 'empty key', big: 1e300 }, traceHeader: `Root=1-${'a'.repeat(300)}`, contentType: undefined, replyText: 'Sí 👋', answerText: '\u0000\ud800 odd' }],
+        [
+          {
+            channel: 'whatsapp',
+            firstName: 'Bob',
+            lastName: undefined,
+            email: 'a@b.co',
+            projectData: { constructor: 'Bob the Builder Ltd' },
+            traceHeader: undefined,
+            contentType: 'application/json',
+            replyText: 'STOP',
+            answerText: '',
+          },
+        ],
+        [
+          {
+            channel: 'sms',
+            firstName: undefined,
+            lastName: undefined,
+            email: 'a@b.co',
+            projectData: JSON.parse('{"__proto__":{"polluted":true},"n":12345678901234567890}'),
+            traceHeader: undefined,
+            contentType: undefined,
+            replyText: '',
+            answerText: 'x'.repeat(2000),
+          },
+        ],
+        [
+          {
+            channel: 'email',
+            firstName: 'José',
+            lastName: 'Ñúñez 👋',
+            email: 'a@b.co',
+            projectData: { '': 'empty key', big: 1e300 },
+            traceHeader: `Root=1-${'a'.repeat(300)}`,
+            contentType: undefined,
+            replyText: 'Sí 👋',
+            answerText: '\u0000\ud800 odd',
+          },
+        ],
       ],
     },
   );
@@ -289,11 +434,23 @@ it('the largest body the router accepts (64 KiB of emoji in project_data) still 
   const base = Buffer.byteLength(JSON.stringify(body));
   body.project_data.notes = '😀'.repeat(Math.floor((64 * 1024 - base) / 4));
   const before = router.sent.length;
-  const response = await router.handler({ httpMethod: 'POST', headers: { 'x-api-key': API_KEY }, body: JSON.stringify(body), isBase64Encoded: false, requestContext: { requestId: 'r' } } as unknown as APIGatewayProxyEvent, context);
+  const response = await router.handler(
+    {
+      httpMethod: 'POST',
+      headers: { 'x-api-key': API_KEY },
+      body: JSON.stringify(body),
+      isBase64Encoded: false,
+      requestContext: { requestId: 'r' },
+    } as unknown as APIGatewayProxyEvent,
+    context,
+  );
   expect(response.statusCode).toBe(200);
   const queued = await throughSqs(router.sent[before]!.contextObject);
   expect(parseContextObject(queued).frontend_payload.project_data).toEqual(body.project_data);
   // …and so does the composed message the compose step publishes for it (SNS has the same limit).
-  expect(await composeRecord({ messageId: randomUUID(), receiptHandle: 'rh', body: queued, receiveCount: 1 }, composeDeps)).toEqual({ outcome: 'acknowledge', reason: 'published' });
+  expect(await composeRecord({ messageId: randomUUID(), receiptHandle: 'rh', body: queued, receiveCount: 1 }, composeDeps)).toEqual({
+    outcome: 'acknowledge',
+    reason: 'published',
+  });
   expect(parseComposedMessage(await throughSqs(published.at(-1)!), 'sms').frontend_payload.project_data).toEqual(body.project_data);
 });

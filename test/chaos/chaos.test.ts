@@ -34,12 +34,15 @@ afterAll(async () => {
   rmSync(dynamoDbData, { recursive: true, force: true });
 });
 
-const chaos = (action: 'crash-pollers' | 'restart-dynamodb') => fetch(`${stack.state.providersUrl}/__chaos/${action}`, { method: 'POST' }).then((r) => r.json());
+const chaos = (action: 'crash-pollers' | 'restart-dynamodb') =>
+  fetch(`${stack.state.providersUrl}/__chaos/${action}`, { method: 'POST' }).then((r) => r.json());
 
 /** POST until accepted: retry 5xx and network errors with the same body. */
 const initiate = async (body: Record<string, unknown>): Promise<string> => (await accept(body)).conversation_id;
 
-const accept = async (body: Record<string, unknown>): Promise<{ conversation_id: string; conversations: { channel: string; conversation_id: string }[] }> => {
+const accept = async (
+  body: Record<string, unknown>,
+): Promise<{ conversation_id: string; conversations: { channel: string; conversation_id: string }[] }> => {
   for (let tryNumber = 1; tryNumber <= 60; tryNumber += 1) {
     try {
       const response = await fetch(`${stack.state.apiBaseUrl}/initiate-conversation`, {
@@ -74,7 +77,9 @@ const readItems = async (conversations: { tel: string; conversationId: string }[
 const isTerminal = (item: Record<string, any> | undefined) =>
   item !== undefined &&
   (item.conversation_status === 'initial_message_sent' ||
-    (String(item.conversation_status).startsWith('failed_') && !item.lease_owner && (item.failure_class === 'permanent' || Boolean(item.retries_exhausted_at))));
+    (String(item.conversation_status).startsWith('failed_') &&
+      !item.lease_owner &&
+      (item.failure_class === 'permanent' || Boolean(item.retries_exhausted_at))));
 
 /** Until every conversation is terminal, or nothing has changed for 20 s (then the DLQ may hold the rest). */
 const settle = async (conversations: { tel: string; conversationId: string }[]) => {
@@ -127,9 +132,12 @@ const runConversations = async (count: number, telPrefix: string, disturb: () =>
   // command, and require the same end state as if nothing had been parked.
   const redriven = await redriveDeadLetters(['compose', 'whatsapp']);
   if (redriven > 0) items = await settle(conversations);
-  const { twilio } = (await (await fetch(`${stack.state.providersUrl}/__messages?provider=twilio`)).json()) as { twilio: { sid: string; to: string }[] };
+  const { twilio } = (await (await fetch(`${stack.state.providersUrl}/__messages?provider=twilio`)).json()) as {
+    twilio: { sid: string; to: string }[];
+  };
   const sentTo = new Map<string, string[]>();
-  for (const message of twilio.filter((m) => m.to.startsWith(`whatsapp:${telPrefix}`))) sentTo.set(message.to, [...(sentTo.get(message.to) ?? []), message.sid]);
+  for (const message of twilio.filter((m) => m.to.startsWith(`whatsapp:${telPrefix}`)))
+    sentTo.set(message.to, [...(sentTo.get(message.to) ?? []), message.sid]);
   return { conversations, items, sentTo };
 };
 
@@ -144,7 +152,8 @@ const assertExactlyOnce = async ({ conversations, items, sentTo }: Awaited<Retur
     if (sids.length > 1) problems.push(`${conversationId}: sent ${sids.length} times`);
     if (!item) problems.push(`${conversationId}: no conversation item`);
     else if (item.conversation_status === 'initial_message_sent') {
-      if (sids.length !== 1 || item.provider_message_id !== sids[0]) problems.push(`${conversationId}: recorded ${item.provider_message_id}, provider has ${sids.join(',')}`);
+      if (sids.length !== 1 || item.provider_message_id !== sids[0])
+        problems.push(`${conversationId}: recorded ${item.provider_message_id}, provider has ${sids.join(',')}`);
     } else if (!isTerminal(item)) problems.push(`${conversationId}: stuck in ${item.conversation_status} (attempts ${item.attempts})`);
     else if (sids.length !== 0) problems.push(`${conversationId}: failed but a message was sent`);
   });
@@ -153,7 +162,9 @@ const assertExactlyOnce = async ({ conversations, items, sentTo }: Awaited<Retur
     problems.map(async (problem) => {
       if (!problem.endsWith('no conversation item')) return problem;
       const conversationId = problem.split(':')[0]!;
-      const events = (await (await fetch(`${stack.state.providersUrl}/__queue-events?conversationId=${encodeURIComponent(conversationId)}`)).json()) as { events: { status: string; queueName: string }[] };
+      const events = (await (
+        await fetch(`${stack.state.providersUrl}/__queue-events?conversationId=${encodeURIComponent(conversationId)}`)
+      ).json()) as { events: { status: string; queueName: string }[] };
       return `${problem} (queue events: ${events.events.map((e) => `${e.queueName}:${e.status}`).join(', ') || 'none'})`;
     }),
   );
@@ -201,19 +212,30 @@ it('the same with DynamoDB Local restarted mid-run (and the pollers crashed too)
 it('fan-out requests (WhatsApp, SMS and e-mail on one thread) while the compose and sender containers are SIGKILLed: per channel exactly one message or a recorded terminal failure', async () => {
   // Prepare: 60 requests, each to its own number and address, on all three channels.
   const telPrefix = '+44790003';
-  const requests = Array.from({ length: 60 }, (_v, i) => ({ tel: `${telPrefix}${String(i).padStart(4, '0')}`, email: `chaos-fan-out-${i}@example.com` }));
+  const requests = Array.from({ length: 60 }, (_v, i) => ({
+    tel: `${telPrefix}${String(i).padStart(4, '0')}`,
+    email: `chaos-fan-out-${i}@example.com`,
+  }));
   const accepted: { tel: string; email: string; requestId: string; conversations: { channel: string; conversation_id: string }[] }[] = [];
   let next = 0;
   const worker = async () => {
     while (next < requests.length) {
       const { tel, email } = requests[next++]!;
-      const body = validBody((b) => ((b.recipient_data.recipient_tel = tel), (b.recipient_data.recipient_email = email), (b.request_data.channel_method = ['whatsapp', 'sms', 'email'])));
+      const body = validBody(
+        (b) => (
+          (b.recipient_data.recipient_tel = tel),
+          (b.recipient_data.recipient_email = email),
+          (b.request_data.channel_method = ['whatsapp', 'sms', 'email'])
+        ),
+      );
       const { conversations } = await accept(body);
       accepted.push({ tel, email, requestId: body.request_data.request_id, conversations });
     }
   };
   const sentOnAnyChannel = async () => {
-    const { twilio } = (await (await fetch(`${stack.state.providersUrl}/__messages?provider=twilio`)).json()) as { twilio: { to: string }[] };
+    const { twilio } = (await (await fetch(`${stack.state.providersUrl}/__messages?provider=twilio`)).json()) as {
+      twilio: { to: string }[];
+    };
     return twilio.filter((m) => m.to.replace('whatsapp:', '').startsWith(telPrefix)).length;
   };
   const crashMidWork = async () => {
@@ -225,15 +247,27 @@ it('fan-out requests (WhatsApp, SMS and e-mail on one thread) while the compose 
   };
 
   // Act: requests flow while every poller (compose and senders) is killed three times.
-  await Promise.all([...Array.from({ length: 6 }, worker), (async () => {
-    for (let i = 0; i < 3; i += 1) await crashMidWork();
-  })()]);
-  const parts = accepted.flatMap(({ tel, email, conversations }) => conversations.map(({ channel, conversation_id }) => ({ channel, conversationId: conversation_id, tel: channel === 'email' ? email : tel })));
+  await Promise.all([
+    ...Array.from({ length: 6 }, worker),
+    (async () => {
+      for (let i = 0; i < 3; i += 1) await crashMidWork();
+    })(),
+  ]);
+  const parts = accepted.flatMap(({ tel, email, conversations }) =>
+    conversations.map(({ channel, conversation_id }) => ({
+      channel,
+      conversationId: conversation_id,
+      tel: channel === 'email' ? email : tel,
+    })),
+  );
   let items = await settle(parts);
   if ((await redriveDeadLetters(['compose', 'whatsapp', 'sms', 'email'])) > 0) items = await settle(parts);
 
   // Assess: per channel, one provider message recorded with its id, or a terminal failure and none.
-  const { twilio, sendgrid } = (await (await fetch(`${stack.state.providersUrl}/__messages`)).json()) as { twilio: { sid: string; to: string }[]; sendgrid: { message_id?: string; x_message_id?: string; personalizations?: unknown }[] };
+  const { twilio, sendgrid } = (await (await fetch(`${stack.state.providersUrl}/__messages`)).json()) as {
+    twilio: { sid: string; to: string }[];
+    sendgrid: { message_id?: string; x_message_id?: string; personalizations?: unknown }[];
+  };
   const problems: string[] = [];
   parts.forEach(({ channel, conversationId, tel }, index) => {
     const item = items[index];
@@ -253,7 +287,11 @@ it('fan-out requests (WhatsApp, SMS and e-mail on one thread) while the compose 
   // Every turn of a request was taken on one OpenAI conversation, the one its channels record (a
   // crashed compose step reused it). A crash between OpenAI creating a conversation and our
   // storing its id leaves that conversation empty and unused (README: known limits).
-  const turns = ((await (await fetch(`${stack.state.providersUrl}/__requests?provider=openai&route=responses`)).json()) as { requests: { body: { conversation?: string; metadata?: { request_id?: string } }; status: number }[] }).requests;
+  const turns = (
+    (await (await fetch(`${stack.state.providersUrl}/__requests?provider=openai&route=responses`)).json()) as {
+      requests: { body: { conversation?: string; metadata?: { request_id?: string } }; status: number }[];
+    }
+  ).requests;
   accepted.forEach(({ requestId }) => {
     const used = new Set(turns.filter((r) => r.body.metadata?.request_id === requestId).map((r) => r.body.conversation));
     expect(used.size).toBe(1);
@@ -262,11 +300,17 @@ it('fan-out requests (WhatsApp, SMS and e-mail on one thread) while the compose 
     const threads = new Set(items.slice(index, index + 3).map((item) => item?.thread_id));
     expect(threads.size).toBe(1);
     const requestId = items[index]!.request_id as string;
-    expect([...threads][0]).toBe([...new Set(turns.filter((r) => r.body.metadata?.request_id === requestId).map((r) => r.body.conversation))][0]);
+    expect([...threads][0]).toBe(
+      [...new Set(turns.filter((r) => r.body.metadata?.request_id === requestId).map((r) => r.body.conversation))][0],
+    );
   }
   // And no two turns were ever taken on one thread at once.
-  expect(((await (await fetch(`${stack.state.providersUrl}/__openai/locks`)).json()) as { conversation_locked: number }).conversation_locked).toBe(0);
-  process.stdout.write(`chaos: ${accepted.length} fan-out requests, ${parts.length} channel messages, ${items.filter((item) => (item?.attempts ?? 0) > 1).length} taken over\n`);
+  expect(
+    ((await (await fetch(`${stack.state.providersUrl}/__openai/locks`)).json()) as { conversation_locked: number }).conversation_locked,
+  ).toBe(0);
+  process.stdout.write(
+    `chaos: ${accepted.length} fan-out requests, ${parts.length} channel messages, ${items.filter((item) => (item?.attempts ?? 0) > 1).length} taken over\n`,
+  );
 }, 300_000);
 
 it('replies while the reply step and the senders are SIGKILLed: every reply answered exactly once, in order per thread', async () => {
@@ -274,7 +318,8 @@ it('replies while the reply step and the senders are SIGKILLed: every reply answ
   const telPrefix = '+44790004';
   const tels = Array.from({ length: 30 }, (_v, i) => `${telPrefix}${String(i).padStart(4, '0')}`);
   const conversations: { tel: string; conversationId: string }[] = [];
-  for (const tel of tels) conversations.push({ tel, conversationId: await initiate(validBody((b) => (b.recipient_data.recipient_tel = tel))) });
+  for (const tel of tels)
+    conversations.push({ tel, conversationId: await initiate(validBody((b) => (b.recipient_data.recipient_tel = tel))) });
   await settle(conversations);
 
   // Act: each person replies twice, one after the other as a person would (Twilio retries a
@@ -293,11 +338,15 @@ it('replies while the reply step and the senders are SIGKILLed: every reply answ
     throw new Error(`the webhook never accepted ${tel}'s reply`);
   };
   const answersSoFar = async () => {
-    const { twilio } = (await (await fetch(`${stack.state.providersUrl}/__messages?provider=twilio`)).json()) as { twilio: { to: string; content_sid: string | null }[] };
+    const { twilio } = (await (await fetch(`${stack.state.providersUrl}/__messages?provider=twilio`)).json()) as {
+      twilio: { to: string; content_sid: string | null }[];
+    };
     return twilio.filter((m) => m.to.startsWith(`whatsapp:${telPrefix}`) && m.content_sid === null).length;
   };
   const answersTo = async (tel: string) => {
-    const { twilio } = (await (await fetch(`${stack.state.providersUrl}/__messages?provider=twilio`)).json()) as { twilio: { to: string; content_sid: string | null }[] };
+    const { twilio } = (await (await fetch(`${stack.state.providersUrl}/__messages?provider=twilio`)).json()) as {
+      twilio: { to: string; content_sid: string | null }[];
+    };
     return twilio.filter((m) => m.to === `whatsapp:${tel}` && m.content_sid === null).length;
   };
   const crashWhileAnswering = async (answers: number) => {
@@ -337,20 +386,27 @@ it('replies while the reply step and the senders are SIGKILLed: every reply answ
     await sleep(10_000);
     items = await readItems(conversations);
   }
-  const { twilio } = (await (await fetch(`${stack.state.providersUrl}/__messages?provider=twilio`)).json()) as { twilio: { to: string; content_sid: string | null; body: string }[] };
+  const { twilio } = (await (await fetch(`${stack.state.providersUrl}/__messages?provider=twilio`)).json()) as {
+    twilio: { to: string; content_sid: string | null; body: string }[];
+  };
   const problems: string[] = [];
   conversations.forEach(({ tel, conversationId }, index) => {
     const messages = (items[index]?.messages ?? []) as { role: string; content: string }[];
     const roles = messages.map((m) => m.role);
     const userTexts = messages.filter((m) => m.role === 'user').map((m) => m.content.split(' ')[0]);
-    if (roles.length !== 5 || roles[0] !== 'assistant' || roles.filter((r) => r === 'assistant').length !== 3) problems.push(`${conversationId}: messages ${roles.join(',')}`);
+    if (roles.length !== 5 || roles[0] !== 'assistant' || roles.filter((r) => r === 'assistant').length !== 3)
+      problems.push(`${conversationId}: messages ${roles.join(',')}`);
     else if (userTexts.join(',') !== 'First,Second') problems.push(`${conversationId}: replies recorded as ${userTexts.join(',')}`);
     const answers = twilio.filter((m) => m.to === `whatsapp:${tel}` && m.content_sid === null);
     if (answers.length !== 2) problems.push(`${conversationId}: ${answers.length} answers sent`);
   });
   // The thread: each person's replies reached the AI in order (a turn repeated after a crash between
   // the AI's answer and its being stored shows as the same reply twice in a row, never reordered).
-  const turns = ((await (await fetch(`${stack.state.providersUrl}/__requests?provider=openai&route=responses`)).json()) as { requests: { body: { conversation?: string; input?: { content: string }[] } }[] }).requests;
+  const turns = (
+    (await (await fetch(`${stack.state.providersUrl}/__requests?provider=openai&route=responses`)).json()) as {
+      requests: { body: { conversation?: string; input?: { content: string }[] } }[];
+    }
+  ).requests;
   items.forEach((item, index) => {
     const replies = turns
       .filter((r) => r.body.conversation === item?.thread_id)
@@ -361,31 +417,63 @@ it('replies while the reply step and the senders are SIGKILLed: every reply answ
     if (replies.join(',') !== 'First,Second') problems.push(`${conversations[index]!.conversationId}: AI turns ${replies.join(',')}`);
   });
   expect(problems).toEqual([]);
-  expect(((await (await fetch(`${stack.state.providersUrl}/__openai/locks`)).json()) as { conversation_locked: number }).conversation_locked).toBe(0);
+  expect(
+    ((await (await fetch(`${stack.state.providersUrl}/__openai/locks`)).json()) as { conversation_locked: number }).conversation_locked,
+  ).toBe(0);
   process.stdout.write(`chaos: ${conversations.length * 2} replies answered once each while the pollers were killed 3 times\n`);
 }, 300_000);
 
 it('an auto-responder and a 200-message burst on one thread while the pollers are SIGKILLed: no loop, every message stored once, answers within the budget and each sent once', async () => {
   const { state } = stack;
-  const post = (path: string, body: unknown) => fetch(`${state.providersUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<Record<string, any>>);
-  const inboundItem = async (id: string) => (await clients.documents.send(new GetCommand({ TableName: state.resources.inboundMessagesTable, Key: { inbound_id: id }, ConsistentRead: true }))).Item;
+  const post = (path: string, body: unknown) =>
+    fetch(`${state.providersUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }).then((r) => r.json() as Promise<Record<string, any>>);
+  const inboundItem = async (id: string) =>
+    (
+      await clients.documents.send(
+        new GetCommand({ TableName: state.resources.inboundMessagesTable, Key: { inbound_id: id }, ConsistentRead: true }),
+      )
+    ).Item;
 
   // Prepare: an e-mail conversation whose recipient is an auto-responder, and a WhatsApp one.
   const email = `auto-${Date.now()}@out-of-office.example`;
   const tel = `+4479005${String(Date.now() % 100000).padStart(5, '0')}`;
-  const emailConversation = await initiate(validBody((b) => ((b.recipient_data.recipient_email = email), (b.request_data.channel_method = ['email']))));
-  const whatsappConversation = await initiate(validBody((b) => ((b.recipient_data.recipient_tel = tel), (b.request_data.channel_method = ['whatsapp']))));
-  await settle([{ tel: email, conversationId: emailConversation }, { tel, conversationId: whatsappConversation }]);
+  const emailConversation = await initiate(
+    validBody((b) => ((b.recipient_data.recipient_email = email), (b.request_data.channel_method = ['email']))),
+  );
+  const whatsappConversation = await initiate(
+    validBody((b) => ((b.recipient_data.recipient_tel = tel), (b.request_data.channel_method = ['whatsapp']))),
+  );
+  await settle([
+    { tel: email, conversationId: emailConversation },
+    { tel, conversationId: whatsappConversation },
+  ]);
 
   // Act: the auto-responder answers our mail five times (as it would answer each of ours); the
   // person sends 200 WhatsApp messages as fast as the webhook takes them; the pollers die twice.
-  const autoReplies = Array.from({ length: 5 }, (_v, i) => post('/__simulate/sendgrid/inbound', { from: email, text: `I am out of the office (${i}).`, headers: { 'Auto-Submitted': 'auto-replied' }, message_id: `<ooo-${i}-${Date.now()}@out-of-office.example>` }));
+  const autoReplies = Array.from({ length: 5 }, (_v, i) =>
+    post('/__simulate/sendgrid/inbound', {
+      from: email,
+      text: `I am out of the office (${i}).`,
+      headers: { 'Auto-Submitted': 'auto-replied' },
+      message_id: `<ooo-${i}-${Date.now()}@out-of-office.example>`,
+    }),
+  );
   const sids: string[] = [];
   const burst = (async () => {
     for (let i = 0; i < 200; i += 1) {
       const messageSid = `SM${String(Date.now()).padStart(13, '0')}${String(i).padStart(19, '0')}`.slice(0, 34);
       for (let tryNumber = 1; tryNumber <= 20; tryNumber += 1) {
-        const answer = await post('/__simulate/twilio/inbound', { channel: 'whatsapp', from: tel, to: '+447700900001', body: `Burst ${i}`, message_sid: messageSid });
+        const answer = await post('/__simulate/twilio/inbound', {
+          channel: 'whatsapp',
+          from: tel,
+          to: '+447700900001',
+          body: `Burst ${i}`,
+          message_sid: messageSid,
+        });
         if (answer.webhook_status === 200) break;
         await sleep(300);
       }
@@ -412,7 +500,11 @@ it('an auto-responder and a 200-message burst on one thread while the pollers ar
   expect(finished.filter((m) => !m || !['answered', 'held'].includes(m.inbound_status))).toEqual([]);
   const answered = finished.filter((m) => m!.inbound_status === 'answered').length;
   expect(answered).toBeLessThanOrEqual(20);
-  const sent = async () => (await (await fetch(`${state.providersUrl}/__messages`)).json()) as { twilio: { to: string; content_sid: string | null }[]; sendgrid: { to_emails: string[] }[] };
+  const sent = async () =>
+    (await (await fetch(`${state.providersUrl}/__messages`)).json()) as {
+      twilio: { to: string; content_sid: string | null }[];
+      sendgrid: { to_emails: string[] }[];
+    };
   const answersSent = async () => (await sent()).twilio.filter((m) => m.to === `whatsapp:${tel}` && m.content_sid === null).length;
   for (const until = Date.now() + 60_000; (await answersSent()) < answered && Date.now() < until; ) await sleep(500);
   await sleep(3000); // and nothing more comes

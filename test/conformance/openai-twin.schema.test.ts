@@ -17,7 +17,8 @@ const KEY = 'sk-test-conformance-0001';
 const OTHER_KEY = 'sk-test-conformance-0002';
 const MODEL = 'gpt-4o-mini';
 
-const answerOf = (path: string, method: string) => pointer('paths', path, method, 'responses', '200', 'content', 'application/json', 'schema');
+const answerOf = (path: string, method: string) =>
+  pointer('paths', path, method, 'responses', '200', 'content', 'application/json', 'schema');
 const CONVERSATION = answerOf('/conversations', 'post');
 const ITEMS = answerOf('/conversations/{conversation_id}/items', 'get');
 const ITEMS_CREATED = answerOf('/conversations/{conversation_id}/items', 'post');
@@ -44,7 +45,11 @@ let twin: ProviderServers;
 const captured: Captured[] = [];
 let client: OpenAI;
 const lastAnswer = (method: string, path: RegExp, status?: number): Captured => {
-  const found = [...captured].reverse().find((answer) => answer.method === method && path.test(new URL(answer.url).pathname) && (status === undefined || answer.status === status));
+  const found = [...captured]
+    .reverse()
+    .find(
+      (answer) => answer.method === method && path.test(new URL(answer.url).pathname) && (status === undefined || answer.status === status),
+    );
   if (!found) throw new Error(`the SDK made no ${method} ${String(path)}`);
   return found;
 };
@@ -66,7 +71,12 @@ beforeAll(async () => {
       } catch {
         // not JSON: kept as text
       }
-      captured.push({ method: init?.method ?? 'GET', url: String(input instanceof Request ? input.url : input), status: response.status, body });
+      captured.push({
+        method: init?.method ?? 'GET',
+        url: String(input instanceof Request ? input.url : input),
+        status: response.status,
+        body,
+      });
       return response;
     },
   });
@@ -85,8 +95,13 @@ describe('this converter on the vendored schemas (checked first: a twin failure 
   });
 
   it('the error envelope: OpenAI’s own shape passes, one without `param`/`code` does not', () => {
-    expect(spec.check(ERROR, { error: { message: 'x', type: 'invalid_request_error', param: null, code: null } })).toEqual({ errors: [], undeclared: [] });
-    expect(spec.check(ERROR, { error: { message: 'x', type: 'invalid_request_error' } }).errors.join('\n')).toMatch(/required property 'param'/);
+    expect(spec.check(ERROR, { error: { message: 'x', type: 'invalid_request_error', param: null, code: null } })).toEqual({
+      errors: [],
+      undeclared: [],
+    });
+    expect(spec.check(ERROR, { error: { message: 'x', type: 'invalid_request_error' } }).errors.join('\n')).toMatch(
+      /required property 'param'/,
+    );
   });
 });
 
@@ -94,7 +109,10 @@ describe('the local OpenAI answers as OpenAI’s published schema says', () => {
   let conversationId = '';
 
   it('conversations.create (SDK): a ConversationResource', async () => {
-    const conversation = await client.conversations.create({ metadata: { purpose: 'conformance' }, items: [{ type: 'message', role: 'user', content: 'Hello there' }] });
+    const conversation = await client.conversations.create({
+      metadata: { purpose: 'conformance' },
+      items: [{ type: 'message', role: 'user', content: 'Hello there' }],
+    });
     expect(conversation.id).toMatch(/^conv_/);
     expect(conversation.object).toBe('conversation');
     conversationId = conversation.id;
@@ -110,7 +128,12 @@ describe('the local OpenAI answers as OpenAI’s published schema says', () => {
   });
 
   it('responses.create on the conversation, plain text (SDK): a Response', async () => {
-    const response = await client.responses.create({ model: MODEL, conversation: conversationId, instructions: 'Be brief.', input: 'Write one friendly sentence.' });
+    const response = await client.responses.create({
+      model: MODEL,
+      conversation: conversationId,
+      instructions: 'Be brief.',
+      input: 'Write one friendly sentence.',
+    });
     expect(response.object).toBe('response');
     expect(response.status).toBe('completed');
     expect(response.output_text.length).toBeGreaterThan(0);
@@ -124,27 +147,59 @@ describe('the local OpenAI answers as OpenAI’s published schema says', () => {
       type: 'json_schema' as const,
       name: 'outreach',
       strict: true,
-      schema: { type: 'object', properties: { message: { type: 'string' }, subject: { type: 'string' } }, required: ['message', 'subject'], additionalProperties: false },
+      schema: {
+        type: 'object',
+        properties: { message: { type: 'string' }, subject: { type: 'string' } },
+        required: ['message', 'subject'],
+        additionalProperties: false,
+      },
     };
-    const response = await client.responses.create({ model: MODEL, conversation: conversationId, input: [{ role: 'user', content: 'Write the outreach.' }], text: { format } });
+    const response = await client.responses.create({
+      model: MODEL,
+      conversation: conversationId,
+      input: [{ role: 'user', content: 'Write the outreach.' }],
+      text: { format },
+    });
     expect(JSON.parse(response.output_text)).toEqual({ message: expect.any(String), subject: expect.any(String) });
     expectConforms(RESPONSE, 'POST /v1/responses (json_schema, SDK)', lastAnswer('POST', /\/v1\/responses$/).body);
 
-    const answer = await raw(`${twin.url}/v1/responses`, { method: 'POST', headers: json(), body: JSON.stringify({ model: MODEL, conversation: { id: conversationId }, input: 'Again.', text: { format }, max_output_tokens: 500 }) });
+    const answer = await raw(`${twin.url}/v1/responses`, {
+      method: 'POST',
+      headers: json(),
+      body: JSON.stringify({
+        model: MODEL,
+        conversation: { id: conversationId },
+        input: 'Again.',
+        text: { format },
+        max_output_tokens: 500,
+      }),
+    });
     expect(answer.status).toBe(200);
     expectConforms(RESPONSE, 'POST /v1/responses (json_schema, raw)', answer.json);
   });
 
   it('responses.create cut short by max_output_tokens: an incomplete Response', async () => {
-    const answer = await raw(`${twin.url}/v1/responses`, { method: 'POST', headers: json(), body: JSON.stringify({ model: MODEL, conversation: conversationId, input: 'Write at length.', max_output_tokens: 16 }) });
+    const answer = await raw(`${twin.url}/v1/responses`, {
+      method: 'POST',
+      headers: json(),
+      body: JSON.stringify({ model: MODEL, conversation: conversationId, input: 'Write at length.', max_output_tokens: 16 }),
+    });
     expect(answer.status).toBe(200);
     expect(answer.json).toMatchObject({ status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } });
     expectConforms(RESPONSE, 'POST /v1/responses (max_output_tokens reached)', answer.json);
   });
 
   it('responses.create answered with a refusal (twin fault `outcome: refusal`): a Response', async () => {
-    await fetch(`${twin.url}/__faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ provider: 'openai', route: 'responses', outcome: 'refusal' }) });
-    const answer = await raw(`${twin.url}/v1/responses`, { method: 'POST', headers: json(), body: JSON.stringify({ model: MODEL, input: 'Something it refuses.' }) });
+    await fetch(`${twin.url}/__faults`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ provider: 'openai', route: 'responses', outcome: 'refusal' }),
+    });
+    const answer = await raw(`${twin.url}/v1/responses`, {
+      method: 'POST',
+      headers: json(),
+      body: JSON.stringify({ model: MODEL, input: 'Something it refuses.' }),
+    });
     expect(answer.status).toBe(200);
     expect(JSON.stringify(answer.json)).toContain('"refusal"');
     expectConforms(RESPONSE, 'POST /v1/responses (refusal)', answer.json);
@@ -185,7 +240,11 @@ describe('the local OpenAI answers as OpenAI’s published schema says', () => {
   it('401 (unknown key): the SDK’s AuthenticationError, and OpenAI’s error envelope', async () => {
     const stranger = new OpenAI({ apiKey: 'sk-test-not-registered', baseURL: `${twin.url}/v1`, maxRetries: 0 });
     await expect(stranger.conversations.create({})).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
-    const answer = await raw(`${twin.url}/v1/responses`, { method: 'POST', headers: json('sk-test-not-registered'), body: JSON.stringify({ model: MODEL, input: 'x' }) });
+    const answer = await raw(`${twin.url}/v1/responses`, {
+      method: 'POST',
+      headers: json('sk-test-not-registered'),
+      body: JSON.stringify({ model: MODEL, input: 'x' }),
+    });
     expect(answer.status).toBe(401);
     expect(answer.json).toMatchObject({ error: { code: 'invalid_api_key' } });
     expectConforms(ERROR, '401 body', answer.json);
@@ -194,22 +253,36 @@ describe('the local OpenAI answers as OpenAI’s published schema says', () => {
   it('404 (a conversation of another key, and an unknown one): the SDK’s NotFoundError, and OpenAI’s error envelope', async () => {
     const other = new OpenAI({ apiKey: OTHER_KEY, baseURL: `${twin.url}/v1`, maxRetries: 0 });
     await expect(other.conversations.items.list(conversationId)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
-    const answer = await raw(`${twin.url}/v1/responses`, { method: 'POST', headers: json(), body: JSON.stringify({ model: MODEL, conversation: 'conv_does_not_exist', input: 'x' }) });
+    const answer = await raw(`${twin.url}/v1/responses`, {
+      method: 'POST',
+      headers: json(),
+      body: JSON.stringify({ model: MODEL, conversation: 'conv_does_not_exist', input: 'x' }),
+    });
     expect(answer.status).toBe(404);
     expectConforms(ERROR, '404 body', answer.json);
   });
 
   it('400 (no model; max_output_tokens below 16): the SDK’s BadRequestError, and OpenAI’s error envelope', async () => {
-    await expect(client.responses.create({ input: 'x' } as unknown as OpenAI.Responses.ResponseCreateParamsNonStreaming)).rejects.toBeInstanceOf(OpenAI.BadRequestError);
+    await expect(
+      client.responses.create({ input: 'x' } as unknown as OpenAI.Responses.ResponseCreateParamsNonStreaming),
+    ).rejects.toBeInstanceOf(OpenAI.BadRequestError);
     expectConforms(ERROR, '400 body (no model, SDK)', lastAnswer('POST', /\/v1\/responses$/).body);
-    const answer = await raw(`${twin.url}/v1/responses`, { method: 'POST', headers: json(), body: JSON.stringify({ model: MODEL, input: 'x', max_output_tokens: 1 }) });
+    const answer = await raw(`${twin.url}/v1/responses`, {
+      method: 'POST',
+      headers: json(),
+      body: JSON.stringify({ model: MODEL, input: 'x', max_output_tokens: 1 }),
+    });
     expect(answer.status).toBe(400);
     expect(answer.json).toMatchObject({ error: { param: 'max_output_tokens' } });
     expectConforms(ERROR, '400 body (max_output_tokens)', answer.json);
   });
 
   it('429 (twin fault): the spec’s TooManyRequests answer (an ErrorResponse)', async () => {
-    await fetch(`${twin.url}/__faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ provider: 'openai', route: 'responses', status: 429 }) });
+    await fetch(`${twin.url}/__faults`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ provider: 'openai', route: 'responses', status: 429 }),
+    });
     await expect(client.responses.create({ model: MODEL, input: 'x' })).rejects.toBeInstanceOf(OpenAI.RateLimitError);
     const answer = lastAnswer('POST', /\/v1\/responses$/);
     expect(answer.status).toBe(429);
@@ -223,13 +296,18 @@ describe('the local OpenAI answers as OpenAI’s published schema says', () => {
     expect(spec.check(CONVERSATION, withoutId).errors.join('\n')).toMatch(/required property 'id'/);
 
     // Inside unions (an output item, a content part) the undeclared property is named, not the union's noise.
-    const response = structuredClone(lastAnswer('POST', /\/v1\/responses$/, 200).body) as { output: { content: Record<string, unknown>[] }[] & Record<string, unknown>[] };
+    const response = structuredClone(lastAnswer('POST', /\/v1\/responses$/, 200).body) as {
+      output: { content: Record<string, unknown>[] }[] & Record<string, unknown>[];
+    };
     const message = response.output.find((item) => (item as unknown as { type: string }).type === 'message')!;
     const index = response.output.indexOf(message);
     Object.assign(message, { surprise: 1 });
     Object.assign(message.content[0]!, { surprise: 2 });
     const undeclared = spec.check(RESPONSE, response).undeclared;
     expect(undeclared).toEqual(expect.arrayContaining([`/output/${index}/surprise`, `/output/${index}/content/0/surprise`]));
-    expect(undeclared.filter((path) => path.startsWith(`/output/${index}/`))).toEqual([`/output/${index}/content/0/surprise`, `/output/${index}/surprise`]);
+    expect(undeclared.filter((path) => path.startsWith(`/output/${index}/`))).toEqual([
+      `/output/${index}/content/0/surprise`,
+      `/output/${index}/surprise`,
+    ]);
   });
 });

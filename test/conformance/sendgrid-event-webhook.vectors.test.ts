@@ -49,7 +49,10 @@ const header = (name: string) => vectors.find((vector) => vector.call === `Event
 describe('the vendored vectors', () => {
   it('are the ones of sendgrid-nodejs’s spec: two valid signatures, four rejections, two header names', () => {
     expect(verifyVectors.map((vector) => vector.expected)).toEqual([true, true, false, false, false, false]);
-    expect([header('SIGNATURE'), header('TIMESTAMP')]).toEqual(['X-Twilio-Email-Event-Webhook-Signature', 'X-Twilio-Email-Event-Webhook-Timestamp']);
+    expect([header('SIGNATURE'), header('TIMESTAMP')]).toEqual([
+      'X-Twilio-Email-Event-Webhook-Signature',
+      'X-Twilio-Email-Event-Webhook-Timestamp',
+    ]);
     // The payloads end as SendGrid's do (CRLF), which the signature covers.
     expect(valid.every((vector) => asArgs(vector).payload.endsWith('\r\n'))).toBe(true);
   });
@@ -66,7 +69,9 @@ describe('the engine’s verification path gives each vector’s expected answer
     expect(engineVerifies(key, payload.replace('"event":"', '"event":"x'), signature, timestamp)).toBe(false);
     expect(engineVerifies(key, payload.trimEnd(), signature, timestamp)).toBe(false); // the trailing CRLF is signed
     expect(engineVerifies(key, payload, signature, String(Number(timestamp) + 1))).toBe(false);
-    expect(engineVerifies(key, payload, `${signature.slice(0, 20)}${signature[20] === 'A' ? 'B' : 'A'}${signature.slice(21)}`, timestamp)).toBe(false);
+    expect(
+      engineVerifies(key, payload, `${signature.slice(0, 20)}${signature[20] === 'A' ? 'B' : 'A'}${signature.slice(21)}`, timestamp),
+    ).toBe(false);
     expect(engineVerifies(DEMO_SENDGRID_EVENT_PUBLIC_KEY, payload, signature, timestamp)).toBe(false);
   });
 });
@@ -102,7 +107,10 @@ describe('the twin signs as SendGrid does', () => {
       const simulated = await fetch(`${twin.url}/__simulate/sendgrid/events`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify([{ event: 'delivered', msg_id: 'conformance-msg-1' }, { event: 'open', msg_id: 'conformance-msg-1' }]),
+        body: JSON.stringify([
+          { event: 'delivered', msg_id: 'conformance-msg-1' },
+          { event: 'open', msg_id: 'conformance-msg-1' },
+        ]),
       });
       expect(simulated.status).toBe(200);
       expect(receiver.received).toHaveLength(1);
@@ -111,21 +119,43 @@ describe('the twin signs as SendGrid does', () => {
       const timestamp = batch!.headers[header('TIMESTAMP').toLowerCase()];
       expect(typeof signature).toBe('string');
       expect(timestamp).toMatch(/^\d{10}$/);
-      expect(JSON.parse(batch!.body)).toEqual([expect.objectContaining({ event: 'delivered' }), expect.objectContaining({ event: 'open' })]);
+      expect(JSON.parse(batch!.body)).toEqual([
+        expect.objectContaining({ event: 'delivered' }),
+        expect.objectContaining({ event: 'open' }),
+      ]);
       expect(engineVerifies(DEMO_SENDGRID_EVENT_PUBLIC_KEY, batch!.body, signature as string, timestamp as string)).toBe(true);
-      expect(engineVerifies(DEMO_SENDGRID_EVENT_PUBLIC_KEY, batch!.body.replace('delivered', 'bounce'), signature as string, timestamp as string)).toBe(false);
+      expect(
+        engineVerifies(
+          DEMO_SENDGRID_EVENT_PUBLIC_KEY,
+          batch!.body.replace('delivered', 'bounce'),
+          signature as string,
+          timestamp as string,
+        ),
+      ).toBe(false);
     });
   });
 });
 
-describe('the engine\'s Event Webhook (receiveSendGridEvents) on a project\'s URL, with SendGrid\'s own signed batches', () => {
+describe("the engine's Event Webhook (receiveSendGridEvents) on a project's URL, with SendGrid's own signed batches", () => {
   const signedBatches = verifyVectors.filter((vector) => vector.expected === true);
   const depsFor = (publicKey: string, owners: Record<string, string> = {}) => {
     const recorded: DeliveryEvent[] = [];
     const deps: SendGridEventsDeps = {
-      projects: { get: async (companyId: string, projectId: string) => (companyId === 'c1' && projectId === 'p1' ? ({ channel_config: { email: { email_credentials_id: 'creds' } } } as never) : undefined) },
-      secrets: { getJson: async <T extends Record<string, string>>() => ({ sendgrid_webhook_public_key: publicKey }) as unknown as T, evict: () => undefined },
-      store: { record: async (event: DeliveryEvent) => (recorded.push(event), { newEvent: true, statusChanged: true }), current: async () => new Map(), history: async () => [] },
+      projects: {
+        get: async (companyId: string, projectId: string) =>
+          companyId === 'c1' && projectId === 'p1'
+            ? ({ channel_config: { email: { email_credentials_id: 'creds' } } } as never)
+            : undefined,
+      },
+      secrets: {
+        getJson: async <T extends Record<string, string>>() => ({ sendgrid_webhook_public_key: publicKey }) as unknown as T,
+        evict: () => undefined,
+      },
+      store: {
+        record: async (event: DeliveryEvent) => (recorded.push(event), { newEvent: true, statusChanged: true }),
+        current: async () => new Map(),
+        history: async () => [],
+      },
       owners: { conversationOf: async (id: string) => owners[id] },
       conversations: { byConversationId: async () => undefined },
       optOuts: { record: async () => true },
@@ -137,43 +167,89 @@ describe('the engine\'s Event Webhook (receiveSendGridEvents) on a project\'s UR
     return { deps, recorded };
   };
 
-  it.each(signedBatches.map((vector) => [vector.test, vector] as const))('acknowledges the verified batch and keeps its events by their message id: %s', async (_name, vector) => {
-    const [publicKey, payload, signature, timestamp] = vector.args as [string, string, string, string];
-    const { deps, recorded } = depsFor(publicKey);
-    const answer = await receiveSendGridEvents({ rawBody: payload, isBase64Encoded: false, signature, timestamp, project: { companyId: 'c1', projectId: 'p1' } }, deps);
-    expect(answer.statusCode).toBe(200);
-    const events = JSON.parse(payload) as { sg_message_id: string; event: string }[];
-    expect(recorded.map((e) => [e.providerMessageId, e.providerEvent])).toEqual(events.map((e) => [e.sg_message_id.split('.')[0], e.event]));
-  });
+  it.each(signedBatches.map((vector) => [vector.test, vector] as const))(
+    'acknowledges the verified batch and keeps its events by their message id: %s',
+    async (_name, vector) => {
+      const [publicKey, payload, signature, timestamp] = vector.args as [string, string, string, string];
+      const { deps, recorded } = depsFor(publicKey);
+      const answer = await receiveSendGridEvents(
+        { rawBody: payload, isBase64Encoded: false, signature, timestamp, project: { companyId: 'c1', projectId: 'p1' } },
+        deps,
+      );
+      expect(answer.statusCode).toBe(200);
+      const events = JSON.parse(payload) as { sg_message_id: string; event: string }[];
+      expect(recorded.map((e) => [e.providerMessageId, e.providerEvent])).toEqual(
+        events.map((e) => [e.sg_message_id.split('.')[0], e.event]),
+      );
+    },
+  );
 
   it('a batch tampered with, or on a project without an e-mail sender, changes nothing (403)', async () => {
     const [publicKey, payload, signature, timestamp] = signedBatches[0]!.args as [string, string, string, string];
     const { deps, recorded } = depsFor(publicKey);
-    await expect(receiveSendGridEvents({ rawBody: payload.replace('dropped', 'delivered'), isBase64Encoded: false, signature, timestamp, project: { companyId: 'c1', projectId: 'p1' } }, deps)).rejects.toBeInstanceOf(AppError);
-    await expect(receiveSendGridEvents({ rawBody: payload, isBase64Encoded: false, signature, timestamp, project: { companyId: 'c2', projectId: 'p1' } }, deps)).rejects.toMatchObject({ code: 'WEBHOOK_SIGNATURE_INVALID' });
+    await expect(
+      receiveSendGridEvents(
+        {
+          rawBody: payload.replace('dropped', 'delivered'),
+          isBase64Encoded: false,
+          signature,
+          timestamp,
+          project: { companyId: 'c1', projectId: 'p1' },
+        },
+        deps,
+      ),
+    ).rejects.toBeInstanceOf(AppError);
+    await expect(
+      receiveSendGridEvents(
+        { rawBody: payload, isBase64Encoded: false, signature, timestamp, project: { companyId: 'c2', projectId: 'p1' } },
+        deps,
+      ),
+    ).rejects.toMatchObject({ code: 'WEBHOOK_SIGNATURE_INVALID' });
     expect(recorded).toHaveLength(0);
   });
 
   it('a batch of any size is taken whole: 2,500 events (the old limit refused anything over 1,000, unsubscribes included)', async () => {
     const now = Math.floor(Date.now() / 1000);
-    const events = Array.from({ length: 2500 }, (_, i) => ({ email: `p${i}@example.com`, event: i % 500 === 0 ? 'unsubscribe' : 'delivered', sg_event_id: `ev-${i}`, sg_message_id: `msg${i}.filterdrecv-1-2-3-1.0`, timestamp: now }));
+    const events = Array.from({ length: 2500 }, (_, i) => ({
+      email: `p${i}@example.com`,
+      event: i % 500 === 0 ? 'unsubscribe' : 'delivered',
+      sg_event_id: `ev-${i}`,
+      sg_message_id: `msg${i}.filterdrecv-1-2-3-1.0`,
+      timestamp: now,
+    }));
     const payload = JSON.stringify(events);
     const timestamp = String(now);
     const { deps, recorded } = depsFor(DEMO_SENDGRID_EVENT_PUBLIC_KEY);
     const optedOut: string[] = [];
     deps.optOuts = { record: async (input) => (optedOut.push(input.address), true) };
-    const answer = await receiveSendGridEvents({ rawBody: payload, isBase64Encoded: false, signature: sendGridEventSignature(DEMO_SENDGRID_EVENT_PRIVATE_KEY, timestamp, payload), timestamp, project: { companyId: 'c1', projectId: 'p1' } }, deps);
+    const answer = await receiveSendGridEvents(
+      {
+        rawBody: payload,
+        isBase64Encoded: false,
+        signature: sendGridEventSignature(DEMO_SENDGRID_EVENT_PRIVATE_KEY, timestamp, payload),
+        timestamp,
+        project: { companyId: 'c1', projectId: 'p1' },
+      },
+      deps,
+    );
     expect(answer.statusCode).toBe(200);
     expect(recorded).toHaveLength(2500);
     expect(new Set(recorded.map((e) => e.eventId)).size).toBe(2500);
     expect(optedOut.sort()).toEqual(['p0@example.com', 'p1000@example.com', 'p1500@example.com', 'p2000@example.com', 'p500@example.com']);
   });
 
-  it('an event about another tenant\'s message is acknowledged and not recorded', async () => {
+  it("an event about another tenant's message is acknowledged and not recorded", async () => {
     const [publicKey, payload, signature, timestamp] = signedBatches[0]!.args as [string, string, string, string];
     const id = (JSON.parse(payload) as { sg_message_id: string }[])[0]!.sg_message_id.split('.')[0]!;
     const { deps, recorded } = depsFor(publicKey, { [id]: 'c9#p9#request#jobs@example.com' });
-    expect((await receiveSendGridEvents({ rawBody: payload, isBase64Encoded: false, signature, timestamp, project: { companyId: 'c1', projectId: 'p1' } }, deps)).statusCode).toBe(200);
+    expect(
+      (
+        await receiveSendGridEvents(
+          { rawBody: payload, isBase64Encoded: false, signature, timestamp, project: { companyId: 'c1', projectId: 'p1' } },
+          deps,
+        )
+      ).statusCode,
+    ).toBe(200);
     expect(recorded).toHaveLength(0);
   });
 });

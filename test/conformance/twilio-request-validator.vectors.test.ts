@@ -19,7 +19,9 @@ import { basic, raw, startCallbackReceiver, startTwin } from './support/provider
 import vendored from './vendor/twilio/twilio-node/request-validator.vectors.json';
 
 // The module verify-twilio-call.ts imports (packages/core's `twilio`), so a spy on it sees the engine's calls.
-const webhooks = require(require.resolve('twilio/lib/webhooks/webhooks', { paths: [`${__dirname}/../../packages/core`] })) as typeof import('twilio/lib/webhooks/webhooks');
+const webhooks = require(
+  require.resolve('twilio/lib/webhooks/webhooks', { paths: [`${__dirname}/../../packages/core`] }),
+) as typeof import('twilio/lib/webhooks/webhooks');
 
 type Params = Record<string, string | string[]>;
 interface Vector {
@@ -65,16 +67,22 @@ const signedCalls: Signed[] = all
     const [token, signature, url, params] = vector.args.map(resolveArg) as [string, string, string, Params];
     return { vector, token, signature, url, params };
   })
-  .filter((entry): entry is typeof entry & { params: Record<string, string> } => Object.values(entry.params).every((value) => typeof value === 'string'))
+  .filter((entry): entry is typeof entry & { params: Record<string, string> } =>
+    Object.values(entry.params).every((value) => typeof value === 'string'),
+  )
   .map(({ vector, token, signature, url, params }) => ({ test: vector.test, token, signature, url, params }));
 /** The vectors whose signature is over exactly the URL given (not a port-added or port-stripped variant of it). */
-const signedOverGivenUrl = signedCalls.filter((call) => webhooks.getExpectedTwilioSignature(call.token, call.url, call.params) === call.signature);
+const signedOverGivenUrl = signedCalls.filter(
+  (call) => webhooks.getExpectedTwilioSignature(call.token, call.url, call.params) === call.signature,
+);
 /**
  * The vectors whose signature is over the URL as URL serialization writes it, which differs from
  * the URL given (twilio-node's "special characters" case: `It's+amazing` is signed as `It%27s+amazing`).
  */
 const signedOverSerializedUrl = signedCalls.filter(
-  (call) => !signedOverGivenUrl.includes(call) && webhooks.getExpectedTwilioSignature(call.token, new URL(call.url).toString(), call.params) === call.signature,
+  (call) =>
+    !signedOverGivenUrl.includes(call) &&
+    webhooks.getExpectedTwilioSignature(call.token, new URL(call.url).toString(), call.params) === call.signature,
 );
 
 const flip = (signature: string) => `${signature[0] === 'A' ? 'B' : 'A'}${signature.slice(1)}`;
@@ -99,7 +107,10 @@ describe('1. the twilio SDK’s validator (as the engine imports it) gives each 
     expect(webhooks.validateRequest(call.token, flip(call.signature), call.url, call.params)).toBe(false);
     expect(webhooks.validateRequest(call.token, call.signature, `${call.url}&extra=1`, call.params)).toBe(false);
     const [first] = Object.keys(call.params);
-    if (first) expect(webhooks.validateRequest(call.token, call.signature, call.url, { ...call.params, [first]: `${call.params[first]}x` })).toBe(false);
+    if (first)
+      expect(webhooks.validateRequest(call.token, call.signature, call.url, { ...call.params, [first]: `${call.params[first]}x` })).toBe(
+        false,
+      );
     expect(webhooks.validateRequest(`${call.token}x`, call.signature, call.url, call.params)).toBe(false);
   });
 });
@@ -112,27 +123,43 @@ describe('3. the twin’s signer (twilioSignature) signs as Twilio does', () => 
   it.each(signedOverSerializedUrl.map((call) => [call.test, call] as const))(
     'produces the vector’s signature where Twilio signs the URL as URL-serialized (a quote in the query is %%27): %s',
     (_name, call) => {
-      expect({ url: call.url, signature: twilioSignature(call.token, call.url, call.params) }).toEqual({ url: call.url, signature: call.signature });
+      expect({ url: call.url, signature: twilioSignature(call.token, call.url, call.params) }).toEqual({
+        url: call.url,
+        signature: call.signature,
+      });
     },
   );
 
-  it.each(signedCalls.map((call) => [call.test, call] as const))('its signature is accepted by Twilio’s validator for the same URL and form: %s', (_name, call) => {
-    const signature = twilioSignature(call.token, call.url, call.params);
-    expect(webhooks.validateRequest(call.token, signature, call.url, call.params)).toBe(true);
-    expect(twilioSignature(call.token, `${call.url}x`, call.params)).not.toBe(signature);
-  });
+  it.each(signedCalls.map((call) => [call.test, call] as const))(
+    'its signature is accepted by Twilio’s validator for the same URL and form: %s',
+    (_name, call) => {
+      const signature = twilioSignature(call.token, call.url, call.params);
+      expect(webhooks.validateRequest(call.token, signature, call.url, call.params)).toBe(true);
+      expect(twilioSignature(call.token, `${call.url}x`, call.params)).not.toBe(signature);
+    },
+  );
 
   const relational = vendored.files['spec/unit/webhooks/webhooks.spec.js'] as Vector[];
   // The twin signs the URL as Twilio requested it, serialised (a quote is %27, a default port
   // dropped: the literal vector above); getExpectedTwilioSignature signs the string it is given,
   // so the two may differ in bytes, and what must hold is the validator's verdict.
-  it.each(relational.map((vector) => [vector.test, vector] as const))('its signature over the server URL gets the validator\'s expected verdict: %s', (_name, vector) => {
-    const [token, marker, targetUrl, params] = vector.args as [string, { args: [string, string, Record<string, string>] }, string, Record<string, string>];
-    const [signToken, serverUrl, signParams] = marker.args;
-    const signature = twilioSignature(signToken, serverUrl, signParams);
-    expect(webhooks.validateRequest(token, signature, targetUrl, params)).toBe(vector.expected);
-    expect(webhooks.validateRequest(token, webhooks.getExpectedTwilioSignature(signToken, serverUrl, signParams), targetUrl, params)).toBe(vector.expected);
-  });
+  it.each(relational.map((vector) => [vector.test, vector] as const))(
+    "its signature over the server URL gets the validator's expected verdict: %s",
+    (_name, vector) => {
+      const [token, marker, targetUrl, params] = vector.args as [
+        string,
+        { args: [string, string, Record<string, string>] },
+        string,
+        Record<string, string>,
+      ];
+      const [signToken, serverUrl, signParams] = marker.args;
+      const signature = twilioSignature(signToken, serverUrl, signParams);
+      expect(webhooks.validateRequest(token, signature, targetUrl, params)).toBe(vector.expected);
+      expect(
+        webhooks.validateRequest(token, webhooks.getExpectedTwilioSignature(signToken, serverUrl, signParams), targetUrl, params),
+      ).toBe(vector.expected);
+    },
+  );
 });
 
 describe('2. the engine’s verification (verifyTwilioCall)', () => {
@@ -141,7 +168,14 @@ describe('2. the engine’s verification (verifyTwilioCall)', () => {
 
   /** The engine's deps for a Twilio account with `token`, owning `number` (sms). */
   const depsFor = (webhookBaseUrl: string, token: string, number: string): TwilioCallDeps => {
-    const sender: SenderAddress = { sender_address: senderAddressKey('sms', number), channel: 'sms', company_id: 'ci-conformance', project_id: 'pi-conformance', credentials_id: CREDENTIALS, updated_at: '2026-01-01T00:00:00.000Z' };
+    const sender: SenderAddress = {
+      sender_address: senderAddressKey('sms', number),
+      channel: 'sms',
+      company_id: 'ci-conformance',
+      project_id: 'pi-conformance',
+      credentials_id: CREDENTIALS,
+      updated_at: '2026-01-01T00:00:00.000Z',
+    };
     const secrets: SecretReader = {
       getJson: async <T extends Record<string, string>>(name: string) => {
         if (name !== CREDENTIALS) throw new Error(`no secret ${name}`);
@@ -163,9 +197,18 @@ describe('2. the engine’s verification (verifyTwilioCall)', () => {
   };
   const callOf = (params: Record<string, string>, signature: string | undefined, base64 = false) => {
     const body = new URLSearchParams(params).toString();
-    return { rawBody: base64 ? Buffer.from(body).toString('base64') : body, isBase64Encoded: base64, contentType: 'application/x-www-form-urlencoded; charset=utf-8', signature };
+    return {
+      rawBody: base64 ? Buffer.from(body).toString('base64') : body,
+      isBase64Encoded: base64,
+      contentType: 'application/x-www-form-urlencoded; charset=utf-8',
+      signature,
+    };
   };
-  const refusal = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);
+  const refusal = (promise: Promise<unknown>) =>
+    promise.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
 
   afterEach(() => jest.restoreAllMocks());
 
@@ -174,7 +217,13 @@ describe('2. the engine’s verification (verifyTwilioCall)', () => {
     async (_name, call) => {
       const spy = jest.spyOn(webhooks, 'validateRequest');
       const [base, path] = split(call.url);
-      const error = await refusal(verifyTwilioCall(callOf(call.params, call.signature), { path, ourNumber: 'To' }, depsFor(base, call.token, call.params.To ?? '+18005551212')));
+      const error = await refusal(
+        verifyTwilioCall(
+          callOf(call.params, call.signature),
+          { path, ourNumber: 'To' },
+          depsFor(base, call.token, call.params.To ?? '+18005551212'),
+        ),
+      );
       expect(error).toBeInstanceOf(AppError);
       expect(error).toMatchObject({ kind: 'forbidden', code: 'WEBHOOK_SIGNATURE_INVALID' });
       expect(spy).not.toHaveBeenCalled();
@@ -205,9 +254,14 @@ describe('2. the engine’s verification (verifyTwilioCall)', () => {
         callOf(params, undefined),
       ];
       for (const forged of tampered) {
-        expect(await refusal(verifyTwilioCall(forged, { path, ourNumber: 'To' }, deps))).toMatchObject({ kind: 'forbidden', code: 'WEBHOOK_SIGNATURE_INVALID' });
+        expect(await refusal(verifyTwilioCall(forged, { path, ourNumber: 'To' }, deps))).toMatchObject({
+          kind: 'forbidden',
+          code: 'WEBHOOK_SIGNATURE_INVALID',
+        });
       }
-      expect(await refusal(verifyTwilioCall(callOf(params, signature), { path: `${path}x`, ourNumber: 'To' }, deps))).toMatchObject({ code: 'WEBHOOK_SIGNATURE_INVALID' });
+      expect(await refusal(verifyTwilioCall(callOf(params, signature), { path: `${path}x`, ourNumber: 'To' }, deps))).toMatchObject({
+        code: 'WEBHOOK_SIGNATURE_INVALID',
+      });
     },
   );
 });
@@ -234,7 +288,12 @@ describe('3b. the twin’s status callback, as the engine receives it', () => {
     const created = await raw(`${twin.url}/2010-04-01/Accounts/${ACCOUNT}/Messages.json`, {
       method: 'POST',
       headers: { Authorization: basic(ACCOUNT, TOKEN), 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ To: '+447700900555', From: FROM, Body: 'status please', StatusCallback: `${receiverUrl}/webhooks/twilio/status` }).toString(),
+      body: new URLSearchParams({
+        To: '+447700900555',
+        From: FROM,
+        Body: 'status please',
+        StatusCallback: `${receiverUrl}/webhooks/twilio/status`,
+      }).toString(),
     });
     expect(created.status).toBe(201);
     const deadline = Date.now() + 5000;
@@ -242,8 +301,24 @@ describe('3b. the twin’s status callback, as the engine receives it', () => {
     expect(receiver.received.length).toBeGreaterThanOrEqual(1);
 
     const deps: TwilioCallDeps = {
-      directory: { find: async (key: string) => (key === senderAddressKey('sms', FROM) ? ({ sender_address: key, channel: 'sms', company_id: 'c', project_id: 'p', credentials_id: 'creds', updated_at: '' } satisfies SenderAddress) : undefined), putAll: async () => undefined },
-      secrets: { getJson: async <T extends Record<string, string>>() => ({ twilio_account_sid: ACCOUNT, twilio_auth_token: TOKEN }) as unknown as T, evict: () => undefined },
+      directory: {
+        find: async (key: string) =>
+          key === senderAddressKey('sms', FROM)
+            ? ({
+                sender_address: key,
+                channel: 'sms',
+                company_id: 'c',
+                project_id: 'p',
+                credentials_id: 'creds',
+                updated_at: '',
+              } satisfies SenderAddress)
+            : undefined,
+        putAll: async () => undefined,
+      },
+      secrets: {
+        getJson: async <T extends Record<string, string>>() => ({ twilio_account_sid: ACCOUNT, twilio_auth_token: TOKEN }) as unknown as T,
+        evict: () => undefined,
+      },
       webhookBaseUrl: receiverUrl,
       logger: { info: () => undefined, warn: () => undefined, error: () => undefined } as unknown as TwilioCallDeps['logger'],
     };
@@ -252,8 +327,16 @@ describe('3b. the twin’s status callback, as the engine receives it', () => {
       const form = Object.fromEntries(new URLSearchParams(callback.body));
       expect(webhooks.validateRequest(TOKEN, signature, `http://127.0.0.1:${new URL(receiverUrl).port}${callback.url}`, form)).toBe(true);
       const call = { rawBody: callback.body, isBase64Encoded: false, contentType: callback.headers['content-type'], signature };
-      await expect(verifyTwilioCall(call, { path: '/webhooks/twilio/status', ourNumber: 'From' }, deps)).resolves.toMatchObject({ form: { AccountSid: ACCOUNT, From: FROM } });
-      await expect(verifyTwilioCall({ ...call, rawBody: `${callback.body}&MessageStatus=read` }, { path: '/webhooks/twilio/status', ourNumber: 'From' }, deps)).rejects.toMatchObject({ code: 'WEBHOOK_SIGNATURE_INVALID' });
+      await expect(verifyTwilioCall(call, { path: '/webhooks/twilio/status', ourNumber: 'From' }, deps)).resolves.toMatchObject({
+        form: { AccountSid: ACCOUNT, From: FROM },
+      });
+      await expect(
+        verifyTwilioCall(
+          { ...call, rawBody: `${callback.body}&MessageStatus=read` },
+          { path: '/webhooks/twilio/status', ourNumber: 'From' },
+          deps,
+        ),
+      ).rejects.toMatchObject({ code: 'WEBHOOK_SIGNATURE_INVALID' });
     }
   });
 });

@@ -37,7 +37,9 @@ const ERROR = pointer('components', 'schemas', 'error');
 
 type Examples = Record<string, { value: Record<string, unknown> }>;
 const examplesOf = (spec: { paths: object }, path: string, method: string, status: string): Examples =>
-  (spec.paths as Record<string, Record<string, { responses: Record<string, { content: { 'application/json': { examples: Examples } } }> }>>)[path]![method]!.responses[status]!.content['application/json'].examples;
+  (
+    spec.paths as Record<string, Record<string, { responses: Record<string, { content: { 'application/json': { examples: Examples } } }> }>>
+  )[path]![method]!.responses[status]!.content['application/json'].examples;
 const CREATE_EXAMPLE = examplesOf(messagesSpec, COLLECTION, 'post', '201').create!.value;
 const LIST_EXAMPLE = examplesOf(messagesSpec, COLLECTION, 'get', '200').readFullPage1!.value;
 const FETCH_EXAMPLE = examplesOf(messagesSpec, SINGLE, 'get', '200').fetch!.value;
@@ -49,10 +51,17 @@ const content = specValidator(contentSpec, TWILIO_FORMATS);
 const errors = specValidator({ openapi: '3.0.1', components: { schemas: { error: errorSchema } } }, TWILIO_FORMATS);
 
 /** Every property of Twilio's own example answer that `body` lacks. */
-const missingAgainst = (example: Record<string, unknown>, body: unknown): string[] => Object.keys(example).filter((key) => !(typeof body === 'object' && body !== null && key in body));
+const missingAgainst = (example: Record<string, unknown>, body: unknown): string[] =>
+  Object.keys(example).filter((key) => !(typeof body === 'object' && body !== null && key in body));
 
 /** The body conforms: schema (open and closed) and, when given, the example's properties. */
-const expectConforms = (validator: ReturnType<typeof specValidator>, at: string, what: string, body: unknown, example?: Record<string, unknown>) => {
+const expectConforms = (
+  validator: ReturnType<typeof specValidator>,
+  at: string,
+  what: string,
+  body: unknown,
+  example?: Record<string, unknown>,
+) => {
   const result = validator.check(at, body);
   const missing = example ? missingAgainst(example, body) : [];
   const message = [
@@ -72,7 +81,11 @@ let api: string;
 let CONTENT_SID = '';
 let contentCreated: Awaited<ReturnType<typeof raw>>;
 const auth = { Authorization: basic(ACCOUNT, TOKEN) };
-const form = (fields: Record<string, string>) => ({ method: 'POST', headers: { ...auth, 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+const form = (fields: Record<string, string>) => ({
+  method: 'POST',
+  headers: { ...auth, 'Content-Type': 'application/x-www-form-urlencoded' },
+  body: new URLSearchParams(fields).toString(),
+});
 
 /** The raw JSON of the SDK's last answer (what the SDK parsed). */
 const sdkBody = (client: ReturnType<typeof twilioClientFor>): unknown => {
@@ -80,7 +93,8 @@ const sdkBody = (client: ReturnType<typeof twilioClientFor>): unknown => {
   if (!last) throw new Error('the SDK kept no last answer');
   return typeof last.body === 'string' ? JSON.parse(last.body) : last.body;
 };
-const sdkStatus = (client: ReturnType<typeof twilioClientFor>) => (client.httpClient as unknown as { lastResponse?: { statusCode: number } }).lastResponse?.statusCode;
+const sdkStatus = (client: ReturnType<typeof twilioClientFor>) =>
+  (client.httpClient as unknown as { lastResponse?: { statusCode: number } }).lastResponse?.statusCode;
 
 beforeAll(async () => {
   twin = await startTwin({ twilio_accounts: { [ACCOUNT]: TOKEN } });
@@ -89,7 +103,12 @@ beforeAll(async () => {
   contentCreated = await raw(`${twin.url}/v1/Content`, {
     method: 'POST',
     headers: { ...auth, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ friendly_name: 'conformance_greeting', language: 'en', variables: { 1: 'there', 2: 'us' }, types: { 'twilio/text': { body: 'Hello {{1}}, this is {{2}}.' } } }),
+    body: JSON.stringify({
+      friendly_name: 'conformance_greeting',
+      language: 'en',
+      variables: { 1: 'there', 2: 'us' },
+      types: { 'twilio/text': { body: 'Hello {{1}}, this is {{2}}.' } },
+    }),
   });
   CONTENT_SID = (contentCreated.json as { sid?: string } | undefined)?.sid ?? `HX${'f'.repeat(32)}`;
 });
@@ -139,14 +158,22 @@ describe('the local Twilio answers as Twilio’s published schema says', () => {
   });
 
   it('messages.create, a WhatsApp template (ContentSid + ContentVariables), raw HTTP: 201, a Message resource', async () => {
-    const answer = await raw(`${api}/Messages.json`, form({ To: TO_WA, From: FROM_WA, ContentSid: CONTENT_SID, ContentVariables: JSON.stringify({ 1: 'Ann', 2: 'Acme' }) }));
+    const answer = await raw(
+      `${api}/Messages.json`,
+      form({ To: TO_WA, From: FROM_WA, ContentSid: CONTENT_SID, ContentVariables: JSON.stringify({ 1: 'Ann', 2: 'Acme' }) }),
+    );
     expect(answer.status).toBe(201);
     expect(answer.contentType).toMatch(/^application\/json/);
     expectConforms(messages, CREATE, 'POST Messages.json (WhatsApp ContentSid, raw)', answer.json, CREATE_EXAMPLE);
   });
 
   it('messages.create, a WhatsApp template through the SDK (contentSid, contentVariables)', async () => {
-    const message = await client().messages.create({ to: TO_WA, from: FROM_WA, contentSid: CONTENT_SID, contentVariables: JSON.stringify({ 1: 'Ben' }) });
+    const message = await client().messages.create({
+      to: TO_WA,
+      from: FROM_WA,
+      contentSid: CONTENT_SID,
+      contentVariables: JSON.stringify({ 1: 'Ben' }),
+    });
     expect(message.to).toBe(TO_WA);
     expectConforms(messages, CREATE, 'POST Messages.json (WhatsApp ContentSid, SDK)', sdkBody(client()), CREATE_EXAMPLE);
   });
@@ -161,7 +188,13 @@ describe('the local Twilio answers as Twilio’s published schema says', () => {
     expect((answer.json as { messages: unknown[] }).messages.length).toBeGreaterThanOrEqual(2);
     expectConforms(messages, LIST, 'GET Messages.json (raw)', answer.json, LIST_EXAMPLE);
     for (const [index, message] of (answer.json as { messages: unknown[] }).messages.entries()) {
-      expectConforms(messages, pointer('components', 'schemas', 'api.v2010.account.message'), `GET Messages.json messages[${index}]`, message, LIST_EXAMPLE.messages ? (LIST_EXAMPLE.messages as Record<string, unknown>[])[0] : undefined);
+      expectConforms(
+        messages,
+        pointer('components', 'schemas', 'api.v2010.account.message'),
+        `GET Messages.json messages[${index}]`,
+        message,
+        LIST_EXAMPLE.messages ? (LIST_EXAMPLE.messages as Record<string, unknown>[])[0] : undefined,
+      );
     }
   });
 
@@ -178,7 +211,11 @@ describe('the local Twilio answers as Twilio’s published schema says', () => {
   });
 
   it('400 21211 (invalid To): Twilio’s error body, and the SDK reads it as such', async () => {
-    const refusal = twilioErrorOf(await client().messages.create({ to: 'not-a-number', from: FROM_SMS, body: 'x' }).catch((error: unknown) => error));
+    const refusal = twilioErrorOf(
+      await client()
+        .messages.create({ to: 'not-a-number', from: FROM_SMS, body: 'x' })
+        .catch((error: unknown) => error),
+    );
     expect(refusal).toMatchObject({ status: 400, code: 21211 });
     expect(refusal.moreInfo).toBe('https://www.twilio.com/docs/errors/21211');
 
@@ -189,7 +226,11 @@ describe('the local Twilio answers as Twilio’s published schema says', () => {
   });
 
   it('401 20003 (wrong auth token): Twilio’s error body', async () => {
-    const refusal = twilioErrorOf(await twilioClientFor(ACCOUNT, 'not-the-token', twin.url, 10_000).messages.list({ limit: 1 }).catch((error: unknown) => error));
+    const refusal = twilioErrorOf(
+      await twilioClientFor(ACCOUNT, 'not-the-token', twin.url, 10_000)
+        .messages.list({ limit: 1 })
+        .catch((error: unknown) => error),
+    );
     expect(refusal).toMatchObject({ status: 401, code: 20003 });
 
     const answer = await raw(`${api}/Messages.json`, { headers: { Authorization: basic(ACCOUNT, 'not-the-token') } });
@@ -200,7 +241,12 @@ describe('the local Twilio answers as Twilio’s published schema says', () => {
 
   it('404 (unknown message): Twilio’s error body', async () => {
     const unknown = `SM${'0'.repeat(32)}`;
-    const refusal = twilioErrorOf(await client().messages(unknown).fetch().catch((error: unknown) => error));
+    const refusal = twilioErrorOf(
+      await client()
+        .messages(unknown)
+        .fetch()
+        .catch((error: unknown) => error),
+    );
     expect(refusal).toMatchObject({ status: 404, code: 20404 });
 
     const answer = await raw(`${api}/Messages/${unknown}.json`, { headers: auth });
@@ -212,14 +258,24 @@ describe('the local Twilio answers as Twilio’s published schema says', () => {
 
 describe('the local Twilio Content API (POST /v1/Content, GET /v1/Content/{Sid}: the engine will start fetching templates)', () => {
   it('POST /v1/Content: 201, a Content resource as content.v1.content describes it', () => {
-    expect({ status: contentCreated.status, body: contentCreated.status === 201 ? 'a Content resource' : contentCreated.text }).toEqual({ status: 201, body: 'a Content resource' });
+    expect({ status: contentCreated.status, body: contentCreated.status === 201 ? 'a Content resource' : contentCreated.text }).toEqual({
+      status: 201,
+      body: 'a Content resource',
+    });
     expectConforms(content, CONTENT_CREATE, 'POST /v1/Content', contentCreated.json, CONTENT_CREATE_EXAMPLE);
-    expect(contentCreated.json).toMatchObject({ account_sid: ACCOUNT, language: 'en', types: { 'twilio/text': { body: 'Hello {{1}}, this is {{2}}.' } } });
+    expect(contentCreated.json).toMatchObject({
+      account_sid: ACCOUNT,
+      language: 'en',
+      types: { 'twilio/text': { body: 'Hello {{1}}, this is {{2}}.' } },
+    });
   });
 
   it('GET /v1/Content/{Sid}: 200, the same Content resource', async () => {
     const answer = await raw(`${twin.url}/v1/Content/${CONTENT_SID}`, { headers: auth });
-    expect({ status: answer.status, body: answer.status === 200 ? 'a Content resource' : answer.text }).toEqual({ status: 200, body: 'a Content resource' });
+    expect({ status: answer.status, body: answer.status === 200 ? 'a Content resource' : answer.text }).toEqual({
+      status: 200,
+      body: 'a Content resource',
+    });
     expectConforms(content, CONTENT_FETCH, 'GET /v1/Content/{Sid}', answer.json, CONTENT_EXAMPLE);
     expect(answer.json).toMatchObject({ sid: CONTENT_SID, account_sid: ACCOUNT });
   });

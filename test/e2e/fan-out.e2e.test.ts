@@ -31,13 +31,20 @@ const { state, clients } = useLocalStack();
 const uniqueEmail = () => `fan-out-${randomUUID().slice(0, 8)}@example.com`;
 
 const getConversations = async (query: Record<string, string>, apiKey = state.demoApiKeys.companyA) => {
-  const response = await fetch(`${state.apiBaseUrl}/conversations?${new URLSearchParams(query)}`, { headers: { 'x-api-key': apiKey }, signal: AbortSignal.timeout(20_000) });
+  const response = await fetch(`${state.apiBaseUrl}/conversations?${new URLSearchParams(query)}`, {
+    headers: { 'x-api-key': apiKey },
+    signal: AbortSignal.timeout(20_000),
+  });
   return { status: response.status, json: (await response.json()) as any };
 };
 
 const { item } = conversationReader(state, clients);
 
-const waitForAll = (conversations: { channel: string; conversation_id: string }[], addresses: Record<string, string>, status = 'initial_message_sent') =>
+const waitForAll = (
+  conversations: { channel: string; conversation_id: string }[],
+  addresses: Record<string, string>,
+  status = 'initial_message_sent',
+) =>
   eventually(
     `every channel ${status}`,
     async () => {
@@ -48,9 +55,15 @@ const waitForAll = (conversations: { channel: string; conversation_id: string }[
   );
 
 const twilioMessagesTo = async (address: string) =>
-  ((await (await fetch(`${state.providersUrl}/__messages?provider=twilio`)).json()) as { twilio: { to: string; body: string }[] }).twilio.filter((m) => m.to === address);
+  (
+    (await (await fetch(`${state.providersUrl}/__messages?provider=twilio`)).json()) as { twilio: { to: string; body: string }[] }
+  ).twilio.filter((m) => m.to === address);
 const mailsTo = async (email: string) =>
-  ((await (await fetch(`${state.providersUrl}/__messages?provider=sendgrid`)).json()) as { sendgrid: { personalizations?: { to: { email: string }[] }[] }[] }).sendgrid.filter((m) => JSON.stringify(m).includes(email));
+  (
+    (await (await fetch(`${state.providersUrl}/__messages?provider=sendgrid`)).json()) as {
+      sendgrid: { personalizations?: { to: { email: string }[] }[] }[];
+    }
+  ).sendgrid.filter((m) => JSON.stringify(m).includes(email));
 
 describe('a three-channel request', () => {
   it('one OpenAI conversation, one message per channel written on it one turn after another, and GET /conversations shows them', async () => {
@@ -88,16 +101,34 @@ describe('a three-channel request', () => {
     expect(await mailsTo(email)).toHaveLength(1);
 
     // The thread holds the three turns (the local OpenAI lists items newest first, as OpenAI does).
-    const listed = await fetch(`${state.providersUrl}/v1/conversations/${threadId}/items?order=asc&limit=100`, { headers: { authorization: 'Bearer sk-local-demo-project-a' } });
-    expect(((await listed.json()) as { data: { role: string }[] }).data.map((i) => i.role)).toEqual(['user', 'assistant', 'user', 'assistant', 'user', 'assistant']);
+    const listed = await fetch(`${state.providersUrl}/v1/conversations/${threadId}/items?order=asc&limit=100`, {
+      headers: { authorization: 'Bearer sk-local-demo-project-a' },
+    });
+    expect(((await listed.json()) as { data: { role: string }[] }).data.map((i) => i.role)).toEqual([
+      'user',
+      'assistant',
+      'user',
+      'assistant',
+      'user',
+      'assistant',
+    ]);
 
     const read = await getConversations({ company_id: 'ci-aaa-001', project_id: 'pi-aaa-001', request_id: requestId });
     expect(read.status).toBe(200);
     expect(read.json).toMatchObject({ status: 'success', request_id: requestId, thread_id: threadId });
-    expect(read.json.conversations.map((c: any) => [c.channel, c.conversation_id, c.conversation_status])).toEqual(conversations.map((c) => [c.channel, c.conversation_id, 'initial_message_sent']));
+    expect(read.json.conversations.map((c: any) => [c.channel, c.conversation_id, c.conversation_status])).toEqual(
+      conversations.map((c) => [c.channel, c.conversation_id, 'initial_message_sent']),
+    );
     for (const conversation of read.json.conversations) {
       expect(conversation.hand_off_to_human).toBe(false);
-      expect(conversation.messages).toEqual([expect.objectContaining({ role: 'assistant', channel: conversation.channel, content: expect.any(String), delivery_status: expect.stringMatching(/^(queued|sent|delivered|read)$/) })]); // the callbacks may have come already
+      expect(conversation.messages).toEqual([
+        expect.objectContaining({
+          role: 'assistant',
+          channel: conversation.channel,
+          content: expect.any(String),
+          delivery_status: expect.stringMatching(/^(queued|sent|delivered|read)$/),
+        }),
+      ]); // the callbacks may have come already
     }
 
     // The same request again: the same answer, nothing composed or sent again.
@@ -111,7 +142,14 @@ describe('a three-channel request', () => {
   it('"all" is every channel the project allows, in the project\'s order', async () => {
     const tel = uniqueTel();
     const email = uniqueEmail();
-    const response = await postInitiate(state, validBody((b) => ((b.recipient_data.recipient_tel = tel), (b.recipient_data.recipient_email = email), (b.request_data.channel_method = 'ALL'))));
+    const response = await postInitiate(
+      state,
+      validBody(
+        (b) => (
+          (b.recipient_data.recipient_tel = tel), (b.recipient_data.recipient_email = email), (b.request_data.channel_method = 'ALL')
+        ),
+      ),
+    );
     expect(response.status).toBe(200);
     const conversations = response.json.conversations as { channel: string; conversation_id: string }[];
     expect(conversations.map((c) => c.channel)).toEqual(['whatsapp', 'sms', 'email']);
@@ -121,17 +159,47 @@ describe('a three-channel request', () => {
   it('a permanent failure on one channel does not stop the others', async () => {
     const tel = uniqueTel();
     const email = uniqueEmail();
-    await addFault(state, { provider: 'twilio', route: 'messages.create', status: 400, code: 21211, message: "The 'To' number is not a valid phone number.", match: `"To":"${tel}"` });
-    const response = await postInitiate(state, validBody((b) => ((b.recipient_data.recipient_tel = tel), (b.recipient_data.recipient_email = email), (b.request_data.channel_method = ['sms', 'whatsapp', 'email']))));
+    await addFault(state, {
+      provider: 'twilio',
+      route: 'messages.create',
+      status: 400,
+      code: 21211,
+      message: "The 'To' number is not a valid phone number.",
+      match: `"To":"${tel}"`,
+    });
+    const response = await postInitiate(
+      state,
+      validBody(
+        (b) => (
+          (b.recipient_data.recipient_tel = tel),
+          (b.recipient_data.recipient_email = email),
+          (b.request_data.channel_method = ['sms', 'whatsapp', 'email'])
+        ),
+      ),
+    );
     const [sms, whatsapp, mail] = response.json.conversations as { conversation_id: string }[];
     const failed = await eventually('the SMS failed', async () => {
       const found = await item(tel, sms!.conversation_id);
       return found?.conversation_status === 'failed_to_send_message' ? found : undefined;
     });
     expect(failed).toMatchObject({ failure_class: 'permanent', failure_reason: expect.stringContaining('21211') });
-    await waitForAll([{ channel: 'whatsapp', conversation_id: whatsapp!.conversation_id }, { channel: 'email', conversation_id: mail!.conversation_id }], { whatsapp: tel, email });
-    const read = await getConversations({ company_id: 'ci-aaa-001', project_id: 'pi-aaa-001', request_id: String(response.json.request_id) });
-    expect(read.json.conversations.map((c: any) => c.conversation_status)).toEqual(['failed_to_send_message', 'initial_message_sent', 'initial_message_sent']);
+    await waitForAll(
+      [
+        { channel: 'whatsapp', conversation_id: whatsapp!.conversation_id },
+        { channel: 'email', conversation_id: mail!.conversation_id },
+      ],
+      { whatsapp: tel, email },
+    );
+    const read = await getConversations({
+      company_id: 'ci-aaa-001',
+      project_id: 'pi-aaa-001',
+      request_id: String(response.json.request_id),
+    });
+    expect(read.json.conversations.map((c: any) => c.conversation_status)).toEqual([
+      'failed_to_send_message',
+      'initial_message_sent',
+      'initial_message_sent',
+    ]);
   });
 });
 
@@ -140,38 +208,74 @@ describe('the compose step', () => {
     // Prepare: the compose step as the function wires it, with the real SDK and the stack's SNS.
     const company = (await dynamoCompanyRepository(clients.documents, state.resources.companyDataTable!).get('ci-aaa-001', 'pi-aaa-001'))!;
     const tel = uniqueTel();
-    const contextObject = routerContextObjectFor(company, (b) => ((b.recipient_data.recipient_tel = tel), (b.request_data.channel_method = ['whatsapp', 'sms'])));
-    const sns = new SNSClient({ region: state.env.AWS_REGION, endpoint: state.env.AWS_ENDPOINT_URL_SNS, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const contextObject = routerContextObjectFor(
+      company,
+      (b) => ((b.recipient_data.recipient_tel = tel), (b.request_data.channel_method = ['whatsapp', 'sms'])),
+    );
+    const sns = new SNSClient({
+      region: state.env.AWS_REGION,
+      endpoint: state.env.AWS_ENDPOINT_URL_SNS,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
     const ai = { maxRetries: 0, timeoutMs: 10_000 };
     const deps = (crashInTurn: boolean): ComposeDeps => ({
       threads: dynamoThreadRepository(clients.documents, state.resources.threadsTable!),
       companies: dynamoCompanyRepository(clients.documents, state.resources.companyDataTable!),
       secrets: cachedSecretReader(createSecretsManagerClient(), 0),
-      governor: createGovernor({ buckets: dynamoBucketStore(clients.documents, state.resources.rateLimitsTable!), clock: { now: () => new Date() }, config: { enabled: true } }),
+      governor: createGovernor({
+        buckets: dynamoBucketStore(clients.documents, state.resources.rateLimitsTable!),
+        clock: { now: () => new Date() },
+        config: { enabled: true },
+      }),
       ai: {
         createThread: (apiKey, metadata) => createAiThread(apiKey, metadata, ai),
         // The first attempt dies in its first turn: the call never returns, as a killed process's would not.
         turn: crashInTurn ? () => new Promise(() => undefined) : (turn) => generateTurn(turn, ai),
       },
-      publish: async (message) => void (await sns.send(new PublishCommand({ TopicArn: state.outputs['ai-multi-comms-compose']!.FanOutTopicArn!, Message: toSqsSafeJson(message), MessageAttributes: composedMessageAttributes(message) }))),
+      publish: async (message) =>
+        void (await sns.send(
+          new PublishCommand({
+            TopicArn: state.outputs['ai-multi-comms-compose']!.FanOutTopicArn!,
+            Message: toSqsSafeJson(message),
+            MessageAttributes: composedMessageAttributes(message),
+          }),
+        )),
       extendVisibility: async () => undefined,
       clock: { now: () => new Date() },
       logger: createLogger('compose'),
       metrics: { count: () => undefined },
-      config: { visibilityTimeoutSeconds: 2, heartbeatIntervalMs: 600_000, retryBackoffBaseSeconds: 1, retryBackoffMaxSeconds: 5, recordDeadlineMs: 60_000 },
+      config: {
+        visibilityTimeoutSeconds: 2,
+        heartbeatIntervalMs: 600_000,
+        retryBackoffBaseSeconds: 1,
+        retryBackoffMaxSeconds: 5,
+        recordDeadlineMs: 60_000,
+      },
     });
     const record = { messageId: randomUUID(), receiptHandle: 'rh', body: toSqsSafeJson(contextObject), receiveCount: 1 };
     const requestId = contextObject.frontend_payload.request_data.request_id;
 
     // Act: attempt 1 creates the thread and dies; once its lease is over, attempt 2 runs.
     void composeRecord(record, deps(true));
-    await eventually('the thread created', async () => ((await providerRequests(state, { provider: 'openai', route: 'conversations', mentioning: requestId })).length === 1 ? true : undefined));
+    await eventually('the thread created', async () =>
+      (await providerRequests(state, { provider: 'openai', route: 'conversations', mentioning: requestId })).length === 1
+        ? true
+        : undefined,
+    );
     await new Promise((resolve) => setTimeout(resolve, 2200));
     const outcome = await composeRecord({ ...record, receiveCount: 2 }, deps(false));
 
     // Assess: one conversation, reused; both channels sent on it.
     expect(outcome).toEqual({ outcome: 'acknowledge', reason: 'published' });
-    const thread = (await clients.documents.send(new GetCommand({ TableName: state.resources.threadsTable, Key: { thread_key: `ci-aaa-001#pi-aaa-001#${requestId}` }, ConsistentRead: true }))).Item!;
+    const thread = (
+      await clients.documents.send(
+        new GetCommand({
+          TableName: state.resources.threadsTable,
+          Key: { thread_key: `ci-aaa-001#pi-aaa-001#${requestId}` },
+          ConsistentRead: true,
+        }),
+      )
+    ).Item!;
     expect(thread).toMatchObject({ status: 'published', attempts: 2 });
     expect(await providerRequests(state, { provider: 'openai', route: 'conversations', mentioning: requestId })).toHaveLength(1);
     const turns = await providerRequests(state, { provider: 'openai', route: 'responses', mentioning: requestId });
@@ -184,23 +288,44 @@ describe('the compose step', () => {
 
 describe('the request and the read-back refuse what they must', () => {
   it('a repeated channel and a missing address are all listed, 400', async () => {
-    const response = await postInitiate(state, validBody((b) => ((b.request_data.channel_method = ['sms', 'SMS', 'email']), delete b.recipient_data.recipient_email)));
+    const response = await postInitiate(
+      state,
+      validBody((b) => ((b.request_data.channel_method = ['sms', 'SMS', 'email']), delete b.recipient_data.recipient_email)),
+    );
     expect(response.status).toBe(400);
     expect(response.json.validation_errors!.map((e) => e.field)).toEqual(['request_data.channel_method', 'recipient_data.recipient_email']);
   });
 
   it('a channel the project does not allow is 403 CHANNEL_NOT_ALLOWED, naming it', async () => {
-    const body = validBody((b) => ((b.company_data = { company_id: 'ci-bbb-001', project_id: 'pi-bbb-001' }), (b.request_data.channel_method = ['whatsapp', 'sms', 'email'])));
+    const body = validBody(
+      (b) => (
+        (b.company_data = { company_id: 'ci-bbb-001', project_id: 'pi-bbb-001' }),
+        (b.request_data.channel_method = ['whatsapp', 'sms', 'email'])
+      ),
+    );
     const response = await postInitiate(state, body, { apiKey: state.demoApiKeys.companyB });
     expect(response.status).toBe(403);
     expect(response.json).toMatchObject({ error_code: 'CHANNEL_NOT_ALLOWED', message: expect.stringContaining('sms and email') });
   });
 
-  it('GET /conversations: 404 for a request the project does not have, 403 with another project\'s key, 400 without a request id', async () => {
-    expect(await getConversations({ company_id: 'ci-aaa-001', project_id: 'pi-aaa-001', request_id: randomUUID() })).toMatchObject({ status: 404, json: { error_code: 'CONVERSATION_NOT_FOUND' } });
+  it("GET /conversations: 404 for a request the project does not have, 403 with another project's key, 400 without a request id", async () => {
+    expect(await getConversations({ company_id: 'ci-aaa-001', project_id: 'pi-aaa-001', request_id: randomUUID() })).toMatchObject({
+      status: 404,
+      json: { error_code: 'CONVERSATION_NOT_FOUND' },
+    });
     const accepted = await postInitiate(state, validBody());
-    expect((await getConversations({ company_id: 'ci-aaa-001', project_id: 'pi-aaa-001', request_id: String(accepted.json.request_id) }, state.demoApiKeys.companyB)).status).toBe(403);
-    expect(await getConversations({ company_id: 'ci-aaa-001', project_id: 'pi-aaa-001' })).toMatchObject({ status: 400, json: { error_code: 'MISSING_REQUEST_ID' } });
+    expect(
+      (
+        await getConversations(
+          { company_id: 'ci-aaa-001', project_id: 'pi-aaa-001', request_id: String(accepted.json.request_id) },
+          state.demoApiKeys.companyB,
+        )
+      ).status,
+    ).toBe(403);
+    expect(await getConversations({ company_id: 'ci-aaa-001', project_id: 'pi-aaa-001' })).toMatchObject({
+      status: 400,
+      json: { error_code: 'MISSING_REQUEST_ID' },
+    });
   });
 });
 

@@ -4,7 +4,14 @@ import { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import twilio from 'twilio';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { classifyOpenAiError, classifyTwilioError, createGovernor, inMemoryBucketStore, processRecord, toSqsSafeJson } from '@ai-multi-comms/core';
+import {
+  classifyOpenAiError,
+  classifyTwilioError,
+  createGovernor,
+  inMemoryBucketStore,
+  processRecord,
+  toSqsSafeJson,
+} from '@ai-multi-comms/core';
 import { smsChannel } from '../../services/sms-processor/src/sms-channel';
 import { demoContextObject } from '@ai-multi-comms/testing/stack';
 import { inProcessDeps, realDeliveries } from '@ai-multi-comms/testing/stack';
@@ -20,11 +27,19 @@ const ACCOUNT = 'AC00000000000000000000000000000a01';
 const TOKEN = 'local-demo-twilio-token-a';
 
 const setLimits = async (limits: Record<string, unknown>) => {
-  const response = await fetch(`${state.providersUrl}/__limits`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(limits) });
+  const response = await fetch(`${state.providersUrl}/__limits`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(limits),
+  });
   expect(response.status).toBe(200);
 };
 const addCredentials = (credentials: Record<string, unknown>) =>
-  fetch(`${state.providersUrl}/__credentials`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(credentials) });
+  fetch(`${state.providersUrl}/__credentials`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(credentials),
+  });
 
 /** Status callbacks as Twilio posts them, to a server of the test's own. */
 const statusCallbacks = async () => {
@@ -38,7 +53,11 @@ const statusCallbacks = async () => {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/status`, received, close: () => new Promise((resolve) => server.close(resolve)) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/status`,
+    received,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
 };
 
 const twilioClient = () => {
@@ -67,7 +86,12 @@ describe('the local OpenAI', () => {
     expect(classified.kind).toBe('rate-limited');
     expect(classified.retryAfterSeconds).toBe(1);
     // Another key is not limited by this one's bucket.
-    await expect(new OpenAI({ apiKey: 'sk-local-demo-project-a', baseURL: `${state.providersUrl}/v1`, maxRetries: 0 }).responses.create({ model: 'gpt-4o-mini', input: 'x' })).resolves.toBeDefined();
+    await expect(
+      new OpenAI({ apiKey: 'sk-local-demo-project-a', baseURL: `${state.providersUrl}/v1`, maxRetries: 0 }).responses.create({
+        model: 'gpt-4o-mini',
+        input: 'x',
+      }),
+    ).resolves.toBeDefined();
   });
 });
 
@@ -109,9 +133,16 @@ describe('the local Twilio', () => {
     try {
       const client = twilioClient();
       await client.messages.create({ from, to: uniqueTel(), body: 'first', statusCallback: callbacks.url });
-      const late = await client.messages.create({ from, to: uniqueTel(), body: 'second', validityPeriod: 1, statusCallback: callbacks.url });
+      const late = await client.messages.create({
+        from,
+        to: uniqueTel(),
+        body: 'second',
+        validityPeriod: 1,
+        statusCallback: callbacks.url,
+      });
       const deadline = Date.now() + 10_000;
-      while (!callbacks.received.some((c) => c.MessageSid === late.sid && c.MessageStatus === 'failed') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      while (!callbacks.received.some((c) => c.MessageSid === late.sid && c.MessageStatus === 'failed') && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 100));
       expect(callbacks.received.filter((c) => c.MessageSid === late.sid).map((c) => [c.MessageStatus, c.ErrorCode])).toEqual([
         // No callback for the initial `queued` (Twilio sends none).
         ['failed', '30036'],
@@ -130,7 +161,9 @@ describe('the local Twilio', () => {
     try {
       const client = twilio(account, 'token-concurrency', { autoRetry: false });
       client.api.baseUrl = state.providersUrl;
-      const results = await Promise.allSettled([0, 1].map((i) => client.messages.create({ from: '+447700900002', to: uniqueTel(), body: `c${i}` })));
+      const results = await Promise.allSettled(
+        [0, 1].map((i) => client.messages.create({ from: '+447700900002', to: uniqueTel(), body: `c${i}` })),
+      );
       const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason);
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       expect(refused).toEqual([expect.objectContaining({ status: 429, code: 20429 })]);
@@ -145,23 +178,37 @@ describe('the SMS sender under rate limits', () => {
   it.each([
     [21611, 400, 60],
     [20429, 429, 5],
-  ])('Twilio %i is waited out: the message goes back for a delayed copy, recorded transient, the sender held back for everyone', async (code, status, waitSeconds) => {
-    const tel = uniqueTel();
-    // 20429 four times: the SDK's own three retries are spent too.
-    await addFault(state, { provider: 'twilio', route: 'messages.create', status, code, count: 4, match: tel });
-    const contextObject = await demoContextObject(state, clients, (b) => (b.recipient_data.recipient_tel = tel), 'sms');
-    const conversationId = contextObject.conversation_data.conversations[0]!.conversation_id;
-    // The governor's buckets in memory: holding the demo number back in DynamoDB would hold back every other test's SMS.
-    const buckets = inMemoryBucketStore();
-    const deps = inProcessDeps(state, smsChannel, realDeliveries(state), { governor: createGovernor({ buckets, clock: { now: () => new Date() }, config: { enabled: true } }) });
-    const outcome = await processRecord({ messageId: 'm', receiptHandle: 'r', body: toSqsSafeJson(contextObject), receiveCount: 3 }, deps);
-    // Even on the queue's last receive: a copy, never the DLQ.
-    expect(outcome).toEqual({ outcome: 'requeue', reason: expect.stringContaining(String(code)), delaySeconds: waitSeconds });
-    const { Item } = await clients.documents.send(new GetCommand({ TableName: state.resources.conversationsTable!, Key: { primary_channel: tel, conversation_id: conversationId } }));
-    // Recorded as any retryable failure is (the next attempt overwrites it), never as exhausted.
-    expect(Item).toMatchObject({ failure_class: 'transient', failure_reason: expect.stringContaining(String(code)) });
-    expect(Item?.retries_exhausted_at).toBeUndefined();
-    expect(buckets.tat('sms#+447700900002')).toBeGreaterThanOrEqual(Date.now() + (waitSeconds - 2) * 1000);
-    expect((await providerRequests(state, { provider: 'twilio', route: 'messages.create', mentioning: tel })).every((r) => r.status === status)).toBe(true);
-  });
+  ])(
+    'Twilio %i is waited out: the message goes back for a delayed copy, recorded transient, the sender held back for everyone',
+    async (code, status, waitSeconds) => {
+      const tel = uniqueTel();
+      // 20429 four times: the SDK's own three retries are spent too.
+      await addFault(state, { provider: 'twilio', route: 'messages.create', status, code, count: 4, match: tel });
+      const contextObject = await demoContextObject(state, clients, (b) => (b.recipient_data.recipient_tel = tel), 'sms');
+      const conversationId = contextObject.conversation_data.conversations[0]!.conversation_id;
+      // The governor's buckets in memory: holding the demo number back in DynamoDB would hold back every other test's SMS.
+      const buckets = inMemoryBucketStore();
+      const deps = inProcessDeps(state, smsChannel, realDeliveries(state), {
+        governor: createGovernor({ buckets, clock: { now: () => new Date() }, config: { enabled: true } }),
+      });
+      const outcome = await processRecord(
+        { messageId: 'm', receiptHandle: 'r', body: toSqsSafeJson(contextObject), receiveCount: 3 },
+        deps,
+      );
+      // Even on the queue's last receive: a copy, never the DLQ.
+      expect(outcome).toEqual({ outcome: 'requeue', reason: expect.stringContaining(String(code)), delaySeconds: waitSeconds });
+      const { Item } = await clients.documents.send(
+        new GetCommand({ TableName: state.resources.conversationsTable!, Key: { primary_channel: tel, conversation_id: conversationId } }),
+      );
+      // Recorded as any retryable failure is (the next attempt overwrites it), never as exhausted.
+      expect(Item).toMatchObject({ failure_class: 'transient', failure_reason: expect.stringContaining(String(code)) });
+      expect(Item?.retries_exhausted_at).toBeUndefined();
+      expect(buckets.tat('sms#+447700900002')).toBeGreaterThanOrEqual(Date.now() + (waitSeconds - 2) * 1000);
+      expect(
+        (await providerRequests(state, { provider: 'twilio', route: 'messages.create', mentioning: tel })).every(
+          (r) => r.status === status,
+        ),
+      ).toBe(true);
+    },
+  );
 });

@@ -25,7 +25,11 @@ describe('opt-out as the person says it', () => {
     const { byChannel, person } = await kit.start(['whatsapp']);
     expect((await kit.twilioInbound({ channel: 'whatsapp', from: person.tel, body: text })).json.webhook_status).toBe(200);
     expect(await optOuts().isOptedOut('ci-aaa-001', 'whatsapp', person.tel)).toBe(true); // by the webhook itself
-    await eventually('opted_out', async () => ((await kit.reader.parts(person.tel, byChannel.whatsapp!.conversation_id)).conversation?.conversation_status === 'opted_out' ? true : undefined));
+    await eventually('opted_out', async () =>
+      (await kit.reader.parts(person.tel, byChannel.whatsapp!.conversation_id)).conversation?.conversation_status === 'opted_out'
+        ? true
+        : undefined,
+    );
     await sleep(1000);
     expect(await kit.twilioMessagesTo(`whatsapp:${person.tel}`)).toHaveLength(1);
   });
@@ -34,21 +38,29 @@ describe('opt-out as the person says it', () => {
     ['English', 'Please stop messaging me.'],
     ['a keyword with a courtesy', 'STOP please'],
     ['Spanish', 'Por favor, no me escriban más, quiero darme de baja'],
-  ])('a request in plain words (%s) is the AI\'s to recognise: opt-out recorded, nothing sent, the next request refused', async (_how, text) => {
-    const { byChannel, person } = await kit.start(['sms']);
-    expect((await kit.twilioInbound({ channel: 'sms', from: person.tel, body: text })).json.webhook_status).toBe(200);
-    await eventually('opted out by the reply step', async () => ((await optOuts().isOptedOut('ci-aaa-001', 'sms', person.tel)) ? true : undefined));
-    const { conversation } = await eventually('the conversation opted_out', async () => {
-      const parts = await kit.reader.parts(person.tel, byChannel.sms!.conversation_id);
-      return parts.conversation?.conversation_status === 'opted_out' ? parts : undefined;
-    });
-    expect(conversation!.messages.map((m: { role: string }) => m.role)).toEqual(['assistant', 'user']);
-    await sleep(1000);
-    expect(await kit.twilioMessagesTo(person.tel)).toHaveLength(1);
-    const refused = await postInitiate(state, validBody((b) => ((b.recipient_data.recipient_tel = person.tel), (b.request_data.channel_method = ['sms']))));
-    expect(refused.status).toBe(403);
-    expect(refused.json.error_code).toBe('RECIPIENT_OPTED_OUT');
-  });
+  ])(
+    "a request in plain words (%s) is the AI's to recognise: opt-out recorded, nothing sent, the next request refused",
+    async (_how, text) => {
+      const { byChannel, person } = await kit.start(['sms']);
+      expect((await kit.twilioInbound({ channel: 'sms', from: person.tel, body: text })).json.webhook_status).toBe(200);
+      await eventually('opted out by the reply step', async () =>
+        (await optOuts().isOptedOut('ci-aaa-001', 'sms', person.tel)) ? true : undefined,
+      );
+      const { conversation } = await eventually('the conversation opted_out', async () => {
+        const parts = await kit.reader.parts(person.tel, byChannel.sms!.conversation_id);
+        return parts.conversation?.conversation_status === 'opted_out' ? parts : undefined;
+      });
+      expect(conversation!.messages.map((m: { role: string }) => m.role)).toEqual(['assistant', 'user']);
+      await sleep(1000);
+      expect(await kit.twilioMessagesTo(person.tel)).toHaveLength(1);
+      const refused = await postInitiate(
+        state,
+        validBody((b) => ((b.recipient_data.recipient_tel = person.tel), (b.request_data.channel_method = ['sms']))),
+      );
+      expect(refused.status).toBe(403);
+      expect(refused.json.error_code).toBe('RECIPIENT_OPTED_OUT');
+    },
+  );
 });
 
 describe('a hand-off holds the whole thread', () => {
@@ -63,7 +75,9 @@ describe('a hand-off holds the whole thread', () => {
     expect(sms.hand_off_reason).toEqual(expect.any(String));
 
     const later = await kit.twilioInbound({ channel: 'sms', from: person.tel, to: COMPANY_SMS, body: 'Hello? Is the role still open?' });
-    await eventually('the SMS reply held', async () => ((await kit.inbound(`twilio#${later.json.message_sid}`))?.inbound_status === 'held' ? true : undefined));
+    await eventually('the SMS reply held', async () =>
+      (await kit.inbound(`twilio#${later.json.message_sid}`))?.inbound_status === 'held' ? true : undefined,
+    );
     await sleep(1000);
     expect(await kit.twilioMessagesTo(person.tel)).toHaveLength(1); // the first SMS only
   });
@@ -71,28 +85,58 @@ describe('a hand-off holds the whole thread', () => {
 
 describe('callbacks bound to their tenant', () => {
   /** A Twilio status callback as Twilio would sign it for the account that owns `from`. */
-  const statusCallback = (account: { sid: string; token: string }, from: string, messageSid: string, status: string, errorCode?: string) => {
+  const statusCallback = (
+    account: { sid: string; token: string },
+    from: string,
+    messageSid: string,
+    status: string,
+    errorCode?: string,
+  ) => {
     const url = `${state.apiBaseUrl}/webhooks/twilio/status`;
-    const params: Record<string, string> = { AccountSid: account.sid, ApiVersion: '2010-04-01', From: from, MessageSid: messageSid, MessageStatus: status, SmsSid: messageSid, SmsStatus: status, To: '+447700900999', ...(errorCode ? { ErrorCode: errorCode } : {}) };
-    return fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': twilioSignature(account.token, url, params) }, body: new URLSearchParams(params).toString() });
+    const params: Record<string, string> = {
+      AccountSid: account.sid,
+      ApiVersion: '2010-04-01',
+      From: from,
+      MessageSid: messageSid,
+      MessageStatus: status,
+      SmsSid: messageSid,
+      SmsStatus: status,
+      To: '+447700900999',
+      ...(errorCode ? { ErrorCode: errorCode } : {}),
+    };
+    return fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': twilioSignature(account.token, url, params) },
+      body: new URLSearchParams(params).toString(),
+    });
   };
   const companyB = { sid: 'AC00000000000000000000000000000b01', token: 'local-demo-twilio-token-b' };
   const companyA = { sid: 'AC00000000000000000000000000000a01', token: 'local-demo-twilio-token-a' };
 
-  it('a status callback verified by company B\'s account, naming company A\'s message, changes nothing of it', async () => {
+  it("a status callback verified by company B's account, naming company A's message, changes nothing of it", async () => {
     const { byChannel } = await kit.start(['sms']);
     const sid = byChannel.sms!.item.provider_message_id as string;
-    await eventually('delivered', async () => ((await statuses().current([sid])).get(sid)?.delivery_status === 'delivered' ? true : undefined));
+    await eventually('delivered', async () =>
+      (await statuses().current([sid])).get(sid)?.delivery_status === 'delivered' ? true : undefined,
+    );
     const answer = await statusCallback(companyB, 'whatsapp:+447700900101', sid, 'undelivered', '30008');
     expect(answer.status).toBe(200); // verified, acknowledged: Twilio must not retry it
     expect((await statuses().current([sid])).get(sid)).toMatchObject({ delivery_status: 'delivered' });
     expect((await statuses().history(sid)).map((e) => e.provider_event)).not.toContain('undelivered');
   });
 
-  it('an id that matches no message of the tenant is acknowledged and kept only briefly (a day), not for the project\'s retention', async () => {
+  it("an id that matches no message of the tenant is acknowledged and kept only briefly (a day), not for the project's retention", async () => {
     const sid = `SM${randomBytes(16).toString('hex')}`;
     expect((await statusCallback(companyA, COMPANY_SMS, sid, 'delivered')).status).toBe(200);
-    const item = (await clients.documents.send(new GetCommand({ TableName: state.resources.deliveryEventsTable, Key: { provider_message_id: sid, event_key: 'status' }, ConsistentRead: true }))).Item!;
+    const item = (
+      await clients.documents.send(
+        new GetCommand({
+          TableName: state.resources.deliveryEventsTable,
+          Key: { provider_message_id: sid, event_key: 'status' },
+          ConsistentRead: true,
+        }),
+      )
+    ).Item!;
     expect(item.expires_at as number).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 86_400 + 5);
   });
 });
@@ -118,11 +162,16 @@ describe('automatic answers that stop', () => {
     await kit.reader.waitForStatus(email, conversationId, 'initial_message_sent', 30_000);
     return { email, conversationId };
   };
-  const inboundOf = async (messageId: string) => eventually(`inbound ${messageId} finished`, async () => {
-    const found = await kit.inbound(`sendgrid#${createHash('sha256').update(messageId).digest('hex').slice(0, 40)}`);
-    return found && ['answered', 'held', 'orphan', 'opted_out'].includes(found.inbound_status as string) ? found : undefined;
-  });
-  const reply = async (email: string, text: string, extra: Parameters<typeof kit.emailInbound>[0] extends infer T ? Partial<T> : never = {}) => {
+  const inboundOf = async (messageId: string) =>
+    eventually(`inbound ${messageId} finished`, async () => {
+      const found = await kit.inbound(`sendgrid#${createHash('sha256').update(messageId).digest('hex').slice(0, 40)}`);
+      return found && ['answered', 'held', 'orphan', 'opted_out'].includes(found.inbound_status as string) ? found : undefined;
+    });
+  const reply = async (
+    email: string,
+    text: string,
+    extra: Parameters<typeof kit.emailInbound>[0] extends infer T ? Partial<T> : never = {},
+  ) => {
     const messageId = `<${randomBytes(8).toString('hex')}@mail.person.example>`;
     expect((await kit.emailInbound({ from: email, text, message_id: messageId, ...extra })).json.webhook_status).toBe(200);
     return inboundOf(messageId);
@@ -143,10 +192,15 @@ describe('automatic answers that stop', () => {
   });
 
   it('each conversation has an answer budget: past it (here 2 a day) the conversation is handed to a person', async () => {
-    const { email, conversationId } = await startEmail((project) => (project.rate_limits = { ...project.rate_limits, automatic_answers_per_day: 2 }));
+    const { email, conversationId } = await startEmail(
+      (project) => (project.rate_limits = { ...project.rate_limits, automatic_answers_per_day: 2 }),
+    );
     expect(await reply(email, 'Is the role still open?')).toMatchObject({ inbound_status: 'answered' });
     expect(await reply(email, 'And is it full time?')).toMatchObject({ inbound_status: 'answered' });
-    expect(await reply(email, 'What about weekends?')).toMatchObject({ inbound_status: 'held', failure_reason: expect.stringContaining('automatic answers for the day') });
+    expect(await reply(email, 'What about weekends?')).toMatchObject({
+      inbound_status: 'held',
+      failure_reason: expect.stringContaining('automatic answers for the day'),
+    });
     const { conversation } = await kit.reader.parts(email, conversationId);
     expect(conversation).toMatchObject({ hand_off_to_human: true, hand_off_reason: expect.stringContaining('automatic answers') });
     await sleep(1000);
@@ -155,15 +209,20 @@ describe('automatic answers that stop', () => {
 
   it('a mail that failed SPF and has no passing DKIM signature is handed to a person, not answered; one with DKIM passing is answered', async () => {
     const { email, conversationId } = await startEmail();
-    expect(await reply(email, 'Please send my application to this other address.', { spf: 'fail', dkim: 'none' })).toMatchObject({ inbound_status: 'held', sender_unverified: true });
+    expect(await reply(email, 'Please send my application to this other address.', { spf: 'fail', dkim: 'none' })).toMatchObject({
+      inbound_status: 'held',
+      sender_unverified: true,
+    });
     expect((await kit.reader.parts(email, conversationId)).conversation).toMatchObject({ hand_off_to_human: true });
     expect(await kit.mailsTo(email)).toHaveLength(1);
 
     const other = await startEmail();
-    expect(await reply(other.email, 'Is it remote?', { spf: 'softfail', dkim: '{@person.example : pass}' })).toMatchObject({ inbound_status: 'answered' });
+    expect(await reply(other.email, 'Is it remote?', { spf: 'softfail', dkim: '{@person.example : pass}' })).toMatchObject({
+      inbound_status: 'answered',
+    });
   });
 
-  it('a From naming two people continues nobody\'s conversation (stored as an orphan, not answered)', async () => {
+  it("a From naming two people continues nobody's conversation (stored as an orphan, not answered)", async () => {
     const { email } = await startEmail();
     const stored = await reply(email, 'We both want the job.', { from_field: `Someone Else <else@example.com>, Person <${email}>` });
     expect(stored).toMatchObject({ inbound_status: 'orphan' });
@@ -171,9 +230,11 @@ describe('automatic answers that stop', () => {
     expect(await kit.mailsTo(email)).toHaveLength(1);
   });
 
-  it('line breaks in the person\'s subject never reach our answer\'s headers', async () => {
+  it("line breaks in the person's subject never reach our answer's headers", async () => {
     const { email } = await startEmail();
-    expect(await reply(email, 'Is it paid weekly?', { subject: 'Re: the role\r\nBcc: victim@example.com' })).toMatchObject({ inbound_status: 'answered' });
+    expect(await reply(email, 'Is it paid weekly?', { subject: 'Re: the role\r\nBcc: victim@example.com' })).toMatchObject({
+      inbound_status: 'answered',
+    });
     const answer = await eventually('the answer mail', async () => (await kit.mailsTo(email))[1]);
     expect(answer.subject).toBe('Re: the role Bcc: victim@example.com');
     expect(JSON.stringify(answer.body)).not.toContain('\\r\\nBcc');
@@ -181,11 +242,15 @@ describe('automatic answers that stop', () => {
 });
 
 describe('a burst from one person', () => {
-  it('40 WhatsApp messages in a few seconds: every one stored, answered together in far fewer turns, never more answers than the day\'s budget', async () => {
+  it("40 WhatsApp messages in a few seconds: every one stored, answered together in far fewer turns, never more answers than the day's budget", async () => {
     const { byChannel, person, threadId } = await kit.start(['whatsapp']);
     const conversationId = byChannel.whatsapp!.conversation_id;
     const sids: string[] = [];
-    for (let i = 0; i < 40; i += 1) sids.push((await kit.twilioInbound({ channel: 'whatsapp', from: person.tel, body: `Message ${i + 1} of my burst` })).json.message_sid as string);
+    for (let i = 0; i < 40; i += 1)
+      sids.push(
+        (await kit.twilioInbound({ channel: 'whatsapp', from: person.tel, body: `Message ${i + 1} of my burst` })).json
+          .message_sid as string,
+      );
     const finished = await eventually(
       'every message of the burst finished',
       async () => {
@@ -201,7 +266,11 @@ describe('a burst from one person', () => {
     expect(finished.filter((m) => m!.failure_reason === 'answered together with a later message').length).toBeGreaterThan(0);
     // One AI turn per answer (held messages cost none): the thread holds the first message's turn and one per answer.
     const turns = (await kit.threadItems(threadId)).filter((item) => item.role === 'assistant').length;
-    await eventually('every answer sent', async () => ((await kit.twilioMessagesTo(`whatsapp:${person.tel}`)).length === 1 + answered ? true : undefined), 30_000);
+    await eventually(
+      'every answer sent',
+      async () => ((await kit.twilioMessagesTo(`whatsapp:${person.tel}`)).length === 1 + answered ? true : undefined),
+      30_000,
+    );
     expect(turns).toBe(1 + answered);
     const { conversation } = await kit.reader.parts(person.tel, conversationId);
     expect(conversation!.messages.filter((m: { role: string }) => m.role === 'user')).toHaveLength(40);
@@ -220,18 +289,33 @@ describe('no item grows with the conversation', () => {
         Array.from({ length: 20 }, (_, j) => {
           const n = i + j;
           const at = new Date(start + n).toISOString();
-          return updates.appendInbound(key, `twilio#SMlong${String(n).padStart(28, '0')}`, { message_id: `twilio#SMlong${String(n).padStart(28, '0')}`, timestamp: at, role: 'user', channel: 'whatsapp', content: `${n} ${text}` }, 'reply_received', new Date());
+          return updates.appendInbound(
+            key,
+            `twilio#SMlong${String(n).padStart(28, '0')}`,
+            {
+              message_id: `twilio#SMlong${String(n).padStart(28, '0')}`,
+              timestamp: at,
+              role: 'user',
+              channel: 'whatsapp',
+              content: `${n} ${text}`,
+            },
+            'reply_received',
+            new Date(),
+          );
         }),
       );
     }
     // 4 MB written; the conversation item is its summary alone.
-    const item = (await clients.documents.send(new GetCommand({ TableName: state.resources.conversationsTable, Key: key, ConsistentRead: true }))).Item!;
+    const item = (
+      await clients.documents.send(new GetCommand({ TableName: state.resources.conversationsTable, Key: key, ConsistentRead: true }))
+    ).Item!;
     expect(JSON.stringify(item).length).toBeLessThan(10_000);
     expect(item.message_count).toBe(1001);
     expect(item.messages).toBeUndefined(); // no list: the messages are items of their own
 
     // GET /conversations pages through all of them, newest page first, each message once, in order.
-    const url = (query: Record<string, string>) => `${state.apiBaseUrl}/conversations?${new URLSearchParams({ company_id: 'ci-aaa-001', project_id: 'pi-aaa-001', request_id: requestId, ...query })}`;
+    const url = (query: Record<string, string>) =>
+      `${state.apiBaseUrl}/conversations?${new URLSearchParams({ company_id: 'ci-aaa-001', project_id: 'pi-aaa-001', request_id: requestId, ...query })}`;
     const headers = { 'x-api-key': state.demoApiKeys.companyA };
     let page = await kit.json(url({ messages_limit: '300' }), { headers });
     expect(page.status).toBe(200);
@@ -241,7 +325,10 @@ describe('no item grows with the conversation', () => {
       expect(conversation.message_count).toBe(1001);
       seen.unshift(...conversation.messages.map((m: { content: string }) => m.content.split(' ')[0]));
       if (!conversation.messages_before) break;
-      page = await kit.json(url({ messages_limit: '300', conversation_id: conversation.conversation_id, before: conversation.messages_before }), { headers });
+      page = await kit.json(
+        url({ messages_limit: '300', conversation_id: conversation.conversation_id, before: conversation.messages_before }),
+        { headers },
+      );
     }
     expect(seen).toHaveLength(1001);
     expect(seen.slice(1)).toEqual(Array.from({ length: 1000 }, (_, n) => String(n)));
@@ -249,6 +336,10 @@ describe('no item grows with the conversation', () => {
 
     // And the person's next message is answered as ever.
     const sid = (await kit.twilioInbound({ channel: 'whatsapp', from: person.tel, body: 'Still there?' })).json.message_sid as string;
-    await eventually('the next reply answered', async () => ((await kit.inbound(`twilio#${sid}`))?.inbound_status === 'answered' ? true : undefined), 30_000);
+    await eventually(
+      'the next reply answered',
+      async () => ((await kit.inbound(`twilio#${sid}`))?.inbound_status === 'answered' ? true : undefined),
+      30_000,
+    );
   });
 });

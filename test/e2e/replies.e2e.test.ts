@@ -7,7 +7,16 @@ import { whatsappChannel } from '../../services/whatsapp-processor/src/whatsapp-
 import { demoContextObject } from '@ai-multi-comms/testing/stack';
 import { inProcessDeps, realDeliveries } from '@ai-multi-comms/testing/stack';
 import { COMPANY_WHATSAPP, replyKit, uniqueEmail } from '@ai-multi-comms/testing/stack';
-import { eventually, postInitiate, providerRequests, queueEvents, sleep, uniqueTel, useLocalStack, validBody } from '@ai-multi-comms/testing/stack';
+import {
+  eventually,
+  postInitiate,
+  providerRequests,
+  queueEvents,
+  sleep,
+  uniqueTel,
+  useLocalStack,
+  validBody,
+} from '@ai-multi-comms/testing/stack';
 
 /**
  * Replies through the whole local stack: the person writes back through the local Twilio and
@@ -31,8 +40,15 @@ describe('the cross-channel story', () => {
     expect(first.json).toMatchObject({ webhook_status: 200, webhook_body: '<?xml version="1.0" encoding="UTF-8"?><Response/>' });
     const afterWhatsApp = await kit.waitForMessages(person.tel, whatsapp.conversation_id, 3);
     expect(afterWhatsApp.conversation_status).toBe('reply_sent');
-    expect(afterWhatsApp.messages.map((m: any) => [m.role, m.channel])).toEqual([['assistant', 'whatsapp'], ['user', 'whatsapp'], ['assistant', 'whatsapp']]);
-    expect(afterWhatsApp.messages[1]).toMatchObject({ message_id: `twilio#${first.json.message_sid}`, content: 'Yes, I am interested! When can we talk?' });
+    expect(afterWhatsApp.messages.map((m: any) => [m.role, m.channel])).toEqual([
+      ['assistant', 'whatsapp'],
+      ['user', 'whatsapp'],
+      ['assistant', 'whatsapp'],
+    ]);
+    expect(afterWhatsApp.messages[1]).toMatchObject({
+      message_id: `twilio#${first.json.message_sid}`,
+      content: 'Yes, I am interested! When can we talk?',
+    });
     // Answered as free text (the window is open), not as a template.
     const toPerson = await kit.twilioMessagesTo(`whatsapp:${person.tel}`);
     expect(toPerson).toHaveLength(2);
@@ -40,7 +56,10 @@ describe('the cross-channel story', () => {
     expect(toPerson[1]!.body).toContain('When can we talk?');
 
     // Then by e-mail ("Reply" on our mail: to our Reply-To, In-Reply-To our Message-ID).
-    const second = await kit.emailInbound({ from: person.email, text: 'Also: is the role full time?\n\nOn Monday, Acme wrote:\n> Hi John' });
+    const second = await kit.emailInbound({
+      from: person.email,
+      text: 'Also: is the role full time?\n\nOn Monday, Acme wrote:\n> Hi John',
+    });
     expect(second.json).toMatchObject({ webhook_status: 200 });
     expect(second.json.to).toMatch(/^reply\+[0-9a-f]{32}@/);
     const afterEmail = await kit.waitForMessages(person.email, email.conversation_id, 3);
@@ -49,7 +68,10 @@ describe('the cross-channel story', () => {
     const mails = await kit.mailsTo(person.email);
     expect(mails).toHaveLength(2);
     expect(mails[1]!.subject).toMatch(/^Re: /);
-    expect(mails[1]!.body.headers).toMatchObject({ 'In-Reply-To': second.json.message_id, References: expect.stringContaining(second.json.message_id) });
+    expect(mails[1]!.body.headers).toMatchObject({
+      'In-Reply-To': second.json.message_id,
+      References: expect.stringContaining(second.json.message_id),
+    });
     expect(mails[1]!.body.reply_to.email).toBe(second.json.to);
     expect(await kit.inbound(afterEmail.messages[1].message_id)).toMatchObject({ inbound_status: 'answered', linked_by: 'reply_to_token' });
 
@@ -63,7 +85,10 @@ describe('the cross-channel story', () => {
     expect(items.filter((i) => i.role === 'assistant')).toHaveLength(5);
 
     // GET /conversations shows the person's and our messages on each channel.
-    const read = await kit.json(`${state.apiBaseUrl}/conversations?${new URLSearchParams({ company_id: 'ci-aaa-001', project_id: 'pi-aaa-001', request_id: requestId })}`, { headers: { 'x-api-key': state.demoApiKeys.companyA } });
+    const read = await kit.json(
+      `${state.apiBaseUrl}/conversations?${new URLSearchParams({ company_id: 'ci-aaa-001', project_id: 'pi-aaa-001', request_id: requestId })}`,
+      { headers: { 'x-api-key': state.demoApiKeys.companyA } },
+    );
     expect(read.status).toBe(200);
     const byName = Object.fromEntries(read.json.conversations.map((c: any) => [c.channel, c]));
     expect(byName.whatsapp.messages.map((m: any) => m.role)).toEqual(['assistant', 'user', 'assistant']);
@@ -76,13 +101,25 @@ describe('the cross-channel story', () => {
     const { byChannel, person } = await kit.start(['email']);
     const [ours] = await kit.mailsTo(person.email);
     const messageId = ours!.body.headers['Message-ID'];
-    const linked = await kit.emailInbound({ from: person.email, to: 'jobs@acme-care.example.com', subject: 'Re: hello', in_reply_to: messageId, text: 'Thanks, sounds good.' });
+    const linked = await kit.emailInbound({
+      from: person.email,
+      to: 'jobs@acme-care.example.com',
+      subject: 'Re: hello',
+      in_reply_to: messageId,
+      text: 'Thanks, sounds good.',
+    });
     expect(linked.json.webhook_status).toBe(200);
     const conversation = await kit.waitForMessages(person.email, byChannel.email!.conversation_id, 3);
     expect(await kit.inbound(conversation.messages[1].message_id)).toMatchObject({ linked_by: 'in_reply_to', inbound_status: 'answered' });
 
     const stranger = uniqueEmail();
-    const forwarded = await kit.emailInbound({ from: stranger, to: ours!.body.reply_to.email, subject: 'Fwd', in_reply_to: messageId, text: 'Who is this?' });
+    const forwarded = await kit.emailInbound({
+      from: stranger,
+      to: ours!.body.reply_to.email,
+      subject: 'Fwd',
+      in_reply_to: messageId,
+      text: 'Who is this?',
+    });
     expect(forwarded.json.webhook_status).toBe(200);
     await sleep(2000);
     expect(await kit.mailsTo(stranger)).toHaveLength(0);
@@ -99,7 +136,10 @@ describe('one turn at a time per thread', () => {
       kit.twilioInbound({ channel: 'sms', from: person.tel, body: 'Second, by SMS' }),
     ]);
     expect([a.json.webhook_status, b.json.webhook_status]).toEqual([200, 200]);
-    const [wa, sms] = await Promise.all([kit.waitForMessages(person.tel, byChannel.whatsapp!.conversation_id, 3), kit.waitForMessages(person.tel, byChannel.sms!.conversation_id, 3)]);
+    const [wa, sms] = await Promise.all([
+      kit.waitForMessages(person.tel, byChannel.whatsapp!.conversation_id, 3),
+      kit.waitForMessages(person.tel, byChannel.sms!.conversation_id, 3),
+    ]);
     expect(wa.messages.map((m: any) => m.role)).toEqual(['assistant', 'user', 'assistant']);
     expect(sms.messages.map((m: any) => m.role)).toEqual(['assistant', 'user', 'assistant']);
     expect([wa.conversation_status, sms.conversation_status]).toEqual(['reply_sent', 'reply_sent']);
@@ -113,7 +153,9 @@ describe('one turn at a time per thread', () => {
   it('Twilio retrying the same MessageSid gets one answer', async () => {
     const { byChannel, person } = await kit.start(['whatsapp']);
     const messageSid = `SM${randomUUID().replace(/-/g, '')}`;
-    const sends = await Promise.all([1, 2, 3].map(() => kit.twilioInbound({ channel: 'whatsapp', from: person.tel, body: 'Is it still open?', message_sid: messageSid })));
+    const sends = await Promise.all(
+      [1, 2, 3].map(() => kit.twilioInbound({ channel: 'whatsapp', from: person.tel, body: 'Is it still open?', message_sid: messageSid })),
+    );
     expect(sends.map((s) => s.json.webhook_status)).toEqual([200, 200, 200]);
     await kit.waitForMessages(person.tel, byChannel.whatsapp!.conversation_id, 3);
     await sleep(2500);
@@ -129,7 +171,9 @@ describe("the OpenAI key's rate (docs/throughput.md)", () => {
     const repliedAt = Date.now();
     await kit.twilioInbound({ channel: 'whatsapp', from: person.tel, body: 'Is it remote?' });
     await kit.waitForMessages(person.tel, byChannel.whatsapp!.conversation_id, 3);
-    const buckets = (await clients.documents.send(new ScanCommand({ TableName: state.resources.rateLimitsTable!, ConsistentRead: true }))).Items!.filter((item) => String(item.counter_key).startsWith('openai#'));
+    const buckets = (
+      await clients.documents.send(new ScanCommand({ TableName: state.resources.rateLimitsTable!, ConsistentRead: true }))
+    ).Items!.filter((item) => String(item.counter_key).startsWith('openai#'));
     // The reply step took a unit now (the TAT moved past the reply), on the same key the compose step books.
     expect(Math.max(...buckets.map((item) => Number(item.tat_ms)))).toBeGreaterThan(repliedAt);
   });
@@ -151,21 +195,40 @@ describe('opt-out and consent by keyword', () => {
     expect(await kit.twilioMessagesTo(`whatsapp:${person.tel}`)).toHaveLength(1);
     expect(await kit.threadItems(threadId)).toHaveLength(turnsBefore);
 
-    const refused = await postInitiate(state, validBody((b) => (b.recipient_data.recipient_tel = person.tel)));
+    const refused = await postInitiate(
+      state,
+      validBody((b) => (b.recipient_data.recipient_tel = person.tel)),
+    );
     expect(refused.status).toBe(403);
     expect(refused.json.error_code).toBe('RECIPIENT_OPTED_OUT');
 
     // A message queued before the STOP is not sent either.
     const queued = await demoContextObject(state, clients, (b) => (b.recipient_data.recipient_tel = person.tel));
-    const outcome = await processRecord({ messageId: randomUUID(), receiptHandle: 'rh', body: toSqsSafeJson(queued), receiveCount: 1 }, inProcessDeps(state, whatsappChannel, realDeliveries(state, clients.documents)));
+    const outcome = await processRecord(
+      { messageId: randomUUID(), receiptHandle: 'rh', body: toSqsSafeJson(queued), receiveCount: 1 },
+      inProcessDeps(state, whatsappChannel, realDeliveries(state, clients.documents)),
+    );
     expect(outcome).toMatchObject({ outcome: 'acknowledge' });
-    expect(await providerRequests(state, { provider: 'twilio', route: 'messages.create', mentioning: queued.conversation_data.conversations[0]!.conversation_id })).toHaveLength(0);
+    expect(
+      await providerRequests(state, {
+        provider: 'twilio',
+        route: 'messages.create',
+        mentioning: queued.conversation_data.conversations[0]!.conversation_id,
+      }),
+    ).toHaveLength(0);
     expect(await kit.twilioMessagesTo(`whatsapp:${person.tel}`)).toHaveLength(1);
 
     const start = await kit.twilioInbound({ channel: 'whatsapp', from: person.tel, body: 'START' });
     expect(start.json.webhook_status).toBe(200);
     expect(await optOuts().isOptedOut('ci-aaa-001', 'whatsapp', person.tel)).toBe(false);
-    expect((await postInitiate(state, validBody((b) => (b.recipient_data.recipient_tel = person.tel)))).status).toBe(200);
+    expect(
+      (
+        await postInitiate(
+          state,
+          validBody((b) => (b.recipient_data.recipient_tel = person.tel)),
+        )
+      ).status,
+    ).toBe(200);
   });
 
   it("Twilio's OptOutType=STOP counts as an opt-out whatever the words", async () => {
@@ -181,8 +244,19 @@ describe('hand-off and orphans', () => {
     const queueName = `hand-offs-test-${randomUUID().slice(0, 8)}`;
     const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: queueName }));
     const { Attributes } = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
-    const sns = new SNSClient({ region: state.env.AWS_REGION, endpoint: state.env.AWS_ENDPOINT_URL_SNS, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    await sns.send(new SubscribeCommand({ TopicArn: state.outputs['ai-multi-comms-reply']!.HandOffTopicArn, Protocol: 'sqs', Endpoint: Attributes!.QueueArn, Attributes: { RawMessageDelivery: 'true' } }));
+    const sns = new SNSClient({
+      region: state.env.AWS_REGION,
+      endpoint: state.env.AWS_ENDPOINT_URL_SNS,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    await sns.send(
+      new SubscribeCommand({
+        TopicArn: state.outputs['ai-multi-comms-reply']!.HandOffTopicArn,
+        Protocol: 'sqs',
+        Endpoint: Attributes!.QueueArn,
+        Attributes: { RawMessageDelivery: 'true' },
+      }),
+    );
     sns.destroy();
 
     const { byChannel, person } = await kit.start(['whatsapp']);
@@ -191,7 +265,9 @@ describe('hand-off and orphans', () => {
     const handedOff = await kit.waitForMessages(person.tel, conversationId, 3);
     expect(handedOff).toMatchObject({ hand_off_to_human: true, hand_off_reason: expect.any(String), conversation_status: 'reply_sent' });
     const event = await eventually('the hand-off event', async () => {
-      const { Messages = [] } = await clients.sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1, MaxNumberOfMessages: 10 }));
+      const { Messages = [] } = await clients.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1, MaxNumberOfMessages: 10 }),
+      );
       return Messages.map((m) => JSON.parse(m.Body!)).find((e) => e.conversation_id === conversationId);
     });
     expect(event).toMatchObject({ event: 'hand_off_to_human', company_id: 'ci-aaa-001', channel: 'whatsapp', reason: expect.any(String) });
@@ -202,7 +278,12 @@ describe('hand-off and orphans', () => {
       return found?.inbound_status === 'held' ? found : undefined;
     });
     expect(stored.text).toBe('Hello? Anyone there?');
-    expect((await kit.reader.parts(person.tel, conversationId)).conversation!.messages.map((m: any) => m.role)).toEqual(['assistant', 'user', 'assistant', 'user']);
+    expect((await kit.reader.parts(person.tel, conversationId)).conversation!.messages.map((m: any) => m.role)).toEqual([
+      'assistant',
+      'user',
+      'assistant',
+      'user',
+    ]);
     expect(await kit.twilioMessagesTo(`whatsapp:${person.tel}`)).toHaveLength(2);
   });
 
@@ -210,9 +291,18 @@ describe('hand-off and orphans', () => {
     const stranger = uniqueTel();
     const sent = await kit.twilioInbound({ channel: 'whatsapp', from: stranger, body: 'Who are you?' });
     expect(sent.json.webhook_status).toBe(200);
-    expect(await kit.inbound(`twilio#${sent.json.message_sid}`)).toMatchObject({ inbound_status: 'orphan', from_address: stranger, to_address: COMPANY_WHATSAPP, text: 'Who are you?' });
+    expect(await kit.inbound(`twilio#${sent.json.message_sid}`)).toMatchObject({
+      inbound_status: 'orphan',
+      from_address: stranger,
+      to_address: COMPANY_WHATSAPP,
+      text: 'Who are you?',
+    });
     await sleep(1500);
     expect(await kit.twilioMessagesTo(`whatsapp:${stranger}`)).toHaveLength(0);
-    expect(await queueEvents(state, { queueUrl: replyQueueUrl(), status: 'published' }).then((events) => events.filter((e) => e.body.includes(sent.json.message_sid)))).toHaveLength(0);
+    expect(
+      await queueEvents(state, { queueUrl: replyQueueUrl(), status: 'published' }).then((events) =>
+        events.filter((e) => e.body.includes(sent.json.message_sid)),
+      ),
+    ).toHaveLength(0);
   });
 });

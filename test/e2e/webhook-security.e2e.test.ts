@@ -20,13 +20,26 @@ const parseUrl = () => `${state.apiBaseUrl}/webhooks/sendgrid/inbound`;
 
 const inboundParams = (overrides: Record<string, string> = {}): Record<string, string> => {
   const sid = `SM${randomUUID().replace(/-/g, '')}`;
-  return { MessageSid: sid, SmsMessageSid: sid, AccountSid: DEMO_ACCOUNT, From: `whatsapp:${uniqueTel()}`, To: `whatsapp:${COMPANY_WHATSAPP}`, Body: 'hello', NumMedia: '0', ApiVersion: '2010-04-01', ...overrides };
+  return {
+    MessageSid: sid,
+    SmsMessageSid: sid,
+    AccountSid: DEMO_ACCOUNT,
+    From: `whatsapp:${uniqueTel()}`,
+    To: `whatsapp:${COMPANY_WHATSAPP}`,
+    Body: 'hello',
+    NumMedia: '0',
+    ApiVersion: '2010-04-01',
+    ...overrides,
+  };
 };
 
 const postTwilio = async (params: Record<string, string>, signature: string | undefined, body = new URLSearchParams(params).toString()) => {
   const response = await fetch(twilioUrl(), {
     method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...(signature === undefined ? {} : { 'X-Twilio-Signature': signature }) },
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      ...(signature === undefined ? {} : { 'X-Twilio-Signature': signature }),
+    },
     body,
     signal: AbortSignal.timeout(20_000),
   });
@@ -48,24 +61,55 @@ describe('the Twilio webhook refuses what Twilio did not sign', () => {
   const cases: [string, (p: Record<string, string>) => { params: Record<string, string>; signature: string | undefined }][] = [
     ['no signature', (p) => ({ params: p, signature: undefined })],
     ['a signature made with another token', (p) => ({ params: p, signature: twilioSignature('someone-elses-token', twilioUrl(), p) })],
-    ['a signature for the URL rebuilt without the stage', (p) => ({ params: p, signature: twilioSignature(DEMO_TOKEN, twilioUrl().replace(`/${state.stage}/`, '/'), p) })],
+    [
+      'a signature for the URL rebuilt without the stage',
+      (p) => ({ params: p, signature: twilioSignature(DEMO_TOKEN, twilioUrl().replace(`/${state.stage}/`, '/'), p) }),
+    ],
     ['a tampered body', (p) => ({ params: { ...p, Body: 'STOP' }, signature: twilioSignature(DEMO_TOKEN, twilioUrl(), p) })],
     ['an added parameter', (p) => ({ params: { ...p, OptOutType: 'STOP' }, signature: twilioSignature(DEMO_TOKEN, twilioUrl(), p) })],
-    ['a number nobody owns', (p) => ({ params: { ...p, To: 'whatsapp:+447700999999' }, signature: twilioSignature(DEMO_TOKEN, twilioUrl(), { ...p, To: 'whatsapp:+447700999999' }) })],
-    ['another account signing for this number', (p) => ({ params: { ...p, AccountSid: 'AC00000000000000000000000000000b01' }, signature: twilioSignature('local-demo-twilio-token-b', twilioUrl(), { ...p, AccountSid: 'AC00000000000000000000000000000b01' }) })],
+    [
+      'a number nobody owns',
+      (p) => ({
+        params: { ...p, To: 'whatsapp:+447700999999' },
+        signature: twilioSignature(DEMO_TOKEN, twilioUrl(), { ...p, To: 'whatsapp:+447700999999' }),
+      }),
+    ],
+    [
+      'another account signing for this number',
+      (p) => ({
+        params: { ...p, AccountSid: 'AC00000000000000000000000000000b01' },
+        signature: twilioSignature('local-demo-twilio-token-b', twilioUrl(), { ...p, AccountSid: 'AC00000000000000000000000000000b01' }),
+      }),
+    ],
   ];
   it.each(cases)('%s: 403, nothing stored', async (_name, make) => {
     const { params, signature } = make(inboundParams());
     const answer = await postTwilio(params, signature);
     expect(answer.status).toBe(403);
-    expect(JSON.parse(answer.text)).toMatchObject({ status: 'error', error_code: 'WEBHOOK_SIGNATURE_INVALID', message: expect.any(String) });
+    expect(JSON.parse(answer.text)).toMatchObject({
+      status: 'error',
+      error_code: 'WEBHOOK_SIGNATURE_INVALID',
+      message: expect.any(String),
+    });
     expect(await kit.inbound(`twilio#${params.MessageSid}`)).toBeUndefined();
   });
 
   it('a number onboarded without its credentials secret: 403 (cannot be verified), not a 5xx', async () => {
     // Found by the byte-flip fuzz below: a flipped digit named another onboarded number whose secret was missing.
     const number = uniqueTel();
-    await clients.documents.send(new PutCommand({ TableName: state.resources.senderAddressesTable!, Item: { sender_address: `whatsapp:${number}`, channel: 'whatsapp', company_id: 'ci-nosecret', project_id: 'pi-nosecret', credentials_id: `ai-multi-comms/whatsapp-credentials/missing-${randomUUID()}`, updated_at: new Date().toISOString() } }));
+    await clients.documents.send(
+      new PutCommand({
+        TableName: state.resources.senderAddressesTable!,
+        Item: {
+          sender_address: `whatsapp:${number}`,
+          channel: 'whatsapp',
+          company_id: 'ci-nosecret',
+          project_id: 'pi-nosecret',
+          credentials_id: `ai-multi-comms/whatsapp-credentials/missing-${randomUUID()}`,
+          updated_at: new Date().toISOString(),
+        },
+      }),
+    );
     const params = inboundParams({ To: `whatsapp:${number}` });
     const answer = await postTwilio(params, twilioSignature(DEMO_TOKEN, twilioUrl(), params));
     expect(answer.status).toBe(403);
@@ -76,7 +120,11 @@ describe('the Twilio webhook refuses what Twilio did not sign', () => {
   it('the same call, signed as Twilio signs it, is accepted with empty TwiML', async () => {
     const params = inboundParams();
     const answer = await postTwilio(params, twilioSignature(DEMO_TOKEN, twilioUrl(), params));
-    expect(answer).toEqual({ status: 200, type: expect.stringMatching(/^text\/xml/), text: '<?xml version="1.0" encoding="UTF-8"?><Response/>' });
+    expect(answer).toEqual({
+      status: 200,
+      type: expect.stringMatching(/^text\/xml/),
+      text: '<?xml version="1.0" encoding="UTF-8"?><Response/>',
+    });
     expect(await kit.inbound(`twilio#${params.MessageSid}`)).toMatchObject({ inbound_status: 'orphan', text: 'hello' });
   });
 });
@@ -117,7 +165,14 @@ describe('fuzz: never a 5xx, never an answer without a valid signature', () => {
     const sids: string[] = [];
     await fc.assert(
       fc.asyncProperty(
-        fc.dictionary(fc.oneof(fc.constantFrom('To', 'From', 'Body', 'MessageSid', 'AccountSid', 'OptOutType', 'OriginalRepliedMessageSid'), fc.string({ maxLength: 12 })), fc.string({ maxLength: 40 }), { maxKeys: 8 }),
+        fc.dictionary(
+          fc.oneof(
+            fc.constantFrom('To', 'From', 'Body', 'MessageSid', 'AccountSid', 'OptOutType', 'OriginalRepliedMessageSid'),
+            fc.string({ maxLength: 12 }),
+          ),
+          fc.string({ maxLength: 40 }),
+          { maxKeys: 8 },
+        ),
         fc.option(fc.base64String({ maxLength: 40 }), { nil: undefined }),
         fc.boolean(),
         async (extra, signature, ownNumber) => {
@@ -157,13 +212,22 @@ describe('fuzz: never a 5xx, never an answer without a valid signature', () => {
   it('random and mutated multipart bodies: 401 without credentials, never a 5xx with them', async () => {
     const auth = basic(DEMO_INBOUND_PARSE.username, DEMO_INBOUND_PARSE.password);
     await fc.assert(
-      fc.asyncProperty(fc.string({ maxLength: 300 }), fc.constantFrom('multipart/form-data; boundary=xyz', 'multipart/form-data', 'text/plain', 'application/x-www-form-urlencoded'), fc.boolean(), async (body, type, authenticated) => {
-        const answer = await postParse(authenticated ? `--xyz\r\nContent-Disposition: form-data; name="from"\r\n\r\n${body}\r\n--xyz--\r\n` : body, authenticated ? auth : undefined, type);
-        noServerError(answer.status, answer.text);
-        // serverless-offline's HTTP layer (hapi) itself refuses a multipart type without a boundary
-        // with 400 before any function runs; API Gateway passes it on, and the function says 401.
-        if (!authenticated) expect(type === 'multipart/form-data' ? [400, 401] : [401]).toContain(answer.status);
-      }),
+      fc.asyncProperty(
+        fc.string({ maxLength: 300 }),
+        fc.constantFrom('multipart/form-data; boundary=xyz', 'multipart/form-data', 'text/plain', 'application/x-www-form-urlencoded'),
+        fc.boolean(),
+        async (body, type, authenticated) => {
+          const answer = await postParse(
+            authenticated ? `--xyz\r\nContent-Disposition: form-data; name="from"\r\n\r\n${body}\r\n--xyz--\r\n` : body,
+            authenticated ? auth : undefined,
+            type,
+          );
+          noServerError(answer.status, answer.text);
+          // serverless-offline's HTTP layer (hapi) itself refuses a multipart type without a boundary
+          // with 400 before any function runs; API Gateway passes it on, and the function says 401.
+          if (!authenticated) expect(type === 'multipart/form-data' ? [400, 401] : [401]).toContain(answer.status);
+        },
+      ),
       { numRuns: 60 },
     );
   });

@@ -19,13 +19,22 @@ const deploy = async (args: string[], failing = '') => {
   const log = join(dir, 'calls.log');
   const fake = join(dir, 'serverless');
   // Records start and end of each call; holds each for a moment so overlapping calls overlap.
-  writeFileSync(fake, `#!/usr/bin/env bash\nservice=$(basename "$PWD")\necho "start $service $1" >> "${log}"\nsleep 0.4\necho "end $service $1" >> "${log}"\n[ "$service" != "${failing}" ]\n`);
+  writeFileSync(
+    fake,
+    `#!/usr/bin/env bash\nservice=$(basename "$PWD")\necho "start $service $1" >> "${log}"\nsleep 0.4\necho "end $service $1" >> "${log}"\n[ "$service" != "${failing}" ]\n`,
+  );
   chmodSync(fake, 0o755);
-  const result = await run('bash', [join(ROOT, 'scripts/deploy-all.sh'), ...args], { cwd: ROOT, env: { ...process.env, SERVERLESS: fake } }).then(
+  const result = await run('bash', [join(ROOT, 'scripts/deploy-all.sh'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, SERVERLESS: fake },
+  }).then(
     (r) => ({ code: 0, ...r }),
     (error: { code: number; stdout: string; stderr: string }) => error,
   );
-  const calls = readFileSync(log, 'utf8').trim().split('\n').map((line) => line.split(' ') as [string, string, string]);
+  const calls = readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => line.split(' ') as [string, string, string]);
   return { ...result, calls };
 };
 
@@ -42,7 +51,17 @@ it('deploys wave after wave, the services of one wave in parallel', async () => 
   const { code, calls, stderr } = await deploy(['dev', '--param=alertEmail=ops@example.com']);
   expect(code).toBe(0);
   expect(stderr).not.toContain('warning');
-  expect(calls.filter(([what]) => what === 'start').map(([, s, action]) => [s, action]).sort()).toEqual(waves.flat().map((s) => [s, 'deploy']).sort());
+  expect(
+    calls
+      .filter(([what]) => what === 'start')
+      .map(([, s, action]) => [s, action])
+      .sort(),
+  ).toEqual(
+    waves
+      .flat()
+      .map((s) => [s, 'deploy'])
+      .sort(),
+  );
   wavesOf(calls, waves);
   const senders = waves[waves.length - 1]!;
   expect(senders.length).toBeGreaterThan(1);

@@ -11,7 +11,10 @@ import { useLocalStack } from '@ai-multi-comms/testing/stack';
 const run = promisify(execFile);
 const root = join(__dirname, '..', '..');
 const onboard = (...args: string[]) =>
-  run(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'scripts/onboard.ts'), ...args], { cwd: root, env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+  run(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'scripts/onboard.ts'), ...args], {
+    cwd: root,
+    env: { ...process.env, NODE_NO_WARNINGS: '1' },
+  });
 
 const { state, clients } = useLocalStack();
 const dir = mkdtempSync(join(tmpdir(), 'onboard-'));
@@ -28,7 +31,9 @@ it('writes the item with only the key hash and warns about secrets that do not e
   const { stdout, stderr } = await onboard(path, '--state-file', process.env.LOCAL_STACK_STATE!);
   expect(stdout).toMatch(/Onboarded ci-ccc-001\/pi-cli-ok/);
   expect(stderr).toMatch(/secret "ai-multi-comms\/whatsapp-credentials\/ci-ccc-001\/pi-ccc-001\/twilio-dev" does not exist/);
-  const { Item } = await clients.documents.send(new GetCommand({ TableName: state.resources.companyDataTable, Key: { company_id: 'ci-ccc-001', project_id: 'pi-cli-ok' } }));
+  const { Item } = await clients.documents.send(
+    new GetCommand({ TableName: state.resources.companyDataTable, Key: { company_id: 'ci-ccc-001', project_id: 'pi-cli-ok' } }),
+  );
   expect(Item).toMatchObject({ project_status: 'active', api_key_sha256: [sha256Hex('replace-with-the-api-gateway-key-value-000')] });
   expect(JSON.stringify(Item)).not.toContain('replace-with-the-api-gateway-key-value-000');
 });
@@ -38,10 +43,16 @@ it('refuses a file with a secret value where a secret name belongs, writing noth
     f.project_id = 'pi-cli-refused';
     f.ai_config.openai_config.whatsapp.api_key_reference = 'sk-proj-abcdefghijklmnopqrstuvwx';
   });
-  const failure = await onboard(path, '--state-file', process.env.LOCAL_STACK_STATE!).catch((error: { code: number; stderr: string }) => error);
+  const failure = await onboard(path, '--state-file', process.env.LOCAL_STACK_STATE!).catch(
+    (error: { code: number; stderr: string }) => error,
+  );
   expect((failure as { code: number }).code).toBe(1);
-  expect((failure as { stderr: string }).stderr).toMatch(/ai_config\.openai_config\.whatsapp\.api_key_reference: holds what looks like a secret value/);
+  expect((failure as { stderr: string }).stderr).toMatch(
+    /ai_config\.openai_config\.whatsapp\.api_key_reference: holds what looks like a secret value/,
+  );
   expect((failure as { stderr: string }).stderr).not.toContain('sk-proj-abcdefghijklmnopqrstuvwx');
-  const { Item } = await clients.documents.send(new GetCommand({ TableName: state.resources.companyDataTable, Key: { company_id: 'ci-ccc-001', project_id: 'pi-cli-refused' } }));
+  const { Item } = await clients.documents.send(
+    new GetCommand({ TableName: state.resources.companyDataTable, Key: { company_id: 'ci-ccc-001', project_id: 'pi-cli-refused' } }),
+  );
   expect(Item).toBeUndefined();
 });

@@ -16,7 +16,10 @@ it('has the CI and deploy workflows', () => {
 });
 
 it.each(files)('%s is valid (action-validator)', async (file) => {
-  const { stdout, stderr } = await run(process.execPath, [join(ROOT, 'node_modules/@action-validator/cli/cli.mjs'), join(WORKFLOWS, file)]).catch((error: { stdout: string; stderr: string }) => {
+  const { stdout, stderr } = await run(process.execPath, [
+    join(ROOT, 'node_modules/@action-validator/cli/cli.mjs'),
+    join(WORKFLOWS, file),
+  ]).catch((error: { stdout: string; stderr: string }) => {
     throw new Error(`${file} is invalid:\n${error.stdout}\n${error.stderr}`);
   });
   expect(`${stdout}${stderr}`).not.toMatch(/"errors"/);
@@ -42,7 +45,9 @@ it('deploy uses OIDC (no long-lived keys): dev on main, prod only by hand behind
   for (const job of ['deploy-dev', 'deploy-prod']) {
     expect(deploy.jobs[job].permissions['id-token']).toBe('write');
     expect(deploy.jobs[job].needs).toBe('test');
-    const credentials = deploy.jobs[job].steps.find((step: { uses?: string }) => step.uses?.startsWith('aws-actions/configure-aws-credentials'));
+    const credentials = deploy.jobs[job].steps.find((step: { uses?: string }) =>
+      step.uses?.startsWith('aws-actions/configure-aws-credentials'),
+    );
     expect(credentials.with['role-to-assume']).toBe('${{ vars.AWS_DEPLOY_ROLE_ARN }}');
   }
   expect(deploy.jobs['deploy-dev'].environment).toBe('dev');

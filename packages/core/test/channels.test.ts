@@ -19,14 +19,16 @@ describe('a channel declared once, outbound and inbound', () => {
     expect(twilioAddressOf('+447700900002')).toEqual({ channel: 'sms', number: '+447700900002' });
     expect(senderAddressKey('whatsapp', 'whatsapp:+447700900001')).toBe('whatsapp:+447700900001');
     expect(senderAddressKey('sms', '+447700900002')).toBe('sms:+447700900002');
-    for (const descriptor of TWILIO_CHANNELS) expect(twilioAddressOf(`${descriptor.twilioAddressPrefix}+447700900009`).channel).toBe(descriptor.name);
+    for (const descriptor of TWILIO_CHANNELS)
+      expect(twilioAddressOf(`${descriptor.twilioAddressPrefix}+447700900009`).channel).toBe(descriptor.name);
   });
 
   it("onboarding's sender directory has one entry per Twilio channel the project configures, with that channel's credentials", () => {
     const project = companyItem();
     const entries = senderAddressesOf(project, new Date('2026-01-01T00:00:00Z'));
     expect(entries.map((entry) => entry.channel).sort()).toEqual(TWILIO_CHANNELS.map((descriptor) => descriptor.name).sort());
-    for (const entry of entries) expect(entry.credentials_id).toBe(CHANNEL_DESCRIPTORS[entry.channel].credentialsSecretName(project.channel_config));
+    for (const entry of entries)
+      expect(entry.credentials_id).toBe(CHANNEL_DESCRIPTORS[entry.channel].credentialsSecretName(project.channel_config));
     const smsOnly = companyItem((item) => delete item.channel_config.whatsapp);
     expect(senderAddressesOf(smsOnly, new Date()).map((entry) => entry.sender_address)).toEqual(['sms:+447700900002']);
   });

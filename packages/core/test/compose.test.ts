@@ -1,5 +1,25 @@
-import { AppError, composeRecord, ComposeDeps, ComposedMessage, createGovernor, CREDENTIALS_REJECTED, inMemoryBucketStore, openAiLimit, rateLimited, threadKeyOf, transient } from '../src';
-import { companyItem, contextObjectFixture, countingMetrics, fixedClock, inMemoryThreads, memorySecrets, recordingLogger } from '@ai-multi-comms/testing';
+import {
+  AppError,
+  composeRecord,
+  ComposeDeps,
+  ComposedMessage,
+  createGovernor,
+  CREDENTIALS_REJECTED,
+  inMemoryBucketStore,
+  openAiLimit,
+  rateLimited,
+  threadKeyOf,
+  transient,
+} from '../src';
+import {
+  companyItem,
+  contextObjectFixture,
+  countingMetrics,
+  fixedClock,
+  inMemoryThreads,
+  memorySecrets,
+  recordingLogger,
+} from '@ai-multi-comms/testing';
 
 /**
  * The compose step with in-memory fakes (threads, secrets, clock, logger, metrics, governor):
@@ -23,7 +43,11 @@ const build = (overrides: Partial<ComposeDeps> = {}) => {
       createThread: async () => `conv_${++calls.threads}`,
       turn: async (turn) => {
         calls.turns.push({ channel: turn.metadata.channel!, apiKey: turn.apiKey, threadId: turn.threadId });
-        return { threadId: turn.threadId, text: `Hello on ${turn.metadata.channel}`, usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 } };
+        return {
+          threadId: turn.threadId,
+          text: `Hello on ${turn.metadata.channel}`,
+          usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+        };
       },
     },
     publish: async (message) => void calls.published.push(message),
@@ -32,7 +56,14 @@ const build = (overrides: Partial<ComposeDeps> = {}) => {
     clock,
     logger,
     metrics,
-    config: { visibilityTimeoutSeconds: 605, heartbeatIntervalMs: 600_000, retryBackoffBaseSeconds: 1, retryBackoffMaxSeconds: 10, maxReceiveCount: 3, recordDeadlineMs: 60_000 },
+    config: {
+      visibilityTimeoutSeconds: 605,
+      heartbeatIntervalMs: 600_000,
+      retryBackoffBaseSeconds: 1,
+      retryBackoffMaxSeconds: 10,
+      maxReceiveCount: 3,
+      recordDeadlineMs: 60_000,
+    },
     ...overrides,
   };
   return { deps, threads, secrets, clock, metrics, lines, calls };
@@ -97,7 +128,10 @@ describe('the compose step, with in-memory fakes', () => {
   it('an inactive project is refused for good: the failure is recorded permanent and the message acknowledged', async () => {
     const { deps, threads, calls } = build({ companies: { get: async () => companyItem((item) => (item.project_status = 'inactive')) } });
     const contextObject = contextObjectFixture();
-    expect(await composeRecord(recordOf(JSON.stringify(contextObject)), deps)).toMatchObject({ outcome: 'acknowledge', reason: expect.stringContaining('is not active') });
+    expect(await composeRecord(recordOf(JSON.stringify(contextObject)), deps)).toMatchObject({
+      outcome: 'acknowledge',
+      reason: expect.stringContaining('is not active'),
+    });
     expect(threads.items.get(threadKeyFor(contextObject))).toMatchObject({ status: 'failed', failure_class: 'permanent' });
     expect(calls.turns).toHaveLength(0);
   });
@@ -118,7 +152,10 @@ describe('the compose step, with in-memory fakes', () => {
       if (request.apiKey !== 'sk-two') throw new AppError('permanent', CREDENTIALS_REJECTED, 'OpenAI refused the key.');
       return turn(request);
     };
-    expect(await composeRecord(recordOf(JSON.stringify(contextObjectFixture())), deps)).toEqual({ outcome: 'acknowledge', reason: 'published' });
+    expect(await composeRecord(recordOf(JSON.stringify(contextObjectFixture())), deps)).toEqual({
+      outcome: 'acknowledge',
+      reason: 'published',
+    });
     expect(secrets.evictions).toEqual([KEY_NAME]);
     expect(calls.turns.map((call) => call.apiKey)).toEqual(['sk-two']);
   });
@@ -130,14 +167,29 @@ describe('the compose step, with in-memory fakes', () => {
     deps.ai.turn = async () => {
       throw rateLimited('AI_RATE_LIMITED', 'OpenAI: requests per minute.', 7);
     };
-    expect(await composeRecord(recordOf(JSON.stringify(contextObjectFixture())), deps)).toMatchObject({ outcome: 'requeue', delaySeconds: 7 });
-    expect(buckets.tat(openAiLimit(KEY_NAME, [companyItem().ai_config.openai_config.whatsapp]).bucket)).toBeGreaterThanOrEqual(clock.now().getTime() + 7000);
+    expect(await composeRecord(recordOf(JSON.stringify(contextObjectFixture())), deps)).toMatchObject({
+      outcome: 'requeue',
+      delaySeconds: 7,
+    });
+    expect(buckets.tat(openAiLimit(KEY_NAME, [companyItem().ai_config.openai_config.whatsapp]).bucket)).toBeGreaterThanOrEqual(
+      clock.now().getTime() + 7000,
+    );
   });
 
   it("a request whose slot on the key's rate is later goes back with its slot, before any claim or call", async () => {
     const { deps, threads, calls, clock } = build();
-    deps.governor = { enabled: true, pace: async () => ({ go: false, delaySeconds: 4, slotAtMs: clock.now().getTime() + 4200 }), refused: async () => undefined, takeNow: async () => undefined };
-    expect(await composeRecord(recordOf(JSON.stringify(contextObjectFixture())), deps)).toEqual({ outcome: 'requeue', reason: expect.stringContaining('waiting for a slot'), delaySeconds: 4, slotAtMs: clock.now().getTime() + 4200 });
+    deps.governor = {
+      enabled: true,
+      pace: async () => ({ go: false, delaySeconds: 4, slotAtMs: clock.now().getTime() + 4200 }),
+      refused: async () => undefined,
+      takeNow: async () => undefined,
+    };
+    expect(await composeRecord(recordOf(JSON.stringify(contextObjectFixture())), deps)).toEqual({
+      outcome: 'requeue',
+      reason: expect.stringContaining('waiting for a slot'),
+      delaySeconds: 4,
+      slotAtMs: clock.now().getTime() + 4200,
+    });
     expect(threads.items.size).toBe(0);
     expect(calls.turns).toHaveLength(0);
   });
@@ -156,7 +208,10 @@ describe('the compose step, with in-memory fakes', () => {
     const { deps, threads, metrics } = build({ publish: () => new Promise(() => undefined) });
     deps.config = { ...deps.config, recordDeadlineMs: 50 };
     const contextObject = contextObjectFixture();
-    expect(await composeRecord(recordOf(JSON.stringify(contextObject)), deps)).toMatchObject({ outcome: 'retry', reason: expect.stringContaining('at the publish step') });
+    expect(await composeRecord(recordOf(JSON.stringify(contextObject)), deps)).toMatchObject({
+      outcome: 'retry',
+      reason: expect.stringContaining('at the publish step'),
+    });
     expect(metrics.counts.get('RecordDeadlineExceeded')).toBe(1);
     expect(threads.items.get(threadKeyFor(contextObject))).toMatchObject({ status: 'failed', failure_class: 'transient' });
   });

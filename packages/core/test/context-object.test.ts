@@ -17,7 +17,10 @@ import { companyItem, requestBody } from '@ai-multi-comms/testing';
 
 const resolved = (request: InitiateConversationRequest): ResolvedRequest => ({
   ...request,
-  request_data: { ...request.request_data, channel_method: request.request_data.channel_method === 'all' ? ['whatsapp', 'sms', 'email'] : request.request_data.channel_method },
+  request_data: {
+    ...request.request_data,
+    channel_method: request.request_data.channel_method === 'all' ? ['whatsapp', 'sms', 'email'] : request.request_data.channel_method,
+  },
 });
 
 const build = (patch?: (b: Record<string, any>) => void) =>
@@ -34,7 +37,12 @@ const composed = (patch?: (b: Record<string, any>) => void): ComposedMessage => 
   return {
     ...co,
     conversation_data: { ...co.conversation_data, thread_id: 'conv_1' },
-    composed: Object.fromEntries(co.conversation_data.conversations.map(({ channel }) => [channel, { text: 'hi', usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }])),
+    composed: Object.fromEntries(
+      co.conversation_data.conversations.map(({ channel }) => [
+        channel,
+        { text: 'hi', usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } },
+      ]),
+    ),
   };
 };
 
@@ -52,9 +60,17 @@ describe('Context Object', () => {
   });
 
   it('names every channel of a fan-out request, in request order', () => {
-    const co = build((b) => ((b.request_data.channel_method = ['email', 'WhatsApp', 'sms']), (b.request_data.request_id = '550e8400-e29b-41d4-a716-446655440001')));
+    const co = build(
+      (b) => (
+        (b.request_data.channel_method = ['email', 'WhatsApp', 'sms']), (b.request_data.request_id = '550e8400-e29b-41d4-a716-446655440001')
+      ),
+    );
     expect(co.conversation_data.conversations.map((c) => c.channel)).toEqual(['email', 'whatsapp', 'sms']);
-    expect(co.conversation_data.conversations.map((c) => c.conversation_id.split('#')[3])).toEqual(['jobs@acme.example.com', '447700900001', '447700900002']);
+    expect(co.conversation_data.conversations.map((c) => c.conversation_id.split('#')[3])).toEqual([
+      'jobs@acme.example.com',
+      '447700900001',
+      '447700900002',
+    ]);
   });
 
   it('uses the company e-mail address as the channel part for email', () => {
@@ -65,7 +81,11 @@ describe('Context Object', () => {
   it('names a missing sender as a configuration error', () => {
     const request = validateInitiateRequest(requestBody());
     try {
-      conversationIdFor(request, companyItem((c) => delete c.channel_config.whatsapp), 'whatsapp');
+      conversationIdFor(
+        request,
+        companyItem((c) => delete c.channel_config.whatsapp),
+        'whatsapp',
+      );
       throw new Error('accepted');
     } catch (error) {
       expect((error as AppError).code).toBe(ErrorCodes.CONFIGURATION_ERROR);
@@ -102,35 +122,61 @@ describe('Context Object', () => {
   it.each([
     ['not JSON', () => '{'],
     ['the previous schema version', () => JSON.stringify({ ...build(), schema_version: 1 })],
-    ['a conversation id that does not match its parts', () => JSON.stringify({ ...build(), conversation_data: { ...build().conversation_data, conversations: [{ channel: 'whatsapp', conversation_id: 'x#y#z#1' }] } })],
-    ['conversations that are not the channels in order', () => JSON.stringify({ ...build((b) => (b.request_data.channel_method = ['sms', 'whatsapp'])), conversation_data: { ...build().conversation_data } })],
-    ['channels left unresolved ("all")', () => {
-      const co: any = build();
-      co.frontend_payload.request_data.channel_method = 'all';
-      return JSON.stringify(co);
-    }],
-    ['no channel config for its channel', () => {
-      const co: any = build();
-      delete co.company_data_payload.channel_config.whatsapp;
-      return JSON.stringify(co);
-    }],
-    ['a channel without the recipient address it needs', () => {
-      const co: any = build((b) => (b.request_data.channel_method = ['email']));
-      delete co.frontend_payload.recipient_data.recipient_email;
-      return JSON.stringify(co);
-    }],
-    ['a secret value smuggled into the company payload', () => {
-      const co: any = build();
-      co.company_data_payload.channel_config.whatsapp.twilio_auth_token = 'x';
-      return JSON.stringify(co);
-    }],
+    [
+      'a conversation id that does not match its parts',
+      () =>
+        JSON.stringify({
+          ...build(),
+          conversation_data: { ...build().conversation_data, conversations: [{ channel: 'whatsapp', conversation_id: 'x#y#z#1' }] },
+        }),
+    ],
+    [
+      'conversations that are not the channels in order',
+      () =>
+        JSON.stringify({
+          ...build((b) => (b.request_data.channel_method = ['sms', 'whatsapp'])),
+          conversation_data: { ...build().conversation_data },
+        }),
+    ],
+    [
+      'channels left unresolved ("all")',
+      () => {
+        const co: any = build();
+        co.frontend_payload.request_data.channel_method = 'all';
+        return JSON.stringify(co);
+      },
+    ],
+    [
+      'no channel config for its channel',
+      () => {
+        const co: any = build();
+        delete co.company_data_payload.channel_config.whatsapp;
+        return JSON.stringify(co);
+      },
+    ],
+    [
+      'a channel without the recipient address it needs',
+      () => {
+        const co: any = build((b) => (b.request_data.channel_method = ['email']));
+        delete co.frontend_payload.recipient_data.recipient_email;
+        return JSON.stringify(co);
+      },
+    ],
+    [
+      'a secret value smuggled into the company payload',
+      () => {
+        const co: any = build();
+        co.company_data_payload.channel_config.whatsapp.twilio_auth_token = 'x';
+        return JSON.stringify(co);
+      },
+    ],
   ])('refuses %s', (_name, body) => {
     expect(() => parseContextObject(body())).toThrow(AppError);
   });
 
   it.each([
     ['no thread', () => ({ ...composed(), conversation_data: { ...composed().conversation_data, thread_id: null } })],
-    ['no part for the sender\'s channel', () => ({ ...composed(), composed: {} })],
+    ["no part for the sender's channel", () => ({ ...composed(), composed: {} })],
   ])('a sender refuses a composed message with %s', (_name, make) => {
     expect(() => parseComposedMessage(JSON.stringify(make()), 'whatsapp')).toThrow(AppError);
   });
@@ -140,6 +186,8 @@ describe('Context Object', () => {
   });
 
   it('hashes equal bodies equally whatever the key order', () => {
-    expect(canonicalJson({ b: 1, a: { d: [1, { f: 2, e: 3 }], c: null } })).toBe(canonicalJson({ a: { c: null, d: [1, { e: 3, f: 2 }] }, b: 1 }));
+    expect(canonicalJson({ b: 1, a: { d: [1, { f: 2, e: 3 }], c: null } })).toBe(
+      canonicalJson({ a: { c: null, d: [1, { e: 3, f: 2 }] }, b: 1 }),
+    );
   });
 });

@@ -24,14 +24,18 @@ describe('toHttpError', () => {
   it('carries Retry-After and validation_errors without internal codes', () => {
     const response = toHttpError(new AppError('rate-limited', ErrorCodes.RATE_LIMIT_EXCEEDED, 'slow down', { retryAfterSeconds: 12 }), 'r');
     expect(response.headers['Retry-After']).toBe('12');
-    const invalid = toHttpError(new AppError('validation', ErrorCodes.VALIDATION_ERROR, 'bad', { validationErrors: [{ field: 'a', message: 'is bad', code: 'X' }] }), 'r');
+    const invalid = toHttpError(
+      new AppError('validation', ErrorCodes.VALIDATION_ERROR, 'bad', { validationErrors: [{ field: 'a', message: 'is bad', code: 'X' }] }),
+      'r',
+    );
     expect(invalid.body.validation_errors).toEqual([{ field: 'a', message: 'is bad' }]);
   });
 });
 
 describe('readConfig', () => {
   it('reads and validates every variable, listing all problems at once', () => {
-    const read = (env: NodeJS.ProcessEnv) => readConfig<{ table: string; ttl: number }>({ table: ['TABLE', requiredString], ttl: ['TTL', integer(5, { min: 1 })] }, env);
+    const read = (env: NodeJS.ProcessEnv) =>
+      readConfig<{ table: string; ttl: number }>({ table: ['TABLE', requiredString], ttl: ['TTL', integer(5, { min: 1 })] }, env);
     expect(read({ TABLE: 't', TTL: '9' })).toEqual({ table: 't', ttl: 9 });
     expect(read({ TABLE: 't' })).toEqual({ table: 't', ttl: 5 });
     try {

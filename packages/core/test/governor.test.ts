@@ -76,7 +76,12 @@ describe('governor', () => {
     const buckets = inMemoryBucketStore();
     const slept: number[] = [];
     // Concurrent callers sleep side by side: the clock does not move between their arrivals.
-    const governor = createGovernor({ buckets, clock: time.clock, sleep: async (ms) => void slept.push(ms), config: { enabled: true, maxInlineWaitMs: 500 } });
+    const governor = createGovernor({
+      buckets,
+      clock: time.clock,
+      sleep: async (ms) => void slept.push(ms),
+      config: { enabled: true, maxInlineWaitMs: 500 },
+    });
     const start = time.nowMs();
     const decisions = [];
     for (let i = 0; i < 1000; i += 1) decisions.push(await governor.pace(limit, 1));
@@ -111,14 +116,24 @@ describe('governor', () => {
 
   it('puts a copy that is back too early (more than a second before its slot) back again, keeping its slot', async () => {
     const time = fakeClock();
-    const governor = createGovernor({ buckets: inMemoryBucketStore(), clock: time.clock, sleep: time.sleep, config: { enabled: true, maxInlineWaitMs: 0 } });
+    const governor = createGovernor({
+      buckets: inMemoryBucketStore(),
+      clock: time.clock,
+      sleep: time.sleep,
+      config: { enabled: true, maxInlineWaitMs: 0 },
+    });
     const slotAtMs = time.nowMs() + 4200;
     expect(await governor.pace(limit, 1, slotAtMs)).toEqual({ go: false, delaySeconds: 4, slotAtMs });
   });
 
   it("holds every caller back until the provider's Retry-After", async () => {
     const time = fakeClock();
-    const governor = createGovernor({ buckets: inMemoryBucketStore(), clock: time.clock, sleep: time.sleep, config: { enabled: true, maxInlineWaitMs: 500 } });
+    const governor = createGovernor({
+      buckets: inMemoryBucketStore(),
+      clock: time.clock,
+      sleep: time.sleep,
+      config: { enabled: true, maxInlineWaitMs: 500 },
+    });
     await governor.refused(limit, 20_000);
     expect(await governor.pace(limit, 1)).toEqual({ go: false, delaySeconds: 20, slotAtMs: time.nowMs() + 20_000 });
   });
@@ -145,21 +160,39 @@ describe('governor', () => {
 
 describe('limits from the project configuration', () => {
   it("paces an OpenAI key to the smallest rate its channels state, 500/min when none does; a sender to its channel's rate or Twilio's default", () => {
-    expect(openAiLimit('ai-multi-comms/openai-api-key/acme', [{ api_key_reference: 'k', requests_per_minute: 600 }, { api_key_reference: 'k', requests_per_minute: 900 }])).toEqual({ bucket: 'openai#ai-multi-comms/openai-api-key/acme', unitsPerSecond: 10 });
+    expect(
+      openAiLimit('ai-multi-comms/openai-api-key/acme', [
+        { api_key_reference: 'k', requests_per_minute: 600 },
+        { api_key_reference: 'k', requests_per_minute: 900 },
+      ]),
+    ).toEqual({ bucket: 'openai#ai-multi-comms/openai-api-key/acme', unitsPerSecond: 10 });
     expect(openAiLimit('k', [{ api_key_reference: 'k' }]).unitsPerSecond).toBeCloseTo(500 / 60);
-    expect(senderLimit('sms', { sms: { company_sms_number: '+15550001111', sms_credentials_id: 's' } })).toEqual({ bucket: 'sms#+15550001111', unitsPerSecond: 1 });
-    expect(senderLimit('whatsapp', { whatsapp: { company_whatsapp_number: '+15550001111', whatsapp_credentials_id: 's' } })).toEqual({ bucket: 'whatsapp#+15550001111', unitsPerSecond: 80 });
-    expect(senderLimit('sms', { sms: { company_sms_number: '+15550001111', sms_credentials_id: 's', messages_per_second: 20 } })?.unitsPerSecond).toBe(20);
+    expect(senderLimit('sms', { sms: { company_sms_number: '+15550001111', sms_credentials_id: 's' } })).toEqual({
+      bucket: 'sms#+15550001111',
+      unitsPerSecond: 1,
+    });
+    expect(senderLimit('whatsapp', { whatsapp: { company_whatsapp_number: '+15550001111', whatsapp_credentials_id: 's' } })).toEqual({
+      bucket: 'whatsapp#+15550001111',
+      unitsPerSecond: 80,
+    });
+    expect(
+      senderLimit('sms', { sms: { company_sms_number: '+15550001111', sms_credentials_id: 's', messages_per_second: 20 } })?.unitsPerSecond,
+    ).toBe(20);
     expect(senderLimit('email', { email: { company_email: 'a@example.com', email_credentials_id: 's' } })).toBeUndefined();
-    expect(senderLimit('email', { email: { company_email: 'a@example.com', email_credentials_id: 's', messages_per_second: 5 } })).toEqual({ bucket: 'email#a@example.com', unitsPerSecond: 5 });
+    expect(senderLimit('email', { email: { company_email: 'a@example.com', email_credentials_id: 's', messages_per_second: 5 } })).toEqual({
+      bucket: 'email#a@example.com',
+      unitsPerSecond: 5,
+    });
   });
 });
 
-it('a burst of replies pushes a key\'s campaign back a minute at most (REPLY_BORROW_LIMIT_MS)', async () => {
+it("a burst of replies pushes a key's campaign back a minute at most (REPLY_BORROW_LIMIT_MS)", async () => {
   const buckets = inMemoryBucketStore();
   let now = 1_000_000;
   const governor = createGovernor({ buckets, clock: { now: () => new Date(now) }, config: { enabled: true } });
-  const limit = openAiLimit('ai-multi-comms/openai-api-key/x', [{ api_key_reference: 'ai-multi-comms/openai-api-key/x', requests_per_minute: 60 }]);
+  const limit = openAiLimit('ai-multi-comms/openai-api-key/x', [
+    { api_key_reference: 'ai-multi-comms/openai-api-key/x', requests_per_minute: 60 },
+  ]);
   for (let reply = 0; reply < 500; reply += 1) await governor.takeNow(limit, 1); // 500 replies at once: 500 s of the key's time
   expect(buckets.tat(limit.bucket)! - now).toBeLessThanOrEqual(60_000);
   now += 30_000;

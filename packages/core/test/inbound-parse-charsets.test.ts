@@ -62,13 +62,22 @@ describe('decoding one Inbound Parse field in its charset', () => {
   it('bytes that are not valid in their charset become U+FFFD', () => {
     expect(decodeCharset(hex('47 72 fc df 65'), 'utf-8')).toEqual({ text: 'Gr\uFFFD\uFFFDe', problem: 'malformed_bytes' });
     expect(decodeCharset(hex('41 81 42'), 'windows-1252')).toEqual({ text: 'A\uFFFDB', problem: 'malformed_bytes' });
-    expect(decodeCharset(hex('1b2442 2433 ff 1b2842'), 'iso-2022-jp')).toMatchObject({ text: expect.stringMatching(/^こ\uFFFD+$/), problem: 'malformed_bytes' });
+    expect(decodeCharset(hex('1b2442 2433 ff 1b2842'), 'iso-2022-jp')).toMatchObject({
+      text: expect.stringMatching(/^こ\uFFFD+$/),
+      problem: 'malformed_bytes',
+    });
     expect(decodeCharset(hex('82'), 'shift_jis')).toEqual({ text: '\uFFFD', problem: 'malformed_bytes' });
   });
 
   it('any bytes in any named charset: a string, never an exception', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 64 }), fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('utf-8', 'iso-2022-jp', 'windows-1252', 'shift_jis', 'utf-16', 'utf-7', 'gb18030', 'toString', '__proto__')), (bytes, label) => {
+      fc.property(
+        fc.uint8Array({ maxLength: 64 }),
+        fc.oneof(
+          fc.string({ maxLength: 20 }),
+          fc.constantFrom('utf-8', 'iso-2022-jp', 'windows-1252', 'shift_jis', 'utf-16', 'utf-7', 'gb18030', 'toString', '__proto__'),
+        ),
+        (bytes, label) => {
           expect(typeof decodeCharset(Buffer.from(bytes), label).text).toBe('string');
         },
       ),
@@ -79,7 +88,10 @@ describe('decoding one Inbound Parse field in its charset', () => {
 
 describe('decoding every field of an Inbound Parse post by its charsets field', () => {
   const post = (charsets: string | undefined, fields: Record<string, Buffer | string>) =>
-    new Map<string, Buffer>([...(charsets === undefined ? [] : [['charsets', Buffer.from(charsets)] as [string, Buffer]]), ...Object.entries(fields).map(([name, value]) => [name, Buffer.from(value)] as [string, Buffer])]);
+    new Map<string, Buffer>([
+      ...(charsets === undefined ? [] : [['charsets', Buffer.from(charsets)] as [string, Buffer]]),
+      ...Object.entries(fields).map(([name, value]) => [name, Buffer.from(value)] as [string, Buffer]),
+    ]);
 
   it('each field in the charset named for it; the fields it does not name are UTF-8', () => {
     const { logger, warnings } = capture();
@@ -93,13 +105,23 @@ describe('decoding every field of an Inbound Parse post by its charsets field', 
       }),
       logger,
     );
-    expect(Object.fromEntries(fields)).toMatchObject({ from: 'José <jose@example.com>', subject: 'Re: Grüße', text: 'Grüße, José', html: '“Quote” – 5 €', headers: expect.stringContaining('X-Name: Grüße') });
+    expect(Object.fromEntries(fields)).toMatchObject({
+      from: 'José <jose@example.com>',
+      subject: 'Re: Grüße',
+      text: 'Grüße, José',
+      html: '“Quote” – 5 €',
+      headers: expect.stringContaining('X-Name: Grüße'),
+    });
     expect(warnings).toEqual([]);
   });
 
   it('a Japanese mail (iso-2022-jp)', () => {
     const { logger } = capture();
-    expect(decodeInboundParseFields(post('{"text":"ISO-2022-JP","subject":"ISO-2022-JP"}', { text: JIS_HELLO, subject: JIS_HELLO }), logger).get('text')).toBe('こんにちは');
+    expect(
+      decodeInboundParseFields(post('{"text":"ISO-2022-JP","subject":"ISO-2022-JP"}', { text: JIS_HELLO, subject: JIS_HELLO }), logger).get(
+        'text',
+      ),
+    ).toBe('こんにちは');
   });
 
   it('no charsets field: UTF-8, as before', () => {
@@ -172,21 +194,30 @@ describe('reading a multipart/form-data body as bytes', () => {
     expect(multipartFields(Buffer.from(whole), 'multipart/form-data')).toBeUndefined(); // no boundary
     expect(multipartFields(Buffer.from(whole), 'multipart/form-data; boundary=other')).toBeUndefined();
     expect(multipartFields(Buffer.from(whole.slice(0, -9)), 'multipart/form-data; boundary=b')).toBeUndefined(); // no close delimiter
-    expect(multipartFields(Buffer.from('--b\r\nContent-Disposition: form-data; name="a"'), 'multipart/form-data; boundary=b')).toBeUndefined();
+    expect(
+      multipartFields(Buffer.from('--b\r\nContent-Disposition: form-data; name="a"'), 'multipart/form-data; boundary=b'),
+    ).toBeUndefined();
     expect(multipartFields(Buffer.alloc(0), 'multipart/form-data; boundary=b')).toBeUndefined();
   });
 
-  it('reads what the runtime\'s FormData writes, field for field', async () => {
+  it("reads what the runtime's FormData writes, field for field", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(fc.constantFrom('text', 'from', 'to', 'subject', 'html'), fc.string({ maxLength: 40, unit: 'binary' })), { maxLength: 6 }), async (entries) => {
-        const form = new FormData();
-        for (const [name, value] of entries) form.append(name, value);
-        const request = new Request('https://example.test', { method: 'POST', body: form });
-        const fields = multipartFields(Buffer.from(await request.arrayBuffer()), request.headers.get('content-type')!)!;
-        const expected = new Map<string, string>();
-        for (const [name, value] of entries) if (!expected.has(name)) expected.set(name, value.replace(/\r(?!\n)|(?<!\r)\n/g, '\r\n'));
-        expect(new Map([...fields].map(([name, bytes]) => [name, bytes.toString('utf8')]))).toEqual(new Map([...expected].map(([name, value]) => [name, Buffer.from(value).toString('utf8')])));
-      }),
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.constantFrom('text', 'from', 'to', 'subject', 'html'), fc.string({ maxLength: 40, unit: 'binary' })), {
+          maxLength: 6,
+        }),
+        async (entries) => {
+          const form = new FormData();
+          for (const [name, value] of entries) form.append(name, value);
+          const request = new Request('https://example.test', { method: 'POST', body: form });
+          const fields = multipartFields(Buffer.from(await request.arrayBuffer()), request.headers.get('content-type')!)!;
+          const expected = new Map<string, string>();
+          for (const [name, value] of entries) if (!expected.has(name)) expected.set(name, value.replace(/\r(?!\n)|(?<!\r)\n/g, '\r\n'));
+          expect(new Map([...fields].map(([name, bytes]) => [name, bytes.toString('utf8')]))).toEqual(
+            new Map([...expected].map(([name, value]) => [name, Buffer.from(value).toString('utf8')])),
+          );
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -194,7 +225,11 @@ describe('reading a multipart/form-data body as bytes', () => {
   it('any bytes: undefined or fields, never an exception', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 200 }), fc.uint8Array({ maxLength: 100 }), (text, bytes) => {
-        for (const body of [Buffer.from(`--xyz\r\nContent-Disposition: form-data; name="from"\r\n\r\n${text}\r\n--xyz--\r\n`), Buffer.from(bytes), Buffer.from(`--xyz\r\n${text}`)]) {
+        for (const body of [
+          Buffer.from(`--xyz\r\nContent-Disposition: form-data; name="from"\r\n\r\n${text}\r\n--xyz--\r\n`),
+          Buffer.from(bytes),
+          Buffer.from(`--xyz\r\n${text}`),
+        ]) {
           const fields = multipartFields(body, 'multipart/form-data; boundary=xyz');
           expect(fields === undefined || fields instanceof Map).toBe(true);
         }
@@ -213,9 +248,20 @@ describe('POST /webhooks/sendgrid/inbound with a mail in another charset', () =>
     const warnings: unknown[][] = [];
     const secretReads: string[] = [];
     const deps: SendGridInboundDeps = {
-      secrets: cachedSecretReader({ send: async (command: { input: { SecretId: string } }) => (secretReads.push(command.input.SecretId), { SecretString: JSON.stringify(CREDENTIALS) }) } as unknown as SecretsManagerClient, 60_000),
+      secrets: cachedSecretReader(
+        {
+          send: async (command: { input: { SecretId: string } }) => (
+            secretReads.push(command.input.SecretId), { SecretString: JSON.stringify(CREDENTIALS) }
+          ),
+        } as unknown as SecretsManagerClient,
+        60_000,
+      ),
       parseCredentialsSecret: 'parse-secret',
-      conversations: { byInboundKey: async () => undefined, byProviderMessageId: async () => undefined, byConversationId: async () => undefined },
+      conversations: {
+        byInboundKey: async () => undefined,
+        byProviderMessageId: async () => undefined,
+        byConversationId: async () => undefined,
+      },
       inbound: {
         receive: async (message) => (stored.push(message), { created: true }),
         get: async () => undefined,
@@ -229,14 +275,23 @@ describe('POST /webhooks/sendgrid/inbound with a mail in another charset', () =>
       latest: { note: async () => undefined },
       clock: { now: () => new Date('2026-12-04T10:00:00.000Z') },
       metrics: { count: () => undefined },
-      logger: { info: () => undefined, warn: (...args: unknown[]) => void warnings.push(args), error: () => undefined } as unknown as SendGridInboundDeps['logger'],
+      logger: {
+        info: () => undefined,
+        warn: (...args: unknown[]) => void warnings.push(args),
+        error: () => undefined,
+      } as unknown as SendGridInboundDeps['logger'],
     };
     return { deps, stored, warnings, secretReads };
   };
 
   const inboundParse = (charset: string, text: Buffer, subject: Buffer) => {
     const boundary = 'xYzZY';
-    const field = (name: string, value: Buffer | string) => Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n`), Buffer.from(value), Buffer.from('\r\n')]);
+    const field = (name: string, value: Buffer | string) =>
+      Buffer.concat([
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n`),
+        Buffer.from(value),
+        Buffer.from('\r\n'),
+      ]);
     const body = Buffer.concat([
       field('headers', 'Message-ID: <m1@person.example>\nSubject: =?x?B?eA==?='),
       field('from', 'Person <person@example.com>'),
@@ -246,7 +301,12 @@ describe('POST /webhooks/sendgrid/inbound with a mail in another charset', () =>
       field('charsets', JSON.stringify({ to: 'UTF-8', from: 'UTF-8', subject: charset, text: charset })),
       Buffer.from(`--${boundary}--\r\n`),
     ]);
-    return { rawBody: body.toString('base64'), isBase64Encoded: true, contentType: `multipart/form-data; boundary=${boundary}`, authorization };
+    return {
+      rawBody: body.toString('base64'),
+      isBase64Encoded: true,
+      contentType: `multipart/form-data; boundary=${boundary}`,
+      authorization,
+    };
   };
 
   it.each([
@@ -257,13 +317,20 @@ describe('POST /webhooks/sendgrid/inbound with a mail in another charset', () =>
     const { deps, stored, warnings } = depsFor();
     await expect(receiveInboundEmail(inboundParse(charset, text, subject), deps)).resolves.toMatchObject({ statusCode: 200 });
     expect(stored).toHaveLength(1);
-    expect(stored[0]).toMatchObject({ from_address: 'person@example.com', text: expectedText, subject: expectedSubject, email_message_id: '<m1@person.example>' });
+    expect(stored[0]).toMatchObject({
+      from_address: 'person@example.com',
+      text: expectedText,
+      subject: expectedSubject,
+      email_message_id: '<m1@person.example>',
+    });
     expect(warnings.filter((w) => String(w[0]).startsWith('Inbound Parse'))).toEqual([]);
   });
 
   it('an unknown charset: still received (200, never a 5xx), with U+FFFD and a warning', async () => {
     const { deps, stored, warnings } = depsFor();
-    await expect(receiveInboundEmail(inboundParse('x-klingon', LATIN1_GREETING, Buffer.from('Re: hi')), deps)).resolves.toMatchObject({ statusCode: 200 });
+    await expect(receiveInboundEmail(inboundParse('x-klingon', LATIN1_GREETING, Buffer.from('Re: hi')), deps)).resolves.toMatchObject({
+      statusCode: 200,
+    });
     expect(stored[0]!.text).toBe('Gr\uFFFD\uFFFDe, Jos\uFFFD');
     expect(warnings.map((w) => w[1])).toContainEqual({ field: 'text', charset: 'x-klingon', problem: 'unknown_charset' });
   });
@@ -271,7 +338,10 @@ describe('POST /webhooks/sendgrid/inbound with a mail in another charset', () =>
   it('the Basic credentials are checked before the body is read', async () => {
     const { deps, stored } = depsFor();
     let bodyRead = false;
-    const request = { ...inboundParse('iso-8859-1', LATIN1_GREETING, Buffer.from('x')), authorization: `Basic ${Buffer.from('parse:wrong').toString('base64')}` };
+    const request = {
+      ...inboundParse('iso-8859-1', LATIN1_GREETING, Buffer.from('x')),
+      authorization: `Basic ${Buffer.from('parse:wrong').toString('base64')}`,
+    };
     const watched = Object.defineProperty({ ...request }, 'rawBody', { get: () => ((bodyRead = true), request.rawBody) });
     const refusal = await receiveInboundEmail(watched, deps).catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(AppError);
@@ -282,7 +352,10 @@ describe('POST /webhooks/sendgrid/inbound with a mail in another charset', () =>
 
   it('a body that is not complete multipart: 400, not a 5xx', async () => {
     const { deps } = depsFor();
-    const request = { ...inboundParse('utf-8', Buffer.from('x'), Buffer.from('x')), rawBody: Buffer.from('--xYzZY\r\nContent-Disposition: form-data; name="from"\r\n\r\nno end').toString('base64') };
+    const request = {
+      ...inboundParse('utf-8', Buffer.from('x'), Buffer.from('x')),
+      rawBody: Buffer.from('--xYzZY\r\nContent-Disposition: form-data; name="from"\r\n\r\nno end').toString('base64'),
+    };
     await expect(receiveInboundEmail(request, deps)).rejects.toMatchObject({ kind: 'validation', code: 'WEBHOOK_BODY_INVALID' });
   });
 });

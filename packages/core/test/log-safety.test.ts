@@ -21,7 +21,10 @@ const captureLines = (fn: () => void): string[] => {
     lines.push(...String(chunk).split('\n').filter(Boolean));
     return true;
   };
-  const spies = [jest.spyOn(process.stdout, 'write').mockImplementation(capture), jest.spyOn(process.stderr, 'write').mockImplementation(capture)];
+  const spies = [
+    jest.spyOn(process.stdout, 'write').mockImplementation(capture),
+    jest.spyOn(process.stderr, 'write').mockImplementation(capture),
+  ];
   try {
     fn();
   } finally {
@@ -31,16 +34,26 @@ const captureLines = (fn: () => void): string[] => {
 };
 
 /** A Secrets Manager client that answers every read with `value`. */
-const secretsAnswering = (value: Record<string, string>) => ({ send: async () => ({ SecretString: JSON.stringify(value) }) }) as unknown as SecretsManagerClient;
+const secretsAnswering = (value: Record<string, string>) =>
+  ({ send: async () => ({ SecretString: JSON.stringify(value) }) }) as unknown as SecretsManagerClient;
 
 describe('secrets registered with the redactor', () => {
   it('registers only the secret fields of a secret: the sender name and address stay readable', async () => {
     // Prepare
-    const reader = cachedSecretReader(secretsAnswering({ sendgrid_api_key: 'SG-like-but-not-shaped-0001', sendgrid_from_email: 'jobs@acme-recruiting.example', sendgrid_from_name: 'Acme Recruiting Ltd' }), 0);
+    const reader = cachedSecretReader(
+      secretsAnswering({
+        sendgrid_api_key: 'SG-like-but-not-shaped-0001',
+        sendgrid_from_email: 'jobs@acme-recruiting.example',
+        sendgrid_from_name: 'Acme Recruiting Ltd',
+      }),
+      0,
+    );
     // Act
     await reader.getJson('ai-multi-comms/email-credentials/a/b/sendgrid-dev', ['sendgrid_api_key']);
     // Assess
-    expect(redactString('conversation ci#pi#id#jobs@acme-recruiting.example for Acme Recruiting Ltd')).toBe('conversation ci#pi#id#jobs@acme-recruiting.example for Acme Recruiting Ltd');
+    expect(redactString('conversation ci#pi#id#jobs@acme-recruiting.example for Acme Recruiting Ltd')).toBe(
+      'conversation ci#pi#id#jobs@acme-recruiting.example for Acme Recruiting Ltd',
+    );
     expect(redactString('key SG-like-but-not-shaped-0001')).toBe('key [REDACTED]');
   });
 
@@ -57,7 +70,11 @@ describe('errors in log lines', () => {
     // Prepare: what axios (inside the twilio SDK) throws on a timeout: the request config rides along.
     const networkError = Object.assign(new Error('timeout of 30000ms exceeded'), {
       code: 'ECONNABORTED',
-      config: { method: 'post', url: 'https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json', data: 'To=%2B447700900999&From=%2B447700900001&Body=Dear+Jane%2C+your+night+shift+interview' },
+      config: {
+        method: 'post',
+        url: 'https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json',
+        data: 'To=%2B447700900999&From=%2B447700900001&Body=Dear+Jane%2C+your+night+shift+interview',
+      },
       request: { path: '/2010-04-01/Accounts/AC1/Messages.json', body: 'To=+447700900999&Body=Dear Jane, your night shift interview' },
     });
     process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
@@ -70,13 +87,22 @@ describe('errors in log lines', () => {
     expect(line).not.toContain('447700900999');
     expect(line).not.toContain('night shift');
     const logged = JSON.parse(line) as { error: { name: string; code: string; message: string; cause: { code: string; message: string } } };
-    expect(logged.error).toMatchObject({ name: 'AppError', code: 'PROVIDER_TRANSIENT', message: 'Twilio could not be reached (network or timeout).' });
+    expect(logged.error).toMatchObject({
+      name: 'AppError',
+      code: 'PROVIDER_TRANSIENT',
+      message: 'Twilio could not be reached (network or timeout).',
+    });
     expect(logged.error.cause).toMatchObject({ name: 'Error', code: 'ECONNABORTED', message: 'timeout of 30000ms exceeded' });
     expect(Object.keys(logged.error.cause).sort()).toEqual(['code', 'message', 'name']);
   });
 
   it('a provider error answered over HTTP keeps its status', () => {
-    const rest = Object.assign(new Error('Authenticate'), { status: 401, code: 20003, moreInfo: 'https://www.twilio.com/docs/errors/20003', details: { To: '+447700900999' } });
+    const rest = Object.assign(new Error('Authenticate'), {
+      status: 401,
+      code: 20003,
+      moreInfo: 'https://www.twilio.com/docs/errors/20003',
+      details: { To: '+447700900999' },
+    });
     process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
     const lines = captureLines(() => createLogger('test').warn('refused', { error: rest }));
     const logged = JSON.parse(lines.find((l) => l.includes('refused'))!) as { error: Record<string, unknown> };

@@ -1,4 +1,15 @@
-import { AppError, CompanyProject, CompanyRepository, ErrorCodes, findOnboardingProblems, looksLikeSecretValue, onboardCompany, prepareCompanyItem, retentionExpiresAt, sha256Hex } from '../src';
+import {
+  AppError,
+  CompanyProject,
+  CompanyRepository,
+  ErrorCodes,
+  findOnboardingProblems,
+  looksLikeSecretValue,
+  onboardCompany,
+  prepareCompanyItem,
+  retentionExpiresAt,
+  sha256Hex,
+} from '../src';
 import { companyItem } from '@ai-multi-comms/testing';
 
 const fileFrom = (patch?: (file: Record<string, any>) => void) => {
@@ -20,10 +31,28 @@ const memoryRepository = (): CompanyRepository & { items: Map<string, CompanyPro
 describe('onboarding', () => {
   it("writes the sender directory: each Twilio number of the project, with its credentials' secret name", async () => {
     const written: unknown[] = [];
-    await onboardCompany(fileFrom(), { repository: memoryRepository(), senders: { putAll: async (entries) => void written.push(...entries) }, clock: { now: () => new Date('2026-01-01T00:00:00.000Z') } });
+    await onboardCompany(fileFrom(), {
+      repository: memoryRepository(),
+      senders: { putAll: async (entries) => void written.push(...entries) },
+      clock: { now: () => new Date('2026-01-01T00:00:00.000Z') },
+    });
     expect(written).toEqual([
-      { sender_address: 'whatsapp:+447700900001', channel: 'whatsapp', company_id: 'ci-aaa-001', project_id: 'pi-aaa-001', credentials_id: 'ai-multi-comms/whatsapp-credentials/ci-aaa-001/pi-aaa-001/twilio-dev', updated_at: '2026-01-01T00:00:00.000Z' },
-      { sender_address: 'sms:+447700900002', channel: 'sms', company_id: 'ci-aaa-001', project_id: 'pi-aaa-001', credentials_id: 'ai-multi-comms/sms-credentials/ci-aaa-001/pi-aaa-001/twilio-dev', updated_at: '2026-01-01T00:00:00.000Z' },
+      {
+        sender_address: 'whatsapp:+447700900001',
+        channel: 'whatsapp',
+        company_id: 'ci-aaa-001',
+        project_id: 'pi-aaa-001',
+        credentials_id: 'ai-multi-comms/whatsapp-credentials/ci-aaa-001/pi-aaa-001/twilio-dev',
+        updated_at: '2026-01-01T00:00:00.000Z',
+      },
+      {
+        sender_address: 'sms:+447700900002',
+        channel: 'sms',
+        company_id: 'ci-aaa-001',
+        project_id: 'pi-aaa-001',
+        credentials_id: 'ai-multi-comms/sms-credentials/ci-aaa-001/pi-aaa-001/twilio-dev',
+        updated_at: '2026-01-01T00:00:00.000Z',
+      },
     ]);
   });
 
@@ -61,10 +90,26 @@ describe('onboarding', () => {
   });
 
   it.each([
-    ['an OpenAI key as the key reference', (f: any) => (f.ai_config.openai_config.whatsapp.api_key_reference = 'sk-proj-abcdefghijklmnopqrstuv'), 'ai_config.openai_config.whatsapp.api_key_reference'],
-    ['a Twilio auth token as the credentials id', (f: any) => (f.channel_config.whatsapp.whatsapp_credentials_id = '0123456789abcdef0123456789abcdef'), 'channel_config.whatsapp.whatsapp_credentials_id'],
-    ['a SendGrid key as the credentials id', (f: any) => (f.channel_config.email.email_credentials_id = 'SG.abcdefghijkl.mnopqrstuvwx'), 'channel_config.email.email_credentials_id'],
-    ['an API key value as the API key reference', (f: any) => (f.api_key_reference = 'Abc123Def456Ghi789Jkl012Mno345Pqr678Stu9'), 'api_key_reference'],
+    [
+      'an OpenAI key as the key reference',
+      (f: any) => (f.ai_config.openai_config.whatsapp.api_key_reference = 'sk-proj-abcdefghijklmnopqrstuv'),
+      'ai_config.openai_config.whatsapp.api_key_reference',
+    ],
+    [
+      'a Twilio auth token as the credentials id',
+      (f: any) => (f.channel_config.whatsapp.whatsapp_credentials_id = '0123456789abcdef0123456789abcdef'),
+      'channel_config.whatsapp.whatsapp_credentials_id',
+    ],
+    [
+      'a SendGrid key as the credentials id',
+      (f: any) => (f.channel_config.email.email_credentials_id = 'SG.abcdefghijkl.mnopqrstuvwx'),
+      'channel_config.email.email_credentials_id',
+    ],
+    [
+      'an API key value as the API key reference',
+      (f: any) => (f.api_key_reference = 'Abc123Def456Ghi789Jkl012Mno345Pqr678Stu9'),
+      'api_key_reference',
+    ],
   ])('refuses %s', (_name, patch, field) => {
     const problems = findOnboardingProblems(fileFrom(patch));
     expect(problems.map((p) => p.field)).toContain(field);
@@ -78,12 +123,17 @@ describe('onboarding', () => {
         delete f.channel_config.sms;
       }),
     );
-    expect(problems.map((p) => p.field)).toEqual(expect.arrayContaining(['channel_config.whatsapp.twilio_auth_token', 'channel_config.sms']));
+    expect(problems.map((p) => p.field)).toEqual(
+      expect.arrayContaining(['channel_config.whatsapp.twilio_auth_token', 'channel_config.sms']),
+    );
   });
 
   it('needs API keys or their hashes', () => {
     try {
-      prepareCompanyItem(fileFrom((f) => delete f.api_keys), new Date());
+      prepareCompanyItem(
+        fileFrom((f) => delete f.api_keys),
+        new Date(),
+      );
       throw new Error('accepted');
     } catch (error) {
       expect((error as AppError).code).toBe(ErrorCodes.VALIDATION_ERROR);
@@ -134,6 +184,11 @@ describe('retention', () => {
     expect(retentionExpiresAt({ data_retention_days: 30 }, new Date('not a date'))).toBeGreaterThan(Date.now() / 1000);
     const file = (days: unknown) => fileFrom((f) => (f.data_retention_days = days));
     expect(findOnboardingProblems(file(30))).toEqual([]);
-    for (const bad of [0, 3651, 1.5, '30']) expect(findOnboardingProblems(file(bad)).map((p) => p.field).join(' ')).toContain('data_retention_days');
+    for (const bad of [0, 3651, 1.5, '30'])
+      expect(
+        findOnboardingProblems(file(bad))
+          .map((p) => p.field)
+          .join(' '),
+      ).toContain('data_retention_days');
   });
 });

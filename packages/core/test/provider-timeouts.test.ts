@@ -1,5 +1,12 @@
 import { createServer, Socket } from 'node:net';
-import { classifySendGridError, classifyTwilioError, DEFAULT_PROVIDER_TIMEOUT_MS, providerTimeoutMs, sendGridFor, twilioClientFor } from '../src';
+import {
+  classifySendGridError,
+  classifyTwilioError,
+  DEFAULT_PROVIDER_TIMEOUT_MS,
+  providerTimeoutMs,
+  sendGridFor,
+  twilioClientFor,
+} from '../src';
 
 /**
  * A provider that accepts the connection and never answers must fail the call (a transient,
@@ -20,7 +27,10 @@ afterAll(async () => {
 it('SendGrid: a hung mail/send fails after the timeout, as a transient failure', async () => {
   const error = await sendGridFor('SG.timeout-test.key', url, 300)
     .mail.send({ to: 'a@example.com', from: 'b@example.com', subject: 's', text: 't' })
-    .then(() => undefined, (caught: unknown) => caught);
+    .then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
   expect(error).toBeDefined();
   expect(classifySendGridError(error)).toMatchObject({ kind: 'transient', code: 'PROVIDER_TRANSIENT' });
 });
@@ -28,7 +38,10 @@ it('SendGrid: a hung mail/send fails after the timeout, as a transient failure',
 it('Twilio: a hung create fails after the timeout, as a transient failure', async () => {
   const error = await twilioClientFor('AC00000000000000000000000000000fff', 'token', url, 300)
     .messages.create({ from: '+447700900001', to: '+447700900002', body: 'x' })
-    .then(() => undefined, (caught: unknown) => caught);
+    .then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
   expect(classifyTwilioError(error)).toMatchObject({ kind: 'transient', code: 'PROVIDER_TRANSIENT' });
 });
 

@@ -26,14 +26,19 @@ const captureLogs = (fn: () => void): string => {
 
 describe('redaction', () => {
   it('masks secret-named keys at any depth', () => {
-    const masked = redact({ headers: { 'x-api-key': 'k-123456', Authorization: 'Basic abc' }, secret: { ai_api_key: 'sk-x', twilio_auth_token: 't' } });
+    const masked = redact({
+      headers: { 'x-api-key': 'k-123456', Authorization: 'Basic abc' },
+      secret: { ai_api_key: 'sk-x', twilio_auth_token: 't' },
+    });
     expect(masked.headers['x-api-key']).toBe(REDACTED);
     expect(masked.headers.Authorization).toBe(REDACTED);
     expect(masked.secret).toBe(REDACTED);
   });
 
   it('masks provider-shaped secrets inside free text', () => {
-    expect(redact({ note: 'key sk-abcdefghijklmnop leaked; auth Basic QUMxMjM6dG9rZW4= too' }).note).toBe(`key ${REDACTED} leaked; auth ${REDACTED} too`);
+    expect(redact({ note: 'key sk-abcdefghijklmnop leaked; auth Basic QUMxMjM6dG9rZW4= too' }).note).toBe(
+      `key ${REDACTED} leaked; auth ${REDACTED} too`,
+    );
     expect(redact({ note: 'SG.aaaaaaaaaaaa.bbbbbbbbbbbbbbbb' }).note).toBe(REDACTED);
   });
 

@@ -104,7 +104,9 @@ describe('the reply step', () => {
     comms_consent: true,
     initial_request_timestamp: '2025-09-15T11:45:32.789Z',
     thread_id: 'conv_1',
-    ai_config: { openai_config: { whatsapp: { api_key_reference: 'ai-multi-comms/openai-api-key/x', model: 'm', requests_per_minute: 600 } } },
+    ai_config: {
+      openai_config: { whatsapp: { api_key_reference: 'ai-multi-comms/openai-api-key/x', model: 'm', requests_per_minute: 600 } },
+    },
     created_at: now.toISOString(),
     updated_at: now.toISOString(),
   };
@@ -137,10 +139,23 @@ describe('the reply step', () => {
     };
     const buckets = inMemoryBucketStore();
     const deps: ReplyDeps = {
-      governor: createGovernor({ buckets, clock: { now: () => now }, sleep: async () => Promise.reject(new Error('the reply step never waits for a slot')), config: { enabled: true } }),
+      governor: createGovernor({
+        buckets,
+        clock: { now: () => now },
+        sleep: async () => Promise.reject(new Error('the reply step never waits for a slot')),
+        config: { enabled: true },
+      }),
       inbound: store,
       conversations: { get: async () => conversation },
-      updates: { appendInbound: async () => true, setStatus: async () => undefined, recordOutcome: async () => undefined, handOffThread: async () => 0, takeAnswer: async () => true, holdForLater: async () => undefined, clearWaiting: async () => undefined },
+      updates: {
+        appendInbound: async () => true,
+        setStatus: async () => undefined,
+        recordOutcome: async () => undefined,
+        handOffThread: async () => 0,
+        takeAnswer: async () => true,
+        holdForLater: async () => undefined,
+        clearWaiting: async () => undefined,
+      },
       companies: { get: async () => companyFixture },
       optOuts: { isOptedOut: async () => false, record: async () => true },
       secrets: { getJson: async () => ({ ai_api_key: 'k' }) as never, evict: () => undefined },
@@ -148,13 +163,20 @@ describe('the reply step', () => {
         turn: async (turn) => {
           calls.turns += 1;
           const json = { reply: 'Tomorrow at 10?', hand_off_to_human: false, hand_off_reason: null, task_complete: false };
-          return { threadId: turn.threadId, text: JSON.stringify(json), json, usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } };
+          return {
+            threadId: turn.threadId,
+            text: JSON.stringify(json),
+            json,
+            usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+          };
         },
       },
       publishAnswer: async () => void (calls.published += 1),
       publishHandOff: async () => void (calls.handOffs += 1),
       clock: { now: () => now },
-      logger: { createChild: () => ({ appendKeys: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined }) } as never,
+      logger: {
+        createChild: () => ({ appendKeys: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined }),
+      } as never,
       metrics: { count: () => undefined },
       config: { retryBackoffBaseSeconds: 1, retryBackoffMaxSeconds: 10, maxReceiveCount: 3 },
       ...overrides,
@@ -186,7 +208,12 @@ describe('the reply step', () => {
 
   it.each([
     ['an opt-out keyword', { intent: 'opt_out' as const }, {}, 'opted_out'],
-    ['a conversation handed to a human', {}, { conversations: { get: async () => ({ ...conversation, hand_off_to_human: true }) } }, 'held'],
+    [
+      'a conversation handed to a human',
+      {},
+      { conversations: { get: async () => ({ ...conversation, hand_off_to_human: true }) } },
+      'held',
+    ],
     ['a person who opted out since', {}, { optOuts: { isOptedOut: async () => true } }, 'held'],
     ['an inactive project', {}, { companies: { get: async () => ({ ...companyFixture, project_status: 'inactive' as const }) } }, 'held'],
   ])('%s: stored, not answered', async (_name, patch, overrides, status) => {
@@ -200,8 +227,18 @@ describe('the reply step', () => {
     const { deps, calls } = build(inboundItem(), {
       ai: {
         turn: async (turn) => {
-          const json: Omit<ReplyAnswer, 'usage'> = { reply: 'A colleague will call you.', hand_off_to_human: true, hand_off_reason: 'asked for a person', task_complete: false };
-          return { threadId: turn.threadId, text: JSON.stringify(json), json: json as never, usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } };
+          const json: Omit<ReplyAnswer, 'usage'> = {
+            reply: 'A colleague will call you.',
+            hand_off_to_human: true,
+            hand_off_reason: 'asked for a person',
+            task_complete: false,
+          };
+          return {
+            threadId: turn.threadId,
+            text: JSON.stringify(json),
+            json: json as never,
+            usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+          };
         },
       },
     });
@@ -213,7 +250,15 @@ describe('the reply step', () => {
     const statuses: [string, string | undefined][] = [];
     const { deps, calls } = build(inboundItem(), {
       ai: { turn: async () => Promise.reject(new AppError('permanent', 'AI_PERMANENT', 'OpenAI refused the request: 400.')) },
-      updates: { appendInbound: async () => true, setStatus: async (_key, status, _now, reason) => void statuses.push([status, reason]), recordOutcome: async () => undefined, handOffThread: async () => 0, takeAnswer: async () => true, holdForLater: async () => undefined, clearWaiting: async () => undefined },
+      updates: {
+        appendInbound: async () => true,
+        setStatus: async (_key, status, _now, reason) => void statuses.push([status, reason]),
+        recordOutcome: async () => undefined,
+        handOffThread: async () => 0,
+        takeAnswer: async () => true,
+        holdForLater: async () => undefined,
+        clearWaiting: async () => undefined,
+      },
     });
     expect(await answerReply(record, deps)).toMatchObject({ outcome: 'acknowledge' });
     expect(calls.finished).toEqual(['failed']);
@@ -238,14 +283,18 @@ describe('the reply step', () => {
     });
 
     it("OpenAI's refusal for rate holds every caller of the key back for its retry-after, and the reply is retried, not failed", async () => {
-      const { deps, calls, buckets } = build(inboundItem(), { ai: { turn: async () => Promise.reject(rateLimited('AI_RATE_LIMITED', 'OpenAI is at its rate limit.', 20)) } });
+      const { deps, calls, buckets } = build(inboundItem(), {
+        ai: { turn: async () => Promise.reject(rateLimited('AI_RATE_LIMITED', 'OpenAI is at its rate limit.', 20)) },
+      });
       expect(await answerReply(record, deps)).toMatchObject({ outcome: 'retry' });
       expect(calls.finished).toEqual([]);
       expect(buckets.tat(bucket)).toBe(now.getTime() + 20_000);
     });
 
     it('a governor that cannot be reached does not keep the person from their answer', async () => {
-      const { deps, calls } = build(inboundItem(), { governor: { takeNow: async () => Promise.reject(new Error('DynamoDB is down')), refused: async () => undefined } });
+      const { deps, calls } = build(inboundItem(), {
+        governor: { takeNow: async () => Promise.reject(new Error('DynamoDB is down')), refused: async () => undefined },
+      });
       expect(await answerReply(record, deps)).toEqual({ outcome: 'acknowledge', reason: 'answered' });
       expect(calls.published).toBe(1);
     });

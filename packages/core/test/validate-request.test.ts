@@ -1,4 +1,13 @@
-import { AppError, ErrorCodes, parseJsonBody, validateInitiateRequest, MAX_BODY_BYTES, MAX_LISTED_PROBLEMS, requestIdForErrors, toSqsSafeJson } from '../src';
+import {
+  AppError,
+  ErrorCodes,
+  parseJsonBody,
+  validateInitiateRequest,
+  MAX_BODY_BYTES,
+  MAX_LISTED_PROBLEMS,
+  requestIdForErrors,
+  toSqsSafeJson,
+} from '../src';
 import { requestBody } from '@ai-multi-comms/testing';
 
 const refusal = (body: Record<string, any>): AppError => {
@@ -53,29 +62,130 @@ describe('validateInitiateRequest', () => {
     ['company_id missing', (b: any) => delete b.company_data.company_id, ErrorCodes.MISSING_IDENTIFIERS, 'company_data.company_id'],
     ['project_id missing', (b: any) => delete b.company_data.project_id, ErrorCodes.MISSING_IDENTIFIERS, 'company_data.project_id'],
     ['company_id with #', (b: any) => (b.company_data.company_id = 'ci#1'), ErrorCodes.VALIDATION_ERROR, 'company_data.company_id'],
-    ['project_id too long', (b: any) => (b.company_data.project_id = 'p'.repeat(65)), ErrorCodes.VALIDATION_ERROR, 'company_data.project_id'],
+    [
+      'project_id too long',
+      (b: any) => (b.company_data.project_id = 'p'.repeat(65)),
+      ErrorCodes.VALIDATION_ERROR,
+      'company_data.project_id',
+    ],
     ['request_id missing', (b: any) => delete b.request_data.request_id, ErrorCodes.MISSING_REQUEST_ID, 'request_data.request_id'],
     ['request_id not a UUID', (b: any) => (b.request_data.request_id = 'abc'), ErrorCodes.INVALID_REQUEST_ID, 'request_data.request_id'],
     ['request_id a number', (b: any) => (b.request_data.request_id = 42), ErrorCodes.INVALID_REQUEST_ID, 'request_data.request_id'],
-    ['request_id urn form', (b: any) => (b.request_data.request_id = 'urn:uuid:550e8400-e29b-41d4-a716-446655440001'), ErrorCodes.INVALID_REQUEST_ID, 'request_data.request_id'],
+    [
+      'request_id urn form',
+      (b: any) => (b.request_data.request_id = 'urn:uuid:550e8400-e29b-41d4-a716-446655440001'),
+      ErrorCodes.INVALID_REQUEST_ID,
+      'request_data.request_id',
+    ],
     ['channel missing', (b: any) => delete b.request_data.channel_method, ErrorCodes.MISSING_CHANNEL_METHOD, 'request_data.channel_method'],
-    ['channel unknown', (b: any) => (b.request_data.channel_method = 'telegram'), ErrorCodes.UNSUPPORTED_CHANNEL, 'request_data.channel_method'],
-    ['timestamp missing', (b: any) => delete b.request_data.initial_request_timestamp, ErrorCodes.MISSING_INITIAL_REQUEST_TIMESTAMP, 'request_data.initial_request_timestamp'],
-    ['timestamp without zone', (b: any) => (b.request_data.initial_request_timestamp = '2025-09-15T11:45:32'), ErrorCodes.INVALID_TIMESTAMP, 'request_data.initial_request_timestamp'],
-    ['timestamp impossible date', (b: any) => (b.request_data.initial_request_timestamp = '2025-02-30T11:45:32Z'), ErrorCodes.INVALID_TIMESTAMP, 'request_data.initial_request_timestamp'],
-    ['tel missing for whatsapp', (b: any) => delete b.recipient_data.recipient_tel, ErrorCodes.MISSING_RECIPIENT_TEL, 'recipient_data.recipient_tel'],
-    ['tel missing for sms', (b: any) => { delete b.recipient_data.recipient_tel; b.request_data.channel_method = 'SMS'; }, ErrorCodes.MISSING_RECIPIENT_TEL, 'recipient_data.recipient_tel'],
-    ['tel without +', (b: any) => (b.recipient_data.recipient_tel = '447700900123'), ErrorCodes.INVALID_RECIPIENT_TEL, 'recipient_data.recipient_tel'],
-    ['tel too short', (b: any) => (b.recipient_data.recipient_tel = '+123456'), ErrorCodes.INVALID_RECIPIENT_TEL, 'recipient_data.recipient_tel'],
-    ['tel too long', (b: any) => (b.recipient_data.recipient_tel = '+1234567890123456'), ErrorCodes.INVALID_RECIPIENT_TEL, 'recipient_data.recipient_tel'],
-    ['email missing for email', (b: any) => { delete b.recipient_data.recipient_email; b.request_data.channel_method = 'email'; }, ErrorCodes.MISSING_RECIPIENT_EMAIL, 'recipient_data.recipient_email'],
-    ['email malformed', (b: any) => (b.recipient_data.recipient_email = 'john@'), ErrorCodes.INVALID_RECIPIENT_EMAIL, 'recipient_data.recipient_email'],
-    ['consent missing', (b: any) => delete b.recipient_data.comms_consent, ErrorCodes.MISSING_COMMS_CONSENT, 'recipient_data.comms_consent'],
-    ['consent a string', (b: any) => (b.recipient_data.comms_consent = 'true'), ErrorCodes.INVALID_COMMS_CONSENT_TYPE, 'recipient_data.comms_consent'],
-    ['consent null', (b: any) => (b.recipient_data.comms_consent = null), ErrorCodes.INVALID_COMMS_CONSENT_TYPE, 'recipient_data.comms_consent'],
-    ['first name too long', (b: any) => (b.recipient_data.recipient_first_name = 'x'.repeat(101)), ErrorCodes.VALIDATION_ERROR, 'recipient_data.recipient_first_name'],
-    ['last name not a string', (b: any) => (b.recipient_data.recipient_last_name = 7), ErrorCodes.VALIDATION_ERROR, 'recipient_data.recipient_last_name'],
-    ['unknown key in recipient_data', (b: any) => (b.recipient_data.recipient_phone = '+447700900123'), ErrorCodes.VALIDATION_ERROR, 'recipient_data.recipient_phone'],
+    [
+      'channel unknown',
+      (b: any) => (b.request_data.channel_method = 'telegram'),
+      ErrorCodes.UNSUPPORTED_CHANNEL,
+      'request_data.channel_method',
+    ],
+    [
+      'timestamp missing',
+      (b: any) => delete b.request_data.initial_request_timestamp,
+      ErrorCodes.MISSING_INITIAL_REQUEST_TIMESTAMP,
+      'request_data.initial_request_timestamp',
+    ],
+    [
+      'timestamp without zone',
+      (b: any) => (b.request_data.initial_request_timestamp = '2025-09-15T11:45:32'),
+      ErrorCodes.INVALID_TIMESTAMP,
+      'request_data.initial_request_timestamp',
+    ],
+    [
+      'timestamp impossible date',
+      (b: any) => (b.request_data.initial_request_timestamp = '2025-02-30T11:45:32Z'),
+      ErrorCodes.INVALID_TIMESTAMP,
+      'request_data.initial_request_timestamp',
+    ],
+    [
+      'tel missing for whatsapp',
+      (b: any) => delete b.recipient_data.recipient_tel,
+      ErrorCodes.MISSING_RECIPIENT_TEL,
+      'recipient_data.recipient_tel',
+    ],
+    [
+      'tel missing for sms',
+      (b: any) => {
+        delete b.recipient_data.recipient_tel;
+        b.request_data.channel_method = 'SMS';
+      },
+      ErrorCodes.MISSING_RECIPIENT_TEL,
+      'recipient_data.recipient_tel',
+    ],
+    [
+      'tel without +',
+      (b: any) => (b.recipient_data.recipient_tel = '447700900123'),
+      ErrorCodes.INVALID_RECIPIENT_TEL,
+      'recipient_data.recipient_tel',
+    ],
+    [
+      'tel too short',
+      (b: any) => (b.recipient_data.recipient_tel = '+123456'),
+      ErrorCodes.INVALID_RECIPIENT_TEL,
+      'recipient_data.recipient_tel',
+    ],
+    [
+      'tel too long',
+      (b: any) => (b.recipient_data.recipient_tel = '+1234567890123456'),
+      ErrorCodes.INVALID_RECIPIENT_TEL,
+      'recipient_data.recipient_tel',
+    ],
+    [
+      'email missing for email',
+      (b: any) => {
+        delete b.recipient_data.recipient_email;
+        b.request_data.channel_method = 'email';
+      },
+      ErrorCodes.MISSING_RECIPIENT_EMAIL,
+      'recipient_data.recipient_email',
+    ],
+    [
+      'email malformed',
+      (b: any) => (b.recipient_data.recipient_email = 'john@'),
+      ErrorCodes.INVALID_RECIPIENT_EMAIL,
+      'recipient_data.recipient_email',
+    ],
+    [
+      'consent missing',
+      (b: any) => delete b.recipient_data.comms_consent,
+      ErrorCodes.MISSING_COMMS_CONSENT,
+      'recipient_data.comms_consent',
+    ],
+    [
+      'consent a string',
+      (b: any) => (b.recipient_data.comms_consent = 'true'),
+      ErrorCodes.INVALID_COMMS_CONSENT_TYPE,
+      'recipient_data.comms_consent',
+    ],
+    [
+      'consent null',
+      (b: any) => (b.recipient_data.comms_consent = null),
+      ErrorCodes.INVALID_COMMS_CONSENT_TYPE,
+      'recipient_data.comms_consent',
+    ],
+    [
+      'first name too long',
+      (b: any) => (b.recipient_data.recipient_first_name = 'x'.repeat(101)),
+      ErrorCodes.VALIDATION_ERROR,
+      'recipient_data.recipient_first_name',
+    ],
+    [
+      'last name not a string',
+      (b: any) => (b.recipient_data.recipient_last_name = 7),
+      ErrorCodes.VALIDATION_ERROR,
+      'recipient_data.recipient_last_name',
+    ],
+    [
+      'unknown key in recipient_data',
+      (b: any) => (b.recipient_data.recipient_phone = '+447700900123'),
+      ErrorCodes.VALIDATION_ERROR,
+      'recipient_data.recipient_phone',
+    ],
     ['unknown key in request_data', (b: any) => (b.request_data.priority = 'high'), ErrorCodes.VALIDATION_ERROR, 'request_data.priority'],
     ['unknown key in company_data', (b: any) => (b.company_data.company = 'x'), ErrorCodes.VALIDATION_ERROR, 'company_data.company'],
     ['unknown top-level key', (b: any) => (b.conversation_data = {}), ErrorCodes.VALIDATION_ERROR, 'conversation_data'],
@@ -100,7 +210,12 @@ describe('validateInitiateRequest', () => {
     );
     expect(error.code).toBe(ErrorCodes.MISSING_REQUEST_ID);
     expect(error.validationErrors?.map((e) => e.code).sort()).toEqual(
-      [ErrorCodes.MISSING_REQUEST_ID, ErrorCodes.INVALID_RECIPIENT_TEL, ErrorCodes.INVALID_COMMS_CONSENT_TYPE, ErrorCodes.VALIDATION_ERROR].sort(),
+      [
+        ErrorCodes.MISSING_REQUEST_ID,
+        ErrorCodes.INVALID_RECIPIENT_TEL,
+        ErrorCodes.INVALID_COMMS_CONSENT_TYPE,
+        ErrorCodes.VALIDATION_ERROR,
+      ].sort(),
     );
   });
 
@@ -112,7 +227,9 @@ describe('validateInitiateRequest', () => {
   });
 
   it('echoes a request id only when it is a UUID', () => {
-    expect(requestIdForErrors({ request_data: { request_id: '550E8400-E29B-41D4-A716-446655440001' } })).toBe('550e8400-e29b-41d4-a716-446655440001');
+    expect(requestIdForErrors({ request_data: { request_id: '550E8400-E29B-41D4-A716-446655440001' } })).toBe(
+      '550e8400-e29b-41d4-a716-446655440001',
+    );
     expect(requestIdForErrors({ request_data: { request_id: '<script>' } })).toBe('unknown');
     expect(requestIdForErrors(null)).toBe('unknown');
   });
@@ -188,7 +305,11 @@ describe('what the body must be (accepted means delivered)', () => {
   it.each([
     ['a declared Latin-1 charset', JSON.stringify({ a: 'Jose' }), 'application/json; charset=iso-8859-1'],
     ['a declared charset in capitals and quotes', JSON.stringify({ a: 'Jose' }), 'application/json; charset="WINDOWS-1252"'],
-    ['U+FFFD where the API decoded bytes that were not UTF-8', '{"recipient_data":{"recipient_first_name":"Jos\uFFFD"}}', 'application/json'],
+    [
+      'U+FFFD where the API decoded bytes that were not UTF-8',
+      '{"recipient_data":{"recipient_first_name":"Jos\uFFFD"}}',
+      'application/json',
+    ],
   ])('refuses %s with 400 INVALID_REQUEST', (_name, body, contentType) => {
     const error = (() => {
       try {
@@ -227,7 +348,9 @@ describe('channel_method: a channel, a list of distinct channels, or "all"', () 
     ['a list, in request order', ['Email', 'whatsapp', 'SMS'], ['email', 'whatsapp', 'sms']],
     ['all, any case', 'ALL', 'all'],
   ])('accepts %s', (_name, channelMethod, expected) => {
-    expect(validateInitiateRequest(requestBody((b) => (b.request_data.channel_method = channelMethod))).request_data.channel_method).toEqual(expected);
+    expect(
+      validateInitiateRequest(requestBody((b) => (b.request_data.channel_method = channelMethod))).request_data.channel_method,
+    ).toEqual(expected);
   });
 
   it('lists every problem: a repeated channel (in any case), an unknown one, and the addresses missing for the others', () => {
@@ -239,7 +362,9 @@ describe('channel_method: a channel, a list of distinct channels, or "all"', () 
       }),
     );
     expect(error.code).toBe(ErrorCodes.UNSUPPORTED_CHANNEL);
-    expect(error.validationErrors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'request_data.channel_method.1', code: ErrorCodes.UNSUPPORTED_CHANNEL })]));
+    expect(error.validationErrors).toEqual(
+      expect.arrayContaining([expect.objectContaining({ field: 'request_data.channel_method.1', code: ErrorCodes.UNSUPPORTED_CHANNEL })]),
+    );
     const repeated = refusal(
       requestBody((b) => {
         b.request_data.channel_method = ['sms', 'SMS', 'email'];
@@ -248,7 +373,11 @@ describe('channel_method: a channel, a list of distinct channels, or "all"', () 
       }),
     );
     expect(repeated.validationErrors).toEqual([
-      expect.objectContaining({ field: 'request_data.channel_method', code: ErrorCodes.UNSUPPORTED_CHANNEL, message: expect.stringContaining('sms more than once') }),
+      expect.objectContaining({
+        field: 'request_data.channel_method',
+        code: ErrorCodes.UNSUPPORTED_CHANNEL,
+        message: expect.stringContaining('sms more than once'),
+      }),
       expect.objectContaining({ field: 'recipient_data.recipient_tel', code: ErrorCodes.MISSING_RECIPIENT_TEL }),
       expect.objectContaining({ field: 'recipient_data.recipient_email', code: ErrorCodes.MISSING_RECIPIENT_EMAIL }),
     ]);

@@ -12,14 +12,33 @@ const URL_BASE = 'https://hooks.example.test/dev';
 const TOKEN = 'token-for-the-test';
 const ACCOUNT = 'AC00000000000000000000000000000a01';
 const NUMBER = '+447700900001';
-const sender: SenderAddress = { sender_address: senderAddressKey('whatsapp', NUMBER), company_id: 'ci-1', project_id: 'pi-1', channel: 'whatsapp', credentials_id: 'creds/whatsapp', updated_at: '2026-12-02T00:00:00.000Z' };
+const sender: SenderAddress = {
+  sender_address: senderAddressKey('whatsapp', NUMBER),
+  company_id: 'ci-1',
+  project_id: 'pi-1',
+  channel: 'whatsapp',
+  credentials_id: 'creds/whatsapp',
+  updated_at: '2026-12-02T00:00:00.000Z',
+};
 
-const secretsAnswering = (answer: () => Promise<{ SecretString?: string }>) => cachedSecretReader({ send: answer } as unknown as SecretsManagerClient, 60_000);
+const secretsAnswering = (answer: () => Promise<{ SecretString?: string }>) =>
+  cachedSecretReader({ send: answer } as unknown as SecretsManagerClient, 60_000);
 
 const call = () => {
-  const params = { MessageSid: `SM${'a'.repeat(32)}`, AccountSid: ACCOUNT, From: 'whatsapp:+447912345678', To: `whatsapp:${NUMBER}`, Body: 'hello' };
+  const params = {
+    MessageSid: `SM${'a'.repeat(32)}`,
+    AccountSid: ACCOUNT,
+    From: 'whatsapp:+447912345678',
+    To: `whatsapp:${NUMBER}`,
+    Body: 'hello',
+  };
   const signature = twilio.getExpectedTwilioSignature(TOKEN, `${URL_BASE}/webhooks/twilio/messages`, params);
-  return { rawBody: new URLSearchParams(params).toString(), isBase64Encoded: false, contentType: 'application/x-www-form-urlencoded', signature };
+  return {
+    rawBody: new URLSearchParams(params).toString(),
+    isBase64Encoded: false,
+    contentType: 'application/x-www-form-urlencoded',
+    signature,
+  };
 };
 
 const depsWith = (secrets: ReturnType<typeof secretsAnswering>) => {
@@ -28,7 +47,11 @@ const depsWith = (secrets: ReturnType<typeof secretsAnswering>) => {
     directory: { find: async (key: string) => (key === sender.sender_address ? sender : undefined) } as TwilioCallDeps['directory'],
     secrets,
     webhookBaseUrl: URL_BASE,
-    logger: { info: () => undefined, warn: () => undefined, error: (...args: unknown[]) => void errors.push(args) } as unknown as TwilioCallDeps['logger'],
+    logger: {
+      info: () => undefined,
+      warn: () => undefined,
+      error: (...args: unknown[]) => void errors.push(args),
+    } as unknown as TwilioCallDeps['logger'],
   };
   return { deps, errors };
 };
@@ -37,7 +60,9 @@ const verify = (deps: TwilioCallDeps) => verifyTwilioCall(call(), { path: '/webh
 
 describe("verifying a Twilio call with the number's credentials secret", () => {
   it('verifies with a well-formed secret', async () => {
-    const { deps } = depsWith(secretsAnswering(async () => ({ SecretString: JSON.stringify({ twilio_account_sid: ACCOUNT, twilio_auth_token: TOKEN }) })));
+    const { deps } = depsWith(
+      secretsAnswering(async () => ({ SecretString: JSON.stringify({ twilio_account_sid: ACCOUNT, twilio_auth_token: TOKEN }) })),
+    );
     await expect(verify(deps)).resolves.toMatchObject({ channel: 'whatsapp', companyNumber: NUMBER });
   });
 
@@ -57,7 +82,9 @@ describe("verifying a Twilio call with the number's credentials secret", () => {
   });
 
   it('Secrets Manager failing to answer is transient (a 5xx, so Twilio retries), not a refusal', async () => {
-    const { deps, errors } = depsWith(secretsAnswering(async () => Promise.reject(Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }))));
+    const { deps, errors } = depsWith(
+      secretsAnswering(async () => Promise.reject(Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }))),
+    );
     await expect(verify(deps)).rejects.toMatchObject({ kind: 'transient', code: 'SECRET_UNAVAILABLE' });
     expect(errors).toHaveLength(0);
   });

@@ -19,7 +19,11 @@ interface StoredSecret {
 const ACCOUNT = '000000000000';
 
 class ServiceError extends Error {
-  constructor(readonly type: string, message: string, readonly status = 400) {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status = 400,
+  ) {
     super(message);
   }
 }
@@ -44,8 +48,10 @@ export const createSecretsManagerHandler = (region = 'us-east-1') => {
     CreateSecret(input) {
       const name = String(input.Name ?? '');
       if (!name) throw new ServiceError('InvalidParameterException', 'You must provide a value for the Name parameter.');
-      if (secrets.has(name)) throw new ServiceError('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
-      if (typeof input.SecretString !== 'string') throw new ServiceError('InvalidRequestException', 'You must provide either SecretString or SecretBinary.');
+      if (secrets.has(name))
+        throw new ServiceError('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
+      if (typeof input.SecretString !== 'string')
+        throw new ServiceError('InvalidRequestException', 'You must provide either SecretString or SecretBinary.');
       const now = Date.now();
       const secret: StoredSecret = {
         arn: `arn:aws:secretsmanager:${region}:${ACCOUNT}:secret:${name}-${randomUUID().slice(0, 6)}`,
@@ -61,7 +67,8 @@ export const createSecretsManagerHandler = (region = 'us-east-1') => {
     },
     PutSecretValue(input) {
       const secret = find(input.SecretId);
-      if (typeof input.SecretString !== 'string') throw new ServiceError('InvalidRequestException', 'You must provide either SecretString or SecretBinary.');
+      if (typeof input.SecretString !== 'string')
+        throw new ServiceError('InvalidRequestException', 'You must provide either SecretString or SecretBinary.');
       secret.secretString = input.SecretString;
       secret.versionId = String(input.ClientRequestToken ?? randomUUID());
       secret.changedAt = Date.now();

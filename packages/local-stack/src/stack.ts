@@ -8,7 +8,16 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoCompanyRepository, dynamoSenderDirectory } from '@ai-multi-comms/core';
 import { deployLocally, LocalDeployment, resolveImportedParams } from './cloudformation/deploy-locally';
 import { readServiceTemplate, REPO_ROOT } from './cloudformation/service-template';
-import { DEMO_API_KEYS, DEMO_INBOUND_EMAIL_DOMAIN, DEMO_INBOUND_PARSE, DEMO_SENDGRID_EVENT_PRIVATE_KEY, demoSecrets, demoSendGridEventsPaths, demoTwilioContents, demoTwilioNumbers } from './demo/demo-data';
+import {
+  DEMO_API_KEYS,
+  DEMO_INBOUND_EMAIL_DOMAIN,
+  DEMO_INBOUND_PARSE,
+  DEMO_SENDGRID_EVENT_PRIVATE_KEY,
+  demoSecrets,
+  demoSendGridEventsPaths,
+  demoTwilioContents,
+  demoTwilioNumbers,
+} from './demo/demo-data';
 import { seedDemoData } from './demo/seed';
 import { ManagedProcess } from './processes/child-process';
 import { startDynamoDbLocal } from './processes/dynamodb-local';
@@ -31,10 +40,20 @@ export interface LocalStackPorts {
 }
 
 /** README.md "The local stack"'s default ports. */
-export const DEFAULT_PORTS: LocalStackPorts = { dynamodb: 8000, sqs: 4566, secrets: 4584, providers: 4010, api: 3000, lambda: 3002, websocket: 3001 };
+export const DEFAULT_PORTS: LocalStackPorts = {
+  dynamodb: 8000,
+  sqs: 4566,
+  secrets: 4584,
+  providers: 4010,
+  api: 3000,
+  lambda: 3002,
+  websocket: 3001,
+};
 
 /** Deployed in this order, as in AWS: each may import what the ones before it export (services/deploy-order.json). */
-export const SERVICES: readonly string[] = (JSON.parse(readFileSync(join(REPO_ROOT, 'services/deploy-order.json'), 'utf8')) as { services: string[] }).services;
+export const SERVICES: readonly string[] = (
+  JSON.parse(readFileSync(join(REPO_ROOT, 'services/deploy-order.json'), 'utf8')) as { services: string[] }
+).services;
 
 export interface LocalStackOptions {
   /** 'random' picks free ports (tests, or a second stack beside a running one). */
@@ -104,7 +123,9 @@ const providerCredentialsFrom = (secrets: Record<string, Record<string, string>>
   return {
     twilio_numbers: demoTwilioNumbers(stage),
     openai_keys: values.map((s) => s.ai_api_key).filter((v): v is string => Boolean(v)),
-    twilio_accounts: Object.fromEntries(values.filter((s) => s.twilio_account_sid).map((s) => [s.twilio_account_sid!, s.twilio_auth_token!])),
+    twilio_accounts: Object.fromEntries(
+      values.filter((s) => s.twilio_account_sid).map((s) => [s.twilio_account_sid!, s.twilio_auth_token!]),
+    ),
     sendgrid_keys: values.map((s) => s.sendgrid_api_key).filter((v): v is string => Boolean(v)),
     twilio_contents: demoTwilioContents(stage),
   };
@@ -126,9 +147,11 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
 
   const dynamoProcess: { current: ManagedProcess } = { current: undefined as unknown as ManagedProcess };
   try {
-    log('reading the services\' CloudFormation (serverless print)…');
+    log("reading the services' CloudFormation (serverless print)…");
     const templatesPromise = Promise.all(SERVICES.map((service) => readServiceTemplate(service, stage)));
-    log(`starting DynamoDB Local :${ports.dynamodb}, fauxqs :${ports.sqs}, Secrets Manager :${ports.secrets}, providers :${ports.providers}…`);
+    log(
+      `starting DynamoDB Local :${ports.dynamodb}, fauxqs :${ports.sqs}, Secrets Manager :${ports.secrets}, providers :${ports.providers}…`,
+    );
     const [dynamo, fauxqs, secrets, providers] = await Promise.all([
       startDynamoDbLocal(ports.dynamodb, options.chaos?.dynamoDbPath).then((started) => {
         stoppers.push(() => dynamoProcess.current.stop());
@@ -157,7 +180,12 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       const events = fauxqs
         .queueEvents()
         .filter((event) => (!queue || event.queueName === queue) && (!status || event.status === status))
-        .filter((event) => !conversationId || event.messageAttributes.conversationId?.StringValue === conversationId || event.body.includes(JSON.stringify(conversationId)));
+        .filter(
+          (event) =>
+            !conversationId ||
+            event.messageAttributes.conversationId?.StringValue === conversationId ||
+            event.body.includes(JSON.stringify(conversationId)),
+        );
       return { status: 200, body: { events } };
     });
 
@@ -165,7 +193,11 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       ? await Promise.all([dynamo.endpoint, fauxqs.endpoint, secrets.endpoint].map((endpoint) => startCountingProxy(endpoint, 0)))
       : undefined;
     for (const proxy of proxies ?? []) stoppers.push(() => proxy.stop());
-    const [dynamoEndpoint, fauxqsEndpoint, secretsEndpoint] = proxies?.map((proxy) => proxy.endpoint) ?? [dynamo.endpoint, fauxqs.endpoint, secrets.endpoint];
+    const [dynamoEndpoint, fauxqsEndpoint, secretsEndpoint] = proxies?.map((proxy) => proxy.endpoint) ?? [
+      dynamo.endpoint,
+      fauxqs.endpoint,
+      secrets.endpoint,
+    ];
     const env: Record<string, string> = {
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
@@ -194,11 +226,15 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     });
 
     const templates = await templatesPromise;
-    log('creating tables, queues and topics from the services\' Resources…');
+    log("creating tables, queues and topics from the services' Resources…");
     // The public URL the providers sign and post their webhooks to (WEBHOOK_BASE_URL); in AWS the
     // router's export of its execute-api URL, here serverless-offline's.
     const webhookBaseUrl = `http://127.0.0.1:${ports.api}/${stage}`;
-    const deployment = await deployLocally(templates, clients, { region, stage, exports: { [`ai-multi-comms-router-${stage}-WebhookBaseUrl`]: webhookBaseUrl } });
+    const deployment = await deployLocally(templates, clients, {
+      region,
+      stage,
+      exports: { [`ai-multi-comms-router-${stage}-WebhookBaseUrl`]: webhookBaseUrl },
+    });
     const router = templates.find((template) => template.directory.endsWith('router'))!;
     const dataOutputs = deployment.outputs['ai-multi-comms-data'] ?? {};
     const resources: Record<string, string> = {
@@ -236,7 +272,12 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       for (const template of processors) {
         const queueUrl = deployment.outputs[template.service]?.QueueUrl;
         if (queueUrl) {
-          await clients.sqs.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { VisibilityTimeout: String(options.chaos.visibilityTimeoutSeconds) } }));
+          await clients.sqs.send(
+            new SetQueueAttributesCommand({
+              QueueUrl: queueUrl,
+              Attributes: { VisibilityTimeout: String(options.chaos.visibilityTimeoutSeconds) },
+            }),
+          );
         }
       }
     }
@@ -257,7 +298,13 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
         // And an e-mail send killed before SendGrid took it waits 20 s, not 15 min, for the
         // SendGrid event that will not come (the local SendGrid's events come within a second):
         // the chaos run ends in minutes, and the rule it checks (never a second mail) is the same.
-        ...(options.chaos ? { HEARTBEAT_INTERVAL_SECONDS: String(options.chaos.heartbeatSeconds), RETRY_BACKOFF_BASE_SECONDS: '3', EMAIL_CONFIRMATION_WAIT_SECONDS: '20' } : {}),
+        ...(options.chaos
+          ? {
+              HEARTBEAT_INTERVAL_SECONDS: String(options.chaos.heartbeatSeconds),
+              RETRY_BACKOFF_BASE_SECONDS: '3',
+              EMAIL_CONFIRMATION_WAIT_SECONDS: '20',
+            }
+          : {}),
       },
       echo: options.echoApi,
       logFile: options.apiLogFile,
@@ -301,7 +348,13 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       logFile: options.apiLogFile,
       nodeFlags: profilingFlags(options.cpuProfileDir),
     });
-    providers.configureWebhooks({ baseUrl: webhookBaseUrl, parseCredentials: { ...DEMO_INBOUND_PARSE }, sendGridEventKey: DEMO_SENDGRID_EVENT_PRIVATE_KEY, sendGridEventsPaths: demoSendGridEventsPaths(stage), automaticCallbacks: options.providerCallbacks !== false });
+    providers.configureWebhooks({
+      baseUrl: webhookBaseUrl,
+      parseCredentials: { ...DEMO_INBOUND_PARSE },
+      sendGridEventKey: DEMO_SENDGRID_EVENT_PRIVATE_KEY,
+      sendGridEventsPaths: demoSendGridEventsPaths(stage),
+      automaticCallbacks: options.providerCallbacks !== false,
+    });
     stoppers.push(async () => {
       await api.process.stop();
       rmSync(join(REPO_ROOT, 'services', 'router', `.esbuild-local-${ports.api}`), { recursive: true, force: true });
@@ -324,7 +377,13 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
             awsCalls: {
               counts: () => Object.assign({}, ...proxies.map((proxy) => proxy.counts())) as Record<string, number>,
               reset: () => proxies.forEach((proxy) => proxy.reset()),
-              directEnv: { ...env, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ENDPOINT_URL_SQS: fauxqs.endpoint, AWS_ENDPOINT_URL_SNS: fauxqs.endpoint, AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint },
+              directEnv: {
+                ...env,
+                AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+                AWS_ENDPOINT_URL_SQS: fauxqs.endpoint,
+                AWS_ENDPOINT_URL_SNS: fauxqs.endpoint,
+                AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+              },
             },
           }
         : {}),

@@ -12,7 +12,11 @@ const KEY = 'sk-twin-test';
 let providers: ProviderServers;
 const client = (maxRetries = 0) => new OpenAI({ apiKey: KEY, baseURL: `${providers.url}/v1`, maxRetries });
 const control = async (method: string, path: string, body?: unknown) => {
-  const response = await fetch(`${providers.url}${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const response = await fetch(`${providers.url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
   return { status: response.status, json: response.status === 204 ? undefined : ((await response.json()) as any) };
 };
 
@@ -39,38 +43,54 @@ describe('the local OpenAI: tokens per minute', () => {
     const second = await openai.responses.create({ model: 'gpt-4o-mini', input: 'hello', max_output_tokens: 400 }).withResponse();
     expect(Number(second.response.headers.get('x-ratelimit-remaining-tokens'))).toBeLessThan(afterFirst - 400);
 
-    const refused = await openai.responses.create({ model: 'gpt-4o-mini', input: 'hello', max_output_tokens: 400 }).catch((error: unknown) => error);
+    const refused = await openai.responses
+      .create({ model: 'gpt-4o-mini', input: 'hello', max_output_tokens: 400 })
+      .catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(OpenAI.RateLimitError);
     const error = refused as InstanceType<typeof OpenAI.RateLimitError>;
     expect(error.code).toBe('rate_limit_exceeded');
     expect(error.type).toBe('tokens');
-    expect(error.message).toMatch(/^429 Rate limit reached for gpt-4o-mini in organization org-local on tokens per min \(TPM\): Limit 1000, Used \d+, Requested \d+\. Please try again in \d+(\.\d+)?(ms|s)\. Visit https:\/\/platform\.openai\.com\/account\/rate-limits to learn more\.$/);
+    expect(error.message).toMatch(
+      /^429 Rate limit reached for gpt-4o-mini in organization org-local on tokens per min \(TPM\): Limit 1000, Used \d+, Requested \d+\. Please try again in \d+(\.\d+)?(ms|s)\. Visit https:\/\/platform\.openai\.com\/account\/rate-limits to learn more\.$/,
+    );
     expect(error.headers?.get('retry-after')).toBeNull();
     expect(error.headers?.get('retry-after-ms')).toBeNull();
     // The full set, requests too (no requests limit: a nominal one, not enforced).
-    for (const name of ['limit-requests', 'remaining-requests', 'reset-requests', 'limit-tokens', 'remaining-tokens', 'reset-tokens']) expect(error.headers?.get(`x-ratelimit-${name}`)).toEqual(expect.any(String));
+    for (const name of ['limit-requests', 'remaining-requests', 'reset-requests', 'limit-tokens', 'remaining-tokens', 'reset-tokens'])
+      expect(error.headers?.get(`x-ratelimit-${name}`)).toEqual(expect.any(String));
     // The reset is to the initial state: longer than "try again in" (which is only until this one fits).
     const resetSeconds = Number(/^(\d+(?:\.\d+)?)s$/.exec(error.headers!.get('x-ratelimit-reset-tokens')!)?.[1]);
     expect(resetSeconds).toBeGreaterThan(40);
     expect(resetSeconds).toBeLessThanOrEqual(60);
-    const recorded = (await control('GET', '/__requests?provider=openai&route=responses')).json.requests as { status: number; error_code?: string }[];
+    const recorded = (await control('GET', '/__requests?provider=openai&route=responses')).json.requests as {
+      status: number;
+      error_code?: string;
+    }[];
     expect(recorded.slice(-3).map((r) => r.status)).toEqual([200, 200, 429]);
   });
 
   it('a request larger than the whole limit is "Request too large": no wait would make it fit', async () => {
     await control('POST', '/__limits', { openai: { tokens_per_minute: 500 } });
-    const error = (await client().responses.create({ model: 'gpt-4o-mini', input: 'hello', max_output_tokens: 600 }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.RateLimitError>;
+    const error = (await client()
+      .responses.create({ model: 'gpt-4o-mini', input: 'hello', max_output_tokens: 600 })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.RateLimitError>;
     expect(error.status).toBe(429);
-    expect(error.message).toMatch(/Request too large for gpt-4o-mini in organization org-local on tokens per min \(TPM\): Limit 500, Requested \d+\. The input or output tokens must be reduced/);
+    expect(error.message).toMatch(
+      /Request too large for gpt-4o-mini in organization org-local on tokens per min \(TPM\): Limit 500, Requested \d+\. The input or output tokens must be reduced/,
+    );
   });
 
   it('a request without max_output_tokens counts default_output_tokens; a request refused for tokens is not counted against the requests', async () => {
-    await control('POST', '/__limits', { openai: { keys: { [KEY]: { tokens_per_minute: 3000, requests_per_minute: 120 } }, burst_seconds: 1, default_output_tokens: 2000 } });
+    await control('POST', '/__limits', {
+      openai: { keys: { [KEY]: { tokens_per_minute: 3000, requests_per_minute: 120 } }, burst_seconds: 1, default_output_tokens: 2000 },
+    });
     const ok = await client().responses.create({ model: 'gpt-4o-mini', input: 'hello' }).withResponse();
     expect(Number(ok.response.headers.get('x-ratelimit-remaining-tokens'))).toBeLessThan(1000);
     expect(ok.response.headers.get('x-ratelimit-limit-requests')).toBe('120');
     expect(ok.response.headers.get('x-ratelimit-remaining-requests')).toBe('1');
-    const error = (await client().responses.create({ model: 'gpt-4o-mini', input: 'hello' }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.RateLimitError>;
+    const error = (await client()
+      .responses.create({ model: 'gpt-4o-mini', input: 'hello' })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.RateLimitError>;
     expect(error.type).toBe('tokens');
     // The request bucket was not charged for the refused request.
     expect(error.headers?.get('x-ratelimit-remaining-requests')).toBe('1');
@@ -79,7 +99,9 @@ describe('the local OpenAI: tokens per minute', () => {
   it('requests per minute still refuse with type requests and retry-after (the numbered keys form still works)', async () => {
     await control('POST', '/__limits', { openai: { keys: { [KEY]: 60 } } });
     await client().responses.create({ model: 'gpt-4o-mini', input: 'hello' });
-    const error = (await client().responses.create({ model: 'gpt-4o-mini', input: 'hello' }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.RateLimitError>;
+    const error = (await client()
+      .responses.create({ model: 'gpt-4o-mini', input: 'hello' })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.RateLimitError>;
     expect(error.type).toBe('requests');
     expect(error.message).toContain('on requests per min (RPM): Limit 60');
     expect(error.headers?.get('retry-after')).toBe('1');
@@ -88,17 +110,24 @@ describe('the local OpenAI: tokens per minute', () => {
 
   it('every answer carries the x-ratelimit-* set, even with no limits set', async () => {
     const { response } = await client().responses.create({ model: 'gpt-4o-mini', input: 'hello' }).withResponse();
-    for (const name of ['limit-requests', 'remaining-requests', 'reset-requests', 'limit-tokens', 'remaining-tokens', 'reset-tokens']) expect(response.headers.get(`x-ratelimit-${name}`)).toEqual(expect.any(String));
+    for (const name of ['limit-requests', 'remaining-requests', 'reset-requests', 'limit-tokens', 'remaining-tokens', 'reset-tokens'])
+      expect(response.headers.get(`x-ratelimit-${name}`)).toEqual(expect.any(String));
   });
 });
 
 describe('the local OpenAI: incomplete and refused responses', () => {
-  const itemsOf = async (conversationId: string) => (await client().conversations.items.list(conversationId, { order: 'asc' })).data as any[];
+  const itemsOf = async (conversationId: string) =>
+    (await client().conversations.items.list(conversationId, { order: 'asc' })).data as any[];
 
   it('a reply longer than max_output_tokens comes back incomplete, cut at the budget, and the partial reply is still stored on the conversation', async () => {
     const openai = client();
     const conversation = await openai.conversations.create({});
-    const response = await openai.responses.create({ model: 'gpt-4o-mini', conversation: conversation.id, input: [{ role: 'user', content: '{"recipient_first_name":"Maximilian","company_name":"A company with a long name"}' }], max_output_tokens: 16 });
+    const response = await openai.responses.create({
+      model: 'gpt-4o-mini',
+      conversation: conversation.id,
+      input: [{ role: 'user', content: '{"recipient_first_name":"Maximilian","company_name":"A company with a long name"}' }],
+      max_output_tokens: 16,
+    });
     expect(response.status).toBe('incomplete');
     expect(response.incomplete_details).toEqual({ reason: 'max_output_tokens' });
     expect(response.usage?.output_tokens).toBe(16);
@@ -114,7 +143,9 @@ describe('the local OpenAI: incomplete and refused responses', () => {
   });
 
   it('refuses max_output_tokens below 16, as OpenAI does', async () => {
-    const error = (await client().responses.create({ model: 'gpt-4o-mini', input: 'hello', max_output_tokens: 5 }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.BadRequestError>;
+    const error = (await client()
+      .responses.create({ model: 'gpt-4o-mini', input: 'hello', max_output_tokens: 5 })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.BadRequestError>;
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect(error.code).toBe('integer_below_min_value');
     expect(error.param).toBe('max_output_tokens');
@@ -139,7 +170,11 @@ describe('the local OpenAI: incomplete and refused responses', () => {
     const response = await openai.responses.create({ model: 'gpt-4o-mini', conversation: conversation.id, input: 'hello' });
     expect(response.status).toBe('completed');
     expect(response.output_text).toBe('');
-    expect(response.output[0]).toMatchObject({ type: 'message', role: 'assistant', content: [{ type: 'refusal', refusal: LOCAL_REFUSAL }] });
+    expect(response.output[0]).toMatchObject({
+      type: 'message',
+      role: 'assistant',
+      content: [{ type: 'refusal', refusal: LOCAL_REFUSAL }],
+    });
     expect((await itemsOf(conversation.id)).map((i) => i.content[0].type)).toEqual(['input_text', 'refusal']);
   });
 });

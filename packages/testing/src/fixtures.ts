@@ -6,7 +6,13 @@ import type { CompanyProject, ContextObject } from '@ai-multi-comms/core';
 export const requestBody = (patch?: (body: Record<string, any>) => void): Record<string, any> => {
   const body: Record<string, any> = {
     company_data: { company_id: 'ci-aaa-001', project_id: 'pi-aaa-001' },
-    recipient_data: { recipient_first_name: 'John', recipient_last_name: 'Doe', recipient_tel: '+447700900123', recipient_email: 'john.doe@example.com', comms_consent: true },
+    recipient_data: {
+      recipient_first_name: 'John',
+      recipient_last_name: 'Doe',
+      recipient_tel: '+447700900123',
+      recipient_email: 'john.doe@example.com',
+      comms_consent: true,
+    },
     project_data: { jobID: '9999', jobRole: 'Healthcare Assistant' },
     request_data: { request_id: randomUUID(), channel_method: 'whatsapp', initial_request_timestamp: '2025-09-15T11:45:32.789Z' },
   };
@@ -33,10 +39,20 @@ export const companyItem = (patch?: (item: CompanyProject) => void): CompanyProj
       },
     },
     channel_config: {
-      whatsapp: { company_whatsapp_number: '+447700900001', whatsapp_credentials_id: 'ai-multi-comms/whatsapp-credentials/ci-aaa-001/pi-aaa-001/twilio-dev' },
+      whatsapp: {
+        company_whatsapp_number: '+447700900001',
+        whatsapp_credentials_id: 'ai-multi-comms/whatsapp-credentials/ci-aaa-001/pi-aaa-001/twilio-dev',
+      },
       // A test sends many messages from one number at once: paced at 50/s, not a long code's 1/s.
-      sms: { company_sms_number: '+447700900002', sms_credentials_id: 'ai-multi-comms/sms-credentials/ci-aaa-001/pi-aaa-001/twilio-dev', messages_per_second: 50 },
-      email: { company_email: 'jobs@acme.example.com', email_credentials_id: 'ai-multi-comms/email-credentials/ci-aaa-001/pi-aaa-001/sendgrid-dev' },
+      sms: {
+        company_sms_number: '+447700900002',
+        sms_credentials_id: 'ai-multi-comms/sms-credentials/ci-aaa-001/pi-aaa-001/twilio-dev',
+        messages_per_second: 50,
+      },
+      email: {
+        company_email: 'jobs@acme.example.com',
+        email_credentials_id: 'ai-multi-comms/email-credentials/ci-aaa-001/pi-aaa-001/sendgrid-dev',
+      },
     },
     created_at: '2025-01-01T00:00:00.000Z',
     updated_at: '2025-01-01T00:00:00.000Z',
@@ -46,8 +62,17 @@ export const companyItem = (patch?: (item: CompanyProject) => void): CompanyProj
 };
 
 /** The router's Context Object for `requestBody(patch)` and `companyItem()`, as the compose step receives it: no stack needed. */
-export const contextObjectFixture = (patch?: (body: Record<string, any>) => void, company: CompanyProject = companyItem()): ContextObject => {
+export const contextObjectFixture = (
+  patch?: (body: Record<string, any>) => void,
+  company: CompanyProject = companyItem(),
+): ContextObject => {
   const request = validateInitiateRequest(requestBody(patch));
   const channels = request.request_data.channel_method === 'all' ? [...company.allowed_channels] : request.request_data.channel_method;
-  return buildContextObject({ request: { ...request, request_data: { ...request.request_data, channel_method: channels } }, company, receivedAt: new Date('2026-01-05T10:00:00.000Z'), routerVersion: 'test', traceId: randomUUID() });
+  return buildContextObject({
+    request: { ...request, request_data: { ...request.request_data, channel_method: channels } },
+    company,
+    receivedAt: new Date('2026-01-05T10:00:00.000Z'),
+    routerVersion: 'test',
+    traceId: randomUUID(),
+  });
 };

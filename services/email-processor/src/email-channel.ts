@@ -1,4 +1,17 @@
-import { AwaitingProvider, headerSafe, ChannelAdapter, classifySendGridError, ContextObject, emailInboundKey, emailMessageIdFor, permanent, PROVIDER_PERMANENT, replyToAddressFor, sendGridFor, tokensInMessageIds } from '@ai-multi-comms/core';
+import {
+  AwaitingProvider,
+  headerSafe,
+  ChannelAdapter,
+  classifySendGridError,
+  ContextObject,
+  emailInboundKey,
+  emailMessageIdFor,
+  permanent,
+  PROVIDER_PERMANENT,
+  replyToAddressFor,
+  sendGridFor,
+  tokensInMessageIds,
+} from '@ai-multi-comms/core';
 import type { SendIntent } from '@ai-multi-comms/core';
 
 /**
@@ -41,7 +54,8 @@ export const toHtml = (text: string) =>
  * one): a reply's In-Reply-To/References carries it back, and the inbound-index finds the
  * conversation by the token in it (core channels/email-threading.ts).
  */
-export const messageIdFor = (conversationId: string, fromEmail: string, messageKey?: string) => emailMessageIdFor(conversationId, fromEmail, messageKey);
+export const messageIdFor = (conversationId: string, fromEmail: string, messageKey?: string) =>
+  emailMessageIdFor(conversationId, fromEmail, messageKey);
 
 /**
  * The e-mail channel: SendGrid v3 mail/send; reconciliation by the conversation id and message
@@ -51,14 +65,20 @@ export const messageIdFor = (conversationId: string, fromEmail: string, messageK
 export const emailChannelFor = (options: { inboundDomain?: string; confirmationWaitMs?: number }): ChannelAdapter<EmailCredentials> => ({
   channel: 'email' as const,
 
-  credentialsSecret: (contextObject) => ({ name: senderOf(contextObject).email_credentials_id, requiredKeys: ['sendgrid_api_key', 'sendgrid_from_email'] }),
+  credentialsSecret: (contextObject) => ({
+    name: senderOf(contextObject).email_credentials_id,
+    requiredKeys: ['sendgrid_api_key', 'sendgrid_from_email'],
+  }),
 
   // Reconciliation finds the mail by the conversation id it carries (custom_args), not by content.
   contentToSend: ({ ai, reply }) => (reply ? ai.text : String((ai.json as { body?: unknown } | undefined)?.body ?? '')),
 
   async send({ contextObject, credentials, ai, conversationId, reply }) {
     const sender = senderOf(contextObject);
-    const from = { email: credentials.sendgrid_from_email || sender.company_email, name: sender.email_from_name ?? credentials.sendgrid_from_name };
+    const from = {
+      email: credentials.sendgrid_from_email || sender.company_email,
+      name: sender.email_from_name ?? credentials.sendgrid_from_name,
+    };
     // A first message is the AI's subject and body; an answer is its text, in the person's mail thread.
     const composed = reply ? { subject: reply.subject || 'Re:', body: ai.text } : (ai.json as { subject: string; body: string });
     // Every header built from input is one clean line (the person's subject, their Message-IDs, the AI's subject).
@@ -66,11 +86,17 @@ export const emailChannelFor = (options: { inboundDomain?: string; confirmationW
     const recipient = contextObject.frontend_payload.recipient_data;
     const emailMessageId = messageIdFor(conversationId, from.email, reply?.message_key);
     const threading = reply
-      ? { ...(reply.in_reply_to ? { 'In-Reply-To': headerSafe(reply.in_reply_to) } : {}), ...(reply.references?.length ? { References: headerSafe(reply.references.join(' ')) } : {}) }
+      ? {
+          ...(reply.in_reply_to ? { 'In-Reply-To': headerSafe(reply.in_reply_to) } : {}),
+          ...(reply.references?.length ? { References: headerSafe(reply.references.join(' ')) } : {}),
+        }
       : {};
     try {
       const [response] = await sendGridFor(credentials.sendgrid_api_key).mail.send({
-        to: { email: recipient.recipient_email!, name: [recipient.recipient_first_name, recipient.recipient_last_name].filter(Boolean).join(' ') || undefined },
+        to: {
+          email: recipient.recipient_email!,
+          name: [recipient.recipient_first_name, recipient.recipient_last_name].filter(Boolean).join(' ') || undefined,
+        },
         from,
         ...(options.inboundDomain ? { replyTo: replyToAddressFor(conversationId, options.inboundDomain) } : {}),
         subject: content.subject,
@@ -100,22 +126,42 @@ export const emailChannelFor = (options: { inboundDomain?: string; confirmationW
    */
   async reconcile({ contextObject, credentials, conversationId, reply, intents, now, providerSeen }) {
     const fromEmail = credentials.sendgrid_from_email || senderOf(contextObject).company_email;
-    const details = (subject?: string) => ({ ...(subject ? { subject } : {}), email_message_id: messageIdFor(conversationId, fromEmail, reply?.message_key) });
-    if (providerSeen) return { messageId: xMessageIdOf(providerSeen.provider_message_id), content: `(confirmed by SendGrid's ${providerSeen.event} event after an interrupted attempt)`, details: details() };
+    const details = (subject?: string) => ({
+      ...(subject ? { subject } : {}),
+      email_message_id: messageIdFor(conversationId, fromEmail, reply?.message_key),
+    });
+    if (providerSeen)
+      return {
+        messageId: xMessageIdOf(providerSeen.provider_message_id),
+        content: `(confirmed by SendGrid's ${providerSeen.event} event after an interrupted attempt)`,
+        details: details(),
+      };
     try {
       const [, body] = await sendGridFor(credentials.sendgrid_api_key).client.request({
         method: 'GET',
         url: '/v3/messages',
-        qs: { query: `unique_args['conversation_id']="${conversationId}" AND unique_args['message_key']="${reply?.message_key ?? 'initial'}"`, limit: 10 },
+        qs: {
+          query: `unique_args['conversation_id']="${conversationId}" AND unique_args['message_key']="${reply?.message_key ?? 'initial'}"`,
+          limit: 10,
+        },
       });
       const found = (body as { messages?: { msg_id: string; subject?: string }[] }).messages?.[0];
-      if (found) return { messageId: xMessageIdOf(found.msg_id), content: '(found at SendGrid after an interrupted attempt)', details: details(found.subject) };
+      if (found)
+        return {
+          messageId: xMessageIdOf(found.msg_id),
+          content: '(found at SendGrid after an interrupted attempt)',
+          details: details(found.subject),
+        };
     } catch (error) {
       if (!isNotEntitled(error)) throw classifySendGridError(error);
     }
     // Email Activity lags too, so "not found" is no proof either until the quiet period is over.
     const waitMs = confirmationWaitLeft(intents, now, options.confirmationWaitMs ?? DEFAULT_CONFIRMATION_WAIT_MS);
-    if (waitMs > 0) throw new AwaitingProvider(`An earlier attempt may have sent this mail; waiting for SendGrid's event (up to ${Math.ceil(waitMs / 1000)} s more) before sending again.`, waitMs);
+    if (waitMs > 0)
+      throw new AwaitingProvider(
+        `An earlier attempt may have sent this mail; waiting for SendGrid's event (up to ${Math.ceil(waitMs / 1000)} s more) before sending again.`,
+        waitMs,
+      );
     return undefined;
   },
 

@@ -26,7 +26,10 @@ export const authorise = (
   }
   const refused = requested.filter((channel) => !allowed.includes(channel));
   if (refused.length > 0) {
-    throw forbidden(ErrorCodes.CHANNEL_NOT_ALLOWED, `The ${refused.join(' and ')} channel${refused.length > 1 ? 's are' : ' is'} not enabled for this project.`);
+    throw forbidden(
+      ErrorCodes.CHANNEL_NOT_ALLOWED,
+      `The ${refused.join(' and ')} channel${refused.length > 1 ? 's are' : ' is'} not enabled for this project.`,
+    );
   }
   return { company, channels: requested };
 };

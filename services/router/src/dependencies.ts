@@ -54,14 +54,18 @@ export const createDefaultDeps = (): InitiateConversationDeps => {
 /** GET /conversations' wiring: the same tables, read only. */
 export const createReadDeps = (): GetConversationsDeps => {
   const config = routerConfig.get();
-  if (!config.threadsTable || !config.conversationsTable || !config.messagesTable) throw permanent('CONFIGURATION_ERROR', 'The conversations cannot be read on this deployment; contact support.');
+  if (!config.threadsTable || !config.conversationsTable || !config.messagesTable)
+    throw permanent('CONFIGURATION_ERROR', 'The conversations cannot be read on this deployment; contact support.');
   const documentClient = createDynamoDocumentClient({ maxAttempts: 2, connectionTimeoutMs: 1000, requestTimeoutMs: 1500, instrument });
   return {
     companies: cachedCompanyRepository(dynamoCompanyRepository(documentClient, config.companyDataTable), config.companyCacheSeconds * 1000),
     threads: dynamoThreadRepository(documentClient, config.threadsTable),
     conversations: dynamoConversationRepository(documentClient, config.conversationsTable),
     entries: dynamoConversationEntries(documentClient, config.messagesTable),
-    idempotency: dynamoIdempotencyStore(documentClient, config.idempotencyTable, { ttlSeconds: config.idempotencyTtlSeconds, inProgressSeconds: config.idempotencyInProgressSeconds }),
+    idempotency: dynamoIdempotencyStore(documentClient, config.idempotencyTable, {
+      ttlSeconds: config.idempotencyTtlSeconds,
+      inProgressSeconds: config.idempotencyInProgressSeconds,
+    }),
     deliveries: config.deliveryEventsTable
       ? dynamoDeliveryStatusStore(documentClient, config.deliveryEventsTable)
       : { current: async () => new Map() }, // a stage deployed before delivery callbacks

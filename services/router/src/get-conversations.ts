@@ -48,7 +48,16 @@ export interface ConversationView {
   message_count: number;
   /** Present when older messages exist: pass it back as `before` (with this `conversation_id`) for the page before. */
   messages_before?: string;
-  messages: { message_id: string; role: 'assistant' | 'user'; channel: Channel; content: string; timestamp: string; delivery_status: string; delivery_error_code?: string; delivery_error?: string }[];
+  messages: {
+    message_id: string;
+    role: 'assistant' | 'user';
+    channel: Channel;
+    content: string;
+    timestamp: string;
+    delivery_status: string;
+    delivery_error_code?: string;
+    delivery_error?: string;
+  }[];
 }
 
 export interface ConversationsView {
@@ -76,19 +85,35 @@ const parseQuery = (query: Record<string, string | undefined> | null): ParsedQue
   const value = (name: string) => query?.[name];
   for (const name of ['company_id', 'project_id'] as const) {
     if (value(name) === undefined) problems.push({ field: name, code: ErrorCodes.MISSING_IDENTIFIERS, message: 'is required' });
-    else if (!COMPANY_ID.test(value(name)!)) problems.push({ field: name, code: ErrorCodes.VALIDATION_ERROR, message: 'must be 1-64 letters, digits, "-" or "_"' });
+    else if (!COMPANY_ID.test(value(name)!))
+      problems.push({ field: name, code: ErrorCodes.VALIDATION_ERROR, message: 'must be 1-64 letters, digits, "-" or "_"' });
   }
-  if (value('request_id') === undefined) problems.push({ field: 'request_id', code: ErrorCodes.MISSING_REQUEST_ID, message: 'is required' });
-  else if (!UUID.test(value('request_id')!)) problems.push({ field: 'request_id', code: ErrorCodes.INVALID_REQUEST_ID, message: 'must be a UUID' });
+  if (value('request_id') === undefined)
+    problems.push({ field: 'request_id', code: ErrorCodes.MISSING_REQUEST_ID, message: 'is required' });
+  else if (!UUID.test(value('request_id')!))
+    problems.push({ field: 'request_id', code: ErrorCodes.INVALID_REQUEST_ID, message: 'must be a UUID' });
   const limit = value('messages_limit');
   if (limit !== undefined && !(/^[0-9]{1,3}$/.test(limit) && Number(limit) >= 1 && Number(limit) <= MAX_MESSAGES_LIMIT)) {
-    problems.push({ field: 'messages_limit', code: ErrorCodes.VALIDATION_ERROR, message: `must be a whole number from 1 to ${MAX_MESSAGES_LIMIT}` });
+    problems.push({
+      field: 'messages_limit',
+      code: ErrorCodes.VALIDATION_ERROR,
+      message: `must be a whole number from 1 to ${MAX_MESSAGES_LIMIT}`,
+    });
   }
   const before = value('before');
   const pageOf = value('conversation_id');
-  if (before !== undefined && (!pageOf || !decodeEntryCursor(before))) problems.push({ field: 'before', code: ErrorCodes.VALIDATION_ERROR, message: 'must be a messages_before cursor, given with its conversation_id' });
+  if (before !== undefined && (!pageOf || !decodeEntryCursor(before)))
+    problems.push({
+      field: 'before',
+      code: ErrorCodes.VALIDATION_ERROR,
+      message: 'must be a messages_before cursor, given with its conversation_id',
+    });
   if (problems.length > 0) {
-    throw validationError(problems[0]!.code, `Invalid query: ${problems[0]!.field} ${problems[0]!.message}${problems.length > 1 ? ` (${problems.length} problems in all; see validation_errors)` : ''}.`, problems);
+    throw validationError(
+      problems[0]!.code,
+      `Invalid query: ${problems[0]!.field} ${problems[0]!.message}${problems.length > 1 ? ` (${problems.length} problems in all; see validation_errors)` : ''}.`,
+      problems,
+    );
   }
   return {
     company_id: value('company_id')!,
@@ -100,7 +125,8 @@ const parseQuery = (query: Record<string, string | undefined> | null): ParsedQue
 };
 
 /** Before a sender has claimed it, a conversation is what the thread says of it. */
-const pendingStatus = (thread: ThreadItem | undefined): string => (thread?.status === 'failed' ? (thread.failure_class === 'permanent' ? 'failed_to_process_ai' : 'processing') : 'queued');
+const pendingStatus = (thread: ThreadItem | undefined): string =>
+  thread?.status === 'failed' ? (thread.failure_class === 'permanent' ? 'failed_to_process_ai' : 'processing') : 'queued';
 
 const viewOf = (
   channel: Channel,
@@ -114,7 +140,11 @@ const viewOf = (
   conversation_id: conversationId,
   conversation_status: item?.conversation_status ?? pendingStatus(thread),
   hand_off_to_human: item?.hand_off_to_human === true,
-  ...(item?.failure_reason ? { failure_reason: item.failure_reason } : !item && thread?.failure_reason ? { failure_reason: thread.failure_reason } : {}),
+  ...(item?.failure_reason
+    ? { failure_reason: item.failure_reason }
+    : !item && thread?.failure_reason
+      ? { failure_reason: thread.failure_reason }
+      : {}),
   message_count: typeof item?.message_count === 'number' ? item.message_count : page.entries.length,
   ...(page.before ? { messages_before: page.before } : {}),
   messages: page.entries.map((message) => {
@@ -149,15 +179,25 @@ export const getConversations = async (
     // An older page of one conversation, or the newest page of each.
     const wanted = page ? thread.conversations.filter((c) => c.conversation_id === page.conversation_id) : thread.conversations;
     if (page && wanted.length === 0) throw notFound(ErrorCodes.CONVERSATION_NOT_FOUND, 'This request has no such conversation.');
-    const items = await Promise.all(wanted.map(({ primary_channel, conversation_id }) => deps.conversations.get({ primary_channel, conversation_id })));
-    const pages = await Promise.all(wanted.map(({ conversation_id }, index) => (items[index] ? deps.entries.page(conversation_id, { limit: messages_limit, ...(page ? { before: page.before } : {}) }) : { entries: [] })));
+    const items = await Promise.all(
+      wanted.map(({ primary_channel, conversation_id }) => deps.conversations.get({ primary_channel, conversation_id })),
+    );
+    const pages = await Promise.all(
+      wanted.map(({ conversation_id }, index) =>
+        items[index]
+          ? deps.entries.page(conversation_id, { limit: messages_limit, ...(page ? { before: page.before } : {}) })
+          : { entries: [] },
+      ),
+    );
     const ours = pages.flatMap((p) => p.entries.filter((m) => m.role === 'assistant').map((m) => m.message_id));
     const deliveries = ours.length > 0 ? await deps.deliveries.current(ours) : new Map<string, CurrentDelivery>();
     return {
       status: 'success',
       request_id,
       thread_id: thread.thread_id ?? null,
-      conversations: wanted.map(({ channel, conversation_id }, index) => viewOf(channel, conversation_id, items[index], thread, pages[index], deliveries)),
+      conversations: wanted.map(({ channel, conversation_id }, index) =>
+        viewOf(channel, conversation_id, items[index], thread, pages[index], deliveries),
+      ),
     };
   }
   // Accepted, not yet picked up by the compose step (its first seconds).
@@ -167,6 +207,8 @@ export const getConversations = async (
     status: 'success',
     request_id,
     thread_id: null,
-    conversations: (accepted.conversations ?? []).map(({ channel, conversation_id }) => viewOf(channel, conversation_id, undefined, undefined)),
+    conversations: (accepted.conversations ?? []).map(({ channel, conversation_id }) =>
+      viewOf(channel, conversation_id, undefined, undefined),
+    ),
   };
 };

@@ -1,5 +1,13 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { buildContextObject, ChannelConversation, Clock, CompanyRepository, IdempotencyStore, OptOutStore, RateLimiter } from '@ai-multi-comms/core';
+import {
+  buildContextObject,
+  ChannelConversation,
+  Clock,
+  CompanyRepository,
+  IdempotencyStore,
+  OptOutStore,
+  RateLimiter,
+} from '@ai-multi-comms/core';
 import { admitRequest } from './initiate/admit-request';
 import { reserve } from './initiate/reservation';
 import { ContextObjectQueue } from './ports/context-object-queue';
@@ -50,11 +58,20 @@ const ACCEPTED_MESSAGE = 'Request accepted and queued for processing';
  * nothing behind: its idempotency record is released and its count given back, so that the
  * client's retry of the same request runs afresh.
  */
-export const initiateConversation = async (input: InitiateConversationInput, deps: InitiateConversationDeps): Promise<InitiateConversationResult> => {
+export const initiateConversation = async (
+  input: InitiateConversationInput,
+  deps: InitiateConversationDeps,
+): Promise<InitiateConversationResult> => {
   const receivedAt = deps.clock.now();
   const admitted = await admitRequest(input, deps);
   const { request_id } = admitted.request.request_data;
-  const contextObject = buildContextObject({ request: admitted.resolved, company: admitted.company, receivedAt, routerVersion: deps.routerVersion, traceId: input.traceId });
+  const contextObject = buildContextObject({
+    request: admitted.resolved,
+    company: admitted.company,
+    receivedAt,
+    routerVersion: deps.routerVersion,
+    traceId: input.traceId,
+  });
   const conversations = contextObject.conversation_data.conversations;
 
   const reservation = await reserve(admitted, deps, receivedAt);
@@ -64,7 +81,15 @@ export const initiateConversation = async (input: InitiateConversationInput, dep
   if (verdict.kind === 'repeat') {
     deps.logger.info('Repeated request: returning the original outcome', { conversation_id: verdict.response.conversation_id });
     const { conversation_id, queue_timestamp } = verdict.response;
-    return { status: 'success', request_id, conversation_id, conversations: verdict.response.conversations ?? conversations, message: ACCEPTED_MESSAGE, queue_timestamp, replayed: true };
+    return {
+      status: 'success',
+      request_id,
+      conversation_id,
+      conversations: verdict.response.conversations ?? conversations,
+      message: ACCEPTED_MESSAGE,
+      queue_timestamp,
+      replayed: true,
+    };
   }
 
   try {
@@ -77,7 +102,15 @@ export const initiateConversation = async (input: InitiateConversationInput, dep
     const conversationId = conversations[0]!.conversation_id;
     await reservation.commit({ conversation_id: conversationId, conversations, queue_timestamp: queueTimestamp }, deps.clock.now());
     deps.logger.info('Conversation request queued', { conversation_id: conversationId, channels: admitted.channels.join(',') });
-    return { status: 'success', request_id, conversation_id: conversationId, conversations, message: ACCEPTED_MESSAGE, queue_timestamp: queueTimestamp, replayed: false };
+    return {
+      status: 'success',
+      request_id,
+      conversation_id: conversationId,
+      conversations,
+      message: ACCEPTED_MESSAGE,
+      queue_timestamp: queueTimestamp,
+      replayed: false,
+    };
   } catch (error) {
     await reservation.rollback();
     throw error;

@@ -33,7 +33,8 @@ export const CODES_BY_STATUS: Record<number, string[]> = {
 /** Assert that a status and body are a well-formed docs/api.md response; returns a reason when not. */
 export const contractViolation = (status: number, body: any): string | undefined => {
   if (status === 200) {
-    if (body?.status !== 'success' || typeof body.conversation_id !== 'string' || typeof body.queue_timestamp !== 'string') return 'malformed success body';
+    if (body?.status !== 'success' || typeof body.conversation_id !== 'string' || typeof body.queue_timestamp !== 'string')
+      return 'malformed success body';
     return undefined;
   }
   const allowed = CODES_BY_STATUS[status];
@@ -43,8 +44,10 @@ export const contractViolation = (status: number, body: any): string | undefined
   if (typeof body.message !== 'string' || body.message.length === 0) return 'no message sentence';
   if (typeof body.request_id !== 'string') return 'no request_id';
   if (body.validation_errors !== undefined) {
-    if (status !== 400 || !Array.isArray(body.validation_errors) || body.validation_errors.length === 0) return 'validation_errors out of place';
-    if (!body.validation_errors.every((e: any) => typeof e.field === 'string' && typeof e.message === 'string')) return 'malformed validation_errors';
+    if (status !== 400 || !Array.isArray(body.validation_errors) || body.validation_errors.length === 0)
+      return 'validation_errors out of place';
+    if (!body.validation_errors.every((e: any) => typeof e.field === 'string' && typeof e.message === 'string'))
+      return 'malformed validation_errors';
   }
   if (/\bat .+:\d+|Error:|stack/i.test(body.message)) return 'message looks like a stack trace';
   return undefined;

@@ -84,8 +84,12 @@ export const company = (patch?: (item: CompanyProject) => void): CompanyProject 
     allowed_channels: ['whatsapp'],
     api_key_sha256: [sha256Hex(API_KEY)],
     rate_limits: { requests_per_minute: 100 },
-    ai_config: { openai_config: { whatsapp: { api_key_reference: 'ai-multi-comms/openai-api-key/whatsapp-dev', model: 'm', instructions: 'i' } } },
-    channel_config: { whatsapp: { company_whatsapp_number: '+447700900001', whatsapp_credentials_id: 'ai-multi-comms/whatsapp-credentials/a/b/twilio-dev' } },
+    ai_config: {
+      openai_config: { whatsapp: { api_key_reference: 'ai-multi-comms/openai-api-key/whatsapp-dev', model: 'm', instructions: 'i' } },
+    },
+    channel_config: {
+      whatsapp: { company_whatsapp_number: '+447700900001', whatsapp_credentials_id: 'ai-multi-comms/whatsapp-credentials/a/b/twilio-dev' },
+    },
     created_at: '2025-01-01T00:00:00.000Z',
     updated_at: '2025-01-01T00:00:00.000Z',
   };

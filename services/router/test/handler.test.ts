@@ -7,7 +7,13 @@ import { API_KEY, fakeDeps } from './fakes';
 const context = { functionName: 'router', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
 
 const event = (body: unknown, headers: Record<string, string> = { 'X-Api-Key': API_KEY }, method = 'POST'): APIGatewayProxyEvent =>
-  ({ httpMethod: method, headers, body: typeof body === 'string' ? body : JSON.stringify(body), isBase64Encoded: false, requestContext: { requestId: 'apigw-1' } }) as unknown as APIGatewayProxyEvent;
+  ({
+    httpMethod: method,
+    headers,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    isBase64Encoded: false,
+    requestContext: { requestId: 'apigw-1' },
+  }) as unknown as APIGatewayProxyEvent;
 
 const validBody = () => ({
   company_data: { company_id: 'ci-aaa-001', project_id: 'pi-aaa-001' },
@@ -44,7 +50,12 @@ describe('router handler', () => {
     const response = await createHandler(() => deps)(event('not json'), context);
     expect(response.statusCode).toBe(400);
     expect(response.headers?.['Access-Control-Allow-Origin']).toBe('*');
-    expect(JSON.parse(response.body)).toEqual({ status: 'error', error_code: ErrorCodes.INVALID_REQUEST, message: 'The request body is not valid JSON.', request_id: 'unknown' });
+    expect(JSON.parse(response.body)).toEqual({
+      status: 'error',
+      error_code: ErrorCodes.INVALID_REQUEST,
+      message: 'The request body is not valid JSON.',
+      request_id: 'unknown',
+    });
   });
 
   it('turns an unexpected exception into 500 INTERNAL_ERROR with no stack trace or detail', async () => {
@@ -56,7 +67,12 @@ describe('router handler', () => {
     const response = await createHandler(() => deps)(event(body), context);
     expect(response.statusCode).toBe(500);
     const parsed = JSON.parse(response.body);
-    expect(parsed).toEqual({ status: 'error', error_code: ErrorCodes.INTERNAL_ERROR, message: 'An internal error occurred. Please retry later.', request_id: body.request_data.request_id });
+    expect(parsed).toEqual({
+      status: 'error',
+      error_code: ErrorCodes.INTERNAL_ERROR,
+      message: 'An internal error occurred. Please retry later.',
+      request_id: body.request_data.request_id,
+    });
     expect(response.body).not.toMatch(/TypeError|var\/task|sk-/);
   });
 
@@ -83,7 +99,10 @@ describe('router handler', () => {
 describe('what the handler passes on (accepted means delivered)', () => {
   it('a trace header longer than the Context Object allows is not carried on: the request is accepted with a usable trace id', async () => {
     const { deps, queue } = fakeDeps();
-    const response = await createHandler(() => deps)(event(validBody(), { 'x-api-key': API_KEY, 'X-Amzn-Trace-Id': `Root=1-${'a'.repeat(300)}` }), context);
+    const response = await createHandler(() => deps)(
+      event(validBody(), { 'x-api-key': API_KEY, 'X-Amzn-Trace-Id': `Root=1-${'a'.repeat(300)}` }),
+      context,
+    );
     expect(response.statusCode).toBe(200);
     expect(queue.sent[0]!.contextObject.metadata.trace_id).toBe('apigw-1');
   });
@@ -112,9 +131,12 @@ describe('what the handler passes on (accepted means delivered)', () => {
     expect(JSON.parse(response.body)).toMatchObject({ error_code: 'PAYLOAD_TOO_LARGE', request_id: 'unknown' });
   });
 
-  it('an unknown company/project answers 403 API_KEY_NOT_AUTHORIZED, as another project\'s would', async () => {
+  it("an unknown company/project answers 403 API_KEY_NOT_AUTHORIZED, as another project's would", async () => {
     const { deps } = fakeDeps();
-    const unknown = await createHandler(() => deps)(event({ ...validBody(), company_data: { company_id: 'ci-nope', project_id: 'pi-nope' } }), context);
+    const unknown = await createHandler(() => deps)(
+      event({ ...validBody(), company_data: { company_id: 'ci-nope', project_id: 'pi-nope' } }),
+      context,
+    );
     const bound = await createHandler(() => deps)(event(validBody(), { 'x-api-key': 'a-key-bound-to-another-project-0001' }), context);
     expect(unknown.statusCode).toBe(403);
     expect(JSON.parse(unknown.body).error_code).toBe('API_KEY_NOT_AUTHORIZED');
@@ -123,7 +145,10 @@ describe('what the handler passes on (accepted means delivered)', () => {
 
   it('a declared charset other than UTF-8 is 400 INVALID_REQUEST', async () => {
     const { deps, queue } = fakeDeps();
-    const response = await createHandler(() => deps)(event(validBody(), { 'x-api-key': API_KEY, 'Content-Type': 'application/json; charset=iso-8859-1' }), context);
+    const response = await createHandler(() => deps)(
+      event(validBody(), { 'x-api-key': API_KEY, 'Content-Type': 'application/json; charset=iso-8859-1' }),
+      context,
+    );
     expect(response.statusCode).toBe(400);
     expect(JSON.parse(response.body).error_code).toBe('INVALID_REQUEST');
     expect(queue.sent).toHaveLength(0);

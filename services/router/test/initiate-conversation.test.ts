@@ -6,7 +6,12 @@ import { API_KEY, company, fakeDeps } from './fakes';
 const body = (patch?: (b: Record<string, any>) => void) => {
   const b: Record<string, any> = {
     company_data: { company_id: 'ci-aaa-001', project_id: 'pi-aaa-001' },
-    recipient_data: { recipient_first_name: 'John', recipient_tel: '+447700900123', recipient_email: 'john@example.com', comms_consent: true },
+    recipient_data: {
+      recipient_first_name: 'John',
+      recipient_tel: '+447700900123',
+      recipient_email: 'john@example.com',
+      comms_consent: true,
+    },
     request_data: { request_id: randomUUID(), channel_method: 'whatsapp', initial_request_timestamp: '2025-09-15T11:45:32.789Z' },
   };
   patch?.(b);
@@ -35,10 +40,15 @@ describe('initiateConversation', () => {
     expect(result).toMatchObject({ status: 'success', request_id: request.request_data.request_id, replayed: false });
     expect(result.conversation_id).toBe(`ci-aaa-001#pi-aaa-001#${request.request_data.request_id}#447700900001`);
     expect(queue.sent).toHaveLength(1);
-    expect(queue.sent[0]!.contextObject.conversation_data.conversations).toEqual([{ channel: 'whatsapp', conversation_id: result.conversation_id }]);
+    expect(queue.sent[0]!.contextObject.conversation_data.conversations).toEqual([
+      { channel: 'whatsapp', conversation_id: result.conversation_id },
+    ]);
     expect(result.conversations).toEqual([{ channel: 'whatsapp', conversation_id: result.conversation_id }]);
     expect(queue.sent[0]!.contextObject.metadata.trace_id).toBe('trace-1');
-    expect([...idempotency.records.values()][0]).toMatchObject({ status: 'COMPLETED', response: { conversation_id: result.conversation_id } });
+    expect([...idempotency.records.values()][0]).toMatchObject({
+      status: 'COMPLETED',
+      response: { conversation_id: result.conversation_id },
+    });
     expect(rate.counts.get('ci-aaa-001#pi-aaa-001')).toBe(1);
   });
 
@@ -56,7 +66,11 @@ describe('initiateConversation', () => {
     const { deps, queue } = fakeDeps();
     const request = body();
     await run(deps, request);
-    const reordered = { request_data: { ...request.request_data, request_id: request.request_data.request_id.toUpperCase() }, recipient_data: request.recipient_data, company_data: request.company_data };
+    const reordered = {
+      request_data: { ...request.request_data, request_id: request.request_data.request_id.toUpperCase() },
+      recipient_data: request.recipient_data,
+      company_data: request.company_data,
+    };
     expect((await run(deps, reordered)).replayed).toBe(true);
     expect(queue.sent).toHaveLength(1);
   });
@@ -79,7 +93,12 @@ describe('initiateConversation', () => {
     ['unknown company', () => body((b) => (b.company_data.company_id = 'ci-zzz')), API_KEY, ErrorCodes.API_KEY_NOT_AUTHORIZED],
     ['another key', () => body(), 'some-other-key-00000000000000000', ErrorCodes.API_KEY_NOT_AUTHORIZED],
     ['no key at all', () => body(), null, ErrorCodes.API_KEY_NOT_AUTHORIZED],
-    ['a channel the project does not allow', () => body((b) => (b.request_data.channel_method = 'sms')), API_KEY, ErrorCodes.CHANNEL_NOT_ALLOWED],
+    [
+      'a channel the project does not allow',
+      () => body((b) => (b.request_data.channel_method = 'sms')),
+      API_KEY,
+      ErrorCodes.CHANNEL_NOT_ALLOWED,
+    ],
   ])('refuses %s and leaves nothing behind', async (_name, makeBody, apiKey, code) => {
     const { deps, queue, idempotency, rate } = fakeDeps();
     expect(await codeOf(run(deps, makeBody(), apiKey))).toBe(code);
@@ -94,18 +113,22 @@ describe('initiateConversation', () => {
     let asked = 0;
     let release: () => void = () => undefined;
     const allAsked = new Promise<void>((resolve) => (release = resolve));
-    const together = <T>(call: () => Promise<T>) => async () => {
-      asked += 1;
-      if (asked === 3) release();
-      await allAsked;
-      return call();
-    };
+    const together =
+      <T>(call: () => Promise<T>) =>
+      async () => {
+        asked += 1;
+        if (asked === 3) release();
+        await allAsked;
+        return call();
+      };
     const { begin } = deps.idempotency;
     const { consume } = deps.rateLimiter;
     deps.optOuts = { optedOutChannels: together(async () => []) };
     deps.idempotency = { ...deps.idempotency, begin: (...args) => together(() => begin(...args))() };
     deps.rateLimiter = { ...deps.rateLimiter, consume: (...args) => together(() => consume(...args))() };
-    const timeout = new Promise((_resolve, reject) => setTimeout(() => reject(new Error('the three calls were not made at once')), 1000).unref());
+    const timeout = new Promise((_resolve, reject) =>
+      setTimeout(() => reject(new Error('the three calls were not made at once')), 1000).unref(),
+    );
     await expect(Promise.race([run(deps, body()), timeout])).resolves.toMatchObject({ status: 'success' });
   });
 
@@ -137,7 +160,12 @@ describe('initiateConversation', () => {
 
   it('checks consent before reading the company (no I/O for a request it must refuse)', async () => {
     const { deps, reads } = fakeDeps();
-    await codeOf(run(deps, body((b) => (b.recipient_data.comms_consent = false))));
+    await codeOf(
+      run(
+        deps,
+        body((b) => (b.recipient_data.comms_consent = false)),
+      ),
+    );
     expect(reads).toHaveLength(0);
   });
 
@@ -148,7 +176,14 @@ describe('initiateConversation', () => {
 
   it('reports a project allowed a channel it has no sender for as CONFIGURATION_ERROR, leaving no record', async () => {
     const { deps, idempotency } = fakeDeps([company((c) => (c.allowed_channels = ['whatsapp', 'email']))]);
-    expect(await codeOf(run(deps, body((b) => (b.request_data.channel_method = 'email'))))).toBe(ErrorCodes.CONFIGURATION_ERROR);
+    expect(
+      await codeOf(
+        run(
+          deps,
+          body((b) => (b.request_data.channel_method = 'email')),
+        ),
+      ),
+    ).toBe(ErrorCodes.CONFIGURATION_ERROR);
     expect(idempotency.records.size).toBe(0);
   });
 
@@ -183,7 +218,9 @@ describe('initiateConversation', () => {
     deps.idempotency.complete = complete;
     await run(deps, request);
     expect(queue.sent).toHaveLength(2);
-    expect(queue.sent[0]!.contextObject.conversation_data.conversations[0]!.conversation_id).toBe(queue.sent[1]!.contextObject.conversation_data.conversations[0]!.conversation_id);
+    expect(queue.sent[0]!.contextObject.conversation_data.conversations[0]!.conversation_id).toBe(
+      queue.sent[1]!.contextObject.conversation_data.conversations[0]!.conversation_id,
+    );
   });
 
   it('passes the rate limiter the project limits and answers RATE_LIMIT_EXCEEDED past them', async () => {

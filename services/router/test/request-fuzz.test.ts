@@ -15,14 +15,25 @@ const { deps } = fakeDeps();
 const handler = createHandler(() => deps);
 
 const respond = async (rawBody: string) => {
-  const event = { httpMethod: 'POST', headers: { 'x-api-key': API_KEY }, body: rawBody, isBase64Encoded: false, requestContext: { requestId: 'r' } } as unknown as APIGatewayProxyEvent;
+  const event = {
+    httpMethod: 'POST',
+    headers: { 'x-api-key': API_KEY },
+    body: rawBody,
+    isBase64Encoded: false,
+    requestContext: { requestId: 'r' },
+  } as unknown as APIGatewayProxyEvent;
   const response = await handler(event, context);
   return { status: response.statusCode, body: JSON.parse(response.body) };
 };
 
 const validBody = () => ({
   company_data: { company_id: 'ci-aaa-001', project_id: 'pi-aaa-001' },
-  recipient_data: { recipient_first_name: 'John', recipient_tel: '+447700900123', recipient_email: 'john@example.com', comms_consent: true },
+  recipient_data: {
+    recipient_first_name: 'John',
+    recipient_tel: '+447700900123',
+    recipient_email: 'john@example.com',
+    comms_consent: true,
+  },
   project_data: { jobRole: 'Carer' },
   request_data: { request_id: randomUUID(), channel_method: 'whatsapp', initial_request_timestamp: '2025-09-15T11:45:32.789Z' },
 });
@@ -47,7 +58,29 @@ const PATHS = [
 
 const interestingValue = fc.oneof(
   fc.jsonValue(),
-  fc.constantFrom('', ' ', 'WHATSAPP', 'Email', 'sms ', '+447700900123', '+1', 'a@b', 'a@b.co', '2025-09-15T11:45:32Z', '2025-13-45T99:99:99Z', '__proto__', 'constructor', null, true, false, 0, -1, 1e308, '#', 'x'.repeat(200)),
+  fc.constantFrom(
+    '',
+    ' ',
+    'WHATSAPP',
+    'Email',
+    'sms ',
+    '+447700900123',
+    '+1',
+    'a@b',
+    'a@b.co',
+    '2025-09-15T11:45:32Z',
+    '2025-13-45T99:99:99Z',
+    '__proto__',
+    'constructor',
+    null,
+    true,
+    false,
+    0,
+    -1,
+    1e308,
+    '#',
+    'x'.repeat(200),
+  ),
   fc.string({ unit: 'binary' }),
 );
 
@@ -88,12 +121,22 @@ const runs = (full: number) => Math.max(100, Math.round(full * Number(process.en
 
 describe('router input fuzzing (fast-check)', () => {
   it('answers any JSON value within the contract', async () => {
-    await fc.assert(fc.asyncProperty(fc.jsonValue({ maxDepth: 6 }), async (value) => void (await check(JSON.stringify(value)))), { numRuns: runs(3000) });
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue({ maxDepth: 6 }), async (value) => void (await check(JSON.stringify(value)))),
+      { numRuns: runs(3000) },
+    );
   });
 
   it('answers any text, including invalid UTF-16 and near-JSON, within the contract', async () => {
-    const text = fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' }), fc.jsonValue().map((v) => JSON.stringify(v).slice(0, -1)));
-    await fc.assert(fc.asyncProperty(text, async (raw) => void (await check(raw))), { numRuns: runs(2000) });
+    const text = fc.oneof(
+      fc.string({ unit: 'binary' }),
+      fc.string({ unit: 'grapheme' }),
+      fc.jsonValue().map((v) => JSON.stringify(v).slice(0, -1)),
+    );
+    await fc.assert(
+      fc.asyncProperty(text, async (raw) => void (await check(raw))),
+      { numRuns: runs(2000) },
+    );
   });
 
   it('answers valid bodies with one to four random mutations within the contract', async () => {

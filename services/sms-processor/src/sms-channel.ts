@@ -1,4 +1,17 @@
-import { ChannelAdapter, classifyTwilioError, ContextObject, countSmsSegments, findTwilioMessageFor, fitText, permanent, PROVIDER_PERMANENT, sameText, twilioClientFor, twilioStatusCallbackUrl, validityPeriodFor } from '@ai-multi-comms/core';
+import {
+  ChannelAdapter,
+  classifyTwilioError,
+  ContextObject,
+  countSmsSegments,
+  findTwilioMessageFor,
+  fitText,
+  permanent,
+  PROVIDER_PERMANENT,
+  sameText,
+  twilioClientFor,
+  twilioStatusCallbackUrl,
+  validityPeriodFor,
+} from '@ai-multi-comms/core';
 
 /** The SMS credentials secret (docs/data-model.md); no template for plain SMS. */
 export interface SmsCredentials extends Record<string, string> {
@@ -19,9 +32,13 @@ const senderOf = (contextObject: ContextObject) => {
 export const smsChannel: ChannelAdapter<SmsCredentials> = {
   channel: 'sms',
 
-  credentialsSecret: (contextObject) => ({ name: senderOf(contextObject).sms_credentials_id, requiredKeys: ['twilio_account_sid', 'twilio_auth_token'] }),
+  credentialsSecret: (contextObject) => ({
+    name: senderOf(contextObject).sms_credentials_id,
+    requiredKeys: ['twilio_account_sid', 'twilio_auth_token'],
+  }),
 
-  contentToSend: ({ contextObject, ai }) => fitText(ai.text, contextObject.company_data_payload.rate_limits?.max_message_length ?? DEFAULT_MAX_LENGTH),
+  contentToSend: ({ contextObject, ai }) =>
+    fitText(ai.text, contextObject.company_data_payload.rate_limits?.max_message_length ?? DEFAULT_MAX_LENGTH),
 
   async send({ contextObject, credentials, ai, reply, now }) {
     const body = smsChannel.contentToSend({ contextObject, ai, now });
@@ -59,5 +76,6 @@ export const smsChannel: ChannelAdapter<SmsCredentials> = {
   // Twilio's messages-per-second are segments per second for SMS.
   sendUnits: (content) => countSmsSegments(content).segments,
 
-  inboundKey: (contextObject) => `sms#${senderOf(contextObject).company_sms_number}#${contextObject.frontend_payload.recipient_data.recipient_tel}`,
+  inboundKey: (contextObject) =>
+    `sms#${senderOf(contextObject).company_sms_number}#${contextObject.frontend_payload.recipient_data.recipient_tel}`,
 };

@@ -52,7 +52,10 @@ const senderOf = (contextObject: ContextObject) => {
  * (`reengagement_template_sid`: {{1}} the first name, {{2}} the answer on one line) or, without
  * one, is not sent at all: WHATSAPP_WINDOW_CLOSED.
  */
-type WhatsAppSend = { kind: 'template'; contentSid?: string; variables: Record<string, string> } | { kind: 'text'; body: string } | { kind: 'window-closed' };
+type WhatsAppSend =
+  | { kind: 'template'; contentSid?: string; variables: Record<string, string> }
+  | { kind: 'text'; body: string }
+  | { kind: 'window-closed' };
 
 const whatsappSendFor = (input: { contextObject: ContextObject; ai: AiResult; reply?: ReplyDetails; now: Date }): WhatsAppSend => {
   const { contextObject, ai, reply, now } = input;
@@ -61,7 +64,11 @@ const whatsappSendFor = (input: { contextObject: ContextObject; ai: AiResult; re
   const reengagement = senderOf(contextObject).reengagement_template_sid;
   if (!reengagement) return { kind: 'window-closed' };
   const firstName = contextObject.frontend_payload.recipient_data.recipient_first_name || 'there';
-  return { kind: 'template', contentSid: reengagement, variables: { '1': firstName, '2': ai.text.replace(/\s+/g, ' ').trim().slice(0, MAX_VARIABLE) } };
+  return {
+    kind: 'template',
+    contentSid: reengagement,
+    variables: { '1': firstName, '2': ai.text.replace(/\s+/g, ' ').trim().slice(0, MAX_VARIABLE) },
+  };
 };
 
 export const whatsappChannel: ChannelAdapter<WhatsAppCredentials> = {
@@ -80,21 +87,32 @@ export const whatsappChannel: ChannelAdapter<WhatsAppCredentials> = {
   async send({ contextObject, credentials, ai, reply, now }): Promise<SentMessage> {
     const planned = whatsappSendFor({ contextObject, ai, reply, now });
     if (planned.kind === 'window-closed') {
-      throw new ProviderFailure('permanent', WHATSAPP_WINDOW_CLOSED, `${WHATSAPP_WINDOW_CLOSED}: the person wrote more than 24 hours ago and the project has no re-engagement template; WhatsApp allows no free text now.`, undefined, { notSent: true });
+      throw new ProviderFailure(
+        'permanent',
+        WHATSAPP_WINDOW_CLOSED,
+        `${WHATSAPP_WINDOW_CLOSED}: the person wrote more than 24 hours ago and the project has no re-engagement template; WhatsApp allows no free text now.`,
+        undefined,
+        { notSent: true },
+      );
     }
     const client = twilioClientFor(credentials.twilio_account_sid, credentials.twilio_auth_token);
     try {
       const message = await client.messages.create({
         from: whatsappAddress(senderOf(contextObject).company_whatsapp_number),
         to: whatsappAddress(contextObject.frontend_payload.recipient_data.recipient_tel!),
-        ...(planned.kind === 'text' ? { body: planned.body } : { contentSid: planned.contentSid ?? credentials.twilio_template_sid, contentVariables: JSON.stringify(planned.variables) }),
+        ...(planned.kind === 'text'
+          ? { body: planned.body }
+          : { contentSid: planned.contentSid ?? credentials.twilio_template_sid, contentVariables: JSON.stringify(planned.variables) }),
         // How long it may wait in the sender's queue (docs/throughput.md).
         validityPeriod: validityPeriodFor(reply !== undefined),
         // The providers' word on delivery (docs/processing.md "Delivery status").
         ...statusCallback(),
       });
       // Twilio's body is the text the person sees (a template rendered); it is what the conversation shows.
-      return { messageId: message.sid, content: message.body || (planned.kind === 'text' ? planned.body : JSON.stringify(planned.variables)) };
+      return {
+        messageId: message.sid,
+        content: message.body || (planned.kind === 'text' ? planned.body : JSON.stringify(planned.variables)),
+      };
     } catch (error) {
       throw classifyTwilioError(error);
     }

@@ -28,7 +28,19 @@ type JsonObject = { [key: string]: Json };
 
 const SCHEMA_MAPS = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas'];
 const SCHEMA_LISTS = ['allOf', 'anyOf', 'oneOf', 'prefixItems'];
-const SCHEMA_SINGLES = ['items', 'additionalProperties', 'unevaluatedProperties', 'unevaluatedItems', 'not', 'if', 'then', 'else', 'contains', 'propertyNames', 'additionalItems'];
+const SCHEMA_SINGLES = [
+  'items',
+  'additionalProperties',
+  'unevaluatedProperties',
+  'unevaluatedItems',
+  'not',
+  'if',
+  'then',
+  'else',
+  'contains',
+  'propertyNames',
+  'additionalItems',
+];
 const SCHEMA_REF = '#/components/schemas/';
 
 const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -43,7 +55,9 @@ const compositionMembers = (document: JsonObject): Set<string> => {
     for (const keyword of ['allOf', ...(addsProperties ? ['anyOf', 'oneOf'] : [])]) {
       const members = value[keyword];
       if (!Array.isArray(members)) continue;
-      for (const member of members) if (isObject(member) && typeof member.$ref === 'string' && member.$ref.startsWith(SCHEMA_REF)) names.add(member.$ref.slice(SCHEMA_REF.length));
+      for (const member of members)
+        if (isObject(member) && typeof member.$ref === 'string' && member.$ref.startsWith(SCHEMA_REF))
+          names.add(member.$ref.slice(SCHEMA_REF.length));
     }
     Object.values(value).forEach(visit);
   };
@@ -71,11 +85,13 @@ const convertSchema = (input: Json, context: Context): Json => {
       continue;
     }
     const child = (schema: Json, member = false) => convertSchema(schema, { ...context, member });
-    if (SCHEMA_MAPS.includes(key) && isObject(value)) node[key] = Object.fromEntries(Object.entries(value).map(([name, schema]) => [name, child(schema)]));
+    if (SCHEMA_MAPS.includes(key) && isObject(value))
+      node[key] = Object.fromEntries(Object.entries(value).map(([name, schema]) => [name, child(schema)]));
     else if (SCHEMA_LISTS.includes(key) && Array.isArray(value)) {
       const membersAdd = key === 'allOf' || ((key === 'anyOf' || key === 'oneOf') && isObject(input.properties));
       node[key] = value.map((schema) => child(schema, membersAdd));
-    } else if (SCHEMA_SINGLES.includes(key) && (isObject(value) || typeof value === 'boolean' || Array.isArray(value))) node[key] = Array.isArray(value) ? value.map((schema) => child(schema)) : child(value);
+    } else if (SCHEMA_SINGLES.includes(key) && (isObject(value) || typeof value === 'boolean' || Array.isArray(value)))
+      node[key] = Array.isArray(value) ? value.map((schema) => child(schema)) : child(value);
     else node[key] = value;
   }
   for (const bound of ['Minimum', 'Maximum'] as const) {
@@ -86,7 +102,13 @@ const convertSchema = (input: Json, context: Context): Json => {
       if (flag) delete node[bound.toLowerCase()];
     }
   }
-  if (context.closed && !context.member && (isObject(node.properties) || Array.isArray(node.allOf)) && node.additionalProperties === undefined && node.unevaluatedProperties === undefined) {
+  if (
+    context.closed &&
+    !context.member &&
+    (isObject(node.properties) || Array.isArray(node.allOf)) &&
+    node.additionalProperties === undefined &&
+    node.unevaluatedProperties === undefined
+  ) {
     node.unevaluatedProperties = false;
   }
   if (input.nullable === true) {
@@ -109,7 +131,14 @@ export const toJsonSchemaDocument = (document: JsonObject, closed: boolean): Jso
     if (!isObject(response) || !isObject(response.content)) return response;
     return {
       ...response,
-      content: Object.fromEntries(Object.entries(response.content).map(([type, media]) => [type, isObject(media) && media.schema !== undefined ? { ...media, schema: convertSchema(media.schema, { closed, member: false }) } : media])),
+      content: Object.fromEntries(
+        Object.entries(response.content).map(([type, media]) => [
+          type,
+          isObject(media) && media.schema !== undefined
+            ? { ...media, schema: convertSchema(media.schema, { closed, member: false }) }
+            : media,
+        ]),
+      ),
     };
   };
   const paths = Object.fromEntries(
@@ -118,7 +147,14 @@ export const toJsonSchemaDocument = (document: JsonObject, closed: boolean): Jso
       Object.fromEntries(
         Object.entries(item as JsonObject).map(([method, operation]) => [
           method,
-          isObject(operation) && isObject(operation.responses) ? { ...operation, responses: Object.fromEntries(Object.entries(operation.responses).map(([status, response]) => [status, convertResponse(response)])) } : operation,
+          isObject(operation) && isObject(operation.responses)
+            ? {
+                ...operation,
+                responses: Object.fromEntries(
+                  Object.entries(operation.responses).map(([status, response]) => [status, convertResponse(response)]),
+                ),
+              }
+            : operation,
         ]),
       ),
     ]),
@@ -128,14 +164,30 @@ export const toJsonSchemaDocument = (document: JsonObject, closed: boolean): Jso
     paths,
     components: {
       ...components,
-      ...(components.schemas ? { schemas: Object.fromEntries(Object.entries(components.schemas as JsonObject).map(([name, schema]) => [name, convertSchema(schema, { closed, name, member: members.has(name) })])) } : {}),
-      ...(components.responses ? { responses: Object.fromEntries(Object.entries(components.responses as JsonObject).map(([name, response]) => [name, convertResponse(response)])) } : {}),
+      ...(components.schemas
+        ? {
+            schemas: Object.fromEntries(
+              Object.entries(components.schemas as JsonObject).map(([name, schema]) => [
+                name,
+                convertSchema(schema, { closed, name, member: members.has(name) }),
+              ]),
+            ),
+          }
+        : {}),
+      ...(components.responses
+        ? {
+            responses: Object.fromEntries(
+              Object.entries(components.responses as JsonObject).map(([name, response]) => [name, convertResponse(response)]),
+            ),
+          }
+        : {}),
     },
   };
 };
 
 /** A JSON pointer into an OpenAPI document: `['paths', '/x', 'get', …]` → `#/paths/~1x/get/…`. */
-export const pointer = (...segments: string[]): string => `#/${segments.map((segment) => segment.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`;
+export const pointer = (...segments: string[]): string =>
+  `#/${segments.map((segment) => segment.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`;
 
 export interface Conformance {
   /** Type, enum, pattern, format and `required` errors (the schema as published, open). */
@@ -149,8 +201,14 @@ export interface SpecValidator {
   check(at: string, body: unknown): Conformance;
 }
 
-const describeErrors = (errors: ErrorObject[] | null | undefined): string[] =>
-  [...new Set((errors ?? []).map((error) => `${error.instancePath || '/'} ${error.message ?? error.keyword}${error.keyword === 'enum' ? ` (${JSON.stringify(error.params.allowedValues)})` : ''} [schema ${error.schemaPath}]`))];
+const describeErrors = (errors: ErrorObject[] | null | undefined): string[] => [
+  ...new Set(
+    (errors ?? []).map(
+      (error) =>
+        `${error.instancePath || '/'} ${error.message ?? error.keyword}${error.keyword === 'enum' ? ` (${JSON.stringify(error.params.allowedValues)})` : ''} [schema ${error.schemaPath}]`,
+    ),
+  ),
+];
 
 /**
  * Validators for one vendored document. `formats`: the provider's own string formats (Twilio's
@@ -185,7 +243,12 @@ export const specValidator = (document: object, formats: Record<string, Format> 
               ...new Set(
                 (validateClosed.errors ?? [])
                   .filter((error) => error.keyword === 'unevaluatedProperties')
-                  .map((error) => `${error.instancePath}/${String((error.params as { unevaluatedProperty?: string }).unevaluatedProperty).replace(/~/g, '~0').replace(/\//g, '~1')}`),
+                  .map(
+                    (error) =>
+                      `${error.instancePath}/${String((error.params as { unevaluatedProperty?: string }).unevaluatedProperty)
+                        .replace(/~/g, '~0')
+                        .replace(/\//g, '~1')}`,
+                  ),
               ),
             ];
       const candidates = reported(body);
@@ -216,11 +279,16 @@ export const specValidator = (document: object, formats: Record<string, Format> 
   };
 };
 
-const segmentsOf = (path: string) => path.split('/').slice(1).map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
+const segmentsOf = (path: string) =>
+  path
+    .split('/')
+    .slice(1)
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
 const parentOf = (root: Json, path: string): [JsonObject | Json[], string] | undefined => {
   const segments = segmentsOf(path);
   let node: Json | undefined = root;
-  for (const segment of segments.slice(0, -1)) node = Array.isArray(node) ? node[Number(segment)] : isObject(node) ? node[segment] : undefined;
+  for (const segment of segments.slice(0, -1))
+    node = Array.isArray(node) ? node[Number(segment)] : isObject(node) ? node[segment] : undefined;
   return isObject(node) || Array.isArray(node) ? [node, segments.at(-1)!] : undefined;
 };
 /** Removes the property at `path` (a JSON pointer), returning it, or undefined when there is none. */
@@ -247,7 +315,10 @@ export const report = (what: string, result: Conformance): string =>
 /** Twilio's string formats, as its OpenAPI documents use them. */
 export const TWILIO_FORMATS: Record<string, Format> = {
   // "Thu, 24 Aug 2023 05:01:45 +0000" (RFC 2822, section 3.3; Twilio always writes GMT as +0000).
-  'date-time-rfc-2822': (value: string) => /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}$/.test(value) && !Number.isNaN(Date.parse(value)),
+  'date-time-rfc-2822': (value: string) =>
+    /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}$/.test(
+      value,
+    ) && !Number.isNaN(Date.parse(value)),
   // E.164, a channel address (whatsapp:+…), a short code or an alphanumeric sender ID (the schema's description).
   'phone-number': (value: string) => /^(\+[1-9]\d{1,14}|[a-z]+:\S+|\d{3,8}|[A-Za-z0-9 ]{1,11})$/.test(value),
   // ISO 4217: "USD" (Twilio's examples also write it in lower case).

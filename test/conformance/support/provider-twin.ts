@@ -1,13 +1,21 @@
 import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { freePort } from '../../../packages/local-stack/src/processes/free-port';
-import { ProviderCredentials, ProviderServers, startProviderServers } from '../../../packages/local-stack/src/provider-servers/provider-server';
+import {
+  ProviderCredentials,
+  ProviderServers,
+  startProviderServers,
+} from '../../../packages/local-stack/src/provider-servers/provider-server';
 
 /** The local OpenAI + Twilio + SendGrid on a free port of this test file's own (never the global stack's). */
 export const startTwin = async (credentials: ProviderCredentials): Promise<ProviderServers> => {
   const twin = await startProviderServers(await freePort());
   // Credentials as a test peer registers them: through the control route.
-  const answer = await fetch(`${twin.url}/__credentials`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(credentials) });
+  const answer = await fetch(`${twin.url}/__credentials`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(credentials),
+  });
   if (answer.status !== 204) throw new Error(`POST /__credentials answered ${answer.status}`);
   return twin;
 };
@@ -41,7 +49,9 @@ export interface ReceivedCallback {
 }
 
 /** An HTTP server standing in for the engine's webhooks: it keeps every callback the twin sends (answering `status`). */
-export const startCallbackReceiver = async (status = 200): Promise<{ baseUrl: string; received: ReceivedCallback[]; stop(): Promise<void> }> => {
+export const startCallbackReceiver = async (
+  status = 200,
+): Promise<{ baseUrl: string; received: ReceivedCallback[]; stop(): Promise<void> }> => {
   const received: ReceivedCallback[] = [];
   const receiver: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];

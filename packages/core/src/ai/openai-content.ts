@@ -50,7 +50,10 @@ export type OpenAiRateLimit = 'requests' | 'tokens';
 const durationMs = (value: string | null | undefined): number | undefined => {
   const parts = value ? [...value.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)] : [];
   if (parts.length === 0) return undefined;
-  return parts.reduce((total, [, amount, unit]) => total + Number(amount) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit as 'ms' | 's' | 'm' | 'h'], 0);
+  return parts.reduce(
+    (total, [, amount, unit]) => total + Number(amount) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit as 'ms' | 's' | 'm' | 'h'],
+    0,
+  );
 };
 
 /**
@@ -85,7 +88,8 @@ export const retryAfterMsOf = (headers: Headers | undefined, nowMs = Date.now(),
     const date = Date.parse(after);
     if (!Number.isNaN(date)) return Math.max(0, date - nowMs);
   }
-  const resets = (names: OpenAiRateLimit[]) => names.map((name) => durationMs(headers?.get(`x-ratelimit-reset-${name}`))).filter((value): value is number => value !== undefined);
+  const resets = (names: OpenAiRateLimit[]) =>
+    names.map((name) => durationMs(headers?.get(`x-ratelimit-reset-${name}`))).filter((value): value is number => value !== undefined);
   const relevant = resets(exhausted);
   if (relevant.length > 0) return Math.max(...relevant);
   const any = resets(['requests', 'tokens']);
@@ -110,8 +114,18 @@ export const classifyOpenAiError = (error: unknown): AppError => {
   if (error instanceof APIError) {
     const status = error.status ?? 0;
     const code = error.code ? ` ${error.code}` : '';
-    if (status === 429 && /^Request too large/i.test(error.error && typeof error.error === 'object' ? String((error.error as { message?: unknown }).message ?? '') : '')) {
-      return new AppError('permanent', AI_PERMANENT, `OpenAI answered ${status}${code}: the request is larger than the key's tokens-per-minute limit.`, { cause: error });
+    if (
+      status === 429 &&
+      /^Request too large/i.test(
+        error.error && typeof error.error === 'object' ? String((error.error as { message?: unknown }).message ?? '') : '',
+      )
+    ) {
+      return new AppError(
+        'permanent',
+        AI_PERMANENT,
+        `OpenAI answered ${status}${code}: the request is larger than the key's tokens-per-minute limit.`,
+        { cause: error },
+      );
     }
     if (status === 429 && error.code !== 'insufficient_quota') {
       const headers = error.headers as Headers | undefined;
@@ -126,7 +140,8 @@ export const classifyOpenAiError = (error: unknown): AppError => {
     if (status === 429 || status >= 500 || status === 0 || error.code === 'conversation_locked') {
       return new AppError('transient', AI_TRANSIENT, `OpenAI answered ${status}${code}.`, { cause: error });
     }
-    if (status === 401) return new AppError('permanent', CREDENTIALS_REJECTED, `OpenAI refused the API key: ${status}${code}.`, { cause: error });
+    if (status === 401)
+      return new AppError('permanent', CREDENTIALS_REJECTED, `OpenAI refused the API key: ${status}${code}.`, { cause: error });
     return new AppError('permanent', AI_PERMANENT, `OpenAI refused the request: ${status}${code}.`, { cause: error });
   }
   return new AppError('transient', AI_TRANSIENT, 'OpenAI call failed unexpectedly.', { cause: error });
@@ -188,16 +203,21 @@ export const generateTurn = async (turn: AiTurn, options: AiClientOptions): Prom
     const create = (maxOutputTokens: number | undefined) =>
       client.responses.create({
         conversation: turn.threadId,
-        ...(config.prompt_id ? { prompt: { id: config.prompt_id, ...(config.prompt_version ? { version: config.prompt_version } : {}) } } : {}),
+        ...(config.prompt_id
+          ? { prompt: { id: config.prompt_id, ...(config.prompt_version ? { version: config.prompt_version } : {}) } }
+          : {}),
         ...(config.model ? { model: config.model } : {}),
         ...(config.instructions ? { instructions: config.instructions } : {}),
         ...(config.temperature !== undefined ? { temperature: config.temperature } : {}),
         ...(maxOutputTokens !== undefined ? { max_output_tokens: maxOutputTokens } : {}),
         input: [{ role: 'user', content: JSON.stringify(turn.input) }],
-        ...(turn.outputSchema ? { text: { format: { type: 'json_schema', name: turn.outputSchema.name, schema: turn.outputSchema.schema, strict: true } } } : {}),
+        ...(turn.outputSchema
+          ? { text: { format: { type: 'json_schema', name: turn.outputSchema.name, schema: turn.outputSchema.schema, strict: true } } }
+          : {}),
         metadata: turn.metadata,
       }) as Promise<OpenAiResponse>;
-    const cutAtBudget = (response: OpenAiResponse) => response.status === 'incomplete' && response.incomplete_details?.reason === 'max_output_tokens';
+    const cutAtBudget = (response: OpenAiResponse) =>
+      response.status === 'incomplete' && response.incomplete_details?.reason === 'max_output_tokens';
 
     let response = await create(config.max_output_tokens);
     let retried = false;
@@ -219,7 +239,8 @@ export const generateTurn = async (turn: AiTurn, options: AiClientOptions): Prom
           : `AI_INCOMPLETE: the reply was cut short (${reason}).`,
       );
     }
-    if (response.status === 'failed') throw new AppError('transient', AI_TRANSIENT, `OpenAI could not write the reply (${response.error?.code ?? 'failed'}).`);
+    if (response.status === 'failed')
+      throw new AppError('transient', AI_TRANSIENT, `OpenAI could not write the reply (${response.error?.code ?? 'failed'}).`);
     const text = response.output_text ?? '';
     const usage = {
       prompt_tokens: response.usage?.input_tokens ?? 0,

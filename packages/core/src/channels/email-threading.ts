@@ -19,15 +19,18 @@ export const emailMessageIdFor = (conversationId: string, fromEmail: string, mes
   return `<${token}${suffix}@${domainOf(fromEmail)}>`;
 };
 
-export const replyToAddressFor = (conversationId: string, inboundDomain: string): string => `reply+${emailThreadToken(conversationId)}@${inboundDomain}`;
+export const replyToAddressFor = (conversationId: string, inboundDomain: string): string =>
+  `reply+${emailThreadToken(conversationId)}@${inboundDomain}`;
 
 export const emailInboundKey = (token: string): string => `email#${token}`;
 
 /** Tokens of our Reply-To addresses among recipients (`reply+<token>@…`). */
-export const tokensInRecipients = (addresses: string): string[] => [...addresses.toLowerCase().matchAll(/reply\+([0-9a-f]{32})@/g)].map((m) => m[1]!);
+export const tokensInRecipients = (addresses: string): string[] =>
+  [...addresses.toLowerCase().matchAll(/reply\+([0-9a-f]{32})@/g)].map((m) => m[1]!);
 
 /** Tokens of our Message-IDs among In-Reply-To / References values (`<token[.n]@…>`), most recent (last) first. */
-export const tokensInMessageIds = (ids: string): string[] => [...ids.toLowerCase().matchAll(/<([0-9a-f]{32})(?:\.[0-9a-f]+)?@[^>]+>/g)].map((m) => m[1]!).reverse();
+export const tokensInMessageIds = (ids: string): string[] =>
+  [...ids.toLowerCase().matchAll(/<([0-9a-f]{32})(?:\.[0-9a-f]+)?@[^>]+>/g)].map((m) => m[1]!).reverse();
 
 /** A value for a mail header built from input: no line breaks or other control characters (header injection), at most `max` characters. */
 export const headerSafe = (value: string, max = 998): string =>

@@ -10,7 +10,10 @@ export const EMAIL_CONTENT_SCHEMA = {
     required: ['subject', 'body'],
     properties: {
       subject: { type: 'string', description: 'A short, specific subject line.' },
-      body: { type: 'string', description: 'The e-mail body as plain text; paragraphs separated by a blank line; signed by the company representative.' },
+      body: {
+        type: 'string',
+        description: 'The e-mail body as plain text; paragraphs separated by a blank line; signed by the company representative.',
+      },
     },
   },
 };

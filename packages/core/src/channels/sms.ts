@@ -18,6 +18,10 @@ export const smsDescriptor: ChannelDescriptor = {
     type: 'object',
     required: ['company_sms_number', 'sms_credentials_id'],
     additionalProperties: false,
-    properties: { company_sms_number: { type: 'string', pattern: E164_PATTERN }, sms_credentials_id: secretNameSchema, messages_per_second: { type: 'number', exclusiveMinimum: 0, maximum: 10000 } },
+    properties: {
+      company_sms_number: { type: 'string', pattern: E164_PATTERN },
+      sms_credentials_id: secretNameSchema,
+      messages_per_second: { type: 'number', exclusiveMinimum: 0, maximum: 10000 },
+    },
   },
 };

@@ -28,10 +28,17 @@ export interface ApiKeyListing {
   created_at?: string;
 }
 
-const projectNotFound = (ref: { companyId: string; projectId: string }) => notFound(ErrorCodes.COMPANY_NOT_FOUND, `No project ${ref.projectId} of company ${ref.companyId}.`);
+const projectNotFound = (ref: { companyId: string; projectId: string }) =>
+  notFound(ErrorCodes.COMPANY_NOT_FOUND, `No project ${ref.projectId} of company ${ref.companyId}.`);
 
-const readProject = async (client: DynamoDBDocumentClient, tableName: string, ref: { companyId: string; projectId: string }): Promise<CompanyProject> => {
-  const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { company_id: ref.companyId, project_id: ref.projectId }, ConsistentRead: true }));
+const readProject = async (
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  ref: { companyId: string; projectId: string },
+): Promise<CompanyProject> => {
+  const { Item } = await client.send(
+    new GetCommand({ TableName: tableName, Key: { company_id: ref.companyId, project_id: ref.projectId }, ConsistentRead: true }),
+  );
   if (!Item) throw projectNotFound(ref);
   return Item as CompanyProject;
 };
@@ -39,12 +46,20 @@ const readProject = async (client: DynamoDBDocumentClient, tableName: string, re
 /** The project, or COMPANY_NOT_FOUND: `api-key create` checks this before it creates anything in API Gateway. */
 export const requireProject = readProject;
 
-export const listApiKeys = async (client: DynamoDBDocumentClient, tableName: string, ref: { companyId: string; projectId: string }): Promise<ApiKeyListing[]> => {
+export const listApiKeys = async (
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  ref: { companyId: string; projectId: string },
+): Promise<ApiKeyListing[]> => {
   const item = await readProject(client, tableName, ref);
   const records = new Map((item.api_key_records ?? []).map((record) => [record.key_id, record]));
   return item.api_key_sha256.map((hash) => {
     const record = records.get(apiKeyIdOf(hash));
-    return { key_id: apiKeyIdOf(hash), ...(record?.reference ? { reference: record.reference } : {}), ...(record?.created_at ? { created_at: record.created_at } : {}) };
+    return {
+      key_id: apiKeyIdOf(hash),
+      ...(record?.reference ? { reference: record.reference } : {}),
+      ...(record?.created_at ? { created_at: record.created_at } : {}),
+    };
   });
 };
 
@@ -65,7 +80,13 @@ export const bindApiKey = async (
         UpdateExpression:
           'SET api_key_sha256 = list_append(if_not_exists(api_key_sha256, :empty), :hash), api_key_records = list_append(if_not_exists(api_key_records, :empty), :record), api_key_reference = :reference, updated_at = :now',
         ConditionExpression: 'attribute_exists(company_id)',
-        ExpressionAttributeValues: { ':empty': [], ':hash': [hash], ':record': [record], ':reference': key.reference, ':now': now.toISOString() },
+        ExpressionAttributeValues: {
+          ':empty': [],
+          ':hash': [hash],
+          ':record': [record],
+          ':reference': key.reference,
+          ':now': now.toISOString(),
+        },
         ReturnValues: 'ALL_NEW',
       }),
     );
@@ -101,11 +122,19 @@ export const revokeApiKeys = async (
       Key: { company_id: ref.companyId, project_id: ref.projectId },
       UpdateExpression: 'SET api_key_sha256 = :keep, api_key_records = :records, updated_at = :now',
       ConditionExpression: 'api_key_sha256 = :before',
-      ExpressionAttributeValues: { ':keep': keep, ':records': records.filter((record) => !gone.has(record.key_id)), ':before': before, ':now': now.toISOString() },
+      ExpressionAttributeValues: {
+        ':keep': keep,
+        ':records': records.filter((record) => !gone.has(record.key_id)),
+        ':before': before,
+        ':now': now.toISOString(),
+      },
     }),
   );
   const byId = new Map(records.map((record) => [record.key_id, record]));
-  return { revoked: [...gone].map((key_id) => ({ key_id, ...(byId.get(key_id)?.reference ? { reference: byId.get(key_id)!.reference } : {}) })), remaining: keep.length };
+  return {
+    revoked: [...gone].map((key_id) => ({ key_id, ...(byId.get(key_id)?.reference ? { reference: byId.get(key_id)!.reference } : {}) })),
+    remaining: keep.length,
+  };
 };
 
 /** Keep only `keepHash`: every other key of the project stops working (after the routers' cache time). */

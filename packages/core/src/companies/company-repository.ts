@@ -12,9 +12,7 @@ export interface CompanyRepository {
 export const dynamoCompanyRepository = (client: DynamoDBDocumentClient, tableName: string): CompanyRepository => ({
   async get(companyId, projectId) {
     try {
-      const result = await client.send(
-        new GetCommand({ TableName: tableName, Key: { company_id: companyId, project_id: projectId } }),
-      );
+      const result = await client.send(new GetCommand({ TableName: tableName, Key: { company_id: companyId, project_id: projectId } }));
       return result.Item as CompanyProject | undefined;
     } catch (error) {
       throw transient(ErrorCodes.DATABASE_ERROR, 'The company configuration could not be read. Please retry.', error);

@@ -47,7 +47,11 @@ export const findOnboardingProblems = (file: unknown): FieldError[] => {
       problems.push({ field: fieldOf(error), code: ErrorCodes.VALIDATION_ERROR, message: error.message ?? 'is invalid' });
     }
     if ((validateFile.errors ?? []).some((error) => error.keyword === 'anyOf' && error.instancePath === '')) {
-      problems.push({ field: 'api_keys', code: ErrorCodes.VALIDATION_ERROR, message: 'give api_keys (plain, hashed here) or api_key_sha256' });
+      problems.push({
+        field: 'api_keys',
+        code: ErrorCodes.VALIDATION_ERROR,
+        message: 'give api_keys (plain, hashed here) or api_key_sha256',
+      });
     }
   }
   walkStrings(file, '', (path, value) => {
@@ -62,17 +66,30 @@ export const findOnboardingProblems = (file: unknown): FieldError[] => {
   const file_ = file as Partial<OnboardingFile> | null;
   for (const channel of file_?.allowed_channels ?? []) {
     if (!file_?.channel_config?.[channel]) {
-      problems.push({ field: `channel_config.${channel}`, code: ErrorCodes.VALIDATION_ERROR, message: 'is required for an allowed channel' });
+      problems.push({
+        field: `channel_config.${channel}`,
+        code: ErrorCodes.VALIDATION_ERROR,
+        message: 'is required for an allowed channel',
+      });
     }
     if (!file_?.ai_config?.openai_config?.[channel]) {
-      problems.push({ field: `ai_config.openai_config.${channel}`, code: ErrorCodes.VALIDATION_ERROR, message: 'is required for an allowed channel' });
+      problems.push({
+        field: `ai_config.openai_config.${channel}`,
+        code: ErrorCodes.VALIDATION_ERROR,
+        message: 'is required for an allowed channel',
+      });
     }
   }
   // One request is one AI thread across its channels, and OpenAI keeps a conversation within the
   // project of the key that created it: every channel must name the same OpenAI key.
   const keyReferences = new Set(Object.values(file_?.ai_config?.openai_config ?? {}).map((config) => config?.api_key_reference));
   if (keyReferences.size > 1) {
-    problems.push({ field: 'ai_config.openai_config', code: ErrorCodes.VALIDATION_ERROR, message: 'must name the same api_key_reference for every channel: a request\'s channels share one AI thread, which one OpenAI key (one OpenAI project) owns' });
+    problems.push({
+      field: 'ai_config.openai_config',
+      code: ErrorCodes.VALIDATION_ERROR,
+      message:
+        "must name the same api_key_reference for every channel: a request's channels share one AI thread, which one OpenAI key (one OpenAI project) owns",
+    });
   }
   return problems;
 };

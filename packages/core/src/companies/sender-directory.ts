@@ -31,19 +31,26 @@ export interface SenderDirectory {
 export const senderAddressKey = (channel: Channel, number: string): string => `${channel}:${twilioAddressOf(number).number}`;
 
 /** The directory entries of a project: one per Twilio number it sends from. */
-export const senderAddressesOf = (project: Pick<CompanyProject, 'company_id' | 'project_id' | 'channel_config'>, now: Date): SenderAddress[] => {
+export const senderAddressesOf = (
+  project: Pick<CompanyProject, 'company_id' | 'project_id' | 'channel_config'>,
+  now: Date,
+): SenderAddress[] => {
   const base = { company_id: project.company_id, project_id: project.project_id, updated_at: now.toISOString() };
   return TWILIO_CHANNELS.flatMap((descriptor) => {
     const number = descriptor.senderAddress(project.channel_config);
     const credentialsId = descriptor.credentialsSecretName(project.channel_config);
-    return number && credentialsId ? [{ ...base, sender_address: senderAddressKey(descriptor.name, number), channel: descriptor.name, credentials_id: credentialsId }] : [];
+    return number && credentialsId
+      ? [{ ...base, sender_address: senderAddressKey(descriptor.name, number), channel: descriptor.name, credentials_id: credentialsId }]
+      : [];
   });
 };
 
 export const dynamoSenderDirectory = (client: DynamoDBDocumentClient, tableName: string): SenderDirectory => ({
   async find(address) {
     try {
-      return (await client.send(new GetCommand({ TableName: tableName, Key: { sender_address: address } }))).Item as SenderAddress | undefined;
+      return (await client.send(new GetCommand({ TableName: tableName, Key: { sender_address: address } }))).Item as
+        | SenderAddress
+        | undefined;
     } catch (error) {
       throw transient(ErrorCodes.DATABASE_ERROR, 'The sender directory could not be read.', error);
     }

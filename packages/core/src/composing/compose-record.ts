@@ -49,7 +49,10 @@ export const composeRecord = async (record: QueueRecord, deps: ComposeDeps): Pro
 };
 
 /** While composing, the message stays invisible and the thread's lease alive, against the record's deadline (queue-work/lease.ts). */
-const holdThreadLease = (attempt: Omit<ComposeAttempt, 'heartbeat' | 'step'>, work: (attempt: ComposeAttempt) => Promise<RecordOutcome>): Promise<RecordOutcome> => {
+const holdThreadLease = (
+  attempt: Omit<ComposeAttempt, 'heartbeat' | 'step'>,
+  work: (attempt: ComposeAttempt) => Promise<RecordOutcome>,
+): Promise<RecordOutcome> => {
   const { deps, request, record, logger, leaseToken } = attempt;
   let held: ComposeAttempt | undefined;
   return holdLease(

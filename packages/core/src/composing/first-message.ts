@@ -25,6 +25,10 @@ export const firstMessageInput = (contextObject: ContextObject, channel: Channel
  * must agree (onboarding refuses a project whose do not).
  */
 export const threadKeyReference = (contextObject: ContextObject): string | undefined => {
-  const references = new Set(contextObject.frontend_payload.request_data.channel_method.map((channel) => contextObject.company_data_payload.ai_config.openai_config[channel]?.api_key_reference));
+  const references = new Set(
+    contextObject.frontend_payload.request_data.channel_method.map(
+      (channel) => contextObject.company_data_payload.ai_config.openai_config[channel]?.api_key_reference,
+    ),
+  );
   return references.size === 1 ? [...references][0] : undefined;
 };

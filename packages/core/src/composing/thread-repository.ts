@@ -34,7 +34,9 @@ const databaseError = (error: unknown, what: string) => transient(ErrorCodes.DAT
 export const dynamoThreadRepository = (client: DynamoDBDocumentClient, tableName: string): ThreadRepository => {
   const get = async (threadKey: string) => {
     try {
-      return (await client.send(new GetCommand({ TableName: tableName, Key: { thread_key: threadKey }, ConsistentRead: true }))).Item as ThreadItem | undefined;
+      return (await client.send(new GetCommand({ TableName: tableName, Key: { thread_key: threadKey }, ConsistentRead: true }))).Item as
+        | ThreadItem
+        | undefined;
     } catch (error) {
       throw databaseError(error, 'read');
     }
@@ -66,7 +68,16 @@ export const dynamoThreadRepository = (client: DynamoDBDocumentClient, tableName
       const leaseToken = randomUUID();
       const timestamp = now.toISOString();
       const leaseExpiresAt = now.getTime() + leaseMs;
-      const item: ThreadItem = { ...initial, status: 'composing', attempts: 1, lease_owner: leaseToken, lease_expires_at: leaseExpiresAt, composed: {}, created_at: timestamp, updated_at: timestamp };
+      const item: ThreadItem = {
+        ...initial,
+        status: 'composing',
+        attempts: 1,
+        lease_owner: leaseToken,
+        lease_expires_at: leaseExpiresAt,
+        composed: {},
+        created_at: timestamp,
+        updated_at: timestamp,
+      };
       try {
         await client.send(new PutCommand({ TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(thread_key)' }));
         return { outcome: 'claimed', item, leaseToken, attempt: 1 };
@@ -75,7 +86,8 @@ export const dynamoThreadRepository = (client: DynamoDBDocumentClient, tableName
       }
       const existing = await get(initial.thread_key);
       if (!existing) throw databaseError(new Error('claimed thread vanished'), 'claimed');
-      if (existing.status === 'published' || (existing.status === 'failed' && existing.failure_class === 'permanent')) return { outcome: 'done', item: existing };
+      if (existing.status === 'published' || (existing.status === 'failed' && existing.failure_class === 'permanent'))
+        return { outcome: 'done', item: existing };
       if (existing.status === 'composing' && (existing.lease_expires_at ?? 0) > now.getTime()) {
         return { outcome: 'busy', item: existing, retryInMs: (existing.lease_expires_at ?? 0) - now.getTime() };
       }
@@ -85,10 +97,19 @@ export const dynamoThreadRepository = (client: DynamoDBDocumentClient, tableName
           new UpdateCommand({
             TableName: tableName,
             Key: { thread_key: initial.thread_key },
-            UpdateExpression: 'SET #status = :composing, attempts = attempts + :one, lease_owner = :token, lease_expires_at = :lease, updated_at = :now REMOVE failure_reason, failure_class',
+            UpdateExpression:
+              'SET #status = :composing, attempts = attempts + :one, lease_owner = :token, lease_expires_at = :lease, updated_at = :now REMOVE failure_reason, failure_class',
             ConditionExpression: 'attempts = :seenAttempts AND #status = :seenStatus',
             ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':composing': 'composing', ':one': 1, ':token': leaseToken, ':lease': leaseExpiresAt, ':now': timestamp, ':seenAttempts': existing.attempts, ':seenStatus': existing.status },
+            ExpressionAttributeValues: {
+              ':composing': 'composing',
+              ':one': 1,
+              ':token': leaseToken,
+              ':lease': leaseExpiresAt,
+              ':now': timestamp,
+              ':seenAttempts': existing.attempts,
+              ':seenStatus': existing.status,
+            },
             ReturnValues: 'ALL_NEW',
           }),
         );
@@ -100,16 +121,31 @@ export const dynamoThreadRepository = (client: DynamoDBDocumentClient, tableName
       }
     },
 
-    extendLease: (threadKey, leaseToken, until) => leased(threadKey, 'SET lease_expires_at = :until', { ':until': until.getTime(), ':token': leaseToken }),
+    extendLease: (threadKey, leaseToken, until) =>
+      leased(threadKey, 'SET lease_expires_at = :until', { ':until': until.getTime(), ':token': leaseToken }),
 
     recordThreadId: (threadKey, leaseToken, threadId, now) =>
-      leased(threadKey, 'SET thread_id = :thread, updated_at = :now', { ':thread': threadId, ':now': now.toISOString(), ':token': leaseToken }),
+      leased(threadKey, 'SET thread_id = :thread, updated_at = :now', {
+        ':thread': threadId,
+        ':now': now.toISOString(),
+        ':token': leaseToken,
+      }),
 
     recordPart: (threadKey, leaseToken, channel, part, now) =>
-      leased(threadKey, 'SET composed.#channel = :part, updated_at = :now', { ':part': part, ':now': now.toISOString(), ':token': leaseToken }, { '#channel': channel }),
+      leased(
+        threadKey,
+        'SET composed.#channel = :part, updated_at = :now',
+        { ':part': part, ':now': now.toISOString(), ':token': leaseToken },
+        { '#channel': channel },
+      ),
 
     markPublished: (threadKey, leaseToken, now) =>
-      leased(threadKey, 'SET #status = :published, published_at = :now, updated_at = :now REMOVE lease_owner, lease_expires_at', { ':published': 'published', ':now': now.toISOString(), ':token': leaseToken }, { '#status': 'status' }),
+      leased(
+        threadKey,
+        'SET #status = :published, published_at = :now, updated_at = :now REMOVE lease_owner, lease_expires_at',
+        { ':published': 'published', ':now': now.toISOString(), ':token': leaseToken },
+        { '#status': 'status' },
+      ),
 
     recordFailure: (threadKey, leaseToken, failure, now) =>
       leased(

@@ -31,7 +31,10 @@ export const buildContextObject = ({ request, company, receivedAt, routerVersion
 });
 
 /** SQS message attributes of the router's hand-over, so operators can filter without parsing the body. */
-export const contextObjectMessageAttributes = (contextObject: ContextObject, routerTimestamp: string): Record<string, MessageAttributeValue> => ({
+export const contextObjectMessageAttributes = (
+  contextObject: ContextObject,
+  routerTimestamp: string,
+): Record<string, MessageAttributeValue> => ({
   requestId: { DataType: 'String', StringValue: contextObject.frontend_payload.request_data.request_id },
   channels: { DataType: 'String', StringValue: contextObject.frontend_payload.request_data.channel_method.join(',') },
   conversationId: { DataType: 'String', StringValue: contextObject.conversation_data.conversations[0]!.conversation_id },
@@ -49,5 +52,10 @@ export const channelAttributeName = (channel: string): string => `channel_${chan
 export const composedMessageAttributes = (message: ComposedMessage): Record<string, { DataType: 'String'; StringValue: string }> => ({
   requestId: { DataType: 'String', StringValue: message.frontend_payload.request_data.request_id },
   threadId: { DataType: 'String', StringValue: message.conversation_data.thread_id },
-  ...Object.fromEntries(message.conversation_data.conversations.map(({ channel }) => [channelAttributeName(channel), { DataType: 'String' as const, StringValue: 'true' }])),
+  ...Object.fromEntries(
+    message.conversation_data.conversations.map(({ channel }) => [
+      channelAttributeName(channel),
+      { DataType: 'String' as const, StringValue: 'true' },
+    ]),
+  ),
 });

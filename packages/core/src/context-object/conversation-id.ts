@@ -18,14 +18,21 @@ export const companySenderAddress = (company: Pick<CompanyPayload, 'channel_conf
 };
 
 /** `company_id#project_id#request_id#<channel part>` (docs/data-model.md): one per channel of a request. */
-export const conversationIdFor = (request: Pick<InitiateConversationRequest, 'company_data' | 'request_data'>, company: Pick<CompanyPayload, 'channel_config'>, channel: Channel): string => {
+export const conversationIdFor = (
+  request: Pick<InitiateConversationRequest, 'company_data' | 'request_data'>,
+  company: Pick<CompanyPayload, 'channel_config'>,
+  channel: Channel,
+): string => {
   const channelPart = CHANNEL_DESCRIPTORS[channel].idPart(companySenderAddress(company, channel));
   const { company_id, project_id } = request.company_data;
   return `${company_id}#${project_id}#${request.request_data.request_id}#${channelPart}`;
 };
 
 /** Every channel's conversation, in request order. */
-export const conversationsFor = (request: InitiateConversationRequest<Channel[]>, company: Pick<CompanyPayload, 'channel_config'>): ChannelConversation[] =>
+export const conversationsFor = (
+  request: InitiateConversationRequest<Channel[]>,
+  company: Pick<CompanyPayload, 'channel_config'>,
+): ChannelConversation[] =>
   request.request_data.channel_method.map((channel) => ({ channel, conversation_id: conversationIdFor(request, company, channel) }));
 
 /** The conversations table's partition key: the recipient's address on the channel. */

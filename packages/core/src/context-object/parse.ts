@@ -20,29 +20,38 @@ const problem = (field: string, message: string): FieldError => ({ field, code: 
  */
 export const findContextObjectProblems = (value: unknown): FieldError[] => {
   if (!validateContextObject(value)) {
-    return (validateContextObject.errors ?? []).filter((error) => error.keyword !== 'if').map((error) => problem(fieldOf(error), error.message ?? 'is invalid'));
+    return (validateContextObject.errors ?? [])
+      .filter((error) => error.keyword !== 'if')
+      .map((error) => problem(fieldOf(error), error.message ?? 'is invalid'));
   }
   const channels = value.frontend_payload.request_data.channel_method;
   if (!Array.isArray(channels)) return [problem('frontend_payload.request_data.channel_method', 'must be the resolved list of channels')];
   const problems: FieldError[] = [];
   channels.forEach((channel, index) => {
-    if (channel !== channel.toLowerCase()) problems.push(problem(`frontend_payload.request_data.channel_method.${index}`, 'must be lower-case'));
+    if (channel !== channel.toLowerCase())
+      problems.push(problem(`frontend_payload.request_data.channel_method.${index}`, 'must be lower-case'));
     if (channels.indexOf(channel) !== index) problems.push(problem(`frontend_payload.request_data.channel_method.${index}`, 'is repeated'));
   });
   if (problems.length > 0) return problems;
   for (const channel of channels) {
-    if (!value.company_data_payload.channel_config[channel]) problems.push(problem(`company_data_payload.channel_config.${channel}`, 'is required for the channel'));
-    if (!value.company_data_payload.ai_config.openai_config[channel]) problems.push(problem(`company_data_payload.ai_config.openai_config.${channel}`, 'is required for the channel'));
+    if (!value.company_data_payload.channel_config[channel])
+      problems.push(problem(`company_data_payload.channel_config.${channel}`, 'is required for the channel'));
+    if (!value.company_data_payload.ai_config.openai_config[channel])
+      problems.push(problem(`company_data_payload.ai_config.openai_config.${channel}`, 'is required for the channel'));
   }
-  problems.push(...addressProblems(value.frontend_payload.recipient_data, channels).map((p) => problem(`frontend_payload.${p.field}`, p.message)));
+  problems.push(
+    ...addressProblems(value.frontend_payload.recipient_data, channels).map((p) => problem(`frontend_payload.${p.field}`, p.message)),
+  );
   const conversations = value.conversation_data.conversations;
   if (conversations.length !== channels.length || conversations.some((c, index) => c.channel !== channels[index])) {
-    problems.push(problem('conversation_data.conversations', 'must be one per channel, in the request\'s order'));
+    problems.push(problem('conversation_data.conversations', "must be one per channel, in the request's order"));
   }
   if (problems.length === 0) {
     conversations.forEach(({ channel, conversation_id }, index) => {
       if (conversationIdFor(value.frontend_payload, value.company_data_payload, channel) !== conversation_id) {
-        problems.push(problem(`conversation_data.conversations.${index}.conversation_id`, 'does not match the request and company it carries'));
+        problems.push(
+          problem(`conversation_data.conversations.${index}.conversation_id`, 'does not match the request and company it carries'),
+        );
       }
     });
   }
@@ -58,7 +67,14 @@ const parseJson = (body: string): unknown => {
 };
 
 const refuse = (problems: FieldError[]) =>
-  validationError(ErrorCodes.VALIDATION_ERROR, `The Context Object is invalid: ${problems.map((p) => `${p.field} ${p.message}`).join('; ').slice(0, 800)}.`, problems);
+  validationError(
+    ErrorCodes.VALIDATION_ERROR,
+    `The Context Object is invalid: ${problems
+      .map((p) => `${p.field} ${p.message}`)
+      .join('; ')
+      .slice(0, 800)}.`,
+    problems,
+  );
 
 /** The router's hand-over, as the compose step receives it; a malformed one is a validation AppError listing every problem. */
 export const parseContextObject = (body: string): ContextObject => {
@@ -74,8 +90,10 @@ export const parseComposedMessage = (body: string, channel: Channel): ComposedMe
   const problems = findContextObjectProblems(value);
   if (problems.length === 0) {
     const message = value as ComposedMessage;
-    if (typeof message.conversation_data.thread_id !== 'string') problems.push(problem('conversation_data.thread_id', 'is required once composed'));
-    if (!message.conversation_data.conversations.some((c) => c.channel === channel)) problems.push(problem('conversation_data.conversations', `has no ${channel} conversation`));
+    if (typeof message.conversation_data.thread_id !== 'string')
+      problems.push(problem('conversation_data.thread_id', 'is required once composed'));
+    if (!message.conversation_data.conversations.some((c) => c.channel === channel))
+      problems.push(problem('conversation_data.conversations', `has no ${channel} conversation`));
     if (!message.composed?.[channel]) problems.push(problem(`composed.${channel}`, 'is required for the channel'));
   }
   if (problems.length > 0) throw refuse(problems);
@@ -83,4 +101,5 @@ export const parseComposedMessage = (body: string, channel: Channel): ComposedMe
 };
 
 /** This channel's conversation id in a message. */
-export const conversationIdOf = (message: ContextObject, channel: Channel): string => message.conversation_data.conversations.find((c) => c.channel === channel)!.conversation_id;
+export const conversationIdOf = (message: ContextObject, channel: Channel): string =>
+  message.conversation_data.conversations.find((c) => c.channel === channel)!.conversation_id;

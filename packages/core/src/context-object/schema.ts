@@ -16,7 +16,11 @@ const composedPart = {
       type: 'object',
       required: ['prompt_tokens', 'completion_tokens', 'total_tokens'],
       additionalProperties: false,
-      properties: { prompt_tokens: { type: 'integer', minimum: 0 }, completion_tokens: { type: 'integer', minimum: 0 }, total_tokens: { type: 'integer', minimum: 0 } },
+      properties: {
+        prompt_tokens: { type: 'integer', minimum: 0 },
+        completion_tokens: { type: 'integer', minimum: 0 },
+        total_tokens: { type: 'integer', minimum: 0 },
+      },
     },
   },
 };

@@ -14,7 +14,8 @@ import { MessageEntry } from './types';
  */
 export const ENTRY_PREFIX = 'entry#';
 
-export const entryKeyOf = (entry: Pick<MessageEntry, 'timestamp' | 'message_id'>): string => `${ENTRY_PREFIX}${entry.timestamp}#${entry.message_id}`;
+export const entryKeyOf = (entry: Pick<MessageEntry, 'timestamp' | 'message_id'>): string =>
+  `${ENTRY_PREFIX}${entry.timestamp}#${entry.message_id}`;
 
 /** The entry as its item: the message, keyed under its conversation, expiring with it. */
 export const entryItemOf = (conversationId: string, entry: MessageEntry, expiresAt?: number): Record<string, unknown> => ({
@@ -44,7 +45,7 @@ export interface ConversationEntries {
   all(conversationId: string): Promise<MessageEntry[]>;
 }
 
-const databaseError = (error: unknown) => transient(ErrorCodes.DATABASE_ERROR, 'The conversation\'s messages could not be read.', error);
+const databaseError = (error: unknown) => transient(ErrorCodes.DATABASE_ERROR, "The conversation's messages could not be read.", error);
 
 export const encodeEntryCursor = (messageKey: string): string => Buffer.from(messageKey, 'utf8').toString('base64url');
 export const decodeEntryCursor = (cursor: string): string | undefined => {
@@ -64,8 +65,12 @@ export const dynamoConversationEntries = (client: DynamoDBDocumentClient, messag
         const result = await client.send(
           new QueryCommand({
             TableName: messagesTable,
-            KeyConditionExpression: beforeKey ? 'conversation_id = :id AND message_key BETWEEN :from AND :to' : 'conversation_id = :id AND begins_with(message_key, :prefix)',
-            ExpressionAttributeValues: beforeKey ? { ':id': conversationId, ':from': ENTRY_PREFIX, ':to': beforeKey } : { ':id': conversationId, ':prefix': ENTRY_PREFIX },
+            KeyConditionExpression: beforeKey
+              ? 'conversation_id = :id AND message_key BETWEEN :from AND :to'
+              : 'conversation_id = :id AND begins_with(message_key, :prefix)',
+            ExpressionAttributeValues: beforeKey
+              ? { ':id': conversationId, ':from': ENTRY_PREFIX, ':to': beforeKey }
+              : { ':id': conversationId, ':prefix': ENTRY_PREFIX },
             ScanIndexForward: false,
             Limit: limit + 2 - newestFirst.length,
             ConsistentRead: true,
@@ -77,14 +82,22 @@ export const dynamoConversationEntries = (client: DynamoDBDocumentClient, messag
       } while (start && newestFirst.length < limit + 1);
       const oldestFirst = newestFirst.slice(0, limit).reverse();
       const more = newestFirst.length > limit;
-      return { entries: oldestFirst.map(toEntry), ...(more && oldestFirst.length > 0 ? { before: encodeEntryCursor(String(oldestFirst[0]!.message_key)) } : {}) };
+      return {
+        entries: oldestFirst.map(toEntry),
+        ...(more && oldestFirst.length > 0 ? { before: encodeEntryCursor(String(oldestFirst[0]!.message_key)) } : {}),
+      };
     } catch (error) {
       throw databaseError(error);
     }
   },
   async all(conversationId) {
     try {
-      const items = await queryAll(client, { TableName: messagesTable, KeyConditionExpression: 'conversation_id = :id AND begins_with(message_key, :prefix)', ExpressionAttributeValues: { ':id': conversationId, ':prefix': ENTRY_PREFIX }, ConsistentRead: true });
+      const items = await queryAll(client, {
+        TableName: messagesTable,
+        KeyConditionExpression: 'conversation_id = :id AND begins_with(message_key, :prefix)',
+        ExpressionAttributeValues: { ':id': conversationId, ':prefix': ENTRY_PREFIX },
+        ConsistentRead: true,
+      });
       return items.map(toEntry);
     } catch (error) {
       throw databaseError(error);

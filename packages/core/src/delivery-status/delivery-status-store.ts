@@ -128,7 +128,12 @@ export const dynamoDeliveryStatusStore = (client: DynamoDBDocumentClient, tableN
 
   async history(providerMessageId) {
     const result = await client.send(
-      new QueryCommand({ TableName: tableName, KeyConditionExpression: 'provider_message_id = :id AND begins_with(event_key, :event)', ExpressionAttributeValues: { ':id': providerMessageId, ':event': 'event#' }, ConsistentRead: true }),
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'provider_message_id = :id AND begins_with(event_key, :event)',
+        ExpressionAttributeValues: { ':id': providerMessageId, ':event': 'event#' },
+        ConsistentRead: true,
+      }),
     );
     return result.Items ?? [];
   },

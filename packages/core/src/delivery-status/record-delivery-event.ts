@@ -40,19 +40,30 @@ export const UNMATCHED_EVENT_SECONDS = 86_400;
  * conversations (the default when the project is gone). Without it a message's events would
  * outlive the conversation they belong to, and a callback arriving after an erasure would stay.
  */
-export const deliveryEventsExpireAt = async (companyId: string, projectId: string, deps: Pick<RecordDeliveryDeps, 'projects' | 'clock'>): Promise<number> =>
-  retentionExpiresAt((await deps.projects.get(companyId, projectId)) ?? {}, deps.clock.now());
+export const deliveryEventsExpireAt = async (
+  companyId: string,
+  projectId: string,
+  deps: Pick<RecordDeliveryDeps, 'projects' | 'clock'>,
+): Promise<number> => retentionExpiresAt((await deps.projects.get(companyId, projectId)) ?? {}, deps.clock.now());
 
 /**
  * One provider event, from the tenant that verified it: stored once, the status moved forward, a
  * new final failure counted and logged. A message of another tenant is not touched (the event is
  * acknowledged and counted); an id that matches no message yet is kept only briefly.
  */
-export const recordDeliveryEvent = async (event: DeliveryEvent, tenant: CallbackTenant, deps: RecordDeliveryDeps): Promise<'recorded' | 'foreign'> => {
+export const recordDeliveryEvent = async (
+  event: DeliveryEvent,
+  tenant: CallbackTenant,
+  deps: RecordDeliveryDeps,
+): Promise<'recorded' | 'foreign'> => {
   const owner = await deps.owners.conversationOf(event.providerMessageId);
   if (owner !== undefined && !conversationBelongsTo(owner, tenant)) {
     deps.metrics.count('DeliveryEventsForeign');
-    deps.logger.warn('A verified callback names another tenant\'s message; ignored', { provider: event.provider, company_id: tenant.companyId, project_id: tenant.projectId });
+    deps.logger.warn("A verified callback names another tenant's message; ignored", {
+      provider: event.provider,
+      company_id: tenant.companyId,
+      project_id: tenant.projectId,
+    });
     return 'foreign';
   }
   const briefly = Math.floor(deps.clock.now().getTime() / 1000) + UNMATCHED_EVENT_SECONDS;
@@ -62,7 +73,12 @@ export const recordDeliveryEvent = async (event: DeliveryEvent, tenant: Callback
   deps.metrics.count(newEvent ? 'DeliveryEvents' : 'DeliveryEventDuplicates');
   if (statusChanged && event.status && isFailure(event.status)) {
     deps.metrics.failure(event.channel, event.errorCode ?? 'none');
-    deps.logger.warn('Message not delivered', { provider_message_id: event.providerMessageId, channel: event.channel, delivery_status: event.status, error_code: event.errorCode });
+    deps.logger.warn('Message not delivered', {
+      provider_message_id: event.providerMessageId,
+      channel: event.channel,
+      delivery_status: event.status,
+      error_code: event.errorCode,
+    });
   }
   return 'recorded';
 };

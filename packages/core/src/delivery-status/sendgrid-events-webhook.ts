@@ -15,7 +15,8 @@ import { SENDGRID_OPT_OUT_EVENTS, sendGridDeliveryStatus } from './statuses';
 export const SENDGRID_EVENTS_PATH = '/webhooks/sendgrid/events';
 
 /** The Event Webhook URL's path for one project (after WEBHOOK_BASE_URL): paste it into that SendGrid account's Event Webhook settings. */
-export const sendGridEventsPathFor = (companyId: string, projectId: string): string => `${SENDGRID_EVENTS_PATH}/${encodeURIComponent(companyId)}/${encodeURIComponent(projectId)}`;
+export const sendGridEventsPathFor = (companyId: string, projectId: string): string =>
+  `${SENDGRID_EVENTS_PATH}/${encodeURIComponent(companyId)}/${encodeURIComponent(projectId)}`;
 
 export interface SendGridEventsDeps extends RecordDeliveryDeps {
   secrets: SecretReader;
@@ -51,9 +52,11 @@ interface SendGridEvent {
 /** Events of one batch taken at once: each is 2–4 small DynamoDB calls, so 16 keep one function's connections busy without throttling. */
 const EVENTS_IN_PARALLEL = 16;
 
-const forged = () => new AppError('forbidden', ErrorCodes.WEBHOOK_SIGNATURE_INVALID, 'The request is not signed with the Event Webhook key of this account.');
+const forged = () =>
+  new AppError('forbidden', ErrorCodes.WEBHOOK_SIGNATURE_INVALID, 'The request is not signed with the Event Webhook key of this account.');
 const verifier = new EventWebhook();
-const text = (value: unknown, max: number): string | undefined => (typeof value === 'string' && value.length > 0 && value.length <= max ? value : undefined);
+const text = (value: unknown, max: number): string | undefined =>
+  typeof value === 'string' && value.length > 0 && value.length <= max ? value : undefined;
 
 /** The project whose SendGrid account signs, and the secret holding its Event Webhook verification key. */
 interface SigningProject {
@@ -86,7 +89,13 @@ export const receiveSendGridEvents = async (request: SendGridEventsRequest, deps
   if (!signer) throw forged();
 
   const verify = async () => {
-    const { sendgrid_webhook_public_key: key } = await readWebhookSecret<{ sendgrid_webhook_public_key: string }>(deps.secrets, signer.secretName, ['sendgrid_webhook_public_key'], deps.logger, forged);
+    const { sendgrid_webhook_public_key: key } = await readWebhookSecret<{ sendgrid_webhook_public_key: string }>(
+      deps.secrets,
+      signer.secretName,
+      ['sendgrid_webhook_public_key'],
+      deps.logger,
+      forged,
+    );
     try {
       return verifier.verifySignature(verifier.convertPublicKeyToECDSA(key), raw, request.signature!, request.timestamp!);
     } catch {
@@ -107,7 +116,11 @@ export const receiveSendGridEvents = async (request: SendGridEventsRequest, deps
   } catch {
     throw validationError(ErrorCodes.WEBHOOK_BODY_INVALID, 'The Event Webhook body is not a JSON array of events.');
   }
-  if (!request.project) deps.logger.warn('SendGrid events on the deprecated account-wide path; set this project\'s Event Webhook URL to its own path', { company_id: signer.companyId, project_id: signer.projectId });
+  if (!request.project)
+    deps.logger.warn("SendGrid events on the deprecated account-wide path; set this project's Event Webhook URL to its own path", {
+      company_id: signer.companyId,
+      project_id: signer.projectId,
+    });
 
   const expiresAt = await deliveryEventsExpireAt(signer.companyId, signer.projectId, deps);
   const ownConversation = conversationCheck(signer, deps);
@@ -117,7 +130,10 @@ export const receiveSendGridEvents = async (request: SendGridEventsRequest, deps
   return ACCEPTED_JSON;
 };
 
-const projectNamed = async (project: { companyId: string; projectId: string }, deps: SendGridEventsDeps): Promise<SigningProject | undefined> => {
+const projectNamed = async (
+  project: { companyId: string; projectId: string },
+  deps: SendGridEventsDeps,
+): Promise<SigningProject | undefined> => {
   const item = await deps.projects.get(project.companyId, project.projectId);
   const secretName = (item?.channel_config as { email?: { email_credentials_id?: string } } | undefined)?.email?.email_credentials_id;
   return secretName ? { ...project, secretName } : undefined;
@@ -133,8 +149,11 @@ const projectOfFirstConversation = async (raw: string, deps: SendGridEventsDeps)
     return undefined;
   }
   const conversation = conversationId ? await deps.conversations.byConversationId(conversationId) : undefined;
-  const secretName = (conversation?.channel_config as { email?: { email_credentials_id?: string } } | undefined)?.email?.email_credentials_id;
-  return conversation && secretName ? { companyId: String(conversation.company_id), projectId: String(conversation.project_id), secretName } : undefined;
+  const secretName = (conversation?.channel_config as { email?: { email_credentials_id?: string } } | undefined)?.email
+    ?.email_credentials_id;
+  return conversation && secretName
+    ? { companyId: String(conversation.company_id), projectId: String(conversation.project_id), secretName }
+    : undefined;
 };
 
 /** Whether a conversation an event names is the signing project's (looked up once per batch). */
@@ -143,7 +162,9 @@ const conversationCheck = (signer: SigningProject, deps: SendGridEventsDeps) => 
   return (conversationId: string): Promise<boolean> => {
     let found = seen.get(conversationId);
     if (!found) {
-      found = deps.conversations.byConversationId(conversationId).then((c) => c !== undefined && c.company_id === signer.companyId && c.project_id === signer.projectId);
+      found = deps.conversations
+        .byConversationId(conversationId)
+        .then((c) => c !== undefined && c.company_id === signer.companyId && c.project_id === signer.projectId);
       seen.set(conversationId, found);
     }
     return found;
@@ -151,10 +172,14 @@ const conversationCheck = (signer: SigningProject, deps: SendGridEventsDeps) => 
 };
 
 /** The event as the delivery-events table records it: a bounce or a drop carries its code and reason. */
-const deliveryEventOf = (event: SendGridEvent, known: { name: string; eventId: string; providerMessageId: string; at: string; expiresAt: number }) => {
+const deliveryEventOf = (
+  event: SendGridEvent,
+  known: { name: string; eventId: string; providerMessageId: string; at: string; expiresAt: number },
+) => {
   const status = sendGridDeliveryStatus(known.name);
   const reason = typeof event.reason === 'string' ? event.reason.slice(0, 500) : undefined;
-  const code = typeof event.status === 'string' ? event.status.slice(0, 20) : typeof event.type === 'string' ? event.type.slice(0, 20) : undefined;
+  const code =
+    typeof event.status === 'string' ? event.status.slice(0, 20) : typeof event.type === 'string' ? event.type.slice(0, 20) : undefined;
   return {
     providerMessageId: known.providerMessageId,
     eventId: known.eventId,
@@ -168,12 +193,21 @@ const deliveryEventOf = (event: SendGridEvent, known: { name: string; eventId: s
   };
 };
 
-const takeEvent = async (event: SendGridEvent, signer: SigningProject, expiresAt: number, ownConversation: (id: string) => Promise<boolean>, deps: SendGridEventsDeps) => {
+const takeEvent = async (
+  event: SendGridEvent,
+  signer: SigningProject,
+  expiresAt: number,
+  ownConversation: (id: string) => Promise<boolean>,
+  deps: SendGridEventsDeps,
+) => {
   const name = text(event.event, 64) ?? '';
   const eventId = text(event.sg_event_id, 200);
   // sg_message_id is the X-Message-Id we stored, followed by ".filter…" routing suffixes.
   const providerMessageId = text(event.sg_message_id, 400)?.split('.')[0];
-  const at = typeof event.timestamp === 'number' && Number.isFinite(event.timestamp) ? new Date(event.timestamp * 1000).toISOString() : deps.clock.now().toISOString();
+  const at =
+    typeof event.timestamp === 'number' && Number.isFinite(event.timestamp)
+      ? new Date(event.timestamp * 1000).toISOString()
+      : deps.clock.now().toISOString();
   if (!name || !eventId || !providerMessageId || providerMessageId.length > 200) {
     // An account event (account_status_change) or one without a message: nothing of a message to record.
     deps.metrics.count('SendGridEventsWithoutMessage');
@@ -185,17 +219,27 @@ const takeEvent = async (event: SendGridEvent, signer: SigningProject, expiresAt
   if (conversationId && !(await ownConversation(conversationId))) {
     // Signed by this project's account, yet naming a conversation that is not the project's: take nothing from it.
     deps.metrics.count('SendGridEventsForeignConversation');
-    deps.logger.warn('SendGrid event names a conversation of another project; ignored', { event: name, company_id: signer.companyId, project_id: signer.projectId });
+    deps.logger.warn('SendGrid event names a conversation of another project; ignored', {
+      event: name,
+      company_id: signer.companyId,
+      project_id: signer.projectId,
+    });
     return;
   }
   const recorded = await recordDeliveryEvent(deliveryEventOf(event, { name, eventId, providerMessageId, at, expiresAt }), signer, deps);
   if (recorded === 'foreign') return;
   if (conversationId && messageKey) {
     // SendGrid has this mail: a sender that lost the answer to its send learns it here.
-    await deps.sightings.record({ conversation_id: conversationId, message_key: messageKey }, { provider_message_id: providerMessageId, event: name, at });
+    await deps.sightings.record(
+      { conversation_id: conversationId, message_key: messageKey },
+      { provider_message_id: providerMessageId, event: name, at },
+    );
   }
   if (SENDGRID_OPT_OUT_EVENTS.includes(name) && typeof event.email === 'string') {
-    await deps.optOuts.record({ company_id: signer.companyId, channel: 'email', address: event.email, opted_out: true, source: `sendgrid:${name}`, event_at: at }, deps.clock.now());
+    await deps.optOuts.record(
+      { company_id: signer.companyId, channel: 'email', address: event.email, opted_out: true, source: `sendgrid:${name}`, event_at: at },
+      deps.clock.now(),
+    );
     deps.metrics.count('OptOutsRecorded');
   }
 };

@@ -8,18 +8,44 @@ export type DeliveryStatus = 'queued' | 'sending' | 'sent' | 'delivered' | 'read
 
 export const FINAL_FAILURES: readonly DeliveryStatus[] = ['failed', 'undelivered', 'bounce', 'dropped'];
 
-const RANK: Record<DeliveryStatus, number> = { queued: 1, sending: 2, sent: 3, delivered: 4, read: 5, failed: 100, undelivered: 100, bounce: 100, dropped: 100 };
+const RANK: Record<DeliveryStatus, number> = {
+  queued: 1,
+  sending: 2,
+  sent: 3,
+  delivered: 4,
+  read: 5,
+  failed: 100,
+  undelivered: 100,
+  bounce: 100,
+  dropped: 100,
+};
 
 export const rankOf = (status: DeliveryStatus): number => RANK[status];
 export const isFailure = (status: DeliveryStatus): boolean => FINAL_FAILURES.includes(status);
 
 /** Twilio's MessageStatus → ours (accepted, scheduled, receiving, received, canceled are not outbound delivery steps we track). */
 export const twilioDeliveryStatus = (messageStatus: string): DeliveryStatus | undefined =>
-  (({ queued: 'queued', accepted: 'queued', sending: 'sending', sent: 'sent', delivered: 'delivered', read: 'read', failed: 'failed', undelivered: 'undelivered' }) as Record<string, DeliveryStatus>)[messageStatus];
+  (
+    ({
+      queued: 'queued',
+      accepted: 'queued',
+      sending: 'sending',
+      sent: 'sent',
+      delivered: 'delivered',
+      read: 'read',
+      failed: 'failed',
+      undelivered: 'undelivered',
+    }) as Record<string, DeliveryStatus>
+  )[messageStatus];
 
 /** SendGrid's Event Webhook event → ours; engagement and opt-out events carry no delivery step (undefined). */
 export const sendGridDeliveryStatus = (event: string): DeliveryStatus | undefined =>
-  (({ processed: 'queued', deferred: 'sending', delivered: 'delivered', open: 'read', bounce: 'bounce', dropped: 'dropped' }) as Record<string, DeliveryStatus>)[event];
+  (
+    ({ processed: 'queued', deferred: 'sending', delivered: 'delivered', open: 'read', bounce: 'bounce', dropped: 'dropped' }) as Record<
+      string,
+      DeliveryStatus
+    >
+  )[event];
 
 /** SendGrid events that are the person saying "no more" (docs/processing.md "Opt-out"). */
 export const SENDGRID_OPT_OUT_EVENTS = ['unsubscribe', 'group_unsubscribe', 'spamreport'];
@@ -42,4 +68,5 @@ const TWILIO_EXPLANATIONS: Record<string, string> = {
   '30036': 'the message waited past its validity period',
 };
 
-export const explainTwilioError = (code: string | undefined): string | undefined => (code ? (TWILIO_EXPLANATIONS[code] ?? `Twilio error ${code}`) : undefined);
+export const explainTwilioError = (code: string | undefined): string | undefined =>
+  code ? (TWILIO_EXPLANATIONS[code] ?? `Twilio error ${code}`) : undefined;

@@ -60,7 +60,5 @@ export const conflict = (code: string, message: string, retryAfterSeconds?: numb
   new AppError('conflict', code, message, { retryAfterSeconds });
 export const rateLimited = (code: string, message: string, retryAfterSeconds: number) =>
   new AppError('rate-limited', code, message, { retryAfterSeconds });
-export const transient = (code: string, message: string, cause?: unknown) =>
-  new AppError('transient', code, message, { cause });
-export const permanent = (code: string, message: string, cause?: unknown) =>
-  new AppError('permanent', code, message, { cause });
+export const transient = (code: string, message: string, cause?: unknown) => new AppError('transient', code, message, { cause });
+export const permanent = (code: string, message: string, cause?: unknown) => new AppError('permanent', code, message, { cause });

@@ -27,7 +27,11 @@ const MAX_ATTEMPTS = 40;
 
 const databaseError = (error: unknown) => transient(ErrorCodes.DATABASE_ERROR, 'The send rate could not be read or booked.', error);
 
-export const dynamoBucketStore = (client: DynamoDBDocumentClient, tableName: string, options: { sleep?: (ms: number) => Promise<void> } = {}): BucketStore => {
+export const dynamoBucketStore = (
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  options: { sleep?: (ms: number) => Promise<void> } = {},
+): BucketStore => {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   /** The TAT each bucket had when this container last wrote or saw it: the first guess of the next compare-and-set. */
   const seen = new Map<string, number | undefined>();
@@ -45,7 +49,11 @@ export const dynamoBucketStore = (client: DynamoDBDocumentClient, tableName: str
             Key: { counter_key: bucket },
             UpdateExpression: 'SET tat_ms = :next, expires_at = :expires',
             ConditionExpression: current === undefined ? 'attribute_not_exists(tat_ms)' : 'tat_ms = :current',
-            ExpressionAttributeValues: { ':next': decided.tatMs, ':expires': Math.ceil(decided.tatMs / 1000) + TTL_SECONDS, ...(current === undefined ? {} : { ':current': current }) },
+            ExpressionAttributeValues: {
+              ':next': decided.tatMs,
+              ':expires': Math.ceil(decided.tatMs / 1000) + TTL_SECONDS,
+              ...(current === undefined ? {} : { ':current': current }),
+            },
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         );
@@ -106,7 +114,8 @@ export const dynamoBucketStore = (client: DynamoDBDocumentClient, tableName: str
         void flush(bucket);
       }),
     holdUntil: (bucket, untilMs, pace) => update<void>(bucket, (tatMs) => ({ tatMs: holdUntil(tatMs, untilMs, pace), result: undefined })),
-    takeNow: (bucket, count, pace, nowMs, borrowLimitMs) => update<void>(bucket, (tatMs) => ({ tatMs: takeNow(tatMs, nowMs, count, pace, borrowLimitMs), result: undefined })),
+    takeNow: (bucket, count, pace, nowMs, borrowLimitMs) =>
+      update<void>(bucket, (tatMs) => ({ tatMs: takeNow(tatMs, nowMs, count, pace, borrowLimitMs), result: undefined })),
   };
 };
 

@@ -52,7 +52,12 @@ export const MAX_DELAY_SECONDS = 900;
 /** SQS's DelaySeconds step. */
 const SQS_DELAY_STEP_MS = 1000;
 
-export const createGovernor = (deps: { buckets: BucketStore; clock: Clock; sleep?: (ms: number) => Promise<void>; config: GovernorConfig }): Governor => {
+export const createGovernor = (deps: {
+  buckets: BucketStore;
+  clock: Clock;
+  sleep?: (ms: number) => Promise<void>;
+  config: GovernorConfig;
+}): Governor => {
   const { buckets, clock, config } = deps;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const maxInlineWaitMs = config.maxInlineWaitMs ?? 500;
@@ -64,7 +69,8 @@ export const createGovernor = (deps: { buckets: BucketStore; clock: Clock; sleep
   // waits the rest in the function, at its slot.
   const waitFor = async (atMs: number, booked: boolean): Promise<PaceDecision> => {
     const waitMs = Math.max(0, atMs - clock.now().getTime());
-    if (waitMs > maxInlineWaitMs + (booked ? SQS_DELAY_STEP_MS : 0)) return { go: false, delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(1, Math.floor(waitMs / SQS_DELAY_STEP_MS))), slotAtMs: atMs };
+    if (waitMs > maxInlineWaitMs + (booked ? SQS_DELAY_STEP_MS : 0))
+      return { go: false, delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(1, Math.floor(waitMs / SQS_DELAY_STEP_MS))), slotAtMs: atMs };
     if (waitMs > 0) await sleep(waitMs);
     return { go: true, waitedMs: waitMs };
   };
@@ -76,7 +82,8 @@ export const createGovernor = (deps: { buckets: BucketStore; clock: Clock; sleep
       if (bookedSlotMs !== undefined) return waitFor(bookedSlotMs, true);
       const nowMs = clock.now().getTime();
       const reservation = await buckets.reserve(limit.bucket, count, paceOf(limit), nowMs);
-      if (!reservation.booked) return { go: false, delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.ceil((reservation.retryAtMs - nowMs) / 1000)) };
+      if (!reservation.booked)
+        return { go: false, delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.ceil((reservation.retryAtMs - nowMs) / 1000)) };
       return waitFor(reservation.atMs, false);
     },
     async refused(limit, retryAfterMs) {

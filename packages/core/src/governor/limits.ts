@@ -22,7 +22,8 @@ export const openAiLimit = (keyReference: string, configs: (OpenAiChannelConfig 
 export const senderLimit = (channel: Channel, config: ChannelConfig): RateLimit | undefined => {
   const descriptor = CHANNEL_DESCRIPTORS[channel];
   const address = descriptor.senderAddress(config);
-  const perSecond = (config[channel] as { messages_per_second?: number } | undefined)?.messages_per_second ?? descriptor.defaultMessagesPerSecond;
+  const perSecond =
+    (config[channel] as { messages_per_second?: number } | undefined)?.messages_per_second ?? descriptor.defaultMessagesPerSecond;
   if (!address || !perSecond) return undefined;
   return { bucket: `${channel}#${address}`, unitsPerSecond: perSecond };
 };

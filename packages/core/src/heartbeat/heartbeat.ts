@@ -11,7 +11,11 @@ export interface Heartbeat {
   stop(): Promise<void>;
 }
 
-export const startHeartbeat = (beat: () => Promise<void>, intervalMs: number, onFailure: (error: unknown) => void = () => undefined): Heartbeat => {
+export const startHeartbeat = (
+  beat: () => Promise<void>,
+  intervalMs: number,
+  onFailure: (error: unknown) => void = () => undefined,
+): Heartbeat => {
   let failed: unknown;
   let running: Promise<void> | undefined;
   const timer = setInterval(() => {

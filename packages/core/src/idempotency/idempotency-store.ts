@@ -39,8 +39,7 @@ export interface IdempotencyOptions {
   inProgressSeconds: number;
 }
 
-export const idempotencyKey = (companyId: string, projectId: string, requestId: string): string =>
-  `${companyId}#${projectId}#${requestId}`;
+export const idempotencyKey = (companyId: string, projectId: string, requestId: string): string => `${companyId}#${projectId}#${requestId}`;
 
 const databaseError = (error: unknown) =>
   transient(ErrorCodes.DATABASE_ERROR, 'The request could not be recorded. Please retry; retrying is safe.', error);

@@ -110,7 +110,14 @@ export const dynamoDeliveryRepository = (client: DynamoDBDocumentClient, tables:
       await client.send(
         new PutCommand({
           TableName: conversationsTable,
-          Item: { ...attributes, ...key.conversation, conversation_status: 'processing', message_count: 0, created_at: timestamp, updated_at: timestamp },
+          Item: {
+            ...attributes,
+            ...key.conversation,
+            conversation_status: 'processing',
+            message_count: 0,
+            created_at: timestamp,
+            updated_at: timestamp,
+          },
           ConditionExpression: 'attribute_not_exists(conversation_id)',
         }),
       );
@@ -120,7 +127,11 @@ export const dynamoDeliveryRepository = (client: DynamoDBDocumentClient, tables:
   };
 
   /** Take over: an expired lease, or a transient failure. Conditional on exactly what was seen, so two takers cannot both win. */
-  const takeOver = async (key: DeliveryKey, existing: MessageItem, lease: { leaseToken: string; leaseExpiresAt: number; timestamp: string; now: Date }): Promise<ClaimOutcome> => {
+  const takeOver = async (
+    key: DeliveryKey,
+    existing: MessageItem,
+    lease: { leaseToken: string; leaseExpiresAt: number; timestamp: string; now: Date },
+  ): Promise<ClaimOutcome> => {
     const { leaseToken, leaseExpiresAt, timestamp, now } = lease;
     try {
       const result = await client.send(
@@ -178,7 +189,9 @@ export const dynamoDeliveryRepository = (client: DynamoDBDocumentClient, tables:
           // Expires with its conversation (the project's retention, DynamoDB TTL).
           ...(typeof conversation.expires_at === 'number' ? { expires_at: conversation.expires_at } : {}),
         };
-        await client.send(new PutCommand({ TableName: messagesTable, Item: item, ConditionExpression: 'attribute_not_exists(conversation_id)' }));
+        await client.send(
+          new PutCommand({ TableName: messagesTable, Item: item, ConditionExpression: 'attribute_not_exists(conversation_id)' }),
+        );
         return { outcome: 'claimed', item, leaseToken, attempt: 1, takenOver: false };
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw databaseError(error, 'claimed');
@@ -233,7 +246,8 @@ export const dynamoDeliveryRepository = (client: DynamoDBDocumentClient, tables:
                 Update: {
                   TableName: messagesTable,
                   Key: messageKeyOf(key),
-                  UpdateExpression: 'SET message_status = :sent, provider_message_id = :sid, updated_at = :now REMOVE lease_expires_at, lease_owner, failure_reason, failure_class, retries_exhausted_at',
+                  UpdateExpression:
+                    'SET message_status = :sent, provider_message_id = :sid, updated_at = :now REMOVE lease_expires_at, lease_owner, failure_reason, failure_class, retries_exhausted_at',
                   // Written once: a second, different provider message for the same message is a conflict to surface, never to record over the first.
                   ConditionExpression: 'attribute_exists(conversation_id) AND attribute_not_exists(provider_message_id)',
                   ExpressionAttributeValues: { ':sent': 'sent', ':sid': sid, ':now': now.toISOString() },
@@ -285,8 +299,15 @@ export const dynamoDeliveryRepository = (client: DynamoDBDocumentClient, tables:
 
     async recordFailure(key, leaseToken, failure, now) {
       const values = { ':status': failure.status, ':reason': failure.reason, ':class': failure.failureClass, ':now': now.toISOString() };
-      const failureSet = 'failure_reason = :reason, failure_class = :class, updated_at = :now' + (failure.retriesExhausted ? ', retries_exhausted_at = :now' : '');
-      const refused = failure.refusedIntentAt ? { set: ', send_refused = list_append(if_not_exists(send_refused, :none), :refused)', values: { ':none': [], ':refused': [failure.refusedIntentAt] } } : { set: '', values: {} };
+      const failureSet =
+        'failure_reason = :reason, failure_class = :class, updated_at = :now' +
+        (failure.retriesExhausted ? ', retries_exhausted_at = :now' : '');
+      const refused = failure.refusedIntentAt
+        ? {
+            set: ', send_refused = list_append(if_not_exists(send_refused, :none), :refused)',
+            values: { ':none': [], ':refused': [failure.refusedIntentAt] },
+          }
+        : { set: '', values: {} };
       try {
         await client.send(
           new TransactWriteCommand({
@@ -325,7 +346,8 @@ export const dynamoDeliveryRepository = (client: DynamoDBDocumentClient, tables:
     async recordUnclaimedFailure(key, failure, now) {
       const values = { ':status': 'failed_unknown', ':reason': failure.reason, ':class': 'transient', ':now': now.toISOString() };
       const set =
-        'failure_reason = :reason, failure_class = :class, updated_at = :now, created_at = if_not_exists(created_at, :now)' + (failure.retriesExhausted ? ', retries_exhausted_at = :now' : '');
+        'failure_reason = :reason, failure_class = :class, updated_at = :now, created_at = if_not_exists(created_at, :now)' +
+        (failure.retriesExhausted ? ', retries_exhausted_at = :now' : '');
       // Each item on its own, best effort, and never over a message that was sent or is being worked on.
       const writes = [
         new UpdateCommand({
@@ -333,7 +355,14 @@ export const dynamoDeliveryRepository = (client: DynamoDBDocumentClient, tables:
           Key: messageKeyOf(key),
           UpdateExpression: `SET message_status = :status, primary_channel = :primary, attempts = if_not_exists(attempts, :zero) + :one, ${set}`,
           ConditionExpression: 'attribute_not_exists(conversation_id) OR (message_status <> :sent AND message_status <> :processing)',
-          ExpressionAttributeValues: { ...values, ':processing': 'processing', ':sent': 'sent', ':primary': key.conversation.primary_channel, ':zero': 0, ':one': 1 },
+          ExpressionAttributeValues: {
+            ...values,
+            ':processing': 'processing',
+            ':sent': 'sent',
+            ':primary': key.conversation.primary_channel,
+            ':zero': 0,
+            ':one': 1,
+          },
         }),
         ...(mirrorsConversation(key)
           ? [

@@ -16,7 +16,13 @@ export const dynamoProviderMessageOwners = (client: DynamoDBDocumentClient, mess
   async conversationOf(providerMessageId) {
     try {
       const result = await client.send(
-        new QueryCommand({ TableName: messagesTable, IndexName: 'provider-message-id-index', KeyConditionExpression: 'provider_message_id = :id', ExpressionAttributeValues: { ':id': providerMessageId }, Limit: 1 }),
+        new QueryCommand({
+          TableName: messagesTable,
+          IndexName: 'provider-message-id-index',
+          KeyConditionExpression: 'provider_message_id = :id',
+          ExpressionAttributeValues: { ':id': providerMessageId },
+          Limit: 1,
+        }),
       );
       return result.Items?.[0]?.conversation_id as string | undefined;
     } catch (error) {

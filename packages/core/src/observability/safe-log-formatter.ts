@@ -13,7 +13,12 @@ const MAX_MESSAGE_LENGTH = 500;
 const MAX_CAUSE_DEPTH = 3;
 
 const httpStatusOf = (error: Record<string, unknown>): number | undefined => {
-  const candidates = [error.status, error.statusCode, (error.$metadata as { httpStatusCode?: unknown } | undefined)?.httpStatusCode, (error.response as { status?: unknown } | undefined)?.status];
+  const candidates = [
+    error.status,
+    error.statusCode,
+    (error.$metadata as { httpStatusCode?: unknown } | undefined)?.httpStatusCode,
+    (error.response as { status?: unknown } | undefined)?.status,
+  ];
   return candidates.find((value): value is number => typeof value === 'number');
 };
 

@@ -13,4 +13,5 @@ const TRACE_ID_SHAPE = new RegExp(`^[\\x21-\\x7e]{1,${TRACE_ID_MAX_LENGTH}}$`);
 export const isUsableTraceId = (value: string | undefined): value is string => typeof value === 'string' && TRACE_ID_SHAPE.test(value);
 
 /** The first usable candidate (header, API Gateway's request id…), else `fallback()`. */
-export const traceIdFrom = (candidates: (string | undefined)[], fallback: () => string): string => candidates.find(isUsableTraceId) ?? fallback();
+export const traceIdFrom = (candidates: (string | undefined)[], fallback: () => string): string =>
+  candidates.find(isUsableTraceId) ?? fallback();

@@ -10,7 +10,8 @@ export interface Tracing {
 }
 
 /** POWERTOOLS_TRACE_ENABLED, as Powertools reads it: on unless set to false/0. */
-export const tracingEnabled = (env: NodeJS.ProcessEnv = process.env): boolean => !['false', '0'].includes((env.POWERTOOLS_TRACE_ENABLED ?? 'true').toLowerCase());
+export const tracingEnabled = (env: NodeJS.ProcessEnv = process.env): boolean =>
+  !['false', '0'].includes((env.POWERTOOLS_TRACE_ENABLED ?? 'true').toLowerCase());
 
 // middy refuses a middleware without any of before/after/onError.
 const NO_TRACING: Tracing = { middleware: () => ({ before: () => undefined }), instrument: (client) => client };
@@ -28,7 +29,8 @@ export const createTracing = (serviceName: string, env: NodeJS.ProcessEnv = proc
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberately lazy, see above
   const { Tracer: TracerClass } = require('@aws-lambda-powertools/tracer') as typeof import('@aws-lambda-powertools/tracer');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { captureLambdaHandler } = require('@aws-lambda-powertools/tracer/middleware') as typeof import('@aws-lambda-powertools/tracer/middleware');
+  const { captureLambdaHandler } =
+    require('@aws-lambda-powertools/tracer/middleware') as typeof import('@aws-lambda-powertools/tracer/middleware');
   const tracer: Tracer = new TracerClass({ serviceName });
   return {
     middleware: () => captureLambdaHandler(tracer),

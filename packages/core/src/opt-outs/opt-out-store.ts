@@ -25,18 +25,25 @@ export interface OptOutRecord {
 
 export interface OptOutStore {
   /** The channels of `channels` on which the person's address is opted out, for this company. */
-  optedOutChannels(companyId: string, recipient: Pick<RecipientData, 'recipient_tel' | 'recipient_email'>, channels: readonly Channel[]): Promise<Channel[]>;
+  optedOutChannels(
+    companyId: string,
+    recipient: Pick<RecipientData, 'recipient_tel' | 'recipient_email'>,
+    channels: readonly Channel[],
+  ): Promise<Channel[]>;
   isOptedOut(companyId: string, channel: Channel, address: string): Promise<boolean>;
   /** Record an opt-out (true) or opt-in (false); false when a later word was already recorded. */
   record(input: Omit<OptOutRecord, 'updated_at'>, now: Date): Promise<boolean>;
 }
 
 /** Addresses compare as providers deliver them: an e-mail address without regard to case. */
-export const normaliseAddress = (channel: Channel, address: string): string => (CHANNEL_DESCRIPTORS[channel].recipientField === 'recipient_email' ? address.trim().toLowerCase() : address.trim());
+export const normaliseAddress = (channel: Channel, address: string): string =>
+  CHANNEL_DESCRIPTORS[channel].recipientField === 'recipient_email' ? address.trim().toLowerCase() : address.trim();
 
-export const optOutKey = (companyId: string, channel: Channel, address: string): string => `${companyId}#${channel}#${normaliseAddress(channel, address)}`;
+export const optOutKey = (companyId: string, channel: Channel, address: string): string =>
+  `${companyId}#${channel}#${normaliseAddress(channel, address)}`;
 
-const databaseError = (error: unknown) => transient(ErrorCodes.DATABASE_ERROR, 'The recipient\'s contact preferences could not be read. Please retry.', error);
+const databaseError = (error: unknown) =>
+  transient(ErrorCodes.DATABASE_ERROR, "The recipient's contact preferences could not be read. Please retry.", error);
 
 export const dynamoOptOutStore = (client: DynamoDBDocumentClient, tableName: string): OptOutStore => ({
   async optedOutChannels(companyId, recipient, channels) {
@@ -47,9 +54,21 @@ export const dynamoOptOutStore = (client: DynamoDBDocumentClient, tableName: str
     if (keyed.length === 0) return [];
     try {
       // At most one key per channel: one BatchGetItem, consistent, so an opt-out just recorded counts.
-      const result = await client.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keyed.map(({ key }) => ({ opt_out_key: key })), ConsistentRead: true, ProjectionExpression: 'opt_out_key, opted_out' } } }));
+      const result = await client.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [tableName]: {
+              Keys: keyed.map(({ key }) => ({ opt_out_key: key })),
+              ConsistentRead: true,
+              ProjectionExpression: 'opt_out_key, opted_out',
+            },
+          },
+        }),
+      );
       if (Object.keys(result.UnprocessedKeys ?? {}).length > 0) throw new Error('unprocessed keys');
-      const optedOut = new Set((result.Responses?.[tableName] ?? []).filter((item) => item.opted_out === true).map((item) => item.opt_out_key as string));
+      const optedOut = new Set(
+        (result.Responses?.[tableName] ?? []).filter((item) => item.opted_out === true).map((item) => item.opt_out_key as string),
+      );
       return keyed.filter(({ key }) => optedOut.has(key)).map(({ channel }) => channel);
     } catch (error) {
       throw databaseError(error);
@@ -58,7 +77,9 @@ export const dynamoOptOutStore = (client: DynamoDBDocumentClient, tableName: str
 
   async isOptedOut(companyId, channel, address) {
     try {
-      const result = await client.send(new GetCommand({ TableName: tableName, Key: { opt_out_key: optOutKey(companyId, channel, address) }, ConsistentRead: true }));
+      const result = await client.send(
+        new GetCommand({ TableName: tableName, Key: { opt_out_key: optOutKey(companyId, channel, address) }, ConsistentRead: true }),
+      );
       return result.Item?.opted_out === true;
     } catch (error) {
       throw databaseError(error);
@@ -71,7 +92,8 @@ export const dynamoOptOutStore = (client: DynamoDBDocumentClient, tableName: str
         new UpdateCommand({
           TableName: tableName,
           Key: { opt_out_key: optOutKey(input.company_id, input.channel, input.address) },
-          UpdateExpression: 'SET company_id = :company, channel = :channel, address = :address, opted_out = :out, #source = :source, event_at = :at, updated_at = :now',
+          UpdateExpression:
+            'SET company_id = :company, channel = :channel, address = :address, opted_out = :out, #source = :source, event_at = :at, updated_at = :now',
           // Forward in the person's time: an older word delivered late never undoes a newer one.
           ConditionExpression: 'attribute_not_exists(opt_out_key) OR event_at <= :at',
           ExpressionAttributeNames: { '#source': 'source' },

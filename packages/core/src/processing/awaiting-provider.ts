@@ -10,7 +10,10 @@ export const AWAITING_PROVIDER = 'AWAITING_PROVIDER';
  * asks again: by then the event has come, or the quiet period has passed and nothing will.
  */
 export class AwaitingProvider extends AppError {
-  constructor(message: string, readonly retryAfterMs: number) {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
     super('transient', AWAITING_PROVIDER, message, { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) });
     this.name = 'AwaitingProvider';
   }

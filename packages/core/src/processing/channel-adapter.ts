@@ -35,14 +35,29 @@ export interface ChannelAdapter<Credentials extends Record<string, string> = Rec
    * (acknowledge), with the provider's code in the message. With `reply`, the message answers the
    * person's reply (WhatsApp free text, not a template; e-mail threaded on the person's mail).
    */
-  send(input: { contextObject: ContextObject; credentials: Credentials; ai: AiResult; conversationId: string; reply?: ReplyDetails; now: Date }): Promise<SentMessage>;
+  send(input: {
+    contextObject: ContextObject;
+    credentials: Credentials;
+    ai: AiResult;
+    conversationId: string;
+    reply?: ReplyDetails;
+    now: Date;
+  }): Promise<SentMessage>;
   /**
    * The message an earlier attempt of this conversation created, if the provider has one that
    * matches one of its send intents (docs/processing.md step 6). `providerSeen`: the provider's
    * own event about this message, when one has come (SendGrid's). May throw `AwaitingProvider`
    * when the provider cannot tell yet and a send now could be a second one.
    */
-  reconcile(input: { contextObject: ContextObject; credentials: Credentials; intents: SendIntent[]; conversationId: string; reply?: ReplyDetails; now: Date; providerSeen?: ProviderSighting }): Promise<SentMessage | undefined>;
+  reconcile(input: {
+    contextObject: ContextObject;
+    credentials: Credentials;
+    intents: SendIntent[];
+    conversationId: string;
+    reply?: ReplyDetails;
+    now: Date;
+    providerSeen?: ProviderSighting;
+  }): Promise<SentMessage | undefined>;
   /**
    * What one send of `content` costs against the sender's rate (docs/throughput.md): Twilio counts
    * an SMS's segments. 1 when absent.

@@ -76,7 +76,10 @@ export const deliveryOf = (body: string, channel: Channel, processorVersion: str
   const conversationId = conversationIdOf(contextObject, channel);
   const reply = contextObject.reply;
   return {
-    key: { conversation: { primary_channel: primaryChannelFor(contextObject.frontend_payload, channel), conversation_id: conversationId }, messageKey: reply?.message_key ?? INITIAL_MESSAGE },
+    key: {
+      conversation: { primary_channel: primaryChannelFor(contextObject.frontend_payload, channel), conversation_id: conversationId },
+      messageKey: reply?.message_key ?? INITIAL_MESSAGE,
+    },
     channel,
     contextObject,
     ai: { threadId: contextObject.conversation_data.thread_id, ...contextObject.composed[channel]! },
@@ -91,7 +94,10 @@ export const deliveryOf = (body: string, channel: Channel, processorVersion: str
 export const derivableDeliveryKey = (body: string, channel: Channel): DeliveryKey | undefined => {
   try {
     const value = JSON.parse(body) as Partial<ComposedMessage>;
-    const messageKey = typeof value.reply?.message_key === 'string' && value.reply.message_key.startsWith('reply#') ? value.reply.message_key : INITIAL_MESSAGE;
+    const messageKey =
+      typeof value.reply?.message_key === 'string' && value.reply.message_key.startsWith('reply#')
+        ? value.reply.message_key
+        : INITIAL_MESSAGE;
     const conversationId = value.conversation_data?.conversations?.find?.((c) => c?.channel === channel)?.conversation_id;
     const recipient = value.frontend_payload?.recipient_data;
     const primary = recipient ? recipient[CHANNEL_DESCRIPTORS[channel].recipientField] : undefined;

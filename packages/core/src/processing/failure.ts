@@ -28,7 +28,8 @@ export const decideFailure = (step: Step, error: unknown): FailureDecision => {
   const appError = error instanceof AppError ? error : undefined;
   // A malformed Context Object or a missing secret is retried (then parked in the DLQ, where an
   // alarm fires and an operator can fix and redrive it); so is anything a retry can fix.
-  const failureClass: FailureClass = step === 'validate' || step === 'secrets' || appError?.kind !== 'permanent' ? 'transient' : 'permanent';
+  const failureClass: FailureClass =
+    step === 'validate' || step === 'secrets' || appError?.kind !== 'permanent' ? 'transient' : 'permanent';
   return {
     status: (error instanceof ProviderFailure && error.recordAs) || STATUS_BY_STEP[step],
     failureClass,

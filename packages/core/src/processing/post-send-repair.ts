@@ -24,8 +24,17 @@ export interface PostSendRepair {
   };
 }
 
-export const postSendRepairOf = (tables: { messagesTable: string; conversationsTable: string }, key: DeliveryKey, update: FinalUpdate): PostSendRepair => ({
-  message: { table: tables.messagesTable, key: { conversation_id: key.conversation.conversation_id, message_key: key.messageKey }, message_status: 'sent', provider_message_id: update.message.message_id },
+export const postSendRepairOf = (
+  tables: { messagesTable: string; conversationsTable: string },
+  key: DeliveryKey,
+  update: FinalUpdate,
+): PostSendRepair => ({
+  message: {
+    table: tables.messagesTable,
+    key: { conversation_id: key.conversation.conversation_id, message_key: key.messageKey },
+    message_status: 'sent',
+    provider_message_id: update.message.message_id,
+  },
   conversation: {
     table: tables.conversationsTable,
     key: key.conversation,
@@ -64,9 +73,20 @@ export const repairsInLog = (text: string): { repairs: PostSendRepair[]; reasons
     const message = isObject(repair) ? repair.message : undefined;
     const conversation = isObject(repair) ? repair.conversation : undefined;
     const wellFormed =
-      isObject(message) && isObject(message.key) && isText(message.table) && isText(message.key.conversation_id) && isText(message.key.message_key) && isText(message.provider_message_id) &&
-      isObject(conversation) && isObject(conversation.key) && isText(conversation.table) && isText(conversation.key.primary_channel) && conversation.key.conversation_id === message.key.conversation_id &&
-      isText(conversation.conversation_status) && isObject(conversation.append_message_entry) && conversation.append_message_entry.message_id === message.provider_message_id;
+      isObject(message) &&
+      isObject(message.key) &&
+      isText(message.table) &&
+      isText(message.key.conversation_id) &&
+      isText(message.key.message_key) &&
+      isText(message.provider_message_id) &&
+      isObject(conversation) &&
+      isObject(conversation.key) &&
+      isText(conversation.table) &&
+      isText(conversation.key.primary_channel) &&
+      conversation.key.conversation_id === message.key.conversation_id &&
+      isText(conversation.conversation_status) &&
+      isObject(conversation.append_message_entry) &&
+      conversation.append_message_entry.message_id === message.provider_message_id;
     if (wellFormed) repairs.push(repair as unknown as PostSendRepair);
     else reasons.push(`line ${index + 1}: its repair object lacks a key, the provider message id or the message entry`);
   }
@@ -76,7 +96,11 @@ export const repairsInLog = (text: string): { repairs: PostSendRepair[]; reasons
 export type RepairResult = 'repaired' | 'already-repaired';
 
 /** Apply one repair: the final update the processor could not write, with its own conditions (written once). */
-export const applyPostSendRepair = async (repair: PostSendRepair, deliveries: Pick<DeliveryRepository, 'complete' | 'getMessage'>, now: Date): Promise<RepairResult> => {
+export const applyPostSendRepair = async (
+  repair: PostSendRepair,
+  deliveries: Pick<DeliveryRepository, 'complete' | 'getMessage'>,
+  now: Date,
+): Promise<RepairResult> => {
   const key: DeliveryKey = { conversation: repair.conversation.key, messageKey: repair.message.key.message_key };
   const current = await deliveries.getMessage(key);
   if (current?.provider_message_id === repair.message.provider_message_id && current.message_status === 'sent') return 'already-repaired';

@@ -22,7 +22,10 @@ import { recordSent } from './steps/record-sent';
  * record. Returns
  * whether to acknowledge (delete) or retry the queue message; it throws only for bugs.
  */
-export const processRecord = async <Credentials extends Record<string, string>>(record: QueueRecord, deps: ProcessingDeps<Credentials>): Promise<RecordOutcome> => {
+export const processRecord = async <Credentials extends Record<string, string>>(
+  record: QueueRecord,
+  deps: ProcessingDeps<Credentials>,
+): Promise<RecordOutcome> => {
   const run = beginRecordRun(record, deps);
   const delivery = await readDelivery(run, deps);
   if (!('key' in delivery)) return delivery;
@@ -46,19 +49,35 @@ export const processRecord = async <Credentials extends Record<string, string>>(
 };
 
 /** Validate: the composed message, with this channel's conversation and part. A broken one is recorded where its keys can still be found, and retried (then parked). */
-const readDelivery = async <C extends Record<string, string>>(run: RecordRun, deps: ProcessingDeps<C>): Promise<Delivery | RecordOutcome> => {
+const readDelivery = async <C extends Record<string, string>>(
+  run: RecordRun,
+  deps: ProcessingDeps<C>,
+): Promise<Delivery | RecordOutcome> => {
   const { record, logger } = run;
   const channel = deps.channel.channel;
   try {
     const delivery = deliveryOf(record.body, channel, deps.config.processorVersion);
     const { request_data } = delivery.contextObject.frontend_payload;
-    logger.appendKeys({ conversation_id: delivery.key.conversation.conversation_id, message_key: delivery.key.messageKey, request_id: request_data.request_id, trace_id: delivery.contextObject.metadata.trace_id });
+    logger.appendKeys({
+      conversation_id: delivery.key.conversation.conversation_id,
+      message_key: delivery.key.messageKey,
+      request_id: request_data.request_id,
+      trace_id: delivery.contextObject.metadata.trace_id,
+    });
     return delivery;
   } catch (error) {
     const decision = decideFailure('validate', error);
     const key = derivableDeliveryKey(record.body, channel);
-    logger.error('Malformed Context Object', { message_id: record.messageId, receive_count: record.receiveCount, reason: decision.reason, conversation_id: key?.conversation.conversation_id });
-    if (key) await deps.deliveries.recordUnclaimedFailure(key, { reason: decision.reason, retriesExhausted: run.lastReceive }, deps.clock.now()).catch(() => undefined);
+    logger.error('Malformed Context Object', {
+      message_id: record.messageId,
+      receive_count: record.receiveCount,
+      reason: decision.reason,
+      conversation_id: key?.conversation.conversation_id,
+    });
+    if (key)
+      await deps.deliveries
+        .recordUnclaimedFailure(key, { reason: decision.reason, retriesExhausted: run.lastReceive }, deps.clock.now())
+        .catch(() => undefined);
     return run.conclude('malformed', decision.reason);
   }
 };
@@ -71,7 +90,12 @@ const readDelivery = async <C extends Record<string, string>>(run: RecordRun, de
 const claimDelivery = async <C extends Record<string, string>>(run: RecordRun, deps: ProcessingDeps<C>, delivery: Delivery) => {
   const { logger, conclude } = run;
   try {
-    const claim = await deps.deliveries.claim(delivery.key, delivery.conversationAttributes, deps.clock.now(), leaseMsFor(deps.config.visibilityTimeoutSeconds));
+    const claim = await deps.deliveries.claim(
+      delivery.key,
+      delivery.conversationAttributes,
+      deps.clock.now(),
+      leaseMsFor(deps.config.visibilityTimeoutSeconds),
+    );
     if (claim.outcome === 'done') {
       logger.info('Duplicate delivery: the message is already done', { message_status: claim.item.message_status });
       return conclude('duplicate', `already ${claim.item.message_status}`);

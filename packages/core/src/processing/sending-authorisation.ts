@@ -22,7 +22,8 @@ export const sendingRefusals = (contextObject: ContextObject, channel: Channel, 
   if (!current) return [`project ${project_id} of company ${company_id} does not exist`];
   const carried = contextObject.company_data_payload;
   const refusals: string[] = [];
-  if (carried.company_id !== company_id || carried.project_id !== project_id) refusals.push('the company configuration carried is not the requested project\'s');
+  if (carried.company_id !== company_id || carried.project_id !== project_id)
+    refusals.push("the company configuration carried is not the requested project's");
   if (current.project_status !== 'active') refusals.push(`project ${project_id} is not active`);
   if (!(current.allowed_channels ?? []).includes(channel)) refusals.push(`the ${channel} channel is not enabled for the project`);
   if (canonicalJson(carried.channel_config?.[channel] ?? null) !== canonicalJson(current.channel_config?.[channel] ?? null)) {

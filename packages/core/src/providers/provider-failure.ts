@@ -6,7 +6,13 @@ import { RefusalStatus } from '../conversations/types';
  * unsubscribed) is recorded as `opted_out`, after which the engine never messages them again.
  */
 export class ProviderFailure extends AppError {
-  constructor(kind: ErrorKind, code: string, message: string, readonly recordAs?: RefusalStatus, options: AppErrorOptions = {}) {
+  constructor(
+    kind: ErrorKind,
+    code: string,
+    message: string,
+    readonly recordAs?: RefusalStatus,
+    options: AppErrorOptions = {},
+  ) {
     super(kind, code, message, options);
   }
 }

@@ -41,7 +41,11 @@ export interface LeaseTerms {
  * it `fail` records the failure (which ends the lease, so the abandoned work can no longer mark
  * anything) and the message is offered again; the next attempt continues or reconciles.
  */
-export const holdLease = async <R>(terms: LeaseTerms, work: (heartbeat: Heartbeat) => Promise<R>, fail: (error: unknown) => Promise<R>): Promise<R> => {
+export const holdLease = async <R>(
+  terms: LeaseTerms,
+  work: (heartbeat: Heartbeat) => Promise<R>,
+  fail: (error: unknown) => Promise<R>,
+): Promise<R> => {
   const { record, clock, logger } = terms;
   const leaseMs = leaseMsFor(terms.visibilityTimeoutSeconds);
   const heartbeat = startHeartbeat(
@@ -56,7 +60,13 @@ export const holdLease = async <R>(terms: LeaseTerms, work: (heartbeat: Heartbea
     return await withDeadline(work(heartbeat).catch(fail), terms.deadlineMs, () => {
       logger.error('The record passed its deadline; giving up this attempt', { step: terms.step(), deadline_ms: terms.deadlineMs });
       terms.metrics.count('RecordDeadlineExceeded');
-      return fail(new AppError('transient', RECORD_DEADLINE, `${terms.what} did not finish within ${Math.round(terms.deadlineMs / 1000)} s (at the ${terms.step()} step).`));
+      return fail(
+        new AppError(
+          'transient',
+          RECORD_DEADLINE,
+          `${terms.what} did not finish within ${Math.round(terms.deadlineMs / 1000)} s (at the ${terms.step()} step).`,
+        ),
+      );
     });
   } finally {
     await heartbeat.stop();

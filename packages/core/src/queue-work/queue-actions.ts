@@ -22,7 +22,10 @@ export interface QueueActions {
 }
 
 export const sqsQueueActions = (sqs: SQSClient, queueUrl: string, options: { fifo?: boolean } = {}): QueueActions => ({
-  delayRetry: (receiptHandle, seconds) => sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds })).then(() => undefined),
+  delayRetry: (receiptHandle, seconds) =>
+    sqs
+      .send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }))
+      .then(() => undefined),
   requeue: async (record, delaySeconds, slotAtMs) => {
     // A FIFO queue has no per-message delay, and a copy would go behind its group's later
     // messages: the message is offered again in place instead (settleRecord's fallback).
@@ -34,7 +37,9 @@ export const sqsQueueActions = (sqs: SQSClient, queueUrl: string, options: { fif
       attributes[name] = { DataType: value.dataType, StringValue: value.stringValue };
     }
     if (slotAtMs !== undefined) attributes[GOVERNOR_SLOT_ATTRIBUTE] = { DataType: 'Number', StringValue: String(Math.round(slotAtMs)) };
-    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: record.body, DelaySeconds: delaySeconds, MessageAttributes: attributes }));
+    await sqs.send(
+      new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: record.body, DelaySeconds: delaySeconds, MessageAttributes: attributes }),
+    );
   },
 });
 
@@ -42,10 +47,21 @@ export const sqsQueueActions = (sqs: SQSClient, queueUrl: string, options: { fif
 export const queueRecordOf = (record: SQSRecord): QueueRecord => {
   const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? 1);
   const slot = Number(record.messageAttributes?.[GOVERNOR_SLOT_ATTRIBUTE]?.stringValue);
-  return { messageId: record.messageId, receiptHandle: record.receiptHandle, body: record.body, receiveCount, ...(receiveCount === 1 && Number.isFinite(slot) ? { bookedSlotMs: slot } : {}) };
+  return {
+    messageId: record.messageId,
+    receiptHandle: record.receiptHandle,
+    body: record.body,
+    receiveCount,
+    ...(receiveCount === 1 && Number.isFinite(slot) ? { bookedSlotMs: slot } : {}),
+  };
 };
 
-export const settleRecord = async (record: SQSRecord, outcome: RecordOutcome, queue: QueueActions, logger: Pick<Logger, 'warn'>): Promise<void> => {
+export const settleRecord = async (
+  record: SQSRecord,
+  outcome: RecordOutcome,
+  queue: QueueActions,
+  logger: Pick<Logger, 'warn'>,
+): Promise<void> => {
   if (outcome.outcome === 'acknowledge') return;
   if (outcome.outcome === 'requeue') {
     try {
@@ -55,8 +71,10 @@ export const settleRecord = async (record: SQSRecord, outcome: RecordOutcome, qu
       logger.warn('Could not put the message back for its slot; the queue offers it again instead', { error: error as Error });
     }
   }
-  await queue.delayRetry(record.receiptHandle, outcome.delaySeconds).catch((error: unknown) =>
-    logger.warn('Could not shorten the retry delay; the queue visibility timeout applies', { error: error as Error }),
-  );
+  await queue
+    .delayRetry(record.receiptHandle, outcome.delaySeconds)
+    .catch((error: unknown) =>
+      logger.warn('Could not shorten the retry delay; the queue visibility timeout applies', { error: error as Error }),
+    );
   throw new RetryLater(outcome.reason);
 };

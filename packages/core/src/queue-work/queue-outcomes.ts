@@ -79,17 +79,35 @@ export interface Decided {
   retriesExhausted: boolean;
 }
 
-export const decideOutcome = (cause: OutcomeCause, context: { reason: string; receiveCount: number; retryInMs?: number; slotAtMs?: number }, config: OutcomeConfig): Decided => {
+export const decideOutcome = (
+  cause: OutcomeCause,
+  context: { reason: string; receiveCount: number; retryInMs?: number; slotAtMs?: number },
+  config: OutcomeConfig,
+): Decided => {
   const rule = QUEUE_OUTCOMES[cause];
-  if (rule.queue === 'acknowledge') return { outcome: { outcome: 'acknowledge', reason: context.reason }, metrics: rule.metrics, retriesExhausted: false };
+  if (rule.queue === 'acknowledge')
+    return { outcome: { outcome: 'acknowledge', reason: context.reason }, metrics: rule.metrics, retriesExhausted: false };
   if (rule.queue === 'requeue') {
     const delaySeconds = Math.min(MAX_QUEUE_DELAY_SECONDS, Math.max(1, Math.ceil((context.retryInMs ?? 1000) / 1000)));
-    return { outcome: { outcome: 'requeue', reason: context.reason, delaySeconds, ...(context.slotAtMs !== undefined ? { slotAtMs: context.slotAtMs } : {}) }, metrics: rule.metrics, retriesExhausted: false };
+    return {
+      outcome: {
+        outcome: 'requeue',
+        reason: context.reason,
+        delaySeconds,
+        ...(context.slotAtMs !== undefined ? { slotAtMs: context.slotAtMs } : {}),
+      },
+      metrics: rule.metrics,
+      retriesExhausted: false,
+    };
   }
   const delaySeconds =
     rule.delay === 'after-lease' && context.retryInMs !== undefined
       ? Math.min(config.retryBackoffMaxSeconds, Math.ceil(context.retryInMs / 1000) + 1)
       : Math.min(config.retryBackoffMaxSeconds, config.retryBackoffBaseSeconds * 2 ** Math.max(0, context.receiveCount - 1));
   const retriesExhausted = config.maxReceiveCount !== undefined && context.receiveCount >= config.maxReceiveCount;
-  return { outcome: { outcome: 'retry', reason: context.reason, delaySeconds }, metrics: retriesExhausted ? [...rule.metrics, 'RetriesExhausted'] : rule.metrics, retriesExhausted };
+  return {
+    outcome: { outcome: 'retry', reason: context.reason, delaySeconds },
+    metrics: retriesExhausted ? [...rule.metrics, 'RetriesExhausted'] : rule.metrics,
+    retriesExhausted,
+  };
 };

@@ -13,9 +13,13 @@ export interface QueueSettings {
  * timeout is a wiring fault: the container fails its first batch loudly instead of guessing.
  */
 export const readQueueSettings = async (sqs: SQSClient, queueUrl: string): Promise<QueueSettings> => {
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['VisibilityTimeout', 'RedrivePolicy'] }));
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['VisibilityTimeout', 'RedrivePolicy'] }),
+  );
   const seconds = Number(Attributes?.VisibilityTimeout);
   if (!Number.isInteger(seconds) || seconds <= 0) throw new Error(`Queue ${queueUrl} reported no VisibilityTimeout`);
-  const maxReceiveCount = Attributes?.RedrivePolicy ? Number((JSON.parse(Attributes.RedrivePolicy) as { maxReceiveCount?: unknown }).maxReceiveCount) : NaN;
+  const maxReceiveCount = Attributes?.RedrivePolicy
+    ? Number((JSON.parse(Attributes.RedrivePolicy) as { maxReceiveCount?: unknown }).maxReceiveCount)
+    : NaN;
   return { visibilityTimeoutSeconds: seconds, ...(Number.isInteger(maxReceiveCount) && maxReceiveCount > 0 ? { maxReceiveCount } : {}) };
 };

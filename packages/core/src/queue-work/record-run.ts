@@ -37,8 +37,19 @@ export const beginRecordRun = (record: QueueRecord, deps: RecordRunDeps): Record
   const conclude: Conclude = (cause, reason, retryInMs, slotAtMs) => {
     const decided = decideOutcome(cause, { reason, receiveCount: record.receiveCount, retryInMs, slotAtMs }, config);
     for (const name of decided.metrics) metrics.count(name);
-    if (decided.retriesExhausted) logger.error('Retries exhausted: the message goes to the dead-letter queue', { message_id: record.messageId, receive_count: record.receiveCount, reason });
+    if (decided.retriesExhausted)
+      logger.error('Retries exhausted: the message goes to the dead-letter queue', {
+        message_id: record.messageId,
+        receive_count: record.receiveCount,
+        reason,
+      });
     return decided.outcome;
   };
-  return { record, logger, startedAt: deps.clock.now(), lastReceive: config.maxReceiveCount !== undefined && record.receiveCount >= config.maxReceiveCount, conclude };
+  return {
+    record,
+    logger,
+    startedAt: deps.clock.now(),
+    lastReceive: config.maxReceiveCount !== undefined && record.receiveCount >= config.maxReceiveCount,
+    conclude,
+  };
 };

@@ -53,9 +53,14 @@ export interface SqsWorkerOptions<Config extends { queueUrl: string }> {
 export const createSqsWorker = <Config extends { queueUrl: string }>(options: SqsWorkerOptions<Config>) => {
   const logger = createLogger(options.serviceName);
   // EMF metrics (structured log lines, no API call); namespace from POWERTOOLS_METRICS_NAMESPACE.
-  const metrics = new Metrics({ serviceName: options.serviceName, defaultDimensions: { ...options.dimensions, stage: process.env.STAGE ?? 'local' } });
+  const metrics = new Metrics({
+    serviceName: options.serviceName,
+    defaultDimensions: { ...options.dimensions, stage: process.env.STAGE ?? 'local' },
+  });
   const tracing = createTracing(options.serviceName);
-  const count: ProcessingMetrics = { count: (name, value = 1) => metrics.addMetric(name, name.endsWith('Ms') ? MetricUnit.Milliseconds : MetricUnit.Count, value) };
+  const count: ProcessingMetrics = {
+    count: (name, value = 1) => metrics.addMetric(name, name.endsWith('Ms') ? MetricUnit.Milliseconds : MetricUnit.Count, value),
+  };
   let wiring: Promise<{ work: RecordWork; queue: QueueActions }> | undefined;
 
   const wire = async () => {
@@ -84,7 +89,14 @@ export const createSqsWorker = <Config extends { queueUrl: string }>(options: Sq
 
   const processor = options.fifo ? new SqsFifoPartialProcessorAsync() : new BatchProcessor(EventType.SQS);
   const handle = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false, ...(options.fifo ? {} : { processInParallel: true }) });
+    processPartialResponse(event, handleRecord, processor, {
+      context,
+      throwOnFullBatchFailure: false,
+      ...(options.fifo ? {} : { processInParallel: true }),
+    });
 
-  return middy<SQSEvent, SQSBatchResponse>(handle).use(tracing.middleware()).use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));
+  return middy<SQSEvent, SQSBatchResponse>(handle)
+    .use(tracing.middleware())
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics));
 };

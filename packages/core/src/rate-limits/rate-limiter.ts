@@ -34,11 +34,21 @@ const windowsFor = (scope: string, limits: WindowLimits, now: Date): Window[] =>
   const windows: Window[] = [];
   if (limits.perMinute !== undefined) {
     const start = new Date(Math.floor(now.getTime() / 60_000) * 60_000);
-    windows.push({ name: 'minute', limit: limits.perMinute, key: `${scope}#minute#${start.toISOString().slice(0, 16)}`, endsAt: new Date(start.getTime() + 60_000) });
+    windows.push({
+      name: 'minute',
+      limit: limits.perMinute,
+      key: `${scope}#minute#${start.toISOString().slice(0, 16)}`,
+      endsAt: new Date(start.getTime() + 60_000),
+    });
   }
   if (limits.perDay !== undefined) {
     const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
-    windows.push({ name: 'day', limit: limits.perDay, key: `${scope}#day#${start.toISOString().slice(0, 10)}`, endsAt: new Date(start.getTime() + 86_400_000) });
+    windows.push({
+      name: 'day',
+      limit: limits.perDay,
+      key: `${scope}#day#${start.toISOString().slice(0, 10)}`,
+      endsAt: new Date(start.getTime() + 86_400_000),
+    });
   }
   return windows;
 };
@@ -78,7 +88,9 @@ export const dynamoRateLimiter = (client: DynamoDBDocumentClient, tableName: str
       const admitted = await Promise.all(windows.map((window) => add(window, 1, true)));
       const refused = windows.filter((_window, index) => !admitted[index]);
       if (refused.length === 0) return;
-      await Promise.all(windows.filter((_window, index) => admitted[index]).map((counted) => add(counted, -1, false).catch(() => undefined)));
+      await Promise.all(
+        windows.filter((_window, index) => admitted[index]).map((counted) => add(counted, -1, false).catch(() => undefined)),
+      );
       const window = refused.reduce((latest, candidate) => (candidate.endsAt > latest.endsAt ? candidate : latest));
       const retryAfter = Math.max(1, Math.ceil((window.endsAt.getTime() - now.getTime()) / 1000));
       throw rateLimited(

@@ -44,7 +44,12 @@ const linkOf = (link: Link, threadId: string | undefined) => ({
  * `companyId` is the company that owns the address it was sent to, when the webhook knows it
  * before linking (Twilio's number directory); otherwise the linked conversation's.
  */
-export const acceptInbound = async (received: InboundMessage, find: () => Promise<Link | undefined>, companyId: string | undefined, deps: AcceptInboundDeps): Promise<Accepted> => {
+export const acceptInbound = async (
+  received: InboundMessage,
+  find: () => Promise<Link | undefined>,
+  companyId: string | undefined,
+  deps: AcceptInboundDeps,
+): Promise<Accepted> => {
   const { inbound, clock, metrics, logger } = deps;
   const stored = await inbound.receive(received);
   const message = stored.created ? received : stored.existing;
@@ -57,7 +62,17 @@ export const acceptInbound = async (received: InboundMessage, find: () => Promis
 
   const recordKeyword = async (company: string) => {
     if (message.intent !== 'opt_out' && message.intent !== 'opt_in') return;
-    await deps.optOuts.record({ company_id: company, channel: message.channel, address: message.from_address, opted_out: message.intent === 'opt_out', source: `keyword:${message.provider}`, event_at: message.received_at }, clock.now());
+    await deps.optOuts.record(
+      {
+        company_id: company,
+        channel: message.channel,
+        address: message.from_address,
+        opted_out: message.intent === 'opt_out',
+        source: `keyword:${message.provider}`,
+        event_at: message.received_at,
+      },
+      clock.now(),
+    );
     metrics.count(message.intent === 'opt_out' ? 'OptOutsRecorded' : 'OptInsRecorded');
   };
   if (companyId) await recordKeyword(companyId);
@@ -66,7 +81,10 @@ export const acceptInbound = async (received: InboundMessage, find: () => Promis
   if (message.inbound_status !== 'linked' && !link) {
     await inbound.link(message.inbound_id, { inbound_status: 'orphan' }, clock.now());
     metrics.count('OrphanReplies');
-    logger.warn('Inbound message matches no conversation: stored, not answered', { inbound_id: message.inbound_id, channel: message.channel });
+    logger.warn('Inbound message matches no conversation: stored, not answered', {
+      inbound_id: message.inbound_id,
+      channel: message.channel,
+    });
     return 'orphan';
   }
   const conversation = link?.conversation;
@@ -76,12 +94,21 @@ export const acceptInbound = async (received: InboundMessage, find: () => Promis
     await inbound.link(message.inbound_id, linkOf(link, threadId), clock.now());
   }
   // Noted before it is queued: the reply step answering an earlier message then sees this one waiting.
-  const linkedTo = message.conversation ?? (conversation ? { primary_channel: conversation.primary_channel, conversation_id: conversation.conversation_id } : undefined);
+  const linkedTo =
+    message.conversation ??
+    (conversation ? { primary_channel: conversation.primary_channel, conversation_id: conversation.conversation_id } : undefined);
   if (linkedTo && message.intent === 'reply') await deps.latest.note(linkedTo, message.inbound_id, message.received_at);
   // A conversation without a thread predates the compose step: it is answered on one of its own.
-  await deps.queue.enqueue({ inbound_id: message.inbound_id }, threadId ?? message.conversation?.conversation_id ?? conversation!.conversation_id);
+  await deps.queue.enqueue(
+    { inbound_id: message.inbound_id },
+    threadId ?? message.conversation?.conversation_id ?? conversation!.conversation_id,
+  );
   await inbound.markEnqueued(message.inbound_id, clock.now());
   metrics.count('RepliesQueued');
-  logger.info('Inbound message linked and queued', { inbound_id: message.inbound_id, conversation_id: conversation?.conversation_id ?? message.conversation?.conversation_id, linked_by: link?.linkedBy ?? message.linked_by });
+  logger.info('Inbound message linked and queued', {
+    inbound_id: message.inbound_id,
+    conversation_id: conversation?.conversation_id ?? message.conversation?.conversation_id,
+    linked_by: link?.linkedBy ?? message.linked_by,
+  });
   return 'queued';
 };

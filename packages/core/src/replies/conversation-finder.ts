@@ -17,16 +17,33 @@ export interface ConversationFinder {
 
 const databaseError = (error: unknown) => transient(ErrorCodes.DATABASE_ERROR, 'The conversation could not be looked up.', error);
 
-export const dynamoConversationFinder = (client: DynamoDBDocumentClient, tables: { conversations: string; messages: string }): ConversationFinder => {
+export const dynamoConversationFinder = (
+  client: DynamoDBDocumentClient,
+  tables: { conversations: string; messages: string },
+): ConversationFinder => {
   const byConversationId = async (conversationId: string) => {
-    const result = await client.send(new QueryCommand({ TableName: tables.conversations, IndexName: 'conversation-id-index', KeyConditionExpression: 'conversation_id = :id', ExpressionAttributeValues: { ':id': conversationId }, Limit: 1 }));
+    const result = await client.send(
+      new QueryCommand({
+        TableName: tables.conversations,
+        IndexName: 'conversation-id-index',
+        KeyConditionExpression: 'conversation_id = :id',
+        ExpressionAttributeValues: { ':id': conversationId },
+        Limit: 1,
+      }),
+    );
     return result.Items?.[0] as ConversationItem | undefined;
   };
   return {
     async byProviderMessageId(providerMessageId) {
       try {
         const result = await client.send(
-          new QueryCommand({ TableName: tables.messages, IndexName: 'provider-message-id-index', KeyConditionExpression: 'provider_message_id = :id', ExpressionAttributeValues: { ':id': providerMessageId }, Limit: 1 }),
+          new QueryCommand({
+            TableName: tables.messages,
+            IndexName: 'provider-message-id-index',
+            KeyConditionExpression: 'provider_message_id = :id',
+            ExpressionAttributeValues: { ':id': providerMessageId },
+            Limit: 1,
+          }),
         );
         const conversationId = result.Items?.[0]?.conversation_id as string | undefined;
         return conversationId ? await byConversationId(conversationId) : undefined;
@@ -44,7 +61,14 @@ export const dynamoConversationFinder = (client: DynamoDBDocumentClient, tables:
     async byInboundKey(inboundKey) {
       try {
         const result = await client.send(
-          new QueryCommand({ TableName: tables.conversations, IndexName: 'inbound-index', KeyConditionExpression: 'inbound_key = :key', ExpressionAttributeValues: { ':key': inboundKey }, ScanIndexForward: false, Limit: 1 }),
+          new QueryCommand({
+            TableName: tables.conversations,
+            IndexName: 'inbound-index',
+            KeyConditionExpression: 'inbound_key = :key',
+            ExpressionAttributeValues: { ':key': inboundKey },
+            ScanIndexForward: false,
+            Limit: 1,
+          }),
         );
         return result.Items?.[0] as ConversationItem | undefined;
       } catch (error) {

@@ -13,7 +13,14 @@ import { ErrorCodes } from '../errors/error-codes';
  */
 export interface ConversationUpdates {
   /** Add the person's message (its own entry item) and set the status; false when this inbound message is already on it. */
-  appendInbound(key: ConversationKey, inboundId: string, entry: MessageEntry, status: ConversationStatus, now: Date, expiresAt?: number): Promise<boolean>;
+  appendInbound(
+    key: ConversationKey,
+    inboundId: string,
+    entry: MessageEntry,
+    status: ConversationStatus,
+    now: Date,
+    expiresAt?: number,
+  ): Promise<boolean>;
   /** Set the status (with the reason a reader sees, for a failure). */
   setStatus(key: ConversationKey, status: ConversationStatus, now: Date, reason?: string): Promise<void>;
   recordOutcome(key: ConversationKey, outcome: { handOffReason?: string; taskComplete: boolean }, now: Date): Promise<void>;
@@ -22,7 +29,11 @@ export interface ConversationUpdates {
    * channels) is handed off too, so a reply on any channel waits for the person. Returns how many
    * were handed off now.
    */
-  handOffThread(conversation: { conversation_id: string; request_id: string; company_id: string; project_id: string }, reason: string, now: Date): Promise<number>;
+  handOffThread(
+    conversation: { conversation_id: string; request_id: string; company_id: string; project_id: string },
+    reason: string,
+    now: Date,
+  ): Promise<number>;
   /**
    * Count one automatic answer against the conversation's budget of `limit` per window (a fixed
    * 24-hour window from its first answer): true when it fits, false when the budget is spent.
@@ -39,7 +50,11 @@ export const MAX_WAITING = 20;
 
 const databaseError = (error: unknown) => transient(ErrorCodes.DATABASE_ERROR, 'The conversation could not be updated.', error);
 
-export const dynamoConversationUpdates = (client: DynamoDBDocumentClient, tableName: string, messagesTable: string): ConversationUpdates => ({
+export const dynamoConversationUpdates = (
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  messagesTable: string,
+): ConversationUpdates => ({
   async holdForLater(key, waiting, now) {
     try {
       await client.send(
@@ -47,8 +62,14 @@ export const dynamoConversationUpdates = (client: DynamoDBDocumentClient, tableN
           TableName: tableName,
           Key: key,
           UpdateExpression: 'SET waiting_messages = list_append(if_not_exists(waiting_messages, :empty), :entry), updated_at = :now',
-          ConditionExpression: 'attribute_exists(conversation_id) AND (attribute_not_exists(waiting_messages) OR size(waiting_messages) < :max)',
-          ExpressionAttributeValues: { ':empty': [], ':entry': [{ inbound_id: waiting.inbound_id, text: waiting.text.slice(0, 4096) }], ':now': now.toISOString(), ':max': MAX_WAITING },
+          ConditionExpression:
+            'attribute_exists(conversation_id) AND (attribute_not_exists(waiting_messages) OR size(waiting_messages) < :max)',
+          ExpressionAttributeValues: {
+            ':empty': [],
+            ':entry': [{ inbound_id: waiting.inbound_id, text: waiting.text.slice(0, 4096) }],
+            ':now': now.toISOString(),
+            ':max': MAX_WAITING,
+          },
         }),
       );
     } catch (error) {
@@ -57,7 +78,15 @@ export const dynamoConversationUpdates = (client: DynamoDBDocumentClient, tableN
   },
   async clearWaiting(key, now) {
     try {
-      await client.send(new UpdateCommand({ TableName: tableName, Key: key, UpdateExpression: 'REMOVE waiting_messages SET updated_at = :now', ConditionExpression: 'attribute_exists(conversation_id)', ExpressionAttributeValues: { ':now': now.toISOString() } }));
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: key,
+          UpdateExpression: 'REMOVE waiting_messages SET updated_at = :now',
+          ConditionExpression: 'attribute_exists(conversation_id)',
+          ExpressionAttributeValues: { ':now': now.toISOString() },
+        }),
+      );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw databaseError(error);
     }
@@ -86,7 +115,8 @@ export const dynamoConversationUpdates = (client: DynamoDBDocumentClient, tableN
           TableName: tableName,
           Key: key,
           UpdateExpression: 'SET answers_window_start = :now, answers_in_window = :one',
-          ConditionExpression: 'attribute_exists(conversation_id) AND (attribute_not_exists(answers_window_start) OR answers_window_start <= :windowFloor)',
+          ConditionExpression:
+            'attribute_exists(conversation_id) AND (attribute_not_exists(answers_window_start) OR answers_window_start <= :windowFloor)',
           ExpressionAttributeValues: { ':one': 1, ':now': nowMs, ':windowFloor': nowMs - windowMs },
         }),
       );
@@ -102,7 +132,12 @@ export const dynamoConversationUpdates = (client: DynamoDBDocumentClient, tableN
     let siblings: ConversationKey[];
     try {
       siblings = (
-        await queryAll(client, { TableName: tableName, IndexName: 'request-id-index', KeyConditionExpression: 'request_id = :id', ExpressionAttributeValues: { ':id': conversation.request_id } })
+        await queryAll(client, {
+          TableName: tableName,
+          IndexName: 'request-id-index',
+          KeyConditionExpression: 'request_id = :id',
+          ExpressionAttributeValues: { ':id': conversation.request_id },
+        })
       )
         .map((item) => ({ primary_channel: String(item.primary_channel), conversation_id: String(item.conversation_id) }))
         .filter((key) => key.conversation_id.startsWith(prefix) && key.conversation_id !== conversation.conversation_id);
@@ -117,7 +152,8 @@ export const dynamoConversationUpdates = (client: DynamoDBDocumentClient, tableN
             TableName: tableName,
             Key: key,
             UpdateExpression: 'SET hand_off_to_human = :true, hand_off_reason = :reason, handed_off_at = :now, updated_at = :now',
-            ConditionExpression: 'attribute_exists(conversation_id) AND (attribute_not_exists(hand_off_to_human) OR hand_off_to_human <> :true)',
+            ConditionExpression:
+              'attribute_exists(conversation_id) AND (attribute_not_exists(hand_off_to_human) OR hand_off_to_human <> :true)',
             ExpressionAttributeValues: { ':true': true, ':reason': reason, ':now': now.toISOString() },
           }),
         );
@@ -134,12 +170,19 @@ export const dynamoConversationUpdates = (client: DynamoDBDocumentClient, tableN
       await client.send(
         new TransactWriteCommand({
           TransactItems: [
-            { Put: { TableName: messagesTable, Item: entryItemOf(key.conversation_id, { ...entry, message_id: inboundId }, expiresAt), ConditionExpression: 'attribute_not_exists(message_key)' } },
+            {
+              Put: {
+                TableName: messagesTable,
+                Item: entryItemOf(key.conversation_id, { ...entry, message_id: inboundId }, expiresAt),
+                ConditionExpression: 'attribute_not_exists(message_key)',
+              },
+            },
             {
               Update: {
                 TableName: tableName,
                 Key: key,
-                UpdateExpression: 'SET conversation_status = :status, last_inbound_at = :now, last_message_at = :at, updated_at = :now ADD message_count :one',
+                UpdateExpression:
+                  'SET conversation_status = :status, last_inbound_at = :now, last_message_at = :at, updated_at = :now ADD message_count :one',
                 ConditionExpression: 'attribute_exists(conversation_id)',
                 ExpressionAttributeValues: { ':status': status, ':now': now.toISOString(), ':at': entry.timestamp, ':one': 1 },
               },
@@ -149,7 +192,11 @@ export const dynamoConversationUpdates = (client: DynamoDBDocumentClient, tableN
       );
       return true;
     } catch (error) {
-      if (error instanceof TransactionCanceledException && error.CancellationReasons?.some((reason) => reason.Code === 'ConditionalCheckFailed')) return false;
+      if (
+        error instanceof TransactionCanceledException &&
+        error.CancellationReasons?.some((reason) => reason.Code === 'ConditionalCheckFailed')
+      )
+        return false;
       throw databaseError(error);
     }
   },
@@ -177,7 +224,11 @@ export const dynamoConversationUpdates = (client: DynamoDBDocumentClient, tableN
           Key: key,
           UpdateExpression: `SET task_complete = :task, updated_at = :now${handOff ? ', hand_off_to_human = :true, hand_off_reason = :reason, handed_off_at = :now' : ''}`,
           ConditionExpression: 'attribute_exists(conversation_id)',
-          ExpressionAttributeValues: { ':task': outcome.taskComplete ? 1 : 0, ':now': now.toISOString(), ...(handOff ? { ':true': true, ':reason': outcome.handOffReason } : {}) },
+          ExpressionAttributeValues: {
+            ':task': outcome.taskComplete ? 1 : 0,
+            ':now': now.toISOString(),
+            ...(handOff ? { ':true': true, ':reason': outcome.handOffReason } : {}),
+          },
         }),
       );
     } catch (error) {

@@ -32,7 +32,22 @@ const REPLACEMENT = '\uFFFD';
 const canonical = (label: string) => label.toLowerCase().replace(/[^0-9a-z]/g, '');
 
 const UTF8 = new Set(['utf8', 'unicode11utf8', 'unicode20utf8', 'xunicode20utf8']);
-const READ_AS_WINDOWS_1252 = new Set(['iso88591', 'iso885911987', 'latin1', 'l1', 'cp819', 'ibm819', 'isoir100', 'csisolatin1', 'usascii', 'ascii', 'us', 'csascii', 'iso646us', 'ansix341968']);
+const READ_AS_WINDOWS_1252 = new Set([
+  'iso88591',
+  'iso885911987',
+  'latin1',
+  'l1',
+  'cp819',
+  'ibm819',
+  'isoir100',
+  'csisolatin1',
+  'usascii',
+  'ascii',
+  'us',
+  'csascii',
+  'iso646us',
+  'ansix341968',
+]);
 
 const asciiOnly = (bytes: Buffer) => {
   let text = '';
@@ -80,7 +95,8 @@ const charsetsIn = (raw: Buffer | undefined, logger: Pick<WebhookLogger, 'warn'>
     logger.warn('Inbound Parse charsets field is not a JSON object: every field read as UTF-8', { field: 'charsets' });
     return charsets;
   }
-  for (const [field, label] of Object.entries(parsed)) if (typeof label === 'string' && !charsets.has(field.toLowerCase())) charsets.set(field.toLowerCase(), label);
+  for (const [field, label] of Object.entries(parsed))
+    if (typeof label === 'string' && !charsets.has(field.toLowerCase())) charsets.set(field.toLowerCase(), label);
   return charsets;
 };
 
@@ -88,7 +104,11 @@ const charsetsIn = (raw: Buffer | undefined, logger: Pick<WebhookLogger, 'warn'>
  * Every text field of an Inbound Parse post (raw bytes, as multipartFields reads them) decoded in
  * the charset `charsets` names for it, each cut to `maxChars` characters.
  */
-export const decodeInboundParseFields = (fields: Map<string, Buffer>, logger: Pick<WebhookLogger, 'warn'>, maxChars = Number.POSITIVE_INFINITY): Map<string, string> => {
+export const decodeInboundParseFields = (
+  fields: Map<string, Buffer>,
+  logger: Pick<WebhookLogger, 'warn'>,
+  maxChars = Number.POSITIVE_INFINITY,
+): Map<string, string> => {
   const charsets = charsetsIn(fields.get('charsets'), logger);
   const decoded = new Map<string, string>();
   for (const [field, bytes] of fields) {

@@ -13,24 +13,42 @@ export interface InboundStore {
   receive(message: InboundMessage): Promise<{ created: true } | { created: false; existing: InboundMessage }>;
   get(inboundId: string): Promise<InboundMessage | undefined>;
   /** The webhook linked it (or found no conversation: orphan). */
-  link(inboundId: string, link: Pick<InboundMessage, 'inbound_status' | 'conversation' | 'thread_id' | 'company_id' | 'project_id' | 'linked_by'>, now: Date): Promise<void>;
+  link(
+    inboundId: string,
+    link: Pick<InboundMessage, 'inbound_status' | 'conversation' | 'thread_id' | 'company_id' | 'project_id' | 'linked_by'>,
+    now: Date,
+  ): Promise<void>;
   markEnqueued(inboundId: string, now: Date): Promise<void>;
   /** Keep the AI's answer; the first stored answer wins (returned), so a retried turn never replaces what may already be on its way. */
   storeAnswer(inboundId: string, answer: ReplyAnswer, now: Date): Promise<ReplyAnswer>;
-  finish(inboundId: string, status: Extract<InboundStatus, 'answered' | 'held' | 'opted_out' | 'opted_in' | 'failed'>, now: Date, reason?: string): Promise<void>;
+  finish(
+    inboundId: string,
+    status: Extract<InboundStatus, 'answered' | 'held' | 'opted_out' | 'opted_in' | 'failed'>,
+    now: Date,
+    reason?: string,
+  ): Promise<void>;
 }
 
-const databaseError = (error: unknown, what: string) => transient(ErrorCodes.DATABASE_ERROR, `The inbound message could not be ${what}.`, error);
+const databaseError = (error: unknown, what: string) =>
+  transient(ErrorCodes.DATABASE_ERROR, `The inbound message could not be ${what}.`, error);
 
 export const dynamoInboundStore = (client: DynamoDBDocumentClient, tableName: string): InboundStore => {
   const get = async (inboundId: string) => {
     try {
-      return (await client.send(new GetCommand({ TableName: tableName, Key: { inbound_id: inboundId }, ConsistentRead: true }))).Item as InboundMessage | undefined;
+      return (await client.send(new GetCommand({ TableName: tableName, Key: { inbound_id: inboundId }, ConsistentRead: true }))).Item as
+        | InboundMessage
+        | undefined;
     } catch (error) {
       throw databaseError(error, 'read');
     }
   };
-  const update = async (inboundId: string, expression: string, values: Record<string, unknown>, what: string, names?: Record<string, string>) => {
+  const update = async (
+    inboundId: string,
+    expression: string,
+    values: Record<string, unknown>,
+    what: string,
+    names?: Record<string, string>,
+  ) => {
     try {
       await client.send(
         new UpdateCommand({
@@ -69,7 +87,8 @@ export const dynamoInboundStore = (client: DynamoDBDocumentClient, tableName: st
       }
       await update(inboundId, expression, values, 'linked');
     },
-    markEnqueued: (inboundId, now) => update(inboundId, 'SET enqueued = :true, updated_at = :now', { ':true': true, ':now': now.toISOString() }, 'marked enqueued'),
+    markEnqueued: (inboundId, now) =>
+      update(inboundId, 'SET enqueued = :true, updated_at = :now', { ':true': true, ':now': now.toISOString() }, 'marked enqueued'),
     async storeAnswer(inboundId, answer, now) {
       try {
         await client.send(
@@ -90,6 +109,11 @@ export const dynamoInboundStore = (client: DynamoDBDocumentClient, tableName: st
       return stored;
     },
     finish: (inboundId, status, now, reason) =>
-      update(inboundId, `SET inbound_status = :status, updated_at = :now${reason ? ', failure_reason = :reason' : ''}`, { ':status': status, ':now': now.toISOString(), ...(reason ? { ':reason': reason } : {}) }, 'finished'),
+      update(
+        inboundId,
+        `SET inbound_status = :status, updated_at = :now${reason ? ', failure_reason = :reason' : ''}`,
+        { ':status': status, ':now': now.toISOString(), ...(reason ? { ':reason': reason } : {}) },
+        'finished',
+      ),
   };
 };

@@ -36,4 +36,6 @@ export const dynamoLatestInbound = (client: DynamoDBDocumentClient, conversation
 
 /** A later message of the person's is waiting on this conversation: this one's answer is left to it. */
 export const laterMessageWaiting = (conversation: Record<string, unknown>, inbound: { inbound_id: string; received_at: string }): boolean =>
-  typeof conversation.latest_inbound_at === 'string' && conversation.latest_inbound_id !== inbound.inbound_id && conversation.latest_inbound_at > inbound.received_at;
+  typeof conversation.latest_inbound_at === 'string' &&
+  conversation.latest_inbound_id !== inbound.inbound_id &&
+  conversation.latest_inbound_at > inbound.received_at;

@@ -19,7 +19,14 @@ const fifoId = (value: string) => value.replace(/[^!-~]/g, '_').slice(0, 128);
 export const sqsReplyQueue = (client: SQSClient, queueUrl: string): ReplyQueue => ({
   async enqueue(task, threadId) {
     try {
-      await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(task), MessageGroupId: fifoId(threadId), MessageDeduplicationId: fifoId(task.inbound_id) }));
+      await client.send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: JSON.stringify(task),
+          MessageGroupId: fifoId(threadId),
+          MessageDeduplicationId: fifoId(task.inbound_id),
+        }),
+      );
     } catch (error) {
       throw transient(ErrorCodes.QUEUE_ERROR, 'The reply could not be queued.', error);
     }

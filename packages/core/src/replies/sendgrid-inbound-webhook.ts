@@ -33,7 +33,8 @@ export interface SendGridInboundRequest {
 /** Inbound Parse posts at most 30 MB; the text parts we read are far smaller, and API Gateway caps bodies at 10 MB. */
 const MAX_TEXT = 20_000;
 
-const unauthenticated = () => new AppError('forbidden', ErrorCodes.WEBHOOK_UNAUTHENTICATED, 'The request does not carry the Inbound Parse credentials.');
+const unauthenticated = () =>
+  new AppError('forbidden', ErrorCodes.WEBHOOK_UNAUTHENTICATED, 'The request does not carry the Inbound Parse credentials.');
 
 const sameSecret = (given: string, expected: string) => {
   const a = createHash('sha256').update(given).digest();
@@ -48,7 +49,13 @@ const verifyBasic = async (authorization: string | undefined, deps: SendGridInbo
   const colon = decoded.indexOf(':');
   if (colon < 0) throw unauthenticated();
   const check = async () => {
-    const expected = await readWebhookSecret<{ username: string; password: string }>(deps.secrets, deps.parseCredentialsSecret, ['username', 'password'], deps.logger, unauthenticated);
+    const expected = await readWebhookSecret<{ username: string; password: string }>(
+      deps.secrets,
+      deps.parseCredentialsSecret,
+      ['username', 'password'],
+      deps.logger,
+      unauthenticated,
+    );
     return sameSecret(decoded.slice(0, colon), expected.username) && sameSecret(decoded.slice(colon + 1), expected.password);
   };
   if (await check()) return;
@@ -61,7 +68,8 @@ const verifyBasic = async (authorization: string | undefined, deps: SendGridInbo
  * its `charsets` field names for each (inbound-parse-charsets.ts; UTF-8 when it names none).
  */
 const fieldsOf = (request: SendGridInboundRequest, deps: SendGridInboundDeps): Map<string, string> => {
-  if (!request.contentType?.toLowerCase().startsWith('multipart/form-data')) throw validationError(ErrorCodes.WEBHOOK_BODY_INVALID, 'Inbound Parse posts multipart/form-data.');
+  if (!request.contentType?.toLowerCase().startsWith('multipart/form-data'))
+    throw validationError(ErrorCodes.WEBHOOK_BODY_INVALID, 'Inbound Parse posts multipart/form-data.');
   const body = Buffer.from(request.rawBody ?? '', request.isBase64Encoded ? 'base64' : 'utf8');
   const parts = multipartFields(body, request.contentType);
   if (!parts) throw validationError(ErrorCodes.WEBHOOK_BODY_INVALID, 'The multipart body could not be read.');
@@ -87,16 +95,24 @@ export const receiveInboundEmail = async (request: SendGridInboundRequest, deps:
   }
   // One author or none: a From naming several people cannot continue anyone's conversation.
   const authors = addressesInFrom(fields.get('from') ?? '');
-  const from = authors.length === 1 ? authors[0] : authors.length === 0 && typeof envelope.from === 'string' ? addressIn(envelope.from) : undefined;
-  if (authors.length > 1) deps.logger.warn('Inbound e-mail names several authors in From: stored, linked to no conversation', { authors: authors.length });
+  const from =
+    authors.length === 1 ? authors[0] : authors.length === 0 && typeof envelope.from === 'string' ? addressIn(envelope.from) : undefined;
+  if (authors.length > 1)
+    deps.logger.warn('Inbound e-mail names several authors in From: stored, linked to no conversation', { authors: authors.length });
   if (!from && authors.length <= 1) throw validationError(ErrorCodes.WEBHOOK_BODY_INVALID, 'The e-mail has no sender address.');
-  const recipients = [fields.get('to') ?? '', ...(Array.isArray(envelope.to) ? envelope.to.filter((v): v is string => typeof v === 'string') : [])].join(', ');
+  const recipients = [
+    fields.get('to') ?? '',
+    ...(Array.isArray(envelope.to) ? envelope.to.filter((v): v is string => typeof v === 'string') : []),
+  ].join(', ');
   const messageId = headerValue(rawHeaders, 'Message-ID');
   const references = [headerValue(rawHeaders, 'In-Reply-To') ?? '', headerValue(rawHeaders, 'References') ?? ''].join(' ');
   const now = deps.clock.now();
   const text = newTextOfReply(fields.get('text') ?? '').slice(0, 4096);
   // The provider's id for the mail: its Message-ID, or (none given) the body itself.
-  const identity = createHash('sha256').update(messageId ?? `${fields.get('from') ?? ''}\n${recipients}\n${fields.get('subject') ?? ''}\n${text}`).digest('hex').slice(0, 40);
+  const identity = createHash('sha256')
+    .update(messageId ?? `${fields.get('from') ?? ''}\n${recipients}\n${fields.get('subject') ?? ''}\n${text}`)
+    .digest('hex')
+    .slice(0, 40);
   const automatic = from ? automaticMailReason(rawHeaders, from) : undefined;
   const message: InboundMessage = {
     inbound_id: `sendgrid#${identity}`,

@@ -31,7 +31,8 @@ export const receiveTwilioMessage = async (request: TwilioWebhookRequest, deps: 
   // Verified: from here the parameters are Twilio's.
   const messageSid = form.MessageSid ?? form.SmsMessageSid ?? '';
   const from = twilioAddressOf(form.From ?? '').number;
-  if (!/^(SM|MM)[0-9a-fA-F]{32}$/.test(messageSid) || !E164.test(from)) throw validationError(ErrorCodes.WEBHOOK_BODY_INVALID, 'The message has no valid MessageSid or From.');
+  if (!/^(SM|MM)[0-9a-fA-F]{32}$/.test(messageSid) || !E164.test(from))
+    throw validationError(ErrorCodes.WEBHOOK_BODY_INVALID, 'The message has no valid MessageSid or From.');
   const now = deps.clock.now();
   const text = (form.Body ?? '').slice(0, 4096);
   const message: InboundMessage = {
@@ -50,8 +51,15 @@ export const receiveTwilioMessage = async (request: TwilioWebhookRequest, deps: 
 
   const find = async (): Promise<Link | undefined> => {
     const ours = (conversation: Link['conversation'] | undefined) =>
-      conversation && conversation.company_id === sender.company_id && conversation.channel_method === channel && conversation.primary_channel === from ? conversation : undefined;
-    const replied = form.OriginalRepliedMessageSid ? ours(await deps.conversations.byProviderMessageId(form.OriginalRepliedMessageSid)) : undefined;
+      conversation &&
+      conversation.company_id === sender.company_id &&
+      conversation.channel_method === channel &&
+      conversation.primary_channel === from
+        ? conversation
+        : undefined;
+    const replied = form.OriginalRepliedMessageSid
+      ? ours(await deps.conversations.byProviderMessageId(form.OriginalRepliedMessageSid))
+      : undefined;
     if (replied) return { conversation: replied, linkedBy: 'replied_message' };
     const recent = ours(await deps.conversations.byInboundKey(`${channel}#${companyNumber}#${from}`));
     return recent ? { conversation: recent, linkedBy: 'most_recent' } : undefined;

@@ -23,7 +23,8 @@ export interface TwilioCallDeps {
   logger: WebhookLogger;
 }
 
-export const forgedTwilioCall = () => new AppError('forbidden', ErrorCodes.WEBHOOK_SIGNATURE_INVALID, 'The request is not signed by Twilio for this number.');
+export const forgedTwilioCall = () =>
+  new AppError('forbidden', ErrorCodes.WEBHOOK_SIGNATURE_INVALID, 'The request is not signed by Twilio for this number.');
 
 const E164 = /^\+[1-9][0-9]{6,14}$/;
 
@@ -52,7 +53,13 @@ export const verifyTwilioCall = async (
   if (!sender) throw forgedTwilioCall();
   const url = `${deps.webhookBaseUrl.replace(/\/+$/, '')}${options.path}`;
   const verify = async () => {
-    const credentials = await readWebhookSecret<{ twilio_account_sid: string; twilio_auth_token: string }>(deps.secrets, sender.credentials_id, ['twilio_account_sid', 'twilio_auth_token'], deps.logger, forgedTwilioCall);
+    const credentials = await readWebhookSecret<{ twilio_account_sid: string; twilio_auth_token: string }>(
+      deps.secrets,
+      sender.credentials_id,
+      ['twilio_account_sid', 'twilio_auth_token'],
+      deps.logger,
+      forgedTwilioCall,
+    );
     return credentials.twilio_account_sid === form.AccountSid && validateRequest(credentials.twilio_auth_token, call.signature!, url, form);
   };
   if (!(await verify())) {

@@ -12,4 +12,8 @@ export const EMPTY_TWIML: WebhookResponse = {
   body: '<?xml version="1.0" encoding="UTF-8"?><Response/>',
 };
 
-export const ACCEPTED_JSON: WebhookResponse = { statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: '{"status":"received"}' };
+export const ACCEPTED_JSON: WebhookResponse = {
+  statusCode: 200,
+  headers: { 'Content-Type': 'application/json' },
+  body: '{"status":"received"}',
+};

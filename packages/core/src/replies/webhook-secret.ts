@@ -23,7 +23,10 @@ export const readWebhookSecret = async <T extends Record<string, string>>(
     return await secrets.getJson<T>(name, keys);
   } catch (error) {
     if (!isMisconfiguredSecret(error)) throw error;
-    logger.error('Webhook call cannot be verified: its verification secret is misconfigured', { secret_id: name, reason: (error as Error).message });
+    logger.error('Webhook call cannot be verified: its verification secret is misconfigured', {
+      secret_id: name,
+      reason: (error as Error).message,
+    });
     throw refusal();
   }
 };

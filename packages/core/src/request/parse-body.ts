@@ -22,7 +22,11 @@ const REPLACEMENT_CHARACTER = '\uFFFD';
  * not UTF-8 (by its bytes, by a declared charset, or by the replacement characters left where
  * bytes were not UTF-8), not JSON, or not an object → 400 INVALID_REQUEST.
  */
-export const parseJsonBody = (rawBody: string | null | undefined, isBase64Encoded = false, contentType?: string): Record<string, unknown> => {
+export const parseJsonBody = (
+  rawBody: string | null | undefined,
+  isBase64Encoded = false,
+  contentType?: string,
+): Record<string, unknown> => {
   if (rawBody === null || rawBody === undefined) {
     throw validationError(ErrorCodes.INVALID_REQUEST, 'The request body is missing; send a JSON object.');
   }
@@ -32,7 +36,10 @@ export const parseJsonBody = (rawBody: string | null | undefined, isBase64Encode
   }
   const charset = declaredCharset(contentType);
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-    throw validationError(ErrorCodes.INVALID_REQUEST, `The request body must be UTF-8 JSON; the Content-Type declares charset=${charset.replace(/[^a-z0-9_.:-]/g, '').slice(0, 40)}.`);
+    throw validationError(
+      ErrorCodes.INVALID_REQUEST,
+      `The request body must be UTF-8 JSON; the Content-Type declares charset=${charset.replace(/[^a-z0-9_.:-]/g, '').slice(0, 40)}.`,
+    );
   }
   let text: string;
   try {
@@ -41,7 +48,10 @@ export const parseJsonBody = (rawBody: string | null | undefined, isBase64Encode
     throw validationError(ErrorCodes.INVALID_REQUEST, 'The request body is not valid UTF-8 text.');
   }
   if (text.includes(REPLACEMENT_CHARACTER)) {
-    throw validationError(ErrorCodes.INVALID_REQUEST, 'The request body is not valid UTF-8 text: it holds U+FFFD replacement characters where bytes were not UTF-8.');
+    throw validationError(
+      ErrorCodes.INVALID_REQUEST,
+      'The request body is not valid UTF-8 text: it holds U+FFFD replacement characters where bytes were not UTF-8.',
+    );
   }
   if (text.trim() === '') {
     throw validationError(ErrorCodes.INVALID_REQUEST, 'The request body is empty; send a JSON object.');
@@ -59,7 +69,4 @@ export const parseJsonBody = (rawBody: string | null | undefined, isBase64Encode
 };
 
 const payloadTooLarge = (size: number) =>
-  validationError(
-    ErrorCodes.PAYLOAD_TOO_LARGE,
-    `The request body is ${size} bytes; the limit is ${MAX_BODY_BYTES} bytes (64 KiB).`,
-  );
+  validationError(ErrorCodes.PAYLOAD_TOO_LARGE, `The request body is ${size} bytes; the limit is ${MAX_BODY_BYTES} bytes (64 KiB).`);

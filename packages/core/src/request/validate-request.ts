@@ -43,12 +43,18 @@ const MISSING_CODE: Record<string, string> = {
 /** The contract's specific code, and a sentence, for a field that is present but malformed. */
 const INVALID: Record<string, { code: string; message: string }> = {
   'request_data.request_id': { code: ErrorCodes.INVALID_REQUEST_ID, message: 'must be a UUID, e.g. 550e8400-e29b-41d4-a716-446655440001' },
-  'request_data.channel_method': { code: ErrorCodes.UNSUPPORTED_CHANNEL, message: `must be one of ${CHANNELS.join(', ')}, a list of distinct channels, or ${ALL_CHANNELS}` },
+  'request_data.channel_method': {
+    code: ErrorCodes.UNSUPPORTED_CHANNEL,
+    message: `must be one of ${CHANNELS.join(', ')}, a list of distinct channels, or ${ALL_CHANNELS}`,
+  },
   'request_data.initial_request_timestamp': {
     code: ErrorCodes.INVALID_TIMESTAMP,
     message: 'must be an ISO 8601 date-time with a time zone, e.g. 2025-09-15T11:45:32.789Z',
   },
-  'recipient_data.recipient_tel': { code: ErrorCodes.INVALID_RECIPIENT_TEL, message: 'must be an E.164 number: + followed by 7 to 15 digits' },
+  'recipient_data.recipient_tel': {
+    code: ErrorCodes.INVALID_RECIPIENT_TEL,
+    message: 'must be an E.164 number: + followed by 7 to 15 digits',
+  },
   'recipient_data.recipient_email': { code: ErrorCodes.INVALID_RECIPIENT_EMAIL, message: 'must be a valid e-mail address' },
   'recipient_data.comms_consent': { code: ErrorCodes.INVALID_COMMS_CONSENT_TYPE, message: 'must be a JSON boolean (true or false)' },
   'company_data.company_id': { code: ErrorCodes.VALIDATION_ERROR, message: 'must be 1-64 letters, digits, "-" or "_"' },
@@ -93,7 +99,11 @@ const describe = (error: ErrorObject): string => {
 };
 
 /** The contract's code for a field, also for an item of a list field (`request_data.channel_method.1`). */
-const specificFor = (field: string) => INVALID[field] ?? (field.startsWith('request_data.channel_method.') ? { code: ErrorCodes.UNSUPPORTED_CHANNEL, message: `must be one of ${CHANNELS.join(', ')}` } : undefined);
+const specificFor = (field: string) =>
+  INVALID[field] ??
+  (field.startsWith('request_data.channel_method.')
+    ? { code: ErrorCodes.UNSUPPORTED_CHANNEL, message: `must be one of ${CHANNELS.join(', ')}` }
+    : undefined);
 
 const toFieldError = (error: ErrorObject): FieldError | undefined => {
   if (error.keyword === 'if') return undefined; // the failing `then` branch reports the real problem
@@ -126,7 +136,11 @@ const channelProblems = (body: InitiateConversationRequest<string | string[]>): 
   const selection = selectionOf(body.request_data.channel_method);
   if (selection === ALL_CHANNELS) return [];
   const repeated = selection.filter((channel, index) => selection.indexOf(channel) !== index);
-  const problems: FieldError[] = [...new Set(repeated)].map((channel) => ({ field: 'request_data.channel_method', code: ErrorCodes.UNSUPPORTED_CHANNEL, message: `names ${channel} more than once; list each channel once` }));
+  const problems: FieldError[] = [...new Set(repeated)].map((channel) => ({
+    field: 'request_data.channel_method',
+    code: ErrorCodes.UNSUPPORTED_CHANNEL,
+    message: `names ${channel} more than once; list each channel once`,
+  }));
   return [...problems, ...addressProblems(body.recipient_data, selection)];
 };
 
@@ -135,7 +149,11 @@ export const addressProblems = (recipient: InitiateConversationRequest['recipien
   const fields = [...new Set(channels.map((channel) => CHANNEL_DESCRIPTORS[channel].recipientField))];
   return fields
     .filter((field) => recipient[field] === undefined)
-    .map((field) => ({ field: `recipient_data.${field}`, code: MISSING_CODE[`recipient_data.${field}`]!, message: `is required for ${channels.filter((c) => CHANNEL_DESCRIPTORS[c].recipientField === field).join(' and ')}` }));
+    .map((field) => ({
+      field: `recipient_data.${field}`,
+      code: MISSING_CODE[`recipient_data.${field}`]!,
+      message: `is required for ${channels.filter((c) => CHANNEL_DESCRIPTORS[c].recipientField === field).join(' and ')}`,
+    }));
 };
 
 /** Every problem with the body, one entry per field and code, in the order Ajv found them. */
@@ -145,11 +163,19 @@ export const findRequestProblems = (body: Record<string, unknown>): FieldError[]
   }
   const badText = findUnpairedSurrogate(body);
   if (badText) {
-    return [{ field: badText, code: ErrorCodes.VALIDATION_ERROR, message: 'contains an unpaired UTF-16 surrogate; send valid Unicode text' }];
+    return [
+      { field: badText, code: ErrorCodes.VALIDATION_ERROR, message: 'contains an unpaired UTF-16 surrogate; send valid Unicode text' },
+    ];
   }
   const imprecise = findImpreciseNumber(body.project_data, 'project_data');
   if (imprecise) {
-    return [{ field: imprecise, code: ErrorCodes.VALIDATION_ERROR, message: 'is a number beyond ±2^53 that cannot be kept exactly; send it as a string' }];
+    return [
+      {
+        field: imprecise,
+        code: ErrorCodes.VALIDATION_ERROR,
+        message: 'is a number beyond ±2^53 that cannot be kept exactly; send it as a string',
+      },
+    ];
   }
   if (validateSchema(body)) return channelProblems(body as unknown as InitiateConversationRequest<string | string[]>);
   const seen = new Set<string>();
@@ -173,7 +199,8 @@ export const requestRefusal = (problems: FieldError[]) => {
   const first = problems[0]!;
   // When some must be left out, the most basic are kept (the headline code among them).
   const rank = (problem: FieldError) => (PRECEDENCE.indexOf(problem.code) + PRECEDENCE.length + 1) % (PRECEDENCE.length + 1);
-  const listed = problems.length > MAX_LISTED_PROBLEMS ? [...problems].sort((a, b) => rank(a) - rank(b)).slice(0, MAX_LISTED_PROBLEMS) : problems;
+  const listed =
+    problems.length > MAX_LISTED_PROBLEMS ? [...problems].sort((a, b) => rank(a) - rank(b)).slice(0, MAX_LISTED_PROBLEMS) : problems;
   const more =
     problems.length > MAX_LISTED_PROBLEMS
       ? ` (${problems.length} problems in all; the first ${MAX_LISTED_PROBLEMS} are in validation_errors)`

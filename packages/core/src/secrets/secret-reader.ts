@@ -39,7 +39,9 @@ export const cachedSecretReader = (client: SecretsManagerClient, ttlMs: number, 
         text = (await client.send(new GetSecretValueCommand({ SecretId: name }))).SecretString;
       } catch (error) {
         const missing = error instanceof ResourceNotFoundException;
-        throw missing ? new AppError('transient', SECRET_MISCONFIGURED, `Secret ${name} does not exist.`, { cause: error }) : new AppError('transient', SECRET_ERROR, `Secret ${name} could not be read.`, { cause: error });
+        throw missing
+          ? new AppError('transient', SECRET_MISCONFIGURED, `Secret ${name} does not exist.`, { cause: error })
+          : new AppError('transient', SECRET_ERROR, `Secret ${name} could not be read.`, { cause: error });
       }
       let value: Record<string, string>;
       try {

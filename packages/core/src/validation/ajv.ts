@@ -19,4 +19,3 @@ const instance = (): Ajv => {
 export const compileSchema = <T>(schema: object): ValidateFunction<T> => instance().compile<T>(schema);
 export type { ErrorObject, ValidateFunction };
 export { fieldOf } from './field-of';
-

@@ -5,13 +5,36 @@ import { useLocalStack } from '@ai-multi-comms/testing/stack';
 
 /** A message's delivery against DynamoDB Local: its own item, and its conversation's record of it. */
 const { state, clients } = useLocalStack();
-const repository = () => dynamoDeliveryRepository(clients.documents, { conversationsTable: state.resources.conversationsTable!, messagesTable: state.resources.messagesTable! });
+const repository = () =>
+  dynamoDeliveryRepository(clients.documents, {
+    conversationsTable: state.resources.conversationsTable!,
+    messagesTable: state.resources.messagesTable!,
+  });
 
-const newKey = () => ({ conversation: { primary_channel: `+4477009${Math.floor(Math.random() * 1e5)}`, conversation_id: `c#p#${randomUUID()}#447700900001` }, messageKey: INITIAL_MESSAGE });
+const newKey = () => ({
+  conversation: { primary_channel: `+4477009${Math.floor(Math.random() * 1e5)}`, conversation_id: `c#p#${randomUUID()}#447700900001` },
+  messageKey: INITIAL_MESSAGE,
+});
 const conversationOf = async (key: ReturnType<typeof newKey>) =>
-  (await clients.documents.send(new GetCommand({ TableName: state.resources.conversationsTable, Key: key.conversation, ConsistentRead: true }))).Item!;
-const entry = (sid: string): MessageEntry => ({ message_id: sid, timestamp: new Date().toISOString(), role: 'assistant', channel: 'whatsapp', content: 'hello' });
-const finalUpdate = (sid: string) => ({ message: entry(sid), conversationStatus: 'initial_message_sent' as const, threadId: 'conv_1', processingTimeMs: 5, processorVersion: 't' });
+  (
+    await clients.documents.send(
+      new GetCommand({ TableName: state.resources.conversationsTable, Key: key.conversation, ConsistentRead: true }),
+    )
+  ).Item!;
+const entry = (sid: string): MessageEntry => ({
+  message_id: sid,
+  timestamp: new Date().toISOString(),
+  role: 'assistant',
+  channel: 'whatsapp',
+  content: 'hello',
+});
+const finalUpdate = (sid: string) => ({
+  message: entry(sid),
+  conversationStatus: 'initial_message_sent' as const,
+  threadId: 'conv_1',
+  processingTimeMs: 5,
+  processorVersion: 't',
+});
 
 it('the first claim creates the conversation and the message; the conversation holds no delivery state', async () => {
   const key = newKey();
@@ -19,7 +42,11 @@ it('the first claim creates the conversation and the message; the conversation h
   expect(claim).toMatchObject({ outcome: 'claimed', attempt: 1, takenOver: false });
   expect(await conversationOf(key)).toMatchObject({ conversation_status: 'processing', message_count: 0, request_id: 'r' });
   expect(await conversationOf(key)).not.toHaveProperty('lease_owner');
-  expect(await repository().getMessage(key)).toMatchObject({ message_status: 'processing', channel: 'whatsapp', lease_owner: expect.any(String) });
+  expect(await repository().getMessage(key)).toMatchObject({
+    message_status: 'processing',
+    channel: 'whatsapp',
+    lease_owner: expect.any(String),
+  });
 });
 
 it('a final update repeated after its answer was lost lists the message once; another provider id is refused', async () => {
@@ -42,10 +69,26 @@ it('a failure is recorded on the message and mirrored on the conversation only w
   const key = newKey();
   const claim = await repository().claim(key, { channel_method: 'sms' }, new Date(), 60_000);
   if (claim.outcome !== 'claimed') throw new Error('not claimed');
-  await expect(repository().recordFailure(key, 'another-token', { status: 'failed_to_send_message', reason: 'x', failureClass: 'transient' }, new Date())).rejects.toBeInstanceOf(LeaseLost);
+  await expect(
+    repository().recordFailure(
+      key,
+      'another-token',
+      { status: 'failed_to_send_message', reason: 'x', failureClass: 'transient' },
+      new Date(),
+    ),
+  ).rejects.toBeInstanceOf(LeaseLost);
   expect(await conversationOf(key)).toMatchObject({ conversation_status: 'processing' });
-  await repository().recordFailure(key, claim.leaseToken, { status: 'failed_to_send_message', reason: 'Twilio 21211', failureClass: 'permanent' }, new Date());
-  expect(await conversationOf(key)).toMatchObject({ conversation_status: 'failed_to_send_message', failure_reason: 'Twilio 21211', failure_class: 'permanent' });
+  await repository().recordFailure(
+    key,
+    claim.leaseToken,
+    { status: 'failed_to_send_message', reason: 'Twilio 21211', failureClass: 'permanent' },
+    new Date(),
+  );
+  expect(await conversationOf(key)).toMatchObject({
+    conversation_status: 'failed_to_send_message',
+    failure_reason: 'Twilio 21211',
+    failure_class: 'permanent',
+  });
   expect(await repository().getMessage(key)).toMatchObject({ message_status: 'failed_to_send_message', failure_class: 'permanent' });
   expect(await repository().getMessage(key)).not.toHaveProperty('lease_owner');
   expect(await repository().claim(key, { channel_method: 'sms' }, new Date(), 60_000)).toMatchObject({ outcome: 'done' });

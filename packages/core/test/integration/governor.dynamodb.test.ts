@@ -17,7 +17,9 @@ describe('governor buckets (DynamoDB)', () => {
     const results = await Promise.all(Array.from({ length: 60 }, (_, i) => containers[i % 6]!.reserve(bucket, 1, pace, nowMs)));
     const slots = results.map((r: Reservation) => (r.booked ? r.atMs - nowMs : NaN)).sort((a, b) => a - b);
     expect(slots).toEqual(Array.from({ length: 60 }, (_, i) => i * 50));
-    const { Item } = await clients.documents.send(new GetCommand({ TableName: state.resources.rateLimitsTable!, Key: { counter_key: bucket } }));
+    const { Item } = await clients.documents.send(
+      new GetCommand({ TableName: state.resources.rateLimitsTable!, Key: { counter_key: bucket } }),
+    );
     expect(Item?.tat_ms).toBe(nowMs + 3000);
     expect(Item?.expires_at).toBe(Math.ceil((nowMs + 3000) / 1000) + 86_400);
   });

@@ -15,7 +15,8 @@ const settle = async <T>(promises: Promise<T>[]) => {
 };
 
 describe('idempotency store (DynamoDB)', () => {
-  const store = () => dynamoIdempotencyStore(clients.documents, state.resources.idempotencyTable!, { ttlSeconds: 86400, inProgressSeconds: 15 });
+  const store = () =>
+    dynamoIdempotencyStore(clients.documents, state.resources.idempotencyTable!, { ttlSeconds: 86400, inProgressSeconds: 15 });
 
   it('lets exactly one of ten concurrent first attempts start; the others see it in progress', async () => {
     const key = `c#p#${randomUUID()}`;
@@ -30,7 +31,10 @@ describe('idempotency store (DynamoDB)', () => {
     const now = new Date();
     await store().begin(key, 'hash-a', now);
     await store().complete(key, { conversation_id: 'conv-1', queue_timestamp: 't' }, now);
-    expect(await store().begin(key, 'hash-a', now)).toEqual({ state: 'completed', response: { conversation_id: 'conv-1', queue_timestamp: 't' } });
+    expect(await store().begin(key, 'hash-a', now)).toEqual({
+      state: 'completed',
+      response: { conversation_id: 'conv-1', queue_timestamp: 't' },
+    });
     const { codes } = await settle([store().begin(key, 'hash-b', now)]);
     expect(codes).toEqual([ErrorCodes.IDEMPOTENCY_CONFLICT]);
   });
@@ -40,7 +44,9 @@ describe('idempotency store (DynamoDB)', () => {
     const t0 = new Date('2026-01-01T00:00:00.000Z');
     await store().begin(key, 'h', t0);
     await store().release(key);
-    expect((await clients.documents.send(new GetCommand({ TableName: state.resources.idempotencyTable, Key: { idempotency_key: key } }))).Item).toBeUndefined();
+    expect(
+      (await clients.documents.send(new GetCommand({ TableName: state.resources.idempotencyTable, Key: { idempotency_key: key } }))).Item,
+    ).toBeUndefined();
     expect(await store().begin(key, 'h', t0)).toEqual({ state: 'started' });
     expect(await store().begin(key, 'h', new Date(t0.getTime() + 16_000))).toEqual({ state: 'started' });
     await store().complete(key, { conversation_id: 'c', queue_timestamp: 't' }, t0);
@@ -68,7 +74,9 @@ describe('rate limiter (DynamoDB)', () => {
     const { ok, codes } = await settle(Array.from({ length: 25 }, () => limiter().consume(scope, { perMinute: 7 }, at)));
     expect(ok).toHaveLength(7);
     expect(codes).toEqual(Array(18).fill(ErrorCodes.RATE_LIMIT_EXCEEDED));
-    const item = await clients.documents.send(new GetCommand({ TableName: state.resources.rateLimitsTable, Key: { counter_key: `${scope}#minute#2099-05-05T10:20` } }));
+    const item = await clients.documents.send(
+      new GetCommand({ TableName: state.resources.rateLimitsTable, Key: { counter_key: `${scope}#minute#2099-05-05T10:20` } }),
+    );
     expect(item.Item).toMatchObject({ count: 7 });
     expect(item.Item!.expires_at).toBe(Date.parse('2099-05-05T10:21:00Z') / 1000 + 60);
     try {
@@ -81,8 +89,12 @@ describe('rate limiter (DynamoDB)', () => {
   it('gives the minute count back when the day window refuses, and refunds on request', async () => {
     const scope = `c#${randomUUID()}`;
     await limiter().consume(scope, { perMinute: 10, perDay: 1 }, at);
-    await expect(limiter().consume(scope, { perMinute: 10, perDay: 1 }, at)).rejects.toMatchObject({ code: ErrorCodes.RATE_LIMIT_EXCEEDED });
-    const minute = await clients.documents.send(new GetCommand({ TableName: state.resources.rateLimitsTable, Key: { counter_key: `${scope}#minute#2099-05-05T10:20` } }));
+    await expect(limiter().consume(scope, { perMinute: 10, perDay: 1 }, at)).rejects.toMatchObject({
+      code: ErrorCodes.RATE_LIMIT_EXCEEDED,
+    });
+    const minute = await clients.documents.send(
+      new GetCommand({ TableName: state.resources.rateLimitsTable, Key: { counter_key: `${scope}#minute#2099-05-05T10:20` } }),
+    );
     expect(minute.Item!.count).toBe(1);
     await limiter().refund(scope, { perMinute: 10, perDay: 1 }, at);
     await limiter().consume(scope, { perMinute: 10, perDay: 1 }, at);

@@ -29,7 +29,13 @@ const banner = (stack: LocalStack): string => {
   const body = (requestId: string, companyId: string, projectId: string, channel: string | string[]) =>
     JSON.stringify({
       company_data: { company_id: companyId, project_id: projectId },
-      recipient_data: { recipient_first_name: 'John', recipient_last_name: 'Doe', recipient_tel: '+447700900123', recipient_email: 'john.doe@example.com', comms_consent: true },
+      recipient_data: {
+        recipient_first_name: 'John',
+        recipient_last_name: 'Doe',
+        recipient_tel: '+447700900123',
+        recipient_email: 'john.doe@example.com',
+        comms_consent: true,
+      },
       project_data: { jobID: '9999', jobRole: 'Healthcare Assistant' },
       request_data: { request_id: requestId, channel_method: channel, initial_request_timestamp: '2025-09-15T11:45:32.789Z' },
     });
@@ -53,7 +59,7 @@ const banner = (stack: LocalStack): string => {
     'returns the same conversations and queues nothing new (idempotency); change request_id for a new one:',
     curl(stack.demoApiKeys.companyA, 'ci-aaa-001', 'pi-aaa-001', ['whatsapp', 'sms', 'email'], fanOutRequestId),
     '',
-    'Then read it back (the thread, each channel\'s conversation, status and messages):',
+    "Then read it back (the thread, each channel's conversation, status and messages):",
     `curl -s '${stack.apiBaseUrl}/conversations?company_id=ci-aaa-001&project_id=pi-aaa-001&request_id=${fanOutRequestId}' -H 'x-api-key: ${stack.demoApiKeys.companyA}'`,
     '',
     'Reply as the person (the local Twilio and SendGrid post signed webhooks to the engine; each reply is answered on its channel):',
@@ -91,9 +97,21 @@ const main = async () => {
   const extraApiKeys = existsSync(keysFile) ? (JSON.parse(readFileSync(keysFile, 'utf8')) as { name: string; value: string }[]) : [];
   const chaosDir = option('--chaos-dynamodb-path');
   const chaos = chaosDir
-    ? { visibilityTimeoutSeconds: Number(option('--chaos-visibility-seconds') ?? 6), heartbeatSeconds: Number(option('--chaos-heartbeat-seconds') ?? 2), dynamoDbPath: chaosDir }
+    ? {
+        visibilityTimeoutSeconds: Number(option('--chaos-visibility-seconds') ?? 6),
+        heartbeatSeconds: Number(option('--chaos-heartbeat-seconds') ?? 2),
+        dynamoDbPath: chaosDir,
+      }
     : undefined;
-  const stack = await startLocalStack({ ports: flag('--random-ports') ? 'random' : undefined, echoApi: !flag('--no-api-logs') && !quiet, apiLogFile: option('--log-file'), extraApiKeys, chaos, cpuProfileDir: option('--cpu-prof'), log });
+  const stack = await startLocalStack({
+    ports: flag('--random-ports') ? 'random' : undefined,
+    echoApi: !flag('--no-api-logs') && !quiet,
+    apiLogFile: option('--log-file'),
+    extraApiKeys,
+    chaos,
+    cpuProfileDir: option('--cpu-prof'),
+    log,
+  });
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -124,7 +142,21 @@ const main = async () => {
   {
     writeFileSync(
       stateFile,
-      JSON.stringify({ pid: process.pid, stage: stack.stage, ports: stack.ports, env: stack.env, resources: stack.resources, outputs: stack.deployment.outputs, apiBaseUrl: stack.apiBaseUrl, providersUrl: stack.providerServers.url, demoApiKeys: stack.demoApiKeys }, null, 2),
+      JSON.stringify(
+        {
+          pid: process.pid,
+          stage: stack.stage,
+          ports: stack.ports,
+          env: stack.env,
+          resources: stack.resources,
+          outputs: stack.deployment.outputs,
+          apiBaseUrl: stack.apiBaseUrl,
+          providersUrl: stack.providerServers.url,
+          demoApiKeys: stack.demoApiKeys,
+        },
+        null,
+        2,
+      ),
     );
   }
 };

@@ -70,7 +70,9 @@ const createTable = async (clients: LocalAwsClients, props: Record<string, unkno
   const ttl = props.TimeToLiveSpecification as { AttributeName: string; Enabled: boolean } | undefined;
   if (ttl?.Enabled) {
     await clients.dynamodb
-      .send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true } }))
+      .send(
+        new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true } }),
+      )
       .catch(() => undefined); // already enabled on a re-run
   }
   return { ref: tableName, attributes: { Arn: `arn:aws:dynamodb:${region}:${ACCOUNT}:table/${tableName}` } };
@@ -100,12 +102,21 @@ const createSubscription = async (clients: LocalAwsClients, props: Record<string
   if (props.RawMessageDelivery !== undefined) attributes.RawMessageDelivery = String(props.RawMessageDelivery);
   if (props.FilterPolicy !== undefined) attributes.FilterPolicy = JSON.stringify(props.FilterPolicy);
   const { SubscriptionArn } = await clients.sns.send(
-    new SubscribeCommand({ TopicArn: String(props.TopicArn), Protocol: 'sqs', Endpoint: String(props.Endpoint), Attributes: attributes, ReturnSubscriptionArn: true }),
+    new SubscribeCommand({
+      TopicArn: String(props.TopicArn),
+      Protocol: 'sqs',
+      Endpoint: String(props.Endpoint),
+      Attributes: attributes,
+      ReturnSubscriptionArn: true,
+    }),
   );
   return { ref: SubscriptionArn!, attributes: {} };
 };
 
-const CREATORS: Record<string, (clients: LocalAwsClients, props: Record<string, unknown>, region: string) => Promise<PhysicalResource | undefined>> = {
+const CREATORS: Record<
+  string,
+  (clients: LocalAwsClients, props: Record<string, unknown>, region: string) => Promise<PhysicalResource | undefined>
+> = {
   'AWS::DynamoDB::Table': createTable,
   'AWS::SQS::Queue': createQueue,
   'AWS::SNS::Topic': createTopic,
@@ -139,7 +150,15 @@ export const resolveInService = (deployment: LocalDeployment, service: string, v
 export const deployLocally = async (
   templates: ServiceTemplate[],
   clients: LocalAwsClients,
-  { region, stage, exports = {} }: { region: string; stage: string; /** Exports whose value only the local stack knows (the API's local URL). */ exports?: Record<string, string> },
+  {
+    region,
+    stage,
+    exports = {},
+  }: {
+    region: string;
+    stage: string /** Exports whose value only the local stack knows (the API's local URL). */;
+    exports?: Record<string, string>;
+  },
 ): Promise<LocalDeployment> => {
   const deployment: LocalDeployment = { exports: { ...exports }, outputs: {}, resources: {}, skipped: [] };
 

@@ -37,7 +37,11 @@ export interface CfnResource {
  * A service's configuration exactly as the Serverless Framework resolves it (`serverless print`),
  * so the local stack reads the very Resources and Outputs that AWS gets.
  */
-export const readServiceTemplate = async (serviceDirectory: string, stage: string, env: NodeJS.ProcessEnv = process.env): Promise<ServiceTemplate> => {
+export const readServiceTemplate = async (
+  serviceDirectory: string,
+  stage: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ServiceTemplate> => {
   const directory = join(REPO_ROOT, 'services', serviceDirectory);
   const { stdout } = await run(process.execPath, [SERVERLESS_BIN, 'print', '--stage', stage, '--format', 'json'], {
     cwd: directory,

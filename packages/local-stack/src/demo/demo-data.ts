@@ -91,7 +91,8 @@ export const DEMO_INBOUND_EMAIL_DOMAIN = 'parse.acme-care.example.com';
  */
 export const DEMO_SENDGRID_EVENT_PRIVATE_KEY =
   'MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg7Y83e4tpfQ3QQFQ3JniBef/QxbmR+It1QwjG0tW9eMmhRANCAAQEr07H7TR4nIHP/OzjNHPcX+bCZ2zRUPx4Y8GZC7wdiK0v7A+oDDQgnlJVFfqsizfPlbCSOMYCbjvCEmwN4qyW';
-export const DEMO_SENDGRID_EVENT_PUBLIC_KEY = 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEBK9Ox+00eJyBz/zs4zRz3F/mwmds0VD8eGPBmQu8HYitL+wPqAw0IJ5SVRX6rIs3z5WwkjjGAm47whJsDeKslg==';
+export const DEMO_SENDGRID_EVENT_PUBLIC_KEY =
+  'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEBK9Ox+00eJyBz/zs4zRz3F/mwmds0VD8eGPBmQu8HYitL+wPqAw0IJ5SVRX6rIs3z5WwkjjGAm47whJsDeKslg==';
 
 /** Local-only provider credentials the demo secrets hold; the provider servers accept exactly these. */
 export const demoSecrets = (stage: string): Record<string, Record<string, string>> => ({
@@ -143,7 +144,8 @@ export const DEMO_REENGAGEMENT_TEMPLATE_BODY = 'Hi {{1}}, picking up our convers
 export const demoTwilioContents = (stage: string): Record<string, { account_sid: string; body: string }> => {
   const contents: Record<string, { account_sid: string; body: string }> = {};
   for (const secret of Object.values(demoSecrets(stage))) {
-    if (secret.twilio_template_sid && secret.twilio_account_sid) contents[secret.twilio_template_sid] = { account_sid: secret.twilio_account_sid, body: DEMO_WHATSAPP_TEMPLATE_BODY };
+    if (secret.twilio_template_sid && secret.twilio_account_sid)
+      contents[secret.twilio_template_sid] = { account_sid: secret.twilio_account_sid, body: DEMO_WHATSAPP_TEMPLATE_BODY };
   }
   contents[DEMO_REENGAGEMENT_TEMPLATE_SID] = { account_sid: 'AC00000000000000000000000000000a01', body: DEMO_REENGAGEMENT_TEMPLATE_BODY };
   return contents;

@@ -3,7 +3,12 @@ import { CompanyRepository, onboardCompany, SenderDirectory } from '@ai-multi-co
 import { demoCompanies, demoSecrets } from './demo-data';
 
 /** Seed the demo data idempotently, through the same onboarding code operators use. */
-export const seedDemoData = async (deps: { companies: CompanyRepository; senders: Pick<SenderDirectory, 'putAll'>; secrets: SecretsManagerClient; stage: string }): Promise<void> => {
+export const seedDemoData = async (deps: {
+  companies: CompanyRepository;
+  senders: Pick<SenderDirectory, 'putAll'>;
+  secrets: SecretsManagerClient;
+  stage: string;
+}): Promise<void> => {
   for (const [name, value] of Object.entries(demoSecrets(deps.stage))) {
     const secretString = JSON.stringify(value);
     try {

@@ -40,7 +40,13 @@ const toRecord = (message: Message): SQSRecord => ({
   messageAttributes: Object.fromEntries(
     Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
       name,
-      { stringValue: value.StringValue, binaryValue: value.BinaryValue ? Buffer.from(value.BinaryValue).toString('base64') : undefined, dataType: value.DataType ?? 'String', stringListValues: [], binaryListValues: [] },
+      {
+        stringValue: value.StringValue,
+        binaryValue: value.BinaryValue ? Buffer.from(value.BinaryValue).toString('base64') : undefined,
+        dataType: value.DataType ?? 'String',
+        stringListValues: [],
+        binaryListValues: [],
+      },
     ]),
   ),
   md5OfBody: message.MD5OfBody ?? '',
@@ -96,7 +102,9 @@ const main = async () => {
       let failed: Set<string>;
       try {
         const invocation = handler({ Records: messages.map(toRecord) }, contextFor(deadline));
-        const timeout = new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error('Task timed out')), config.timeoutSeconds * 1000).unref());
+        const timeout = new Promise<never>((_resolve, reject) =>
+          setTimeout(() => reject(new Error('Task timed out')), config.timeoutSeconds * 1000).unref(),
+        );
         const response = (await Promise.race([invocation, timeout])) as SQSBatchResponse | undefined;
         failed = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
       } catch (error) {
@@ -107,8 +115,17 @@ const main = async () => {
       const done = messages.filter((message) => !failed.has(message.MessageId!));
       if (done.length > 0) {
         await sqs
-          .send(new DeleteMessageBatchCommand({ QueueUrl: config.queueUrl, Entries: done.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle! })) }))
-          .catch((error: unknown) => console.error(JSON.stringify({ level: 'ERROR', poller: config.name, message: 'DeleteMessageBatch failed', error: String(error) })));
+          .send(
+            new DeleteMessageBatchCommand({
+              QueueUrl: config.queueUrl,
+              Entries: done.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle! })),
+            }),
+          )
+          .catch((error: unknown) =>
+            console.error(
+              JSON.stringify({ level: 'ERROR', poller: config.name, message: 'DeleteMessageBatch failed', error: String(error) }),
+            ),
+          );
       }
     }
   };

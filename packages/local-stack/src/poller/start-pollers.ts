@@ -65,9 +65,14 @@ export const startPollers = (templates: ServiceTemplate[], options: PollerOption
       );
       const queueArn = String(resolve(sqsEvent.arn));
       const queueName = queueArn.split(':').pop()!;
-      const queueUrl = Object.values(options.deployment.resources[template.service] ?? {}).find((r) => r.attributes.QueueName === queueName)?.ref;
+      const queueUrl = Object.values(options.deployment.resources[template.service] ?? {}).find(
+        (r) => r.attributes.QueueName === queueName,
+      )?.ref;
       if (!queueUrl) throw new Error(`${template.service}.${functionName}: queue ${queueArn} is not deployed locally`);
-      const [handlerPath, handlerExport] = [fn.handler.slice(0, fn.handler.lastIndexOf('.')), fn.handler.slice(fn.handler.lastIndexOf('.') + 1)];
+      const [handlerPath, handlerExport] = [
+        fn.handler.slice(0, fn.handler.lastIndexOf('.')),
+        fn.handler.slice(fn.handler.lastIndexOf('.') + 1),
+      ];
       const config = {
         name: `${template.service}.${functionName}`,
         functionName: `${template.service}-${options.stage}-${functionName}`,
@@ -80,12 +85,17 @@ export const startPollers = (templates: ServiceTemplate[], options: PollerOption
       };
       const env = { ...options.env, ...declared, ...(options.overrides ?? {}), POLLER_CONFIG: JSON.stringify(config) };
       const spawn = (extraEnv: Record<string, string> = {}) =>
-        startProcess(template.service.replace('ai-multi-comms-', ''), process.execPath, [...(options.nodeFlags ?? []), '--import', TSX_LOADER, join(__dirname, 'poller-main.ts')], {
-          cwd: template.directory,
-          env: { ...process.env, ...env, ...extraEnv },
-          echo: options.echo,
-          logFile: options.logFile,
-        });
+        startProcess(
+          template.service.replace('ai-multi-comms-', ''),
+          process.execPath,
+          [...(options.nodeFlags ?? []), '--import', TSX_LOADER, join(__dirname, 'poller-main.ts')],
+          {
+            cwd: template.directory,
+            env: { ...process.env, ...env, ...extraEnv },
+            echo: options.echo,
+            logFile: options.logFile,
+          },
+        );
       const containers = (extraEnv?: Record<string, string>) => Array.from({ length: options.containers ?? 2 }, () => spawn(extraEnv));
       const poller: Poller = {
         name: config.name,

@@ -21,7 +21,12 @@ export const startProcess = (
   args: string[],
   options: SpawnOptions & { echo?: boolean; logFile?: string } = {},
 ): ManagedProcess =>
-  adoptProcess(name, spawn(command, args, { ...options, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }), options.echo, options.logFile);
+  adoptProcess(
+    name,
+    spawn(command, args, { ...options, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }),
+    options.echo,
+    options.logFile,
+  );
 
 /** Manage a child that something else spawned (it must be `detached`, i.e. a process group leader). */
 export const adoptProcess = (name: string, child: ChildProcess, echo = false, logFile?: string): ManagedProcess => {

@@ -17,7 +17,13 @@ export interface CountingProxy {
 const operationOf = (target: string | undefined, body: Buffer): string => {
   if (target) {
     const [service, operation] = target.split('.');
-    const name = service?.startsWith('DynamoDB') ? 'dynamodb' : service === 'AmazonSQS' ? 'sqs' : service === 'secretsmanager' ? 'secretsmanager' : (service ?? 'unknown').toLowerCase();
+    const name = service?.startsWith('DynamoDB')
+      ? 'dynamodb'
+      : service === 'AmazonSQS'
+        ? 'sqs'
+        : service === 'secretsmanager'
+          ? 'secretsmanager'
+          : (service ?? 'unknown').toLowerCase();
     return `${name}.${operation ?? 'unknown'}`;
   }
   const action = new URLSearchParams(body.toString('utf8')).get('Action');
@@ -35,7 +41,13 @@ export const startCountingProxy = (targetEndpoint: string, port: number): Promis
       const operation = operationOf(incoming.headers['x-amz-target'] as string | undefined, body);
       counts[operation] = (counts[operation] ?? 0) + 1;
       const forwarded = httpRequest(
-        { host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: { ...incoming.headers, host: target.host } },
+        {
+          host: target.hostname,
+          port: target.port,
+          method: incoming.method,
+          path: incoming.url,
+          headers: { ...incoming.headers, host: target.host },
+        },
         (answer) => {
           response.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(response);

@@ -42,7 +42,12 @@ export const startDynamoDbLocal = async (port: number, path?: string): Promise<{
   ];
   const managed = adoptProcess('dynamodb', spawn('java', args, { cwd: directory, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }));
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
   try {
     await waitFor('DynamoDB Local', async () => {
       if (managed.child.exitCode !== null) throw new Error('exited');

@@ -28,7 +28,9 @@ export const startFauxqs = async (port: number): Promise<FauxqsHandle> => {
     queueEvents: () =>
       server.spy
         .getAllMessages()
-        .flatMap((event) => (event.service === 'sqs' ? [{ ...event, messageAttributes: event.messageAttributes as QueueEvent['messageAttributes'] }] : [])),
+        .flatMap((event) =>
+          event.service === 'sqs' ? [{ ...event, messageAttributes: event.messageAttributes as QueueEvent['messageAttributes'] }] : [],
+        ),
     stop: () => server.stop(),
   };
 };

@@ -65,6 +65,9 @@ export const bearerToken = (headers: IncomingMessage['headers']): string | undef
 
 export const randomHex = (length: number): string => {
   let out = '';
-  while (out.length < length) out += Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, '0');
+  while (out.length < length)
+    out += Math.floor(Math.random() * 0xffffffff)
+      .toString(16)
+      .padStart(8, '0');
   return out.slice(0, length);
 };

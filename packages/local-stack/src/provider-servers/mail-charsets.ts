@@ -49,11 +49,17 @@ const iso2022jp = (text: string): Buffer => {
 export const multipartBody = (fields: [name: string, value: string | Buffer][]): { body: Buffer; contentType: string } => {
   const boundary = `xYzZY${randomBytes(12).toString('hex')}`;
   const parts = fields.map(([name, value]) =>
-    Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n`), typeof value === 'string' ? Buffer.from(value, 'utf8') : value, Buffer.from('\r\n')]),
+    Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n`),
+      typeof value === 'string' ? Buffer.from(value, 'utf8') : value,
+      Buffer.from('\r\n'),
+    ]),
   );
   return { body: Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)]), contentType: `multipart/form-data; boundary=${boundary}` };
 };
 
 /** A header's text as a mail in `charset` writes it: non-ASCII as an RFC 2047 encoded word (raw when UTF-8). */
 export const headerText = (text: string, charset: string): string =>
-  /^[\x20-\x7e]*$/.test(text) || /^utf-?8$/i.test(charset) ? text : `=?${charset}?B?${(encodeMailText(text, charset) ?? Buffer.from(text)).toString('base64')}?=`;
+  /^[\x20-\x7e]*$/.test(text) || /^utf-?8$/i.test(charset)
+    ? text
+    : `=?${charset}?B?${(encodeMailText(text, charset) ?? Buffer.from(text)).toString('base64')}?=`;

@@ -16,12 +16,20 @@ import { bearerToken, randomHex, ProviderRequest, ProviderResponse } from './htt
  *   budget) or `refusal` (the output message holds a `refusal` content part, no `output_text`).
  * A 429's `type` is the limit it is about (`requests`, `tokens`), as OpenAI's is.
  */
-export const openAiError = (status: number, message: string, code: string | null = null, param: string | null = null, type?: string): ProviderResponse => ({
+export const openAiError = (
+  status: number,
+  message: string,
+  code: string | null = null,
+  param: string | null = null,
+  type?: string,
+): ProviderResponse => ({
   status,
   body: {
     error: {
       message,
-      type: type ?? (status === 429 ? 'requests' : status >= 500 ? 'server_error' : status === 401 ? 'invalid_request_error' : 'invalid_request_error'),
+      type:
+        type ??
+        (status === 429 ? 'requests' : status >= 500 ? 'server_error' : status === 401 ? 'invalid_request_error' : 'invalid_request_error'),
       param,
       code: code ?? (status === 401 ? 'invalid_api_key' : status === 429 ? 'rate_limit_exceeded' : null),
     },
@@ -48,7 +56,14 @@ const toItem = (input: unknown): ConversationItem => {
   return { id: `msg_${randomHex(48)}`, type: 'message', status: 'completed', role: value.role ?? 'user', content };
 };
 
-type JsonSchema = { type?: string | string[]; properties?: Record<string, JsonSchema>; items?: JsonSchema; enum?: unknown[]; required?: string[]; maxLength?: number };
+type JsonSchema = {
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+  enum?: unknown[];
+  required?: string[];
+  maxLength?: number;
+};
 
 /** Words to write with, taken from whatever the caller put in the input (recipient, company, role). */
 const hintsFrom = (input: unknown, message?: string) => {
@@ -65,7 +80,8 @@ const hintsFrom = (input: unknown, message?: string) => {
 };
 
 /** The person asks for a human (the local stand-in for the model's judgement, docs: conversations.md). */
-const asksForHuman = (message: string | undefined) => /\b(human|real person|someone real|agent|manager|speak to (a|someone)|call me)\b/i.test(message ?? '');
+const asksForHuman = (message: string | undefined) =>
+  /\b(human|real person|someone real|agent|manager|speak to (a|someone)|call me)\b/i.test(message ?? '');
 
 /**
  * The person asks not to be contacted again, in plain words (the local stand-in for the model's
@@ -87,16 +103,16 @@ const sentenceFor = (name: string, hints: ReturnType<typeof hintsFrom>, maxLengt
       : lower === 'hand_off_reason'
         ? 'The person asked to speak to a human.'
         : lower.includes('subject')
-      ? `${hints.role} at ${hints.company}`
-      : lower === '1' || lower.includes('name')
-        ? hints.firstName
-        : lower === '2' || lower.includes('rep')
-          ? hints.rep
-          : lower === '3' || lower.includes('role')
-            ? hints.role
-            : lower === '4'
-              ? `Would you like to hear more about the ${hints.role} position?`
-            : `Hi ${hints.firstName}, this is ${hints.rep} from ${hints.company} about the ${hints.role} position. Are you still interested?`;
+          ? `${hints.role} at ${hints.company}`
+          : lower === '1' || lower.includes('name')
+            ? hints.firstName
+            : lower === '2' || lower.includes('rep')
+              ? hints.rep
+              : lower === '3' || lower.includes('role')
+                ? hints.role
+                : lower === '4'
+                  ? `Would you like to hear more about the ${hints.role} position?`
+                  : `Hi ${hints.firstName}, this is ${hints.rep} from ${hints.company} about the ${hints.role} position. Are you still interested?`;
   return maxLength ? text.slice(0, maxLength) : text;
 };
 
@@ -129,7 +145,8 @@ const messageOf = (input: unknown): string | undefined => {
   const items = Array.isArray(input) ? input : [input];
   for (const item of items) {
     const content = (item as { content?: unknown } | undefined)?.content;
-    const text = typeof content === 'string' ? content : Array.isArray(content) ? (content[0] as { text?: string } | undefined)?.text : undefined;
+    const text =
+      typeof content === 'string' ? content : Array.isArray(content) ? (content[0] as { text?: string } | undefined)?.text : undefined;
     try {
       const parsed = JSON.parse(text ?? '') as { message?: unknown };
       if (typeof parsed.message === 'string') return parsed.message;
@@ -168,9 +185,19 @@ export const createOpenAiRoutes = (behaviour: OpenAiBehaviour = {}) => {
 
   const createConversation = (request: ProviderRequest, key: string | undefined): ProviderResponse => {
     const body = (request.body ?? {}) as { metadata?: Record<string, unknown>; items?: unknown[] };
-    const conversation: StoredConversation = { id: `conv_${randomHex(48)}`, created_at: nowSeconds(), metadata: body.metadata ?? {}, items: (body.items ?? []).map(toItem), ownerKey: key, locked: false };
+    const conversation: StoredConversation = {
+      id: `conv_${randomHex(48)}`,
+      created_at: nowSeconds(),
+      metadata: body.metadata ?? {},
+      items: (body.items ?? []).map(toItem),
+      ownerKey: key,
+      locked: false,
+    };
     conversations.set(conversation.id, conversation);
-    return { status: 200, body: { id: conversation.id, object: 'conversation', created_at: conversation.created_at, metadata: conversation.metadata } };
+    return {
+      status: 200,
+      body: { id: conversation.id, object: 'conversation', created_at: conversation.created_at, metadata: conversation.metadata },
+    };
   };
 
   const createResponse = async (request: ProviderRequest, key: string | undefined, outcome?: OpenAiOutcome): Promise<ProviderResponse> => {
@@ -180,7 +207,12 @@ export const createOpenAiRoutes = (behaviour: OpenAiBehaviour = {}) => {
     if (!body.model && !prompt?.id) return openAiError(400, "Missing required parameter: 'model'.", 'missing_required_parameter', 'model');
     const budget = body.max_output_tokens as number | undefined | null;
     if (typeof budget === 'number' && budget < MIN_OUTPUT_TOKENS) {
-      return openAiError(400, `Invalid 'max_output_tokens': integer below minimum value. Expected a value >= ${MIN_OUTPUT_TOKENS}, but got ${budget} instead.`, 'integer_below_min_value', 'max_output_tokens');
+      return openAiError(
+        400,
+        `Invalid 'max_output_tokens': integer below minimum value. Expected a value >= ${MIN_OUTPUT_TOKENS}, but got ${budget} instead.`,
+        'integer_below_min_value',
+        'max_output_tokens',
+      );
     }
     const conversationRef = body.conversation;
     const conversationId = typeof conversationRef === 'string' ? conversationRef : (conversationRef as { id?: string } | undefined)?.id;
@@ -188,7 +220,12 @@ export const createOpenAiRoutes = (behaviour: OpenAiBehaviour = {}) => {
     if (conversationId && !conversation) return notFound(conversationId);
     if (conversation?.locked) {
       locksRefused += 1;
-      return openAiError(400, 'Another process is currently operating on this conversation. Please retry in a few seconds.', 'conversation_locked', null);
+      return openAiError(
+        400,
+        'Another process is currently operating on this conversation. Please retry in a few seconds.',
+        'conversation_locked',
+        null,
+      );
     }
     if (conversation) conversation.locked = true;
     try {
@@ -201,15 +238,29 @@ export const createOpenAiRoutes = (behaviour: OpenAiBehaviour = {}) => {
     if (format?.type === 'json_schema' && (!format.name || !format.schema)) {
       return openAiError(400, "Missing required parameter: 'text.format.name'.", 'missing_required_parameter', 'text.format.name');
     }
-    const hints = hintsFrom([body.input, body.instructions, (body.prompt as { variables?: unknown } | undefined)?.variables, conversation?.items ?? []], messageOf(body.input));
+    const hints = hintsFrom(
+      [body.input, body.instructions, (body.prompt as { variables?: unknown } | undefined)?.variables, conversation?.items ?? []],
+      messageOf(body.input),
+    );
     const full = format?.type === 'json_schema' ? JSON.stringify(generate(format.schema, 'root', hints)) : sentenceFor('message', hints);
     const inputText = JSON.stringify([body.instructions ?? '', body.input ?? '', conversation?.items ?? []]);
     // Past its budget the model stops mid-reply: the response is incomplete, its text cut there.
     const budgetChars = typeof budget === 'number' ? budget * 4 : Number.POSITIVE_INFINITY;
     const incomplete = outcome === 'incomplete' || (outcome !== 'refusal' && tokens(full) > budgetChars / 4);
-    const text = outcome === 'incomplete' ? full.slice(0, Math.min(budgetChars, Math.floor(full.length / 2))) : incomplete ? full.slice(0, budgetChars) : full;
-    const content = outcome === 'refusal' ? [{ type: 'refusal', refusal: LOCAL_REFUSAL }] : [{ type: 'output_text', annotations: [], logprobs: [], text }];
-    const usage = { input_tokens: tokens(inputText), output_tokens: incomplete && typeof budget === 'number' ? budget : tokens(outcome === 'refusal' ? LOCAL_REFUSAL : text) };
+    const text =
+      outcome === 'incomplete'
+        ? full.slice(0, Math.min(budgetChars, Math.floor(full.length / 2)))
+        : incomplete
+          ? full.slice(0, budgetChars)
+          : full;
+    const content =
+      outcome === 'refusal'
+        ? [{ type: 'refusal', refusal: LOCAL_REFUSAL }]
+        : [{ type: 'output_text', annotations: [], logprobs: [], text }];
+    const usage = {
+      input_tokens: tokens(inputText),
+      output_tokens: incomplete && typeof budget === 'number' ? budget : tokens(outcome === 'refusal' ? LOCAL_REFUSAL : text),
+    };
     const message = {
       id: `msg_${randomHex(48)}`,
       type: 'message',
@@ -218,7 +269,11 @@ export const createOpenAiRoutes = (behaviour: OpenAiBehaviour = {}) => {
       content,
     };
     // As OpenAI does, the input and whatever was written (a partial reply, a refusal) go on the conversation.
-    if (conversation) conversation.items.push(...(Array.isArray(body.input) ? body.input : [{ role: 'user', content: body.input }]).map(toItem), message as ConversationItem);
+    if (conversation)
+      conversation.items.push(
+        ...(Array.isArray(body.input) ? body.input : [{ role: 'user', content: body.input }]).map(toItem),
+        message as ConversationItem,
+      );
     return {
       status: 200,
       body: {
@@ -264,7 +319,16 @@ export const createOpenAiRoutes = (behaviour: OpenAiBehaviour = {}) => {
     const after = request.query.get('after');
     const start = after ? ordered.findIndex((item) => item.id === after) + 1 : 0;
     const data = ordered.slice(start, start + limit);
-    return { status: 200, body: { object: 'list', data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: start + limit < ordered.length } };
+    return {
+      status: 200,
+      body: {
+        object: 'list',
+        data,
+        first_id: data[0]?.id ?? null,
+        last_id: data.at(-1)?.id ?? null,
+        has_more: start + limit < ordered.length,
+      },
+    };
   };
 
   const addItems = (request: ProviderRequest, id: string, key: string | undefined): ProviderResponse => {
@@ -272,18 +336,28 @@ export const createOpenAiRoutes = (behaviour: OpenAiBehaviour = {}) => {
     if (!conversation) return notFound(id);
     const added = (((request.body ?? {}) as { items?: unknown[] }).items ?? []).map(toItem);
     conversation.items.push(...added);
-    return { status: 200, body: { object: 'list', data: added, first_id: added[0]?.id ?? null, last_id: added.at(-1)?.id ?? null, has_more: false } };
+    return {
+      status: 200,
+      body: { object: 'list', data: added, first_id: added[0]?.id ?? null, last_id: added.at(-1)?.id ?? null, has_more: false },
+    };
   };
 
   /** Route name (for faults and recordings) and handler, or undefined when the path is not OpenAI's. */
   const keyOf = (request: ProviderRequest) => bearerToken(request.headers);
-  const route = (request: ProviderRequest): { route: string; handle: (rule?: { outcome?: OpenAiOutcome }) => ProviderResponse | Promise<ProviderResponse> } | undefined => {
-    if (request.method === 'POST' && request.path === '/v1/conversations') return { route: 'conversations', handle: () => createConversation(request, keyOf(request)) };
-    if (request.method === 'POST' && request.path === '/v1/responses') return { route: 'responses', handle: (rule) => createResponse(request, keyOf(request), rule?.outcome) };
+  const route = (
+    request: ProviderRequest,
+  ): { route: string; handle: (rule?: { outcome?: OpenAiOutcome }) => ProviderResponse | Promise<ProviderResponse> } | undefined => {
+    if (request.method === 'POST' && request.path === '/v1/conversations')
+      return { route: 'conversations', handle: () => createConversation(request, keyOf(request)) };
+    if (request.method === 'POST' && request.path === '/v1/responses')
+      return { route: 'responses', handle: (rule) => createResponse(request, keyOf(request), rule?.outcome) };
     const items = /^\/v1\/conversations\/([^/]+)\/items$/.exec(request.path);
-    if (request.method === 'GET' && items) return { route: 'conversations.items', handle: () => listItems(request, items[1]!, keyOf(request)) };
-    if (request.method === 'POST' && items) return { route: 'conversations.items.create', handle: () => addItems(request, items[1]!, keyOf(request)) };
-    if (request.path.startsWith('/v1/')) return { route: 'unknown', handle: () => openAiError(404, `Invalid URL (${request.method} ${request.path})`) };
+    if (request.method === 'GET' && items)
+      return { route: 'conversations.items', handle: () => listItems(request, items[1]!, keyOf(request)) };
+    if (request.method === 'POST' && items)
+      return { route: 'conversations.items.create', handle: () => addItems(request, items[1]!, keyOf(request)) };
+    if (request.path.startsWith('/v1/'))
+      return { route: 'unknown', handle: () => openAiError(404, `Invalid URL (${request.method} ${request.path})`) };
     return undefined;
   };
   /**
@@ -298,7 +372,15 @@ export const createOpenAiRoutes = (behaviour: OpenAiBehaviour = {}) => {
     const ref = body.conversation;
     const conversationId = typeof ref === 'string' ? ref : (ref as { id?: string } | undefined)?.id;
     const items = conversationId ? (owned(conversationId, keyOf(request))?.items ?? []) : [];
-    const input = tokens(JSON.stringify([body.instructions ?? '', body.input ?? '', (body.prompt as { variables?: unknown } | undefined)?.variables ?? '', body.text ?? '', items]));
+    const input = tokens(
+      JSON.stringify([
+        body.instructions ?? '',
+        body.input ?? '',
+        (body.prompt as { variables?: unknown } | undefined)?.variables ?? '',
+        body.text ?? '',
+        items,
+      ]),
+    );
     const output = typeof body.max_output_tokens === 'number' ? body.max_output_tokens : defaultOutputTokens;
     return input + output;
   };

@@ -39,7 +39,9 @@ export const createPersonSimulator = (deps: {
   twilioMessages: TwilioMessage[];
   mails: SentMail[];
   /** The local Twilio takes the person's message first (WhatsApp's window, STOP/START), as Twilio does before forwarding it. */
-  receiveTwilioInbound?: (input: { channel: 'sms' | 'whatsapp'; from: string; to: string; body: string; accountSid: string }) => { optOutType?: string };
+  receiveTwilioInbound?: (input: { channel: 'sms' | 'whatsapp'; from: string; to: string; body: string; accountSid: string }) => {
+    optOutType?: string;
+  };
 }) => {
   let targets: WebhookTargets | undefined;
 
@@ -53,11 +55,20 @@ export const createPersonSimulator = (deps: {
   };
 
   const twilioInbound = async (request: ProviderRequest): Promise<ProviderResponse> => {
-    if (!targets) return { status: 409, body: { error: 'the engine\'s webhook URL is not configured yet' } };
-    const input = (request.body ?? {}) as { channel?: string; from?: string; to?: string; body?: string; original_replied_message_sid?: string; opt_out_type?: string; message_sid?: string };
+    if (!targets) return { status: 409, body: { error: "the engine's webhook URL is not configured yet" } };
+    const input = (request.body ?? {}) as {
+      channel?: string;
+      from?: string;
+      to?: string;
+      body?: string;
+      original_replied_message_sid?: string;
+      opt_out_type?: string;
+      message_sid?: string;
+    };
     const channel = input.channel === 'sms' ? 'sms' : 'whatsapp';
     if (!input.from || !input.to) return { status: 400, body: { error: 'from and to are required' } };
-    const address = (number: string) => (channel === 'whatsapp' ? `whatsapp:${number.replace(/^whatsapp:/, '')}` : number.replace(/^whatsapp:/, ''));
+    const address = (number: string) =>
+      channel === 'whatsapp' ? `whatsapp:${number.replace(/^whatsapp:/, '')}` : number.replace(/^whatsapp:/, '');
     const to = address(input.to);
     const from = address(input.from);
     const accountSid = deps.numbers.get(to) ?? deps.twilioMessages.find((m) => m.from === to)?.account_sid;
@@ -87,20 +98,26 @@ export const createPersonSimulator = (deps: {
       From: from,
       ApiVersion: '2010-04-01',
       ...(channel === 'whatsapp' ? { WaId: from.replace(/\D/g, ''), ProfileName: 'Local Person', MessageType: 'text' } : {}),
-      ...(input.original_replied_message_sid ? { OriginalRepliedMessageSid: input.original_replied_message_sid, OriginalRepliedMessageSender: to } : {}),
+      ...(input.original_replied_message_sid
+        ? { OriginalRepliedMessageSid: input.original_replied_message_sid, OriginalRepliedMessageSender: to }
+        : {}),
       ...(optOutType ? { OptOutType: optOutType } : {}),
     };
     const url = `${targets.baseUrl.replace(/\/+$/, '')}/webhooks/twilio/messages`;
     const answer = await post(url, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8', 'X-Twilio-Signature': twilioSignature(authToken, url, params), 'User-Agent': 'TwilioProxy/1.1' },
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8',
+        'X-Twilio-Signature': twilioSignature(authToken, url, params),
+        'User-Agent': 'TwilioProxy/1.1',
+      },
       body: new URLSearchParams(params).toString(),
     });
     return { status: 200, body: { message_sid: messageSid, webhook_status: answer.status, webhook_body: answer.body } };
   };
 
   const sendGridInbound = async (request: ProviderRequest): Promise<ProviderResponse> => {
-    if (!targets?.parseCredentials) return { status: 409, body: { error: 'the engine\'s Inbound Parse URL is not configured yet' } };
+    if (!targets?.parseCredentials) return { status: 409, body: { error: "the engine's Inbound Parse URL is not configured yet" } };
     const input = (request.body ?? {}) as {
       from?: string;
       to?: string;
@@ -122,7 +139,9 @@ export const createPersonSimulator = (deps: {
     // The mail's charset ("iso-8859-1", "windows-1252", "iso-2022-jp", …): text, html and subject are posted in it, named in `charsets`.
     const charset = input.charset ?? 'UTF-8';
     if (!encodeMailText('', charset)) return { status: 400, body: { error: `the local SendGrid cannot write charset ${charset}` } };
-    const last = [...deps.mails].reverse().find((mail) => mail.to_emails.some((email) => email.toLowerCase() === input.from!.toLowerCase()));
+    const last = [...deps.mails]
+      .reverse()
+      .find((mail) => mail.to_emails.some((email) => email.toLowerCase() === input.from!.toLowerCase()));
     const lastBody = last?.body as { reply_to?: { email?: string }; headers?: Record<string, string>; subject?: string } | undefined;
     const to = input.to ?? lastBody?.reply_to?.email ?? last?.from_email;
     if (!to) return { status: 404, body: { error: `no mail was sent to ${input.from}; give "to"` } };
@@ -141,7 +160,9 @@ export const createPersonSimulator = (deps: {
       ...(references ? [`References: ${references}`] : []),
       'MIME-Version: 1.0',
       ...Object.entries(input.headers ?? {}).map(([name, value]) => `${name}: ${value}`),
-      ...(input.headers && Object.keys(input.headers).some((name) => name.toLowerCase() === 'content-type') ? [] : [`Content-Type: text/plain; charset="${charset}"`]),
+      ...(input.headers && Object.keys(input.headers).some((name) => name.toLowerCase() === 'content-type')
+        ? []
+        : [`Content-Type: text/plain; charset="${charset}"`]),
     ].join('\n');
     const inCharset = (value: string) => encodeMailText(value, charset)!;
     const fields: Record<string, string | Buffer> = {
@@ -162,7 +183,11 @@ export const createPersonSimulator = (deps: {
     const { username, password } = targets.parseCredentials;
     const answer = await post(`${targets.baseUrl.replace(/\/+$/, '')}/webhooks/sendgrid/inbound`, {
       method: 'POST',
-      headers: { Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`, 'User-Agent': 'Sendlib/1.0 mx.sendgrid.net', 'Content-Type': form.contentType },
+      headers: {
+        Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`,
+        'User-Agent': 'Sendlib/1.0 mx.sendgrid.net',
+        'Content-Type': form.contentType,
+      },
       body: form.body,
     });
     return { status: 200, body: { message_id: messageId, to, webhook_status: answer.status, webhook_body: answer.body } };
@@ -170,6 +195,9 @@ export const createPersonSimulator = (deps: {
 
   return {
     configure: (next: WebhookTargets) => void (targets = next),
-    routes: { 'POST /__simulate/twilio/inbound': twilioInbound, 'POST /__simulate/sendgrid/inbound': sendGridInbound } as Record<string, (request: ProviderRequest) => Promise<ProviderResponse>>,
+    routes: { 'POST /__simulate/twilio/inbound': twilioInbound, 'POST /__simulate/sendgrid/inbound': sendGridInbound } as Record<
+      string,
+      (request: ProviderRequest) => Promise<ProviderResponse>
+    >,
   };
 };

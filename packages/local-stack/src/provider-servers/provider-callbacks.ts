@@ -52,7 +52,11 @@ export const createProviderCallbacks = (deps: { accounts: Map<string, string>; m
     };
     return post(url, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8', 'X-Twilio-Signature': twilioSignature(token, url, params), 'User-Agent': 'TwilioProxy/1.1' },
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8',
+        'X-Twilio-Signature': twilioSignature(token, url, params),
+        'User-Agent': 'TwilioProxy/1.1',
+      },
       body: new URLSearchParams(params).toString(),
     });
   };
@@ -105,5 +109,10 @@ export const createProviderCallbacks = (deps: { accounts: Map<string, string>; m
     });
   };
 
-  return { configure: (next: CallbackTargets) => void (targets = { ...targets, ...next }), automatic: () => targets.automatic !== false, twilioStatus, sendGridEvents };
+  return {
+    configure: (next: CallbackTargets) => void (targets = { ...targets, ...next }),
+    automatic: () => targets.automatic !== false,
+    twilioStatus,
+    sendGridEvents,
+  };
 };

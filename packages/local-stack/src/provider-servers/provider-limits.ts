@@ -56,8 +56,10 @@ const keyLimits = (key: string, limits: OpenAiLimits): OpenAiKeyLimits => {
   const named = limits.keys?.[key];
   return typeof named === 'number' ? { requests_per_minute: named } : (named ?? {});
 };
-export const requestsPerMinuteOf = (key: string, limits: OpenAiLimits): number | undefined => keyLimits(key, limits).requests_per_minute ?? limits.requests_per_minute;
-export const tokensPerMinuteOf = (key: string, limits: OpenAiLimits): number | undefined => keyLimits(key, limits).tokens_per_minute ?? limits.tokens_per_minute;
+export const requestsPerMinuteOf = (key: string, limits: OpenAiLimits): number | undefined =>
+  keyLimits(key, limits).requests_per_minute ?? limits.requests_per_minute;
+export const tokensPerMinuteOf = (key: string, limits: OpenAiLimits): number | undefined =>
+  keyLimits(key, limits).tokens_per_minute ?? limits.tokens_per_minute;
 
 export interface TwilioLimits {
   /** Every sender's rate, unless `senders` names it. */
@@ -107,7 +109,13 @@ export const createRequestBuckets = (now: () => number = Date.now) => {
       bucket.tokens = Math.min(capacity, bucket.tokens + (nowMs - bucket.atMs) * perMs);
       bucket.atMs = nowMs;
       buckets.set(key, bucket);
-      if (!consume) return { admitted: bucket.tokens >= 1, limit: perMinute, remaining: Math.floor(bucket.tokens), resetMs: (capacity - bucket.tokens) / perMs };
+      if (!consume)
+        return {
+          admitted: bucket.tokens >= 1,
+          limit: perMinute,
+          remaining: Math.floor(bucket.tokens),
+          resetMs: (capacity - bucket.tokens) / perMs,
+        };
       if (bucket.tokens >= 1) {
         bucket.tokens -= 1;
         return { admitted: true, limit: perMinute, remaining: Math.floor(bucket.tokens), resetMs: (capacity - bucket.tokens) / perMs };
@@ -173,7 +181,9 @@ export const openAiRateHeaders = (requests: Admission | undefined, tokens: Token
   'x-ratelimit-remaining-requests': String(requests?.remaining ?? NOMINAL_REQUESTS_PER_MINUTE),
   'x-ratelimit-reset-requests': requests ? openAiDuration(requests.resetMs) : '0s',
   'x-ratelimit-limit-tokens': String(tokens?.limit ?? NOMINAL_TOKENS_PER_MINUTE),
-  'x-ratelimit-remaining-tokens': String(tokens ? Math.max(0, Math.floor(tokens.limit - tokens.used - (tokens.admitted ? tokens.requested : 0))) : NOMINAL_TOKENS_PER_MINUTE),
+  'x-ratelimit-remaining-tokens': String(
+    tokens ? Math.max(0, Math.floor(tokens.limit - tokens.used - (tokens.admitted ? tokens.requested : 0))) : NOMINAL_TOKENS_PER_MINUTE,
+  ),
   'x-ratelimit-reset-tokens': tokens && tokens.resetMs > 0 ? openAiDuration(tokens.resetMs) : '0s',
 });
 
@@ -188,9 +198,16 @@ export const createOpenAiLimiter = (now: () => number = Date.now) => {
   const requestBuckets = createRequestBuckets(now);
   const tokenBuckets = createTokenBuckets(now);
   return {
-    admit(key: string, limits: OpenAiLimits | undefined, model: string, requestedTokens: (defaultOutputTokens: number) => number): { refusal?: ProviderResponse; headers: Record<string, string> } {
+    admit(
+      key: string,
+      limits: OpenAiLimits | undefined,
+      model: string,
+      requestedTokens: (defaultOutputTokens: number) => number,
+    ): { refusal?: ProviderResponse; headers: Record<string, string> } {
       const tokensPerMinute = limits ? tokensPerMinuteOf(key, limits) : undefined;
-      const tokens = tokensPerMinute ? tokenBuckets.check(key, tokensPerMinute, requestedTokens(limits?.default_output_tokens ?? DEFAULT_OUTPUT_TOKENS)) : undefined;
+      const tokens = tokensPerMinute
+        ? tokenBuckets.check(key, tokensPerMinute, requestedTokens(limits?.default_output_tokens ?? DEFAULT_OUTPUT_TOKENS))
+        : undefined;
       if (tokens && !tokens.admitted) {
         const sentence = tokens.tooLarge
           ? `Request too large for ${model} in organization org-local on tokens per min (TPM): Limit ${tokens.limit}, Requested ${tokens.requested}. The input or output tokens must be reduced in order to run successfully. ${RATE_LIMITS_URL}`
@@ -203,7 +220,13 @@ export const createOpenAiLimiter = (now: () => number = Date.now) => {
       if (requests && !requests.admitted) {
         const headers = openAiRateHeaders(requests, tokens);
         const sentence = `Rate limit reached for ${model} in organization org-local on requests per min (RPM): Limit ${requests.limit}, Used ${requests.limit}, Requested 1. Please try again in ${openAiDuration(requests.resetMs)}. ${RATE_LIMITS_URL}`;
-        return { refusal: { ...openAiError(429, sentence, 'rate_limit_exceeded', null, 'requests'), headers: { ...headers, 'retry-after': String(Math.max(1, Math.ceil(requests.resetMs / 1000))) } }, headers };
+        return {
+          refusal: {
+            ...openAiError(429, sentence, 'rate_limit_exceeded', null, 'requests'),
+            headers: { ...headers, 'retry-after': String(Math.max(1, Math.ceil(requests.resetMs / 1000))) },
+          },
+          headers,
+        };
       }
       tokens?.commit();
       return { headers: openAiRateHeaders(requests, tokens) };

@@ -73,16 +73,32 @@ export interface ProviderServers {
 
 const providerOf = (path: string): ProviderName | undefined =>
   // Twilio's Content API (content.twilio.com/v1/Content) shares the /v1 prefix with OpenAI.
-  path === '/v1/Content' || path.startsWith('/v1/Content/') ? 'twilio' : path.startsWith('/v1/') ? 'openai' : path.startsWith('/2010-04-01/') ? 'twilio' : path.startsWith('/v3/') ? 'sendgrid' : undefined;
+  path === '/v1/Content' || path.startsWith('/v1/Content/')
+    ? 'twilio'
+    : path.startsWith('/v1/')
+      ? 'openai'
+      : path.startsWith('/2010-04-01/')
+        ? 'twilio'
+        : path.startsWith('/v3/')
+          ? 'sendgrid'
+          : undefined;
 
 const faultResponse = (provider: ProviderName, rule: FaultRule): ProviderResponse => {
   const status = rule.status ?? 500;
   if (provider === 'twilio') {
     const code = Number(rule.code ?? (status === 429 ? 20429 : status >= 500 ? 20500 : 21211));
-    return twilioError(status, code, rule.message ?? (status === 429 ? 'Too Many Requests' : status >= 500 ? 'Internal Server Error' : 'Error'));
+    return twilioError(
+      status,
+      code,
+      rule.message ?? (status === 429 ? 'Too Many Requests' : status >= 500 ? 'Internal Server Error' : 'Error'),
+    );
   }
   if (provider === 'openai') {
-    return openAiError(status, rule.message ?? (status === 429 ? 'Rate limit reached for requests' : 'The server had an error while processing your request.'), rule.code === undefined ? null : String(rule.code));
+    return openAiError(
+      status,
+      rule.message ?? (status === 429 ? 'Rate limit reached for requests' : 'The server had an error while processing your request.'),
+      rule.code === undefined ? null : String(rule.code),
+    );
   }
   return sendGridError(status, rule.message ?? (status === 429 ? 'too many requests' : 'Internal server error'));
 };
@@ -125,19 +141,36 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
   const twilio = createTwilioRoutes(
     twilioAccounts,
     {},
-    (message, status) => callbacks.automatic() && inOrder(message.sid, () => callbacks.twilioStatus(message, status, status === 'failed' && message.error_code ? String(message.error_code) : undefined), message.to),
+    (message, status) =>
+      callbacks.automatic() &&
+      inOrder(
+        message.sid,
+        () => callbacks.twilioStatus(message, status, status === 'failed' && message.error_code ? String(message.error_code) : undefined),
+        message.to,
+      ),
     () => limits.twilio,
   );
-  const sendGrid = createSendGridRoutes(sendGridKeys, (mail) =>
-    callbacks.automatic() &&
-    inOrder(mail.msg_id, async () => {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      return callbacks.sendGridEvents([{ event: 'processed', msg_id: mail.msg_id }, { event: 'delivered', msg_id: mail.msg_id, response: '250 2.0.0 OK' }]);
-    }),
+  const sendGrid = createSendGridRoutes(
+    sendGridKeys,
+    (mail) =>
+      callbacks.automatic() &&
+      inOrder(mail.msg_id, async () => {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return callbacks.sendGridEvents([
+          { event: 'processed', msg_id: mail.msg_id },
+          { event: 'delivered', msg_id: mail.msg_id, response: '250 2.0.0 OK' },
+        ]);
+      }),
     sendGridActivityKeys,
   );
   const callbacks = createProviderCallbacks({ accounts: twilioAccounts, mails: sendGrid.mails });
-  const person = createPersonSimulator({ accounts: twilioAccounts, numbers: twilioNumbers, twilioMessages: twilio.messages, mails: sendGrid.mails, receiveTwilioInbound: twilio.receiveInbound });
+  const person = createPersonSimulator({
+    accounts: twilioAccounts,
+    numbers: twilioNumbers,
+    twilioMessages: twilio.messages,
+    mails: sendGrid.mails,
+    receiveTwilioInbound: twilio.receiveInbound,
+  });
   addCredentials(credentials);
   /** Any callback on demand, in any order (tests play duplicates, reordering and failures). */
   const callbackRoutes: Record<string, (request: ProviderRequest) => Promise<ProviderResponse>> = {
@@ -145,13 +178,25 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
       const input = (request.body ?? {}) as { message_sid?: string; status?: string; error_code?: string | number };
       const message = twilio.messages.find((m) => m.sid === input.message_sid);
       if (!message || !input.status) return { status: 404, body: { error: 'no such message (message_sid), or no status' } };
-      return { status: 200, body: { webhook_status: await callbacks.twilioStatus(message, input.status, input.error_code === undefined ? undefined : String(input.error_code)) } };
+      return {
+        status: 200,
+        body: {
+          webhook_status: await callbacks.twilioStatus(
+            message,
+            input.status,
+            input.error_code === undefined ? undefined : String(input.error_code),
+          ),
+        },
+      };
     },
     'POST /__simulate/sendgrid/events': async (request) => {
       // An array of events, or {events, url}: a batch to one Event Webhook URL (events of no mail of ours, account events).
       const input = request.body as { events?: unknown[]; url?: string } | unknown[];
       const events = (Array.isArray(input) ? input : (input?.events ?? [input])) as { event: string; msg_id?: string }[];
-      return { status: 200, body: { webhook_status: await callbacks.sendGridEvents(events, Array.isArray(input) ? undefined : input?.url) } };
+      return {
+        status: 200,
+        body: { webhook_status: await callbacks.sendGridEvents(events, Array.isArray(input) ? undefined : input?.url) },
+      };
     },
   };
   const faults = new FaultBook();
@@ -160,18 +205,30 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
 
   const extraControl = new Map<string, (request: ProviderRequest) => ProviderResponse | Promise<ProviderResponse>>();
   const control = (request: ProviderRequest): ProviderResponse | Promise<ProviderResponse> | undefined => {
-    const extra = extraControl.get(`${request.method} ${request.path}`) ?? person.routes[`${request.method} ${request.path}`] ?? callbackRoutes[`${request.method} ${request.path}`];
+    const extra =
+      extraControl.get(`${request.method} ${request.path}`) ??
+      person.routes[`${request.method} ${request.path}`] ??
+      callbackRoutes[`${request.method} ${request.path}`];
     if (extra) return extra(request);
     const provider = request.query.get('provider');
     const route = request.query.get('route');
     switch (`${request.method} ${request.path}`) {
       case 'GET /__requests':
-        return { status: 200, body: { requests: requests.filter((r) => (!provider || r.provider === provider) && (!route || r.route === route)) } };
+        return {
+          status: 200,
+          body: { requests: requests.filter((r) => (!provider || r.provider === provider) && (!route || r.route === route)) },
+        };
       case 'DELETE /__requests':
         requests.length = 0;
         return { status: 204 };
       case 'GET /__messages':
-        return { status: 200, body: { twilio: provider && provider !== 'twilio' ? [] : twilio.messages, sendgrid: provider && provider !== 'sendgrid' ? [] : sendGrid.mails.map(({ api_key: _key, ...mail }) => mail) } };
+        return {
+          status: 200,
+          body: {
+            twilio: provider && provider !== 'twilio' ? [] : twilio.messages,
+            sendgrid: provider && provider !== 'sendgrid' ? [] : sendGrid.mails.map(({ api_key: _key, ...mail }) => mail),
+          },
+        };
       case 'POST /__faults': {
         const rules = Array.isArray(request.body) ? request.body : [request.body];
         for (const rule of rules as FaultRule[]) faults.add(rule);
@@ -216,16 +273,21 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
       }
       case 'POST /__clock': {
         const input = (request.body ?? {}) as { advance_ms?: number; sender?: string; person?: string };
-        twilio.advanceClock(Number(input.advance_ms ?? 0), input.sender && input.person ? { sender: input.sender, person: input.person } : undefined);
+        twilio.advanceClock(
+          Number(input.advance_ms ?? 0),
+          input.sender && input.person ? { sender: input.sender, person: input.person } : undefined,
+        );
         return { status: 200, body: { offset_ms: twilio.clockOffsetMs() } };
       }
       case 'GET /__clock':
         return { status: 200, body: { offset_ms: twilio.clockOffsetMs() } };
       case 'POST /__callbacks': {
         const input = (request.body ?? {}) as { order?: string; recipients?: string[] };
-        if (input.order !== 'in-order' && input.order !== 'shuffled') return { status: 400, body: { error: 'order is "in-order" or "shuffled"' } };
+        if (input.order !== 'in-order' && input.order !== 'shuffled')
+          return { status: 400, body: { error: 'order is "in-order" or "shuffled"' } };
         const recipients = (input.recipients ?? []).map((recipient) => recipient.replace(/^whatsapp:/, ''));
-        if (recipients.length > 0) for (const recipient of recipients) input.order === 'shuffled' ? shuffledFor.add(recipient) : shuffledFor.delete(recipient);
+        if (recipients.length > 0)
+          for (const recipient of recipients) input.order === 'shuffled' ? shuffledFor.add(recipient) : shuffledFor.delete(recipient);
         else callbackOrder = input.order;
         return { status: 200, body: { order: input.order, ...(recipients.length > 0 ? { recipients } : {}) } };
       }
@@ -243,10 +305,17 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
    * headers on every answer of it.
    * Twilio: at most `concurrency` API requests in flight per account, each taking `api_latency_ms`.
    */
-  const withinLimits = async (provider: ProviderName, route: string, request: ProviderRequest, run: () => ProviderResponse | Promise<ProviderResponse>): Promise<{ refused: boolean; response: ProviderResponse }> => {
+  const withinLimits = async (
+    provider: ProviderName,
+    route: string,
+    request: ProviderRequest,
+    run: () => ProviderResponse | Promise<ProviderResponse>,
+  ): Promise<{ refused: boolean; response: ProviderResponse }> => {
     if (provider === 'openai' && route === 'responses') {
       const model = String((request.body as { model?: unknown } | undefined)?.model ?? 'gpt-4o-mini');
-      const admission = openAiBuckets.admit(bearerToken(request.headers) ?? '', limits.openai, model, (defaultOutputTokens) => openAi.requestedTokens(request, defaultOutputTokens));
+      const admission = openAiBuckets.admit(bearerToken(request.headers) ?? '', limits.openai, model, (defaultOutputTokens) =>
+        openAi.requestedTokens(request, defaultOutputTokens),
+      );
       if (admission.refusal) return { refused: true, response: admission.refusal };
       const answer = await run();
       return { refused: false, response: { ...answer, headers: { ...answer.headers, ...admission.headers } } };
@@ -285,8 +354,16 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
     if (controlled) return send(response, controlled);
 
     const provider = providerOf(request.path);
-    const matched = provider === 'openai' ? openAi(request) : provider === 'twilio' ? twilio.route(request) : provider === 'sendgrid' ? sendGrid.route(request) : undefined;
-    if (!provider || !matched) return send(response, { status: 404, body: { error: `no provider route for ${request.method} ${request.path}` } });
+    const matched =
+      provider === 'openai'
+        ? openAi(request)
+        : provider === 'twilio'
+          ? twilio.route(request)
+          : provider === 'sendgrid'
+            ? sendGrid.route(request)
+            : undefined;
+    if (!provider || !matched)
+      return send(response, { status: 404, body: { error: `no provider route for ${request.method} ${request.path}` } });
 
     const record = (status: number, fault: boolean, answer?: unknown) =>
       requests.push({
@@ -296,7 +373,14 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
         method: request.method,
         path: request.path,
         query: Object.fromEntries(request.query),
-        auth: provider === 'twilio' ? (Buffer.from((incoming.headers.authorization ?? '').replace(/^Basic\s+/i, ''), 'base64').toString('utf8').split(':')[0] ?? null) : bearerToken(incoming.headers) ? 'bearer' : null,
+        auth:
+          provider === 'twilio'
+            ? (Buffer.from((incoming.headers.authorization ?? '').replace(/^Basic\s+/i, ''), 'base64')
+                .toString('utf8')
+                .split(':')[0] ?? null)
+            : bearerToken(incoming.headers)
+              ? 'bearer'
+              : null,
         body: request.body,
         status,
         ...(status >= 400 ? { error_code: errorCodeOf(answer) ?? null } : {}),
@@ -304,7 +388,11 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
         received_at: new Date().toISOString(),
       });
 
-    const rule = faults.take(provider, matched.route, `${JSON.stringify(request.body ?? request.rawBody)} ${decodeURIComponent(url.search)}`);
+    const rule = faults.take(
+      provider,
+      matched.route,
+      `${JSON.stringify(request.body ?? request.rawBody)} ${decodeURIComponent(url.search)}`,
+    );
     if (rule?.delay_ms) await new Promise((resolve) => setTimeout(resolve, rule.delay_ms));
     if (rule?.drop) {
       record(0, true);
@@ -319,7 +407,11 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
     if (provider === 'openai') {
       const key = bearerToken(incoming.headers);
       if (!key || !openAiKeys.has(key)) {
-        const result = openAiError(401, 'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.', 'invalid_api_key');
+        const result = openAiError(
+          401,
+          'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.',
+          'invalid_api_key',
+        );
         record(result.status, false, result.body);
         return send(response, result);
       }
@@ -357,7 +449,12 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
           person.configure(targets);
           callbacks.configure({
             sendGridEventsUrl: `${targets.baseUrl.replace(/\/+$/, '')}/webhooks/sendgrid/events`,
-            sendGridEventsUrls: Object.fromEntries(Object.entries(targets.sendGridEventsPaths ?? {}).map(([key, path]) => [key, `${targets.baseUrl.replace(/\/+$/, '')}${path}`])),
+            sendGridEventsUrls: Object.fromEntries(
+              Object.entries(targets.sendGridEventsPaths ?? {}).map(([key, path]) => [
+                key,
+                `${targets.baseUrl.replace(/\/+$/, '')}${path}`,
+              ]),
+            ),
             sendGridEventKey: targets.sendGridEventKey,
             automatic: targets.automaticCallbacks,
           });

@@ -31,7 +31,11 @@ export interface SentMail {
   sent_at: string;
 }
 
-export const createSendGridRoutes = (keys: Set<string>, onSent: (mail: SentMail) => void = () => undefined, activityKeys: Set<string> = new Set()) => {
+export const createSendGridRoutes = (
+  keys: Set<string>,
+  onSent: (mail: SentMail) => void = () => undefined,
+  activityKeys: Set<string> = new Set(),
+) => {
   const mails: SentMail[] = [];
 
   const authenticate = (request: ProviderRequest): ProviderResponse | undefined => {
@@ -52,7 +56,8 @@ export const createSendGridRoutes = (keys: Set<string>, onSent: (mail: SentMail)
     };
     if (!body || typeof body !== 'object') return sendGridError(400, 'Bad Request', null);
     const personalization = body.personalizations?.[0];
-    if (!personalization) return sendGridError(400, 'The personalizations field is required and must have at least one personalization.', 'personalizations');
+    if (!personalization)
+      return sendGridError(400, 'The personalizations field is required and must have at least one personalization.', 'personalizations');
     const to = (personalization.to ?? []).map((entry) => entry.email ?? '');
     if (to.length === 0 || to.some((email) => !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email))) {
       return sendGridError(400, 'Does not contain a valid address.', 'personalizations.0.to.0.email');
@@ -112,8 +117,10 @@ export const createSendGridRoutes = (keys: Set<string>, onSent: (mail: SentMail)
   };
 
   const route = (request: ProviderRequest): { route: string; handle: () => ProviderResponse } | undefined => {
-    if (request.method === 'POST' && request.path === '/v3/mail/send') return { route: 'mail.send', handle: () => authenticate(request) ?? send(request) };
-    if (request.method === 'GET' && request.path === '/v3/messages') return { route: 'messages.list', handle: () => authenticate(request) ?? activity(request) };
+    if (request.method === 'POST' && request.path === '/v3/mail/send')
+      return { route: 'mail.send', handle: () => authenticate(request) ?? send(request) };
+    if (request.method === 'GET' && request.path === '/v3/messages')
+      return { route: 'messages.list', handle: () => authenticate(request) ?? activity(request) };
     if (request.path.startsWith('/v3/')) return { route: 'unknown', handle: () => sendGridError(404, 'Not found') };
     return undefined;
   };

@@ -86,7 +86,18 @@ const channelOf = (address: string): [string, string] => {
 };
 
 const resource = (message: TwilioMessage) => {
-  const { automatic: _automatic, createdAtMs: _created, sentAtMs: _sent, content_sid: _c, content_variables: _v, status_callback: _s, validityPeriodSeconds: _p, error_code, error_message, ...rest } = message;
+  const {
+    automatic: _automatic,
+    createdAtMs: _created,
+    sentAtMs: _sent,
+    content_sid: _c,
+    content_variables: _v,
+    status_callback: _s,
+    validityPeriodSeconds: _p,
+    error_code,
+    error_message,
+    ...rest
+  } = message;
   return {
     ...rest,
     api_version: '2010-04-01',
@@ -112,8 +123,10 @@ const STOP_KEYWORDS = ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT'
 const START_KEYWORDS = ['START', 'UNSTOP', 'YES'];
 const HELP_KEYWORDS = ['HELP', 'INFO'];
 /** Twilio's default replies to them. */
-export const TWILIO_STOP_CONFIRMATION = 'You have successfully been unsubscribed. You will not receive any more messages from this number. Reply START to resubscribe.';
-export const TWILIO_START_CONFIRMATION = 'You have successfully been re-subscribed to messages from this number. Reply HELP for help. Reply STOP to unsubscribe. Msg&Data Rates May Apply.';
+export const TWILIO_STOP_CONFIRMATION =
+  'You have successfully been unsubscribed. You will not receive any more messages from this number. Reply START to resubscribe.';
+export const TWILIO_START_CONFIRMATION =
+  'You have successfully been re-subscribed to messages from this number. Reply HELP for help. Reply STOP to unsubscribe. Msg&Data Rates May Apply.';
 export const TWILIO_HELP_REPLY = 'Reply STOP to unsubscribe. Msg&Data Rates May Apply.';
 
 /** A Content API template (content.v1.content), as much as a text template needs. */
@@ -135,14 +148,22 @@ const contentResource = (content: TwilioContent) => ({
   date_created: new Date(content.date_created).toISOString().replace(/\.\d{3}Z$/, 'Z'),
   date_updated: new Date(content.date_updated).toISOString().replace(/\.\d{3}Z$/, 'Z'),
   url: `https://content.twilio.com/v1/Content/${content.sid}`,
-  links: { approval_create: `https://content.twilio.com/v1/Content/${content.sid}/ApprovalRequests/whatsapp`, approval_fetch: `https://content.twilio.com/v1/Content/${content.sid}/ApprovalRequests` },
+  links: {
+    approval_create: `https://content.twilio.com/v1/Content/${content.sid}/ApprovalRequests/whatsapp`,
+    approval_fetch: `https://content.twilio.com/v1/Content/${content.sid}/ApprovalRequests`,
+  },
 });
 
 /** The template's text: the first of its types that has a body. */
-export const contentBody = (content: Pick<TwilioContent, 'types'>): string | undefined => Object.values(content.types).find((type) => typeof type?.body === 'string')?.body;
+export const contentBody = (content: Pick<TwilioContent, 'types'>): string | undefined =>
+  Object.values(content.types).find((type) => typeof type?.body === 'string')?.body;
 
 /** `{{name}}` placeholders filled from the variables, else the template's defaults; undefined when one has neither. */
-export const renderContent = (body: string, variables: Record<string, unknown>, defaults: Record<string, string> = {}): string | undefined => {
+export const renderContent = (
+  body: string,
+  variables: Record<string, unknown>,
+  defaults: Record<string, string> = {},
+): string | undefined => {
   let missing = false;
   const rendered = body.replace(/\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g, (_all, name: string) => {
     const value = variables[name] ?? defaults[name];
@@ -152,7 +173,12 @@ export const renderContent = (body: string, variables: Record<string, unknown>, 
   return missing ? undefined : rendered;
 };
 
-export const createTwilioRoutes = (accounts: Map<string, string>, timing: TwilioTiming = {}, onStatus: TwilioStatusHook = () => undefined, limits: () => TwilioLimits | undefined = () => undefined) => {
+export const createTwilioRoutes = (
+  accounts: Map<string, string>,
+  timing: TwilioTiming = {},
+  onStatus: TwilioStatusHook = () => undefined,
+  limits: () => TwilioLimits | undefined = () => undefined,
+) => {
   const messages: TwilioMessage[] = [];
   const contents = new Map<string, TwilioContent>();
   /** The local Twilio's clock: real time, moved forward by tests (the 24-hour window). */
@@ -181,7 +207,8 @@ export const createTwilioRoutes = (accounts: Map<string, string>, timing: Twilio
     // A free-form WhatsApp message outside the 24-hour window is refused by WhatsApp after Twilio accepted it.
     if (message.to.startsWith('whatsapp:') && !message.content_sid && !windowOpen(message.from, message.to)) {
       message.error_code = 63016;
-      message.error_message = 'Failed to send freeform message because you are outside the allowed window. If you are using WhatsApp, please use a Message Template.';
+      message.error_message =
+        'Failed to send freeform message because you are outside the allowed window. If you are using WhatsApp, please use a Message Template.';
       advance(message, 'failed');
       return;
     }
@@ -266,8 +293,10 @@ export const createTwilioRoutes = (accounts: Map<string, string>, timing: Twilio
     const [fromChannel, fromNumber] = channelOf(form.From ?? '');
     if (!E164.test(toNumber)) return twilioError(400, 21211, `Invalid 'To' Phone Number: ${form.To}`);
     if (form.From && !E164.test(fromNumber)) return twilioError(400, 21212, `Invalid From Number (caller ID): ${form.From}`);
-    if (form.From && toChannel !== fromChannel) return twilioError(400, 21910, 'Invalid From and To pair. From and To should be of the same channel');
-    if (!form.Body && !form.ContentSid && !form.MediaUrl) return twilioError(400, 21619, 'A text message body or media urls must be specified.');
+    if (form.From && toChannel !== fromChannel)
+      return twilioError(400, 21910, 'Invalid From and To pair. From and To should be of the same channel');
+    if (!form.Body && !form.ContentSid && !form.MediaUrl)
+      return twilioError(400, 21619, 'A text message body or media urls must be specified.');
     if (form.ContentVariables !== undefined) {
       try {
         const parsed = JSON.parse(form.ContentVariables) as unknown;
@@ -288,7 +317,11 @@ export const createTwilioRoutes = (accounts: Map<string, string>, timing: Twilio
     if (form.ContentSid) {
       const content = contents.get(form.ContentSid);
       if (!content || content.account_sid !== accountSid) return twilioError(400, 21655, 'The ContentSid is Invalid.');
-      const rendered = renderContent(contentBody(content) ?? '', form.ContentVariables ? (JSON.parse(form.ContentVariables) as Record<string, unknown>) : {}, content.variables);
+      const rendered = renderContent(
+        contentBody(content) ?? '',
+        form.ContentVariables ? (JSON.parse(form.ContentVariables) as Record<string, unknown>) : {},
+        content.variables,
+      );
       if (rendered === undefined) return twilioError(400, 21656, 'The ContentVariables Parameter is invalid.');
       body = rendered;
     }
@@ -376,12 +409,21 @@ export const createTwilioRoutes = (accounts: Map<string, string>, timing: Twilio
 
   const fetchOne = (accountSid: string, sid: string): ProviderResponse => {
     const message = messages.find((m) => m.sid === sid && m.account_sid === accountSid);
-    if (!message) return twilioError(404, 20404, `The requested resource /2010-04-01/Accounts/${accountSid}/Messages/${sid}.json was not found`);
+    if (!message)
+      return twilioError(404, 20404, `The requested resource /2010-04-01/Accounts/${accountSid}/Messages/${sid}.json was not found`);
     return { status: 200, body: resource(message) };
   };
 
   /** A template as the Content API creates it (or with a given sid, for seeded projects). */
-  const registerContent = (input: { sid?: string; account_sid: string; friendly_name?: string; language?: string; variables?: Record<string, string>; types?: TwilioContent['types']; body?: string }): TwilioContent => {
+  const registerContent = (input: {
+    sid?: string;
+    account_sid: string;
+    friendly_name?: string;
+    language?: string;
+    variables?: Record<string, string>;
+    types?: TwilioContent['types'];
+    body?: string;
+  }): TwilioContent => {
     // A sid is one template of one account, as at Twilio: another account cannot take it over.
     const existing = input.sid ? contents.get(input.sid) : undefined;
     if (existing && existing.account_sid !== input.account_sid) throw new Error(`Content ${input.sid} belongs to another account`);
@@ -401,15 +443,22 @@ export const createTwilioRoutes = (accounts: Map<string, string>, timing: Twilio
   };
 
   const createContent = (request: ProviderRequest, accountSid: string): ProviderResponse => {
-    const input = (request.body ?? {}) as { friendly_name?: string; language?: string; variables?: Record<string, string>; types?: TwilioContent['types'] };
-    if (!input.types || typeof input.types !== 'object' || Object.keys(input.types).length === 0) return twilioError(400, 20001, 'Types is required');
+    const input = (request.body ?? {}) as {
+      friendly_name?: string;
+      language?: string;
+      variables?: Record<string, string>;
+      types?: TwilioContent['types'];
+    };
+    if (!input.types || typeof input.types !== 'object' || Object.keys(input.types).length === 0)
+      return twilioError(400, 20001, 'Types is required');
     if (!input.language) return twilioError(400, 20001, 'Language is required');
     return { status: 201, body: contentResource(registerContent({ account_sid: accountSid, ...input })) };
   };
 
   const fetchContent = (accountSid: string, sid: string): ProviderResponse => {
     const content = contents.get(sid);
-    if (!content || content.account_sid !== accountSid) return twilioError(404, 20404, `The requested resource /Content/${sid} was not found`);
+    if (!content || content.account_sid !== accountSid)
+      return twilioError(404, 20404, `The requested resource /Content/${sid} was not found`);
     return { status: 200, body: contentResource(content) };
   };
 
@@ -418,15 +467,37 @@ export const createTwilioRoutes = (accounts: Map<string, string>, timing: Twilio
    * on SMS a STOP / START keyword changes the opt-out and is answered by Twilio itself. Returns the
    * OptOutType Twilio adds to the forwarded webhook.
    */
-  const receiveInbound = (input: { channel: 'sms' | 'whatsapp'; from: string; to: string; body: string; accountSid: string }): { optOutType?: 'STOP' | 'START' | 'HELP' } => {
+  const receiveInbound = (input: {
+    channel: 'sms' | 'whatsapp';
+    from: string;
+    to: string;
+    body: string;
+    accountSid: string;
+  }): { optOutType?: 'STOP' | 'START' | 'HELP' } => {
     lastInbound.set(pair(input.from, input.to), nowMs());
     if (input.channel !== 'sms') return {};
     const keyword = input.body.trim().toUpperCase();
     const answer = (text: string) => {
       const now = new Date();
       messages.push({
-        sid: `SM${randomHex(32)}`, account_sid: input.accountSid, to: input.from, from: input.to, body: text, content_sid: null, content_variables: null, status: 'delivered', direction: 'outbound-api',
-        date_created: rfc2822(now), date_updated: rfc2822(now), date_sent: rfc2822(now), num_segments: String(countSmsSegments(text).segments), status_callback: null, createdAtMs: now.getTime(), sentAtMs: now.getTime(), validityPeriodSeconds: MAX_VALIDITY_SECONDS, automatic: true,
+        sid: `SM${randomHex(32)}`,
+        account_sid: input.accountSid,
+        to: input.from,
+        from: input.to,
+        body: text,
+        content_sid: null,
+        content_variables: null,
+        status: 'delivered',
+        direction: 'outbound-api',
+        date_created: rfc2822(now),
+        date_updated: rfc2822(now),
+        date_sent: rfc2822(now),
+        num_segments: String(countSmsSegments(text).segments),
+        status_callback: null,
+        createdAtMs: now.getTime(),
+        sentAtMs: now.getTime(),
+        validityPeriodSeconds: MAX_VALIDITY_SECONDS,
+        automatic: true,
       });
     };
     if (STOP_KEYWORDS.includes(keyword)) {
@@ -459,18 +530,23 @@ export const createTwilioRoutes = (accounts: Map<string, string>, timing: Twilio
       const caller = contentCaller(request);
       return typeof caller === 'string' ? run(caller) : caller;
     };
-    if (contentOne && request.method === 'GET') return { route: 'content.fetch', handle: withCaller((sid) => fetchContent(sid, contentOne[1]!)) };
-    if (request.path === '/v1/Content' && request.method === 'POST') return { route: 'content.create', handle: withCaller((sid) => createContent(request, sid)) };
+    if (contentOne && request.method === 'GET')
+      return { route: 'content.fetch', handle: withCaller((sid) => fetchContent(sid, contentOne[1]!)) };
+    if (request.path === '/v1/Content' && request.method === 'POST')
+      return { route: 'content.create', handle: withCaller((sid) => createContent(request, sid)) };
     const collection = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(request.path);
     const single = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\/([^/]+)\.json$/.exec(request.path);
     const guarded =
-      (accountSid: string, handler: (fault?: { queued_ms?: number }) => ProviderResponse) =>
-      (fault?: { queued_ms?: number }) =>
+      (accountSid: string, handler: (fault?: { queued_ms?: number }) => ProviderResponse) => (fault?: { queued_ms?: number }) =>
         authenticate(request, accountSid) ?? handler(fault);
-    if (collection && request.method === 'POST') return { route: 'messages.create', handle: guarded(collection[1]!, (fault) => create(request, collection[1]!, fault?.queued_ms)) };
-    if (collection && request.method === 'GET') return { route: 'messages.list', handle: guarded(collection[1]!, () => list(request, collection[1]!)) };
-    if (single && request.method === 'GET') return { route: 'messages.fetch', handle: guarded(single[1]!, () => fetchOne(single[1]!, single[2]!)) };
-    if (request.path.startsWith('/2010-04-01/')) return { route: 'unknown', handle: () => twilioError(404, 20404, `The requested resource ${request.path} was not found`) };
+    if (collection && request.method === 'POST')
+      return { route: 'messages.create', handle: guarded(collection[1]!, (fault) => create(request, collection[1]!, fault?.queued_ms)) };
+    if (collection && request.method === 'GET')
+      return { route: 'messages.list', handle: guarded(collection[1]!, () => list(request, collection[1]!)) };
+    if (single && request.method === 'GET')
+      return { route: 'messages.fetch', handle: guarded(single[1]!, () => fetchOne(single[1]!, single[2]!)) };
+    if (request.path.startsWith('/2010-04-01/'))
+      return { route: 'unknown', handle: () => twilioError(404, 20404, `The requested resource ${request.path} was not found`) };
     return undefined;
   };
 
@@ -492,7 +568,8 @@ export const createTwilioRoutes = (accounts: Map<string, string>, timing: Twilio
     },
     clockOffsetMs: () => clockOffsetMs,
     /** Block (or unblock) a sender for a person, as an earlier STOP did. */
-    setOptOut: (from: string, to: string, blocked: boolean) => void (blocked ? optedOut.add(pair(from, to)) : optedOut.delete(pair(from, to))),
+    setOptOut: (from: string, to: string, blocked: boolean) =>
+      void (blocked ? optedOut.add(pair(from, to)) : optedOut.delete(pair(from, to))),
     stop: () => timers.forEach((timer) => clearTimeout(timer)),
   };
 };

@@ -4,7 +4,8 @@ import { DeliveryRepository, MessageItem } from '@ai-multi-comms/core';
 /** A deliveries repository in memory, for measuring the pipeline's own cost without a database. */
 export const inMemoryDeliveries = (): DeliveryRepository => {
   const items = new Map<string, MessageItem>();
-  const keyOf = (key: { conversation: { conversation_id: string }; messageKey: string }) => `${key.conversation.conversation_id}#${key.messageKey}`;
+  const keyOf = (key: { conversation: { conversation_id: string }; messageKey: string }) =>
+    `${key.conversation.conversation_id}#${key.messageKey}`;
   return {
     getMessage: async (key) => items.get(keyOf(key)),
     async claim(key, conversation, now, leaseMs) {

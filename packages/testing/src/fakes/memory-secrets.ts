@@ -4,7 +4,9 @@ import { AppError, SecretReader } from '@ai-multi-comms/core';
  * Secrets Manager as a map, read through a cache as the real reader is: `rotate` changes the
  * stored value while a cached one stays until `evict`; a missing name is a transient failure.
  */
-export const memorySecrets = (values: Record<string, Record<string, string>>): SecretReader & { reads: string[]; evictions: string[]; rotate(name: string, value: Record<string, string>): void } => {
+export const memorySecrets = (
+  values: Record<string, Record<string, string>>,
+): SecretReader & { reads: string[]; evictions: string[]; rotate(name: string, value: Record<string, string>): void } => {
   const stored = new Map(Object.entries(values));
   const cache = new Map<string, Record<string, string>>();
   const reads: string[] = [];

@@ -6,8 +6,16 @@ type Logger = ReturnType<typeof createLogger>;
 export const recordingLogger = () => {
   const lines: { level: 'debug' | 'info' | 'warn' | 'error'; message: string; attributes?: Record<string, unknown> }[] = [];
   const make = (): Logger => {
-    const log = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, attributes?: Record<string, unknown>) => void lines.push({ level, message, attributes });
-    return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error'), appendKeys: () => undefined, createChild: () => make() } as unknown as Logger;
+    const log = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, attributes?: Record<string, unknown>) =>
+      void lines.push({ level, message, attributes });
+    return {
+      debug: log('debug'),
+      info: log('info'),
+      warn: log('warn'),
+      error: log('error'),
+      appendKeys: () => undefined,
+      createChild: () => make(),
+    } as unknown as Logger;
   };
   return { logger: make(), lines };
 };

@@ -7,7 +7,12 @@
 const CONDITION = /^\$\.([A-Za-z0-9_.\[\]]+)\s*(=|!=|>=|<=|>|<)\s*(".*"|-?\d+(?:\.\d+)?|[A-Za-z_*][^\s]*)$/;
 
 const valueAt = (object: unknown, path: string): unknown =>
-  path.split('.').reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), object);
+  path
+    .split('.')
+    .reduce<unknown>(
+      (node, key) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined),
+      object,
+    );
 
 const matchesCondition = (line: Record<string, unknown>, condition: string): boolean => {
   const match = CONDITION.exec(condition.trim());
@@ -16,7 +21,12 @@ const matchesCondition = (line: Record<string, unknown>, condition: string): boo
   const actual = valueAt(line, path);
   if (rawValue.startsWith('"') || /[A-Za-z*]/.test(rawValue)) {
     const text = rawValue.replace(/^"|"$/g, '');
-    const regex = new RegExp(`^${text.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    const regex = new RegExp(
+      `^${text
+        .split('*')
+        .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+    );
     const equal = typeof actual === 'string' && regex.test(actual);
     if (operator === '=') return equal;
     if (operator === '!=') return !equal;
@@ -50,5 +60,7 @@ export const filterPatternMatches = (pattern: string, logLine: string): boolean 
     return false;
   }
   if (body.includes('&&') && body.includes('||')) throw new Error('mixed && and || are not supported here');
-  return body.includes('||') ? body.split('||').some((c) => matchesCondition(line, c)) : body.split('&&').every((c) => matchesCondition(line, c));
+  return body.includes('||')
+    ? body.split('||').some((c) => matchesCondition(line, c))
+    : body.split('&&').every((c) => matchesCondition(line, c));
 };

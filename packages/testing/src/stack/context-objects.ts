@@ -14,20 +14,36 @@ import {
 import { stackClients, StackState, validBody } from './stack';
 
 /** A validated request with its channels resolved as the router resolves them (`all`: the project's). */
-export const resolvedRequest = (request: InitiateConversationRequest, company: Pick<CompanyProject, 'allowed_channels'>): ResolvedRequest => ({
+export const resolvedRequest = (
+  request: InitiateConversationRequest,
+  company: Pick<CompanyProject, 'allowed_channels'>,
+): ResolvedRequest => ({
   ...request,
-  request_data: { ...request.request_data, channel_method: request.request_data.channel_method === 'all' ? [...company.allowed_channels] : request.request_data.channel_method },
+  request_data: {
+    ...request.request_data,
+    channel_method: request.request_data.channel_method === 'all' ? [...company.allowed_channels] : request.request_data.channel_method,
+  },
 });
 
 /** The router's Context Object for `validBody(patch, channel)` and a project, as the compose step receives it. */
-export const routerContextObjectFor = (company: CompanyProject, patch?: Parameters<typeof validBody>[0], channel?: string): ContextObject => {
+export const routerContextObjectFor = (
+  company: CompanyProject,
+  patch?: Parameters<typeof validBody>[0],
+  channel?: string,
+): ContextObject => {
   const request = validateInitiateRequest(
     validBody((body) => {
       body.company_data = { company_id: company.company_id, project_id: company.project_id };
       patch?.(body);
     }, channel),
   );
-  return buildContextObject({ request: resolvedRequest(request, company), company, receivedAt: new Date(), routerVersion: 'test', traceId: randomUUID() });
+  return buildContextObject({
+    request: resolvedRequest(request, company),
+    company,
+    receivedAt: new Date(),
+    routerVersion: 'test',
+    traceId: randomUUID(),
+  });
 };
 
 /**
@@ -37,7 +53,10 @@ export const routerContextObjectFor = (company: CompanyProject, patch?: Paramete
  */
 export const composedPartFor = (contextObject: ContextObject, channel: Channel): ComposedPart => {
   const first = contextObject.frontend_payload.recipient_data.recipient_first_name ?? 'there';
-  const role = String((contextObject.frontend_payload.project_data as { jobRole?: unknown } | undefined)?.jobRole ?? contextObject.company_data_payload.project_name);
+  const role = String(
+    (contextObject.frontend_payload.project_data as { jobRole?: unknown } | undefined)?.jobRole ??
+      contextObject.company_data_payload.project_name,
+  );
   const rep = contextObject.company_data_payload.company_rep?.company_rep_1 ?? 'the recruitment team';
   const sentence = `Hi ${first}, this is ${rep} from ${contextObject.company_data_payload.company_name} about the ${role} position. Are you still interested?`;
   const usage = { prompt_tokens: 50, completion_tokens: 20, total_tokens: 70 };
@@ -53,10 +72,15 @@ export const composedPartFor = (contextObject: ContextObject, channel: Channel):
 };
 
 /** The compose step's message for a Context Object: a thread id and every channel's part. */
-export const composedMessageOf = (contextObject: ContextObject, threadId = `conv_test_${randomUUID().replace(/-/g, '')}`): ComposedMessage => ({
+export const composedMessageOf = (
+  contextObject: ContextObject,
+  threadId = `conv_test_${randomUUID().replace(/-/g, '')}`,
+): ComposedMessage => ({
   ...contextObject,
   conversation_data: { ...contextObject.conversation_data, thread_id: threadId },
-  composed: Object.fromEntries(contextObject.conversation_data.conversations.map(({ channel }) => [channel, composedPartFor(contextObject, channel)])),
+  composed: Object.fromEntries(
+    contextObject.conversation_data.conversations.map(({ channel }) => [channel, composedPartFor(contextObject, channel)]),
+  ),
 });
 
 /** A sender's message for any project (e.g. a throwaway one), for `validBody(patch, channel)`. */

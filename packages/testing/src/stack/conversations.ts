@@ -3,7 +3,15 @@ import { dynamoConversationEntries, INITIAL_MESSAGE } from '@ai-multi-comms/core
 import { eventually, stackClients, StackState } from './stack';
 
 /** The first message's delivery state, as its own item in the messages table holds it. */
-const DELIVERY_FIELDS = ['message_status', 'attempts', 'lease_owner', 'lease_expires_at', 'send_started_at', 'send_intents', 'provider_message_id'] as const;
+const DELIVERY_FIELDS = [
+  'message_status',
+  'attempts',
+  'lease_owner',
+  'lease_expires_at',
+  'send_started_at',
+  'send_intents',
+  'provider_message_id',
+] as const;
 
 /**
  * Read a conversation and wait for it to reach a status with no lease left. `item` is the
@@ -16,16 +24,34 @@ export const conversationReader = (state: StackState, clients: ReturnType<typeof
   /** The conversation item with its message entries (their own items) as `messages`, in order, as a reader of the whole conversation sees it. */
   const parts = async (primaryChannel: string, conversationId: string, messageKey = INITIAL_MESSAGE) => {
     const [conversation, message, messages] = await Promise.all([
-      clients.documents.send(new GetCommand({ TableName: state.resources.conversationsTable, Key: { primary_channel: primaryChannel, conversation_id: conversationId }, ConsistentRead: true })),
-      clients.documents.send(new GetCommand({ TableName: state.resources.messagesTable, Key: { conversation_id: conversationId, message_key: messageKey }, ConsistentRead: true })),
+      clients.documents.send(
+        new GetCommand({
+          TableName: state.resources.conversationsTable,
+          Key: { primary_channel: primaryChannel, conversation_id: conversationId },
+          ConsistentRead: true,
+        }),
+      ),
+      clients.documents.send(
+        new GetCommand({
+          TableName: state.resources.messagesTable,
+          Key: { conversation_id: conversationId, message_key: messageKey },
+          ConsistentRead: true,
+        }),
+      ),
       entries.all(conversationId),
     ]);
-    return { conversation: conversation.Item ? ({ ...conversation.Item, messages } as Record<string, any>) : undefined, message: message.Item };
+    return {
+      conversation: conversation.Item ? ({ ...conversation.Item, messages } as Record<string, any>) : undefined,
+      message: message.Item,
+    };
   };
   const item = async (primaryChannel: string, conversationId: string): Promise<Record<string, any> | undefined> => {
     const { conversation, message } = await parts(primaryChannel, conversationId);
     if (!conversation) return undefined;
-    return { ...conversation, ...Object.fromEntries(DELIVERY_FIELDS.filter((field) => message?.[field] !== undefined).map((field) => [field, message![field]])) };
+    return {
+      ...conversation,
+      ...Object.fromEntries(DELIVERY_FIELDS.filter((field) => message?.[field] !== undefined).map((field) => [field, message![field]])),
+    };
   };
   const waitForStatus = (primaryChannel: string, conversationId: string, status: string, timeoutMs = 20_000) =>
     eventually(

@@ -45,7 +45,13 @@ export const inProcessDeps = <Credentials extends Record<string, string>>(
   // shared by every test running at once, so a slot may be seconds away: a call here waits for it
   // in the function (what a put-back message does on its next receive) instead of answering
   // "requeue" to a test that is about something else (CI saw exactly that on the opt-out test).
-  governor: options.governor ?? createGovernor({ buckets: dynamoBucketStore(documentsFor(state), state.resources.rateLimitsTable!), clock: { now: () => new Date() }, config: { enabled: true, maxInlineWaitMs: 30_000 } }),
+  governor:
+    options.governor ??
+    createGovernor({
+      buckets: dynamoBucketStore(documentsFor(state), state.resources.rateLimitsTable!),
+      clock: { now: () => new Date() },
+      config: { enabled: true, maxInlineWaitMs: 30_000 },
+    }),
   clock: { now: () => new Date() },
   logger: options.logger ?? createLogger(`${channel.channel}-processor`),
   metrics: { count: () => undefined },
@@ -65,7 +71,10 @@ export const inProcessDeps = <Credentials extends Record<string, string>>(
 
 /** The real deliveries repository on the local stack's tables. */
 export const realDeliveries = (state: StackState, documents: DynamoDBDocumentClient = documentsFor(state)): DeliveryRepository =>
-  dynamoDeliveryRepository(documents, { conversationsTable: state.resources.conversationsTable!, messagesTable: state.resources.messagesTable! });
+  dynamoDeliveryRepository(documents, {
+    conversationsTable: state.resources.conversationsTable!,
+    messagesTable: state.resources.messagesTable!,
+  });
 
 /**
  * The crash the engine must survive, run in process so it can be injected: attempt 1 sends, then
@@ -81,7 +90,10 @@ export const crashAfterSendThenRedeliver = async <Credentials extends Record<str
   firstSendSeen: () => Promise<boolean>,
 ): Promise<RecordOutcome> => {
   const real = realDeliveries(state, documents);
-  void processRecord(record, inProcessDeps(state, channel, { ...real, complete: () => new Promise<void>(() => undefined) }, { leaseSeconds: 2 }));
+  void processRecord(
+    record,
+    inProcessDeps(state, channel, { ...real, complete: () => new Promise<void>(() => undefined) }, { leaseSeconds: 2 }),
+  );
   await eventually('the crashed attempt to send', async () => ((await firstSendSeen()) ? true : undefined));
   await sleep(2200);
   return processRecord({ ...record, receiveCount: 2 }, inProcessDeps(state, channel, real, { leaseSeconds: 905 }));

@@ -15,7 +15,11 @@ export const throwawayProject = async (
   const companies = dynamoCompanyRepository(clients.documents, state.resources.companyDataTable!);
   const demo = (await companies.get('ci-aaa-001', 'pi-aaa-001'))!;
   const apiKey = `throwaway-key-${randomUUID()}`;
-  const item: CompanyProject = structuredClone({ ...demo, project_id: `pi-t-${randomUUID().slice(0, 8)}`, api_key_sha256: [sha256Hex(apiKey)] });
+  const item: CompanyProject = structuredClone({
+    ...demo,
+    project_id: `pi-t-${randomUUID().slice(0, 8)}`,
+    api_key_sha256: [sha256Hex(apiKey)],
+  });
   patch?.(item);
   await companies.put(item);
   return { item, apiKey };

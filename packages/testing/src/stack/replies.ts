@@ -36,35 +36,85 @@ export const replyKit = (state: StackState, clients: ReturnType<typeof stackClie
     if (response.status !== 200) throw new Error(`initiate answered ${response.status}: ${JSON.stringify(response.json)}`);
     const conversations = response.json.conversations as { channel: string; conversation_id: string }[];
     const addressOf = (channel: string) => (channel === 'email' ? person.email : person.tel);
-    const items = await Promise.all(conversations.map((c) => reader.waitForStatus(addressOf(c.channel), c.conversation_id, 'initial_message_sent', 30_000)));
-    const byChannel = Object.fromEntries(conversations.map((c, index) => [c.channel, { ...c, address: addressOf(c.channel), item: items[index]! }]));
+    const items = await Promise.all(
+      conversations.map((c) => reader.waitForStatus(addressOf(c.channel), c.conversation_id, 'initial_message_sent', 30_000)),
+    );
+    const byChannel = Object.fromEntries(
+      conversations.map((c, index) => [c.channel, { ...c, address: addressOf(c.channel), item: items[index]! }]),
+    );
     return { requestId, person, byChannel, threadId: items[0]!.thread_id as string };
   };
 
-  const twilioInbound = (input: { channel: 'whatsapp' | 'sms'; from: string; body: string; to?: string; original_replied_message_sid?: string; message_sid?: string; opt_out_type?: string }) =>
+  const twilioInbound = (input: {
+    channel: 'whatsapp' | 'sms';
+    from: string;
+    body: string;
+    to?: string;
+    original_replied_message_sid?: string;
+    message_sid?: string;
+    opt_out_type?: string;
+  }) =>
     json(`${state.providersUrl}/__simulate/twilio/inbound`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ to: input.channel === 'whatsapp' ? COMPANY_WHATSAPP : COMPANY_SMS, ...input }),
     });
 
-  const emailInbound = (input: { from: string; text: string; to?: string; subject?: string; in_reply_to?: string; message_id?: string; headers?: Record<string, string>; from_field?: string; spf?: string; dkim?: string }) =>
-    json(`${state.providersUrl}/__simulate/sendgrid/inbound`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(input) });
+  const emailInbound = (input: {
+    from: string;
+    text: string;
+    to?: string;
+    subject?: string;
+    in_reply_to?: string;
+    message_id?: string;
+    headers?: Record<string, string>;
+    from_field?: string;
+    spf?: string;
+    dkim?: string;
+  }) =>
+    json(`${state.providersUrl}/__simulate/sendgrid/inbound`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(input),
+    });
 
   const twilioMessagesTo = async (address: string) =>
-    ((await json(`${state.providersUrl}/__messages?provider=twilio`)).json.twilio as { sid: string; to: string; body: string; content_sid: string | null }[]).filter((m) => m.to === address);
+    (
+      (await json(`${state.providersUrl}/__messages?provider=twilio`)).json.twilio as {
+        sid: string;
+        to: string;
+        body: string;
+        content_sid: string | null;
+      }[]
+    ).filter((m) => m.to === address);
   const mailsTo = async (email: string) =>
-    ((await json(`${state.providersUrl}/__messages?provider=sendgrid`)).json.sendgrid as { to_emails: string[]; subject: string; body: any }[]).filter((m) => m.to_emails.includes(email));
+    (
+      (await json(`${state.providersUrl}/__messages?provider=sendgrid`)).json.sendgrid as {
+        to_emails: string[];
+        subject: string;
+        body: any;
+      }[]
+    ).filter((m) => m.to_emails.includes(email));
 
   /** The OpenAI conversation's items, oldest first, as the AI sees the thread. */
   const threadItems = async (threadId: string) =>
-    ((await json(`${state.providersUrl}/v1/conversations/${threadId}/items?order=asc&limit=100`, { headers: { Authorization: `Bearer ${DEMO_OPENAI_KEY}` } })).json.data as { role: string; content: { text: string }[] }[]).map((item) => ({
+    (
+      (
+        await json(`${state.providersUrl}/v1/conversations/${threadId}/items?order=asc&limit=100`, {
+          headers: { Authorization: `Bearer ${DEMO_OPENAI_KEY}` },
+        })
+      ).json.data as { role: string; content: { text: string }[] }[]
+    ).map((item) => ({
       role: item.role,
       text: item.content?.[0]?.text ?? '',
     }));
 
   const inbound = async (inboundId: string) =>
-    (await clients.documents.send(new GetCommand({ TableName: state.resources.inboundMessagesTable, Key: { inbound_id: inboundId }, ConsistentRead: true }))).Item;
+    (
+      await clients.documents.send(
+        new GetCommand({ TableName: state.resources.inboundMessagesTable, Key: { inbound_id: inboundId }, ConsistentRead: true }),
+      )
+    ).Item;
 
   /** The conversation once it holds `count` messages and no lease. */
   const waitForMessages = (address: string, conversationId: string, count: number, timeoutMs = 30_000) =>

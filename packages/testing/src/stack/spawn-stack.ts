@@ -23,7 +23,18 @@ export const spawnStack = async (extraArgs: string[] = [], timeoutMs = 180_000):
   const logFile = join(dir, 'stack.log');
   const child = spawn(
     process.execPath,
-    [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'packages/local-stack/src/cli/start.ts'), '--random-ports', '--state-file', stateFile, '--no-api-logs', '--exit-with-parent', '--log-file', logFile, ...extraArgs],
+    [
+      join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+      join(ROOT, 'packages/local-stack/src/cli/start.ts'),
+      '--random-ports',
+      '--state-file',
+      stateFile,
+      '--no-api-logs',
+      '--exit-with-parent',
+      '--log-file',
+      logFile,
+      ...extraArgs,
+    ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   let output = '';

@@ -108,7 +108,10 @@ export const validBody = (patch?: (body: Record<string, any>) => void, channel =
 };
 
 /** What a queue saw (published, consumed, moved to the DLQ), from the stack's control plane; looking consumes nothing. */
-export const queueEvents = async (state: StackState, filter: { queueUrl?: string; status?: QueueEvent['status']; conversationId?: string }): Promise<QueueEvent[]> => {
+export const queueEvents = async (
+  state: StackState,
+  filter: { queueUrl?: string; status?: QueueEvent['status']; conversationId?: string },
+): Promise<QueueEvent[]> => {
   const query = new URLSearchParams();
   if (filter.queueUrl) query.set('queue', filter.queueUrl.split('/').pop()!);
   if (filter.status) query.set('status', filter.status);
@@ -158,7 +161,11 @@ export const providerRequests = async (
 };
 
 export const addFault = async (state: StackState, rule: Record<string, unknown>): Promise<void> => {
-  const response = await fetch(`${state.providersUrl}/__faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rule) });
+  const response = await fetch(`${state.providersUrl}/__faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(rule),
+  });
   if (response.status !== 201) throw new Error(`fault not accepted: ${response.status}`);
 };
 

@@ -4,7 +4,17 @@ import { emailThreadToken, toSqsSafeJson } from '@ai-multi-comms/core';
 import { emailChannel, messageIdFor } from '../../src/email-channel';
 import { conversationReader } from '@ai-multi-comms/testing/stack';
 import { crashAfterSendThenRedeliver } from '@ai-multi-comms/testing/stack';
-import { addFault, eventually, postInitiate, providerRequests, queueEvents, sleep, useLocalStack, validBody, waitForQueueEvents } from '@ai-multi-comms/testing/stack';
+import {
+  addFault,
+  eventually,
+  postInitiate,
+  providerRequests,
+  queueEvents,
+  sleep,
+  useLocalStack,
+  validBody,
+  waitForQueueEvents,
+} from '@ai-multi-comms/testing/stack';
 import { demoContextObject } from '@ai-multi-comms/testing/stack';
 
 /** The e-mail channel through the real stack (router → queue → poller → handler → @sendgrid/mail → local SendGrid). */
@@ -45,9 +55,22 @@ it('sends one e-mail with the AI subject and body, text and HTML, the conversati
   });
   expect(body.content.map((part: { type: string }) => part.type)).toEqual(['text/plain', 'text/html']);
   expect(body.content[1].value).toMatch(/^<!doctype html><html><body><p>.*John/);
-  expect(done).toMatchObject({ attempts: 1, channel_method: 'email', primary_channel: email, inbound_key: `email#${emailThreadToken(conversationId)}`, provider_message_id: expect.any(String) });
+  expect(done).toMatchObject({
+    attempts: 1,
+    channel_method: 'email',
+    primary_channel: email,
+    inbound_key: `email#${emailThreadToken(conversationId)}`,
+    provider_message_id: expect.any(String),
+  });
   expect(done.messages).toEqual([
-    expect.objectContaining({ channel: 'email', message_id: done.provider_message_id, subject: body.subject, email_message_id: messageId, content: body.content[0].value, total_tokens: expect.any(Number) }),
+    expect.objectContaining({
+      channel: 'email',
+      message_id: done.provider_message_id,
+      subject: body.subject,
+      email_message_id: messageId,
+      content: body.content[0].value,
+      total_tokens: expect.any(Number),
+    }),
   ]);
   const responses = await providerRequests(state, { provider: 'openai', route: 'responses', mentioning: conversationId.split('#')[2]! });
   expect(responses[0]!.body.text.format).toMatchObject({ type: 'json_schema', name: 'email_content', strict: true });
@@ -85,7 +108,14 @@ it.each([400, 403])('SendGrid %i is permanent: acknowledged as failed_to_send_me
 
 it('SendGrid 401 (the key refused): the secret is read again once; refused again, it is permanent and not retried', async () => {
   const email = uniqueEmail();
-  await addFault(state, { provider: 'sendgrid', route: 'mail.send', status: 401, count: 2, message: 'The provided authorization grant is invalid, expired, or revoked', match: email });
+  await addFault(state, {
+    provider: 'sendgrid',
+    route: 'mail.send',
+    status: 401,
+    count: 2,
+    message: 'The provided authorization grant is invalid, expired, or revoked',
+    match: email,
+  });
   const conversationId = await start(email);
   const failed = await conversations.waitForStatus(email, conversationId, 'failed_to_send_message');
   expect(failed).toMatchObject({ failure_class: 'permanent', failure_reason: expect.stringContaining('SendGrid 401') });
@@ -95,7 +125,13 @@ it('SendGrid 401 (the key refused): the secret is read again once; refused again
 
 it('SendGrid 401 once (a key rotated while the old one was cached): sent after one fresh read of the secret', async () => {
   const email = uniqueEmail();
-  await addFault(state, { provider: 'sendgrid', route: 'mail.send', status: 401, message: 'The provided authorization grant is invalid, expired, or revoked', match: email });
+  await addFault(state, {
+    provider: 'sendgrid',
+    route: 'mail.send',
+    status: 401,
+    message: 'The provided authorization grant is invalid, expired, or revoked',
+    match: email,
+  });
   const conversationId = await start(email);
   const done = await conversations.waitForStatus(email, conversationId, 'initial_message_sent');
   expect(done.attempts).toBe(1);
@@ -115,10 +151,20 @@ it('a crash after the send: the redelivery finds the e-mail by its conversation 
   );
   const conversationId = contextObject.conversation_data.conversations[0]!.conversation_id;
   const record = { messageId: 'm', receiptHandle: 'r', body: toSqsSafeJson(contextObject), receiveCount: 1 };
-  const redelivery = await crashAfterSendThenRedeliver(state, clients.documents, emailChannel, record, async () => (await sends(email)).length === 1);
+  const redelivery = await crashAfterSendThenRedeliver(
+    state,
+    clients.documents,
+    emailChannel,
+    record,
+    async () => (await sends(email)).length === 1,
+  );
   expect(redelivery).toEqual({ outcome: 'acknowledge', reason: 'sent' });
   expect(await sends(email)).toHaveLength(1);
   const done = await conversations.item(email, conversationId);
-  expect(done).toMatchObject({ conversation_status: 'initial_message_sent', attempts: 2, inbound_key: `email#${emailThreadToken(conversationId)}` });
+  expect(done).toMatchObject({
+    conversation_status: 'initial_message_sent',
+    attempts: 2,
+    inbound_key: `email#${emailThreadToken(conversationId)}`,
+  });
   expect(done!.messages[0]).toMatchObject({ reconciled: true, channel: 'email' });
 });

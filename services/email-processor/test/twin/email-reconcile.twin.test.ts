@@ -25,24 +25,54 @@ afterAll(async () => {
   await providers.stop();
 });
 
-const requests = async () => ((await (await fetch(`${providers.url}/__requests?provider=sendgrid&route=messages.list`)).json()) as { requests: { status: number; query: Record<string, string> }[] }).requests;
-const message = (email: string) => contextObjectFor(prepareCompanyItem(demoCompanies('test')[0]!, new Date()), (b) => ((b.recipient_data.recipient_email = email), (b.request_data.channel_method = ['email'])), 'email');
-const credentials = (key: string) => ({ sendgrid_api_key: key, sendgrid_from_email: 'jobs@acme-care.example.com', sendgrid_from_name: 'Acme' });
+const requests = async () =>
+  (
+    (await (await fetch(`${providers.url}/__requests?provider=sendgrid&route=messages.list`)).json()) as {
+      requests: { status: number; query: Record<string, string> }[];
+    }
+  ).requests;
+const message = (email: string) =>
+  contextObjectFor(
+    prepareCompanyItem(demoCompanies('test')[0]!, new Date()),
+    (b) => ((b.recipient_data.recipient_email = email), (b.request_data.channel_method = ['email'])),
+    'email',
+  );
+const credentials = (key: string) => ({
+  sendgrid_api_key: key,
+  sendgrid_from_email: 'jobs@acme-care.example.com',
+  sendgrid_from_name: 'Acme',
+});
 
-it('with Email Activity: the mail is found by its custom args, and the id stored is the X-Message-Id events start with, not Activity\'s suffixed msg_id', async () => {
+it("with Email Activity: the mail is found by its custom args, and the id stored is the X-Message-Id events start with, not Activity's suffixed msg_id", async () => {
   const contextObject = message('ana@example.com');
   const conversationId = contextObject.conversation_data.conversations[0]!.conversation_id;
   const now = new Date();
-  const sent = await channel.send({ contextObject, credentials: credentials(ENTITLED), ai: { threadId: 't', ...contextObject.composed.email! }, conversationId, now });
-  const found = await channel.reconcile({ contextObject, credentials: credentials(ENTITLED), intents: [{ at: now.toISOString() }], conversationId, now });
+  const sent = await channel.send({
+    contextObject,
+    credentials: credentials(ENTITLED),
+    ai: { threadId: 't', ...contextObject.composed.email! },
+    conversationId,
+    now,
+  });
+  const found = await channel.reconcile({
+    contextObject,
+    credentials: credentials(ENTITLED),
+    intents: [{ at: now.toISOString() }],
+    conversationId,
+    now,
+  });
   expect(found?.messageId).toBe(sent.messageId);
   // Activity itself holds the suffixed id, and filters by it with LIKE, as SendGrid documents.
-  const activity = (await (await fetch(`${providers.url}/v3/messages?${new URLSearchParams({ query: `msg_id LIKE '${sent.messageId}%'`, limit: '10' })}`, { headers: { Authorization: `Bearer ${ENTITLED}` } })).json()) as { messages: { msg_id: string }[] };
+  const activity = (await (
+    await fetch(`${providers.url}/v3/messages?${new URLSearchParams({ query: `msg_id LIKE '${sent.messageId}%'`, limit: '10' })}`, {
+      headers: { Authorization: `Bearer ${ENTITLED}` },
+    })
+  ).json()) as { messages: { msg_id: string }[] };
   expect(activity.messages).toHaveLength(1);
   expect(activity.messages[0]!.msg_id).toMatch(new RegExp(`^${sent.messageId}\\.filter`));
 });
 
-it('without Email Activity SendGrid refuses the query (403); a recent lost send then waits for SendGrid\'s event rather than sending again', async () => {
+it("without Email Activity SendGrid refuses the query (403); a recent lost send then waits for SendGrid's event rather than sending again", async () => {
   const contextObject = message('ben@example.com');
   const conversationId = contextObject.conversation_data.conversations[0]!.conversation_id;
   const now = new Date();
@@ -57,10 +87,18 @@ it('without Email Activity and no event after the quiet period: nothing was take
   const contextObject = message('cy@example.com');
   const conversationId = contextObject.conversation_data.conversations[0]!.conversation_id;
   const now = new Date();
-  expect(await channel.reconcile({ contextObject, credentials: credentials(PLAIN), intents: [{ at: new Date(now.getTime() - WAIT_MS - 1).toISOString() }], conversationId, now })).toBeUndefined();
+  expect(
+    await channel.reconcile({
+      contextObject,
+      credentials: credentials(PLAIN),
+      intents: [{ at: new Date(now.getTime() - WAIT_MS - 1).toISOString() }],
+      conversationId,
+      now,
+    }),
+  ).toBeUndefined();
 });
 
-it('SendGrid\'s own event on the item answers it without asking anyone', async () => {
+it("SendGrid's own event on the item answers it without asking anyone", async () => {
   const contextObject = message('di@example.com');
   const conversationId = contextObject.conversation_data.conversations[0]!.conversation_id;
   const before = (await requests()).length;
@@ -77,8 +115,20 @@ it('SendGrid\'s own event on the item answers it without asking anyone', async (
 });
 
 it('a 429 from mail/send is a refusal: transient, and marked as not sent (no reconciliation needed)', async () => {
-  await fetch(`${providers.url}/__faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ provider: 'sendgrid', route: 'mail.send', status: 429 }) });
+  await fetch(`${providers.url}/__faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ provider: 'sendgrid', route: 'mail.send', status: 429 }),
+  });
   const contextObject = message('ed@example.com');
   const conversationId = contextObject.conversation_data.conversations[0]!.conversation_id;
-  await expect(channel.send({ contextObject, credentials: credentials(PLAIN), ai: { threadId: 't', ...contextObject.composed.email! }, conversationId, now: new Date() })).rejects.toMatchObject({ kind: 'transient', notSent: true });
+  await expect(
+    channel.send({
+      contextObject,
+      credentials: credentials(PLAIN),
+      ai: { threadId: 't', ...contextObject.composed.email! },
+      conversationId,
+      now: new Date(),
+    }),
+  ).rejects.toMatchObject({ kind: 'transient', notSent: true });
 });

@@ -1,4 +1,16 @@
-import { addressProblems, Channel, CompanyProject, ErrorCodes, forbidden, parseJsonBody, registerSecretValue, requestRefusal, ResolvedRequest, sha256Hex, validateInitiateRequest } from '@ai-multi-comms/core';
+import {
+  addressProblems,
+  Channel,
+  CompanyProject,
+  ErrorCodes,
+  forbidden,
+  parseJsonBody,
+  registerSecretValue,
+  requestRefusal,
+  ResolvedRequest,
+  sha256Hex,
+  validateInitiateRequest,
+} from '@ai-multi-comms/core';
 import { authorise } from '../authorise';
 import type { InitiateConversationDeps, InitiateConversationInput } from '../initiate-conversation';
 
@@ -21,12 +33,19 @@ export const admitRequest = async (input: InitiateConversationInput, deps: Initi
   const request = validateInitiateRequest(parseJsonBody(input.rawBody, input.isBase64Encoded, input.contentType));
   const { company_id, project_id } = request.company_data;
   if (request.recipient_data.comms_consent !== true) {
-    throw forbidden(ErrorCodes.COMMS_CONSENT_REQUIRED, 'The recipient has not consented to be contacted (comms_consent is false); nothing was sent.');
+    throw forbidden(
+      ErrorCodes.COMMS_CONSENT_REQUIRED,
+      'The recipient has not consented to be contacted (comms_consent is false); nothing was sent.',
+    );
   }
   const named = request.request_data.channel_method === 'all' ? undefined : request.request_data.channel_method;
   const optOutsRead = named ? deps.optOuts.optedOutChannels(company_id, request.recipient_data, named) : undefined;
   optOutsRead?.catch(() => undefined); // awaited later; a refusal before then must not leave it unhandled
-  const { company, channels } = authorise(await deps.companies.get(company_id, project_id), input.apiKey ? sha256Hex(input.apiKey) : undefined, request.request_data.channel_method);
+  const { company, channels } = authorise(
+    await deps.companies.get(company_id, project_id),
+    input.apiKey ? sha256Hex(input.apiKey) : undefined,
+    request.request_data.channel_method,
+  );
   // Only now is the key known to be one of ours: from here no log line may print it. (An
   // unauthenticated value is never registered, so a stranger cannot fill the redactor's set.)
   registerSecretValue(input.apiKey);
@@ -35,5 +54,11 @@ export const admitRequest = async (input: InitiateConversationInput, deps: Initi
     const missing = addressProblems(request.recipient_data, channels);
     if (missing.length > 0) throw requestRefusal(missing);
   }
-  return { request, resolved: { ...request, request_data: { ...request.request_data, channel_method: channels } }, company, channels, optOutsRead };
+  return {
+    request,
+    resolved: { ...request, request_data: { ...request.request_data, channel_method: channels } },
+    company,
+    channels,
+    optOutsRead,
+  };
 };

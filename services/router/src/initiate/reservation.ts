@@ -1,4 +1,13 @@
-import { BeginOutcome, canonicalJson, Channel, ErrorCodes, forbidden, idempotencyKey, sha256Hex, StoredResponse } from '@ai-multi-comms/core';
+import {
+  BeginOutcome,
+  canonicalJson,
+  Channel,
+  ErrorCodes,
+  forbidden,
+  idempotencyKey,
+  sha256Hex,
+  StoredResponse,
+} from '@ai-multi-comms/core';
 import type { InitiateConversationDeps } from '../initiate-conversation';
 import type { AdmittedRequest } from './admit-request';
 
@@ -41,8 +50,18 @@ export const reserve = async (admitted: AdmittedRequest, deps: InitiateConversat
     // Both at once: when a dependency hangs, each of these waits out its client timeout too.
     await Promise.all([
       // The in-progress lease expires by itself within seconds; the retry then runs.
-      holdsRecord ? deps.idempotency.release(key).catch((error: unknown) => deps.logger.warn('Could not release the idempotency record after a failure', { error: error as Error })) : undefined,
-      holdsCount ? deps.rateLimiter.refund(scope, limits, receivedAt).catch((error: unknown) => deps.logger.warn('Could not refund the rate-limit count after a failure', { error: error as Error })) : undefined,
+      holdsRecord
+        ? deps.idempotency
+            .release(key)
+            .catch((error: unknown) =>
+              deps.logger.warn('Could not release the idempotency record after a failure', { error: error as Error }),
+            )
+        : undefined,
+      holdsCount
+        ? deps.rateLimiter
+            .refund(scope, limits, receivedAt)
+            .catch((error: unknown) => deps.logger.warn('Could not refund the rate-limit count after a failure', { error: error as Error }))
+        : undefined,
     ]);
     holdsRecord = false;
     holdsCount = false;
@@ -57,9 +76,20 @@ export const reserve = async (admitted: AdmittedRequest, deps: InitiateConversat
   };
 };
 
-const verdictOf = (optOuts: PromiseSettledResult<Channel[]>, begun: PromiseSettledResult<BeginOutcome>, counted: PromiseSettledResult<unknown>): Verdict => {
+const verdictOf = (
+  optOuts: PromiseSettledResult<Channel[]>,
+  begun: PromiseSettledResult<BeginOutcome>,
+  counted: PromiseSettledResult<unknown>,
+): Verdict => {
   if (optOuts.status === 'rejected') return { kind: 'refused', error: optOuts.reason };
-  if (optOuts.value.length > 0) return { kind: 'refused', error: forbidden(ErrorCodes.RECIPIENT_OPTED_OUT, `The recipient has opted out of messages from this company on ${optOuts.value.join(', ')}; nothing was sent.`) };
+  if (optOuts.value.length > 0)
+    return {
+      kind: 'refused',
+      error: forbidden(
+        ErrorCodes.RECIPIENT_OPTED_OUT,
+        `The recipient has opted out of messages from this company on ${optOuts.value.join(', ')}; nothing was sent.`,
+      ),
+    };
   if (begun.status === 'rejected') return { kind: 'refused', error: begun.reason };
   // A repeat is not a new request: it does not count against the limit.
   if (begun.value.state === 'completed') return { kind: 'repeat', response: begun.value.response };

@@ -55,7 +55,13 @@ const common = () => {
 
 export const createTwilioWebhookDeps = (): TwilioWebhookDeps => {
   const { config, documents, accept, secrets, conversations } = common();
-  return { ...accept, secrets, conversations, directory: dynamoSenderDirectory(documents, config.senderAddressesTable), webhookBaseUrl: config.webhookBaseUrl };
+  return {
+    ...accept,
+    secrets,
+    conversations,
+    directory: dynamoSenderDirectory(documents, config.senderAddressesTable),
+    webhookBaseUrl: config.webhookBaseUrl,
+  };
 };
 
 export const createSendGridInboundDeps = (): SendGridInboundDeps => {
@@ -65,7 +71,10 @@ export const createSendGridInboundDeps = (): SendGridInboundDeps => {
 };
 
 /** The status webhooks' shared part: the delivery-events table, the projects (for their retention), and a metric per final failure by channel and error code. */
-const delivery = (config: ReturnType<typeof webhookConfig.get>, documents: ReturnType<typeof createDynamoDocumentClient>): RecordDeliveryDeps => ({
+const delivery = (
+  config: ReturnType<typeof webhookConfig.get>,
+  documents: ReturnType<typeof createDynamoDocumentClient>,
+): RecordDeliveryDeps => ({
   store: dynamoDeliveryStatusStore(documents, config.deliveryEventsTable),
   owners: dynamoProviderMessageOwners(documents, config.messagesTable),
   projects: cachedCompanyRepository(dynamoCompanyRepository(documents, config.companyDataTable), config.companyCacheSeconds * 1000),
@@ -87,10 +96,21 @@ const delivery = (config: ReturnType<typeof webhookConfig.get>, documents: Retur
 
 export const createTwilioStatusDeps = (): TwilioStatusDeps => {
   const { config, documents, secrets } = common();
-  return { ...delivery(config, documents), secrets, directory: dynamoSenderDirectory(documents, config.senderAddressesTable), webhookBaseUrl: config.webhookBaseUrl };
+  return {
+    ...delivery(config, documents),
+    secrets,
+    directory: dynamoSenderDirectory(documents, config.senderAddressesTable),
+    webhookBaseUrl: config.webhookBaseUrl,
+  };
 };
 
 export const createSendGridEventsDeps = (): SendGridEventsDeps => {
   const { config, documents, secrets, conversations, accept } = common();
-  return { ...delivery(config, documents), secrets, conversations, optOuts: accept.optOuts, sightings: dynamoProviderSightings(documents, config.messagesTable) };
+  return {
+    ...delivery(config, documents),
+    secrets,
+    conversations,
+    optOuts: accept.optOuts,
+    sightings: dynamoProviderSightings(documents, config.messagesTable),
+  };
 };

@@ -20,7 +20,11 @@ export interface RawCall {
  * its answer; any failure through the API's one error mapping (never a stack trace or a secret in
  * a body). Dependencies are built at first use, so a configuration fault is a clean 500.
  */
-export const webhookHandler = <Request, Deps>(useCase: (request: Request, deps: Deps) => Promise<WebhookResponse>, requestOf: (call: RawCall) => Request, depsFactory: () => Deps) => {
+export const webhookHandler = <Request, Deps>(
+  useCase: (request: Request, deps: Deps) => Promise<WebhookResponse>,
+  requestOf: (call: RawCall) => Request,
+  depsFactory: () => Deps,
+) => {
   let deps: Deps | undefined;
   const handle = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     try {
@@ -34,13 +38,24 @@ export const webhookHandler = <Request, Deps>(useCase: (request: Request, deps: 
           return value;
         }
       };
-      return await useCase(requestOf({ rawBody: event.body, isBase64Encoded: event.isBase64Encoded, header: (name) => header(event, name), pathParameter }), deps);
+      return await useCase(
+        requestOf({ rawBody: event.body, isBase64Encoded: event.isBase64Encoded, header: (name) => header(event, name), pathParameter }),
+        deps,
+      );
     } catch (error) {
       return errorResponse(error, event);
     }
   };
-  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>(handle).use(tracing.middleware()).use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>(handle)
+    .use(tracing.middleware())
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics));
 };
 
 /** Twilio's two webhooks read the same: form body and signature. */
-export const twilioCallOf = (call: RawCall) => ({ rawBody: call.rawBody, isBase64Encoded: call.isBase64Encoded, contentType: call.header('content-type'), signature: call.header('x-twilio-signature') });
+export const twilioCallOf = (call: RawCall) => ({
+  rawBody: call.rawBody,
+  isBase64Encoded: call.isBase64Encoded,
+  contentType: call.header('content-type'),
+  signature: call.header('x-twilio-signature'),
+});

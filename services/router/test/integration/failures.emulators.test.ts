@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { AppError, createSqsClient, dynamoCompanyRepository, dynamoIdempotencyStore, dynamoOptOutStore, dynamoRateLimiter, ErrorCodes, systemClock } from '@ai-multi-comms/core';
+import {
+  AppError,
+  createSqsClient,
+  dynamoCompanyRepository,
+  dynamoIdempotencyStore,
+  dynamoOptOutStore,
+  dynamoRateLimiter,
+  ErrorCodes,
+  systemClock,
+} from '@ai-multi-comms/core';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { createHandler } from '../../src/handler';
 import { initiateConversation, InitiateConversationDeps } from '../../src/initiate-conversation';
@@ -35,7 +44,10 @@ it('a queue failure is 500 QUEUE_ERROR without detail, leaves no idempotency rec
   expect((error as AppError).code).toBe(ErrorCodes.QUEUE_ERROR);
   expect((error as AppError).message).toBe('The request could not be queued. Please retry; retrying is safe.');
   const record = await clients.documents.send(
-    new GetCommand({ TableName: state.resources.idempotencyTable, Key: { idempotency_key: `ci-aaa-001#pi-aaa-001#${body.request_data.request_id}` } }),
+    new GetCommand({
+      TableName: state.resources.idempotencyTable,
+      Key: { idempotency_key: `ci-aaa-001#pi-aaa-001#${body.request_data.request_id}` },
+    }),
   );
   expect(record.Item).toBeUndefined();
 
@@ -49,7 +61,13 @@ it('a queue failure is 500 QUEUE_ERROR without detail, leaves no idempotency rec
 
 /** The same failures through the real handler: the HTTP status and the exact body a client gets. */
 const respond = async (deps: InitiateConversationDeps, body: Record<string, any>) => {
-  const event = { httpMethod: 'POST', headers: { 'x-api-key': state.demoApiKeys.companyA }, body: JSON.stringify(body), isBase64Encoded: false, requestContext: { requestId: 'r' } };
+  const event = {
+    httpMethod: 'POST',
+    headers: { 'x-api-key': state.demoApiKeys.companyA },
+    body: JSON.stringify(body),
+    isBase64Encoded: false,
+    requestContext: { requestId: 'r' },
+  };
   const context = { functionName: 'router', awsRequestId: 'r', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
   const response = await createHandler(() => deps)(event as unknown as APIGatewayProxyEvent, context);
   return { status: response.statusCode, body: JSON.parse(response.body) };
@@ -60,7 +78,12 @@ it('a database failure is 500 DATABASE_ERROR with a sentence and no detail', asy
   const response = await respond(depsWith({ companyTable: `missing-table-${randomUUID()}` }), body);
   expect(response).toEqual({
     status: 500,
-    body: { status: 'error', error_code: ErrorCodes.DATABASE_ERROR, message: 'The company configuration could not be read. Please retry.', request_id: body.request_data.request_id },
+    body: {
+      status: 'error',
+      error_code: ErrorCodes.DATABASE_ERROR,
+      message: 'The company configuration could not be read. Please retry.',
+      request_id: body.request_data.request_id,
+    },
   });
 });
 
@@ -70,7 +93,12 @@ it('a queue failure through the handler is 500 QUEUE_ERROR with the docs/api.md 
   const response = await respond(depsWith({ queueUrl: missingQueue }), body);
   expect(response).toEqual({
     status: 500,
-    body: { status: 'error', error_code: ErrorCodes.QUEUE_ERROR, message: 'The request could not be queued. Please retry; retrying is safe.', request_id: body.request_data.request_id },
+    body: {
+      status: 'error',
+      error_code: ErrorCodes.QUEUE_ERROR,
+      message: 'The request could not be queued. Please retry; retrying is safe.',
+      request_id: body.request_data.request_id,
+    },
   });
 });
 
@@ -84,10 +112,11 @@ describe('a dependency that hangs (accepts the connection, never answers)', () =
     const { port } = server.address() as { port: number };
     return {
       url: `http://127.0.0.1:${port}`,
-      close: () => new Promise<void>((resolve) => {
-        sockets.forEach((socket) => socket.destroy());
-        server.close(() => resolve());
-      }),
+      close: () =>
+        new Promise<void>((resolve) => {
+          sockets.forEach((socket) => socket.destroy());
+          server.close(() => resolve());
+        }),
     };
   };
 
@@ -95,7 +124,11 @@ describe('a dependency that hangs (accepts the connection, never answers)', () =
    * The router's production wiring (createDefaultDeps) with one endpoint pointed at the black
    * hole, for the duration of `run` (the SDK resolves its endpoint at the first call).
    */
-  const withProductionDeps = async <T>(variable: 'AWS_ENDPOINT_URL_SQS' | 'AWS_ENDPOINT_URL_DYNAMODB', url: string, run: (deps: InitiateConversationDeps) => Promise<T>): Promise<T> => {
+  const withProductionDeps = async <T>(
+    variable: 'AWS_ENDPOINT_URL_SQS' | 'AWS_ENDPOINT_URL_DYNAMODB',
+    url: string,
+    run: (deps: InitiateConversationDeps) => Promise<T>,
+  ): Promise<T> => {
     const saved = { ...process.env };
     Object.assign(process.env, {
       COMPANY_DATA_TABLE: state.resources.companyDataTable,
@@ -120,33 +153,56 @@ describe('a dependency that hangs (accepts the connection, never answers)', () =
     const hole = await blackHole();
     try {
       const body = validBody((b) => (b.company_data = { company_id: item.company_id, project_id: item.project_id }));
-      const event = { httpMethod: 'POST', headers: { 'x-api-key': apiKey }, body: JSON.stringify(body), isBase64Encoded: false, requestContext: { requestId: 'r' } };
+      const event = {
+        httpMethod: 'POST',
+        headers: { 'x-api-key': apiKey },
+        body: JSON.stringify(body),
+        isBase64Encoded: false,
+        requestContext: { requestId: 'r' },
+      };
       const context = { functionName: 'router', awsRequestId: 'r', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
 
       // Act
-      const response = await withProductionDeps('AWS_ENDPOINT_URL_SQS', hole.url, (deps) => createHandler(() => deps)(event as unknown as APIGatewayProxyEvent, context));
+      const response = await withProductionDeps('AWS_ENDPOINT_URL_SQS', hole.url, (deps) =>
+        createHandler(() => deps)(event as unknown as APIGatewayProxyEvent, context),
+      );
 
       // Assess
       expect(response.statusCode).toBe(500);
       expect(JSON.parse(response.body)).toMatchObject({ error_code: ErrorCodes.QUEUE_ERROR });
       const minute = new Date().toISOString().slice(0, 16);
-      const counter = await clients.documents.send(new GetCommand({ TableName: state.resources.rateLimitsTable, Key: { counter_key: `${item.company_id}#${item.project_id}#minute#${minute}` } }));
+      const counter = await clients.documents.send(
+        new GetCommand({
+          TableName: state.resources.rateLimitsTable,
+          Key: { counter_key: `${item.company_id}#${item.project_id}#minute#${minute}` },
+        }),
+      );
       expect(counter.Item?.count ?? 0).toBe(0);
-      const record = await clients.documents.send(new GetCommand({ TableName: state.resources.idempotencyTable, Key: { idempotency_key: `${item.company_id}#${item.project_id}#${body.request_data.request_id}` } }));
+      const record = await clients.documents.send(
+        new GetCommand({
+          TableName: state.resources.idempotencyTable,
+          Key: { idempotency_key: `${item.company_id}#${item.project_id}#${body.request_data.request_id}` },
+        }),
+      );
       expect(record.Item).toBeUndefined();
     } finally {
       await hole.close();
     }
   }, 30_000);
 
-  it('DynamoDB hangs: 500 DATABASE_ERROR with the contract\'s sentence', async () => {
+  it("DynamoDB hangs: 500 DATABASE_ERROR with the contract's sentence", async () => {
     const hole = await blackHole();
     try {
       const body = validBody();
       const response = await withProductionDeps('AWS_ENDPOINT_URL_DYNAMODB', hole.url, (deps) => respond(deps, body));
       expect(response).toEqual({
         status: 500,
-        body: { status: 'error', error_code: ErrorCodes.DATABASE_ERROR, message: 'The company configuration could not be read. Please retry.', request_id: body.request_data.request_id },
+        body: {
+          status: 'error',
+          error_code: ErrorCodes.DATABASE_ERROR,
+          message: 'The company configuration could not be read. Please retry.',
+          request_id: body.request_data.request_id,
+        },
       });
     } finally {
       await hole.close();

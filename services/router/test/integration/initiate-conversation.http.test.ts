@@ -30,8 +30,17 @@ const testProject = (projectId: string, patch: (file: OnboardingFile) => void = 
     allowed_channels: ['whatsapp'],
     api_keys: [state.demoApiKeys.companyA],
     rate_limits: { requests_per_minute: 1000, requests_per_day: 100000 },
-    ai_config: { openai_config: { whatsapp: { api_key_reference: 'ai-multi-comms/openai-api-key/ci-aaa-001-dev', model: 'gpt-4o-mini', instructions: 'Hi' } } },
-    channel_config: { whatsapp: { company_whatsapp_number: '+447700900555', whatsapp_credentials_id: 'ai-multi-comms/whatsapp-credentials/ci-test-001/x/twilio-dev' } },
+    ai_config: {
+      openai_config: {
+        whatsapp: { api_key_reference: 'ai-multi-comms/openai-api-key/ci-aaa-001-dev', model: 'gpt-4o-mini', instructions: 'Hi' },
+      },
+    },
+    channel_config: {
+      whatsapp: {
+        company_whatsapp_number: '+447700900555',
+        whatsapp_credentials_id: 'ai-multi-comms/whatsapp-credentials/ci-test-001/x/twilio-dev',
+      },
+    },
   };
   patch(file);
   return file;
@@ -40,7 +49,8 @@ const testProject = (projectId: string, patch: (file: OnboardingFile) => void = 
 const forProject = (projectId: string) => validBody((b) => (b.company_data = { company_id: 'ci-test-001', project_id: projectId }));
 
 /** Messages of one conversation published on the WhatsApp queue (the processor may already have consumed them). */
-const published = (conversationId: string) => queueEvents(state, { queueUrl: state.resources.composeQueueUrl, status: 'published', conversationId });
+const published = (conversationId: string) =>
+  queueEvents(state, { queueUrl: state.resources.composeQueueUrl, status: 'published', conversationId });
 /** The idempotency record of a first attempt at `body` that is (or was, if leaseEndsAt is past) still running. */
 const putInProgressRecord = (body: ReturnType<typeof validBody>, leaseEndsAt: number) =>
   clients.documents.send(
@@ -61,18 +71,31 @@ const waitForPublished = async (conversationId: string) =>
 
 beforeAll(async () => {
   const repository = dynamoCompanyRepository(clients.documents, state.resources.companyDataTable!);
-  await onboardCompany(testProject('pi-inactive', (f) => (f.project_status = 'inactive')), { repository });
-  await onboardCompany(testProject('pi-minute-limit', (f) => (f.rate_limits = { requests_per_minute: 3, requests_per_day: 1000 })), { repository });
-  await onboardCompany(testProject('pi-day-limit', (f) => (f.rate_limits = { requests_per_minute: 1000, requests_per_day: 2 })), { repository });
+  await onboardCompany(
+    testProject('pi-inactive', (f) => (f.project_status = 'inactive')),
+    { repository },
+  );
+  await onboardCompany(
+    testProject('pi-minute-limit', (f) => (f.rate_limits = { requests_per_minute: 3, requests_per_day: 1000 })),
+    { repository },
+  );
+  await onboardCompany(
+    testProject('pi-day-limit', (f) => (f.rate_limits = { requests_per_minute: 1000, requests_per_day: 2 })),
+    { repository },
+  );
   // An item edited by hand past onboarding's checks: email allowed, no email sender configured.
   await clients.documents.send(
     new PutCommand({
       TableName: state.resources.companyDataTable,
-      Item: { ...testProject('pi-misconfigured'), api_keys: undefined, allowed_channels: ['whatsapp', 'email'], api_key_sha256: [sha256Hex(state.demoApiKeys.companyA)] },
+      Item: {
+        ...testProject('pi-misconfigured'),
+        api_keys: undefined,
+        allowed_channels: ['whatsapp', 'email'],
+        api_key_sha256: [sha256Hex(state.demoApiKeys.companyA)],
+      },
     }),
   );
 });
-
 
 describe('accepted requests', () => {
   it('answers 200 and puts the Context Object, with its attributes, on the compose queue', async () => {
@@ -101,19 +124,30 @@ describe('accepted requests', () => {
     });
     const contextObject = parseContextObject(message!.body); // the compose step's own strict check
     expect(contextObject.frontend_payload).toEqual(validateInitiateRequest(body));
-    expect(contextObject.conversation_data).toEqual({ conversations: [{ channel: 'whatsapp', conversation_id: conversationId }], conversation_status: 'initiated', thread_id: null });
+    expect(contextObject.conversation_data).toEqual({
+      conversations: [{ channel: 'whatsapp', conversation_id: conversationId }],
+      conversation_status: 'initiated',
+      thread_id: null,
+    });
     expect(contextObject.company_data_payload.company_name).toBe('Acme Care Recruitment');
     expect(message!.body).not.toContain('legacy-key-sent-in-body');
     expect(message!.body).not.toContain('api_key_sha256');
     expect(message!.body).not.toContain(state.demoApiKeys.companyA);
 
     const record = await clients.documents.send(
-      new GetCommand({ TableName: state.resources.idempotencyTable, Key: { idempotency_key: `ci-aaa-001#pi-aaa-001#${body.request_data.request_id}` } }),
+      new GetCommand({
+        TableName: state.resources.idempotencyTable,
+        Key: { idempotency_key: `ci-aaa-001#pi-aaa-001#${body.request_data.request_id}` },
+      }),
     );
     expect(record.Item).toMatchObject({
       status: 'COMPLETED',
       body_sha256: sha256Hex(canonicalJson(validateInitiateRequest(body))),
-      response: { conversation_id: conversationId, conversations: [{ channel: 'whatsapp', conversation_id: conversationId }], queue_timestamp: response.json.queue_timestamp },
+      response: {
+        conversation_id: conversationId,
+        conversations: [{ channel: 'whatsapp', conversation_id: conversationId }],
+        queue_timestamp: response.json.queue_timestamp,
+      },
     });
     expect(record.Item!.expires_at).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000) + 24 * 3600 - 60);
   });
@@ -124,7 +158,10 @@ describe('accepted requests', () => {
     expect(first.status).toBe(200);
     expect(await waitForPublished(String(first.json.conversation_id))).toBeDefined();
 
-    const again = await postInitiate(state, { ...body, request_data: { ...body.request_data, request_id: body.request_data.request_id.toUpperCase() } });
+    const again = await postInitiate(state, {
+      ...body,
+      request_data: { ...body.request_data, request_id: body.request_data.request_id.toUpperCase() },
+    });
     expect(again.status).toBe(200);
     expect(again.json).toEqual(first.json);
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -138,7 +175,11 @@ describe('idempotency conflicts', () => {
     expect((await postInitiate(state, body)).status).toBe(200);
     const response = await postInitiate(state, { ...body, recipient_data: { ...body.recipient_data, recipient_first_name: 'Jane' } });
     expect(response.status).toBe(409);
-    expect(response.json).toMatchObject({ status: 'error', error_code: ErrorCodes.IDEMPOTENCY_CONFLICT, request_id: body.request_data.request_id });
+    expect(response.json).toMatchObject({
+      status: 'error',
+      error_code: ErrorCodes.IDEMPOTENCY_CONFLICT,
+      request_id: body.request_data.request_id,
+    });
     expect(contractViolation(response.status, response.json)).toBeUndefined();
   });
 
@@ -242,7 +283,9 @@ describe('validation over HTTP', () => {
     expect(response.json.error_code).toBe(code);
     expect(contractViolation(response.status, response.json)).toBeUndefined();
     if (code !== 'INVALID_REQUEST') {
-      expect(response.json.validation_errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: expect.any(String), message: expect.any(String) })]));
+      expect(response.json.validation_errors).toEqual(
+        expect.arrayContaining([expect.objectContaining({ field: expect.any(String), message: expect.any(String) })]),
+      );
     }
   });
 
@@ -265,7 +308,18 @@ describe('validation over HTTP', () => {
   it('answers a few hundred random mutated bodies over HTTP without a 5xx or an unlisted code', async () => {
     const mutate = fc.record({
       section: fc.constantFrom('company_data', 'recipient_data', 'request_data', 'project_data'),
-      key: fc.constantFrom('company_id', 'project_id', 'recipient_tel', 'recipient_email', 'comms_consent', 'request_id', 'channel_method', 'initial_request_timestamp', '__proto__', 'x'),
+      key: fc.constantFrom(
+        'company_id',
+        'project_id',
+        'recipient_tel',
+        'recipient_email',
+        'comms_consent',
+        'request_id',
+        'channel_method',
+        'initial_request_timestamp',
+        '__proto__',
+        'x',
+      ),
       value: fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.string({ unit: 'binary', maxLength: 40 })),
     });
     await fc.assert(
@@ -317,7 +371,11 @@ describe('CORS', () => {
   it('answers the browser preflight and carries the CORS headers on responses', async () => {
     const preflight = await fetch(`${state.apiBaseUrl}/initiate-conversation`, {
       method: 'OPTIONS',
-      headers: { Origin: 'https://app.example.com', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type,x-api-key' },
+      headers: {
+        Origin: 'https://app.example.com',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type,x-api-key',
+      },
     });
     expect(preflight.status).toBe(200);
     expect(preflight.headers.get('access-control-allow-methods')).toMatch(/POST/);
@@ -328,7 +386,6 @@ describe('CORS', () => {
     expect(response.headers.get('access-control-allow-methods')).toBe('OPTIONS,POST');
   });
 });
-
 
 describe('GET /health', () => {
   it('answers 200 {"status":"ok"} with a key API Gateway knows, 403 without one', async () => {

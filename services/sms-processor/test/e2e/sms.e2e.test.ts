@@ -4,7 +4,18 @@ import { countSmsSegments, dynamoOptOutStore, toSqsSafeJson } from '@ai-multi-co
 import { smsChannel } from '../../src/sms-channel';
 import { conversationReader } from '@ai-multi-comms/testing/stack';
 import { crashAfterSendThenRedeliver } from '@ai-multi-comms/testing/stack';
-import { addFault, eventually, postInitiate, providerRequests, queueEvents, sleep, uniqueTel, useLocalStack, validBody, waitForQueueEvents } from '@ai-multi-comms/testing/stack';
+import {
+  addFault,
+  eventually,
+  postInitiate,
+  providerRequests,
+  queueEvents,
+  sleep,
+  uniqueTel,
+  useLocalStack,
+  validBody,
+  waitForQueueEvents,
+} from '@ai-multi-comms/testing/stack';
 import { demoContextObject } from '@ai-multi-comms/testing/stack';
 
 /** The SMS channel through the real stack (router → queue → poller → handler → Twilio SMS). */
@@ -14,7 +25,10 @@ const COMPANY_SMS = '+447700900002';
 const smsQueue = () => state.outputs['ai-multi-comms-sms-processor']!.QueueUrl!;
 const creates = (tel: string) => providerRequests(state, { provider: 'twilio', route: 'messages.create', mentioning: tel });
 const start = async (tel: string, requestId = randomUUID()) => {
-  const response = await postInitiate(state, validBody((b) => ((b.recipient_data.recipient_tel = tel), (b.request_data.request_id = requestId)), 'sms'));
+  const response = await postInitiate(
+    state,
+    validBody((b) => ((b.recipient_data.recipient_tel = tel), (b.request_data.request_id = requestId)), 'sms'),
+  );
   expect(response.status).toBe(200);
   return String(response.json.conversation_id);
 };
@@ -26,12 +40,30 @@ it('sends one SMS from the company number with the AI text, and records segments
   const done = await conversations.waitForStatus(tel, conversationId, 'initial_message_sent');
   const sent = await creates(tel);
   expect(sent).toHaveLength(1);
-  expect(sent[0]!.body).toEqual({ From: COMPANY_SMS, To: tel, Body: expect.stringContaining('John'), StatusCallback: `${state.apiBaseUrl}/webhooks/twilio/status`, ValidityPeriod: '3600' }); // a first message may wait an hour in the sender's queue (validity-period.ts)
+  expect(sent[0]!.body).toEqual({
+    From: COMPANY_SMS,
+    To: tel,
+    Body: expect.stringContaining('John'),
+    StatusCallback: `${state.apiBaseUrl}/webhooks/twilio/status`,
+    ValidityPeriod: '3600',
+  }); // a first message may wait an hour in the sender's queue (validity-period.ts)
   expect(sent[0]!.body.Body.length).toBeLessThanOrEqual(1600); // the demo project's max_message_length
   const segments = countSmsSegments(sent[0]!.body.Body);
-  expect(done).toMatchObject({ attempts: 1, channel_method: 'sms', inbound_key: `sms#${COMPANY_SMS}#${tel}`, thread_id: expect.stringMatching(/^conv_/) });
+  expect(done).toMatchObject({
+    attempts: 1,
+    channel_method: 'sms',
+    inbound_key: `sms#${COMPANY_SMS}#${tel}`,
+    thread_id: expect.stringMatching(/^conv_/),
+  });
   expect(done.messages).toEqual([
-    expect.objectContaining({ channel: 'sms', message_id: done.provider_message_id, content: sent[0]!.body.Body, encoding: segments.encoding, segments: segments.segments, total_tokens: expect.any(Number) }),
+    expect.objectContaining({
+      channel: 'sms',
+      message_id: done.provider_message_id,
+      content: sent[0]!.body.Body,
+      encoding: segments.encoding,
+      segments: segments.segments,
+      total_tokens: expect.any(Number),
+    }),
   ]);
   const responses = await providerRequests(state, { provider: 'openai', route: 'responses', mentioning: conversationId.split('#')[2]! });
   expect(responses[0]!.body.text).toBeUndefined(); // plain text: no Structured Outputs schema
@@ -78,16 +110,26 @@ it('a crash after the send: the redelivery reconciles with Twilio and sends noth
   const contextObject = await demoContextObject(state, clients, (b) => (b.recipient_data.recipient_tel = tel), 'sms');
   const conversationId = contextObject.conversation_data.conversations[0]!.conversation_id;
   const record = { messageId: 'm', receiptHandle: 'r', body: toSqsSafeJson(contextObject), receiveCount: 1 };
-  const redelivery = await crashAfterSendThenRedeliver(state, clients.documents, smsChannel, record, async () => (await creates(tel)).length === 1);
+  const redelivery = await crashAfterSendThenRedeliver(
+    state,
+    clients.documents,
+    smsChannel,
+    record,
+    async () => (await creates(tel)).length === 1,
+  );
   expect(redelivery).toEqual({ outcome: 'acknowledge', reason: 'sent' });
   expect(await creates(tel)).toHaveLength(1);
   expect(await providerRequests(state, { provider: 'twilio', route: 'messages.list', mentioning: tel })).toHaveLength(1);
   const done = await conversations.item(tel, conversationId);
-  expect(done).toMatchObject({ conversation_status: 'initial_message_sent', attempts: 2, provider_message_id: expect.stringMatching(/^SM/) });
+  expect(done).toMatchObject({
+    conversation_status: 'initial_message_sent',
+    attempts: 2,
+    provider_message_id: expect.stringMatching(/^SM/),
+  });
   expect(done!.messages[0]).toMatchObject({ reconciled: true, channel: 'sms', encoding: expect.any(String), segments: expect.any(Number) });
 });
 
-it('two conversations to the same person within a minute, the second\'s first send failing with a Twilio 500: each gets its own SMS', async () => {
+it("two conversations to the same person within a minute, the second's first send failing with a Twilio 500: each gets its own SMS", async () => {
   // Prepare: the first conversation sent; then a 500 on the next create to this number.
   const tel = uniqueTel();
   const firstId = await start(tel);

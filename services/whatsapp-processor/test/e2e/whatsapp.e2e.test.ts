@@ -64,7 +64,14 @@ describe('happy path', () => {
     const sent = creates[0]!;
     expect(sent.status).toBe(201);
     expect(sent.auth).toBe('AC00000000000000000000000000000a01');
-    expect(sent.body).toEqual({ From: `whatsapp:${COMPANY_NUMBER}`, To: `whatsapp:${tel}`, ContentSid: TEMPLATE_SID, ContentVariables: expect.any(String), StatusCallback: `${state.apiBaseUrl}/webhooks/twilio/status`, ValidityPeriod: '3600' });
+    expect(sent.body).toEqual({
+      From: `whatsapp:${COMPANY_NUMBER}`,
+      To: `whatsapp:${tel}`,
+      ContentSid: TEMPLATE_SID,
+      ContentVariables: expect.any(String),
+      StatusCallback: `${state.apiBaseUrl}/webhooks/twilio/status`,
+      ValidityPeriod: '3600',
+    });
     const variables = JSON.parse(sent.body.ContentVariables);
     expect(Object.keys(variables).sort()).toEqual(['1', '2', '3', '4']);
     expect(variables['1']).toBe('John');
@@ -95,8 +102,18 @@ describe('happy path', () => {
     expect(done.lease_expires_at).toBeUndefined();
     // The message is its own unit: its delivery state lives on its item, the conversation lists it.
     const { conversation, message } = await parts(tel, conversationId);
-    expect(message).toMatchObject({ conversation_id: conversationId, message_key: 'initial', primary_channel: tel, channel: 'whatsapp', message_status: 'sent', attempts: 1, provider_message_id: done.provider_message_id, send_intents: [expect.objectContaining({ at: expect.any(String) })] });
-    for (const deliveryField of ['attempts', 'lease_owner', 'send_started_at', 'send_intents', 'provider_message_id', 'message_status']) expect(conversation).not.toHaveProperty(deliveryField);
+    expect(message).toMatchObject({
+      conversation_id: conversationId,
+      message_key: 'initial',
+      primary_channel: tel,
+      channel: 'whatsapp',
+      message_status: 'sent',
+      attempts: 1,
+      provider_message_id: done.provider_message_id,
+      send_intents: [expect.objectContaining({ at: expect.any(String) })],
+    });
+    for (const deliveryField of ['attempts', 'lease_owner', 'send_started_at', 'send_intents', 'provider_message_id', 'message_status'])
+      expect(conversation).not.toHaveProperty(deliveryField);
     expect(done.messages).toEqual([
       {
         message_id: done.provider_message_id,
@@ -134,7 +151,15 @@ describe('exactly once', () => {
     const tel = uniqueTel();
     const contextObject = contextObjectFor(tel);
     const body = toSqsSafeJson(contextObject);
-    await clients.sqs.send(new SendMessageBatchCommand({ QueueUrl: whatsappQueue(), Entries: [{ Id: 'a', MessageBody: body }, { Id: 'b', MessageBody: body }] }));
+    await clients.sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: whatsappQueue(),
+        Entries: [
+          { Id: 'a', MessageBody: body },
+          { Id: 'b', MessageBody: body },
+        ],
+      }),
+    );
     const conversationId = contextObject.conversation_data.conversations[0]!.conversation_id;
     await waitForStatus(tel, conversationId, 'initial_message_sent');
     await sleep(1500);
@@ -148,11 +173,22 @@ describe('transient failures are retried', () => {
     const tel = uniqueTel();
     const requestId = randomUUID();
     await addFault(state, { provider: 'openai', route: 'responses', status: 500, count: 2, match: requestId }); // 1 call + 1 SDK retry
-    const response = await postInitiate(state, validBody((b) => ((b.recipient_data.recipient_tel = tel), (b.request_data.request_id = requestId))));
+    const response = await postInitiate(
+      state,
+      validBody((b) => ((b.recipient_data.recipient_tel = tel), (b.request_data.request_id = requestId))),
+    );
     const conversationId = String(response.json.conversation_id);
     const done = await waitForStatus(tel, conversationId, 'initial_message_sent');
     expect(done.attempts).toBe(1); // the sender's: it got its message once, composed
-    const thread = (await clients.documents.send(new GetCommand({ TableName: state.resources.threadsTable, Key: { thread_key: `ci-aaa-001#pi-aaa-001#${requestId}` }, ConsistentRead: true }))).Item!;
+    const thread = (
+      await clients.documents.send(
+        new GetCommand({
+          TableName: state.resources.threadsTable,
+          Key: { thread_key: `ci-aaa-001#pi-aaa-001#${requestId}` },
+          ConsistentRead: true,
+        }),
+      )
+    ).Item!;
     expect(thread).toMatchObject({ status: 'published', attempts: 2, thread_id: done.thread_id });
     expect(await successfulCreates(tel)).toHaveLength(1);
     const openAi = await providerRequests(state, { provider: 'openai', mentioning: requestId });
@@ -204,20 +240,32 @@ describe('failures that a retry may fix go to the DLQ after three receives, noth
     delete contextObject.company_data_payload.channel_config;
     const conversationId = contextObject.conversation_data.conversations[0]!.conversation_id;
     await clients.sqs.send(new SendMessageCommand({ QueueUrl: whatsappQueue(), MessageBody: JSON.stringify(contextObject) }));
-    await eventually('the malformed message in the DLQ', async () => ((await queueEvents(state, { status: 'dlq', conversationId })).length > 0 ? true : undefined), 30_000);
+    await eventually(
+      'the malformed message in the DLQ',
+      async () => ((await queueEvents(state, { status: 'dlq', conversationId })).length > 0 ? true : undefined),
+      30_000,
+    );
     const failed = await item(tel, conversationId);
     // The last receive marked the item: parked in the DLQ, not a retry still to come.
-    expect(failed).toMatchObject({ conversation_status: 'failed_unknown', failure_reason: expect.stringContaining('channel_config'), retries_exhausted_at: expect.any(String) });
+    expect(failed).toMatchObject({
+      conversation_status: 'failed_unknown',
+      failure_reason: expect.stringContaining('channel_config'),
+      retries_exhausted_at: expect.any(String),
+    });
     expect(await twilioCreates(tel)).toHaveLength(0);
   });
 
   it('a body that is not JSON at all goes to the DLQ too', async () => {
     const marker = `not-json-${randomUUID()}`;
     await clients.sqs.send(new SendMessageCommand({ QueueUrl: whatsappQueue(), MessageBody: `{${marker}` }));
-    await eventually('the garbage message in the DLQ', async () => {
-      const events = await queueEvents(state, { status: 'dlq' });
-      return events.some((event) => event.body.includes(marker)) ? true : undefined;
-    }, 30_000);
+    await eventually(
+      'the garbage message in the DLQ',
+      async () => {
+        const events = await queueEvents(state, { status: 'dlq' });
+        return events.some((event) => event.body.includes(marker)) ? true : undefined;
+      },
+      30_000,
+    );
   });
 
   it('a missing credentials secret: failed_secrets_fetch, then the DLQ', async () => {
@@ -231,17 +279,41 @@ describe('failures that a retry may fix go to the DLQ after three receives, noth
         project_status: 'active',
         allowed_channels: ['whatsapp'],
         api_keys: [state.demoApiKeys.companyA],
-        ai_config: { openai_config: { whatsapp: { api_key_reference: 'ai-multi-comms/openai-api-key/ci-aaa-001-dev', model: 'gpt-4o-mini', instructions: 'x' } } },
-        channel_config: { whatsapp: { company_whatsapp_number: '+447700900777', whatsapp_credentials_id: 'ai-multi-comms/whatsapp-credentials/ci-nosecret-001/pi-nosecret-001/twilio-dev' } },
+        ai_config: {
+          openai_config: {
+            whatsapp: { api_key_reference: 'ai-multi-comms/openai-api-key/ci-aaa-001-dev', model: 'gpt-4o-mini', instructions: 'x' },
+          },
+        },
+        channel_config: {
+          whatsapp: {
+            company_whatsapp_number: '+447700900777',
+            whatsapp_credentials_id: 'ai-multi-comms/whatsapp-credentials/ci-nosecret-001/pi-nosecret-001/twilio-dev',
+          },
+        },
       },
       { repository },
     );
     const tel = uniqueTel();
-    const response = await postInitiate(state, validBody((b) => ((b.recipient_data.recipient_tel = tel), (b.company_data = { company_id: 'ci-nosecret-001', project_id: 'pi-nosecret-001' }))));
+    const response = await postInitiate(
+      state,
+      validBody(
+        (b) => (
+          (b.recipient_data.recipient_tel = tel), (b.company_data = { company_id: 'ci-nosecret-001', project_id: 'pi-nosecret-001' })
+        ),
+      ),
+    );
     const conversationId = String(response.json.conversation_id);
-    await eventually('the message in the DLQ', async () => ((await queueEvents(state, { status: 'dlq', conversationId })).length > 0 ? true : undefined), 30_000);
+    await eventually(
+      'the message in the DLQ',
+      async () => ((await queueEvents(state, { status: 'dlq', conversationId })).length > 0 ? true : undefined),
+      30_000,
+    );
     const failed = await item(tel, conversationId);
-    expect(failed).toMatchObject({ conversation_status: 'failed_secrets_fetch', failure_reason: expect.stringContaining('does not exist'), retries_exhausted_at: expect.any(String) });
+    expect(failed).toMatchObject({
+      conversation_status: 'failed_secrets_fetch',
+      failure_reason: expect.stringContaining('does not exist'),
+      retries_exhausted_at: expect.any(String),
+    });
     // Three receives before the DLQ (more if an operator test's "redrive all" sent it round again).
     expect(failed!.attempts).toBeGreaterThanOrEqual(3);
     expect(await twilioCreates(tel)).toHaveLength(0);
@@ -254,7 +326,9 @@ describe('logs', () => {
     // The functions' logs really are captured: router and processor lines are both there.
     expect(logs).toContain('"service":"router"');
     expect(logs).toContain('"service":"whatsapp-processor"');
-    const secretValues = Object.values(demoSecrets(state.stage)).flatMap((secret) => [secret.ai_api_key, secret.twilio_auth_token, secret.sendgrid_api_key].filter(Boolean));
+    const secretValues = Object.values(demoSecrets(state.stage)).flatMap((secret) =>
+      [secret.ai_api_key, secret.twilio_auth_token, secret.sendgrid_api_key].filter(Boolean),
+    );
     for (const value of [...secretValues, state.demoApiKeys.companyA, state.demoApiKeys.companyB]) {
       expect(logs).not.toContain(value);
     }

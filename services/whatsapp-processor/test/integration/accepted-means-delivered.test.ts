@@ -37,19 +37,35 @@ const logger = (() => {
   return createLogger('whatsapp-processor');
 })();
 
-const recordOf = (contextObject: ContextObject, receiveCount = 1) => ({ messageId: randomUUID(), receiptHandle: 'rh', body: toSqsSafeJson(contextObject), receiveCount });
+const recordOf = (contextObject: ContextObject, receiveCount = 1) => ({
+  messageId: randomUUID(),
+  receiptHandle: 'rh',
+  body: toSqsSafeJson(contextObject),
+  receiveCount,
+});
 const itemOf = async (contextObject: ContextObject) =>
-  reader.item(primaryChannelFor(contextObject.frontend_payload, contextObject.conversation_data.conversations[0]!.channel), contextObject.conversation_data.conversations[0]!.conversation_id);
-const creates = async (tel: string) => (await providerRequests(state, { provider: 'twilio', route: 'messages.create', mentioning: tel })).filter((r) => r.status === 201);
+  reader.item(
+    primaryChannelFor(contextObject.frontend_payload, contextObject.conversation_data.conversations[0]!.channel),
+    contextObject.conversation_data.conversations[0]!.conversation_id,
+  );
+const creates = async (tel: string) =>
+  (await providerRequests(state, { provider: 'twilio', route: 'messages.create', mentioning: tel })).filter((r) => r.status === 201);
 const twilioMessagesTo = async (tel: string) =>
-  ((await (await fetch(`${state.providersUrl}/__messages?provider=twilio`)).json()) as { twilio: { sid: string; to: string; body: string; status: string }[] }).twilio.filter((m) => m.to === `whatsapp:${tel}`);
+  (
+    (await (await fetch(`${state.providersUrl}/__messages?provider=twilio`)).json()) as {
+      twilio: { sid: string; to: string; body: string; status: string }[];
+    }
+  ).twilio.filter((m) => m.to === `whatsapp:${tel}`);
 
-describe('reconciliation takes this conversation\'s message and no other', () => {
-  it('two conversations to the same person, the second\'s first send failing with a Twilio 500: each is recorded with its own message', async () => {
+describe("reconciliation takes this conversation's message and no other", () => {
+  it("two conversations to the same person, the second's first send failing with a Twilio 500: each is recorded with its own message", async () => {
     // Prepare: conversation 1 sent; conversation 2 (another role) to the same person.
     const tel = uniqueTel();
     const first = await demoContextObject(state, clients, (b) => (b.recipient_data.recipient_tel = tel));
-    expect(await processRecord(recordOf(first), inProcessDeps(state, whatsappChannel, real(), { logger }))).toEqual({ outcome: 'acknowledge', reason: 'sent' });
+    expect(await processRecord(recordOf(first), inProcessDeps(state, whatsappChannel, real(), { logger }))).toEqual({
+      outcome: 'acknowledge',
+      reason: 'sent',
+    });
     const second = await demoContextObject(state, clients, (b) => {
       b.recipient_data.recipient_tel = tel;
       b.project_data.jobRole = 'Night Care Worker';
@@ -57,8 +73,13 @@ describe('reconciliation takes this conversation\'s message and no other', () =>
     await addFault(state, { provider: 'twilio', route: 'messages.create', status: 500, match: tel });
 
     // Act: the second's first attempt fails, its redelivery takes over and reconciles first.
-    expect(await processRecord(recordOf(second), inProcessDeps(state, whatsappChannel, real(), { logger }))).toMatchObject({ outcome: 'retry' });
-    expect(await processRecord(recordOf(second, 2), inProcessDeps(state, whatsappChannel, real(), { logger }))).toEqual({ outcome: 'acknowledge', reason: 'sent' });
+    expect(await processRecord(recordOf(second), inProcessDeps(state, whatsappChannel, real(), { logger }))).toMatchObject({
+      outcome: 'retry',
+    });
+    expect(await processRecord(recordOf(second, 2), inProcessDeps(state, whatsappChannel, real(), { logger }))).toEqual({
+      outcome: 'acknowledge',
+      reason: 'sent',
+    });
 
     // Assess: two messages at Twilio, each conversation recorded with its own.
     const [firstItem, secondItem] = [await itemOf(first), await itemOf(second)];
@@ -78,7 +99,9 @@ describe('reconciliation takes this conversation\'s message and no other', () =>
     await addFault(state, { provider: 'twilio', route: 'messages.create', match: tel, drop_after: true, queued_ms: 60_000 });
 
     // Act
-    expect(await processRecord(recordOf(contextObject), inProcessDeps(state, whatsappChannel, real(), { logger }))).toMatchObject({ outcome: 'retry' });
+    expect(await processRecord(recordOf(contextObject), inProcessDeps(state, whatsappChannel, real(), { logger }))).toMatchObject({
+      outcome: 'retry',
+    });
     const [queued] = await twilioMessagesTo(tel);
     expect(queued).toMatchObject({ status: 'queued' });
     const outcome = await processRecord(recordOf(contextObject, 2), inProcessDeps(state, whatsappChannel, real(), { logger }));
@@ -93,8 +116,8 @@ describe('reconciliation takes this conversation\'s message and no other', () =>
   });
 });
 
-describe('the project\'s own item decides whether and from where to send', () => {
-  it('a queue message with company B\'s ids and company A\'s sender and credentials is not sent: recorded as refused, acknowledged', async () => {
+describe("the project's own item decides whether and from where to send", () => {
+  it("a queue message with company B's ids and company A's sender and credentials is not sent: recorded as refused, acknowledged", async () => {
     // Prepare: A's configuration relabelled as B's, with a conversation id consistent with it.
     const tel = uniqueTel();
     const forged = await demoContextObject(state, clients, (b) => {
@@ -102,7 +125,10 @@ describe('the project\'s own item decides whether and from where to send', () =>
       b.company_data = { company_id: 'ci-bbb-001', project_id: 'pi-bbb-001' };
     });
     forged.company_data_payload = { ...forged.company_data_payload, company_id: 'ci-bbb-001', project_id: 'pi-bbb-001' };
-    forged.conversation_data.conversations[0]!.conversation_id = forged.conversation_data.conversations[0]!.conversation_id.replace('ci-aaa-001#pi-aaa-001', 'ci-bbb-001#pi-bbb-001');
+    forged.conversation_data.conversations[0]!.conversation_id = forged.conversation_data.conversations[0]!.conversation_id.replace(
+      'ci-aaa-001#pi-aaa-001',
+      'ci-bbb-001#pi-bbb-001',
+    );
 
     // Act
     const outcome = await processRecord(recordOf(forged), inProcessDeps(state, whatsappChannel, real(), { logger }));
@@ -118,7 +144,9 @@ describe('the project\'s own item decides whether and from where to send', () =>
     const { item } = await throwawayProject(state, clients);
     const tel = uniqueTel();
     const contextObject = contextObjectFor(item, (b) => (b.recipient_data.recipient_tel = tel));
-    await (await import('@ai-multi-comms/core')).dynamoCompanyRepository(clients.documents, state.resources.companyDataTable!).put({ ...item, project_status: 'inactive' });
+    await (await import('@ai-multi-comms/core'))
+      .dynamoCompanyRepository(clients.documents, state.resources.companyDataTable!)
+      .put({ ...item, project_status: 'inactive' });
 
     const outcome = await processRecord(recordOf(contextObject), inProcessDeps(state, whatsappChannel, real(), { logger }));
 
@@ -136,19 +164,30 @@ describe('a rotated credential', () => {
     const secretsClient = createSecretsManagerClient();
     // A Content template belongs to its account, as at Twilio: this account gets one of its own.
     const templateSid = `HX${randomUUID().replace(/-/g, '')}`;
-    const credentials = (token: string) => JSON.stringify({ twilio_account_sid: accountSid, twilio_auth_token: token, twilio_template_sid: templateSid });
+    const credentials = (token: string) =>
+      JSON.stringify({ twilio_account_sid: accountSid, twilio_auth_token: token, twilio_template_sid: templateSid });
     await secretsClient.send(new CreateSecretCommand({ Name: secretName, SecretString: credentials('old-token-0001') }));
     const setTwilioAccount = (token: string) =>
       fetch(`${state.providersUrl}/__credentials`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ twilio_accounts: { [accountSid]: token }, twilio_contents: { [templateSid]: { account_sid: accountSid, body: DEMO_WHATSAPP_TEMPLATE_BODY } } }),
+        body: JSON.stringify({
+          twilio_accounts: { [accountSid]: token },
+          twilio_contents: { [templateSid]: { account_sid: accountSid, body: DEMO_WHATSAPP_TEMPLATE_BODY } },
+        }),
       });
     await setTwilioAccount('old-token-0001');
-    const { item } = await throwawayProject(state, clients, (project: CompanyProject) => (project.channel_config.whatsapp!.whatsapp_credentials_id = secretName));
+    const { item } = await throwawayProject(
+      state,
+      clients,
+      (project: CompanyProject) => (project.channel_config.whatsapp!.whatsapp_credentials_id = secretName),
+    );
     const secrets = cachedSecretReader(secretsClient, 300_000);
     const first = contextObjectFor(item, (b) => (b.recipient_data.recipient_tel = uniqueTel()));
-    expect(await processRecord(recordOf(first), { ...inProcessDeps(state, whatsappChannel, real(), { logger }), secrets })).toEqual({ outcome: 'acknowledge', reason: 'sent' });
+    expect(await processRecord(recordOf(first), { ...inProcessDeps(state, whatsappChannel, real(), { logger }), secrets })).toEqual({
+      outcome: 'acknowledge',
+      reason: 'sent',
+    });
 
     // The token is rotated: Twilio now refuses the cached one.
     await secretsClient.send(new PutSecretValueCommand({ SecretId: secretName, SecretString: credentials('new-token-0002') }));
@@ -195,7 +234,10 @@ describe('deadlines and timeouts', () => {
     }
     const failed = capturedLines.find((line) => line.includes('"Processing failed"'))!;
     expect(failed).toBeDefined();
-    expect(JSON.parse(failed).error).toMatchObject({ code: 'PROVIDER_TRANSIENT', message: 'Twilio could not be reached (network or timeout).' });
+    expect(JSON.parse(failed).error).toMatchObject({
+      code: 'PROVIDER_TRANSIENT',
+      message: 'Twilio could not be reached (network or timeout).',
+    });
     expect(failed).not.toContain(tel.slice(1));
     expect(failed).not.toContain('Healthcare Assistant');
     await sleep(2500); // let the delayed fault finish before the stack moves on

@@ -50,7 +50,9 @@ it('a crash after the Twilio send and before the final update: the redelivery re
   // killed there. Its promise is abandoned, as a dead process would be.
   const crashing: DeliveryRepository = { ...real, complete: () => new Promise<void>(() => undefined) };
   void processRecord(record, depsWith(crashing, 2)); // a 2 s lease, so the takeover comes quickly
-  await eventually('the first attempt to send', async () => ((await providerRequests(state, { provider: 'twilio', route: 'messages.create', mentioning: tel })).length === 1 ? true : undefined));
+  await eventually('the first attempt to send', async () =>
+    (await providerRequests(state, { provider: 'twilio', route: 'messages.create', mentioning: tel })).length === 1 ? true : undefined,
+  );
   const afterCrash = await item(tel, conversationId);
   expect(afterCrash).toMatchObject({ conversation_status: 'processing', send_started_at: expect.any(String) });
   expect(afterCrash!.provider_message_id).toBeUndefined();
@@ -64,7 +66,9 @@ it('a crash after the Twilio send and before the final update: the redelivery re
   expect(creates).toHaveLength(1);
   expect(await providerRequests(state, { provider: 'twilio', route: 'messages.list', mentioning: tel })).toHaveLength(1);
   const recorded = await item(tel, conversationId);
-  const { twilio: messages } = (await (await fetch(`${state.providersUrl}/__messages?provider=twilio`)).json()) as { twilio: { sid: string; to: string }[] };
+  const { twilio: messages } = (await (await fetch(`${state.providersUrl}/__messages?provider=twilio`)).json()) as {
+    twilio: { sid: string; to: string }[];
+  };
   const sentSid = messages.find((m) => m.to === `whatsapp:${tel}`)!.sid;
   expect(recorded).toMatchObject({ conversation_status: 'initial_message_sent', attempts: 2, provider_message_id: sentSid });
   expect(recorded!.messages).toEqual([expect.objectContaining({ message_id: sentSid, reconciled: true })]);
@@ -80,7 +84,11 @@ it('the final update failing after a send: one CRITICAL line with everything nee
     ...real,
     complete: async () => {
       completeCalls += 1;
-      throw transient('DATABASE_ERROR', 'The conversation could not be updated after the send.', new Error('ProvisionedThroughputExceededException'));
+      throw transient(
+        'DATABASE_ERROR',
+        'The conversation could not be updated after the send.',
+        new Error('ProvisionedThroughputExceededException'),
+      );
     },
   };
   const outcome = await processRecord(record, depsWith(failing));
@@ -88,7 +96,10 @@ it('the final update failing after a send: one CRITICAL line with everything nee
   expect(completeCalls).toBe(3);
   expect(await providerRequests(state, { provider: 'twilio', route: 'messages.create', mentioning: tel })).toHaveLength(1);
 
-  const critical = capturedLines.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line)).filter((entry) => entry.level === 'CRITICAL');
+  const critical = capturedLines
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line))
+    .filter((entry) => entry.level === 'CRITICAL');
   expect(critical).toHaveLength(1);
   expect(critical[0]).toMatchObject({
     message: expect.stringMatching(/^POST_SEND_UPDATE_FAILED/),
@@ -106,7 +117,12 @@ it('the final update failing after a send: one CRITICAL line with everything nee
         key: { primary_channel: tel, conversation_id: contextObject.conversation_data.conversations[0]!.conversation_id },
         conversation_status: 'initial_message_sent',
         thread_id: expect.stringMatching(/^conv_/),
-        append_message_entry: expect.objectContaining({ role: 'assistant', channel: 'whatsapp', message_id: expect.stringMatching(/^SM/), timestamp: expect.any(String) }),
+        append_message_entry: expect.objectContaining({
+          role: 'assistant',
+          channel: 'whatsapp',
+          message_id: expect.stringMatching(/^SM/),
+          timestamp: expect.any(String),
+        }),
       },
     },
   });
@@ -143,7 +159,11 @@ it('a retryable failure on the last receive says so on the item (retries_exhaust
   // Receive 3 of 3: the queue moves it to the DLQ next, and the item says so.
   expect(await processRecord({ ...record, receiveCount: 3 }, deps)).toMatchObject({ outcome: 'retry' });
   const parked = await item(tel, conversationId);
-  expect(parked).toMatchObject({ conversation_status: 'failed_to_send_message', failure_class: 'transient', retries_exhausted_at: expect.any(String) });
+  expect(parked).toMatchObject({
+    conversation_status: 'failed_to_send_message',
+    failure_class: 'transient',
+    retries_exhausted_at: expect.any(String),
+  });
   expect(counted).toContain('RetriesExhausted');
   expect(capturedLines.some((line) => line.includes('"level":"ERROR"') && line.includes('Retries exhausted'))).toBe(true);
 
@@ -152,7 +172,9 @@ it('a retryable failure on the last receive says so on the item (retries_exhaust
   const sent = await item(tel, conversationId);
   expect(sent).toMatchObject({ conversation_status: 'initial_message_sent' });
   expect(sent!.retries_exhausted_at).toBeUndefined();
-  expect((await providerRequests(state, { provider: 'twilio', route: 'messages.create', mentioning: tel })).filter((r) => r.status === 201)).toHaveLength(1);
+  expect(
+    (await providerRequests(state, { provider: 'twilio', route: 'messages.create', mentioning: tel })).filter((r) => r.status === 201),
+  ).toHaveLength(1);
 });
 
 it('records processed in parallel in one container keep their own conversation id on every log line', async () => {
@@ -160,7 +182,9 @@ it('records processed in parallel in one container keep their own conversation i
   const real = realDeliveries(state, clients.documents);
   const outcomes = await Promise.all(records.map(({ record }) => processRecord(record, depsWith(real))));
   expect(outcomes.map((outcome) => outcome.outcome)).toEqual(['acknowledge', 'acknowledge', 'acknowledge']);
-  const sentLines = capturedLines.filter((line) => line.includes('Message sent and recorded')).map((line) => JSON.parse(line) as Record<string, string>);
+  const sentLines = capturedLines
+    .filter((line) => line.includes('Message sent and recorded'))
+    .map((line) => JSON.parse(line) as Record<string, string>);
   expect(sentLines).toHaveLength(3);
   for (const { contextObject } of records) {
     const conversationId = contextObject.conversation_data.conversations[0]!.conversation_id;

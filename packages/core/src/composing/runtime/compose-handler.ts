@@ -27,13 +27,23 @@ export const createComposeDeps = (config: ComposeRuntimeConfig, context: WorkerC
     ai: { createThread: (apiKey, metadata) => createAiThread(apiKey, metadata, ai), turn: (turn) => generateTurn(turn, ai) },
     publish: async (message) => {
       try {
-        await sns.send(new PublishCommand({ TopicArn: config.fanOutTopicArn, Message: toSqsSafeJson(message), MessageAttributes: composedMessageAttributes(message) }));
+        await sns.send(
+          new PublishCommand({
+            TopicArn: config.fanOutTopicArn,
+            Message: toSqsSafeJson(message),
+            MessageAttributes: composedMessageAttributes(message),
+          }),
+        );
       } catch (error) {
         throw transient('QUEUE_ERROR', 'The composed message could not be published.', error);
       }
     },
     extendVisibility: context.queue.delayRetry,
-    governor: createGovernor({ buckets: dynamoBucketStore(documents, config.rateLimitsTable), clock: systemClock, config: { enabled: config.governorEnabled } }),
+    governor: createGovernor({
+      buckets: dynamoBucketStore(documents, config.rateLimitsTable),
+      clock: systemClock,
+      config: { enabled: config.governorEnabled },
+    }),
     clock: systemClock,
     logger: context.logger,
     metrics: context.metrics,

@@ -8,7 +8,11 @@ import type { ComposeDeps } from '../compose-deps';
 import type { ThreadClaim } from '../thread-repository';
 
 /** Claim the request's thread item (the same lease rule as a message's, docs/processing.md); a published or refused request is a duplicate. */
-export const claimThread = async (run: RecordRun, deps: ComposeDeps, request: ComposeRequest): Promise<Extract<ThreadClaim, { outcome: 'claimed' }> | RecordOutcome> => {
+export const claimThread = async (
+  run: RecordRun,
+  deps: ComposeDeps,
+  request: ComposeRequest,
+): Promise<Extract<ThreadClaim, { outcome: 'claimed' }> | RecordOutcome> => {
   const { logger, conclude } = run;
   const { contextObject, channels, threadKey } = request;
   const { frontend_payload: body } = contextObject;
@@ -21,7 +25,11 @@ export const claimThread = async (run: RecordRun, deps: ComposeDeps, request: Co
       project_id: body.company_data.project_id,
       request_id: body.request_data.request_id,
       channels,
-      conversations: contextObject.conversation_data.conversations.map(({ channel, conversation_id }) => ({ channel, conversation_id, primary_channel: primaryChannelFor(body, channel) })),
+      conversations: contextObject.conversation_data.conversations.map(({ channel, conversation_id }) => ({
+        channel,
+        conversation_id,
+        primary_channel: primaryChannelFor(body, channel),
+      })),
     };
     claim = await deps.threads.claim(initial, deps.clock.now(), leaseMsFor(deps.config.visibilityTimeoutSeconds));
   } catch (error) {

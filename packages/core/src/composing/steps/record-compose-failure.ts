@@ -26,7 +26,10 @@ export const recordComposeFailure = async (attempt: ComposeAttempt, error: unkno
   }
   if (rateLimited) {
     const retryAfterMs = (appError.retryAfterSeconds ?? 1) * 1000;
-    if (request.aiLimit) await deps.governor.refused(request.aiLimit, retryAfterMs).catch((holdError: unknown) => logger.error('Could not hold the OpenAI key back', { error: holdError as Error }));
+    if (request.aiLimit)
+      await deps.governor
+        .refused(request.aiLimit, retryAfterMs)
+        .catch((holdError: unknown) => logger.error('Could not hold the OpenAI key back', { error: holdError as Error }));
     return conclude('rate-limited', reason, retryAfterMs);
   }
   return conclude(failureClass, reason);

@@ -11,7 +11,11 @@ import type { AiKey } from './read-ai-key';
  * in progress with `conversation_locked`), each stored as soon as it exists: a retry writes only
  * the parts still missing.
  */
-export const writeFirstMessages = async (attempt: ComposeAttempt, withKey: WithSecret<AiKey>, threadId: string): Promise<Partial<Record<Channel, ComposedPart>>> => {
+export const writeFirstMessages = async (
+  attempt: ComposeAttempt,
+  withKey: WithSecret<AiKey>,
+  threadId: string,
+): Promise<Partial<Record<Channel, ComposedPart>>> => {
   attempt.step = 'ai';
   const { deps, request, item, leaseToken } = attempt;
   const { contextObject } = request;

@@ -9,7 +9,10 @@ import { readProcessorConfig } from './processor-config';
  * processRecord, records of a batch in parallel and independent. A channel service's handler.ts
  * is one call to this with its adapter.
  */
-export const createChannelHandler = <Credentials extends Record<string, string>>(channel: ChannelAdapter<Credentials>, options: { serviceName: string }) =>
+export const createChannelHandler = <Credentials extends Record<string, string>>(
+  channel: ChannelAdapter<Credentials>,
+  options: { serviceName: string },
+) =>
   createSqsWorker({
     serviceName: options.serviceName,
     dimensions: { channel: channel.channel },

@@ -12,7 +12,11 @@ import type { ProcessingDeps } from '../processing-deps';
 import { ProcessorConfig } from './processor-config';
 
 /** The production wiring of a channel processor: real AWS clients (emulators when AWS_ENDPOINT_URL_* are set) and real provider SDKs. */
-export const createProcessingDeps = <Credentials extends Record<string, string>>(channel: ChannelAdapter<Credentials>, config: ProcessorConfig, context: WorkerContext): ProcessingDeps<Credentials> => {
+export const createProcessingDeps = <Credentials extends Record<string, string>>(
+  channel: ChannelAdapter<Credentials>,
+  config: ProcessorConfig,
+  context: WorkerContext,
+): ProcessingDeps<Credentials> => {
   const documents = createDynamoDocumentClient({ instrument: context.instrument });
   const clock = systemClock;
   return {
@@ -22,7 +26,11 @@ export const createProcessingDeps = <Credentials extends Record<string, string>>
     optOuts: dynamoOptOutStore(documents, config.optOutsTable),
     secrets: cachedSecretReader(createSecretsManagerClient({ instrument: context.instrument }), config.secretsCacheSeconds * 1000),
     extendVisibility: context.queue.delayRetry,
-    governor: createGovernor({ buckets: dynamoBucketStore(documents, config.rateLimitsTable), clock, config: { enabled: config.governorEnabled } }),
+    governor: createGovernor({
+      buckets: dynamoBucketStore(documents, config.rateLimitsTable),
+      clock,
+      config: { enabled: config.governorEnabled },
+    }),
     clock,
     logger: context.logger,
     metrics: context.metrics,

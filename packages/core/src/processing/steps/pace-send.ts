@@ -9,7 +9,11 @@ import { RecordOutcome } from '../../queue-work/queue-outcomes';
  * that a message put back for a later slot holds no lease; a duplicate that books a slot and then
  * finds its message done wastes one slot, never a send. Undefined: go on now.
  */
-export const paceSend = async <C extends Record<string, string>>(run: RecordRun, deps: ProcessingDeps<C>, delivery: Delivery): Promise<RecordOutcome | undefined> => {
+export const paceSend = async <C extends Record<string, string>>(
+  run: RecordRun,
+  deps: ProcessingDeps<C>,
+  delivery: Delivery,
+): Promise<RecordOutcome | undefined> => {
   const limit = senderLimit(delivery.channel, delivery.contextObject.company_data_payload.channel_config);
   if (!limit || !deps.governor.enabled) return undefined;
   const { contextObject, ai, reply } = delivery;
@@ -20,10 +24,13 @@ export const paceSend = async <C extends Record<string, string>>(run: RecordRun,
       if (decision.waitedMs > 0) deps.metrics.count('RateLimitWaitMs', decision.waitedMs);
       return undefined;
     }
-    run.logger.info('The sender is at its rate; the message waits for its slot', { sender_bucket: limit.bucket, delay_seconds: decision.delaySeconds });
+    run.logger.info('The sender is at its rate; the message waits for its slot', {
+      sender_bucket: limit.bucket,
+      delay_seconds: decision.delaySeconds,
+    });
     return run.conclude('rate-limited', `waiting for a slot on ${limit.bucket}`, decision.delaySeconds * 1000, decision.slotAtMs);
   } catch (error) {
-    run.logger.error('Could not book a slot on the sender\'s rate', { error: error as Error });
+    run.logger.error("Could not book a slot on the sender's rate", { error: error as Error });
     return run.conclude('database', 'governor unavailable');
   }
 };

@@ -10,5 +10,9 @@ export type WithCredentials<C> = WithSecret<C>;
  */
 export const readCredentials = async <C extends Record<string, string>>(attempt: Attempt<C>): Promise<WithCredentials<C>> => {
   attempt.step = 'secrets';
-  return readRotatingSecret<C>(attempt.deps.secrets, attempt.deps.channel.credentialsSecret(attempt.delivery.contextObject), attempt.logger);
+  return readRotatingSecret<C>(
+    attempt.deps.secrets,
+    attempt.deps.channel.credentialsSecret(attempt.delivery.contextObject),
+    attempt.logger,
+  );
 };

@@ -25,7 +25,16 @@ export const recordFailure = async <C extends Record<string, string>>(attempt: A
   // sender queue): nothing was created, so the message waits and goes again; every container
   // holds back until then. With the governor off it is the transient failure it used to be.
   const rateLimited = error instanceof AppError && error.kind === 'rate-limited' && deps.governor.enabled;
-  (awaiting ? logger.warn.bind(logger) : logger.error.bind(logger))(awaiting ? 'Waiting for the provider to confirm an earlier attempt' : 'Processing failed', { step, failure_class: decision.failureClass, failure_reason: decision.reason, conversation_status: decision.status, error: error as Error });
+  (awaiting ? logger.warn.bind(logger) : logger.error.bind(logger))(
+    awaiting ? 'Waiting for the provider to confirm an earlier attempt' : 'Processing failed',
+    {
+      step,
+      failure_class: decision.failureClass,
+      failure_reason: decision.reason,
+      conversation_status: decision.status,
+      error: error as Error,
+    },
+  );
   try {
     await deps.deliveries.recordFailure(
       attempt.delivery.key,
@@ -54,13 +63,26 @@ export const recordFailure = async <C extends Record<string, string>>(attempt: A
  * it, so the router refuses the next request and no sender tries again. Best effort: the message
  * is already recorded opted_out, and the provider keeps refusing in the meantime.
  */
-const recordProviderOptOut = async <C extends Record<string, string>>(attempt: Attempt<C>, reason: string, error: unknown): Promise<void> => {
+const recordProviderOptOut = async <C extends Record<string, string>>(
+  attempt: Attempt<C>,
+  reason: string,
+  error: unknown,
+): Promise<void> => {
   const { contextObject, channel } = attempt.delivery;
   const address = contextObject.frontend_payload.recipient_data[CHANNEL_DESCRIPTORS[channel].recipientField];
   if (!address || (error instanceof AppError && error.code === ErrorCodes.RECIPIENT_OPTED_OUT)) return;
   const now = attempt.deps.clock.now();
-  const optOut = { company_id: contextObject.frontend_payload.company_data.company_id, channel, address, opted_out: true, source: `provider:${reason.slice(0, 80)}`, event_at: now.toISOString() };
-  await attempt.deps.optOuts.record(optOut, now).catch((optOutError: unknown) => attempt.logger.error("Could not record the provider's opt-out", { error: optOutError as Error }));
+  const optOut = {
+    company_id: contextObject.frontend_payload.company_data.company_id,
+    channel,
+    address,
+    opted_out: true,
+    source: `provider:${reason.slice(0, 80)}`,
+    event_at: now.toISOString(),
+  };
+  await attempt.deps.optOuts
+    .record(optOut, now)
+    .catch((optOutError: unknown) => attempt.logger.error("Could not record the provider's opt-out", { error: optOutError as Error }));
 };
 
 /** The provider refused for rate: every container holds back from this sender until then. Returns how long. */
@@ -68,6 +90,9 @@ const holdSenderBack = async <C extends Record<string, string>>(attempt: Attempt
   const retryAfterMs = (error.retryAfterSeconds ?? 1) * 1000;
   const { channel, contextObject } = attempt.delivery;
   const limit = senderLimit(channel, contextObject.company_data_payload.channel_config);
-  if (limit) await attempt.deps.governor.refused(limit, retryAfterMs).catch((holdError: unknown) => attempt.logger.error('Could not hold the sender back', { error: holdError as Error }));
+  if (limit)
+    await attempt.deps.governor
+      .refused(limit, retryAfterMs)
+      .catch((holdError: unknown) => attempt.logger.error('Could not hold the sender back', { error: holdError as Error }));
   return retryAfterMs;
 };

@@ -12,7 +12,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * The final update (message and conversation in one transaction) with quick retries; past them,
  * one CRITICAL line whose repair object `pnpm repair` applies, and no re-send: the provider has the message.
  */
-export const recordSent = async <C extends Record<string, string>>(attempt: Attempt<C>, sent: SentMessage, how: { reconciled?: boolean } = {}): Promise<RecordOutcome> => {
+export const recordSent = async <C extends Record<string, string>>(
+  attempt: Attempt<C>,
+  sent: SentMessage,
+  how: { reconciled?: boolean } = {},
+): Promise<RecordOutcome> => {
   const { deps, delivery, logger, conclude } = attempt;
   const { clock, config } = deps;
   const now = clock.now();
@@ -41,7 +45,11 @@ export const recordSent = async <C extends Record<string, string>>(attempt: Atte
       await deps.deliveries.complete(delivery.key, update, clock.now());
       const latencyMs = clock.now().getTime() - Date.parse(delivery.receivedAt);
       deps.metrics.count('EndToEndLatencyMs', latencyMs);
-      logger.info('Message sent and recorded', { provider_message_id: sent.messageId, processing_time_ms: update.processingTimeMs, end_to_end_ms: latencyMs });
+      logger.info('Message sent and recorded', {
+        provider_message_id: sent.messageId,
+        processing_time_ms: update.processingTimeMs,
+        end_to_end_ms: latencyMs,
+      });
       return conclude(how.reconciled ? 'reconciled' : 'sent', 'sent');
     } catch (error) {
       lastError = error;

@@ -14,6 +14,11 @@ export const refuseIfOptedOut = async <C extends Record<string, string>>(attempt
   if (!address) return;
   if (await attempt.deps.optOuts.isOptedOut(contextObject.frontend_payload.company_data.company_id, channel, address)) {
     attempt.logger.info('The recipient opted out on this channel; nothing is sent', { channel });
-    throw new ProviderFailure('permanent', ErrorCodes.RECIPIENT_OPTED_OUT, `The recipient opted out of ${channel} messages from this company; nothing was sent.`, 'opted_out');
+    throw new ProviderFailure(
+      'permanent',
+      ErrorCodes.RECIPIENT_OPTED_OUT,
+      `The recipient opted out of ${channel} messages from this company; nothing was sent.`,
+      'opted_out',
+    );
   }
 };

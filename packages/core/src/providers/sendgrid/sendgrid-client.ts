@@ -10,7 +10,11 @@ import { providerTimeoutMs } from '../provider-timeout';
  */
 const services = new Map<string, { mail: MailService; client: Client }>();
 
-export const sendGridFor = (apiKey: string, baseUrl = process.env.SENDGRID_API_BASE_URL, timeoutMs = providerTimeoutMs()): { mail: MailService; client: Client } => {
+export const sendGridFor = (
+  apiKey: string,
+  baseUrl = process.env.SENDGRID_API_BASE_URL,
+  timeoutMs = providerTimeoutMs(),
+): { mail: MailService; client: Client } => {
   const cacheKey = `${apiKey}:${baseUrl ?? ''}:${timeoutMs}`;
   let service = services.get(cacheKey);
   if (!service) {

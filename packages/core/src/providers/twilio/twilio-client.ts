@@ -39,7 +39,12 @@ export class TwilioClient extends BaseTwilio.Client {
  */
 const clients = new Map<string, TwilioClient>();
 
-export const twilioClientFor = (accountSid: string, authToken: string, baseUrl = process.env.TWILIO_API_BASE_URL, timeoutMs = providerTimeoutMs()): TwilioClient => {
+export const twilioClientFor = (
+  accountSid: string,
+  authToken: string,
+  baseUrl = process.env.TWILIO_API_BASE_URL,
+  timeoutMs = providerTimeoutMs(),
+): TwilioClient => {
   const cacheKey = `${accountSid}:${authToken}:${baseUrl ?? ''}:${timeoutMs}`;
   let client = clients.get(cacheKey);
   if (!client) {

@@ -27,7 +27,9 @@ export const fetchTemplateText = (client: TwilioClient, contentSid: string): Pro
       .fetch()
       .then((content) => {
         // The first of the template's types that has a body: twilio/text, or a card's or quick-reply's text.
-        const body = Object.values((content.types ?? {}) as Record<string, { body?: unknown }>).find((type) => typeof type?.body === 'string')?.body as string | undefined;
+        const body = Object.values((content.types ?? {}) as Record<string, { body?: unknown }>).find(
+          (type) => typeof type?.body === 'string',
+        )?.body as string | undefined;
         return { body: body ?? '', defaults: (content.variables ?? {}) as unknown as Record<string, string> };
       })
       .catch((error: unknown) => {
@@ -41,4 +43,6 @@ export const fetchTemplateText = (client: TwilioClient, contentSid: string): Pro
 
 /** The text Twilio sends for a template: each `{{name}}` replaced by our variable, else the template's default. */
 export const renderTemplate = (template: TemplateText, variables: Record<string, unknown>): string =>
-  template.body.replace(/\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g, (placeholder, name: string) => String(variables[name] ?? template.defaults[name] ?? placeholder));
+  template.body.replace(/\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g, (placeholder, name: string) =>
+    String(variables[name] ?? template.defaults[name] ?? placeholder),
+  );

@@ -48,11 +48,25 @@ export const classifyTwilioError = (error: unknown): AppError => {
   const detail = `Twilio ${code ?? status}: ${String(twilioError.message ?? '').slice(0, 200)}`;
   // A 4xx answer (429 included) is Twilio refusing the request: no message was created.
   const notSent = status >= 400 && status < 500;
-  if (status === 429 || code === CONCURRENCY_CODE) return new AppError('rate-limited', PROVIDER_RATE_LIMITED, detail, { cause: error, retryAfterSeconds: CONCURRENCY_WAIT_SECONDS, notSent });
-  if (code !== undefined && QUEUE_FULL_CODES.has(code)) return new AppError('rate-limited', PROVIDER_RATE_LIMITED, detail, { cause: error, retryAfterSeconds: QUEUE_FULL_WAIT_SECONDS, notSent });
+  if (status === 429 || code === CONCURRENCY_CODE)
+    return new AppError('rate-limited', PROVIDER_RATE_LIMITED, detail, {
+      cause: error,
+      retryAfterSeconds: CONCURRENCY_WAIT_SECONDS,
+      notSent,
+    });
+  if (code !== undefined && QUEUE_FULL_CODES.has(code))
+    return new AppError('rate-limited', PROVIDER_RATE_LIMITED, detail, {
+      cause: error,
+      retryAfterSeconds: QUEUE_FULL_WAIT_SECONDS,
+      notSent,
+    });
   if (status >= 500 || (code !== undefined && TRANSIENT_CODES.has(code))) {
     return new AppError('transient', PROVIDER_TRANSIENT, detail, { cause: error });
   }
-  if (status === 401 || code === AUTHENTICATION_CODE) return new ProviderFailure('permanent', CREDENTIALS_REJECTED, detail, undefined, { cause: error, notSent });
-  return new ProviderFailure('permanent', PROVIDER_PERMANENT, detail, code === OPTED_OUT_CODE ? 'opted_out' : undefined, { cause: error, notSent });
+  if (status === 401 || code === AUTHENTICATION_CODE)
+    return new ProviderFailure('permanent', CREDENTIALS_REJECTED, detail, undefined, { cause: error, notSent });
+  return new ProviderFailure('permanent', PROVIDER_PERMANENT, detail, code === OPTED_OUT_CODE ? 'opted_out' : undefined, {
+    cause: error,
+    notSent,
+  });
 };

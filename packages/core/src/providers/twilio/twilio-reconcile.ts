@@ -36,13 +36,20 @@ export const findTwilioMessageFor = async (
   if (query.intents.length === 0) return undefined;
   let messages: TwilioMessageSummary[];
   try {
-    messages = (await client.messages.list({ from: query.from, to: query.to, limit: PAGE })).map((m) => ({ sid: m.sid, body: m.body ?? '', status: m.status, dateCreated: m.dateCreated }));
+    messages = (await client.messages.list({ from: query.from, to: query.to, limit: PAGE })).map((m) => ({
+      sid: m.sid,
+      body: m.body ?? '',
+      status: m.status,
+      dateCreated: m.dateCreated,
+    }));
   } catch (error) {
     throw classifyTwilioError(error);
   }
   return messages
     .filter((message) => !NOT_SENT.includes(message.status))
-    .filter((message) => query.intents.some((intent) => createdNotBefore(message.dateCreated, intent.at) && query.matches(intent, message.body)))
+    .filter((message) =>
+      query.intents.some((intent) => createdNotBefore(message.dateCreated, intent.at) && query.matches(intent, message.body)),
+    )
     .pop();
 };
 
@@ -50,7 +57,8 @@ const createdNotBefore = (created: Date | undefined, intentAt: string): boolean 
   created instanceof Date && !Number.isNaN(created.getTime()) && created.getTime() >= Date.parse(intentAt) - CLOCK_MARGIN_MS;
 
 /** SMS: Twilio keeps the body as sent. */
-export const sameText = (intent: SendIntent, body: string): boolean => intent.content === undefined || body.trim() === intent.content.trim();
+export const sameText = (intent: SendIntent, body: string): boolean =>
+  intent.content === undefined || body.trim() === intent.content.trim();
 
 /**
  * WhatsApp templates: Twilio's body is the template rendered with our variables (twilio-content.ts),
@@ -58,13 +66,15 @@ export const sameText = (intent: SendIntent, body: string): boolean => intent.co
  * not "contains every variable": a short variable ("Sam") is found in many other messages, and a
  * template's own text may hold a value by chance.
  */
-export const rendersTemplate = (template: TemplateText) => (intent: SendIntent, body: string): boolean => {
-  if (intent.content === undefined) return true;
-  let variables: Record<string, unknown>;
-  try {
-    variables = JSON.parse(intent.content) as Record<string, unknown>;
-  } catch {
-    return false;
-  }
-  return body.trim() === renderTemplate(template, variables).trim();
-};
+export const rendersTemplate =
+  (template: TemplateText) =>
+  (intent: SendIntent, body: string): boolean => {
+    if (intent.content === undefined) return true;
+    let variables: Record<string, unknown>;
+    try {
+      variables = JSON.parse(intent.content) as Record<string, unknown>;
+    } catch {
+      return false;
+    }
+    return body.trim() === renderTemplate(template, variables).trim();
+  };

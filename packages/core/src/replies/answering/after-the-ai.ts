@@ -14,7 +14,14 @@ import { REFUSAL_HAND_OFF_REASON } from './reply-deps';
 export const recordOptOutInTheirWords = async (attempt: AnswerableReply): Promise<RecordOutcome> => {
   attempt.step = 'record';
   const { inbound, conversation, deps, logger } = attempt;
-  const optOut = { company_id: String(conversation.company_id), channel: inbound.channel, address: inbound.from_address, opted_out: true, source: 'reply:ai', event_at: inbound.received_at };
+  const optOut = {
+    company_id: String(conversation.company_id),
+    channel: inbound.channel,
+    address: inbound.from_address,
+    opted_out: true,
+    source: 'reply:ai',
+    event_at: inbound.received_at,
+  };
   await deps.optOuts.record(optOut, deps.clock.now());
   await deps.updates.setStatus(inbound.conversation, 'opted_out', deps.clock.now());
   await deps.inbound.finish(inbound.inbound_id, 'opted_out', deps.clock.now());
@@ -30,7 +37,11 @@ export const recordOptOutInTheirWords = async (attempt: AnswerableReply): Promis
 export const deliverAnswer = async (attempt: AnswerableReply, answer: ReplyAnswer | undefined): Promise<RecordOutcome> => {
   attempt.step = 'record';
   const { inbound, conversation, project, deps, logger } = attempt;
-  const handOffReason = !answer ? REFUSAL_HAND_OFF_REASON : answer.hand_off_to_human ? answer.hand_off_reason?.trim() || 'the AI asked for a human' : undefined;
+  const handOffReason = !answer
+    ? REFUSAL_HAND_OFF_REASON
+    : answer.hand_off_to_human
+      ? answer.hand_off_reason?.trim() || 'the AI asked for a human'
+      : undefined;
   if (handOffReason !== undefined) await handOff(attempt, handOffReason, answer?.task_complete ?? false);
   else await deps.updates.recordOutcome(inbound.conversation, { taskComplete: answer?.task_complete ?? false }, deps.clock.now());
   if (!answer) {
@@ -41,6 +52,9 @@ export const deliverAnswer = async (attempt: AnswerableReply, answer: ReplyAnswe
   await deps.publishAnswer(answerMessageFor(inbound, conversation, project, answer));
   if (Array.isArray(conversation.waiting_messages)) await deps.updates.clearWaiting(inbound.conversation, deps.clock.now());
   await deps.inbound.finish(inbound.inbound_id, 'answered', deps.clock.now());
-  logger.info("Reply answered: the answer is with the channel's sender", { hand_off: handOffReason !== undefined, task_complete: answer.task_complete });
+  logger.info("Reply answered: the answer is with the channel's sender", {
+    hand_off: handOffReason !== undefined,
+    task_complete: answer.task_complete,
+  });
   return attempt.conclude('answered', 'answered');
 };

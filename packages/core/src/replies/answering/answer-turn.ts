@@ -33,14 +33,26 @@ export const answerTurn = async (attempt: AnswerableReply): Promise<ReplyAnswer 
  */
 const takeTurn = async ({ inbound, conversation, project, deps, logger }: AnswerableReply): Promise<ReplyAnswer> => {
   const channel = inbound.channel;
-  const threadConfig = (conversation.ai_config as { openai_config?: Record<string, AiTurn['config']> } | undefined)?.openai_config?.[channel];
-  if (!threadConfig || typeof conversation.thread_id !== 'string') throw new AppError('permanent', 'AI_PERMANENT', 'The conversation has no AI thread to answer on.');
+  const threadConfig = (conversation.ai_config as { openai_config?: Record<string, AiTurn['config']> } | undefined)?.openai_config?.[
+    channel
+  ];
+  if (!threadConfig || typeof conversation.thread_id !== 'string')
+    throw new AppError('permanent', 'AI_PERMANENT', 'The conversation has no AI thread to answer on.');
   const aiConfig = replyAiConfig(threadConfig, project.ai_config.openai_config[channel], project.ai_config.reply_instructions);
   // The key's rate as the compose step paced it (the thread's config), or as the project states it now for that key.
-  const limit = openAiLimit(aiConfig.api_key_reference, [threadConfig, ...Object.values(project.ai_config.openai_config).filter((config) => config?.api_key_reference === aiConfig.api_key_reference)]);
-  const withKey = await readRotatingSecret<{ ai_api_key: string }>(deps.secrets, { name: aiConfig.api_key_reference, requiredKeys: ['ai_api_key'] }, logger);
+  const limit = openAiLimit(aiConfig.api_key_reference, [
+    threadConfig,
+    ...Object.values(project.ai_config.openai_config).filter((config) => config?.api_key_reference === aiConfig.api_key_reference),
+  ]);
+  const withKey = await readRotatingSecret<{ ai_api_key: string }>(
+    deps.secrets,
+    { name: aiConfig.api_key_reference, requiredKeys: ['ai_api_key'] },
+    logger,
+  );
   const result = await withKey(async ({ ai_api_key }) => {
-    await deps.governor.takeNow(limit, 1).catch((error: unknown) => logger.warn("Could not count the answer against the OpenAI key's rate", { error: error as Error }));
+    await deps.governor
+      .takeNow(limit, 1)
+      .catch((error: unknown) => logger.warn("Could not count the answer against the OpenAI key's rate", { error: error as Error }));
     try {
       return await deps.ai.turn({
         apiKey: ai_api_key,
@@ -52,11 +64,26 @@ const takeTurn = async ({ inbound, conversation, project, deps, logger }: Answer
       });
     } catch (error) {
       if (error instanceof AppError && error.kind === 'rate-limited') {
-        await deps.governor.refused(limit, (error.retryAfterSeconds ?? 1) * 1000).catch((holdError: unknown) => logger.warn('Could not hold the OpenAI key back', { error: holdError as Error }));
+        await deps.governor
+          .refused(limit, (error.retryAfterSeconds ?? 1) * 1000)
+          .catch((holdError: unknown) => logger.warn('Could not hold the OpenAI key back', { error: holdError as Error }));
       }
       throw error;
     }
   });
-  const json = result.json as { reply: string; hand_off_to_human: boolean; hand_off_reason: string | null; task_complete: boolean; opt_out: boolean };
-  return { reply: json.reply, hand_off_to_human: json.hand_off_to_human, hand_off_reason: json.hand_off_reason, task_complete: json.task_complete, opt_out: json.opt_out === true, usage: result.usage };
+  const json = result.json as {
+    reply: string;
+    hand_off_to_human: boolean;
+    hand_off_reason: string | null;
+    task_complete: boolean;
+    opt_out: boolean;
+  };
+  return {
+    reply: json.reply,
+    hand_off_to_human: json.hand_off_to_human,
+    hand_off_reason: json.hand_off_reason,
+    task_complete: json.task_complete,
+    opt_out: json.opt_out === true,
+    usage: result.usage,
+  };
 };

@@ -2,7 +2,12 @@ import type { RecordOutcome } from '../../queue-work/queue-outcomes';
 import { laterMessageWaiting } from '../latest-inbound';
 import { handOff } from './hand-off';
 import type { AnswerableReply } from './reply-attempt';
-import { ANSWER_BUDGET_HAND_OFF_REASON, ANSWER_BUDGET_WINDOW_MS, DEFAULT_ANSWERS_PER_DAY, SENDER_UNVERIFIED_HAND_OFF_REASON } from './reply-deps';
+import {
+  ANSWER_BUDGET_HAND_OFF_REASON,
+  ANSWER_BUDGET_WINDOW_MS,
+  DEFAULT_ANSWERS_PER_DAY,
+  SENDER_UNVERIFIED_HAND_OFF_REASON,
+} from './reply-deps';
 
 /**
  * A later message of the person's waits behind this one in the thread's queue: its turn answers

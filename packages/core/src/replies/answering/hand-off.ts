@@ -6,7 +6,12 @@ export const handOff = async (attempt: ReplyAttempt, reason: string, taskComplet
   const now = () => deps.clock.now();
   await deps.updates.recordOutcome(inbound.conversation, { handOffReason: reason, taskComplete }, now());
   // The whole thread waits for the person, on every channel (written before the event, so a retry repeats it).
-  const owner = { conversation_id: conversation.conversation_id, request_id: String(conversation.request_id), company_id: String(conversation.company_id), project_id: String(conversation.project_id) };
+  const owner = {
+    conversation_id: conversation.conversation_id,
+    request_id: String(conversation.request_id),
+    company_id: String(conversation.company_id),
+    project_id: String(conversation.project_id),
+  };
   await deps.updates.handOffThread(owner, reason.slice(0, 500), now());
   if (conversation.hand_off_to_human === true) return;
   deps.metrics.count('HandOffs');

@@ -15,9 +15,16 @@ export const holdReply = async (attempt: ReplyAttempt, why: string): Promise<Rec
 export const holdUnanswerable = async (attempt: ReplyAttempt): Promise<AnswerableReply | RecordOutcome> => {
   const { inbound, conversation, deps, logger, conclude } = attempt;
   if (inbound.intent === 'automatic') {
-    await deps.inbound.finish(inbound.inbound_id, 'held', deps.clock.now(), `automatic mail: ${inbound.automatic_reason ?? 'auto-submitted'}`);
+    await deps.inbound.finish(
+      inbound.inbound_id,
+      'held',
+      deps.clock.now(),
+      `automatic mail: ${inbound.automatic_reason ?? 'auto-submitted'}`,
+    );
     deps.metrics.count('AutomaticMailHeld');
-    logger.info('Automatic mail (auto-responder, list or delivery report) stored on the conversation; never answered', { reason: inbound.automatic_reason });
+    logger.info('Automatic mail (auto-responder, list or delivery report) stored on the conversation; never answered', {
+      reason: inbound.automatic_reason,
+    });
     return conclude('held', 'automatic mail');
   }
   if (inbound.intent !== 'reply') {

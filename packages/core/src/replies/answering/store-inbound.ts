@@ -5,7 +5,21 @@ import type { ReplyAttempt } from './reply-attempt';
 export const storeInbound = async (attempt: ReplyAttempt): Promise<void> => {
   attempt.step = 'store';
   const { inbound, conversation, deps } = attempt;
-  const entry: MessageEntry = { message_id: inbound.inbound_id, timestamp: inbound.received_at, role: 'user', channel: inbound.channel, content: inbound.text, ...(inbound.subject ? { subject: inbound.subject } : {}) };
+  const entry: MessageEntry = {
+    message_id: inbound.inbound_id,
+    timestamp: inbound.received_at,
+    role: 'user',
+    channel: inbound.channel,
+    content: inbound.text,
+    ...(inbound.subject ? { subject: inbound.subject } : {}),
+  };
   const status = inbound.intent === 'opt_out' ? 'opted_out' : 'reply_received';
-  await deps.updates.appendInbound(inbound.conversation, inbound.inbound_id, entry, status, deps.clock.now(), typeof conversation.expires_at === 'number' ? conversation.expires_at : undefined);
+  await deps.updates.appendInbound(
+    inbound.conversation,
+    inbound.inbound_id,
+    entry,
+    status,
+    deps.clock.now(),
+    typeof conversation.expires_at === 'number' ? conversation.expires_at : undefined,
+  );
 };

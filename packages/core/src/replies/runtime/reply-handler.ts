@@ -22,7 +22,12 @@ export const createReplyDeps = (config: ReplyRuntimeConfig, context: WorkerConte
   const sns = createSnsClient({ instrument: context.instrument });
   const documents = createDynamoDocumentClient({ instrument: context.instrument });
   const ai = { maxRetries: config.openAiMaxRetries, timeoutMs: config.openAiTimeoutSeconds * 1000 };
-  const publish = async (topicArn: string, message: string, attributes: Record<string, { DataType: 'String'; StringValue: string }>, what: string) => {
+  const publish = async (
+    topicArn: string,
+    message: string,
+    attributes: Record<string, { DataType: 'String'; StringValue: string }>,
+    what: string,
+  ) => {
     try {
       await sns.send(new PublishCommand({ TopicArn: topicArn, Message: message, MessageAttributes: attributes }));
     } catch (error) {
@@ -37,9 +42,14 @@ export const createReplyDeps = (config: ReplyRuntimeConfig, context: WorkerConte
     optOuts: dynamoOptOutStore(documents, config.optOutsTable),
     secrets: cachedSecretReader(createSecretsManagerClient({ instrument: context.instrument }), config.secretsCacheSeconds * 1000),
     ai: { turn: (turn) => generateTurn(turn, ai) },
-    governor: createGovernor({ buckets: dynamoBucketStore(documents, config.rateLimitsTable), clock: systemClock, config: { enabled: config.governorEnabled } }),
+    governor: createGovernor({
+      buckets: dynamoBucketStore(documents, config.rateLimitsTable),
+      clock: systemClock,
+      config: { enabled: config.governorEnabled },
+    }),
     publishAnswer: (message) => publish(config.fanOutTopicArn, toSqsSafeJson(message), composedMessageAttributes(message), 'answer'),
-    publishHandOff: (event) => publish(config.handOffTopicArn, JSON.stringify(event), { event: { DataType: 'String', StringValue: event.event } }, 'hand-off event'),
+    publishHandOff: (event) =>
+      publish(config.handOffTopicArn, JSON.stringify(event), { event: { DataType: 'String', StringValue: event.event } }, 'hand-off event'),
     clock: systemClock,
     logger: context.logger,
     metrics: context.metrics,
