@@ -9,7 +9,7 @@
  * Exit 4 when nothing matches.
  */
 import { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { createDynamoDocumentClient, dynamoDeliveryStatusStore, queryAll } from '@ai-multi-comms/core';
+import { createDynamoDocumentClient, CurrentDelivery, dynamoDeliveryStatusStore, queryAll } from '@ai-multi-comms/core';
 import { parseCommandLine } from './lib/command-line';
 import { ConversationView, formatConversation } from './lib/conversation-view';
 import { NOT_FOUND_EXIT, resolveTarget, Target } from './lib/target';
@@ -89,7 +89,7 @@ const viewOf = async (documents: DynamoDBDocumentClient, target: Target, convers
     const current =
       target.deliveryEventsTable && ids.length > 0
         ? await dynamoDeliveryStatusStore(documents, target.deliveryEventsTable).current(ids)
-        : new Map();
+        : new Map<string, CurrentDelivery>();
     views.push({ conversation, deliveries, deliveryStatus: Object.fromEntries(current) });
   }
   return views;

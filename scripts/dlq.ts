@@ -17,7 +17,15 @@ import {
 } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { Channel, CHANNEL_DESCRIPTORS, CHANNELS, createDynamoDocumentClient, createSqsClient, threadKeyOf } from '@ai-multi-comms/core';
+import {
+  Channel,
+  CHANNEL_DESCRIPTORS,
+  CHANNELS,
+  ContextObject,
+  createDynamoDocumentClient,
+  createSqsClient,
+  threadKeyOf,
+} from '@ai-multi-comms/core';
 import { parseCommandLine } from './lib/command-line';
 import { resolveTarget } from './lib/target';
 
@@ -30,7 +38,7 @@ const keyOf = (
   | { table: 'threads'; key: { thread_key: string }; id: string }
   | undefined => {
   try {
-    const value = JSON.parse(body);
+    const value = JSON.parse(body) as Partial<ContextObject> | null;
     const request = value?.frontend_payload;
     if (queue === 'reply') return undefined; // a reply task names its inbound message only (pnpm conversation shows the conversation)
     if (queue === 'compose') {
@@ -39,14 +47,15 @@ const keyOf = (
         request?.company_data?.project_id,
         request?.request_data?.request_id,
       ];
-      if ([companyId, projectId, requestId].some((part) => typeof part !== 'string')) return undefined;
+      if (typeof companyId !== 'string' || typeof projectId !== 'string' || typeof requestId !== 'string') return undefined;
       const threadKey = threadKeyOf(companyId, projectId, requestId);
       return { table: 'threads', key: { thread_key: threadKey }, id: threadKey };
     }
-    const conversationId = value?.conversation_data?.conversations?.find?.(
-      (c: { channel?: unknown }) => c?.channel === queue,
-    )?.conversation_id;
-    const primary = request?.recipient_data?.[CHANNEL_DESCRIPTORS[queue as Channel].recipientField];
+    const conversations: unknown = value?.conversation_data?.conversations;
+    const conversationId = Array.isArray(conversations)
+      ? (conversations as { channel?: unknown; conversation_id?: unknown }[]).find((c) => c?.channel === queue)?.conversation_id
+      : undefined;
+    const primary: unknown = request?.recipient_data?.[CHANNEL_DESCRIPTORS[queue as Channel].recipientField];
     return typeof primary === 'string' && typeof conversationId === 'string'
       ? { table: 'conversations', key: { primary_channel: primary, conversation_id: conversationId }, id: conversationId }
       : undefined;

@@ -25,7 +25,7 @@ import { resolveTarget } from './lib/target';
 
 const referencedSecrets = (item: CompanyProject): string[] =>
   [
-    ...Object.values(item.ai_config.openai_config).map((config) => config!.api_key_reference),
+    ...Object.values(item.ai_config.openai_config).map((config) => config.api_key_reference),
     item.channel_config.whatsapp?.whatsapp_credentials_id,
     item.channel_config.sms?.sms_credentials_id,
     item.channel_config.email?.email_credentials_id,

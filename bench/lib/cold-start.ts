@@ -19,6 +19,7 @@ const RUNS = 7;
 
 /** `@aws-sdk/client-dynamodb` → the class it exports to make a client (`DynamoDBClient`). */
 const clientClassOf = (directory: string, pkg: string): string => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the package as installed in that directory, whose exports are listed
   const exported = Object.keys(require(require.resolve(pkg, { paths: [directory] })) as object);
   // Each package also re-exports Smithy's bare base class as `__Client` (an empty middleware
   // stack: lib-dynamodb warns it is "an incompatible version of DynamoDBClient"); skip it.

@@ -59,10 +59,22 @@ export interface PipelineRun extends PipelineFigures {
   /** The recipients' addresses as the providers see them (tel for SMS, whatsapp:tel, e-mail). */
   recipients: Set<string>;
   /** Items that ended in a recorded failure. */
-  failed_items: Record<string, any>[];
+  failed_items: Item[];
 }
 
-type Item = Record<string, any>;
+/** A conversation item as the bench reads it (the fields it looks at; the rest as stored). */
+interface Item {
+  request_id: string;
+  conversation_id: string;
+  primary_channel: string;
+  conversation_status: string;
+  failure_class?: string;
+  failure_reason?: string;
+  updated_at?: string;
+  first_message_at?: string;
+  messages?: { timestamp: string }[];
+  [attribute: string]: unknown;
+}
 
 /** Done for good: sent, or a failure that will not be retried (permanent, or its retries exhausted → DLQ). */
 const isTerminal = (item: Item) =>
@@ -156,10 +168,10 @@ export const pipeline = async (stack: LocalStack, report: Report, options: Pipel
           ExclusiveStartKey,
         }),
       );
-      found.push(...(page.Items ?? []));
+      found.push(...((page.Items ?? []) as Item[]));
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
-    return found.filter((item) => ours.has(item.request_id));
+    return found.filter((item) => ours.has(item.request_id as ReturnType<typeof randomUUID>));
   };
   const expected = () => accepted * channels.length;
   // Until every accepted conversation is terminal, or nothing has moved for 60 s.
@@ -199,7 +211,7 @@ export const pipeline = async (stack: LocalStack, report: Report, options: Pipel
       new ScanCommand({ TableName: stack.resources.messagesTable, ProjectionExpression: 'conversation_id, attempts', ExclusiveStartKey }),
     );
     retriedMessages += (page.Items ?? []).filter(
-      (message) => ourConversations.has(message.conversation_id) && Number(message.attempts) > 1,
+      (message) => ourConversations.has(message.conversation_id as string) && Number(message.attempts) > 1,
     ).length;
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
@@ -242,7 +254,7 @@ export const pipeline = async (stack: LocalStack, report: Report, options: Pipel
     const provider = atProvider[channel]!;
     const sentWithOne = sent.filter((item) => provider.get(item.primary_channel) === 1).length;
     const endToEnd = sent.map(
-      (item) => Date.parse(item.first_message_at ?? item.messages?.[0]?.timestamp) - requestedAt.get(item.request_id)!,
+      (item) => Date.parse(item.first_message_at ?? item.messages?.[0]?.timestamp ?? '') - requestedAt.get(item.request_id)!,
     );
     perChannel[channel] = {
       sent: sent.length,
@@ -256,7 +268,7 @@ export const pipeline = async (stack: LocalStack, report: Report, options: Pipel
   const sum = (field: keyof ChannelFigures) => Object.values(perChannel).reduce((total, figures) => total + figures[field], 0);
   const allEndToEnd = latest
     .filter((item) => item.conversation_status === 'initial_message_sent')
-    .map((item) => Date.parse(item.first_message_at ?? item.messages?.[0]?.timestamp) - requestedAt.get(item.request_id)!);
+    .map((item) => Date.parse(item.first_message_at ?? item.messages?.[0]?.timestamp ?? '') - requestedAt.get(item.request_id)!);
   const seconds = (finishedAt - startedAt) / 1000;
   const kinds = awsCounts ? byKind(awsCounts) : undefined;
   const figures: PipelineFigures = {

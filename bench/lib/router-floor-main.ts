@@ -38,7 +38,7 @@ const main = async () => {
   const company = Item as CompanyProject;
   // The same message the router sends, built once (its cost is the router's, not the floor's).
   const request = validateInitiateRequest(
-    JSON.parse(requestBody({ companyId: BENCH_COMPANY.company_id, projectId: BENCH_COMPANY.project_id })),
+    JSON.parse(requestBody({ companyId: BENCH_COMPANY.company_id, projectId: BENCH_COMPANY.project_id })) as Record<string, unknown>,
   );
   const contextObject = buildContextObject({
     request: { ...request, request_data: { ...request.request_data, channel_method: ['whatsapp'] } },

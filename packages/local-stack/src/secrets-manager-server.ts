@@ -1,3 +1,4 @@
+import { textOf } from '@ai-multi-comms/core';
 import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 
@@ -37,7 +38,7 @@ export interface SecretsManagerServer {
 export const createSecretsManagerHandler = (region = 'us-east-1') => {
   const secrets = new Map<string, StoredSecret>();
   const find = (secretId: unknown): StoredSecret => {
-    const id = String(secretId ?? '');
+    const id = textOf(secretId);
     const secret = secrets.get(id) ?? [...secrets.values()].find((candidate) => candidate.arn === id);
     if (!secret) throw new ServiceError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
     return secret;
@@ -46,7 +47,7 @@ export const createSecretsManagerHandler = (region = 'us-east-1') => {
 
   const operations: Record<string, (input: Record<string, unknown>) => unknown> = {
     CreateSecret(input) {
-      const name = String(input.Name ?? '');
+      const name = textOf(input.Name);
       if (!name) throw new ServiceError('InvalidParameterException', 'You must provide a value for the Name parameter.');
       if (secrets.has(name))
         throw new ServiceError('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
@@ -57,7 +58,7 @@ export const createSecretsManagerHandler = (region = 'us-east-1') => {
         arn: `arn:aws:secretsmanager:${region}:${ACCOUNT}:secret:${name}-${randomUUID().slice(0, 6)}`,
         name,
         description: typeof input.Description === 'string' ? input.Description : undefined,
-        versionId: String(input.ClientRequestToken ?? randomUUID()),
+        versionId: textOf(input.ClientRequestToken, randomUUID()),
         secretString: input.SecretString,
         createdAt: now,
         changedAt: now,
@@ -70,7 +71,7 @@ export const createSecretsManagerHandler = (region = 'us-east-1') => {
       if (typeof input.SecretString !== 'string')
         throw new ServiceError('InvalidRequestException', 'You must provide either SecretString or SecretBinary.');
       secret.secretString = input.SecretString;
-      secret.versionId = String(input.ClientRequestToken ?? randomUUID());
+      secret.versionId = textOf(input.ClientRequestToken, randomUUID());
       secret.changedAt = Date.now();
       return { ARN: secret.arn, Name: secret.name, VersionId: secret.versionId, VersionStages: ['AWSCURRENT'] };
     },

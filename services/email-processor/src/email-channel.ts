@@ -10,6 +10,7 @@ import {
   PROVIDER_PERMANENT,
   replyToAddressFor,
   sendGridFor,
+  textOf,
   tokensInMessageIds,
 } from '@ai-multi-comms/core';
 import type { SendIntent } from '@ai-multi-comms/core';
@@ -71,7 +72,7 @@ export const emailChannelFor = (options: { inboundDomain?: string; confirmationW
   }),
 
   // Reconciliation finds the mail by the conversation id it carries (custom_args), not by content.
-  contentToSend: ({ ai, reply }) => (reply ? ai.text : String((ai.json as { body?: unknown } | undefined)?.body ?? '')),
+  contentToSend: ({ ai, reply }) => (reply ? ai.text : textOf((ai.json as { body?: unknown } | undefined)?.body)),
 
   async send({ contextObject, credentials, ai, conversationId, reply }) {
     const sender = senderOf(contextObject);
@@ -105,7 +106,7 @@ export const emailChannelFor = (options: { inboundDomain?: string; confirmationW
         customArgs: { conversation_id: conversationId, message_key: reply?.message_key ?? 'initial' },
         headers: { 'Message-ID': emailMessageId, ...threading },
       });
-      const messageId = String(response.headers['x-message-id'] ?? '');
+      const messageId = textOf((response.headers as Record<string, unknown>)['x-message-id']);
       if (!messageId) throw permanent(PROVIDER_PERMANENT, 'SendGrid accepted the mail without an X-Message-Id.');
       return { messageId, content: content.body, details: { subject: content.subject, email_message_id: emailMessageId } };
     } catch (error) {
@@ -137,7 +138,7 @@ export const emailChannelFor = (options: { inboundDomain?: string; confirmationW
         details: details(),
       };
     try {
-      const [, body] = await sendGridFor(credentials.sendgrid_api_key).client.request({
+      const response: [unknown, unknown] = await sendGridFor(credentials.sendgrid_api_key).client.request({
         method: 'GET',
         url: '/v3/messages',
         qs: {
@@ -145,6 +146,7 @@ export const emailChannelFor = (options: { inboundDomain?: string; confirmationW
           limit: 10,
         },
       });
+      const body = response[1];
       const found = (body as { messages?: { msg_id: string; subject?: string }[] }).messages?.[0];
       if (found)
         return {

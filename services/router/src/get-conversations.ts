@@ -186,7 +186,7 @@ export const getConversations = async (
       wanted.map(({ conversation_id }, index) =>
         items[index]
           ? deps.entries.page(conversation_id, { limit: messages_limit, ...(page ? { before: page.before } : {}) })
-          : { entries: [] },
+          : Promise.resolve({ entries: [] }),
       ),
     );
     const ours = pages.flatMap((p) => p.entries.filter((m) => m.role === 'assistant').map((m) => m.message_id));

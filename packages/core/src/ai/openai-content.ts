@@ -1,3 +1,4 @@
+import { textOf } from '../util/text-of';
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import type { Response as OpenAiResponse } from 'openai/resources/responses/responses';
 import { AppError } from '../errors/app-error';
@@ -112,12 +113,12 @@ export const classifyOpenAiError = (error: unknown): AppError => {
     return new AppError('transient', AI_TRANSIENT, 'OpenAI could not be reached (network or timeout).', { cause: error });
   }
   if (error instanceof APIError) {
-    const status = error.status ?? 0;
+    const status: number = (error.status as number | undefined) ?? 0;
     const code = error.code ? ` ${error.code}` : '';
     if (
       status === 429 &&
       /^Request too large/i.test(
-        error.error && typeof error.error === 'object' ? String((error.error as { message?: unknown }).message ?? '') : '',
+        error.error && typeof error.error === 'object' ? textOf((error.error as { message?: unknown }).message) : '',
       )
     ) {
       return new AppError(

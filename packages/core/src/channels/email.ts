@@ -1,5 +1,5 @@
 import { ChannelDescriptor } from './channel-descriptor';
-import { E164_PATTERN, secretNameSchema } from './address-patterns';
+import { secretNameSchema } from './address-patterns';
 
 /** E-mail: a subject and a plain-text body (Structured Outputs, strict). */
 export const EMAIL_CONTENT_SCHEMA = {

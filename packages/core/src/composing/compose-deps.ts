@@ -32,7 +32,7 @@ export interface ComposeDeps {
   /** Paces AI calls to each OpenAI key's rate across every container (docs/throughput.md). */
   governor: Governor;
   /** SQS ChangeMessageVisibility on the record's queue (the heartbeat). */
-  extendVisibility(receiptHandle: string, seconds: number): Promise<void>;
+  extendVisibility: (receiptHandle: string, seconds: number) => Promise<void>;
   clock: Clock;
   logger: Pick<Logger, 'createChild'>;
   metrics: ProcessingMetrics;

@@ -1,3 +1,4 @@
+import { textOf } from '../util/text-of';
 import { twilioAddressOf } from '../channels';
 import { randomUUID } from 'node:crypto';
 import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -141,9 +142,11 @@ const findConversations = async (client: DynamoDBDocumentClient, tables: Erasure
       ),
     )
   ).flat();
-  const found = new Map<string, Record<string, unknown>>(byAddress.map((c) => [`${c.primary_channel}|${c.conversation_id}`, c]));
+  const found = new Map<string, Record<string, unknown>>(
+    byAddress.map((c) => [`${textOf(c.primary_channel)}|${textOf(c.conversation_id)}`, c]),
+  );
   for (const conversation of byAddress) {
-    const prefix = `${conversation.company_id}#${conversation.project_id}#${conversation.request_id}#`;
+    const prefix = `${textOf(conversation.company_id)}#${textOf(conversation.project_id)}#${textOf(conversation.request_id)}#`;
     const keys = await queryAll(client, {
       TableName: tables.conversationsTable,
       IndexName: 'request-id-index',
@@ -151,7 +154,7 @@ const findConversations = async (client: DynamoDBDocumentClient, tables: Erasure
       ExpressionAttributeValues: { ':id': conversation.request_id },
     });
     for (const key of keys.filter((k) => String(k.conversation_id).startsWith(prefix))) {
-      const id = `${key.primary_channel}|${key.conversation_id}`;
+      const id = `${textOf(key.primary_channel)}|${textOf(key.conversation_id)}`;
       if (found.has(id)) continue;
       const sibling = (
         await queryAll(client, {

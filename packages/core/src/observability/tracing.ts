@@ -28,8 +28,8 @@ export const createTracing = (serviceName: string, env: NodeJS.ProcessEnv = proc
   if (!tracingEnabled(env)) return NO_TRACING;
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberately lazy, see above
   const { Tracer: TracerClass } = require('@aws-lambda-powertools/tracer') as typeof import('@aws-lambda-powertools/tracer');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { captureLambdaHandler } =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberately lazy, see above
     require('@aws-lambda-powertools/tracer/middleware') as typeof import('@aws-lambda-powertools/tracer/middleware');
   const tracer: Tracer = new TracerClass({ serviceName });
   return {

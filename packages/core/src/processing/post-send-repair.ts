@@ -87,7 +87,7 @@ export const repairsInLog = (text: string): { repairs: PostSendRepair[]; reasons
       isText(conversation.conversation_status) &&
       isObject(conversation.append_message_entry) &&
       conversation.append_message_entry.message_id === message.provider_message_id;
-    if (wellFormed) repairs.push(repair as unknown as PostSendRepair);
+    if (wellFormed) repairs.push(repair as PostSendRepair);
     else reasons.push(`line ${index + 1}: its repair object lacks a key, the provider message id or the message entry`);
   }
   return { repairs, reasons };

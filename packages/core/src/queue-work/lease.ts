@@ -21,9 +21,9 @@ export interface LeaseTerms {
   /** How long the work may take after the claim before the attempt gives up. */
   deadlineMs: number;
   /** SQS ChangeMessageVisibility on the record's queue. */
-  extendVisibility(receiptHandle: string, seconds: number): Promise<void>;
+  extendVisibility: (receiptHandle: string, seconds: number) => Promise<void>;
   /** Extends the claimed item's lease (the message's, the thread's) to `until`. */
-  extendLease(until: Date): Promise<void>;
+  extendLease: (until: Date) => Promise<void>;
   clock: Clock;
   logger: Pick<Logger, 'error'>;
   metrics: ProcessingMetrics;

@@ -17,8 +17,8 @@ export const GOVERNOR_SLOT_ATTRIBUTE = 'governor_slot_ms';
 export class RetryLater extends Error {}
 
 export interface QueueActions {
-  delayRetry(receiptHandle: string, seconds: number): Promise<void>;
-  requeue(record: SQSRecord, delaySeconds: number, slotAtMs?: number): Promise<void>;
+  delayRetry: (receiptHandle: string, seconds: number) => Promise<void>;
+  requeue: (record: SQSRecord, delaySeconds: number, slotAtMs?: number) => Promise<void>;
 }
 
 export const sqsQueueActions = (sqs: SQSClient, queueUrl: string, options: { fifo?: boolean } = {}): QueueActions => ({

@@ -20,7 +20,7 @@ export interface WorkerContext {
   metrics: ProcessingMetrics;
   tracing: Tracing;
   /** An AWS SDK client with X-Ray subsegments when tracing is on. */
-  instrument<T>(client: T): T;
+  instrument: <T>(client: T) => T;
   sqs: SQSClient;
   queue: QueueActions;
   settings: QueueSettings;

@@ -1,3 +1,4 @@
+import { textOf } from '../util/text-of';
 import { headerSafe } from '../channels/email-threading';
 import { toCompanyPayload } from '../context-object/build';
 import { ComposedMessage, CONTEXT_OBJECT_SCHEMA_VERSION, ReplyDetails } from '../context-object/types';
@@ -70,9 +71,9 @@ export const answerMessageFor = (
       thread_id: String(conversation.thread_id),
     },
     metadata: {
-      router_version: String(conversation.router_version ?? 'unknown'),
+      router_version: textOf(conversation.router_version, 'unknown'),
       received_at: inbound.received_at,
-      trace_id: String(conversation.trace_id ?? inbound.inbound_id).slice(0, 200),
+      trace_id: textOf(conversation.trace_id, inbound.inbound_id).slice(0, 200),
     },
     composed: { [channel]: { text: answer.reply, json: { reply: answer.reply }, usage: answer.usage } },
     reply: {

@@ -1,7 +1,6 @@
 import { CHANNEL_DESCRIPTORS } from '../channels';
 import { OpenAiChannelConfig } from '../companies/types';
 import { ConversationItem } from '../conversations/types';
-import { Channel } from '../request/types';
 import { InboundMessage } from './types';
 
 /**
@@ -67,7 +66,7 @@ const waitingTexts = (conversation: ConversationItem, inboundId: string): string
 /** What the AI is told for the turn: the person's message and where it came from. Never contact details. */
 export const replyInput = (inbound: InboundMessage, conversation: ConversationItem, maxMessageLength: number | undefined) => ({
   task: 'reply',
-  channel: inbound.channel as Channel,
+  channel: inbound.channel,
   // What the person wrote just before, while this was waiting: answered together, in one turn.
   ...(waitingTexts(conversation, inbound.inbound_id).length > 0
     ? { earlier_messages: waitingTexts(conversation, inbound.inbound_id) }

@@ -1,3 +1,4 @@
+import { textOf } from '../util/text-of';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { emailInboundKey, tokensInMessageIds, tokensInRecipients } from '../channels/email-threading';
 import { AppError, validationError } from '../errors/app-error';
@@ -142,7 +143,7 @@ export const receiveInboundEmail = async (request: SendGridInboundRequest, deps:
     for (const [token, linkedBy] of candidates) {
       const conversation = await deps.conversations.byInboundKey(emailInboundKey(token));
       // Only the person we wrote to may continue the conversation (a forwarded mail or a guessed token is an orphan).
-      if (conversation && String(conversation.recipient_email ?? '').toLowerCase() === from) return { conversation, linkedBy };
+      if (conversation && textOf(conversation.recipient_email).toLowerCase() === from) return { conversation, linkedBy };
     }
     return undefined;
   };

@@ -31,6 +31,7 @@ export const findUnpairedSurrogate = (value: unknown): string | undefined => {
  * supplementary characters such as emoji) is written as a JSON \u escape. Lossless: JSON.parse
  * joins the escaped surrogate pairs back into the same string.
  */
+// eslint-disable-next-line no-control-regex -- the set SQS accepts is defined by code points, tab, LF and CR among them
 const OUTSIDE_SQS_SAFE_SET = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD]/g;
 
 export const toSqsSafeJson = (value: unknown): string =>

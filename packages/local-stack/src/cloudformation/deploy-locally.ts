@@ -1,3 +1,4 @@
+import { textOf } from '@ai-multi-comms/core';
 import {
   CreateTableCommand,
   CreateTableCommandInput,
@@ -84,7 +85,7 @@ const createQueue = async (clients: LocalAwsClients, props: Record<string, unkno
   for (const name of SQS_ATTRIBUTES) {
     const value = props[name];
     if (value === undefined) continue;
-    attributes[name] = typeof value === 'object' ? JSON.stringify(value) : String(value);
+    attributes[name] = typeof value === 'object' ? JSON.stringify(value) : textOf(value);
   }
   const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: queueName, Attributes: attributes }));
   const { Attributes } = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
@@ -99,7 +100,7 @@ const createTopic = async (clients: LocalAwsClients, props: Record<string, unkno
 const createSubscription = async (clients: LocalAwsClients, props: Record<string, unknown>): Promise<PhysicalResource | undefined> => {
   if (props.Protocol !== 'sqs') return undefined; // e-mail subscriptions cannot be delivered locally
   const attributes: Record<string, string> = {};
-  if (props.RawMessageDelivery !== undefined) attributes.RawMessageDelivery = String(props.RawMessageDelivery);
+  if (props.RawMessageDelivery !== undefined) attributes.RawMessageDelivery = textOf(props.RawMessageDelivery);
   if (props.FilterPolicy !== undefined) attributes.FilterPolicy = JSON.stringify(props.FilterPolicy);
   const { SubscriptionArn } = await clients.sns.send(
     new SubscribeCommand({
@@ -217,7 +218,7 @@ export const deployLocally = async (
         }
         const created = await CREATORS[resource.Type]!(clients, props, region);
         if (created) physical[id] = created;
-        else deployment.skipped.push(`${template.service}/${id} (${resource.Type} ${String(props.Protocol ?? '')})`);
+        else deployment.skipped.push(`${template.service}/${id} (${resource.Type} ${textOf(props.Protocol)})`);
       }
       if (waiting.length === pending.length) {
         throw new Error(`${template.service}: cannot resolve references of ${waiting.map(([id]) => id).join(', ')}`);

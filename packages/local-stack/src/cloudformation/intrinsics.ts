@@ -26,7 +26,7 @@ export const resolveIntrinsics = (value: unknown, context: ResolveContext): unkn
         return context.pseudo[name] ?? context.ref(name);
       }
       case 'Fn::GetAtt': {
-        const [logicalId, attribute] = Array.isArray(arg) ? arg : String(arg).split('.');
+        const [logicalId, attribute] = (Array.isArray(arg) ? arg : String(arg).split('.')) as unknown[];
         return context.getAtt(String(logicalId), String(attribute));
       }
       case 'Fn::ImportValue':

@@ -58,9 +58,9 @@ export const startPollers = (templates: ServiceTemplate[], options: PollerOption
         throw new Error(`${template.service}.${functionName}: the SQS event must use ReportBatchItemFailures`);
       }
       const resolve = (value: unknown) => resolveInService(options.deployment, template.service, value, options.region);
-      const declared = Object.fromEntries(
+      const declared: Record<string, string> = Object.fromEntries(
         Object.entries({ ...template.environment, ...(fn.environment ?? {}) })
-          .map(([name, value]) => [name, String(resolve(value))])
+          .map(([name, value]): [string, string] => [name, String(resolve(value))])
           .filter(([, value]) => value !== ''), // empty = "use the provider's real host": the stack's URLs apply
       );
       const queueArn = String(resolve(sqsEvent.arn));

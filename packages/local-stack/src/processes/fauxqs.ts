@@ -21,7 +21,7 @@ export interface FauxqsHandle {
 }
 
 export const startFauxqs = async (port: number): Promise<FauxqsHandle> => {
-  const { startFauxqs: start } = (await import('fauxqs')) as typeof import('fauxqs');
+  const { startFauxqs: start } = await import('fauxqs');
   const server = await start({ port, host: 'localhost', logger: false, defaultRegion: 'us-east-1', messageSpies: { bufferSize: 50_000 } });
   return {
     endpoint: `http://127.0.0.1:${server.port}`,

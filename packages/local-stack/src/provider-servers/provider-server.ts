@@ -1,3 +1,4 @@
+import { textOf } from '@ai-multi-comms/core';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { FaultBook, FaultRule, ProviderName } from './faults';
 import { bearerToken, parseBody, ProviderRequest, ProviderResponse, readBody, send } from './http-kit';
@@ -287,7 +288,10 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
           return { status: 400, body: { error: 'order is "in-order" or "shuffled"' } };
         const recipients = (input.recipients ?? []).map((recipient) => recipient.replace(/^whatsapp:/, ''));
         if (recipients.length > 0)
-          for (const recipient of recipients) input.order === 'shuffled' ? shuffledFor.add(recipient) : shuffledFor.delete(recipient);
+          for (const recipient of recipients) {
+            if (input.order === 'shuffled') shuffledFor.add(recipient);
+            else shuffledFor.delete(recipient);
+          }
         else callbackOrder = input.order;
         return { status: 200, body: { order: input.order, ...(recipients.length > 0 ? { recipients } : {}) } };
       }
@@ -312,7 +316,7 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
     run: () => ProviderResponse | Promise<ProviderResponse>,
   ): Promise<{ refused: boolean; response: ProviderResponse }> => {
     if (provider === 'openai' && route === 'responses') {
-      const model = String((request.body as { model?: unknown } | undefined)?.model ?? 'gpt-4o-mini');
+      const model = textOf((request.body as { model?: unknown } | undefined)?.model, 'gpt-4o-mini');
       const admission = openAiBuckets.admit(bearerToken(request.headers) ?? '', limits.openai, model, (defaultOutputTokens) =>
         openAi.requestedTokens(request, defaultOutputTokens),
       );

@@ -1,3 +1,4 @@
+import { textOf } from '@ai-multi-comms/core';
 import { countSmsSegments } from '@ai-multi-comms/core';
 import { basicAuth, randomHex, ProviderRequest, ProviderResponse } from './http-kit';
 import { TwilioLimits } from './provider-limits';
@@ -168,7 +169,7 @@ export const renderContent = (
   const rendered = body.replace(/\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g, (_all, name: string) => {
     const value = variables[name] ?? defaults[name];
     if (value === undefined) missing = true;
-    return String(value ?? '');
+    return textOf(value);
   });
   return missing ? undefined : rendered;
 };

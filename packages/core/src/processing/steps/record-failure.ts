@@ -53,8 +53,8 @@ export const recordFailure = async <C extends Record<string, string>>(attempt: A
     return conclude('failure-not-recorded', 'failure not recorded');
   }
   if (decision.status === 'opted_out') await recordProviderOptOut(attempt, decision.reason, error);
-  if (awaiting) return conclude('awaiting-provider', decision.reason, (error as AwaitingProvider).retryAfterMs);
-  if (rateLimited) return conclude('rate-limited', decision.reason, await holdSenderBack(attempt, error as AppError));
+  if (awaiting) return conclude('awaiting-provider', decision.reason, error.retryAfterMs);
+  if (rateLimited) return conclude('rate-limited', decision.reason, await holdSenderBack(attempt, error));
   return conclude(decision.queue === 'retry' ? 'transient' : 'permanent', decision.reason);
 };
 

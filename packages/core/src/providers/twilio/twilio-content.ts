@@ -1,3 +1,4 @@
+import { textOf } from '../../util/text-of';
 import { ContentListInstance } from 'twilio/lib/rest/content/v1/content';
 import Version from 'twilio/lib/base/Version';
 import { TwilioClient } from './twilio-client';
@@ -44,5 +45,5 @@ export const fetchTemplateText = (client: TwilioClient, contentSid: string): Pro
 /** The text Twilio sends for a template: each `{{name}}` replaced by our variable, else the template's default. */
 export const renderTemplate = (template: TemplateText, variables: Record<string, unknown>): string =>
   template.body.replace(/\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g, (placeholder, name: string) =>
-    String(variables[name] ?? template.defaults[name] ?? placeholder),
+    textOf(variables[name] ?? template.defaults[name], placeholder),
   );
