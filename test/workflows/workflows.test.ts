@@ -38,20 +38,42 @@ it('ci runs the README test command and packages every service, on pull requests
   expect(runs.some((command: string) => command.includes('scripts/package-all.sh'))).toBe(true);
 });
 
-it('deploy uses OIDC (no long-lived keys): dev on main, prod only by hand behind the protected environment', () => {
+it('deploy uses OIDC (no long-lived keys): dev once ci passed on main, prod only by hand, planned, behind the protected environment', () => {
   const deploy = workflow('deploy.yml');
   const text = readFileSync(join(WORKFLOWS, 'deploy.yml'), 'utf8');
   expect(text).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY/);
-  for (const job of ['deploy-dev', 'deploy-prod']) {
+  for (const job of ['deploy-dev', 'plan-prod', 'deploy-prod']) {
     expect(deploy.jobs[job].permissions['id-token']).toBe('write');
-    expect(deploy.jobs[job].needs).toBe('test');
-    const credentials = deploy.jobs[job].steps.find((step: { uses?: string }) =>
-      step.uses?.startsWith('aws-actions/configure-aws-credentials'),
-    );
-    expect(credentials.with['role-to-assume']).toBe('${{ vars.AWS_DEPLOY_ROLE_ARN }}');
+    const credentials = deploy.jobs[job].steps.find((step: { uses?: string }) => step.uses?.startsWith('aws-actions/configure-aws-credentials'));
+    expect(credentials.with['role-to-assume']).toBe(job === 'plan-prod' ? '${{ vars.AWS_PLAN_ROLE_ARN }}' : '${{ vars.AWS_DEPLOY_ROLE_ARN }}');
   }
   expect(deploy.jobs['deploy-dev'].environment).toBe('dev');
   expect(deploy.jobs['deploy-prod'].environment).toBe('prod');
-  expect(deploy.jobs['deploy-prod'].if).toBe("github.event_name == 'workflow_dispatch' && github.event.inputs.stage == 'prod'");
-  expect(Object.keys(deploy.on).sort()).toEqual(['push', 'workflow_dispatch']);
+  expect(deploy.jobs['deploy-prod'].needs).toBe('plan-prod');
+  for (const job of ['plan-prod', 'deploy-prod']) expect(deploy.jobs[job].if).toBe("github.event_name == 'workflow_dispatch' && github.event.inputs.stage == 'prod'");
+  expect(Object.keys(deploy.on).sort()).toEqual(['workflow_dispatch', 'workflow_run']);
+});
+
+it('the tests run once per push: deploy has no test job of its own and starts from a passed ci run on main', () => {
+  const deploy = workflow('deploy.yml');
+  expect(Object.keys(deploy.jobs).sort()).toEqual(['deploy-dev', 'deploy-prod', 'plan-prod']);
+  expect(deploy.on.workflow_run).toEqual({ workflows: ['ci'], types: ['completed'], branches: ['main'] });
+  expect(deploy.jobs['deploy-dev'].if).toContain("github.event.workflow_run.conclusion == 'success'");
+  const checkout = deploy.jobs['deploy-dev'].steps.find((step: { uses?: string }) => step.uses?.startsWith('actions/checkout'));
+  expect(checkout.with.ref).toContain('github.event.workflow_run.head_sha');
+  const runs = deploy.jobs['plan-prod'].steps.map((step: { run?: string }) => step.run ?? '').join('\n');
+  expect(runs).toContain('gh run list --workflow ci.yml --commit');
+  expect(runs).toContain('scripts/plan-deploy.sh prod');
+});
+
+it('every job runs the pinned Node (the node devDependency) and caches the pnpm store on the lockfile', () => {
+  const pinned = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies.node;
+  for (const file of files) {
+    for (const [name, job] of Object.entries(workflow(file).jobs as Record<string, { steps: { uses?: string; with?: Record<string, string> }[] }>)) {
+      const node = job.steps.find((step) => step.uses?.startsWith('actions/setup-node'));
+      expect([file, name, node?.with?.['node-version']]).toEqual([file, name, pinned]);
+      const cache = job.steps.find((step) => step.uses?.startsWith('actions/cache'));
+      expect([file, name, cache?.with?.key]).toEqual([file, name, "pnpm-store-${{ runner.os }}-${{ hashFiles('pnpm-lock.yaml') }}"]);
+    }
+  }
 });
