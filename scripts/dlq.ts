@@ -160,6 +160,18 @@ const eachFifoMessage = async (sqs: SQSClient, queueUrl: string, visit: (message
     }
   }
 };
+/**
+ * What a `show` does to the messages, printed after them. SQS offers no way to read a message
+ * without receiving it (ReceiveMessage is the only read), and every receive raises its
+ * ApproximateReceiveCount. A DLQ has no redrive policy of its own, so that count sends nothing
+ * anywhere; it only counts the shows too.
+ */
+const SHOW_RECEIVES_NOTE = {
+  standard:
+    'note: SQS cannot read without receiving, so each show raised these messages\' receives= by one (this DLQ has no redrive policy: the count decides nothing); message ids and ages are kept.',
+  fifo: 'note: a FIFO DLQ is read by putting each message back as a copy (a FIFO message cannot be left in place): receives= starts again, message ids change, nothing is lost.',
+};
+
 /** The message attribute marking a `dlq show` pass's copies on a FIFO DLQ. */
 const SHOW_PASS = 'dlq-show-pass';
 
@@ -208,6 +220,8 @@ const main = async () => {
     if (deadLetterQueueUrl.endsWith('.fifo')) await eachFifoMessage(sqs, deadLetterQueueUrl, show);
     else await eachMessage(sqs, deadLetterQueueUrl, async (message) => (await show(message), 'keep'));
     console.error(`${count} message(s) in ${deadLetterQueueUrl}`);
+    // SQS has no peek: reading a message is receiving it. Say what that costs, where it applies.
+    if (count > 0) console.error(SHOW_RECEIVES_NOTE[deadLetterQueueUrl.endsWith('.fifo') ? 'fifo' : 'standard']);
     return;
   }
 

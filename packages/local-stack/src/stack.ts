@@ -1,3 +1,4 @@
+import { readableLogLine } from './processes/readable-log';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -63,6 +64,8 @@ export interface LocalStackOptions {
   seedDemo?: boolean;
   /** Print serverless-offline's output (the function's logs) prefixed with [api]. */
   echoApi?: boolean;
+  /** With echoApi: the functions' JSON lines as they are, instead of one readable line per step of a message's journey. */
+  jsonLogs?: boolean;
   /** Append the function's logs to this file (tests scan it). */
   apiLogFile?: string;
   /** API keys serverless-offline accepts besides the demo keys (created with `pnpm api-key --local`). */
@@ -133,6 +136,10 @@ const providerCredentialsFrom = (secrets: Record<string, Record<string, string>>
 
 /** Node flags that make a process write its CPU profile (every thread's) into dir when it exits. */
 const profilingFlags = (dir: string | undefined): string[] => (dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []);
+
+/** What `pnpm start` prints of the functions' logs (processes/readable-log.ts). */
+const functionLogEcho = (options: { echoApi?: boolean; jsonLogs?: boolean }) =>
+  !options.echoApi ? false : options.jsonLogs ? true : readableLogLine;
 
 export const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalStack> => {
   const stage = options.stage ?? 'dev';
@@ -306,7 +313,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
             }
           : {}),
       },
-      echo: options.echoApi,
+      echo: functionLogEcho(options),
       logFile: options.apiLogFile,
       nodeFlags: profilingFlags(options.cpuProfileDir),
       containers: options.containersPerFunction,
@@ -344,7 +351,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
           ...(options.extraApiKeys ?? []),
         ]),
       },
-      echo: options.echoApi,
+      echo: functionLogEcho(options),
       logFile: options.apiLogFile,
       nodeFlags: profilingFlags(options.cpuProfileDir),
     });

@@ -4,8 +4,10 @@
  *   --random-ports        free ports instead of the defaults (run beside another stack)
  *   --state-file <path>   where to write the endpoints, env and resource names once ready
  *                         (default .local-stack/state.json, read by the operator scripts' --local)
- *   --quiet               no banner; --no-api-logs hides the function's logs
- *   --log-file <path>     also append the function's logs to this file
+ *   --quiet               no banner and no function logs; --no-api-logs hides the function logs only
+ *   --json-logs           the functions' JSON log lines as they are (default: one readable line
+ *                         per step of a message's journey, and every warning and error)
+ *   --log-file <path>     also append the functions' logs, in full JSON, to this file
  *   --exit-with-parent    stop when the process that started this one exits
  *   --cpu-prof <dir>      the pollers and serverless-offline write V8 CPU profiles there on stop
  *   --chaos-dynamodb-path <dir> [--chaos-visibility-seconds 6] [--chaos-heartbeat-seconds 2]
@@ -106,6 +108,7 @@ const main = async () => {
   const stack = await startLocalStack({
     ports: flag('--random-ports') ? 'random' : undefined,
     echoApi: !flag('--no-api-logs') && !quiet,
+    jsonLogs: flag('--json-logs'),
     apiLogFile: option('--log-file'),
     extraApiKeys,
     chaos,

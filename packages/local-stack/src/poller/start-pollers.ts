@@ -1,3 +1,4 @@
+import type { Echo } from '../processes/child-process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LocalDeployment, resolveInService } from '../cloudformation/deploy-locally';
@@ -16,7 +17,7 @@ export interface PollerOptions {
   env: Record<string, string>;
   /** Values for the local stack only, on top of the function's declared environment. */
   overrides?: Record<string, string>;
-  echo?: boolean;
+  echo?: Echo;
   logFile?: string;
   /**
    * Containers per function (default 2). As in Lambda, a container runs one invocation at a time

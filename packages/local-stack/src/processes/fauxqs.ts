@@ -20,8 +20,28 @@ export interface FauxqsHandle {
   stop(): Promise<void>;
 }
 
+/**
+ * fauxqs imports `node:sqlite` at load (for a persistence the stack does not use), and Node then
+ * prints "ExperimentalWarning: SQLite is an experimental feature" into every start: that one
+ * warning is dropped while fauxqs loads; every other warning still prints.
+ */
+const withoutSqliteWarning = async <T>(load: () => Promise<T>): Promise<T> => {
+  // Kept to be put back exactly as it was (it is called with `process` as `this` below).
+  // eslint-disable-next-line @typescript-eslint/unbound-method
+  const emit = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    if (/SQLite is an experimental feature/.test(typeof warning === 'string' ? warning : warning.message)) return;
+    (emit as (...args: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    return await load();
+  } finally {
+    process.emitWarning = emit;
+  }
+};
+
 export const startFauxqs = async (port: number): Promise<FauxqsHandle> => {
-  const { startFauxqs: start } = await import('fauxqs');
+  const { startFauxqs: start } = await withoutSqliteWarning(() => import('fauxqs'));
   const server = await start({ port, host: 'localhost', logger: false, defaultRegion: 'us-east-1', messageSpies: { bufferSize: 50_000 } });
   return {
     endpoint: `http://127.0.0.1:${server.port}`,

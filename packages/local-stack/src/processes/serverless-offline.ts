@@ -1,3 +1,4 @@
+import type { Echo } from './child-process';
 import { join } from 'node:path';
 import { REPO_ROOT, SERVERLESS_BIN } from '../cloudformation/service-template';
 import { ManagedProcess, startProcess } from './child-process';
@@ -11,7 +12,7 @@ export interface OfflineOptions {
   websocketPort: number;
   params: Record<string, string>;
   env: Record<string, string>;
-  echo?: boolean;
+  echo?: Echo;
   /** Append the function's output (its structured logs) to this file. */
   logFile?: string;
   /** Node flags for the serverless-offline process (e.g. `--cpu-prof`). */
