@@ -168,7 +168,7 @@ const eachFifoMessage = async (sqs: SQSClient, queueUrl: string, visit: (message
  */
 const SHOW_RECEIVES_NOTE = {
   standard:
-    'note: SQS cannot read without receiving, so each show raised these messages\' receives= by one (this DLQ has no redrive policy: the count decides nothing); message ids and ages are kept.',
+    "note: SQS cannot read without receiving, so each show raised these messages' receives= by one (this DLQ has no redrive policy: the count decides nothing); message ids and ages are kept.",
   fifo: 'note: a FIFO DLQ is read by putting each message back as a copy (a FIFO message cannot be left in place): receives= starts again, message ids change, nothing is lost.',
 };
 

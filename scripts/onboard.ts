@@ -17,19 +17,23 @@ import {
   dynamoSenderDirectory,
   onboardCompany,
   prepareCompanyItem,
+  CHANNEL_DESCRIPTORS,
+  CHANNELS,
   CompanyProject,
   sendGridEventsPathFor,
 } from '@ai-multi-comms/core';
 import { parseCommandLine } from './lib/command-line';
 import { resolveTarget } from './lib/target';
 
-const referencedSecrets = (item: CompanyProject): string[] =>
-  [
-    ...Object.values(item.ai_config.openai_config).map((config) => config.api_key_reference),
-    item.channel_config.whatsapp?.whatsapp_credentials_id,
-    item.channel_config.sms?.sms_credentials_id,
-    item.channel_config.email?.email_credentials_id,
-  ].filter((name): name is string => Boolean(name));
+/** Every secret the project names, with the keys its reader requires (an OpenAI key's; each channel's from its descriptor). */
+const referencedSecrets = (item: CompanyProject): Map<string, readonly string[]> =>
+  new Map([
+    ...Object.values(item.ai_config.openai_config).map((config) => [config.api_key_reference, ['ai_api_key']] as const),
+    ...CHANNELS.flatMap((channel) => {
+      const name = CHANNEL_DESCRIPTORS[channel].credentialsSecretName(item.channel_config);
+      return name ? [[name, CHANNEL_DESCRIPTORS[channel].credentialsKeys] as const] : [];
+    }),
+  ]);
 
 const main = async () => {
   const {
@@ -80,11 +84,15 @@ const main = async () => {
   }
 
   const secrets = new SecretsManagerClient({});
-  for (const name of referencedSecrets(item)) {
+  const where = targetOptions.local ? '--local' : `--stage ${targetOptions.stage}`;
+  for (const [name, keys] of referencedSecrets(item)) {
     try {
       await secrets.send(new DescribeSecretCommand({ SecretId: name }));
     } catch {
-      console.warn(`warning: secret "${name}" does not exist yet; create it before the first conversation on that channel.`);
+      const template = JSON.stringify(Object.fromEntries(keys.map((key) => [key, '…'])));
+      console.warn(
+        `warning: secret "${name}" does not exist yet: a request on that channel would be accepted, then wait in the DLQ. Create it first:\n  npx -y pnpm@9.15.9 secret put ${name} '${template}' ${where}`,
+      );
     }
   }
 };

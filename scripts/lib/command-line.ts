@@ -32,7 +32,9 @@ export const parseCommandLine = (
   try {
     parsed = parseArgs({ args: argv, options: { ...TARGET_OPTIONS, ...own } as never, strict: true, allowPositionals: true });
   } catch (error) {
-    console.error(`${(error as Error).message}\nusage: ${spec.usage}\n(--help for an example)`);
+    // Node's own sentence goes on about positionals after `--`; the first clause is what matters.
+    const problem = (error as Error).message.split('. To specify')[0];
+    console.error(`${problem}\nusage: ${spec.usage}\n(--help for an example)`);
     process.exit(2);
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;

@@ -44,13 +44,18 @@ it('deploy uses OIDC (no long-lived keys): dev once ci passed on main, prod only
   expect(text).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY/);
   for (const job of ['deploy-dev', 'plan-prod', 'deploy-prod']) {
     expect(deploy.jobs[job].permissions['id-token']).toBe('write');
-    const credentials = deploy.jobs[job].steps.find((step: { uses?: string }) => step.uses?.startsWith('aws-actions/configure-aws-credentials'));
-    expect(credentials.with['role-to-assume']).toBe(job === 'plan-prod' ? '${{ vars.AWS_PLAN_ROLE_ARN }}' : '${{ vars.AWS_DEPLOY_ROLE_ARN }}');
+    const credentials = deploy.jobs[job].steps.find((step: { uses?: string }) =>
+      step.uses?.startsWith('aws-actions/configure-aws-credentials'),
+    );
+    expect(credentials.with['role-to-assume']).toBe(
+      job === 'plan-prod' ? '${{ vars.AWS_PLAN_ROLE_ARN }}' : '${{ vars.AWS_DEPLOY_ROLE_ARN }}',
+    );
   }
   expect(deploy.jobs['deploy-dev'].environment).toBe('dev');
   expect(deploy.jobs['deploy-prod'].environment).toBe('prod');
   expect(deploy.jobs['deploy-prod'].needs).toBe('plan-prod');
-  for (const job of ['plan-prod', 'deploy-prod']) expect(deploy.jobs[job].if).toBe("github.event_name == 'workflow_dispatch' && github.event.inputs.stage == 'prod'");
+  for (const job of ['plan-prod', 'deploy-prod'])
+    expect(deploy.jobs[job].if).toBe("github.event_name == 'workflow_dispatch' && github.event.inputs.stage == 'prod'");
   expect(Object.keys(deploy.on).sort()).toEqual(['workflow_dispatch', 'workflow_run']);
 });
 
@@ -67,9 +72,12 @@ it('the tests run once per push: deploy has no test job of its own and starts fr
 });
 
 it('every job runs the pinned Node (the node devDependency) and caches the pnpm store on the lockfile', () => {
-  const pinned = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies.node;
+  const pinned = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> })
+    .devDependencies.node;
   for (const file of files) {
-    for (const [name, job] of Object.entries(workflow(file).jobs as Record<string, { steps: { uses?: string; with?: Record<string, string> }[] }>)) {
+    for (const [name, job] of Object.entries(
+      workflow(file).jobs as Record<string, { steps: { uses?: string; with?: Record<string, string> }[] }>,
+    )) {
       const node = job.steps.find((step) => step.uses?.startsWith('actions/setup-node'));
       expect([file, name, node?.with?.['node-version']]).toEqual([file, name, pinned]);
       const cache = job.steps.find((step) => step.uses?.startsWith('actions/cache'));

@@ -13,6 +13,7 @@ import {
   textOf,
   tokensInMessageIds,
 } from '@ai-multi-comms/core';
+import { CHANNEL_DESCRIPTORS } from '@ai-multi-comms/core';
 import type { SendIntent } from '@ai-multi-comms/core';
 
 /**
@@ -68,7 +69,7 @@ export const emailChannelFor = (options: { inboundDomain?: string; confirmationW
 
   credentialsSecret: (contextObject) => ({
     name: senderOf(contextObject).email_credentials_id,
-    requiredKeys: ['sendgrid_api_key', 'sendgrid_from_email'],
+    requiredKeys: [...CHANNEL_DESCRIPTORS.email.credentialsKeys] as (keyof EmailCredentials & string)[],
   }),
 
   // Reconciliation finds the mail by the conversation id it carries (custom_args), not by content.

@@ -12,6 +12,7 @@ import {
   twilioStatusCallbackUrl,
   validityPeriodFor,
 } from '@ai-multi-comms/core';
+import { CHANNEL_DESCRIPTORS } from '@ai-multi-comms/core';
 
 /** The SMS credentials secret (docs/data-model.md); no template for plain SMS. */
 export interface SmsCredentials extends Record<string, string> {
@@ -34,7 +35,7 @@ export const smsChannel: ChannelAdapter<SmsCredentials> = {
 
   credentialsSecret: (contextObject) => ({
     name: senderOf(contextObject).sms_credentials_id,
-    requiredKeys: ['twilio_account_sid', 'twilio_auth_token'],
+    requiredKeys: [...CHANNEL_DESCRIPTORS.sms.credentialsKeys] as (keyof SmsCredentials & string)[],
   }),
 
   contentToSend: ({ contextObject, ai }) =>

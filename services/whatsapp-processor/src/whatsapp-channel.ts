@@ -16,6 +16,7 @@ import {
   whatsappWindowOpen,
   WHATSAPP_WINDOW_CLOSED,
 } from '@ai-multi-comms/core';
+import { CHANNEL_DESCRIPTORS } from '@ai-multi-comms/core';
 import type { AiResult, ReplyDetails, SendIntent } from '@ai-multi-comms/core';
 
 const statusCallback = () => {
@@ -76,7 +77,7 @@ export const whatsappChannel: ChannelAdapter<WhatsAppCredentials> = {
 
   credentialsSecret: (contextObject) => ({
     name: senderOf(contextObject).whatsapp_credentials_id,
-    requiredKeys: ['twilio_account_sid', 'twilio_auth_token', 'twilio_template_sid'],
+    requiredKeys: [...CHANNEL_DESCRIPTORS.whatsapp.credentialsKeys] as (keyof WhatsAppCredentials & string)[],
   }),
 
   contentToSend: (input) => {

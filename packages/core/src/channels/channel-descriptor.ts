@@ -16,6 +16,8 @@ export interface ChannelDescriptor {
   senderAddress(config: ChannelConfig): string | undefined;
   /** The Secrets Manager name of the channel's provider credentials in the project's config, if configured. */
   credentialsSecretName(config: ChannelConfig): string | undefined;
+  /** The keys of that credentials secret's JSON (what `pnpm secret put` and onboarding name; the sender requires them). */
+  readonly credentialsKeys: readonly string[];
   /** Which provider carries it, both ways: a Twilio channel shares Twilio's webhooks, sender directory and credentials' shape. */
   readonly provider: 'twilio' | 'sendgrid';
   /** A Twilio channel's addresses on Twilio's wire (`To`, `From`): this before the E.164 number (`whatsapp:`), or nothing. */

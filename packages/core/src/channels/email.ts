@@ -23,6 +23,7 @@ export const emailDescriptor: ChannelDescriptor = {
   recipientField: 'recipient_email',
   senderAddress: (config) => config.email?.company_email,
   credentialsSecretName: (config) => config.email?.email_credentials_id,
+  credentialsKeys: ['sendgrid_api_key', 'sendgrid_from_email'],
   provider: 'sendgrid',
   obeysMaxMessageLength: false,
   idPart: (address) => address,

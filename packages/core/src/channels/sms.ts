@@ -7,6 +7,7 @@ export const smsDescriptor: ChannelDescriptor = {
   recipientField: 'recipient_tel',
   senderAddress: (config) => config.sms?.company_sms_number,
   credentialsSecretName: (config) => config.sms?.sms_credentials_id,
+  credentialsKeys: ['twilio_account_sid', 'twilio_auth_token'],
   provider: 'twilio',
   twilioAddressPrefix: '',
   obeysMaxMessageLength: true,

@@ -36,6 +36,7 @@ export const whatsappDescriptor: ChannelDescriptor = {
   recipientField: 'recipient_tel',
   senderAddress: (config) => config.whatsapp?.company_whatsapp_number,
   credentialsSecretName: (config) => config.whatsapp?.whatsapp_credentials_id,
+  credentialsKeys: ['twilio_account_sid', 'twilio_auth_token', 'twilio_template_sid'],
   provider: 'twilio',
   twilioAddressPrefix: 'whatsapp:',
   obeysMaxMessageLength: false,
