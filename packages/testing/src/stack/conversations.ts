@@ -23,7 +23,11 @@ export const conversationReader = (state: StackState, clients: ReturnType<typeof
   const entries = dynamoConversationEntries(clients.documents, state.resources.messagesTable!);
   /** The conversation item with its message entries (their own items) as `messages`, in order, as a reader of the whole conversation sees it. */
   const parts = async (primaryChannel: string, conversationId: string, messageKey = INITIAL_MESSAGE) => {
-    const [conversation, message, messages] = await Promise.all([
+    // The entries first, then the items: the sender writes an entry and the conversation's status
+    // in one transaction, so items read after the entries are at least as new as they are (read
+    // together, a status could lag the entry beside it; CI saw 'reply_received' next to the answer).
+    const messages = await entries.all(conversationId);
+    const [conversation, message] = await Promise.all([
       clients.documents.send(
         new GetCommand({
           TableName: state.resources.conversationsTable,
@@ -38,7 +42,6 @@ export const conversationReader = (state: StackState, clients: ReturnType<typeof
           ConsistentRead: true,
         }),
       ),
-      entries.all(conversationId),
     ]);
     return {
       conversation: conversation.Item ? ({ ...conversation.Item, messages } as Record<string, any>) : undefined,
