@@ -23,30 +23,37 @@ export const conversationReader = (state: StackState, clients: ReturnType<typeof
   const entries = dynamoConversationEntries(clients.documents, state.resources.messagesTable!);
   /** The conversation item with its message entries (their own items) as `messages`, in order, as a reader of the whole conversation sees it. */
   const parts = async (primaryChannel: string, conversationId: string, messageKey = INITIAL_MESSAGE) => {
-    // The entries first, then the items: the sender writes an entry and the conversation's status
-    // in one transaction, so items read after the entries are at least as new as they are (read
-    // together, a status could lag the entry beside it; CI saw 'reply_received' next to the answer).
-    const messages = await entries.all(conversationId);
-    const [conversation, message] = await Promise.all([
-      clients.documents.send(
-        new GetCommand({
-          TableName: state.resources.conversationsTable,
-          Key: { primary_channel: primaryChannel, conversation_id: conversationId },
-          ConsistentRead: true,
-        }),
-      ),
-      clients.documents.send(
-        new GetCommand({
-          TableName: state.resources.messagesTable,
-          Key: { conversation_id: conversationId, message_key: messageKey },
-          ConsistentRead: true,
-        }),
-      ),
-    ]);
-    return {
-      conversation: conversation.Item ? ({ ...conversation.Item, messages } as Record<string, any>) : undefined,
-      message: message.Item,
-    };
+    const items = () =>
+      Promise.all([
+        clients.documents.send(
+          new GetCommand({
+            TableName: state.resources.conversationsTable,
+            Key: { primary_channel: primaryChannel, conversation_id: conversationId },
+            ConsistentRead: true,
+          }),
+        ),
+        clients.documents.send(
+          new GetCommand({
+            TableName: state.resources.messagesTable,
+            Key: { conversation_id: conversationId, message_key: messageKey },
+            ConsistentRead: true,
+          }),
+        ),
+      ]);
+    // One consistent picture: the items, the entries, the items again, until nothing changed in
+    // between. A sender writes an entry and the conversation's status in one transaction, but a
+    // reader reads them apart, and either order alone can see one write without the other (CI saw
+    // both: an answer beside 'reply_received', and 'initial_message_sent' with no entry yet).
+    for (;;) {
+      const [conversation, message] = await items();
+      const messages = await entries.all(conversationId);
+      const [again, messageAgain] = await items();
+      if (JSON.stringify([conversation.Item, message.Item]) !== JSON.stringify([again.Item, messageAgain.Item])) continue;
+      return {
+        conversation: conversation.Item ? ({ ...conversation.Item, messages } as Record<string, any>) : undefined,
+        message: message.Item,
+      };
+    }
   };
   const item = async (primaryChannel: string, conversationId: string): Promise<Record<string, any> | undefined> => {
     const { conversation, message } = await parts(primaryChannel, conversationId);
