@@ -70,8 +70,12 @@ const main = async () => {
   const SecretString = JSON.stringify(value);
   if (await exists(secrets, name)) await secrets.send(new PutSecretValueCommand({ SecretId: name, SecretString }));
   else await secrets.send(new CreateSecretCommand({ Name: name, SecretString }));
+  // Where it went: the local stack's own Secrets Manager (its endpoint), or the stage's.
+  const where = options.local
+    ? `the local stack's Secrets Manager (${process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? 'its endpoint'})`
+    : target.description;
   console.log(
-    `Stored ${name} (keys: ${Object.keys(value).join(', ')}) in ${target.description}. Senders read it within their cache time (SECRETS_CACHE_SECONDS, 300 s by default).`,
+    `Stored ${name} (keys: ${Object.keys(value).join(', ')}) in ${where}. Senders read it within their cache time (SECRETS_CACHE_SECONDS, 300 s by default).`,
   );
 };
 
