@@ -1,6 +1,7 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import {
+  GOVERNOR_SLOT_ATTRIBUTE,
   canonicalJson,
   dynamoCompanyRepository,
   ErrorCodes,
@@ -48,9 +49,11 @@ const testProject = (projectId: string, patch: (file: OnboardingFile) => void = 
 
 const forProject = (projectId: string) => validBody((b) => (b.company_data = { company_id: 'ci-test-001', project_id: projectId }));
 
-/** Messages of one conversation published on the WhatsApp queue (the processor may already have consumed them). */
-const published = (conversationId: string) =>
-  queueEvents(state, { queueUrl: state.resources.composeQueueUrl, status: 'published', conversationId });
+/** The router's sends of one conversation to the compose queue (the compose step may already have consumed them); copies the compose step put back for its slot on the OpenAI key's rate left out. */
+const published = async (conversationId: string) =>
+  (await queueEvents(state, { queueUrl: state.resources.composeQueueUrl, status: 'published', conversationId })).filter(
+    (event) => !event.messageAttributes[GOVERNOR_SLOT_ATTRIBUTE],
+  );
 /** The idempotency record of a first attempt at `body` that is (or was, if leaseEndsAt is past) still running. */
 const putInProgressRecord = (body: ReturnType<typeof validBody>, leaseEndsAt: number) =>
   clients.documents.send(
