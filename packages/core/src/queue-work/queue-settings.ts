@@ -23,3 +23,21 @@ export const readQueueSettings = async (sqs: SQSClient, queueUrl: string): Promi
     : NaN;
   return { visibilityTimeoutSeconds: seconds, ...(Number.isInteger(maxReceiveCount) && maxReceiveCount > 0 ? { maxReceiveCount } : {}) };
 };
+
+/** What a leased worker's environment says of its timing (its serverless.yml), in seconds. */
+export interface LeasedWorkerEnv {
+  heartbeatIntervalSeconds: number;
+  retryBackoffBaseSeconds: number;
+  retryBackoffMaxSeconds: number;
+  recordDeadlineSeconds: number;
+}
+
+/** The queue's settings and the worker's own timing as a leased worker (compose, the senders) takes them. */
+export const leasedWorkerConfig = (settings: QueueSettings, env: LeasedWorkerEnv) => ({
+  visibilityTimeoutSeconds: settings.visibilityTimeoutSeconds,
+  maxReceiveCount: settings.maxReceiveCount,
+  heartbeatIntervalMs: env.heartbeatIntervalSeconds * 1000,
+  retryBackoffBaseSeconds: env.retryBackoffBaseSeconds,
+  retryBackoffMaxSeconds: env.retryBackoffMaxSeconds,
+  recordDeadlineMs: env.recordDeadlineSeconds * 1000,
+});

@@ -7,6 +7,7 @@ import { composedMessageAttributes } from '../../context-object/build';
 import { transient } from '../../errors/app-error';
 import { dynamoBucketStore } from '../../governor/bucket-store';
 import { createGovernor } from '../../governor/governor';
+import { leasedWorkerConfig } from '../../queue-work/queue-settings';
 import { createSqsWorker, WorkerContext } from '../../queue-work/sqs-worker';
 import { cachedSecretReader } from '../../secrets/secret-reader';
 import { systemClock } from '../../util/clock';
@@ -47,14 +48,7 @@ export const createComposeDeps = (config: ComposeRuntimeConfig, context: WorkerC
     clock: systemClock,
     logger: context.logger,
     metrics: context.metrics,
-    config: {
-      visibilityTimeoutSeconds: context.settings.visibilityTimeoutSeconds,
-      maxReceiveCount: context.settings.maxReceiveCount,
-      heartbeatIntervalMs: config.heartbeatIntervalSeconds * 1000,
-      retryBackoffBaseSeconds: config.retryBackoffBaseSeconds,
-      retryBackoffMaxSeconds: config.retryBackoffMaxSeconds,
-      recordDeadlineMs: config.recordDeadlineSeconds * 1000,
-    },
+    config: leasedWorkerConfig(context.settings, config),
   };
 };
 

@@ -4,6 +4,7 @@ import { dynamoBucketStore } from '../../governor/bucket-store';
 import { createGovernor } from '../../governor/governor';
 import { dynamoDeliveryRepository } from '../../messages/delivery-repository';
 import { dynamoOptOutStore } from '../../opt-outs/opt-out-store';
+import { leasedWorkerConfig } from '../../queue-work/queue-settings';
 import type { WorkerContext } from '../../queue-work/sqs-worker';
 import { cachedSecretReader } from '../../secrets/secret-reader';
 import { systemClock } from '../../util/clock';
@@ -35,16 +36,11 @@ export const createProcessingDeps = <Credentials extends Record<string, string>>
     logger: context.logger,
     metrics: context.metrics,
     config: {
-      visibilityTimeoutSeconds: context.settings.visibilityTimeoutSeconds,
-      maxReceiveCount: context.settings.maxReceiveCount,
-      heartbeatIntervalMs: config.heartbeatIntervalSeconds * 1000,
-      retryBackoffBaseSeconds: config.retryBackoffBaseSeconds,
-      retryBackoffMaxSeconds: config.retryBackoffMaxSeconds,
+      ...leasedWorkerConfig(context.settings, config),
       finalUpdateAttempts: 3,
       processorVersion: config.processorVersion,
       conversationsTable: config.conversationsTable,
       messagesTable: config.messagesTable,
-      recordDeadlineMs: config.recordDeadlineSeconds * 1000,
     },
   };
 };
