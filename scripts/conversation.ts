@@ -84,7 +84,7 @@ const viewOf = async (documents: DynamoDBDocumentClient, target: Target, convers
       messages: [...(Array.isArray(found.messages) ? (found.messages as Record<string, unknown>[]) : []), ...entries],
     };
     const ids = (conversation.messages as { message_id?: string; role?: string }[])
-      .filter((m) => m.role === 'assistant' && m.message_id)
+      .filter((m) => m.role !== 'user' && m.message_id)
       .map((m) => m.message_id!);
     const current =
       target.deliveryEventsTable && ids.length > 0

@@ -24,3 +24,4 @@ export * from './replies';
 export * from './delivery-status';
 export * from './erasure';
 export * from './governor';
+export * from './agents';

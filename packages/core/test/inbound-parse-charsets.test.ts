@@ -267,6 +267,7 @@ describe('POST /webhooks/sendgrid/inbound with a mail in another charset', () =>
         get: async () => undefined,
         link: async () => undefined,
         markEnqueued: async () => undefined,
+        markThreadNoted: async () => undefined,
         storeAnswer: async (_id, answer) => answer,
         finish: async () => undefined,
       },

@@ -134,6 +134,7 @@ describe('the reply step', () => {
       get: async () => inbound,
       link: async () => undefined,
       markEnqueued: async () => undefined,
+      markThreadNoted: async () => undefined,
       storeAnswer: async (_id, answer) => ((inbound.answer ??= answer), inbound.answer),
       finish: async (_id, status) => void calls.finished.push(status),
     };
@@ -160,6 +161,7 @@ describe('the reply step', () => {
       optOuts: { isOptedOut: async () => false, record: async () => true },
       secrets: { getJson: async () => ({ ai_api_key: 'k' }) as never, evict: () => undefined },
       ai: {
+        note: async () => undefined,
         turn: async (turn) => {
           calls.turns += 1;
           const json = { reply: 'Tomorrow at 10?', hand_off_to_human: false, hand_off_reason: null, task_complete: false };
@@ -226,6 +228,7 @@ describe('the reply step', () => {
   it('a hand-off is published once, and its answer still goes out', async () => {
     const { deps, calls } = build(inboundItem(), {
       ai: {
+        note: async () => undefined,
         turn: async (turn) => {
           const json: Omit<ReplyAnswer, 'usage'> = {
             reply: 'A colleague will call you.',
@@ -249,7 +252,10 @@ describe('the reply step', () => {
   it('an AI refusal for good is recorded on the inbound message and shown on the conversation', async () => {
     const statuses: [string, string | undefined][] = [];
     const { deps, calls } = build(inboundItem(), {
-      ai: { turn: async () => Promise.reject(new AppError('permanent', 'AI_PERMANENT', 'OpenAI refused the request: 400.')) },
+      ai: {
+        note: async () => undefined,
+        turn: async () => Promise.reject(new AppError('permanent', 'AI_PERMANENT', 'OpenAI refused the request: 400.')),
+      },
       updates: {
         appendInbound: async () => true,
         setStatus: async (_key, status, _now, reason) => void statuses.push([status, reason]),
@@ -284,7 +290,10 @@ describe('the reply step', () => {
 
     it("OpenAI's refusal for rate holds every caller of the key back for its retry-after, and the reply is retried, not failed", async () => {
       const { deps, calls, buckets } = build(inboundItem(), {
-        ai: { turn: async () => Promise.reject(rateLimited('AI_RATE_LIMITED', 'OpenAI is at its rate limit.', 20)) },
+        ai: {
+          note: async () => undefined,
+          turn: async () => Promise.reject(rateLimited('AI_RATE_LIMITED', 'OpenAI is at its rate limit.', 20)),
+        },
       });
       expect(await answerReply(record, deps)).toMatchObject({ outcome: 'retry' });
       expect(calls.finished).toEqual([]);

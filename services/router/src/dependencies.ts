@@ -1,6 +1,7 @@
 import {
   cachedCompanyRepository,
   dynamoConversationEntries,
+  dynamoConversationList,
   dynamoConversationRepository,
   dynamoDeliveryStatusStore,
   dynamoOptOutStore,
@@ -61,6 +62,7 @@ export const createReadDeps = (): GetConversationsDeps => {
     companies: cachedCompanyRepository(dynamoCompanyRepository(documentClient, config.companyDataTable), config.companyCacheSeconds * 1000),
     threads: dynamoThreadRepository(documentClient, config.threadsTable),
     conversations: dynamoConversationRepository(documentClient, config.conversationsTable),
+    list: dynamoConversationList(documentClient, config.conversationsTable),
     entries: dynamoConversationEntries(documentClient, config.messagesTable),
     idempotency: dynamoIdempotencyStore(documentClient, config.idempotencyTable, {
       ttlSeconds: config.idempotencyTtlSeconds,

@@ -6,6 +6,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { CORS_READ_OPTIONS } from './cors';
 import { createReadDeps, logger, metrics, tracing } from './dependencies';
+import { listConversations } from './agent/list-conversations';
 import { getConversations, GetConversationsDeps } from './get-conversations';
 import { errorResponse, header, JSON_HEADERS } from './http';
 
@@ -16,7 +17,13 @@ export const createGetConversationsHandler = (depsFactory: () => GetConversation
     metrics.addMetric('ConversationReads', MetricUnit.Count, 1);
     try {
       deps ??= depsFactory();
-      const view = await getConversations({ query: event.queryStringParameters ?? null, apiKey: header(event, 'x-api-key') }, deps);
+      const query = event.queryStringParameters ?? null;
+      const apiKey = header(event, 'x-api-key');
+      // Without a request_id: the project's conversations, a page at a time (the agents' queue with status=handed_off).
+      const view =
+        query && query.request_id === undefined && query.company_id !== undefined
+          ? await listConversations({ query, apiKey }, deps)
+          : await getConversations({ query, apiKey }, deps);
       return { statusCode: 200, headers: JSON_HEADERS, body: JSON.stringify(view) };
     } catch (error) {
       return errorResponse(error, event);

@@ -3,6 +3,7 @@ import {
   CompanyRepository,
   COMPANY_ID_PATTERN,
   ConversationItem,
+  ConversationList,
   ConversationKey,
   ConversationEntries,
   CurrentDelivery,
@@ -32,6 +33,8 @@ export interface GetConversationsDeps {
   deliveries: Pick<DeliveryStatusStore, 'current'>;
   /** Each conversation's messages, a page at a time (their own items). */
   entries: Pick<ConversationEntries, 'page'>;
+  /** A project's conversations newest first (GET /conversations without request_id). */
+  list: ConversationList;
 }
 
 /** Messages per conversation in one answer when the client names no `messages_limit`, and the most it may ask for. */
@@ -50,7 +53,9 @@ export interface ConversationView {
   messages_before?: string;
   messages: {
     message_id: string;
-    role: 'assistant' | 'user';
+    role: 'assistant' | 'user' | 'agent';
+    /** For `agent`: the name the person at the company gave. */
+    agent_name?: string;
     channel: Channel;
     content: string;
     timestamp: string;
@@ -148,10 +153,11 @@ const viewOf = (
   message_count: typeof item?.message_count === 'number' ? item.message_count : page.entries.length,
   ...(page.before ? { messages_before: page.before } : {}),
   messages: page.entries.map((message) => {
-    const delivery = message.role === 'assistant' ? deliveries.get(message.message_id) : undefined;
+    const delivery = message.role !== 'user' ? deliveries.get(message.message_id) : undefined;
     return {
       message_id: message.message_id,
       role: message.role,
+      ...(message.agent_name ? { agent_name: message.agent_name } : {}),
       channel: message.channel,
       content: message.content,
       timestamp: message.timestamp,
@@ -189,7 +195,7 @@ export const getConversations = async (
           : Promise.resolve({ entries: [] }),
       ),
     );
-    const ours = pages.flatMap((p) => p.entries.filter((m) => m.role === 'assistant').map((m) => m.message_id));
+    const ours = pages.flatMap((p) => p.entries.filter((m) => m.role !== 'user').map((m) => m.message_id));
     const deliveries = ours.length > 0 ? await deps.deliveries.current(ours) : new Map<string, CurrentDelivery>();
     return {
       status: 'success',

@@ -61,7 +61,8 @@ type WhatsAppSend =
 const whatsappSendFor = (input: { contextObject: ContextObject; ai: AiResult; reply?: ReplyDetails; now: Date }): WhatsAppSend => {
   const { contextObject, ai, reply, now } = input;
   if (!reply) return { kind: 'template', variables: (ai.json ?? {}) as Record<string, string> };
-  if (whatsappWindowOpen(contextObject.metadata.received_at, now)) return { kind: 'text', body: ai.text.slice(0, MAX_BODY) };
+  if (whatsappWindowOpen(reply.person_wrote_at ?? contextObject.metadata.received_at, now))
+    return { kind: 'text', body: ai.text.slice(0, MAX_BODY) };
   const reengagement = senderOf(contextObject).reengagement_template_sid;
   if (!reengagement) return { kind: 'window-closed' };
   const firstName = contextObject.frontend_payload.recipient_data.recipient_first_name || 'there';

@@ -170,6 +170,32 @@ export const createAiThread = async (apiKey: string, metadata: Record<string, st
 };
 
 /**
+ * A message a person at the company sent, added to the thread as an assistant turn that says a
+ * person wrote it (Conversations API `items.create`, no model call), so that the AI's next turn
+ * knows what was said and by whom.
+ */
+export const noteOnThread = async (
+  apiKey: string,
+  threadId: string,
+  note: { agentName: string; channel: string; text: string },
+  options: AiClientOptions,
+): Promise<void> => {
+  try {
+    await clientFor(apiKey, options).conversations.items.create(threadId, {
+      items: [
+        {
+          type: 'message',
+          role: 'assistant',
+          content: `[Written by ${note.agentName}, a person at the company, not by the AI; sent on ${note.channel}]\n${note.text}`,
+        },
+      ],
+    });
+  } catch (error) {
+    throw classifyOpenAiError(error);
+  }
+};
+
+/**
  * When a reply stops at its output budget, the one retry's budget: double the budget it had (or,
  * with none set, double what it wrote), at most gpt-4o-mini's own output maximum. Double, because
  * a reply cut short usually needs a little more room, not unbounded room; once, because each

@@ -83,6 +83,15 @@ export const contextObjectSchema = {
         subject: { type: 'string', maxLength: 998 },
         in_reply_to: { type: 'string', maxLength: 998 },
         references: { type: 'array', maxItems: 20, items: { type: 'string', maxLength: 998 } },
+        // A person at the company wrote it (the agent API), not the AI: recorded as role `agent`.
+        author: {
+          type: 'object',
+          required: ['role', 'name'],
+          additionalProperties: false,
+          properties: { role: { const: 'agent' }, name: { type: 'string', minLength: 1, maxLength: 100 } },
+        },
+        // When the person last wrote (WhatsApp's 24-hour window), when that is not when this message was accepted.
+        person_wrote_at: { type: 'string', format: 'date-time', maxLength: 64 },
       },
     },
   },

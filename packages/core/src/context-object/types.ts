@@ -57,4 +57,8 @@ export interface ReplyDetails {
   subject?: string;
   in_reply_to?: string;
   references?: string[];
+  /** Written by a person at the company (the agent API), not by the AI. */
+  author?: { role: 'agent'; name: string };
+  /** When the person last wrote: WhatsApp's 24-hour window runs from it (an agent's message is not accepted when they wrote). */
+  person_wrote_at?: string;
 }

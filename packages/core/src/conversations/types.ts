@@ -23,9 +23,12 @@ export type FailureClass = 'transient' | 'permanent';
 export interface MessageEntry {
   message_id: string;
   timestamp: string;
-  role: 'assistant' | 'user';
+  /** The AI's message, the person's, or one a person at the company wrote (the agent API). */
+  role: 'assistant' | 'user' | 'agent';
   channel: Channel;
   content: string;
+  /** For `agent`: the name the agent gave. */
+  agent_name?: string;
   prompt_tokens?: number;
   completion_tokens?: number;
   total_tokens?: number;

@@ -195,7 +195,7 @@ const itemsOfConversations = async (client: DynamoDBDocumentClient, tables: Eras
       ...(Array.isArray(conversation.messages) ? (conversation.messages as Record<string, unknown>[]) : []),
     ] as { message_id?: string; role?: string }[];
     for (const entry of entries) {
-      if (entry.role === 'assistant' && entry.message_id) providerIds.add(entry.message_id);
+      if ((entry.role === 'assistant' || entry.role === 'agent') && entry.message_id) providerIds.add(entry.message_id);
       if (entry.role === 'user' && entry.message_id) held.inbound.set(entry.message_id, { inbound_id: entry.message_id });
     }
     for (const providerMessageId of providerIds) {

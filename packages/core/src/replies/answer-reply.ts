@@ -9,6 +9,7 @@ import { loadReply, readReplyTask } from './answering/load-reply';
 import type { ReplyRun } from './answering/reply-attempt';
 import type { ReplyDeps } from './answering/reply-deps';
 import { recordReplyFailure } from './answering/record-reply-failure';
+import { sendAgentMessage } from './answering/send-agent-message';
 import { storeInbound } from './answering/store-inbound';
 
 export * from './answering/reply-deps';
@@ -31,6 +32,7 @@ export const answerReply = async (record: QueueRecord, deps: ReplyDeps): Promise
   try {
     const attempt = await loadReply(run, task);
     if ('outcome' in attempt) return attempt;
+    if (attempt.inbound.intent === 'agent') return await sendAgentMessage(attempt);
     await storeInbound(attempt);
     const reply = await holdUnanswerable(attempt);
     if ('outcome' in reply) return reply;

@@ -19,6 +19,8 @@ export interface InboundStore {
     now: Date,
   ): Promise<void>;
   markEnqueued(inboundId: string, now: Date): Promise<void>;
+  /** An agent's message is on the AI thread (its retry does not add it again). */
+  markThreadNoted(inboundId: string, now: Date): Promise<void>;
   /** Keep the AI's answer; the first stored answer wins (returned), so a retried turn never replaces what may already be on its way. */
   storeAnswer(inboundId: string, answer: ReplyAnswer, now: Date): Promise<ReplyAnswer>;
   finish(
@@ -89,6 +91,8 @@ export const dynamoInboundStore = (client: DynamoDBDocumentClient, tableName: st
     },
     markEnqueued: (inboundId, now) =>
       update(inboundId, 'SET enqueued = :true, updated_at = :now', { ':true': true, ':now': now.toISOString() }, 'marked enqueued'),
+    markThreadNoted: (inboundId, now) =>
+      update(inboundId, 'SET thread_noted = :true, updated_at = :now', { ':true': true, ':now': now.toISOString() }, 'marked noted'),
     async storeAnswer(inboundId, answer, now) {
       try {
         await client.send(

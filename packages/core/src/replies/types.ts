@@ -17,11 +17,12 @@ export type InboundStatus = 'received' | 'linked' | 'orphan' | 'answered' | 'hel
  * What the message asks of us before any AI reads it: an opt-out or opt-in keyword, a reply, or
  * nothing (`automatic`: an auto-responder's or a mail system's mail, stored and never answered).
  */
-export type InboundIntent = 'reply' | 'opt_out' | 'opt_in' | 'automatic';
+export type InboundIntent = 'reply' | 'opt_out' | 'opt_in' | 'automatic' | 'agent';
 
 export interface InboundMessage {
   inbound_id: string;
-  provider: 'twilio' | 'sendgrid';
+  /** `agent`: a message a person at the company wrote through the agent API, queued on the thread like a reply. */
+  provider: 'twilio' | 'sendgrid' | 'agent';
   channel: Channel;
   /** The person's address on the channel (E.164, or the e-mail address, lower case). */
   from_address: string;
@@ -48,6 +49,11 @@ export interface InboundMessage {
   linked_by?: 'replied_message' | 'reply_to_token' | 'in_reply_to' | 'most_recent';
   /** Whether the reply queue has it (a webhook retried after a crash before the enqueue sends it again). */
   enqueued?: boolean;
+  /** `agent`: who wrote it, and whether the AI thread already holds it (a retry does not add it twice). */
+  agent_name?: string;
+  thread_noted?: boolean;
+  /** `agent`: the fingerprint of the text and name (a repeat of the key with other words is refused). */
+  request_hash?: string;
   /** The AI's answer, stored as soon as it exists so that a retry of the reply step never takes the turn twice. */
   answer?: ReplyAnswer;
   received_at: string;
@@ -74,5 +80,8 @@ export interface ReplyTask {
 
 /** The message key of the answer to an inbound message (messages table). */
 export const answerMessageKey = (inboundId: string): string => `reply#${inboundId}`;
+
+/** An agent's message is an inbound item of its own (`agent#…`), queued on its thread; its message key is then `reply#agent#…`. */
+export const AGENT_INBOUND_PREFIX = 'agent#';
 
 export const INBOUND_RETENTION_SECONDS = 90 * 24 * 3600;

@@ -23,7 +23,7 @@ export const recordSent = async <C extends Record<string, string>>(
   const message: MessageEntry = {
     message_id: sent.messageId,
     timestamp: now.toISOString(),
-    role: 'assistant',
+    ...(delivery.reply?.author ? { role: 'agent', agent_name: delivery.reply.author.name } : { role: 'assistant' }),
     channel: delivery.channel,
     content: sent.content,
     ...(sent.details ?? {}),

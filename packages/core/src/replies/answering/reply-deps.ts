@@ -35,7 +35,11 @@ export interface ReplyDeps {
   companies: Pick<CompanyRepository, 'get'>;
   optOuts: Pick<OptOutStore, 'isOptedOut' | 'record'>;
   secrets: SecretReader;
-  ai: { turn(turn: AiTurn): Promise<AiResult> };
+  ai: {
+    turn(turn: AiTurn): Promise<AiResult>;
+    /** An agent's message onto the thread, as a turn a person wrote (no model call). */
+    note(apiKey: string, threadId: string, note: { agentName: string; channel: string; text: string }): Promise<void>;
+  };
   /** The OpenAI key's rate, shared with the compose step: the answer's turn goes now and counts against it. */
   governor: Pick<Governor, 'takeNow' | 'refused'>;
   /** The answer to the fan-out topic, for the channel's sender (filtered to that channel). */

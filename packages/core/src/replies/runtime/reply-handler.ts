@@ -1,5 +1,5 @@
 import { PublishCommand } from '@aws-sdk/client-sns';
-import { generateTurn } from '../../ai/openai-content';
+import { generateTurn, noteOnThread } from '../../ai/openai-content';
 import { createDynamoDocumentClient, createSecretsManagerClient, createSnsClient } from '../../aws/clients';
 import { dynamoCompanyRepository } from '../../companies/company-repository';
 import { composedMessageAttributes } from '../../context-object/build';
@@ -41,7 +41,7 @@ export const createReplyDeps = (config: ReplyRuntimeConfig, context: WorkerConte
     companies: dynamoCompanyRepository(documents, config.companyDataTable),
     optOuts: dynamoOptOutStore(documents, config.optOutsTable),
     secrets: cachedSecretReader(createSecretsManagerClient({ instrument: context.instrument }), config.secretsCacheSeconds * 1000),
-    ai: { turn: (turn) => generateTurn(turn, ai) },
+    ai: { turn: (turn) => generateTurn(turn, ai), note: (apiKey, threadId, note) => noteOnThread(apiKey, threadId, note, ai) },
     governor: createGovernor({
       buckets: dynamoBucketStore(documents, config.rateLimitsTable),
       clock: systemClock,

@@ -1,0 +1,3 @@
+export * from './agent-message';
+export * from './conversation-list';
+export * from './hand-back';
