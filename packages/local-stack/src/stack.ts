@@ -21,6 +21,7 @@ import {
 } from './demo/demo-data';
 import { seedDemoData } from './demo/seed';
 import { ManagedProcess } from './processes/child-process';
+import { privateRoutesOf, startApiKeyGate } from './processes/api-key-gate';
 import { startDynamoDbLocal } from './processes/dynamodb-local';
 import { startCountingProxy } from './processes/counting-proxy';
 import { startFauxqs } from './processes/fauxqs';
@@ -68,8 +69,10 @@ export interface LocalStackOptions {
   jsonLogs?: boolean;
   /** Append the function's logs to this file (tests scan it). */
   apiLogFile?: string;
-  /** API keys serverless-offline accepts besides the demo keys (created with `pnpm api-key --local`). */
+  /** API keys the API accepts besides the demo keys. */
   extraApiKeys?: { name: string; value: string }[];
+  /** A JSON file of `{name, value}` keys (`pnpm api-key create --local` writes it), read again whenever it changes. */
+  apiKeysFile?: string;
   /**
    * Reliability testing only: a shorter visibility timeout on the channel queues (and heartbeat),
    * so that crashed work comes back in seconds; DynamoDB Local data in files so it survives a
@@ -335,10 +338,12 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     }
 
     log(`starting the API (serverless-offline) on :${ports.api}…`);
+    const offlinePort = await freePort();
     const api = await startServerlessOffline({
       serviceDirectory: 'router',
       stage,
-      httpPort: ports.api,
+      httpPort: offlinePort,
+      noAuth: true,
       lambdaPort: ports.lambda,
       websocketPort: ports.websocket,
       // No X-Ray daemon locally: tracing off (the only local-only setting of the router).
@@ -355,6 +360,14 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       logFile: options.apiLogFile,
       nodeFlags: profilingFlags(options.cpuProfileDir),
     });
+    const gate = await startApiKeyGate({
+      port: ports.api,
+      target: api.url,
+      routes: privateRoutesOf(router.functions, stage),
+      keys: [DEMO_API_KEYS.companyA, DEMO_API_KEYS.companyB, ...(options.extraApiKeys ?? []).map((key) => key.value)],
+      keysFile: options.apiKeysFile,
+    });
+    stoppers.push(() => gate.stop());
     providers.configureWebhooks({
       baseUrl: webhookBaseUrl,
       parseCredentials: { ...DEMO_INBOUND_PARSE },
@@ -374,7 +387,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       env,
       resources,
       deployment,
-      apiBaseUrl: `${api.url}/${stage}`,
+      apiBaseUrl: `${gate.url}/${stage}`,
       providerServers: providers,
       pollers,
       apiProcess: api.process,

@@ -17,6 +17,8 @@ export interface OfflineOptions {
   logFile?: string;
   /** Node flags for the serverless-offline process (e.g. `--cpu-prof`). */
   nodeFlags?: string[];
+  /** Leave the API-key check to a gate in front (api-key-gate.ts), which reads new keys without a restart. */
+  noAuth?: boolean;
 }
 
 /**
@@ -41,6 +43,7 @@ export const startServerlessOffline = async (options: OfflineOptions): Promise<{
     '--websocketPort',
     String(options.websocketPort),
     '--noTimeout',
+    ...(options.noAuth ? ['--noAuth'] : []),
     ...Object.entries(options.params).flatMap(([name, value]) => ['--param', `${name}=${value}`]),
   ];
   const managed = startProcess('api', process.execPath, args, {

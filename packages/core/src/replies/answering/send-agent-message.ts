@@ -1,7 +1,6 @@
 import { AppError } from '../../errors/app-error';
 import type { RecordOutcome } from '../../queue-work/queue-outcomes';
 import { readRotatingSecret } from '../../queue-work/rotating-secret';
-import type { Channel } from '../../request/types';
 import { answerMessageFor } from '../answer-message';
 import type { ReplyAttempt } from './reply-attempt';
 
