@@ -9,9 +9,9 @@
  * creates nothing. Older keys stay valid until revoked (`revoke`, or `create --revoke-old`).
  * A revoked key leaves the binding (every router stops accepting it within its cache time) and,
  * on AWS, its API Gateway key is disabled, so API Gateway refuses it too.
- * Local: serverless-offline only knows keys declared at start, so keys live in
- * .local-stack/api-keys.json, which `pnpm start` reads: a new key needs a restart; a revoked key
- * is refused by the binding check at once and is gone from serverless-offline at the next start.
+ * Local: keys live in .local-stack/api-keys.json, which the local API's key check (the stack's
+ * API-key gate, in front of serverless-offline) reads again whenever it changes: a new key works at
+ * once, and a revoked key is refused at once.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -45,7 +45,7 @@ const localKeysFile = (options: TargetOptions) =>
   join(dirname(options.stateFile ?? join(__dirname, '..', '.local-stack', 'state.json')), 'api-keys.json');
 const readLocalKeys = (file: string): LocalKey[] => (existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as LocalKey[]) : []);
 
-/** API Gateway refuses a disabled key; locally the key leaves the file serverless-offline reads at start. */
+/** API Gateway refuses a disabled key; locally the key leaves the file the local API's key check reads. */
 const disableGatewayKeys = async (target: Target, options: TargetOptions, revoked: ApiKeyListing[]) => {
   const references = revoked.map((key) => key.reference).filter((reference): reference is string => Boolean(reference));
   if (target.local) {
@@ -150,7 +150,7 @@ const main = async () => {
   } else if (item.api_key_sha256.length > 1) {
     console.log('Older keys stay valid until you revoke them (`pnpm api-key revoke`, or create with --revoke-old).');
   }
-  if (target.local) console.log('Restart `pnpm start` for serverless-offline to accept the new key.');
+  if (target.local) console.log('The running local stack accepts it now (no restart).');
 };
 
 main().catch((error: unknown) => {

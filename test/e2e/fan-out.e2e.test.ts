@@ -323,10 +323,8 @@ describe('the request and the read-back refuse what they must', () => {
       ).status,
     ).toBe(403);
     // Without a request_id it is the project's list (the agent API), still bound to the key.
-    expect(await getConversations({ company_id: 'ci-aaa-001', project_id: 'pi-aaa-001' })).toMatchObject({
-      status: 200,
-      json: { status: 'success', conversations: expect.any(Array) },
-    });
+    const list = await getConversations({ company_id: 'ci-aaa-001', project_id: 'pi-aaa-001' });
+    expect([list.status, list.json.status, list.json.conversations.length > 0]).toEqual([200, 'success', true]);
     expect(await getConversations({ company_id: 'ci-aaa-001', project_id: 'pi-aaa-001', request_id: 'not-a-uuid' })).toMatchObject({
       status: 400,
       json: { error_code: 'INVALID_REQUEST_ID' },

@@ -249,6 +249,8 @@ describe('the router', () => {
     const t = template('router', stage);
     const methods = Object.fromEntries(ofType(t, 'AWS::ApiGateway::Method').filter(([, m]) => m.Properties.HttpMethod === 'POST'));
     expect(Object.keys(methods).sort()).toEqual([
+      'ApiGatewayMethodConversationsConversationidVarHandDashbackPost',
+      'ApiGatewayMethodConversationsConversationidVarMessagesPost',
       'ApiGatewayMethodInitiateDashconversationPost',
       'ApiGatewayMethodWebhooksSendgridEventsCompanyidVarProjectidVarPost',
       'ApiGatewayMethodWebhooksSendgridEventsPost',
@@ -257,6 +259,9 @@ describe('the router', () => {
       'ApiGatewayMethodWebhooksTwilioStatusPost',
     ]);
     expect(methods.ApiGatewayMethodInitiateDashconversationPost!.Properties.ApiKeyRequired).toBe(true);
+    // The agent API: the same key binding as the rest.
+    expect(methods.ApiGatewayMethodConversationsConversationidVarMessagesPost!.Properties.ApiKeyRequired).toBe(true);
+    expect(methods.ApiGatewayMethodConversationsConversationidVarHandDashbackPost!.Properties.ApiKeyRequired).toBe(true);
     // Providers send no API key: the webhooks verify the provider's signature or credentials instead.
     expect(methods.ApiGatewayMethodWebhooksTwilioMessagesPost!.Properties.ApiKeyRequired).toBe(false);
     expect(methods.ApiGatewayMethodWebhooksSendgridInboundPost!.Properties.ApiKeyRequired).toBe(false);

@@ -1,11 +1,13 @@
 import { textOf } from '@ai-multi-comms/core';
 import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 
 /**
  * A Secrets Manager that speaks the service's JSON 1.1 protocol (X-Amz-Target: secretsmanager.<Op>)
  * for the calls this project makes: CreateSecret, PutSecretValue, GetSecretValue, DescribeSecret.
- * No emulator exists on npm or Debian; this is deliberately small and in memory.
+ * No emulator exists on npm or Debian; this is deliberately small: in memory, or (a stack that
+ * keeps its data) written to one JSON file after every change and read back at start.
  */
 interface StoredSecret {
   arn: string;
@@ -35,8 +37,16 @@ export interface SecretsManagerServer {
   stop(): Promise<void>;
 }
 
-export const createSecretsManagerHandler = (region = 'us-east-1') => {
+export const createSecretsManagerHandler = (region = 'us-east-1', stateFile?: string) => {
   const secrets = new Map<string, StoredSecret>();
+  if (stateFile && existsSync(stateFile))
+    for (const secret of JSON.parse(readFileSync(stateFile, 'utf8')) as StoredSecret[]) secrets.set(secret.name, secret);
+  const save = () => {
+    if (!stateFile) return;
+    // Written whole and renamed: a stop mid-write leaves the previous file, never half of one.
+    writeFileSync(`${stateFile}.tmp`, JSON.stringify([...secrets.values()]));
+    renameSync(`${stateFile}.tmp`, stateFile);
+  };
   const find = (secretId: unknown): StoredSecret => {
     const id = textOf(secretId);
     const secret = secrets.get(id) ?? [...secrets.values()].find((candidate) => candidate.arn === id);
@@ -116,7 +126,9 @@ export const createSecretsManagerHandler = (region = 'us-east-1') => {
           throw new ServiceError('UnknownOperationException', `Unsupported operation ${target || '(none)'}`);
         }
         const input = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) : {};
-        send(response, 200, operation(input));
+        const output = operation(input);
+        if (/^(Create|Put|Update|Delete)/.test(target.replace(/^secretsmanager\./, ''))) save();
+        send(response, 200, output);
       } catch (error) {
         const serviceError = error instanceof ServiceError ? error : new ServiceError('InternalServiceError', 'Internal error', 500);
         send(response, serviceError.status, { __type: serviceError.type, message: serviceError.message }, serviceError.type);
@@ -125,9 +137,9 @@ export const createSecretsManagerHandler = (region = 'us-east-1') => {
   };
 };
 
-export const startSecretsManagerServer = (port: number, region = 'us-east-1'): Promise<SecretsManagerServer> =>
+export const startSecretsManagerServer = (port: number, region = 'us-east-1', stateFile?: string): Promise<SecretsManagerServer> =>
   new Promise((resolve, reject) => {
-    const server = createServer(createSecretsManagerHandler(region));
+    const server = createServer(createSecretsManagerHandler(region, stateFile));
     server.on('error', reject);
     server.listen(port, '127.0.0.1', () =>
       resolve({

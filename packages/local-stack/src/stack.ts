@@ -1,5 +1,5 @@
 import { readableLogLine } from './processes/readable-log';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -28,7 +28,7 @@ import { startFauxqs } from './processes/fauxqs';
 import { freePort } from './processes/free-port';
 import { startServerlessOffline } from './processes/serverless-offline';
 import { Poller, startPollers } from './poller/start-pollers';
-import { ProviderServers, startProviderServers } from './provider-servers/provider-server';
+import { ProviderServers, ProviderSnapshot, startProviderServers } from './provider-servers/provider-server';
 import { startSecretsManagerServer } from './secrets-manager-server';
 
 export interface LocalStackPorts {
@@ -79,6 +79,12 @@ export interface LocalStackOptions {
    * restart; and the control routes POST /__chaos/crash-pollers and /__chaos/restart-dynamodb.
    */
   chaos?: { visibilityTimeoutSeconds: number; heartbeatSeconds: number; dynamoDbPath: string };
+  /**
+   * Keep the data across restarts, in this folder (`pnpm start`'s .local-stack/data): DynamoDB
+   * Local's files, fauxqs's SQLite, the secrets, and what the local providers hold (messages,
+   * mails, OpenAI conversations). Default: everything in memory (tests, the bench).
+   */
+  dataDir?: string;
   /** Containers (processes) per processor function; default 2. */
   containersPerFunction?: number;
   /** Write V8 CPU profiles (`--cpu-prof`) of the pollers and serverless-offline here, on stop. */
@@ -137,6 +143,40 @@ const providerCredentialsFrom = (secrets: Record<string, Record<string, string>>
   };
 };
 
+/** Where a stack that keeps its data keeps each part of it. */
+const dataFolders = (dataDir: string) => {
+  mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
+  mkdirSync(join(dataDir, 'queues'), { recursive: true });
+  return {
+    dynamodb: join(dataDir, 'dynamodb'),
+    queues: join(dataDir, 'queues'),
+    secrets: join(dataDir, 'secrets.json'),
+    providers: join(dataDir, 'providers.json'),
+  };
+};
+
+/**
+ * The local providers' state, read back at start and written every 2 s while it changes and at
+ * stop (a kill -9 loses at most the last 2 s of it). Returns the stopper that writes it last.
+ */
+const keepProviderState = (providers: ProviderServers, file: string): (() => Promise<void>) => {
+  if (existsSync(file)) providers.restore(JSON.parse(readFileSync(file, 'utf8')) as ProviderSnapshot);
+  let written = '';
+  const save = () => {
+    const text = JSON.stringify(providers.snapshot());
+    if (text === written) return;
+    writeFileSync(`${file}.tmp`, text);
+    renameSync(`${file}.tmp`, file);
+    written = text;
+  };
+  const timer = setInterval(save, 2000);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    save();
+  };
+};
+
 /** Node flags that make a process write its CPU profile (every thread's) into dir when it exits. */
 const profilingFlags = (dir: string | undefined): string[] => (dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []);
 
@@ -162,22 +202,24 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     log(
       `starting DynamoDB Local :${ports.dynamodb}, fauxqs :${ports.sqs}, Secrets Manager :${ports.secrets}, providers :${ports.providers}…`,
     );
+    const data = options.dataDir ? dataFolders(options.dataDir) : undefined;
     const [dynamo, fauxqs, secrets, providers] = await Promise.all([
-      startDynamoDbLocal(ports.dynamodb, options.chaos?.dynamoDbPath).then((started) => {
+      startDynamoDbLocal(ports.dynamodb, options.chaos?.dynamoDbPath ?? data?.dynamodb).then((started) => {
         stoppers.push(() => dynamoProcess.current.stop());
         dynamoProcess.current = started.process;
         return started;
       }),
-      startFauxqs(ports.sqs).then((started) => {
+      startFauxqs(ports.sqs, data?.queues).then((started) => {
         stoppers.push(() => started.stop());
         return started;
       }),
-      startSecretsManagerServer(ports.secrets, region).then((started) => {
+      startSecretsManagerServer(ports.secrets, region, data?.secrets).then((started) => {
         stoppers.push(() => started.stop());
         return started;
       }),
       startProviderServers(ports.providers, providerCredentialsFrom(demoSecrets(stage), stage)).then((started) => {
         stoppers.push(() => started.stop());
+        if (data) stoppers.push(keepProviderState(started, data.providers));
         return started;
       }),
     ]);

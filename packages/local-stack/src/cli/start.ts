@@ -2,12 +2,16 @@
  * `pnpm start`: the whole engine on this machine, in the foreground, with demo data.
  * Ctrl-C stops everything. Options:
  *   --random-ports        free ports instead of the defaults (run beside another stack)
+ *   --console-port <n>    the console's port (default 4000; a free one with --random-ports)
  *   --state-file <path>   where to write the endpoints, env and resource names once ready
  *                         (default .local-stack/state.json, read by the operator scripts' --local)
  *   --quiet               no banner and no function logs; --no-api-logs hides the function logs only
  *   --json-logs           the functions' JSON log lines as they are (default: one readable line
  *                         per step of a message's journey, and every warning and error)
  *   --log-file <path>     also append the functions' logs, in full JSON, to this file
+ *   --fresh               begin again: forget the data an earlier start kept (then demo data as new)
+ *   --data-dir <dir>      where the data is kept across restarts (default .local-stack/data)
+ *   --in-memory           keep nothing: every start begins empty (the tests' stacks)
  *   --exit-with-parent    stop when the process that started this one exits
  *   --cpu-prof <dir>      the pollers and serverless-offline write V8 CPU profiles there on stop
  *   --chaos-dynamodb-path <dir> [--chaos-visibility-seconds 6] [--chaos-heartbeat-seconds 2]
@@ -15,10 +19,14 @@
  *                         (survives a restart), POST /__chaos/crash-pollers and /__chaos/restart-dynamodb
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { REPO_ROOT } from '../cloudformation/service-template';
 import { LocalStack, startLocalStack } from '../stack';
+import { startLocalConsole } from './local-console';
+
+/** README.md "The local stack": the console's default port. */
+const DEFAULT_CONSOLE_PORT = 4000;
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
@@ -27,7 +35,7 @@ const option = (name: string) => {
   return index >= 0 ? args[index + 1] : undefined;
 };
 
-const banner = (stack: LocalStack): string => {
+const banner = (stack: LocalStack, consoleUrl: string): string => {
   const body = (requestId: string, companyId: string, projectId: string, channel: string | string[]) =>
     JSON.stringify({
       company_data: { company_id: companyId, project_id: projectId },
@@ -48,6 +56,7 @@ const banner = (stack: LocalStack): string => {
   return [
     '',
     '=== AI Multi-Communications Engine: local stack ready ===',
+    `Console        ${consoleUrl}   (conversations, the person's WhatsApp/SMS/mailbox, a playground, the DLQs)`,
     `API            ${stack.apiBaseUrl}/initiate-conversation`,
     `DynamoDB       ${e.AWS_ENDPOINT_URL_DYNAMODB}   tables: ${stack.resources.companyDataTable}, ai-multi-comms-conversations-${stack.stage}, …`,
     `SQS / SNS      ${e.AWS_ENDPOINT_URL_SQS}   queues: ${stack.resources.composeQueueUrl} → fan-out topic → whatsapp, sms, email`,
@@ -93,10 +102,15 @@ const main = async () => {
   const quiet = flag('--quiet');
   const log = quiet ? () => undefined : (line: string) => console.log(`[local-stack] ${line}`);
   const stateFile = option('--state-file') ?? join(REPO_ROOT, '.local-stack', 'state.json');
-  // Keys created by `pnpm api-key create --local` since an earlier start (serverless-offline
-  // accepts only keys it is given at start).
-  const keysFile = join(dirname(stateFile), 'api-keys.json');
-  const extraApiKeys = existsSync(keysFile) ? (JSON.parse(readFileSync(keysFile, 'utf8')) as { name: string; value: string }[]) : [];
+  // Keys created by `pnpm api-key create --local`: the API's key check reads the file again whenever it changes.
+  const apiKeysFile = join(dirname(stateFile), 'api-keys.json');
+  // The data (DynamoDB, queues, secrets, what the local providers hold) is kept across restarts unless --in-memory.
+  const dataDir = flag('--in-memory') ? undefined : resolve(option('--data-dir') ?? join(dirname(stateFile), 'data'));
+  if (dataDir && flag('--fresh')) {
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(apiKeysFile, { force: true });
+    log(`--fresh: forgot the data in ${dataDir}`);
+  } else if (dataDir && existsSync(dataDir)) log(`keeping the data in ${dataDir} (--fresh begins again)`);
   const chaosDir = option('--chaos-dynamodb-path');
   const chaos = chaosDir
     ? {
@@ -110,17 +124,24 @@ const main = async () => {
     echoApi: !flag('--no-api-logs') && !quiet,
     jsonLogs: flag('--json-logs'),
     apiLogFile: option('--log-file'),
-    extraApiKeys,
+    apiKeysFile,
+    dataDir,
     chaos,
     cpuProfileDir: option('--cpu-prof'),
     log,
   });
+
+  const consoleServer = await startLocalConsole(
+    stack,
+    option('--console-port') ? Number(option('--console-port')) : flag('--random-ports') ? 0 : DEFAULT_CONSOLE_PORT,
+  );
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log(`${signal}: stopping…`);
+    await consoleServer.stop();
     await stack.stop();
     log('stopped.');
     process.exit(0);
@@ -139,7 +160,7 @@ const main = async () => {
     }, 1000).unref();
   }
 
-  if (!quiet) console.log(banner(stack));
+  if (!quiet) console.log(banner(stack, consoleServer.url));
   // Written last: its appearance means "ready". Operator scripts run with --local read this to find the stack (tests pass their own file).
   mkdirSync(dirname(stateFile), { recursive: true });
   {
@@ -156,6 +177,7 @@ const main = async () => {
           apiBaseUrl: stack.apiBaseUrl,
           providersUrl: stack.providerServers.url,
           demoApiKeys: stack.demoApiKeys,
+          consoleUrl: consoleServer.url,
         },
         null,
         2,

@@ -21,7 +21,7 @@ export interface FauxqsHandle {
 }
 
 /**
- * fauxqs imports `node:sqlite` at load (for a persistence the stack does not use), and Node then
+ * fauxqs imports `node:sqlite` at load (for its persistence, which only `pnpm start` uses), and Node then
  * prints "ExperimentalWarning: SQLite is an experimental feature" into every start: that one
  * warning is dropped while fauxqs loads; every other warning still prints.
  */
@@ -40,9 +40,17 @@ const withoutSqliteWarning = async <T>(load: () => Promise<T>): Promise<T> => {
   }
 };
 
-export const startFauxqs = async (port: number): Promise<FauxqsHandle> => {
+/** With `dataDir`, fauxqs keeps its queues, topics and messages in SQLite there (they survive a restart). */
+export const startFauxqs = async (port: number, dataDir?: string): Promise<FauxqsHandle> => {
   const { startFauxqs: start } = await withoutSqliteWarning(() => import('fauxqs'));
-  const server = await start({ port, host: 'localhost', logger: false, defaultRegion: 'us-east-1', messageSpies: { bufferSize: 50_000 } });
+  const server = await start({
+    port,
+    host: 'localhost',
+    logger: false,
+    defaultRegion: 'us-east-1',
+    messageSpies: { bufferSize: 50_000 },
+    ...(dataDir ? { dataDir } : {}),
+  });
   return {
     endpoint: `http://127.0.0.1:${server.port}`,
     queueEvents: () =>

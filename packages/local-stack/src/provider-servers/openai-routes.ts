@@ -385,5 +385,10 @@ export const createOpenAiRoutes = (behaviour: OpenAiBehaviour = {}) => {
     return input + output;
   };
   /** How many responses were refused with conversation_locked (a test asserts none were). */
-  return Object.assign(route, { locksRefused: () => locksRefused, requestedTokens });
+  /** The conversations, for a stack that keeps its data across restarts (none is locked once saved). */
+  const snapshot = () => [...conversations.values()].map((conversation) => ({ ...conversation, locked: false }));
+  const restore = (saved: StoredConversation[]) => {
+    for (const conversation of saved) conversations.set(conversation.id, { ...conversation, locked: false });
+  };
+  return Object.assign(route, { locksRefused: () => locksRefused, requestedTokens, snapshot, restore });
 };

@@ -32,6 +32,19 @@ export interface WebhookTargets {
 
 export { twilioSignature };
 
+/** One message the person sent through the simulator. */
+export interface PersonMessage {
+  id: string;
+  channel: 'whatsapp' | 'sms' | 'email';
+  from: string;
+  to: string;
+  subject?: string;
+  text: string;
+  at: string;
+  /** What the engine's webhook answered. */
+  webhook_status: number;
+}
+
 export const createPersonSimulator = (deps: {
   accounts: Map<string, string>;
   /** Number (as Twilio writes it: `whatsapp:+44…` or `+44…`) → the account that owns it. */
@@ -44,6 +57,8 @@ export const createPersonSimulator = (deps: {
   };
 }) => {
   let targets: WebhookTargets | undefined;
+  /** What the person sent, as their phone and mailbox keep it (the console's person side shows both directions). */
+  const sent: PersonMessage[] = [];
 
   const post = async (url: string, init: RequestInit) => {
     try {
@@ -113,6 +128,7 @@ export const createPersonSimulator = (deps: {
       },
       body: new URLSearchParams(params).toString(),
     });
+    sent.push({ id: messageSid, channel, from, to, text: input.body ?? '', at: new Date().toISOString(), webhook_status: answer.status });
     return { status: 200, body: { message_sid: messageSid, webhook_status: answer.status, webhook_body: answer.body } };
   };
 
@@ -190,14 +206,37 @@ export const createPersonSimulator = (deps: {
       },
       body: form.body,
     });
+    sent.push({
+      id: messageId,
+      channel: 'email',
+      from: input.from,
+      to,
+      subject,
+      text: input.text ?? '',
+      at: new Date().toISOString(),
+      webhook_status: answer.status,
+    });
     return { status: 200, body: { message_id: messageId, to, webhook_status: answer.status, webhook_body: answer.body } };
+  };
+
+  /** GET /__simulate/sent[?address=]: what the person sent (from that address), oldest first. */
+  const sentBy = async (request: ProviderRequest): Promise<ProviderResponse> => {
+    const address = request.query
+      .get('address')
+      ?.replace(/^whatsapp:/, '')
+      .toLowerCase();
+    const matches = (from: string) => !address || from.replace(/^whatsapp:/, '').toLowerCase() === address;
+    return { status: 200, body: { sent: sent.filter((message) => matches(message.from)) } };
   };
 
   return {
     configure: (next: WebhookTargets) => void (targets = next),
-    routes: { 'POST /__simulate/twilio/inbound': twilioInbound, 'POST /__simulate/sendgrid/inbound': sendGridInbound } as Record<
-      string,
-      (request: ProviderRequest) => Promise<ProviderResponse>
-    >,
+    snapshot: () => [...sent],
+    restore: (saved: PersonMessage[]) => void sent.push(...saved),
+    routes: {
+      'POST /__simulate/twilio/inbound': twilioInbound,
+      'POST /__simulate/sendgrid/inbound': sendGridInbound,
+      'GET /__simulate/sent': sentBy,
+    } as Record<string, (request: ProviderRequest) => Promise<ProviderResponse>>,
   };
 };

@@ -3,9 +3,9 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { FaultBook, FaultRule, ProviderName } from './faults';
 import { bearerToken, parseBody, ProviderRequest, ProviderResponse, readBody, send } from './http-kit';
 import { createOpenAiRoutes, openAiError } from './openai-routes';
-import { createPersonSimulator, WebhookTargets } from './person-simulator';
+import { createPersonSimulator, PersonMessage, WebhookTargets } from './person-simulator';
 import { createProviderCallbacks } from './provider-callbacks';
-import { createSendGridRoutes, sendGridError } from './sendgrid-routes';
+import { createSendGridRoutes, SentMail, sendGridError } from './sendgrid-routes';
 import { createTwilioRoutes, twilioError } from './twilio-routes';
 import { createOpenAiLimiter, ProviderLimits } from './provider-limits';
 
@@ -59,6 +59,16 @@ export interface ProviderCredentials {
   sendgrid_email_activity_keys?: string[];
 }
 
+/** The twins' state as JSON (provider-server.ts `snapshot`). */
+export interface ProviderSnapshot {
+  version: 1;
+  credentials: ProviderCredentials;
+  twilio: ReturnType<ReturnType<typeof createTwilioRoutes>['snapshot']>;
+  sendgrid: SentMail[];
+  openai: ReturnType<ReturnType<typeof createOpenAiRoutes>['snapshot']>;
+  person: PersonMessage[];
+}
+
 export interface ProviderServers {
   url: string;
   server: Server;
@@ -67,6 +77,9 @@ export interface ProviderServers {
   addCredentials(credentials: ProviderCredentials): void;
   /** Where the providers' webhooks go (the engine's public base URL, the Inbound Parse credentials). */
   configureWebhooks(targets: WebhookTargets): void;
+  /** What the twins hold (messages, mails, OpenAI conversations, what the person sent, credentials), for a stack that keeps its data. */
+  snapshot(): ProviderSnapshot;
+  restore(saved: ProviderSnapshot): void;
   /** Add a control route of the local stack's own (e.g. `GET /__queue-events`). */
   addControlRoute(methodAndPath: string, handle: (request: ProviderRequest) => ProviderResponse | Promise<ProviderResponse>): void;
   stop(): Promise<void>;
@@ -462,6 +475,28 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
             sendGridEventKey: targets.sendGridEventKey,
             automatic: targets.automaticCallbacks,
           });
+        },
+        snapshot: () => ({
+          version: 1,
+          credentials: {
+            openai_keys: [...openAiKeys],
+            twilio_accounts: Object.fromEntries(twilioAccounts),
+            twilio_numbers: Object.fromEntries(twilioNumbers),
+            sendgrid_keys: [...sendGridKeys],
+            sendgrid_email_activity_keys: [...sendGridActivityKeys],
+          },
+          twilio: twilio.snapshot(),
+          sendgrid: [...sendGrid.mails],
+          openai: openAi.snapshot(),
+          person: person.snapshot(),
+        }),
+        restore: (saved) => {
+          if (saved.version !== 1) return;
+          addCredentials(saved.credentials ?? {});
+          twilio.restore(saved.twilio ?? {});
+          sendGrid.mails.push(...(saved.sendgrid ?? []));
+          openAi.restore(saved.openai ?? []);
+          person.restore(saved.person ?? []);
         },
         addControlRoute: (methodAndPath, handleRoute) => void extraControl.set(methodAndPath, handleRoute),
         stop: () =>

@@ -568,6 +568,19 @@ export const createTwilioRoutes = (
       if (last !== undefined) lastInbound.set(key, last - Math.max(0, ms));
     },
     clockOffsetMs: () => clockOffsetMs,
+    /** What the local Twilio holds, for a stack that keeps its data across restarts. */
+    snapshot: () => ({
+      messages: [...messages],
+      contents: [...contents.values()],
+      lastInbound: [...lastInbound.entries()],
+      optedOut: [...optedOut],
+    }),
+    restore: (saved: { messages?: TwilioMessage[]; contents?: TwilioContent[]; lastInbound?: [string, number][]; optedOut?: string[] }) => {
+      messages.push(...(saved.messages ?? []));
+      for (const content of saved.contents ?? []) contents.set(content.sid, content);
+      for (const [key, at] of saved.lastInbound ?? []) lastInbound.set(key, at);
+      for (const key of saved.optedOut ?? []) optedOut.add(key);
+    },
     /** Block (or unblock) a sender for a person, as an earlier STOP did. */
     setOptOut: (from: string, to: string, blocked: boolean) =>
       void (blocked ? optedOut.add(pair(from, to)) : optedOut.delete(pair(from, to))),

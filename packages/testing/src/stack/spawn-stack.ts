@@ -30,6 +30,7 @@ export const spawnStack = async (extraArgs: string[] = [], timeoutMs = 180_000):
       '--state-file',
       stateFile,
       '--no-api-logs',
+      '--in-memory',
       '--exit-with-parent',
       '--log-file',
       logFile,

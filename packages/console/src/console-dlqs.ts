@@ -1,0 +1,120 @@
+import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { ConsoleTarget } from './console-target';
+
+/** One parked message as the console shows it: which conversation, why it failed there (its item's reason). */
+export interface ParkedMessage {
+  message_id: string;
+  conversation_id?: string;
+  receive_count?: number;
+  sent_at?: string;
+}
+
+/** What a parked message names: a channel's conversation, the compose step's request, or a reply's inbound message. */
+const subjectOf = (body: string | undefined): string | undefined => {
+  try {
+    const value = JSON.parse(body ?? '') as {
+      inbound_id?: string;
+      conversation_data?: { conversations?: { conversation_id?: string }[] };
+      frontend_payload?: { company_data?: { company_id?: string; project_id?: string }; request_data?: { request_id?: string } };
+    };
+    if (typeof value.inbound_id === 'string') return value.inbound_id;
+    const id = value.conversation_data?.conversations?.[0]?.conversation_id;
+    if (typeof id === 'string') return id;
+    const request = value.frontend_payload;
+    return request
+      ? `${request.company_data?.company_id}#${request.company_data?.project_id}#${request.request_data?.request_id}`
+      : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * The DLQs: their depth, and (standard queues) the messages in them. SQS cannot read without
+ * receiving: a look receives with a visibility of 0 s, which leaves every message where it is and
+ * raises its receive count (a DLQ has no redrive policy: the count decides nothing); `pnpm dlq
+ * show` says the same. A FIFO DLQ (replies) shows its depth only: reading it means moving it.
+ */
+export const consoleDlqs = (sqs: SQSClient, target: ConsoleTarget) => {
+  const look = async (queueUrl: string): Promise<ParkedMessage[]> => {
+    if (queueUrl.endsWith('.fifo')) return [];
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 0,
+        WaitTimeSeconds: 0,
+        MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+      }),
+    );
+    return Messages.map((message) => ({
+      message_id: message.MessageId!,
+      conversation_id: subjectOf(message.Body),
+      receive_count: Number(message.Attributes?.ApproximateReceiveCount ?? 0),
+      sent_at: message.Attributes?.SentTimestamp ? new Date(Number(message.Attributes.SentTimestamp)).toISOString() : undefined,
+    }));
+  };
+
+  const list = () =>
+    Promise.all(
+      target.queues.map(async (queue) => {
+        const { Attributes = {} } = await sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl: queue.deadLetterQueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+        );
+        const depth = Number(Attributes.ApproximateNumberOfMessages ?? 0);
+        return {
+          name: queue.name,
+          depth,
+          fifo: queue.deadLetterQueueUrl.endsWith('.fifo'),
+          messages: depth > 0 ? await look(queue.deadLetterQueueUrl) : [],
+        };
+      }),
+    );
+
+  /**
+   * Every message back to its queue, as `pnpm dlq redrive` does: sent to the queue before it is
+   * deleted from the DLQ, so an interruption can leave a copy in both but never lose one (the
+   * workers' claims make a second copy harmless). Returns how many moved.
+   */
+  const redrive = async (name: string): Promise<number> => {
+    const queue = target.queues.find((q) => q.name === name);
+    if (!queue) return 0;
+    let moved = 0;
+    for (let empty = 0; empty < 2; ) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queue.deadLetterQueueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 1,
+          VisibilityTimeout: 60,
+          MessageAttributeNames: ['All'],
+          MessageSystemAttributeNames: ['All'],
+        }),
+      );
+      if (Messages.length === 0) {
+        empty += 1;
+        continue;
+      }
+      for (const message of Messages) {
+        await sqs.send(
+          new SendMessageCommand({
+            QueueUrl: queue.queueUrl,
+            MessageBody: message.Body!,
+            MessageAttributes: message.MessageAttributes,
+            ...(queue.queueUrl.endsWith('.fifo')
+              ? {
+                  MessageGroupId: message.Attributes?.MessageGroupId,
+                  MessageDeduplicationId: `${message.MessageId}-redrive-${Date.now()}`.slice(0, 128),
+                }
+              : {}),
+          }),
+        );
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: queue.deadLetterQueueUrl, ReceiptHandle: message.ReceiptHandle! }));
+        moved += 1;
+      }
+    }
+    return moved;
+  };
+
+  return { list, redrive };
+};

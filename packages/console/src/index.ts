@@ -1,0 +1,2 @@
+export * from './console-target';
+export * from './console-server';
