@@ -304,11 +304,20 @@ const PlaygroundView = ({ config, setPerson, go }) => {
     last_name: 'Doe',
     tel: `+4477009${String(Math.floor(Math.random() * 100000)).padStart(5, '0')}`,
     email: `john.${Math.floor(Math.random() * 100000)}@example.com`,
-    channels: ['whatsapp', 'email'],
+    channels: ['whatsapp', 'email'].filter((c) => !first || (first.allowed_channels || []).includes(c)),
     job_role: 'Healthcare Assistant',
   });
   const [result, setResult] = useState(undefined);
-  const set = (name) => (e) => setForm({ ...form, [name]: e.currentTarget.value });
+  const set = (name) => (e) => {
+    const value = e.currentTarget.value;
+    const project = config.projects.find((p) => `${p.company_id}/${p.project_id}` === value);
+    // A project's channels: those it allows, of the ones ticked.
+    setForm(
+      name === 'project' && project
+        ? { ...form, project: value, channels: form.channels.filter((c) => (project.allowed_channels || []).includes(c)) }
+        : { ...form, [name]: value },
+    );
+  };
   const toggle = (c) =>
     setForm({ ...form, channels: form.channels.includes(c) ? form.channels.filter((x) => x !== c) : [...form.channels, c] });
   const send = async (event) => {

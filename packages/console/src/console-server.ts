@@ -46,7 +46,8 @@ const importMapHash = (() => {
 const SECURITY_HEADERS = {
   'Content-Security-Policy': `default-src 'self'; script-src 'self' 'sha256-${importMapHash}'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'`,
   'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
+  // same-origin, not no-referrer: under no-referrer Chromium sends `Origin: null` on the page's own POSTs, which the Origin check refuses.
+  'Referrer-Policy': 'same-origin',
   'Cache-Control': 'no-store',
 };
 
@@ -141,7 +142,8 @@ const callApi = async (target: ConsoleTarget, method: string, path: string, comp
   } catch {
     parsed = { raw: text };
   }
-  return { status: response.status, body: { status: response.status, answer: parsed } };
+  // The console's own answer is 200: the API's status is in the body (the page shows it; a 4xx of the API is not the console's error).
+  return { status: 200, body: { status: response.status, answer: parsed } };
 };
 
 const text = (value: unknown) => (typeof value === 'string' ? value : '');
@@ -163,14 +165,16 @@ const consoleRoutes = (deps: {
         local: target.local,
         actions: target.actions,
         person_side: Boolean(person),
-        projects: (await deps.projects()).map((p) => ({
-          company_id: p.company_id,
-          project_id: p.project_id,
-          company_name: p.company_name,
-          project_name: p.project_name,
-          allowed_channels: p.allowed_channels,
-          has_key: Boolean(target.apiKeys[`${p.company_id}#${p.project_id}`]),
-        })),
+        projects: (await deps.projects())
+          .sort((a, b) => `${a.company_id}/${a.project_id}`.localeCompare(`${b.company_id}/${b.project_id}`))
+          .map((p) => ({
+            company_id: p.company_id,
+            project_id: p.project_id,
+            company_name: p.company_name,
+            project_name: p.project_name,
+            allowed_channels: p.allowed_channels,
+            has_key: Boolean(target.apiKeys[`${p.company_id}#${p.project_id}`]),
+          })),
       },
     }),
     'GET /api/conversations': async ({ url }) => {

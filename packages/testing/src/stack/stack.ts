@@ -16,6 +16,8 @@ export interface StackState {
   apiBaseUrl: string;
   providersUrl: string;
   demoApiKeys: { companyA: string; companyB: string };
+  /** The console the start command serves (packages/console). */
+  consoleUrl: string;
 }
 
 export const stackState = (): StackState => {
