@@ -11,7 +11,7 @@
  * on AWS, its API Gateway key is disabled, so API Gateway refuses it too.
  * Local: keys live in .local-stack/api-keys.json, which the local API's key check (the stack's
  * API-key gate, in front of serverless-offline) reads again whenever it changes: a new key works at
- * once, and a revoked key is refused at once.
+ * once (the router's binding check within its project cache time, as on AWS), and a revoked key is refused at once.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -150,7 +150,10 @@ const main = async () => {
   } else if (item.api_key_sha256.length > 1) {
     console.log('Older keys stay valid until you revoke them (`pnpm api-key revoke`, or create with --revoke-old).');
   }
-  if (target.local) console.log('The running local stack accepts it now (no restart).');
+  if (target.local)
+    console.log(
+      "The running local stack accepts it without a restart: at once at its API-key check, within the router's project cache time (15 s) at the binding check, as on AWS.",
+    );
 };
 
 main().catch((error: unknown) => {

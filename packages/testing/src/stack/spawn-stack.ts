@@ -30,7 +30,8 @@ export const spawnStack = async (extraArgs: string[] = [], timeoutMs = 180_000):
       '--state-file',
       stateFile,
       '--no-api-logs',
-      '--in-memory',
+      // Nothing kept between runs, unless the test names a data folder (the persistence test).
+      ...(extraArgs.includes('--data-dir') ? [] : ['--in-memory']),
       '--exit-with-parent',
       '--log-file',
       logFile,
