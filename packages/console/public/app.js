@@ -389,7 +389,7 @@ const DlqView = ({ config }) => {
       ${(data || []).map(
         (q) => html`<li key=${q.name} class="dlq">
           <h2>${q.name} <span class="count">${q.depth} message(s)</span></h2>
-          <ul>${q.messages.map((m) => html`<li>${m.conversation_id || m.message_id} · received ${m.receive_count} time(s) · parked ${time(m.sent_at)}</li>`)}</ul>
+          <ul>${q.messages.map((m) => html`<li>${m.conversation_id || m.message_id} · received ${m.receive_count} time(s) · parked ${time(m.sent_at)}${m.failure_reason ? html` · <span class="reason">${m.failure_reason}</span>` : ''}</li>`)}</ul>
           ${config.actions && q.depth > 0 ? html`<button type="button" onClick=${() => redrive(q.name)}>Redrive ${q.name}</button>` : null}
         </li>`,
       )}

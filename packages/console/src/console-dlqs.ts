@@ -1,10 +1,13 @@
 import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { ConsoleTarget } from './console-target';
 
 /** One parked message as the console shows it: which conversation, why it failed there (its item's reason). */
 export interface ParkedMessage {
   message_id: string;
   conversation_id?: string;
+  /** Why it is there: the failure its conversation's message item (or the request's thread) recorded. */
+  failure_reason?: string;
   receive_count?: number;
   sent_at?: string;
 }
@@ -35,8 +38,28 @@ const subjectOf = (body: string | undefined): string | undefined => {
  * raises its receive count (a DLQ has no redrive policy: the count decides nothing); `pnpm dlq
  * show` says the same. A FIFO DLQ (replies) shows its depth only: reading it means moving it.
  */
-export const consoleDlqs = (sqs: SQSClient, target: ConsoleTarget) => {
-  const look = async (queueUrl: string): Promise<ParkedMessage[]> => {
+export const consoleDlqs = (sqs: SQSClient, target: ConsoleTarget, documents: DynamoDBDocumentClient) => {
+  /** A channel's message item (`initial`, or the answer it carries) or the compose step's thread: its recorded failure. */
+  const reasonOf = async (queue: string, body: string | undefined, subject: string | undefined): Promise<string | undefined> => {
+    if (!subject || queue === 'reply') return undefined;
+    try {
+      const key =
+        queue === 'compose'
+          ? { TableName: target.tables.threads, Key: { thread_key: subject } }
+          : {
+              TableName: target.tables.messages,
+              Key: {
+                conversation_id: subject,
+                message_key: (JSON.parse(body ?? '{}') as { reply?: { message_key?: string } }).reply?.message_key ?? 'initial',
+              },
+            };
+      const item = (await documents.send(new GetCommand(key))).Item;
+      return typeof item?.failure_reason === 'string' ? item.failure_reason : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const look = async (queue: string, queueUrl: string): Promise<ParkedMessage[]> => {
     if (queueUrl.endsWith('.fifo')) return [];
     const { Messages = [] } = await sqs.send(
       new ReceiveMessageCommand({
@@ -47,12 +70,18 @@ export const consoleDlqs = (sqs: SQSClient, target: ConsoleTarget) => {
         MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
       }),
     );
-    return Messages.map((message) => ({
-      message_id: message.MessageId!,
-      conversation_id: subjectOf(message.Body),
-      receive_count: Number(message.Attributes?.ApproximateReceiveCount ?? 0),
-      sent_at: message.Attributes?.SentTimestamp ? new Date(Number(message.Attributes.SentTimestamp)).toISOString() : undefined,
-    }));
+    return Promise.all(
+      Messages.map(async (message) => {
+        const subject = subjectOf(message.Body);
+        return {
+          message_id: message.MessageId!,
+          conversation_id: subject,
+          failure_reason: await reasonOf(queue, message.Body, subject),
+          receive_count: Number(message.Attributes?.ApproximateReceiveCount ?? 0),
+          sent_at: message.Attributes?.SentTimestamp ? new Date(Number(message.Attributes.SentTimestamp)).toISOString() : undefined,
+        };
+      }),
+    );
   };
 
   const list = () =>
@@ -66,7 +95,7 @@ export const consoleDlqs = (sqs: SQSClient, target: ConsoleTarget) => {
           name: queue.name,
           depth,
           fifo: queue.deadLetterQueueUrl.endsWith('.fifo'),
-          messages: depth > 0 ? await look(queue.deadLetterQueueUrl) : [],
+          messages: depth > 0 ? await look(queue.name, queue.deadLetterQueueUrl) : [],
         };
       }),
     );
