@@ -15,6 +15,7 @@ module.exports = {
     '<rootDir>/test/ai/**/*.test.ts',
     '<rootDir>/test/architecture/**/*.test.ts',
     '<rootDir>/test/conformance/**/*.test.ts',
+    '<rootDir>/test/contract/**/*.test.ts',
   ],
   globalSetup: undefined,
   globalTeardown: undefined,

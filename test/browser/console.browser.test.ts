@@ -156,6 +156,16 @@ describe('the console, in Chromium', () => {
     );
   });
 
+  it('serves the OpenAPI document and its reference page (Swagger UI from node_modules, nothing from the internet)', async () => {
+    const document = (await (await fetch(`${state.consoleUrl}/openapi.json`)).json()) as { openapi: string; info: { title: string } };
+    expect(document.openapi).toBe('3.1.0');
+    await open('conversations');
+    await page.getByRole('link', { name: 'API reference' }).click();
+    await page.getByText(document.info.title).first().waitFor({ timeout: 20_000 });
+    await page.getByText('/conversations/{conversation_id}/messages').first().waitFor();
+    await page.screenshot({ path: join(SCREENSHOTS, 'api-reference.png') });
+  });
+
   it('logged no console errors', () => {
     expect(errors).toEqual([]);
   });

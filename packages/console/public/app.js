@@ -421,6 +421,7 @@ const App = () => {
       <span class=${`stage ${config.local ? 'local' : 'remote'}`}>${config.local ? 'local stack' : `stage ${config.stage}`}${config.actions ? '' : ' · read-only'}</span>
       <nav aria-label="Console">
         ${tabs.map(([id, label]) => html`<a href=${`#${id}`} aria-current=${route === id ? 'page' : undefined}>${label}</a>`)}
+        <a href="/reference">API reference</a>
       </nav>
     </header>
     <main>

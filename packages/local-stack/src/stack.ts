@@ -71,6 +71,8 @@ export interface LocalStackOptions {
   apiLogFile?: string;
   /** API keys the API accepts besides the demo keys. */
   extraApiKeys?: { name: string; value: string }[];
+  /** Record every answer of the API, one JSON line each, in this file (the tests' contract check). */
+  apiRecordFile?: string;
   /** A JSON file of `{name, value}` keys (`pnpm api-key create --local` writes it), read again whenever it changes. */
   apiKeysFile?: string;
   /**
@@ -408,6 +410,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       routes: privateRoutesOf(router.functions, stage),
       keys: [DEMO_API_KEYS.companyA, DEMO_API_KEYS.companyB, ...(options.extraApiKeys ?? []).map((key) => key.value)],
       keysFile: options.apiKeysFile,
+      recordFile: options.apiRecordFile,
     });
     stoppers.push(() => gate.stop());
     providers.configureWebhooks({

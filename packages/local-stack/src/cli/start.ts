@@ -12,6 +12,7 @@
  *   --fresh               begin again: forget the data an earlier start kept (then demo data as new)
  *   --data-dir <dir>      where the data is kept across restarts (default .local-stack/data)
  *   --in-memory           keep nothing: every start begins empty (the tests' stacks)
+ *   --record-api <file>   append every answer of the API to <file>, one JSON line each (the tests' contract check)
  *   --exit-with-parent    stop when the process that started this one exits
  *   --cpu-prof <dir>      the pollers and serverless-offline write V8 CPU profiles there on stop
  *   --chaos-dynamodb-path <dir> [--chaos-visibility-seconds 6] [--chaos-heartbeat-seconds 2]
@@ -57,6 +58,7 @@ const banner = (stack: LocalStack, consoleUrl: string): string => {
     '',
     '=== AI Multi-Communications Engine: local stack ready ===',
     `Console        ${consoleUrl}   (conversations, the person's WhatsApp/SMS/mailbox, a playground, the DLQs)`,
+    `OpenAPI        ${consoleUrl}/openapi.json   reference: ${consoleUrl}/reference`,
     `API            ${stack.apiBaseUrl}/initiate-conversation`,
     `DynamoDB       ${e.AWS_ENDPOINT_URL_DYNAMODB}   tables: ${stack.resources.companyDataTable}, ai-multi-comms-conversations-${stack.stage}, …`,
     `SQS / SNS      ${e.AWS_ENDPOINT_URL_SQS}   queues: ${stack.resources.composeQueueUrl} → fan-out topic → whatsapp, sms, email`,
@@ -125,6 +127,7 @@ const main = async () => {
     jsonLogs: flag('--json-logs'),
     apiLogFile: option('--log-file'),
     apiKeysFile,
+    apiRecordFile: option('--record-api'),
     dataDir,
     chaos,
     cpuProfileDir: option('--cpu-prof'),

@@ -1,5 +1,6 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { Agent, createServer, request as httpRequest, Server } from 'node:http';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { ServiceFunction } from '../cloudformation/service-template';
 
 /**
@@ -63,14 +64,39 @@ const keySource = (fixed: string[], keysFile: string | undefined) => {
 
 const FORBIDDEN = JSON.stringify({ message: 'Forbidden' });
 
+/** One JSON line per answer; the stage's first path segment is dropped (the document's paths are under it). */
+const answerRecorder = (file: string) => {
+  const out = createWriteStream(file, { flags: 'a' });
+  return (answer: { method: string; path: string; status: number; headers: Record<string, unknown>; body: Buffer }) => {
+    const contentType = typeof answer.headers['content-type'] === 'string' ? answer.headers['content-type'] : undefined;
+    let body: unknown;
+    if (contentType?.startsWith('application/json') && answer.body.length < 512 * 1024) {
+      const encoding = answer.headers['content-encoding'];
+      const raw = encoding === 'gzip' ? gunzipSync(answer.body) : encoding === 'br' ? brotliDecompressSync(answer.body) : answer.body;
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch {
+        body = raw.toString('utf8');
+      }
+    }
+    const headers = Object.fromEntries(Object.entries(answer.headers).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+    out.write(
+      `${JSON.stringify({ method: answer.method, path: answer.path.replace(/^\/[^/]+/, ''), status: answer.status, contentType, headers, body })}\n`,
+    );
+  };
+};
+
 export const startApiKeyGate = (options: {
   port: number;
   target: string;
   routes: PrivateRoute[];
   keys: string[];
   keysFile?: string;
+  /** Append every answer (method, path under the stage, status, content type, headers, JSON body) to this file, one JSON line each: the tests' contract check reads it. */
+  recordFile?: string;
 }): Promise<ApiKeyGate> => {
   const target = new URL(options.target);
+  const record = options.recordFile ? answerRecorder(options.recordFile) : undefined;
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const keys = keySource(options.keys, options.keysFile);
   const server: Server = createServer((incoming, response) => {
@@ -82,6 +108,7 @@ export const startApiKeyGate = (options: {
       incoming.resume();
       response.writeHead(403, { 'Content-Type': 'application/json', 'x-amzn-ErrorType': 'ForbiddenException' });
       response.end(FORBIDDEN);
+      record?.({ method, path, status: 403, headers: { 'content-type': 'application/json' }, body: Buffer.from(FORBIDDEN) });
       return;
     }
     const forwarded = httpRequest(
@@ -89,6 +116,13 @@ export const startApiKeyGate = (options: {
       (answer) => {
         response.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(response);
+        // CORS preflights are API Gateway's own answers, not operations of the document.
+        if (!record || method === 'OPTIONS') return;
+        const chunks: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+        answer.on('end', () =>
+          record({ method, path, status: answer.statusCode ?? 502, headers: answer.headers, body: Buffer.concat(chunks) }),
+        );
       },
     );
     forwarded.on('error', () => {

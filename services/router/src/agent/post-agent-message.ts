@@ -1,17 +1,15 @@
 import {
   agentInboundMessage,
-  AgentMessageInput,
   agentRequestHash,
   answerMessageKey,
   Channel,
   conflict,
   ErrorCodes,
-  FieldError,
   forbidden,
-  validationError,
   whatsappWindowOpen,
 } from '@ai-multi-comms/core';
 import type { AgentDeps } from './agent-deps';
+import { parseAgentMessage } from './agent-message-schema';
 import { conversationInPath } from './conversation-in-path';
 
 export interface AgentMessageAccepted {
@@ -22,43 +20,6 @@ export interface AgentMessageAccepted {
   message_id: string;
   accepted_at: string;
 }
-
-/** The longest text an agent may send: WhatsApp's body limit, the strictest of the channels' free text. */
-export const MAX_AGENT_TEXT = 1600;
-
-const parseBody = (rawBody: string | null): AgentMessageInput => {
-  let body: Record<string, unknown>;
-  try {
-    body = JSON.parse(rawBody ?? '') as Record<string, unknown>;
-  } catch {
-    throw validationError(ErrorCodes.INVALID_REQUEST, 'The body must be a JSON object.');
-  }
-  if (!body || typeof body !== 'object' || Array.isArray(body))
-    throw validationError(ErrorCodes.INVALID_REQUEST, 'The body must be a JSON object.');
-  const problems: FieldError[] = [];
-  const text = (name: string, max: number) => {
-    const value = body[name];
-    if (typeof value !== 'string' || value.trim().length === 0)
-      problems.push({ field: name, code: ErrorCodes.VALIDATION_ERROR, message: 'is required (a non-empty string)' });
-    else if (value.length > max)
-      problems.push({ field: name, code: ErrorCodes.VALIDATION_ERROR, message: `must be at most ${max} characters` });
-    return typeof value === 'string' ? value : '';
-  };
-  const input = {
-    text: text('text', MAX_AGENT_TEXT),
-    agent_name: text('agent_name', 100).trim(),
-    idempotency_key: text('idempotency_key', 200),
-  };
-  const unknown = Object.keys(body).filter((key) => !['text', 'agent_name', 'idempotency_key'].includes(key));
-  for (const key of unknown) problems.push({ field: key, code: ErrorCodes.VALIDATION_ERROR, message: 'is not a field of this request' });
-  if (problems.length > 0)
-    throw validationError(
-      ErrorCodes.VALIDATION_ERROR,
-      `Invalid body: ${problems[0]!.field} ${problems[0]!.message}${problems.length > 1 ? ` (${problems.length} problems in all; see validation_errors)` : ''}.`,
-      problems,
-    );
-  return input;
-};
 
 /**
  * POST /conversations/{conversation_id}/messages: a person at the company writes to the person on
@@ -72,7 +33,7 @@ export const postAgentMessage = async (
   deps: AgentDeps,
 ): Promise<AgentMessageAccepted> => {
   const { project, conversation } = await conversationInPath(input.conversationId, input.apiKey, deps);
-  const body = parseBody(input.rawBody);
+  const body = parseAgentMessage(input.rawBody);
   if (project.project_status !== 'active') throw forbidden(ErrorCodes.PROJECT_INACTIVE, `Project ${project.project_id} is not active.`);
   const channel = conversation.channel_method as Channel;
   if (
