@@ -264,7 +264,13 @@ const webhook = (
   },
 });
 
-export const openApiDocument = () => ({
+/** The request schema without its `$id` (an id inside components would rebase its references). */
+function withoutId<T extends { $id?: string }>(schema: T): Omit<T, '$id'> {
+  const { $id: _id, ...rest } = schema;
+  return rest;
+}
+
+const DOCUMENT = {
   openapi: '3.1.0',
   info: {
     title: 'AI Multi-Communications Engine API',
@@ -369,10 +375,7 @@ export const openApiDocument = () => ({
       Forbidden: FORBIDDEN_SCHEMA,
     },
   },
-});
+};
 
-/** The request schema without its `$id` (an id inside components would rebase its references). */
-function withoutId<T extends { $id?: string }>(schema: T): Omit<T, '$id'> {
-  const { $id: _id, ...rest } = schema;
-  return rest;
-}
+/** The document (a copy: a caller may not change the one the next caller gets). */
+export const openApiDocument = () => structuredClone(DOCUMENT);
