@@ -12,7 +12,7 @@ import { CompanyProject, createDynamoDocumentClient, createSqsClient } from '@ai
 import { parseCommandLine } from './lib/command-line';
 import { resolveTarget } from './lib/target';
 
-const QUEUES = ['compose', 'reply', 'whatsapp', 'sms', 'email'];
+const QUEUES = ['compose', 'reply', 'whatsapp', 'sms', 'email', 'client-events'];
 
 const main = async () => {
   const { target: targetOptions, values } = parseCommandLine(process.argv.slice(2), {

@@ -40,7 +40,7 @@ const keyOf = (
   try {
     const value = JSON.parse(body) as Partial<ContextObject> | null;
     const request = value?.frontend_payload;
-    if (queue === 'reply') return undefined; // a reply task names its inbound message only (pnpm conversation shows the conversation)
+    if (queue === 'reply' || queue === 'client-events') return undefined; // a reply task names its inbound message only; an event is shown by its own fields
     if (queue === 'compose') {
       const [companyId, projectId, requestId] = [
         request?.company_data?.company_id,
@@ -181,15 +181,15 @@ const main = async () => {
     positionals,
     values,
   } = parseCommandLine(process.argv.slice(2), {
-    usage: `pnpm dlq show|redrive <${[...CHANNELS, 'compose', 'reply'].join('|')}> [--message-id <id>] (--local | --stage <stage>)`,
+    usage: `pnpm dlq show|redrive <${[...CHANNELS, 'compose', 'reply', 'client-events'].join('|')}> [--message-id <id>] (--local | --stage <stage>)`,
     example: 'npx -y pnpm@9.15.9 dlq show whatsapp --local',
     options: { 'message-id': 'string' },
   });
   const [command, channel] = positionals;
   const onlyId = values['message-id'] as string | undefined;
-  if (!['show', 'redrive'].includes(command ?? '') || ![...CHANNELS, 'compose', 'reply'].includes(channel ?? '')) {
+  if (!['show', 'redrive'].includes(command ?? '') || ![...CHANNELS, 'compose', 'reply', 'client-events'].includes(channel ?? '')) {
     console.error(
-      `usage: pnpm dlq show|redrive <${[...CHANNELS, 'compose', 'reply'].join('|')}> [--message-id <id>] (--local | --stage <stage>)`,
+      `usage: pnpm dlq show|redrive <${[...CHANNELS, 'compose', 'reply', 'client-events'].join('|')}> [--message-id <id>] (--local | --stage <stage>)`,
     );
     process.exit(2);
   }

@@ -42,7 +42,7 @@ const main = async () => {
     };
   };
   const queues = [];
-  for (const name of ['compose', 'reply', ...CHANNELS]) {
+  for (const name of ['compose', 'reply', ...CHANNELS, 'client-events']) {
     const { queueUrl, deadLetterQueueUrl } = await target.queues(name);
     const [queue, dlq] = await Promise.all([depth(queueUrl), depth(deadLetterQueueUrl)]);
     queues.push({ queue: name, waiting: queue.waiting, in_flight: queue.inFlight, dlq: dlq.waiting + dlq.inFlight });

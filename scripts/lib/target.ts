@@ -9,7 +9,7 @@ import { CloudFormationClient, DescribeStackResourceCommand, DescribeStacksComma
  */
 /** The service that owns a queue: `compose`, or a channel's sender. */
 const serviceOf = (name: string) =>
-  name === 'compose' || name === 'reply' ? `ai-multi-comms-${name}` : `ai-multi-comms-${name}-processor`;
+  name === 'compose' || name === 'reply' || name === 'client-events' ? `ai-multi-comms-${name}` : `ai-multi-comms-${name}-processor`;
 
 export interface Target {
   description: string;

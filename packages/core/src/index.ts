@@ -25,3 +25,4 @@ export * from './delivery-status';
 export * from './erasure';
 export * from './governor';
 export * from './agents';
+export * from './client-events';

@@ -318,6 +318,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
         senders: dynamoSenderDirectory(documents, resources.senderAddressesTable!),
         secrets: secretsClient,
         stage,
+        clientEventsUrl: `${providers.url}/__client-events/receive`,
       });
     }
 

@@ -54,6 +54,16 @@ export const companyProjectProperties = {
   },
   // Days a conversation and what hangs off it are kept (DynamoDB TTL); DEFAULT_RETENTION_DAYS without it.
   data_retention_days: { type: 'integer', minimum: 1, maximum: 3650 },
+  // Where the engine POSTs the project's signed events (Standard Webhooks); the signing secret is
+  // in Secrets Manager (clientWebhookSecretName). HTTPS, or plain HTTP on the machine itself (local).
+  client_events: {
+    type: 'object',
+    required: ['url'],
+    additionalProperties: false,
+    properties: {
+      url: { type: 'string', maxLength: 2048, pattern: '^(https://[^\\s]+|http://(127\\.0\\.0\\.1|localhost)(:[0-9]+)?(/[^\\s]*)?)$' },
+    },
+  },
   company_rep: {
     type: 'object',
     additionalProperties: false,

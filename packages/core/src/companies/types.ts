@@ -50,6 +50,8 @@ export interface CompanyProject {
   company_rep?: Record<string, string | null>;
   /** Days its conversations are kept (DynamoDB TTL `expires_at`); DEFAULT_RETENTION_DAYS when absent. */
   data_retention_days?: number;
+  /** Where the project's signed events go (client-events/), if it wants them. */
+  client_events?: { url: string };
   ai_config: { openai_config: Partial<Record<Channel, OpenAiChannelConfig>>; reply_instructions?: string };
   channel_config: ChannelConfig;
   created_at: string;

@@ -4,6 +4,8 @@ import { retentionExpiresAt } from '../companies/retention';
 import { WebhookLogger } from '../replies/webhook-secret';
 import { DeliveryEvent, DeliveryStatusStore } from './delivery-status-store';
 import { isFailure } from './statuses';
+import { clientEvent } from '../client-events/client-event';
+import { ClientEvents, emitSafely } from '../client-events/client-events-queue';
 
 export interface DeliveryMetrics {
   count(name: string, value?: number): void;
@@ -20,6 +22,8 @@ export interface RecordDeliveryDeps {
   projects: Pick<CompanyRepository, 'get'>;
   /** Whose message a provider id is: a callback changes only its own tenant's messages. */
   owners: ProviderMessageOwners;
+  /** The project's signed events (message.delivered, message.failed), when the deployment has them. */
+  events?: ClientEvents;
 }
 
 /** The project whose account or key verified the callback. */
@@ -80,5 +84,24 @@ export const recordDeliveryEvent = async (
       error_code: event.errorCode,
     });
   }
+  if (statusChanged && owner !== undefined && event.status) await emitDeliveryOutcome(event, owner, tenant, deps);
   return 'recorded';
+};
+
+/** `message.delivered` (delivered or read: one event, by its id) or `message.failed`, to the project's endpoint. */
+const emitDeliveryOutcome = async (event: DeliveryEvent, conversationId: string, tenant: CallbackTenant, deps: RecordDeliveryDeps) => {
+  const status = event.status!;
+  const type = isFailure(status) ? 'message.failed' : status === 'delivered' || status === 'read' ? 'message.delivered' : undefined;
+  if (!type) return;
+  const data = {
+    company_id: tenant.companyId,
+    project_id: tenant.projectId,
+    request_id: conversationId.split('#')[2],
+    conversation_id: conversationId,
+    channel: event.channel,
+    message_id: event.providerMessageId,
+    delivery_status: status,
+    error_code: event.errorCode,
+  };
+  await emitSafely(deps.events, clientEvent(type, event.providerMessageId, data, deps.clock.now()), deps.logger);
 };

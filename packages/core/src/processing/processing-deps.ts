@@ -1,3 +1,4 @@
+import type { ClientEvents } from '../client-events/client-events-queue';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { CompanyRepository } from '../companies/company-repository';
 import type { Governor } from '../governor/governor';
@@ -47,4 +48,6 @@ export interface ProcessingDeps<Credentials extends Record<string, string>> {
   metrics: ProcessingMetrics;
   config: ProcessingConfig;
   sleep?: (ms: number) => Promise<void>;
+  /** The project's signed events (message.sent, reply.sent, agent_message.sent), when the deployment has them. */
+  events?: ClientEvents;
 }

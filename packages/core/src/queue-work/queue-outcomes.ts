@@ -26,7 +26,10 @@ export type OutcomeCause =
   | 'claim-failed' // the item could not be claimed
   | 'heartbeat' // the heartbeat failed before the send
   | 'rate-limited' // the governor's next slot is later, or the provider refused for rate: put back until then
-  | 'awaiting-provider'; // an earlier attempt may have sent and the provider cannot say yet: put back until it can
+  | 'awaiting-provider' // an earlier attempt may have sent and the provider cannot say yet: put back until it can
+  | 'event-delivered' // (client events) the client's endpoint took the event (2xx)
+  | 'event-without-endpoint' // (client events) the project has no endpoint: nothing to deliver
+  | 'endpoint-refused'; // (client events) the endpoint failed or answered other than 2xx: again later, then the DLQ
 
 export type RecordOutcome =
   | { outcome: 'acknowledge'; reason: string }
@@ -61,6 +64,9 @@ export const QUEUE_OUTCOMES: Readonly<Record<OutcomeCause, OutcomeRule>> = {
   heartbeat: { queue: 'retry', delay: 'backoff', metrics: [] },
   'rate-limited': { queue: 'requeue', metrics: ['RateLimitDeferrals'] },
   'awaiting-provider': { queue: 'requeue', metrics: ['AwaitingProviderConfirmation'] },
+  'event-delivered': { queue: 'acknowledge', metrics: ['ClientEventsDelivered'] },
+  'event-without-endpoint': { queue: 'acknowledge', metrics: ['ClientEventsWithoutEndpoint'] },
+  'endpoint-refused': { queue: 'retry', delay: 'backoff', metrics: ['ClientEventsRefused'] },
 };
 
 /** SQS's largest DelaySeconds. */

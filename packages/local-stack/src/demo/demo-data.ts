@@ -1,4 +1,4 @@
-import { sendGridEventsPathFor } from '@ai-multi-comms/core';
+import { clientWebhookSecretName, sendGridEventsPathFor } from '@ai-multi-comms/core';
 import type { OnboardingFile } from '@ai-multi-comms/core';
 
 /**
@@ -17,10 +17,15 @@ const openAi = (stage: string, company: string, instructions: string) => ({
   instructions,
 });
 
-export const demoCompanies = (stage: string): OnboardingFile[] => [
+/**
+ * The demo projects. Project A sends its events to the local stack's demo client (`clientEventsUrl`,
+ * the provider servers' /__client-events/receive); project B has no events endpoint.
+ */
+export const demoCompanies = (stage: string, options: { clientEventsUrl?: string } = {}): OnboardingFile[] => [
   {
     company_id: 'ci-aaa-001',
     project_id: 'pi-aaa-001',
+    ...(options.clientEventsUrl ? { client_events: { url: options.clientEventsUrl } } : {}),
     company_name: 'Acme Care Recruitment',
     project_name: 'Healthcare Assistants North',
     project_status: 'active',
@@ -94,9 +99,18 @@ export const DEMO_SENDGRID_EVENT_PRIVATE_KEY =
 export const DEMO_SENDGRID_EVENT_PUBLIC_KEY =
   'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEBK9Ox+00eJyBz/zs4zRz3F/mwmds0VD8eGPBmQu8HYitL+wPqAw0IJ5SVRX6rIs3z5WwkjjGAm47whJsDeKslg==';
 
+/** The demo projects' event signing secrets (local only): a client verifies our events with its own. */
+export const DEMO_CLIENT_SIGNING_SECRETS = {
+  companyA: `whsec_${Buffer.from('local-demo-signing-key-ci-aaa-001').toString('base64')}`,
+  companyB: `whsec_${Buffer.from('local-demo-signing-key-ci-bbb-001').toString('base64')}`,
+} as const;
+
 /** Local-only provider credentials the demo secrets hold; the provider servers accept exactly these. */
 export const demoSecrets = (stage: string): Record<string, Record<string, string>> => ({
   [inboundParseSecretName(stage)]: { ...DEMO_INBOUND_PARSE },
+  // Each project's Standard Webhooks signing secret (`whsec_` + base64 of its key bytes).
+  [clientWebhookSecretName('ci-aaa-001', 'pi-aaa-001', stage)]: { signing_secret: DEMO_CLIENT_SIGNING_SECRETS.companyA },
+  [clientWebhookSecretName('ci-bbb-001', 'pi-bbb-001', stage)]: { signing_secret: DEMO_CLIENT_SIGNING_SECRETS.companyB },
   [`ai-multi-comms/openai-api-key/ci-aaa-001-${stage}`]: { ai_api_key: 'sk-local-demo-project-a' },
   [`ai-multi-comms/openai-api-key/ci-bbb-001-${stage}`]: { ai_api_key: 'sk-local-demo-project-b' },
   [`ai-multi-comms/whatsapp-credentials/ci-aaa-001/pi-aaa-001/twilio-${stage}`]: {

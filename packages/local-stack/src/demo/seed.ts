@@ -8,6 +8,8 @@ export const seedDemoData = async (deps: {
   senders: Pick<SenderDirectory, 'putAll'>;
   secrets: SecretsManagerClient;
   stage: string;
+  /** Where demo project A's events go (the local demo client). */
+  clientEventsUrl?: string;
 }): Promise<void> => {
   for (const [name, value] of Object.entries(demoSecrets(deps.stage))) {
     const secretString = JSON.stringify(value);
@@ -18,7 +20,7 @@ export const seedDemoData = async (deps: {
       await deps.secrets.send(new PutSecretValueCommand({ SecretId: name, SecretString: secretString }));
     }
   }
-  for (const company of demoCompanies(deps.stage)) {
+  for (const company of demoCompanies(deps.stage, { clientEventsUrl: deps.clientEventsUrl })) {
     await onboardCompany(company, { repository: deps.companies, senders: deps.senders });
   }
 };

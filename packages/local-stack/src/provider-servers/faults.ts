@@ -2,7 +2,8 @@
  * Scripted faults (POST /__faults): "the next N calls to this route answer 429 / 500 / a given
  * provider error / after a delay / by dropping the connection". Rules are consumed in order.
  */
-export type ProviderName = 'openai' | 'twilio' | 'sendgrid';
+/** The providers, and the demo client's events endpoint (client-events-receiver.ts). */
+export type ProviderName = 'openai' | 'twilio' | 'sendgrid' | 'client-events';
 
 export interface FaultRule {
   provider: ProviderName;

@@ -5,6 +5,7 @@ import { bearerToken, parseBody, ProviderRequest, ProviderResponse, readBody, se
 import { createOpenAiRoutes, openAiError } from './openai-routes';
 import { createPersonSimulator, PersonMessage, WebhookTargets } from './person-simulator';
 import { createProviderCallbacks } from './provider-callbacks';
+import { createClientEventsReceiver, ReceivedClientEvent } from './client-events-receiver';
 import { createSendGridRoutes, SentMail, sendGridError } from './sendgrid-routes';
 import { createTwilioRoutes, twilioError } from './twilio-routes';
 import { createOpenAiLimiter, ProviderLimits } from './provider-limits';
@@ -67,6 +68,7 @@ export interface ProviderSnapshot {
   sendgrid: SentMail[];
   openai: ReturnType<ReturnType<typeof createOpenAiRoutes>['snapshot']>;
   person: PersonMessage[];
+  clientEvents?: ReceivedClientEvent[];
 }
 
 export interface ProviderServers {
@@ -214,6 +216,7 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
     },
   };
   const faults = new FaultBook();
+  const clientEvents = createClientEventsReceiver(faults);
   const requests: RecordedRequest[] = [];
   let seq = 0;
 
@@ -222,6 +225,7 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
     const extra =
       extraControl.get(`${request.method} ${request.path}`) ??
       person.routes[`${request.method} ${request.path}`] ??
+      clientEvents.routes[`${request.method} ${request.path}`] ??
       callbackRoutes[`${request.method} ${request.path}`];
     if (extra) return extra(request);
     const provider = request.query.get('provider');
@@ -489,6 +493,7 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
           sendgrid: [...sendGrid.mails],
           openai: openAi.snapshot(),
           person: person.snapshot(),
+          clientEvents: clientEvents.snapshot(),
         }),
         restore: (saved) => {
           if (saved.version !== 1) return;
@@ -497,6 +502,7 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
           sendGrid.mails.push(...(saved.sendgrid ?? []));
           openAi.restore(saved.openai ?? []);
           person.restore(saved.person ?? []);
+          clientEvents.restore(saved.clientEvents ?? []);
         },
         addControlRoute: (methodAndPath, handleRoute) => void extraControl.set(methodAndPath, handleRoute),
         stop: () =>

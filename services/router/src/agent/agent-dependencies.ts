@@ -13,6 +13,7 @@ import {
 } from '@ai-multi-comms/core';
 import { tracing } from '../dependencies';
 import { webhookConfig } from '../webhooks/webhook-config';
+import { clientEventsOf } from '../webhooks/webhook-dependencies';
 import type { AgentDeps } from './agent-deps';
 
 const instrument = <T>(client: T): T => tracing.instrument(client);
@@ -31,5 +32,6 @@ export const createAgentDeps = (): AgentDeps => {
     handBack: dynamoHandBack(documents, config.conversationsTable),
     list: dynamoConversationList(documents, config.conversationsTable),
     clock: systemClock,
+    ...clientEventsOf(config),
   };
 };

@@ -1,4 +1,5 @@
 import type {
+  ClientEvents,
   Clock,
   CompanyRepository,
   ConversationFinder,
@@ -20,4 +21,6 @@ export interface AgentDeps {
   handBack: HandBack;
   list: ConversationList;
   clock: Clock;
+  /** The project's signed events (conversation.handed_back), when the deployment has them. */
+  events?: ClientEvents;
 }

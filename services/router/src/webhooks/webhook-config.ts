@@ -17,6 +17,8 @@ export interface WebhookConfig {
   companyCacheSeconds: number;
   /** The secret with the Inbound Parse URL's Basic credentials ({username, password}). */
   inboundParseSecretId: string | undefined;
+  /** The client-events FIFO queue (services/client-events); absent: no events. */
+  clientEventsQueueUrl: string | undefined;
 }
 
 export const webhookConfig = lazy(() =>
@@ -32,5 +34,6 @@ export const webhookConfig = lazy(() =>
     companyDataTable: ['COMPANY_DATA_TABLE', requiredString],
     companyCacheSeconds: COMPANY_CACHE_SECONDS,
     inboundParseSecretId: ['INBOUND_PARSE_SECRET_ID', optionalString],
+    clientEventsQueueUrl: ['CLIENT_EVENTS_QUEUE_URL', optionalString],
   }),
 );

@@ -3,6 +3,8 @@ import {
   AcceptInboundDeps,
   cachedCompanyRepository,
   cachedSecretReader,
+  ClientEvents,
+  sqsClientEvents,
   createDynamoDocumentClient,
   createSecretsManagerClient,
   createSqsClient,
@@ -71,6 +73,17 @@ export const createSendGridInboundDeps = (): SendGridInboundDeps => {
 };
 
 /** The status webhooks' shared part: the delivery-events table, the projects (for their retention), and a metric per final failure by channel and error code. */
+/** The client-events queue, when the deployment has one (its own SQS client: events are not on the webhook's critical path). */
+export const clientEventsOf = (config: { clientEventsQueueUrl: string | undefined }): { events?: ClientEvents } =>
+  config.clientEventsQueueUrl
+    ? {
+        events: sqsClientEvents(
+          createSqsClient({ maxAttempts: 2, connectionTimeoutMs: 1000, requestTimeoutMs: 2000, instrument }),
+          config.clientEventsQueueUrl,
+        ),
+      }
+    : {};
+
 const delivery = (
   config: ReturnType<typeof webhookConfig.get>,
   documents: ReturnType<typeof createDynamoDocumentClient>,
@@ -80,6 +93,7 @@ const delivery = (
   projects: cachedCompanyRepository(dynamoCompanyRepository(documents, config.companyDataTable), config.companyCacheSeconds * 1000),
   clock: systemClock,
   logger,
+  ...clientEventsOf(config),
   metrics: {
     count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value),
     failure: (channel, errorCode) => {

@@ -17,6 +17,8 @@ export interface ProcessorConfig {
   retryBackoffMaxSeconds: number;
   secretsCacheSeconds: number;
   recordDeadlineSeconds: number;
+  /** The client-events FIFO queue (services/client-events); absent: no events. */
+  clientEventsQueueUrl: string | undefined;
 }
 
 export const readProcessorConfig = (env: NodeJS.ProcessEnv = process.env): ProcessorConfig =>
@@ -29,6 +31,7 @@ export const readProcessorConfig = (env: NodeJS.ProcessEnv = process.env): Proce
       rateLimitsTable: ['RATE_LIMITS_TABLE', requiredString],
       governorEnabled: ['GOVERNOR_ENABLED', boolean(true)],
       queueUrl: ['QUEUE_URL', requiredString],
+      clientEventsQueueUrl: ['CLIENT_EVENTS_QUEUE_URL', optionalString],
       processorVersion: ['PROCESSOR_VERSION', (e, name) => optionalString(e, name) ?? 'unknown'],
       // Well inside the 905 s visibility timeout: two missed beats still leave time.
       heartbeatIntervalSeconds: ['HEARTBEAT_INTERVAL_SECONDS', integer(120, { min: 1, max: 600 })],

@@ -9,6 +9,7 @@ import type { WorkerContext } from '../../queue-work/sqs-worker';
 import { cachedSecretReader } from '../../secrets/secret-reader';
 import { systemClock } from '../../util/clock';
 import { ChannelAdapter } from '../channel-adapter';
+import { sqsClientEvents } from '../../client-events/client-events-queue';
 import type { ProcessingDeps } from '../processing-deps';
 import { ProcessorConfig } from './processor-config';
 
@@ -35,6 +36,7 @@ export const createProcessingDeps = <Credentials extends Record<string, string>>
     clock,
     logger: context.logger,
     metrics: context.metrics,
+    ...(config.clientEventsQueueUrl ? { events: sqsClientEvents(context.sqs, config.clientEventsQueueUrl) } : {}),
     config: {
       ...leasedWorkerConfig(context.settings, config),
       finalUpdateAttempts: 3,

@@ -5,6 +5,28 @@ import { Attempt } from '../attempt';
 import { SentMessage } from '../channel-adapter';
 import { postSendRepairOf } from '../post-send-repair';
 import { RecordOutcome } from '../../queue-work/queue-outcomes';
+import { clientEvent } from '../../client-events/client-event';
+import { emitSafely } from '../../client-events/client-events-queue';
+
+/** `message.sent` (a first message), `reply.sent` (the AI's answer) or `agent_message.sent` (a person's), with what was sent. */
+const emitSent = async <C extends Record<string, string>>(attempt: Attempt<C>, message: MessageEntry) => {
+  const { delivery, deps, logger } = attempt;
+  const request = delivery.contextObject.frontend_payload;
+  const type = delivery.reply?.author ? 'agent_message.sent' : delivery.reply ? 'reply.sent' : 'message.sent';
+  const data = {
+    company_id: request.company_data.company_id,
+    project_id: request.company_data.project_id,
+    request_id: request.request_data.request_id,
+    conversation_id: delivery.key.conversation.conversation_id,
+    thread_id: delivery.ai.threadId ?? undefined,
+    channel: delivery.channel,
+    message_id: message.message_id,
+    text: message.content,
+    agent_name: delivery.reply?.author?.name,
+  };
+  const about = `${delivery.key.conversation.conversation_id}\n${delivery.key.messageKey}`;
+  await emitSafely(deps.events, clientEvent(type, about, data, deps.clock.now()), logger, deps.metrics);
+};
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -45,6 +67,7 @@ export const recordSent = async <C extends Record<string, string>>(
       await deps.deliveries.complete(delivery.key, update, clock.now());
       const latencyMs = clock.now().getTime() - Date.parse(delivery.receivedAt);
       deps.metrics.count('EndToEndLatencyMs', latencyMs);
+      await emitSent(attempt, message);
       logger.info('Message sent and recorded', {
         provider_message_id: sent.messageId,
         processing_time_ms: update.processingTimeMs,

@@ -3,6 +3,7 @@ import type { RecordOutcome } from '../../queue-work/queue-outcomes';
 import { answerMessageFor } from '../answer-message';
 import type { ReplyAnswer } from '../types';
 import { handOff } from './hand-off';
+import { emitReplyEvent } from './reply-events';
 import type { AnswerableReply } from './reply-attempt';
 import { REFUSAL_HAND_OFF_REASON } from './reply-deps';
 
@@ -26,6 +27,7 @@ export const recordOptOutInTheirWords = async (attempt: AnswerableReply): Promis
   await deps.updates.setStatus(inbound.conversation, 'opted_out', deps.clock.now());
   await deps.inbound.finish(inbound.inbound_id, 'opted_out', deps.clock.now());
   deps.metrics.count('OptOutsRecorded');
+  await emitReplyEvent(attempt, 'recipient.opted_out', { message_id: inbound.inbound_id, reason: 'in their own words' });
   logger.info('The person asked not to be contacted again; opt-out recorded, nothing sent');
   return attempt.conclude('held', 'opted out in their own words');
 };

@@ -1,4 +1,5 @@
 import type { ReplyAttempt } from './reply-attempt';
+import { emitReplyEvent } from './reply-events';
 
 /** The conversation, and every other of its request, to a person; the event for operators once. */
 export const handOff = async (attempt: ReplyAttempt, reason: string, taskComplete = false): Promise<void> => {
@@ -25,4 +26,5 @@ export const handOff = async (attempt: ReplyAttempt, reason: string, taskComplet
     reason: reason.slice(0, 500),
     at: now().toISOString(),
   });
+  await emitReplyEvent(attempt, 'conversation.handed_off', { reason: reason.slice(0, 500) });
 };

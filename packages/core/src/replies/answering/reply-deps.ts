@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { ClientEvents } from '../../client-events/client-events-queue';
 import type { AiResult, AiTurn } from '../../ai/openai-content';
 import type { CompanyRepository } from '../../companies/company-repository';
 import type { ComposedMessage } from '../../context-object/types';
@@ -45,6 +46,8 @@ export interface ReplyDeps {
   /** The answer to the fan-out topic, for the channel's sender (filtered to that channel). */
   publishAnswer(message: ComposedMessage): Promise<void>;
   publishHandOff(event: HandOffEvent): Promise<void>;
+  /** The project's signed events (reply.received, conversation.handed_off, recipient.opted_out), when the deployment has them. */
+  events?: ClientEvents;
   clock: Clock;
   logger: Pick<Logger, 'createChild'>;
   metrics: ProcessingMetrics;

@@ -1,4 +1,4 @@
-import { boolean, integer, readConfig, requiredString } from '../../config/env';
+import { boolean, integer, optionalString, readConfig, requiredString } from '../../config/env';
 
 /** The reply function's configuration, declared in services/reply/serverless.yml, read once per container. */
 export interface ReplyRuntimeConfig {
@@ -18,6 +18,8 @@ export interface ReplyRuntimeConfig {
   secretsCacheSeconds: number;
   openAiMaxRetries: number;
   openAiTimeoutSeconds: number;
+  /** The client-events FIFO queue (services/client-events); absent: no events. */
+  clientEventsQueueUrl: string | undefined;
 }
 
 export const readReplyConfig = (env: NodeJS.ProcessEnv = process.env): ReplyRuntimeConfig =>
@@ -31,6 +33,7 @@ export const readReplyConfig = (env: NodeJS.ProcessEnv = process.env): ReplyRunt
       rateLimitsTable: ['RATE_LIMITS_TABLE', requiredString],
       governorEnabled: ['GOVERNOR_ENABLED', boolean(true)],
       queueUrl: ['QUEUE_URL', requiredString],
+      clientEventsQueueUrl: ['CLIENT_EVENTS_QUEUE_URL', optionalString],
       fanOutTopicArn: ['FAN_OUT_TOPIC_ARN', requiredString],
       handOffTopicArn: ['HAND_OFF_TOPIC_ARN', requiredString],
       retryBackoffBaseSeconds: ['RETRY_BACKOFF_BASE_SECONDS', integer(10, { min: 0, max: 900 })],

@@ -16,6 +16,7 @@ import { answerReply, ReplyDeps } from '../answer-reply';
 import { dynamoConversationUpdates } from '../conversation-updates';
 import { dynamoInboundStore } from '../inbound-store';
 import { readReplyConfig, ReplyRuntimeConfig } from './reply-config';
+import { sqsClientEvents } from '../../client-events/client-events-queue';
 
 /** The production wiring: real AWS clients (emulators when AWS_ENDPOINT_URL_* are set) and the real OpenAI SDK. */
 export const createReplyDeps = (config: ReplyRuntimeConfig, context: WorkerContext): ReplyDeps => {
@@ -47,6 +48,7 @@ export const createReplyDeps = (config: ReplyRuntimeConfig, context: WorkerConte
       clock: systemClock,
       config: { enabled: config.governorEnabled },
     }),
+    ...(config.clientEventsQueueUrl ? { events: sqsClientEvents(context.sqs, config.clientEventsQueueUrl) } : {}),
     publishAnswer: (message) => publish(config.fanOutTopicArn, toSqsSafeJson(message), composedMessageAttributes(message), 'answer'),
     publishHandOff: (event) =>
       publish(config.handOffTopicArn, JSON.stringify(event), { event: { DataType: 'String', StringValue: event.event } }, 'hand-off event'),

@@ -1,0 +1,4 @@
+export * from './client-event';
+export * from './client-events-queue';
+export * from './deliver-client-event';
+export * from './client-events-handler';
