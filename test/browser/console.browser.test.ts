@@ -166,6 +166,13 @@ describe('the console, in Chromium', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'api-reference.png') });
   });
 
+  it('shows the events the demo client received, signed', async () => {
+    await open('events');
+    await page.getByRole('heading', { name: 'Events to the client' }).waitFor();
+    await page.locator('.dlq').getByText('message.sent').first().waitFor({ timeout: 20_000 });
+    await page.screenshot({ path: join(SCREENSHOTS, 'client-events.png') });
+  });
+
   it('logged no console errors', () => {
     expect(errors).toEqual([]);
   });

@@ -73,7 +73,7 @@ it('deploys wave after wave, the services of one wave in parallel', async () => 
 it('a failed service stops the deploy after its wave, and says so', async () => {
   const { code, calls, stderr } = await deploy(['dev', '--param=alertEmail=ops@example.com'], 'compose');
   expect(code).toBe(1);
-  expect(stderr).toContain('stopped: a service of wave [compose] failed');
+  expect(stderr).toContain('stopped: a service of wave [compose client-events] failed');
   expect(calls.map(([, service]) => service)).not.toContain('router');
 });
 

@@ -485,7 +485,7 @@ it('status shows every queue and DLQ, says what needs a look and exits 5 while a
     );
     expect(result.code).toBe(5);
     const status = JSON.parse(result.stdout);
-    expect(status.queues.map((q: { queue: string }) => q.queue)).toEqual(['compose', 'reply', 'whatsapp', 'sms', 'email']);
+    expect(status.queues.map((q: { queue: string }) => q.queue)).toEqual(['compose', 'reply', 'whatsapp', 'sms', 'email', 'client-events']);
     expect(status.queues.find((q: { queue: string }) => q.queue === 'email').dlq).toBeGreaterThanOrEqual(1);
     expect(status).toMatchObject({ attention: true, alarms: null, critical: null });
     const text = await command('status').then(

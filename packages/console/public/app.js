@@ -397,6 +397,26 @@ const DlqView = ({ config }) => {
   </section>`;
 };
 
+const ClientEventsView = () => {
+  const [data, error] = usePolling(async () => (await api('/api/client-events')).json.deliveries || [], 2000, []);
+  return html`<section class="dlqs" aria-label="Client events">
+    <h1>Events to the client</h1>
+    <p>What demo project A's events endpoint (the local demo client) received, newest first: each signed by Standard Webhooks (<code>webhook-id</code>, <code>webhook-timestamp</code>, <code>webhook-signature</code>).</p>
+    ${error ? html`<p class="error" role="alert">${error}</p>` : null}
+    <ul>
+      ${(data || []).length === 0 ? html`<li class="empty">No event yet.</li>` : null}
+      ${(data || []).map(
+        (d) => html`<li key=${`${d.webhook_id}-${d.received_at}`} class="dlq">
+          <strong>${d.type || '(unreadable)'}</strong> · answered ${d.status} · ${time(d.received_at)}
+          <div class="meta">${d.webhook_id} · ${d.conversation_id || ''}</div>
+          <details><summary>Body and signature</summary><pre>${d.webhook_signature}
+${d.body}</pre></details>
+        </li>`,
+      )}
+    </ul>
+  </section>`;
+};
+
 const App = () => {
   const [config, setConfig] = useState(undefined);
   const [route, setRoute] = useState(location.hash.replace('#', '') || 'conversations');
@@ -414,6 +434,7 @@ const App = () => {
     ...(config.person_side ? [['person', "Person's side"]] : []),
     ['playground', 'Playground'],
     ['dlqs', 'Dead letters'],
+    ...(config.person_side ? [['events', 'Client events']] : []),
   ];
   return html`<div class="app">
     <header>
@@ -432,7 +453,9 @@ const App = () => {
             ? html`<${PlaygroundView} config=${config} setPerson=${setPerson} go=${go} />`
             : route === 'dlqs'
               ? html`<${DlqView} config=${config} />`
-              : html`<${ConversationsView} config=${config} />`
+              : route === 'events' && config.person_side
+                ? html`<${ClientEventsView} />`
+                : html`<${ConversationsView} config=${config} />`
       }
     </main>
   </div>`;

@@ -243,6 +243,7 @@ const consoleRoutes = (deps: {
             body: await person.view(url.searchParams.get('tel') ?? '', url.searchParams.get('email') ?? ''),
           }),
           'POST /api/person/reply': async ({ body }) => person.reply(body),
+          'GET /api/client-events': async () => ({ status: 200, body: await person.clientEvents() }),
         }
       : {}),
   };

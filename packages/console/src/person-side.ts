@@ -101,6 +101,25 @@ export const personSide = (providersUrl: string) => ({
     return { tel, email, lines };
   },
 
+  /** What the local demo client received of our events (raw body and headers, as a client gets them). */
+  async clientEvents() {
+    const { deliveries = [] } = (await get(`${providersUrl}/__client-events`)) as { deliveries?: Record<string, unknown>[] };
+    return {
+      deliveries: deliveries
+        .slice(-200)
+        .reverse()
+        .map((delivery) => {
+          let payload: { type?: string; data?: Record<string, unknown> } = {};
+          try {
+            payload = JSON.parse(String(delivery.body)) as typeof payload;
+          } catch {
+            // shown raw
+          }
+          return { ...delivery, type: payload.type, conversation_id: payload.data?.conversation_id };
+        }),
+    };
+  },
+
   /** The person writes back: WhatsApp or SMS to the company's number they were written from, e-mail as "Reply" to the last mail. */
   async reply(body: Record<string, unknown>) {
     const field = (name: string) => (typeof body[name] === 'string' ? body[name] : '');
