@@ -1,5 +1,5 @@
 import { readableLogLine } from './processes/readable-log';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -22,13 +22,14 @@ import {
 import { seedDemoData } from './demo/seed';
 import { ManagedProcess } from './processes/child-process';
 import { privateRoutesOf, startApiKeyGate } from './processes/api-key-gate';
+import { dataFolders, keepProviderState } from './processes/kept-data';
 import { startDynamoDbLocal } from './processes/dynamodb-local';
 import { startCountingProxy } from './processes/counting-proxy';
 import { startFauxqs } from './processes/fauxqs';
 import { freePort } from './processes/free-port';
 import { startServerlessOffline } from './processes/serverless-offline';
 import { Poller, startPollers } from './poller/start-pollers';
-import { ProviderServers, ProviderSnapshot, startProviderServers } from './provider-servers/provider-server';
+import { ProviderServers, startProviderServers } from './provider-servers/provider-server';
 import { startSecretsManagerServer } from './secrets-manager-server';
 
 export interface LocalStackPorts {
@@ -142,40 +143,6 @@ const providerCredentialsFrom = (secrets: Record<string, Record<string, string>>
     ),
     sendgrid_keys: values.map((s) => s.sendgrid_api_key).filter((v): v is string => Boolean(v)),
     twilio_contents: demoTwilioContents(stage),
-  };
-};
-
-/** Where a stack that keeps its data keeps each part of it. */
-const dataFolders = (dataDir: string) => {
-  mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
-  mkdirSync(join(dataDir, 'queues'), { recursive: true });
-  return {
-    dynamodb: join(dataDir, 'dynamodb'),
-    queues: join(dataDir, 'queues'),
-    secrets: join(dataDir, 'secrets.json'),
-    providers: join(dataDir, 'providers.json'),
-  };
-};
-
-/**
- * The local providers' state, read back at start and written every 2 s while it changes and at
- * stop (a kill -9 loses at most the last 2 s of it). Returns the stopper that writes it last.
- */
-const keepProviderState = (providers: ProviderServers, file: string): (() => Promise<void>) => {
-  if (existsSync(file)) providers.restore(JSON.parse(readFileSync(file, 'utf8')) as ProviderSnapshot);
-  let written = '';
-  const save = () => {
-    const text = JSON.stringify(providers.snapshot());
-    if (text === written) return;
-    writeFileSync(`${file}.tmp`, text);
-    renameSync(`${file}.tmp`, file);
-    written = text;
-  };
-  const timer = setInterval(save, 2000);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    save();
   };
 };
 
@@ -318,7 +285,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
         senders: dynamoSenderDirectory(documents, resources.senderAddressesTable!),
         secrets: secretsClient,
         stage,
-        clientEventsUrl: `${providers.url}/__client-events/receive`,
+        // The chaos run checks messages, not client events: no endpoint (nothing is POSTed) there.
+        ...(options.chaos ? {} : { clientEventsUrl: `${providers.url}/__client-events/receive` }),
       });
     }
 
@@ -355,6 +323,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
         // the chaos run ends in minutes, and the rule it checks (never a second mail) is the same.
         ...(options.chaos
           ? {
+              // The chaos run checks messages, not client events: no events, so it measures what it checks.
+              CLIENT_EVENTS_QUEUE_URL: '',
               HEARTBEAT_INTERVAL_SECONDS: String(options.chaos.heartbeatSeconds),
               RETRY_BACKOFF_BASE_SECONDS: '3',
               EMAIL_CONFIRMATION_WAIT_SECONDS: '20',
@@ -392,7 +362,12 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       lambdaPort: ports.lambda,
       websocketPort: ports.websocket,
       // No X-Ray daemon locally: tracing off (the only local-only setting of the router).
-      params: { ...resources, webhookBaseUrl, tracingEnabled: 'false', esbuildWorkFolder: `.esbuild-local-${ports.api}` },
+      params: {
+        ...resources,
+        webhookBaseUrl,
+        tracingEnabled: 'false',
+        esbuildWorkFolder: `.esbuild-local-${ports.api}`,
+      },
       env: {
         ...env,
         LOCAL_API_KEYS: JSON.stringify([
