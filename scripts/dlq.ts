@@ -24,6 +24,7 @@ import {
   ContextObject,
   createDynamoDocumentClient,
   createSqsClient,
+  redriveMessage,
   threadKeyOf,
 } from '@ai-multi-comms/core';
 import { parseCommandLine } from './lib/command-line';
@@ -228,18 +229,7 @@ const main = async () => {
   let moved = 0;
   await eachMessage(sqs, deadLetterQueueUrl, async (message) => {
     if (onlyId && message.MessageId !== onlyId) return 'keep';
-    await sqs.send(
-      new SendMessageCommand({
-        QueueUrl: queueUrl,
-        MessageBody: message.Body!,
-        MessageAttributes: Object.fromEntries(Object.entries(message.MessageAttributes ?? {}).filter(([name]) => name !== SHOW_PASS)),
-        // The reply queue is FIFO: back into its thread's group, as a new message (not deduplicated against the first).
-        ...(message.Attributes?.MessageGroupId
-          ? { MessageGroupId: message.Attributes.MessageGroupId, MessageDeduplicationId: `${message.MessageId}-redrive-${Date.now()}` }
-          : {}),
-      }),
-    );
-    await sqs.send(new DeleteMessageCommand({ QueueUrl: deadLetterQueueUrl, ReceiptHandle: message.ReceiptHandle! }));
+    await redriveMessage(sqs, { queueUrl, deadLetterQueueUrl }, message, [SHOW_PASS]);
     moved += 1;
     console.log(`redriven\t${message.MessageId}\t${keyOf(message.Body ?? '', channel!)?.id ?? ''}`);
     return 'done';

@@ -1,4 +1,5 @@
-import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { redriveMessage } from '@ai-multi-comms/core';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { ConsoleTarget } from './console-target';
 
@@ -100,11 +101,7 @@ export const consoleDlqs = (sqs: SQSClient, target: ConsoleTarget, documents: Dy
       }),
     );
 
-  /**
-   * Every message back to its queue, as `pnpm dlq redrive` does: sent to the queue before it is
-   * deleted from the DLQ, so an interruption can leave a copy in both but never lose one (the
-   * workers' claims make a second copy harmless). Returns how many moved.
-   */
+  /** Every message back to its queue, one by one as `pnpm dlq redrive` moves them (core `redriveMessage`). Returns how many moved. */
   const redrive = async (name: string): Promise<number> => {
     const queue = target.queues.find((q) => q.name === name);
     if (!queue) return 0;
@@ -125,20 +122,7 @@ export const consoleDlqs = (sqs: SQSClient, target: ConsoleTarget, documents: Dy
         continue;
       }
       for (const message of Messages) {
-        await sqs.send(
-          new SendMessageCommand({
-            QueueUrl: queue.queueUrl,
-            MessageBody: message.Body!,
-            MessageAttributes: message.MessageAttributes,
-            ...(queue.queueUrl.endsWith('.fifo')
-              ? {
-                  MessageGroupId: message.Attributes?.MessageGroupId,
-                  MessageDeduplicationId: `${message.MessageId}-redrive-${Date.now()}`.slice(0, 128),
-                }
-              : {}),
-          }),
-        );
-        await sqs.send(new DeleteMessageCommand({ QueueUrl: queue.deadLetterQueueUrl, ReceiptHandle: message.ReceiptHandle! }));
+        await redriveMessage(sqs, queue, message);
         moved += 1;
       }
     }

@@ -7,3 +7,4 @@ export * from './credentials-rejected';
 export * from './queue-actions';
 export * from './queue-settings';
 export * from './sqs-worker';
+export * from './redrive';
