@@ -7,7 +7,9 @@
  *                         (no I/O, same server, same API key check) as the ceiling
  *   pipeline              N conversations HTTP → compose → SNS → sender → provider through the whole
  *                         local stack: throughput, end-to-end p50/p99, lost and duplicated counted
- *                         against the provider server; then the same with 10 % of OpenAI and Twilio
+ *                         against the provider server; the same with the providers' status callbacks
+ *                         on (the stack's default), side by side, with the whole stack's peak memory;
+ *                         then the same with 10 % of OpenAI and Twilio
  *                         calls failing; then N/4 three-channel requests (fan-out): requests/s,
  *                         per channel end-to-end and lost/duplicated, and the AWS calls per request
  *                         and per message by kind, counted at the emulators
@@ -29,7 +31,7 @@
  *                         processors busy here; more only queues requests and adds worker threads)
  *   --containers <n>      processor containers (processes) per channel, one batch each at a time (default 3)
  *   --duration <seconds>  per HTTP measurement (default 10)
- *   --only-pipeline       only the in-process figures and the clean pipeline run (for profiling)
+ *   --only-pipeline       only the in-process figures and the clean pipeline, callbacks off and on (for profiling)
  *   --burst <n>           conversations per burst (default 2000); --only-burst: the in-process figures and the bursts
  *   --only-cold-start     the in-process figures and cold start (no local stack)
  *   --log-file <path>     append the functions' logs (router and processors) to this file
@@ -45,7 +47,8 @@ import { routerInProcess, processorInProcess } from './lib/in-process';
 import { routerOverHttp } from './lib/http-load';
 import { routerContainer } from './lib/router-container';
 import { peakRssMiB } from './lib/memory';
-import { pipeline } from './lib/pipeline';
+import { pipeline, PipelineRun } from './lib/pipeline';
+import { peakTreeRssDuring } from './lib/stack-memory';
 import { burst } from './lib/burst';
 import { coldStart } from './lib/cold-start';
 import { costPer10k } from './lib/cost';
@@ -115,10 +118,59 @@ const onboardBenchProjects = async (stack: LocalStack) => {
   }
 };
 
+/**
+ * The clean pipeline with the providers' status callbacks off (the other runs' setting: they
+ * measure the engine's own path), then the same with them on, as the stack runs by default:
+ * throughput side by side and the whole local stack's peak memory (every process the bench
+ * started, summed at each sample).
+ */
+const callbacksOffAndOn = async (stack: LocalStack, report: Report): Promise<PipelineRun> => {
+  const run = (label: string) =>
+    pipeline(stack, report, {
+      label,
+      n,
+      clients,
+      companyId: BENCH_COMPANY.company_id,
+      projectId: BENCH_COMPANY.project_id,
+      transientFailureRate: 0,
+    });
+  console.error(`[bench] pipeline: ${n} conversations, status callbacks off…`);
+  const off = await peakTreeRssDuring(() => run('pipeline'));
+  console.error(`[bench] pipeline: ${n} conversations, status callbacks on…`);
+  stack.providerServers.setAutomaticCallbacks(true);
+  const on = await peakTreeRssDuring(async () => {
+    const figures = await run('pipeline_callbacks_on');
+    // The callbacks of the last sends are still arriving: the stack's peak includes them.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    return figures;
+  });
+  stack.providerServers.setAutomaticCallbacks(false);
+  const share = on.result.per_second / off.result.per_second;
+  report.row(
+    'pipeline: status callbacks on against off, conversations/s (share)',
+    `${on.result.per_second.toFixed(1)} against ${off.result.per_second.toFixed(1)} (${(share * 100).toFixed(0)} %)`,
+  );
+  report.row(
+    'pipeline: peak memory of the whole local stack, callbacks off / on',
+    `${off.peakMiB?.toFixed(0)} / ${on.peakMiB?.toFixed(0)} MiB`,
+  );
+  report.record('callbacks', {
+    off_per_second: Number(off.result.per_second.toFixed(2)),
+    on_per_second: Number(on.result.per_second.toFixed(2)),
+    on_share_of_off: Number(share.toFixed(3)),
+    stack_peak_rss_mib_off: off.peakMiB !== undefined ? Math.round(off.peakMiB) : null,
+    stack_peak_rss_mib_on: on.peakMiB !== undefined ? Math.round(on.peakMiB) : null,
+  });
+  return off.result;
+};
+
 const overTheStack = async (report: Report) => {
   const stack = await startLocalStack({
     ports: 'random',
     containersPerFunction: containers,
+    // Off the measured paths (answers to replies, events to clients): one container each, which
+    // keeps the whole stack's memory to what the pipeline needs.
+    containersOfService: { reply: 1, 'client-events': 1 },
     cpuProfileDir,
     apiLogFile: logFile,
     countAwsCalls: true,
@@ -133,16 +185,8 @@ const overTheStack = async (report: Report) => {
       await burst(stack, report, { n: burstN, clients, ...BURST_LIMITS });
       return;
     }
-    // The router alone: pollers paused, then what it queued is purged.
     if (args.includes('--only-pipeline')) {
-      await pipeline(stack, report, {
-        label: 'pipeline',
-        n,
-        clients,
-        companyId: BENCH_COMPANY.company_id,
-        projectId: BENCH_COMPANY.project_id,
-        transientFailureRate: 0,
-      });
+      await callbacksOffAndOn(stack, report);
       return;
     }
     console.error('[bench] router over HTTP (queue pollers paused)…');
@@ -154,15 +198,7 @@ const overTheStack = async (report: Report) => {
     sqs.destroy();
     stack.pollers.forEach((poller) => poller.resume());
 
-    console.error(`[bench] pipeline: ${n} conversations…`);
-    const clean = await pipeline(stack, report, {
-      label: 'pipeline',
-      n,
-      clients,
-      companyId: BENCH_COMPANY.company_id,
-      projectId: BENCH_COMPANY.project_id,
-      transientFailureRate: 0,
-    });
+    const clean = await callbacksOffAndOn(stack, report);
     console.error(`[bench] pipeline with 10 % transient failures: ${n} conversations…`);
     const faulty = await pipeline(stack, report, {
       label: 'pipeline_10pct_transient_failures',

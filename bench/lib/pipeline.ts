@@ -51,7 +51,46 @@ export interface PipelineFigures {
   aws_calls_per_message?: Record<string, number>;
   /** Segments per SMS as the provider counted them (SMS runs only). */
   sms_segments_mean?: number;
+  /** OpenAI per accepted request, as the local OpenAI answered them (tokens counted with the model's tokenizer). */
+  openai: OpenAiFigures;
 }
+
+export interface OpenAiFigures {
+  responses_per_request: number;
+  conversations_created_per_request: number;
+  input_tokens_per_request: number;
+  cached_input_tokens_per_request: number;
+  output_tokens_per_request: number;
+}
+
+interface OpenAiRequest {
+  seq: number;
+  route: string;
+  status: number;
+  usage?: { input_tokens?: number; output_tokens?: number; input_tokens_details?: { cached_tokens?: number } };
+}
+
+/** The local OpenAI's requests after `afterSeq`: its responses (200) and their usage, per unit (a request, a reply). */
+export const openAiFigures = async (providersUrl: string, afterSeq: number, units: number): Promise<OpenAiFigures> => {
+  const { requests } = (await (await fetch(`${providersUrl}/__requests?provider=openai`)).json()) as { requests: OpenAiRequest[] };
+  const ours = requests.filter((r) => r.seq > afterSeq && r.status === 200);
+  const responses = ours.filter((r) => r.route === 'responses');
+  const sum = (pick: (r: OpenAiRequest) => number | undefined) => responses.reduce((total, r) => total + (pick(r) ?? 0), 0);
+  const per = (n: number) => Number((n / Math.max(1, units)).toFixed(2));
+  return {
+    responses_per_request: per(responses.length),
+    conversations_created_per_request: per(ours.filter((r) => r.route === 'conversations').length),
+    input_tokens_per_request: per(sum((r) => r.usage?.input_tokens)),
+    cached_input_tokens_per_request: per(sum((r) => r.usage?.input_tokens_details?.cached_tokens)),
+    output_tokens_per_request: per(sum((r) => r.usage?.output_tokens)),
+  };
+};
+
+/** The local providers' newest request number: what a run's own requests come after. */
+export const lastProviderSeq = async (providersUrl: string): Promise<number> => {
+  const { requests } = (await (await fetch(`${providersUrl}/__requests?provider=openai`)).json()) as { requests: { seq: number }[] };
+  return requests.at(-1)?.seq ?? 0;
+};
 
 /** What a caller may need beyond the reported figures. */
 export interface PipelineRun extends PipelineFigures {
@@ -126,6 +165,7 @@ export const pipeline = async (stack: LocalStack, report: Report, options: Pipel
     await fetch(`${providers}/__faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rules) });
   }
   stack.awsCalls?.reset();
+  const openAiBefore = await lastProviderSeq(providers);
   const requestedAt = new Map<string, number>();
   const startedAt = Date.now();
   let accepted = 0;
@@ -202,6 +242,7 @@ export const pipeline = async (stack: LocalStack, report: Report, options: Pipel
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   const awsCounts = stack.awsCalls?.counts();
+  const openAi = await openAiFigures(providers, openAiBefore, accepted);
   // How many messages needed more than one attempt: each message's own item (the messages table).
   const ourConversations = new Set(latest.map((item) => item.conversation_id));
   let retriedMessages = 0;
@@ -287,6 +328,7 @@ export const pipeline = async (stack: LocalStack, report: Report, options: Pipel
     attempts_over_one: retriedMessages,
     provider_faults_injected: faultsInjected,
     per_channel: perChannel,
+    openai: openAi,
     ...(smsSegmentsMean !== undefined ? { sms_segments_mean: Number(smsSegmentsMean.toFixed(2)) } : {}),
     ...(kinds
       ? {
@@ -336,6 +378,10 @@ export const pipeline = async (stack: LocalStack, report: Report, options: Pipel
     report.row(`${label}: AWS calls per request (at the emulators)`, describe(figures.aws_calls_per_request));
     if (fanOut) report.row(`${label}: AWS calls per channel message`, describe(figures.aws_calls_per_message!));
   }
+  report.row(
+    `${label}: OpenAI per request: responses (+ conversations created); input (of which cached) / output tokens`,
+    `${openAi.responses_per_request} (+${openAi.conversations_created_per_request}); ${openAi.input_tokens_per_request.toFixed(0)} (${openAi.cached_input_tokens_per_request.toFixed(0)}) / ${openAi.output_tokens_per_request.toFixed(0)}`,
+  );
   if (options.transientFailureRate > 0) report.row(`${label}: conversations that needed a retry`, String(figures.attempts_over_one));
   report.record(options.label, figures);
   return outcome;

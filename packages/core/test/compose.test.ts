@@ -1,10 +1,16 @@
 import {
+  AiTurn,
   AppError,
+  COMBINED_INSTRUCTIONS,
+  composeCalls,
   composeRecord,
   ComposeDeps,
   ComposedMessage,
   createGovernor,
   CREDENTIALS_REJECTED,
+  EMAIL_CONTENT_SCHEMA,
+  SMS_PART_SCHEMA,
+  WHATSAPP_TEMPLATE_VARIABLES_SCHEMA,
   inMemoryBucketStore,
   openAiLimit,
   rateLimited,
@@ -28,21 +34,42 @@ import {
  */
 const KEY_NAME = 'ai-multi-comms/openai-api-key/whatsapp-dev';
 
-const build = (overrides: Partial<ComposeDeps> = {}) => {
+/** What the fake model writes for each channel's part of a combined first message. */
+const FAKE_PARTS: Record<string, Record<string, string>> = {
+  whatsapp: { '1': 'Ann', '2': 'Sarah', '3': 'Carer', '4': 'Could we talk this week?' },
+  sms: { text: 'Hi Ann, Sarah from Acme here about the carer role.' },
+  email: { subject: 'The carer role at Acme', body: 'Hi Ann,\n\nCould we talk this week?\n\nSarah' },
+};
+
+const build = (overrides: Partial<ComposeDeps> = {}, company = companyItem()) => {
   const threads = inMemoryThreads();
   const secrets = memorySecrets({ [KEY_NAME]: { ai_api_key: 'sk-one' } });
   const clock = fixedClock();
   const metrics = countingMetrics();
   const { logger, lines } = recordingLogger();
-  const calls = { threads: 0, turns: [] as { channel: string; apiKey: string; threadId: string }[], published: [] as ComposedMessage[] };
+  const calls = {
+    threads: 0,
+    turns: [] as { channel: string; apiKey: string; threadId: string; turn: AiTurn }[],
+    published: [] as ComposedMessage[],
+  };
   const deps: ComposeDeps = {
     threads,
-    companies: { get: async () => companyItem() },
+    companies: { get: async () => company },
     secrets,
     ai: {
       createThread: async () => `conv_${++calls.threads}`,
       turn: async (turn) => {
-        calls.turns.push({ channel: turn.metadata.channel!, apiKey: turn.apiKey, threadId: turn.threadId });
+        calls.turns.push({ channel: turn.metadata.channel ?? turn.metadata.channels!, apiKey: turn.apiKey, threadId: turn.threadId, turn });
+        if (turn.outputSchema?.name === 'first_messages') {
+          const channels = Object.keys((turn.outputSchema.schema as { properties: object }).properties);
+          const json = Object.fromEntries(channels.map((channel) => [channel, FAKE_PARTS[channel]]));
+          return {
+            threadId: turn.threadId,
+            text: JSON.stringify(json),
+            json,
+            usage: { prompt_tokens: 31, completion_tokens: 14, total_tokens: 45 },
+          };
+        }
         return {
           threadId: turn.threadId,
           text: `Hello on ${turn.metadata.channel}`,
@@ -77,7 +104,7 @@ const threadKeyFor = (contextObject: ReturnType<typeof contextObjectFixture>) =>
 };
 
 describe('the compose step, with in-memory fakes', () => {
-  it('writes every channel on one thread, in request order, publishes once and marks the thread published', async () => {
+  it("writes every channel on one thread (here a call each: the fixture's e-mail runs a stored prompt), publishes once and marks the thread published", async () => {
     const { deps, threads, calls, metrics } = build();
     const contextObject = threeChannels();
     expect(await composeRecord(recordOf(JSON.stringify(contextObject)), deps)).toEqual({ outcome: 'acknowledge', reason: 'published' });
@@ -225,5 +252,117 @@ describe('the compose step, with in-memory fakes', () => {
     };
     expect(await composeRecord(recordOf(JSON.stringify(contextObject)), deps)).toMatchObject({ outcome: 'retry', reason: 'lease lost' });
     expect(threads.items.get(threadKeyFor(contextObject))!.composed).toEqual({});
+  });
+});
+
+/** The fixture project with every channel on one model (the fixture's e-mail runs a stored prompt). */
+const sharedModel = () =>
+  companyItem((item) => {
+    item.ai_config.openai_config.email = {
+      api_key_reference: KEY_NAME,
+      model: 'gpt-4o-mini',
+      instructions: 'Sign with the representative’s name.',
+    };
+    item.rate_limits = { ...item.rate_limits, max_message_length: 480 };
+  });
+const threeSharing = (channels = ['whatsapp', 'sms', 'email']) =>
+  contextObjectFixture((body) => (body.request_data.channel_method = channels), sharedModel());
+
+describe('the combined compose: one model call for every channel', () => {
+  it('channels on one model: one call writes all three, and each sender gets its part as a call of its own would have given it', async () => {
+    const { deps, calls, threads } = build({}, sharedModel());
+    const contextObject = threeSharing();
+    expect(await composeRecord(recordOf(JSON.stringify(contextObject)), deps)).toEqual({ outcome: 'acknowledge', reason: 'published' });
+    expect(calls.turns.map((turn) => turn.channel)).toEqual(['whatsapp,sms,email']);
+    const { composed } = calls.published[0]!;
+    expect(composed.whatsapp).toMatchObject({ json: FAKE_PARTS.whatsapp, text: JSON.stringify(FAKE_PARTS.whatsapp) });
+    expect(composed.sms).toEqual({ text: FAKE_PARTS.sms!.text, usage: expect.any(Object) });
+    expect(composed.email).toMatchObject({ json: FAKE_PARTS.email, text: JSON.stringify(FAKE_PARTS.email) });
+    // The call's usage shared out over the parts: their sum is the call's, never counted three times.
+    const sum = (field: 'prompt_tokens' | 'completion_tokens' | 'total_tokens') =>
+      Object.values(composed).reduce((total, part) => total + part!.usage[field], 0);
+    expect([sum('prompt_tokens'), sum('completion_tokens'), sum('total_tokens')]).toEqual([31, 14, 45]);
+    expect(Object.keys(threads.items.get(threadKeyFor(contextObject))!.composed!)).toEqual(['whatsapp', 'sms', 'email']);
+  });
+
+  it("the call: a strict schema with each channel's own part, the channels' instructions after the fixed text, the request's fields once and no contact details", async () => {
+    const { deps, calls } = build({}, sharedModel());
+    const contextObject = threeSharing();
+    await composeRecord(recordOf(JSON.stringify(contextObject)), deps);
+    const { turn } = calls.turns[0]!;
+    expect(turn.outputSchema).toEqual({
+      name: 'first_messages',
+      schema: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['whatsapp', 'sms', 'email'],
+        properties: { whatsapp: WHATSAPP_TEMPLATE_VARIABLES_SCHEMA.schema, sms: SMS_PART_SCHEMA, email: EMAIL_CONTENT_SCHEMA.schema },
+      },
+    });
+    expect(turn.config.instructions).toBe(
+      [COMBINED_INSTRUCTIONS, 'For whatsapp:\nBe kind.', 'For sms:\nBe brief.', 'For email:\nSign with the representative’s name.'].join(
+        '\n\n',
+      ),
+    );
+    expect(turn.config).toMatchObject({ model: 'gpt-4o-mini', api_key_reference: KEY_NAME });
+    expect(turn.input).toMatchObject({
+      task: 'first_messages',
+      channels: ['whatsapp', 'sms', 'email'],
+      company_name: 'Acme',
+      max_message_length: { sms: 480 },
+    });
+    const { recipient_data: recipient } = contextObject.frontend_payload;
+    for (const contact of [recipient.recipient_tel, recipient.recipient_email].filter(Boolean))
+      expect(JSON.stringify(turn.input)).not.toContain(contact);
+  });
+
+  it('the same channels in another order make the same call text (a fixed order, so prompt caching can read it)', async () => {
+    const first = build({}, sharedModel());
+    const second = build({}, sharedModel());
+    await composeRecord(recordOf(JSON.stringify(threeSharing(['whatsapp', 'sms', 'email']))), first.deps);
+    await composeRecord(recordOf(JSON.stringify(threeSharing(['email', 'sms', 'whatsapp']))), second.deps);
+    const shape = (turn: AiTurn) =>
+      JSON.stringify([turn.config.instructions, turn.outputSchema, (turn.input as { channels: string[] }).channels]);
+    expect(shape(second.calls.turns[0]!.turn)).toBe(shape(first.calls.turns[0]!.turn));
+  });
+
+  it('channels on different models or prompts fall back to a call per channel, each with its own schema, and say so in the logs', async () => {
+    const { deps, calls, lines } = build();
+    await composeRecord(recordOf(JSON.stringify(threeChannels())), deps);
+    expect(calls.turns.map((turn) => [turn.channel, turn.turn.outputSchema?.name])).toEqual([
+      ['whatsapp', 'whatsapp_template_variables'],
+      ['sms', undefined],
+      ['email', 'email_content'],
+    ]);
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        level: 'info',
+        message: 'Composing with one model call per channel',
+        attributes: expect.objectContaining({
+          channels: ['whatsapp', 'sms', 'email'],
+          reason: expect.stringContaining('different models'),
+        }),
+      }),
+    );
+  });
+
+  it('the governor books one unit per model call: one for a combined compose, one per channel when they cannot share', () => {
+    expect(composeCalls(threeSharing(), ['whatsapp', 'sms', 'email'])).toBe(1);
+    expect(composeCalls(threeChannels(), ['whatsapp', 'sms', 'email'])).toBe(3);
+    expect(composeCalls(threeSharing(), ['sms'])).toBe(1);
+  });
+
+  it('a retry after a failed publish reuses the combined parts: one call in all', async () => {
+    let failPublish = true;
+    const { deps, calls } = build({}, sharedModel());
+    deps.publish = async (message) => {
+      if (failPublish) throw transient('QUEUE_ERROR', 'The composed message could not be published.');
+      calls.published.push(message);
+    };
+    const body = JSON.stringify(threeSharing());
+    expect(await composeRecord(recordOf(body), deps)).toMatchObject({ outcome: 'retry' });
+    failPublish = false;
+    expect(await composeRecord(recordOf(body, 2), deps)).toEqual({ outcome: 'acknowledge', reason: 'published' });
+    expect(calls.turns).toHaveLength(1);
   });
 });

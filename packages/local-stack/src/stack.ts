@@ -90,6 +90,8 @@ export interface LocalStackOptions {
   dataDir?: string;
   /** Containers (processes) per processor function; default 2. */
   containersPerFunction?: number;
+  /** Containers per function of some services instead (e.g. `{ reply: 1 }`). */
+  containersOfService?: Record<string, number>;
   /** Write V8 CPU profiles (`--cpu-prof`) of the pollers and serverless-offline here, on stop. */
   cpuProfileDir?: string;
   /** Put a counting pass-through in front of each AWS emulator (`pnpm bench`'s AWS calls per conversation). */
@@ -335,6 +337,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       logFile: options.apiLogFile,
       nodeFlags: profilingFlags(options.cpuProfileDir),
       containers: options.containersPerFunction,
+      containersOf: options.containersOfService,
     });
     stoppers.push(async () => {
       await Promise.all(pollers.map((poller) => poller.stop()));

@@ -2,6 +2,9 @@ import OpenAI from 'openai';
 import { freePort } from '../src/processes/free-port';
 import { ProviderServers, startProviderServers } from '../src/provider-servers/provider-server';
 import { LOCAL_REFUSAL } from '../src/provider-servers/openai-routes';
+import { countTokens, encodingOf } from '../src/provider-servers/openai-tokens';
+import { encode as encodeCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
+import { encode as encodeO200k } from 'gpt-tokenizer/encoding/o200k_base';
 
 /**
  * The local OpenAI as unkind as the real one (stack-free: the provider servers alone, on a free
@@ -176,5 +179,47 @@ describe('the local OpenAI: incomplete and refused responses', () => {
       content: [{ type: 'refusal', refusal: LOCAL_REFUSAL }],
     });
     expect((await itemsOf(conversation.id)).map((i) => i.content[0].type)).toEqual(['input_text', 'refusal']);
+  });
+});
+
+describe('the local OpenAI: usage counted with the model’s tokenizer, prompt caching as OpenAI reports it', () => {
+  it('counts tokens with tiktoken’s encodings (its published vectors): o200k_base for gpt-4o-mini, cl100k_base for gpt-4', () => {
+    // tiktoken's test vectors: "hello world" is [15339, 1917] in cl100k_base and [24912, 2375] in o200k_base.
+    expect(encodingOf('gpt-4o-mini')).toBe('o200k_base');
+    expect(encodingOf('gpt-4.1-mini')).toBe('o200k_base');
+    expect(encodingOf('gpt-4')).toBe('cl100k_base');
+    expect(encodingOf('gpt-3.5-turbo')).toBe('cl100k_base');
+    expect(encodeO200k('hello world')).toEqual([24912, 2375]);
+    expect(encodeCl100k('hello world')).toEqual([15339, 1917]);
+    expect(countTokens('gpt-4o-mini', 'hello world')).toBe(2);
+    expect(countTokens('gpt-4', 'hello world')).toBe(2);
+    expect(countTokens('gpt-4o-mini', 'The quick brown fox jumps over the lazy dog.')).toBe(10);
+  });
+
+  it('input = the instructions, the conversation and the input with 3 tokens of framing each and 3 priming the reply; output = the text written', async () => {
+    const openai = client();
+    const response = await openai.responses.create({ model: 'gpt-4o-mini', instructions: 'hello world', input: 'hello world' });
+    // Two messages (system, user): 2 × (2 text + 1 role + 3 framing) + 3 priming.
+    expect(response.usage?.input_tokens).toBe(2 * (2 + 1 + 3) + 3);
+    expect(response.usage?.output_tokens).toBe(countTokens('gpt-4o-mini', response.output_text));
+    expect(response.usage?.input_tokens_details).toEqual({ cached_tokens: 0, cache_write_tokens: 0 });
+    expect(response.usage?.total_tokens).toBe(response.usage!.input_tokens + response.usage!.output_tokens);
+  });
+
+  it('a prompt of 1,024 tokens or more sent again reads its prefix from the cache, in steps of 128; a short one never does', async () => {
+    const openai = client();
+    const instructions = `Write kindly. ${'Every message must be clear and warm. '.repeat(200)}`;
+    const first = await openai.responses.create({ model: 'gpt-4o-mini', instructions, input: 'First person: Ann.' });
+    expect(first.usage!.input_tokens).toBeGreaterThan(1024);
+    expect(first.usage!.input_tokens_details.cached_tokens).toBe(0);
+    const second = await openai.responses.create({ model: 'gpt-4o-mini', instructions, input: 'Second person: Bob.' });
+    const cached = second.usage!.input_tokens_details.cached_tokens;
+    expect(cached).toBeGreaterThanOrEqual(1024);
+    expect((cached - 1024) % 128).toBe(0);
+    expect(cached).toBeLessThan(second.usage!.input_tokens);
+    expect(second.usage!.input_tokens - cached).toBeLessThan(128 + 20);
+    const short = await openai.responses.create({ model: 'gpt-4o-mini', instructions: 'Be brief.', input: 'hello' });
+    const again = await openai.responses.create({ model: 'gpt-4o-mini', instructions: 'Be brief.', input: 'hello' });
+    expect([short.usage!.input_tokens_details.cached_tokens, again.usage!.input_tokens_details.cached_tokens]).toEqual([0, 0]);
   });
 });

@@ -36,4 +36,21 @@ export interface ChannelDescriptor {
   readonly defaultMessagesPerSecond?: number;
   /** Structured Outputs schema of the first message, or undefined for plain text. */
   readonly firstMessageSchema?: { name: string; schema: Record<string, unknown> };
+  /**
+   * Its part of a combined first message (one model call writes every channel's: composing/
+   * combined-first-messages.ts): the part's schema, and the part as the channel's composed text
+   * and JSON, exactly what a call of its own would have given its sender.
+   */
+  readonly combinedPart: CombinedPart;
 }
+
+export interface CombinedPart {
+  readonly schema: Record<string, unknown>;
+  toComposed(part: Record<string, unknown>): { text: string; json?: Record<string, unknown> };
+}
+
+/** A structured first message's part is its own schema; the sender gets the JSON and its text, as from a call of its own. */
+export const structuredPart = (schema: Record<string, unknown>): CombinedPart => ({
+  schema,
+  toComposed: (part) => ({ text: JSON.stringify(part), json: part }),
+});

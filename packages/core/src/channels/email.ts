@@ -1,4 +1,4 @@
-import { ChannelDescriptor } from './channel-descriptor';
+import { ChannelDescriptor, structuredPart } from './channel-descriptor';
 import { secretNameSchema } from './address-patterns';
 
 /** E-mail: a subject and a plain-text body (Structured Outputs, strict). */
@@ -40,4 +40,5 @@ export const emailDescriptor: ChannelDescriptor = {
     },
   },
   firstMessageSchema: EMAIL_CONTENT_SCHEMA,
+  combinedPart: structuredPart(EMAIL_CONTENT_SCHEMA.schema),
 };

@@ -10,6 +10,7 @@ export * from './address-patterns';
 export * from './channel-descriptor';
 export { WHATSAPP_TEMPLATE_VARIABLES_SCHEMA, WHATSAPP_WINDOW_CLOSED, WHATSAPP_WINDOW_MS, whatsappWindowOpen } from './whatsapp';
 export { EMAIL_CONTENT_SCHEMA } from './email';
+export { SMS_PART_SCHEMA } from './sms';
 export * from './email-threading';
 
 /** Every channel the engine has, by name. Adding one: its descriptor here, its sender service, its tests. */

@@ -1,4 +1,17 @@
 import { ChannelDescriptor } from './channel-descriptor';
+
+/** The SMS part of a combined first message: its plain text in a field (a combined output is one JSON object). */
+export const SMS_PART_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['text'],
+  properties: {
+    text: {
+      type: 'string',
+      description: 'The SMS as plain text, within max_message_length characters when that is given; no links unless asked.',
+    },
+  },
+};
 import { E164_PATTERN, secretNameSchema } from './address-patterns';
 
 /** SMS: plain text, which the sender fits to the project's max_message_length. */
@@ -25,4 +38,5 @@ export const smsDescriptor: ChannelDescriptor = {
       messages_per_second: { type: 'number', exclusiveMinimum: 0, maximum: 10000 },
     },
   },
+  combinedPart: { schema: SMS_PART_SCHEMA, toComposed: (part) => ({ text: String(part.text) }) },
 };

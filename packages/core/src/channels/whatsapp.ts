@@ -1,4 +1,4 @@
-import { ChannelDescriptor } from './channel-descriptor';
+import { ChannelDescriptor, structuredPart } from './channel-descriptor';
 import { E164_PATTERN, secretNameSchema } from './address-patterns';
 
 /**
@@ -56,4 +56,5 @@ export const whatsappDescriptor: ChannelDescriptor = {
     },
   },
   firstMessageSchema: WHATSAPP_TEMPLATE_VARIABLES_SCHEMA,
+  combinedPart: structuredPart(WHATSAPP_TEMPLATE_VARIABLES_SCHEMA.schema),
 };

@@ -17,13 +17,15 @@ import { writeFirstMessages } from './steps/write-first-messages';
 export type { ComposeConfig, ComposeDeps } from './compose-deps';
 export { COMPOSE_REFUSED } from './compose-deps';
 export { firstMessageInput, threadKeyReference } from './first-message';
+export { combinedSchema, composeCalls, composePlan, COMBINED_INSTRUCTIONS, firstMessagesInput, splitCombined } from './combined-first-messages';
 
 /**
  * The compose step (docs/processing.md "Compose"): one request, one AI thread, every channel's
  * first message written on it before fan-out. For one queue message:
  *   validate → a slot on the OpenAI key's rate → claim the request's thread item → (holding the
  *   lease) authorise → the AI key → the thread (created once, stored before anything is
- *   generated) → each channel's first message, each stored as soon as it exists → publish → mark.
+ *   generated) → every channel's first message, in one model call when the channels' configuration
+ *   allows (else one per channel), each stored as soon as it exists → publish → mark.
  * A retry (after a crash, a timeout, a failed publish) continues where the earlier attempt
  * stopped: it reuses the stored thread and parts, so the thread is created once and a part is
  * written once (a crash between a turn and its write is the exception: the turn is taken again).

@@ -43,12 +43,22 @@ export const startServerlessOffline = async (options: OfflineOptions): Promise<{
     '--websocketPort',
     String(options.websocketPort),
     '--noTimeout',
+    '--useInProcess',
     ...(options.noAuth ? ['--noAuth'] : []),
     ...Object.entries(options.params).flatMap(([name, value]) => ['--param', `${name}=${value}`]),
   ];
   const managed = startProcess('api', process.execPath, args, {
     cwd: join(REPO_ROOT, 'services', options.serviceDirectory),
-    env: { ...process.env, ...options.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', FORCE_COLOR: '0' },
+    env: {
+      ...process.env,
+      ...options.env,
+      SLS_TELEMETRY_DISABLED: '1',
+      SLS_NOTIFICATIONS_MODE: 'off',
+      FORCE_COLOR: '0',
+      // serverless-esbuild's esbuild service (a Go process) kept 1.3 GB after bundling the router's
+      // functions for the whole run (bench, issue 30): a soft memory limit makes Go collect and return it.
+      GOMEMLIMIT: '256MiB',
+    },
     echo: options.echo,
     logFile: options.logFile,
   });

@@ -1,4 +1,5 @@
 import { bearerToken, randomHex, ProviderRequest, ProviderResponse } from './http-kit';
+import { countTokens, createPromptCache, inputTokensOf, promptTokens } from './openai-tokens';
 
 /**
  * OpenAI's Responses API and Conversations API, as much as this engine uses: POST /v1/conversations,
@@ -172,8 +173,39 @@ export interface OpenAiBehaviour {
   responseLatencyMs?: number;
 }
 
+/** The model a stored prompt runs when the request names none. */
+const DEFAULT_MODEL = 'gpt-4o-mini-2024-07-18';
+
+/** A request's `input` as the message items it adds (a string is one user message). */
+const inputItems = (input: unknown): unknown[] => (Array.isArray(input) ? input : input === undefined ? [] : [{ role: 'user', content: input }]);
+
+/** A message item as the model reads it: its role and its text parts (input_text, output_text, refusal). */
+const messageText = (item: unknown): { role: string; text: string } => {
+  const value = (item ?? {}) as { role?: unknown; content?: unknown };
+  const content = value.content;
+  const text =
+    typeof content === 'string'
+      ? content
+      : Array.isArray(content)
+        ? content
+            .map((part) => {
+              const p = (part ?? {}) as { text?: unknown; refusal?: unknown };
+              return typeof p.text === 'string' ? p.text : typeof p.refusal === 'string' ? p.refusal : '';
+            })
+            .join('')
+        : '';
+  return { role: typeof value.role === 'string' ? value.role : 'user', text };
+};
+
 export const createOpenAiRoutes = (behaviour: OpenAiBehaviour = {}) => {
   const conversations = new Map<string, StoredConversation>();
+  /** Prompt caches per organisation (here, per API key). */
+  const caches = new Map<string, ReturnType<typeof createPromptCache>>();
+  const cacheOf = (key: string | undefined) => {
+    let cache = caches.get(key ?? '');
+    if (!cache) caches.set(key ?? '', (cache = createPromptCache()));
+    return cache;
+  };
   const nowSeconds = () => Math.floor(Date.now() / 1000);
   const notFound = (id: string) => openAiError(404, `Conversation with id '${id}' not found.`, null, 'conversation');
   /** The conversation, if it exists and this key's project owns it (another project's is "not found", as OpenAI answers). */
@@ -243,10 +275,18 @@ export const createOpenAiRoutes = (behaviour: OpenAiBehaviour = {}) => {
       messageOf(body.input),
     );
     const full = format?.type === 'json_schema' ? JSON.stringify(generate(format.schema, 'root', hints)) : sentenceFor('message', hints);
-    const inputText = JSON.stringify([body.instructions ?? '', body.input ?? '', conversation?.items ?? []]);
+    const model = typeof body.model === 'string' ? body.model : DEFAULT_MODEL;
+    const promptTokenList = promptTokens({
+      model,
+      instructions: typeof body.instructions === 'string' ? body.instructions : undefined,
+      schema: format?.type === 'json_schema' ? format : undefined,
+      messages: [...(conversation?.items ?? []), ...inputItems(body.input)].map(messageText),
+    });
+    const inputTokens = inputTokensOf(promptTokenList);
+    const cache = cacheOf(key).read(promptTokenList);
     // Past its budget the model stops mid-reply: the response is incomplete, its text cut there.
     const budgetChars = typeof budget === 'number' ? budget * 4 : Number.POSITIVE_INFINITY;
-    const incomplete = outcome === 'incomplete' || (outcome !== 'refusal' && tokens(full) > budgetChars / 4);
+    const incomplete = outcome === 'incomplete' || (outcome !== 'refusal' && countTokens(model, full) > budgetChars / 4);
     const text =
       outcome === 'incomplete'
         ? full.slice(0, Math.min(budgetChars, Math.floor(full.length / 2)))
@@ -258,8 +298,8 @@ export const createOpenAiRoutes = (behaviour: OpenAiBehaviour = {}) => {
         ? [{ type: 'refusal', refusal: LOCAL_REFUSAL }]
         : [{ type: 'output_text', annotations: [], logprobs: [], text }];
     const usage = {
-      input_tokens: tokens(inputText),
-      output_tokens: incomplete && typeof budget === 'number' ? budget : tokens(outcome === 'refusal' ? LOCAL_REFUSAL : text),
+      input_tokens: inputTokens,
+      output_tokens: incomplete && typeof budget === 'number' ? budget : countTokens(model, outcome === 'refusal' ? LOCAL_REFUSAL : text),
     };
     const message = {
       id: `msg_${randomHex(48)}`,
@@ -286,7 +326,7 @@ export const createOpenAiRoutes = (behaviour: OpenAiBehaviour = {}) => {
         incomplete_details: incomplete ? { reason: 'max_output_tokens' } : null,
         instructions: body.instructions ?? null,
         max_output_tokens: body.max_output_tokens ?? null,
-        model: body.model ?? 'gpt-4o-mini-2024-07-18',
+        model: body.model ?? DEFAULT_MODEL,
         output: [message],
         parallel_tool_calls: true,
         previous_response_id: null,
@@ -301,7 +341,7 @@ export const createOpenAiRoutes = (behaviour: OpenAiBehaviour = {}) => {
         truncation: 'disabled',
         usage: {
           ...usage,
-          input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
+          input_tokens_details: { cached_tokens: cache.cached, cache_write_tokens: cache.written },
           output_tokens_details: { reasoning_tokens: 0 },
           total_tokens: usage.input_tokens + usage.output_tokens,
         },

@@ -26,6 +26,12 @@ import { createOpenAiLimiter, ProviderLimits } from './provider-limits';
  *   POST /__clock {advance_ms, sender?, person?}  GET /__clock   move the providers' clock forward (WhatsApp's 24-hour window); with sender and person (as Twilio writes them), only that window
  *   POST /__callbacks {order: "in-order" | "shuffled", recipients?}  Twilio's status callbacks of one message in order, or not (Twilio does not promise order); for every message, or only those to `recipients`
  */
+/** The `usage` of an OpenAI response's body, if it has one. */
+const usageOf = (body: unknown): Record<string, unknown> | undefined => {
+  const usage = (body as { usage?: unknown } | undefined)?.usage;
+  return typeof usage === 'object' && usage !== null ? (usage as Record<string, unknown>) : undefined;
+};
+
 export interface RecordedRequest {
   seq: number;
   provider: ProviderName;
@@ -39,6 +45,8 @@ export interface RecordedRequest {
   status: number;
   /** The provider's error code when it refused (Twilio's `code`, OpenAI's `error.code`). */
   error_code?: string | number | null;
+  /** An OpenAI response's token counts (input, cached, output), as it answered them. */
+  usage?: Record<string, unknown>;
   fault: boolean;
   received_at: string;
 }
@@ -79,6 +87,8 @@ export interface ProviderServers {
   addCredentials(credentials: ProviderCredentials): void;
   /** Where the providers' webhooks go (the engine's public base URL, the Inbound Parse credentials). */
   configureWebhooks(targets: WebhookTargets): void;
+  /** Turn the providers' automatic status callbacks and events on or off (the bench compares both in one run). */
+  setAutomaticCallbacks(on: boolean): void;
   /** What the twins hold (messages, mails, OpenAI conversations, what the person sent, credentials), for a stack that keeps its data. */
   snapshot(): ProviderSnapshot;
   restore(saved: ProviderSnapshot): void;
@@ -405,6 +415,8 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
         body: request.body,
         status,
         ...(status >= 400 ? { error_code: errorCodeOf(answer) ?? null } : {}),
+        // OpenAI's token counts of a response, for the bench's tokens per conversation.
+        ...(provider === 'openai' && usageOf(answer) ? { usage: usageOf(answer) } : {}),
         fault,
         received_at: new Date().toISOString(),
       });
@@ -480,6 +492,7 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
             automatic: targets.automaticCallbacks,
           });
         },
+        setAutomaticCallbacks: (on) => callbacks.configure({ automatic: on }),
         snapshot: () => ({
           version: 1,
           credentials: {

@@ -2,9 +2,10 @@ import type { RecordOutcome } from '../../queue-work/queue-outcomes';
 import type { RecordRun } from '../../queue-work/record-run';
 import type { ComposeRequest } from '../compose-attempt';
 import type { ComposeDeps } from '../compose-deps';
+import { composeCalls } from '../combined-first-messages';
 
 /**
- * A slot on the OpenAI key's rate for the request's turns, before the claim, so that a request
+ * A slot on the OpenAI key's rate for the request's model calls, before the claim, so that a request
  * put back for a later slot holds no lease (docs/throughput.md). Creating the thread is not a
  * model request: OpenAI's requests-per-minute limits are per model. Undefined: go on now.
  */
@@ -12,7 +13,9 @@ export const paceCompose = async (run: RecordRun, deps: ComposeDeps, request: Co
   const { aiLimit } = request;
   if (!aiLimit || !deps.governor.enabled) return undefined;
   try {
-    const decision = await deps.governor.pace(aiLimit, request.channels.length, run.record.bookedSlotMs);
+    // One unit per model call: one for a combined compose, one per channel when they cannot share it.
+    const units = composeCalls(request.contextObject, request.channels);
+    const decision = await deps.governor.pace(aiLimit, units, run.record.bookedSlotMs);
     if (decision.go) {
       if (decision.waitedMs > 0) deps.metrics.count('RateLimitWaitMs', decision.waitedMs);
       return undefined;

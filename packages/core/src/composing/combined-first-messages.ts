@@ -1,0 +1,114 @@
+import { CHANNEL_DESCRIPTORS } from '../channels';
+import { CHANNELS, Channel } from '../channels/channel';
+import type { OpenAiChannelConfig } from '../companies/types';
+import type { ComposedPart, ContextObject } from '../context-object/types';
+import { commonFirstMessageInput } from './first-message';
+
+/**
+ * One model call writes every channel's first message (docs/processing.md "Compose"): under the
+ * providers' limits the binding resource is the OpenAI key's requests per minute, and a call per
+ * channel spent one unit per channel and read the instructions and the thread once per channel.
+ * Channels share a call when their calls would be the same but for the instructions: the same
+ * model, stored prompt and temperature. Otherwise (say, e-mail on a larger model) each channel
+ * keeps a call of its own, as before; a one-channel request too (its call is already one).
+ */
+export type ComposePlan =
+  | { calls: 'combined'; channels: Channel[]; config: OpenAiChannelConfig }
+  | { calls: 'one-per-channel'; channels: Channel[]; reason?: string };
+
+/** What must be equal for channels to share a call: all a Responses request carries besides instructions, input and format. */
+const callShape = (config: OpenAiChannelConfig) =>
+  JSON.stringify([config.model ?? null, config.prompt_id ?? null, config.prompt_version ?? null, config.temperature ?? null]);
+
+/** Told first, the same for every request of every project, so that providers' prompt caching reads it and what follows from cache. */
+export const COMBINED_INSTRUCTIONS =
+  "Write the first message of this conversation on every channel listed in the input's `channels`, as one JSON object " +
+  'with one part per channel. The person receives every part: each says the same thing in its channel’s form and ' +
+  'within its limits, following the instructions for that channel.';
+
+/** The channels in a fixed order (CHANNELS), whatever order the request named them in: the same request text every time. */
+const inStableOrder = (channels: readonly Channel[]): Channel[] => CHANNELS.filter((channel) => channels.includes(channel));
+
+/** The project's instructions for these channels: once when they agree, else each under its channel's name, in a fixed order. */
+const combinedInstructions = (configs: [Channel, OpenAiChannelConfig][]): string => {
+  const distinct = [...new Set(configs.map(([, config]) => config.instructions ?? ''))].filter(Boolean);
+  const project =
+    distinct.length <= 1 ? distinct : configs.filter(([, c]) => c.instructions).map(([channel, c]) => `For ${channel}:\n${c.instructions}`);
+  return [COMBINED_INSTRUCTIONS, ...project].join('\n\n');
+};
+
+export const composePlan = (contextObject: ContextObject, requested: readonly Channel[]): ComposePlan => {
+  const channels = inStableOrder(requested);
+  const openAi = contextObject.company_data_payload.ai_config.openai_config;
+  const configs = channels.map((channel) => [channel, openAi[channel]!] as [Channel, OpenAiChannelConfig]);
+  if (channels.length < 2) return { calls: 'one-per-channel', channels };
+  const shapes = new Set(configs.map(([, config]) => callShape(config)));
+  if (shapes.size > 1)
+    return {
+      calls: 'one-per-channel',
+      channels,
+      reason: 'the channels name different models, stored prompts or temperatures, which one call cannot serve',
+    };
+  const first = configs[0]![1];
+  const budgets = configs.map(([, config]) => config.max_output_tokens);
+  const config: OpenAiChannelConfig = {
+    ...first,
+    ...(first.prompt_id ? {} : { instructions: combinedInstructions(configs) }),
+    max_output_tokens: budgets.every((budget) => typeof budget === 'number') ? budgets.reduce((a, b) => a! + b!, 0) : undefined,
+  };
+  if (config.max_output_tokens === undefined) delete config.max_output_tokens;
+  return { calls: 'combined', channels, config };
+};
+
+/** How many model calls the request's first messages take (what the governor books on the key). */
+export const composeCalls = (contextObject: ContextObject, channels: readonly Channel[]): number => {
+  const plan = composePlan(contextObject, channels);
+  return plan.calls === 'combined' ? 1 : plan.channels.length;
+};
+
+/** The combined call's Structured Outputs schema: one required part per channel, each its channel's own (strict). */
+export const combinedSchema = (channels: readonly Channel[]): { name: string; schema: Record<string, unknown> } => ({
+  name: 'first_messages',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    required: [...channels],
+    properties: Object.fromEntries(channels.map((channel) => [channel, CHANNEL_DESCRIPTORS[channel].combinedPart.schema])),
+  },
+});
+
+/** What the AI is told for the combined call: the request's fields once, the channels, and each channel's length limit where it has one. */
+export const firstMessagesInput = (contextObject: ContextObject, channels: readonly Channel[]) => {
+  const maxLength = contextObject.company_data_payload.rate_limits?.max_message_length;
+  const limited = channels.filter((channel) => CHANNEL_DESCRIPTORS[channel].obeysMaxMessageLength && maxLength);
+  return {
+    task: 'first_messages',
+    channels: [...channels],
+    ...commonFirstMessageInput(contextObject),
+    max_message_length: limited.length > 0 ? Object.fromEntries(limited.map((channel) => [channel, maxLength])) : null,
+  };
+};
+
+type Usage = ComposedPart['usage'];
+
+/** One call's usage shared out over its parts (whole tokens, the remainder on the first), so that the messages' sum is the call's. */
+export const shareOfUsage = (usage: Usage, parts: number, index: number): Usage => {
+  const share = (total: number) => Math.floor(total / parts) + (index === 0 ? total % parts : 0);
+  return {
+    prompt_tokens: share(usage.prompt_tokens),
+    completion_tokens: share(usage.completion_tokens),
+    total_tokens: share(usage.prompt_tokens) + share(usage.completion_tokens),
+  };
+};
+
+/** The combined output as each channel's composed part, exactly what a call of its own would have given its sender. */
+export const splitCombined = (json: Record<string, unknown>, channels: readonly Channel[], usage: Usage): Record<Channel, ComposedPart> =>
+  Object.fromEntries(
+    channels.map((channel, index) => [
+      channel,
+      {
+        ...CHANNEL_DESCRIPTORS[channel].combinedPart.toComposed(json[channel] as Record<string, unknown>),
+        usage: shareOfUsage(usage, channels.length, index),
+      },
+    ]),
+  ) as Record<Channel, ComposedPart>;
