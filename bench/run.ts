@@ -31,8 +31,10 @@
  *                         processors busy here; more only queues requests and adds worker threads)
  *   --containers <n>      processor containers (processes) per channel, one batch each at a time (default 3)
  *   --duration <seconds>  per HTTP measurement (default 10)
- *   --only-pipeline       only the in-process figures and the clean pipeline, callbacks off and on (for profiling)
+ *   --only-pipeline       the in-process figures, the pipeline (callbacks off and on), the fan-out pipelines
+ *                         (one call and one per channel), replies' tokens and the three-channel bursts
  *   --burst <n>           conversations per burst (default 2000); --only-burst: the in-process figures and the bursts
+ *   --burst3 <n>          three-channel requests per burst of them (default 300), combined and one call per channel
  *   --only-cold-start     the in-process figures and cold start (no local stack)
  *   --log-file <path>     append the functions' logs (router and processors) to this file
  *   --cpu-prof <dir>      V8 CPU profiles of the pollers and serverless-offline, written on stop;
@@ -50,6 +52,9 @@ import { peakRssMiB } from './lib/memory';
 import { pipeline, PipelineRun } from './lib/pipeline';
 import { peakTreeRssDuring } from './lib/stack-memory';
 import { burst } from './lib/burst';
+import { fanOutBurst } from './lib/burst-fan-out';
+import { BENCH_INSTRUCTIONS } from './lib/bench-instructions';
+import { compareCompose, replyTokens } from './lib/openai-usage';
 import { coldStart } from './lib/cold-start';
 import { costPer10k } from './lib/cost';
 import { Report } from './lib/report';
@@ -65,11 +70,42 @@ const durationSeconds = numberOption('--duration', 10);
 const cpuProfileDir = option('--cpu-prof');
 const logFile = option('--log-file');
 const burstN = numberOption('--burst', 2000);
+const fanOutBurstN = numberOption('--burst3', 300);
 const BURST_LIMITS = { openAiRpm: 600, senderPerSecond: 20, queueSeconds: 60 };
+
+/** A project whose channels cannot share a model call: its three-channel requests are composed one call per channel. */
+const PER_CHANNEL_PROJECT = 'pi-bench-per-channel';
+const BENCH_WHATSAPP_NUMBER = '+447700900999';
+
+/**
+ * Three-channel requests composed in one call, then the same with one call per channel, side by
+ * side; then what a reply costs in tokens (people of the clean run write back).
+ */
+const fanOutPipelines = async (stack: LocalStack, report: Report, clean: PipelineRun) => {
+  const fanOutRequests = Math.max(1, Math.round(n / 4));
+  const fanOutRun = (label: string, projectId: string) =>
+    pipeline(stack, report, {
+      label,
+      n: fanOutRequests,
+      clients,
+      companyId: BENCH_COMPANY.company_id,
+      projectId,
+      transientFailureRate: 0,
+      channels: ['whatsapp', 'sms', 'email'],
+    });
+  console.error(`[bench] fan-out pipeline: ${fanOutRequests} three-channel requests, one model call each…`);
+  const fanOut = await fanOutRun('pipeline_fan_out', BENCH_COMPANY.project_id);
+  console.error(`[bench] fan-out pipeline: ${fanOutRequests} three-channel requests, one call per channel…`);
+  const perChannel = await fanOutRun('pipeline_fan_out_one_call_per_channel', PER_CHANNEL_PROJECT);
+  compareCompose(report, fanOut, perChannel);
+  console.error('[bench] replies: OpenAI tokens per answer…');
+  await replyTokens(stack, report, clean, BENCH_WHATSAPP_NUMBER);
+  return fanOut;
+};
 
 const onboardBenchProjects = async (stack: LocalStack) => {
   const repository = dynamoCompanyRepository(createDynamoDocumentClient(), stack.resources.companyDataTable!);
-  for (const projectId of [BENCH_COMPANY.project_id, 'pi-bench-faults']) {
+  for (const projectId of [BENCH_COMPANY.project_id, 'pi-bench-faults', PER_CHANNEL_PROJECT]) {
     await onboardCompany(
       {
         company_id: BENCH_COMPANY.company_id,
@@ -89,8 +125,10 @@ const onboardBenchProjects = async (stack: LocalStack) => {
               channel,
               {
                 api_key_reference: 'ai-multi-comms/openai-api-key/ci-aaa-001-dev',
-                model: 'gpt-4o-mini',
-                instructions: 'x',
+                // The per-channel project names e-mail's model by its snapshot: to the compose step a
+                // different model, so its requests take one call per channel (as before issue 30).
+                model: projectId === PER_CHANNEL_PROJECT && channel === 'email' ? 'gpt-4o-mini-2024-07-18' : 'gpt-4o-mini',
+                instructions: BENCH_INSTRUCTIONS[channel as 'whatsapp' | 'sms' | 'email'],
                 requests_per_minute: 1_000_000,
               },
             ]),
@@ -98,7 +136,7 @@ const onboardBenchProjects = async (stack: LocalStack) => {
         },
         channel_config: {
           whatsapp: {
-            company_whatsapp_number: '+447700900999',
+            company_whatsapp_number: BENCH_WHATSAPP_NUMBER,
             whatsapp_credentials_id: 'ai-multi-comms/whatsapp-credentials/ci-aaa-001/pi-aaa-001/twilio-dev',
             messages_per_second: 10_000,
           },
@@ -186,7 +224,10 @@ const overTheStack = async (report: Report) => {
       return;
     }
     if (args.includes('--only-pipeline')) {
-      await callbacksOffAndOn(stack, report);
+      const clean = await callbacksOffAndOn(stack, report);
+      const fanOut = await fanOutPipelines(stack, report, clean);
+      costPer10k(report, [clean, fanOut]);
+      await fanOutBurst(stack, report, { n: fanOutBurstN, clients, openAiRpm: BURST_LIMITS.openAiRpm });
       return;
     }
     console.error('[bench] router over HTTP (queue pollers paused)…');
@@ -212,17 +253,7 @@ const overTheStack = async (report: Report) => {
       'pipeline, 10 % failing: extra time against the clean run',
       `${(faulty.seconds - clean.seconds).toFixed(1)} s (${((faulty.seconds / clean.seconds - 1) * 100).toFixed(0)} %), p50 +${faulty.end_to_end_p50_ms - clean.end_to_end_p50_ms} ms`,
     );
-    const fanOutRequests = Math.max(1, Math.round(n / 4));
-    console.error(`[bench] fan-out pipeline: ${fanOutRequests} three-channel requests…`);
-    const fanOut = await pipeline(stack, report, {
-      label: 'pipeline_fan_out',
-      n: fanOutRequests,
-      clients,
-      companyId: BENCH_COMPANY.company_id,
-      projectId: BENCH_COMPANY.project_id,
-      transientFailureRate: 0,
-      channels: ['whatsapp', 'sms', 'email'],
-    });
+    const fanOut = await fanOutPipelines(stack, report, clean);
     costPer10k(report, [clean, fanOut]);
 
     const whatsapp = stack.pollers.find((poller) => poller.name.includes('whatsapp'));
@@ -241,6 +272,7 @@ const overTheStack = async (report: Report) => {
     report.record('memory', memory);
 
     await burst(stack, report, { n: burstN, clients, ...BURST_LIMITS });
+    await fanOutBurst(stack, report, { n: fanOutBurstN, clients, openAiRpm: BURST_LIMITS.openAiRpm });
   } finally {
     await stack.stop();
   }

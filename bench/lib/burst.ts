@@ -44,7 +44,7 @@ const BURST_SENDER = '+447700900997';
 const BURST_KEY_SECRET = 'ai-multi-comms/openai-api-key/bench-burst-dev';
 const BURST_KEY = 'sk-local-bench-burst';
 
-const dlqDepth = async (sqs: SQSClient): Promise<number> => {
+export const dlqDepth = async (sqs: SQSClient): Promise<number> => {
   const { QueueUrls = [] } = await sqs.send(new ListQueuesCommand({}));
   let depth = 0;
   for (const url of QueueUrls.filter((queue) => /dlq/i.test(queue))) {
@@ -62,7 +62,7 @@ const dlqDepth = async (sqs: SQSClient): Promise<number> => {
   return depth;
 };
 
-const setLimits = async (stack: LocalStack, limits: unknown) => {
+export const setLimits = async (stack: LocalStack, limits: unknown) => {
   const response = await fetch(`${stack.providerServers.url}/__limits`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

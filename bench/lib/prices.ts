@@ -9,9 +9,9 @@
  *   SQS standard $0.40 per million requests (each 64 KB chunk of a payload is one), SNS $0.50 per
  *     million publishes (deliveries to SQS free), Secrets Manager $0.05 per 10,000 API calls,
  *     API Gateway REST $3.50 per million requests.
- *   Providers: OpenAI gpt-4o-mini $0.15 per million input tokens, $0.60 per million output tokens
- *     (assumed per model call: 600 input tokens, the instructions and the Context Object's
- *     fields, and 120 output); Twilio SMS to the US $0.0083 per segment (carrier fees of about
+ *   Providers: OpenAI gpt-4o-mini $0.15 per million input tokens, $0.075 per million cached
+ *     input tokens, $0.60 per million output tokens (the tokens each run measured at the local
+ *     OpenAI, which counts them with the model's tokenizer); Twilio SMS to the US $0.0083 per segment (carrier fees of about
  *     $0.003 a segment come on top); Twilio's WhatsApp fee $0.005 per message (Meta's own
  *     per-template fee, country by country, comes on top); SendGrid about $0.00035 per e-mail
  *     (Essentials, 100,000 e-mails for $34.95 a month).
@@ -26,9 +26,9 @@ export const AWS_PRICE_PER_CALL: Record<string, number> = {
 };
 export const API_GATEWAY_PER_REQUEST = 3.5e-6;
 
-const OPENAI_PER_CALL = 600 * (0.15 / 1e6) + 120 * (0.6 / 1e6);
-export const PROVIDER_PER_MESSAGE: Record<string, { ai: number; send: number; note: string }> = {
-  whatsapp: { ai: OPENAI_PER_CALL, send: 0.005, note: 'Twilio fee; Meta template fee on top' },
-  sms: { ai: OPENAI_PER_CALL, send: 0.0083, note: 'per segment, US' },
-  email: { ai: OPENAI_PER_CALL, send: 0.00035, note: 'SendGrid Essentials' },
+export const OPENAI_PER_TOKEN = { input: 0.15 / 1e6, cached_input: 0.075 / 1e6, output: 0.6 / 1e6 };
+export const PROVIDER_PER_MESSAGE: Record<string, { send: number; note: string }> = {
+  whatsapp: { send: 0.005, note: 'Twilio fee; Meta template fee on top' },
+  sms: { send: 0.0083, note: 'per segment, US' },
+  email: { send: 0.00035, note: 'SendGrid Essentials' },
 };

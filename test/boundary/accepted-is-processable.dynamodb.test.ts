@@ -165,6 +165,16 @@ const composeDeps: ComposeDeps = {
     createThread: async () => `conv_${randomUUID().replace(/-/g, '')}`,
     turn: async (turn) => {
       const usage = { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 };
+      const parts: Record<string, Record<string, string>> = {
+        whatsapp: { 1: 'a', 2: 'b', 3: 'c', 4: 'd' },
+        sms: { text: 'Hello there' },
+        email: { subject: 'Hello', body: 'Dear you' },
+      };
+      if (turn.outputSchema?.name === 'first_messages') {
+        const channels = Object.keys((turn.outputSchema.schema as { properties: object }).properties);
+        const json = Object.fromEntries(channels.map((channel) => [channel, parts[channel]]));
+        return { threadId: turn.threadId, text: JSON.stringify(json), json, usage };
+      }
       if (turn.outputSchema?.name === 'email_content')
         return { threadId: turn.threadId, text: '{}', json: { subject: 'Hello', body: 'Dear you' }, usage };
       if (turn.outputSchema) return { threadId: turn.threadId, text: '{}', json: { 1: 'a', 2: 'b', 3: 'c', 4: 'd' }, usage };

@@ -66,7 +66,7 @@ const mailsTo = async (email: string) =>
   ).sendgrid.filter((m) => JSON.stringify(m).includes(email));
 
 describe('a three-channel request', () => {
-  it('one OpenAI conversation, one message per channel written on it one turn after another, and GET /conversations shows them', async () => {
+  it("one OpenAI conversation, every channel's first message written on it in one call, and GET /conversations shows them", async () => {
     // Prepare
     const tel = uniqueTel();
     const email = uniqueEmail();
@@ -93,25 +93,24 @@ describe('a three-channel request', () => {
     const openAi = await providerRequests(state, { provider: 'openai', mentioning: requestId });
     expect(openAi.filter((r) => r.route === 'conversations')).toHaveLength(1);
     const turns = openAi.filter((r) => r.route === 'responses');
-    expect(turns.map((r) => r.status)).toEqual([200, 200, 200]);
-    expect(turns.map((r) => r.body.conversation)).toEqual([threadId, threadId, threadId]);
-    expect(turns.map((r) => r.body.metadata.channel)).toEqual(['whatsapp', 'sms', 'email']);
+    // One model call writes the three first messages (the demo project's channels share a model).
+    expect(turns.map((r) => r.status)).toEqual([200]);
+    expect(turns.map((r) => r.body.conversation)).toEqual([threadId]);
+    expect(turns.map((r) => r.body.metadata.channels)).toEqual(['whatsapp,sms,email']);
+    expect(turns[0]!.body.text.format).toMatchObject({ type: 'json_schema', name: 'first_messages', strict: true });
     expect(await twilioMessagesTo(`whatsapp:${tel}`)).toHaveLength(1);
     expect(await twilioMessagesTo(tel)).toHaveLength(1);
     expect(await mailsTo(email)).toHaveLength(1);
 
-    // The thread holds the three turns (the local OpenAI lists items newest first, as OpenAI does).
+    // The thread holds the request and one assistant turn naming what goes on each channel.
     const listed = await fetch(`${state.providersUrl}/v1/conversations/${threadId}/items?order=asc&limit=100`, {
       headers: { authorization: 'Bearer sk-local-demo-project-a' },
     });
-    expect(((await listed.json()) as { data: { role: string }[] }).data.map((i) => i.role)).toEqual([
-      'user',
-      'assistant',
-      'user',
-      'assistant',
-      'user',
-      'assistant',
-    ]);
+    const threadItems = ((await listed.json()) as { data: { role: string; content: { text: string }[] }[] }).data;
+    expect(threadItems.map((i) => i.role)).toEqual(['user', 'assistant']);
+    const written = JSON.parse(threadItems[1]!.content[0]!.text) as Record<string, Record<string, string>>;
+    expect(Object.keys(written)).toEqual(['whatsapp', 'sms', 'email']);
+    expect(JSON.stringify(await mailsTo(email))).toContain(JSON.stringify(written.email!.subject));
 
     const read = await getConversations({ company_id: 'ci-aaa-001', project_id: 'pi-aaa-001', request_id: requestId });
     expect(read.status).toBe(200);
@@ -279,7 +278,7 @@ describe('the compose step', () => {
     expect(thread).toMatchObject({ status: 'published', attempts: 2 });
     expect(await providerRequests(state, { provider: 'openai', route: 'conversations', mentioning: requestId })).toHaveLength(1);
     const turns = await providerRequests(state, { provider: 'openai', route: 'responses', mentioning: requestId });
-    expect(turns.map((r) => r.body.conversation)).toEqual([thread.thread_id, thread.thread_id]);
+    expect(turns.map((r) => r.body.conversation)).toEqual([thread.thread_id]);
     const items = await waitForAll(contextObject.conversation_data.conversations, { whatsapp: tel, sms: tel });
     expect(items.map((found) => found!.thread_id)).toEqual([thread.thread_id, thread.thread_id]);
     sns.destroy();

@@ -54,7 +54,7 @@ export const composePlan = (contextObject: ContextObject, requested: readonly Ch
   const config: OpenAiChannelConfig = {
     ...first,
     ...(first.prompt_id ? {} : { instructions: combinedInstructions(configs) }),
-    max_output_tokens: budgets.every((budget) => typeof budget === 'number') ? budgets.reduce((a, b) => a! + b!, 0) : undefined,
+    max_output_tokens: budgets.every((budget) => typeof budget === 'number') ? budgets.reduce((a, b) => a + b, 0) : undefined,
   };
   if (config.max_output_tokens === undefined) delete config.max_output_tokens;
   return { calls: 'combined', channels, config };
