@@ -17,7 +17,14 @@ import { writeFirstMessages } from './steps/write-first-messages';
 export type { ComposeConfig, ComposeDeps } from './compose-deps';
 export { COMPOSE_REFUSED } from './compose-deps';
 export { firstMessageInput, threadKeyReference } from './first-message';
-export { combinedSchema, composeCalls, composePlan, COMBINED_INSTRUCTIONS, firstMessagesInput, splitCombined } from './combined-first-messages';
+export {
+  combinedSchema,
+  composeCalls,
+  composePlan,
+  COMBINED_INSTRUCTIONS,
+  firstMessagesInput,
+  splitCombined,
+} from './combined-first-messages';
 
 /**
  * The compose step (docs/processing.md "Compose"): one request, one AI thread, every channel's

@@ -177,7 +177,8 @@ export interface OpenAiBehaviour {
 const DEFAULT_MODEL = 'gpt-4o-mini-2024-07-18';
 
 /** A request's `input` as the message items it adds (a string is one user message). */
-const inputItems = (input: unknown): unknown[] => (Array.isArray(input) ? input : input === undefined ? [] : [{ role: 'user', content: input }]);
+const inputItems = (input: unknown): unknown[] =>
+  Array.isArray(input) ? input : input === undefined ? [] : [{ role: 'user', content: input }];
 
 /** A message item as the model reads it: its role and its text parts (input_text, output_text, refusal). */
 const messageText = (item: unknown): { role: string; text: string } => {

@@ -84,7 +84,9 @@ interface CachedPrompt {
 
 /** How much of a prefix of `tokens` the cache holds: none below 1,024, then in steps of 128. */
 const cacheable = (tokens: number) =>
-  tokens < CACHE_MINIMUM_TOKENS ? 0 : CACHE_MINIMUM_TOKENS + Math.floor((tokens - CACHE_MINIMUM_TOKENS) / CACHE_STEP_TOKENS) * CACHE_STEP_TOKENS;
+  tokens < CACHE_MINIMUM_TOKENS
+    ? 0
+    : CACHE_MINIMUM_TOKENS + Math.floor((tokens - CACHE_MINIMUM_TOKENS) / CACHE_STEP_TOKENS) * CACHE_STEP_TOKENS;
 
 /** One organisation's (API key's) prompt cache. */
 export const createPromptCache = (now: () => number = Date.now) => {
