@@ -43,7 +43,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PurgeQueueCommand } from '@aws-sdk/client-sqs';
-import { createDynamoDocumentClient, createSqsClient, dynamoCompanyRepository, onboardCompany } from '@ai-multi-comms/core';
+import { createSqsClient } from '@ai-multi-comms/core';
 import { LocalStack, startLocalStack } from '@ai-multi-comms/local-stack';
 import { routerInProcess, processorInProcess } from './lib/in-process';
 import { routerOverHttp } from './lib/http-load';
@@ -53,7 +53,7 @@ import { pipeline, PipelineRun } from './lib/pipeline';
 import { peakTreeRssDuring } from './lib/stack-memory';
 import { burst } from './lib/burst';
 import { fanOutBurst } from './lib/burst-fan-out';
-import { BENCH_INSTRUCTIONS } from './lib/bench-instructions';
+import { onboardBenchProject } from './lib/bench-projects';
 import { compareCompose, replyTokens } from './lib/openai-usage';
 import { coldStart } from './lib/cold-start';
 import { costPer10k } from './lib/cost';
@@ -103,56 +103,32 @@ const fanOutPipelines = async (stack: LocalStack, report: Report, clean: Pipelin
   return fanOut;
 };
 
+/**
+ * The bench's projects, each with numbers of its own (the sender directory maps a number to one
+ * project, so the people's replies reach the right one). One OpenAI key for every channel: a
+ * request's channels share one thread. The limits are stated far above what the machine can do,
+ * so the governor never holds these runs back (the burst measures the limits).
+ */
 const onboardBenchProjects = async (stack: LocalStack) => {
-  const repository = dynamoCompanyRepository(createDynamoDocumentClient(), stack.resources.companyDataTable!);
-  for (const projectId of [BENCH_COMPANY.project_id, 'pi-bench-faults', PER_CHANNEL_PROJECT]) {
-    await onboardCompany(
-      {
-        company_id: BENCH_COMPANY.company_id,
-        project_id: projectId,
-        company_name: 'Bench',
-        project_name: projectId,
-        project_status: 'active',
-        allowed_channels: ['whatsapp', 'sms', 'email'],
-        api_keys: [stack.demoApiKeys.companyA],
-        rate_limits: { requests_per_minute: 100_000_000, requests_per_day: 100_000_000 },
-        // One OpenAI key for every channel: a request's channels share one thread. The limits are
-        // stated far above what the machine can do, so the governor never holds these runs back
-        // (the local providers enforce none here; the burst measures the limits).
-        ai_config: {
-          openai_config: Object.fromEntries(
-            ['whatsapp', 'sms', 'email'].map((channel) => [
-              channel,
-              {
-                api_key_reference: 'ai-multi-comms/openai-api-key/ci-aaa-001-dev',
-                // The per-channel project names e-mail's model by its snapshot: to the compose step a
-                // different model, so its requests take one call per channel (as before issue 30).
-                model: projectId === PER_CHANNEL_PROJECT && channel === 'email' ? 'gpt-4o-mini-2024-07-18' : 'gpt-4o-mini',
-                instructions: BENCH_INSTRUCTIONS[channel as 'whatsapp' | 'sms' | 'email'],
-                requests_per_minute: 1_000_000,
-              },
-            ]),
-          ),
-        },
-        channel_config: {
-          whatsapp: {
-            company_whatsapp_number: BENCH_WHATSAPP_NUMBER,
-            whatsapp_credentials_id: 'ai-multi-comms/whatsapp-credentials/ci-aaa-001/pi-aaa-001/twilio-dev',
-            messages_per_second: 10_000,
-          },
-          sms: {
-            company_sms_number: '+447700900998',
-            sms_credentials_id: 'ai-multi-comms/sms-credentials/ci-aaa-001/pi-aaa-001/twilio-dev',
-            messages_per_second: 10_000,
-          },
-          email: {
-            company_email: 'bench@acme-care.example.com',
-            email_credentials_id: 'ai-multi-comms/email-credentials/ci-aaa-001/pi-aaa-001/sendgrid-dev',
-          },
-        },
+  const projects: [string, string, string][] = [
+    [BENCH_COMPANY.project_id, BENCH_WHATSAPP_NUMBER, '+447700900998'],
+    ['pi-bench-faults', '+447700900994', '+447700900993'],
+    [PER_CHANNEL_PROJECT, '+447700900992', '+447700900991'],
+  ];
+  for (const [projectId, whatsapp, sms] of projects) {
+    await onboardBenchProject(stack, {
+      projectId,
+      channels: ['whatsapp', 'sms', 'email'],
+      openAi: {
+        keySecret: 'ai-multi-comms/openai-api-key/ci-aaa-001-dev',
+        requestsPerMinute: 1_000_000,
+        // The per-channel project names e-mail's model by its snapshot: to the compose step a
+        // different model, so its requests take one call per channel (as before issue 30).
+        model: (channel) => (projectId === PER_CHANNEL_PROJECT && channel === 'email' ? 'gpt-4o-mini-2024-07-18' : 'gpt-4o-mini'),
       },
-      { repository },
-    );
+      senders: { whatsapp, sms, email: `${projectId}@acme-care.example.com` },
+      messagesPerSecond: { whatsapp: 10_000, sms: 10_000 },
+    });
   }
 };
 

@@ -1,8 +1,6 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { createDynamoDocumentClient, dynamoCompanyRepository, onboardCompany } from '@ai-multi-comms/core';
 import type { LocalStack } from '@ai-multi-comms/local-stack';
-import { BENCH_INSTRUCTIONS } from './bench-instructions';
+import { ensureOpenAiKey, onboardBenchProject } from './bench-projects';
 import { dlqDepth, setLimits } from './burst';
 import { pipeline } from './pipeline';
 import { Report } from './report';
@@ -20,62 +18,37 @@ const KEY_SECRET = 'ai-multi-comms/openai-api-key/bench-burst3-dev';
 const KEY = 'sk-local-bench-burst3';
 const SMS_SENDER = '+447700900996';
 const WHATSAPP_SENDER = '+447700900995';
+const SMS_PER_SECOND = 20;
 const PROJECTS = { combined: 'pi-bench-burst3', per_channel: 'pi-bench-burst3-per-channel' } as const;
 
 const onboard = async (stack: LocalStack, openAiRpm: number) => {
-  const secrets = new SecretsManagerClient({});
-  await secrets
-    .send(new CreateSecretCommand({ Name: KEY_SECRET, SecretString: JSON.stringify({ ai_api_key: KEY }) }))
-    .catch((error: Error) => {
-      if (error.name !== 'ResourceExistsException') throw error;
-    });
-  secrets.destroy();
-  stack.providerServers.addCredentials({ openai_keys: [KEY] });
-  const repository = dynamoCompanyRepository(createDynamoDocumentClient(), stack.resources.companyDataTable!);
+  await ensureOpenAiKey(stack, KEY_SECRET, KEY);
   for (const [mode, projectId] of Object.entries(PROJECTS)) {
-    const config = (channel: 'whatsapp' | 'sms' | 'email') => ({
-      api_key_reference: KEY_SECRET,
-      // The same model under its snapshot name: a different model to the compose step, so one call per channel.
-      model: mode === 'per_channel' && channel === 'email' ? 'gpt-4o-mini-2024-07-18' : 'gpt-4o-mini',
-      instructions: BENCH_INSTRUCTIONS[channel],
-      requests_per_minute: openAiRpm,
-    });
-    await onboardCompany(
-      {
-        company_id: BENCH_COMPANY.company_id,
-        project_id: projectId,
-        company_name: 'Bench',
-        project_name: projectId,
-        project_status: 'active',
-        allowed_channels: ['whatsapp', 'sms', 'email'],
-        api_keys: [stack.demoApiKeys.companyA],
-        rate_limits: { requests_per_minute: 100_000_000, requests_per_day: 100_000_000 },
-        company_rep: { company_rep_1: 'Sarah' },
-        ai_config: { openai_config: { whatsapp: config('whatsapp'), sms: config('sms'), email: config('email') } },
-        channel_config: {
-          whatsapp: {
-            company_whatsapp_number: WHATSAPP_SENDER,
-            whatsapp_credentials_id: 'ai-multi-comms/whatsapp-credentials/ci-aaa-001/pi-aaa-001/twilio-dev',
-          },
-          sms: {
-            company_sms_number: SMS_SENDER,
-            sms_credentials_id: 'ai-multi-comms/sms-credentials/ci-aaa-001/pi-aaa-001/twilio-dev',
-            messages_per_second: 20,
-          },
-          email: {
-            company_email: 'bench-burst@acme-care.example.com',
-            email_credentials_id: 'ai-multi-comms/email-credentials/ci-aaa-001/pi-aaa-001/sendgrid-dev',
-          },
-        },
+    await onboardBenchProject(stack, {
+      projectId,
+      channels: ['whatsapp', 'sms', 'email'],
+      openAi: {
+        keySecret: KEY_SECRET,
+        requestsPerMinute: openAiRpm,
+        // The same model under its snapshot name: a different model to the compose step, so one call per channel.
+        model: (channel) => (mode === 'per_channel' && channel === 'email' ? 'gpt-4o-mini-2024-07-18' : 'gpt-4o-mini'),
       },
-      { repository },
-    );
+      senders: {
+        whatsapp: mode === 'combined' ? WHATSAPP_SENDER : '+447700900990',
+        sms: mode === 'combined' ? SMS_SENDER : '+447700900989',
+        email: `${projectId}@acme-care.example.com`,
+      },
+      messagesPerSecond: { sms: SMS_PER_SECOND },
+    });
   }
 };
 
 export const fanOutBurst = async (stack: LocalStack, report: Report, options: { n: number; clients: number; openAiRpm: number }) => {
   await onboard(stack, options.openAiRpm);
-  await setLimits(stack, { openai: { keys: { [KEY]: options.openAiRpm } }, twilio: { senders: { [SMS_SENDER]: 20 }, queue_seconds: 60 } });
+  await setLimits(stack, {
+    openai: { keys: { [KEY]: options.openAiRpm } },
+    twilio: { senders: { [SMS_SENDER]: SMS_PER_SECOND, '+447700900989': SMS_PER_SECOND }, queue_seconds: 60 },
+  });
   const results: Record<string, unknown> = {};
   try {
     for (const [mode, projectId] of Object.entries(PROJECTS)) {

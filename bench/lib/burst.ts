@@ -1,7 +1,6 @@
 import { GetQueueAttributesCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { createDynamoDocumentClient, dynamoCompanyRepository, onboardCompany } from '@ai-multi-comms/core';
 import type { LocalStack } from '@ai-multi-comms/local-stack';
+import { ensureOpenAiKey, onboardBenchProject } from './bench-projects';
 import { pipeline, PipelineFigures } from './pipeline';
 import { Report } from './report';
 import { BENCH_COMPANY } from './requests';
@@ -72,39 +71,14 @@ export const setLimits = async (stack: LocalStack, limits: unknown) => {
 };
 
 const onboardBurstProject = async (stack: LocalStack, options: BurstOptions) => {
-  const secrets = new SecretsManagerClient({});
-  await secrets
-    .send(new CreateSecretCommand({ Name: BURST_KEY_SECRET, SecretString: JSON.stringify({ ai_api_key: BURST_KEY }) }))
-    .catch((error: Error) => {
-      if (error.name !== 'ResourceExistsException') throw error;
-    });
-  secrets.destroy();
-  stack.providerServers.addCredentials({ openai_keys: [BURST_KEY] });
-  await onboardCompany(
-    {
-      company_id: BENCH_COMPANY.company_id,
-      project_id: BURST_PROJECT,
-      company_name: 'Bench',
-      project_name: 'burst',
-      project_status: 'active',
-      allowed_channels: ['sms'],
-      api_keys: [stack.demoApiKeys.companyA],
-      rate_limits: { requests_per_minute: 100_000_000, requests_per_day: 100_000_000 },
-      ai_config: {
-        openai_config: {
-          sms: { api_key_reference: BURST_KEY_SECRET, model: 'gpt-4o-mini', instructions: 'x', requests_per_minute: options.openAiRpm },
-        },
-      },
-      channel_config: {
-        sms: {
-          company_sms_number: BURST_SENDER,
-          sms_credentials_id: 'ai-multi-comms/sms-credentials/ci-aaa-001/pi-aaa-001/twilio-dev',
-          messages_per_second: options.senderPerSecond,
-        },
-      },
-    },
-    { repository: dynamoCompanyRepository(createDynamoDocumentClient(), stack.resources.companyDataTable!) },
-  );
+  await ensureOpenAiKey(stack, BURST_KEY_SECRET, BURST_KEY);
+  await onboardBenchProject(stack, {
+    projectId: BURST_PROJECT,
+    channels: ['sms'],
+    openAi: { keySecret: BURST_KEY_SECRET, requestsPerMinute: options.openAiRpm },
+    senders: { sms: BURST_SENDER },
+    messagesPerSecond: { sms: options.senderPerSecond },
+  });
 };
 
 const RATE_LIMIT_REASON = /\b(429|20429|21611|30001)\b|rate/i;

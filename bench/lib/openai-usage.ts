@@ -12,7 +12,7 @@ export const replyTokens = async (stack: LocalStack, report: Report, run: Pipeli
   const tels = [...run.recipients].filter((address) => address.startsWith('whatsapp:')).slice(0, k);
   const before = await lastProviderSeq(providers);
   for (const [index, address] of tels.entries()) {
-    await fetch(`${providers}/__simulate/twilio/inbound`, {
+    const answer = await fetch(`${providers}/__simulate/twilio/inbound`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -22,6 +22,8 @@ export const replyTokens = async (stack: LocalStack, report: Report, run: Pipeli
         body: `Thanks for the message. Are the shifts at night or in the day? (${index})`,
       }),
     });
+    const delivered = (await answer.json()) as { webhook_status?: number; error?: string };
+    if (delivered.webhook_status !== 200) console.error(`[bench] a reply was not taken: ${answer.status} ${JSON.stringify(delivered)}`);
   }
   const deadline = Date.now() + 90_000;
   let figures: OpenAiFigures;

@@ -2,6 +2,7 @@ import {
   AiTurn,
   AppError,
   COMBINED_INSTRUCTIONS,
+  combinedInstructions,
   composeCalls,
   composeRecord,
   ComposeDeps,
@@ -300,7 +301,7 @@ describe('the combined compose: one model call for every channel', () => {
       },
     });
     expect(turn.config.instructions).toBe(
-      [COMBINED_INSTRUCTIONS, 'For whatsapp:\nBe kind.', 'For sms:\nBe brief.', 'For email:\nSign with the representative’s name.'].join(
+      [COMBINED_INSTRUCTIONS, 'For whatsapp: Be kind.', 'For sms: Be brief.', 'For email: Sign with the representative’s name.'].join(
         '\n\n',
       ),
     );
@@ -314,6 +315,31 @@ describe('the combined compose: one model call for every channel', () => {
     const { recipient_data: recipient } = contextObject.frontend_payload;
     for (const contact of [recipient.recipient_tel, recipient.recipient_email].filter(Boolean))
       expect(JSON.stringify(turn.input)).not.toContain(contact);
+  });
+
+  it("sentences every channel's instructions share are said once, first; identical instructions once; each channel's own under its name", () => {
+    const config = (instructions: string) => ({ api_key_reference: KEY_NAME, model: 'gpt-4o-mini', instructions });
+    expect(
+      combinedInstructions([
+        ['whatsapp', config('We hire carers. Fill the template. Never promise pay.')],
+        ['sms', config('We hire carers. At most 300 characters. Never promise pay.')],
+        ['email', config('We hire carers. Write a subject and a body.')],
+      ]),
+    ).toBe(
+      [
+        COMBINED_INSTRUCTIONS,
+        'We hire carers.',
+        'For whatsapp: Fill the template. Never promise pay.',
+        'For sms: At most 300 characters. Never promise pay.',
+        'For email: Write a subject and a body.',
+      ].join('\n\n'),
+    );
+    expect(
+      combinedInstructions([
+        ['whatsapp', config('Be kind.')],
+        ['sms', config('Be kind.')],
+      ]),
+    ).toBe(`${COMBINED_INSTRUCTIONS}\n\nBe kind.`);
   });
 
   it('the same channels in another order make the same call text (a fixed order, so prompt caching can read it)', async () => {

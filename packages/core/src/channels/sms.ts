@@ -8,7 +8,7 @@ export const SMS_PART_SCHEMA = {
   properties: {
     text: {
       type: 'string',
-      description: 'The SMS as plain text, within max_message_length characters when that is given; no links unless asked.',
+      description: 'Plain text, within max_message_length characters when given.',
     },
   },
 };

@@ -22,19 +22,27 @@ const callShape = (config: OpenAiChannelConfig) =>
 
 /** Told first, the same for every request of every project, so that providers' prompt caching reads it and what follows from cache. */
 export const COMBINED_INSTRUCTIONS =
-  "Write the first message of this conversation on every channel listed in the input's `channels`, as one JSON object " +
-  'with one part per channel. The person receives every part: each says the same thing in its channel’s form and ' +
-  'within its limits, following the instructions for that channel.';
+  "Write this conversation's first message on each channel in `channels`: one JSON object, one part per channel, " +
+  "each in its channel's form and limits, following that channel's instructions.";
 
 /** The channels in a fixed order (CHANNELS), whatever order the request named them in: the same request text every time. */
 const inStableOrder = (channels: readonly Channel[]): Channel[] => CHANNELS.filter((channel) => channels.includes(channel));
 
-/** The project's instructions for these channels: once when they agree, else each under its channel's name, in a fixed order. */
-const combinedInstructions = (configs: [Channel, OpenAiChannelConfig][]): string => {
-  const distinct = [...new Set(configs.map(([, config]) => config.instructions ?? ''))].filter(Boolean);
-  const project =
-    distinct.length <= 1 ? distinct : configs.filter(([, c]) => c.instructions).map(([channel, c]) => `For ${channel}:\n${c.instructions}`);
-  return [COMBINED_INSTRUCTIONS, ...project].join('\n\n');
+const sentencesOf = (text: string) => text.split(/(?<=[.!?])\s+/).filter(Boolean);
+
+/**
+ * The project's instructions for these channels, each said once: the sentences every channel's
+ * instructions share (a team's context, repeated per channel because each was written for a call
+ * of its own) first, then what is particular to each channel under its name, in a fixed order.
+ */
+export const combinedInstructions = (configs: [Channel, OpenAiChannelConfig][]): string => {
+  const sentences = configs.map(([channel, config]) => [channel, sentencesOf(config.instructions ?? '')] as const);
+  const shared = sentences[0]![1].filter((sentence) => sentences.every(([, own]) => own.includes(sentence)));
+  const particular = sentences
+    .map(([channel, own]) => [channel, own.filter((sentence) => !shared.includes(sentence)).join(' ')] as const)
+    .filter(([, text]) => text)
+    .map(([channel, text]) => `For ${channel}: ${text}`);
+  return [COMBINED_INSTRUCTIONS, shared.join(' '), ...particular].filter(Boolean).join('\n\n');
 };
 
 export const composePlan = (contextObject: ContextObject, requested: readonly Channel[]): ComposePlan => {

@@ -18,6 +18,7 @@ export type { ComposeConfig, ComposeDeps } from './compose-deps';
 export { COMPOSE_REFUSED } from './compose-deps';
 export { firstMessageInput, threadKeyReference } from './first-message';
 export {
+  combinedInstructions,
   combinedSchema,
   composeCalls,
   composePlan,
