@@ -378,6 +378,26 @@ describe('the combined compose: one model call for every channel', () => {
     expect(composeCalls(threeSharing(), ['sms'])).toBe(1);
   });
 
+  it('an empty SMS part fails for good in compose, recorded on the thread item, instead of at the provider', async () => {
+    const { deps, threads } = build({}, sharedModel());
+    const turn = deps.ai.turn;
+    deps.ai.turn = async (request) => {
+      const result = await turn(request);
+      const json = { ...result.json!, sms: { text: '  ' } };
+      return { ...result, text: JSON.stringify(json), json };
+    };
+    const contextObject = threeSharing();
+    expect(await composeRecord(recordOf(JSON.stringify(contextObject)), deps)).toEqual({
+      outcome: 'acknowledge',
+      reason: expect.any(String),
+    });
+    expect(threads.items.get(threadKeyFor(contextObject))).toMatchObject({
+      status: 'failed',
+      failure_class: 'permanent',
+      failure_reason: 'OpenAI wrote no text for the sms message.',
+    });
+  });
+
   it('a retry after a failed publish reuses the combined parts: one call in all', async () => {
     let failPublish = true;
     const { deps, calls } = build({}, sharedModel());

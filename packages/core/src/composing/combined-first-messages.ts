@@ -1,4 +1,6 @@
+import { AI_PERMANENT } from '../ai/openai-content';
 import { CHANNEL_DESCRIPTORS } from '../channels';
+import { AppError } from '../errors/app-error';
 import { CHANNELS, Channel } from '../channels/channel';
 import type { OpenAiChannelConfig } from '../companies/types';
 import type { ComposedPart, ContextObject } from '../context-object/types';
@@ -109,14 +111,16 @@ export const shareOfUsage = (usage: Usage, parts: number, index: number): Usage 
   };
 };
 
-/** The combined output as each channel's composed part, exactly what a call of its own would have given its sender. */
+/**
+ * The combined output as each channel's composed part, exactly what a call of its own would have
+ * given its sender. A part with no text (an empty SMS) fails for good here, as a call of its own
+ * replying with no text does, rather than at the provider.
+ */
 export const splitCombined = (json: Record<string, unknown>, channels: readonly Channel[], usage: Usage): Record<Channel, ComposedPart> =>
   Object.fromEntries(
-    channels.map((channel, index) => [
-      channel,
-      {
-        ...CHANNEL_DESCRIPTORS[channel].combinedPart.toComposed(json[channel] as Record<string, unknown>),
-        usage: shareOfUsage(usage, channels.length, index),
-      },
-    ]),
+    channels.map((channel, index) => {
+      const composed = CHANNEL_DESCRIPTORS[channel].combinedPart.toComposed(json[channel] as Record<string, unknown>);
+      if (composed.text.trim() === '') throw new AppError('permanent', AI_PERMANENT, `OpenAI wrote no text for the ${channel} message.`);
+      return [channel, { ...composed, usage: shareOfUsage(usage, channels.length, index) }];
+    }),
   ) as Record<Channel, ComposedPart>;
