@@ -34,7 +34,7 @@
  *   --only-pipeline       the in-process figures, the pipeline (callbacks off and on), the fan-out pipelines
  *                         (one call and one per channel), replies' tokens and the three-channel bursts
  *   --burst <n>           conversations per burst (default 2000); --only-burst: the in-process figures and the bursts
- *   --burst3 <n>          three-channel requests per burst of them (default 300), combined and one call per channel
+ *   --burst3 <n>          three-channel requests per burst of them (default 600), combined and one call per channel
  *   --only-cold-start     the in-process figures and cold start (no local stack)
  *   --log-file <path>     append the functions' logs (router and processors) to this file
  *   --cpu-prof <dir>      V8 CPU profiles of the pollers and serverless-offline, written on stop;
@@ -70,7 +70,7 @@ const durationSeconds = numberOption('--duration', 10);
 const cpuProfileDir = option('--cpu-prof');
 const logFile = option('--log-file');
 const burstN = numberOption('--burst', 2000);
-const fanOutBurstN = numberOption('--burst3', 300);
+const fanOutBurstN = numberOption('--burst3', 600);
 const BURST_LIMITS = { openAiRpm: 600, senderPerSecond: 20, queueSeconds: 60 };
 
 /** A project whose channels cannot share a model call: its three-channel requests are composed one call per channel. */

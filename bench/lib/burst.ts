@@ -1,7 +1,7 @@
 import { GetQueueAttributesCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { LocalStack } from '@ai-multi-comms/local-stack';
 import { ensureOpenAiKey, onboardBenchProject } from './bench-projects';
-import { pipeline, PipelineFigures } from './pipeline';
+import { lastProviderSeq, pipeline, PipelineFigures } from './pipeline';
 import { Report } from './report';
 import { BENCH_COMPANY } from './requests';
 
@@ -87,7 +87,7 @@ const oneBurst = async (stack: LocalStack, report: Report, options: BurstOptions
   const providers = stack.providerServers.url;
   const sqs = new SQSClient({ useQueueUrlAsEndpoint: false }); // fauxqs names its queues by a host of its own
   const dlqBefore = await dlqDepth(sqs);
-  const requestsBefore = ((await (await fetch(`${providers}/__requests`)).json()) as { requests: unknown[] }).requests.length;
+  const requestsBefore = await lastProviderSeq(providers);
   const figures = await pipeline(stack, report, {
     label: `burst_governor_${governor}`,
     n: options.n,
@@ -101,10 +101,9 @@ const oneBurst = async (stack: LocalStack, report: Report, options: BurstOptions
   const dlq = (await dlqDepth(sqs)) - dlqBefore;
   sqs.destroy();
 
-  const { requests } = (await (await fetch(`${providers}/__requests`)).json()) as {
+  const { requests: ours } = (await (await fetch(`${providers}/__requests?after=${requestsBefore}`)).json()) as {
     requests: { provider: string; status: number; error_code?: string | number | null }[];
   };
-  const ours = requests.slice(requestsBefore);
   const twilio21611 = ours.filter((r) => r.provider === 'twilio' && r.error_code === 21611).length;
   const openAi429 = ours.filter((r) => r.provider === 'openai' && r.status === 429).length;
   const { twilio } = (await (await fetch(`${providers}/__messages?provider=twilio`)).json()) as {

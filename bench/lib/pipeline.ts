@@ -72,8 +72,10 @@ interface OpenAiRequest {
 
 /** The local OpenAI's requests after `afterSeq`: its responses (200) and their usage, per unit (a request, a reply). */
 export const openAiFigures = async (providersUrl: string, afterSeq: number, units: number): Promise<OpenAiFigures> => {
-  const { requests } = (await (await fetch(`${providersUrl}/__requests?provider=openai`)).json()) as { requests: OpenAiRequest[] };
-  const ours = requests.filter((r) => r.seq > afterSeq && r.status === 200);
+  const { requests } = (await (await fetch(`${providersUrl}/__requests?provider=openai&after=${afterSeq}`)).json()) as {
+    requests: OpenAiRequest[];
+  };
+  const ours = requests.filter((r) => r.status === 200);
   const responses = ours.filter((r) => r.route === 'responses');
   const sum = (pick: (r: OpenAiRequest) => number | undefined) => responses.reduce((total, r) => total + (pick(r) ?? 0), 0);
   const per = (n: number) => Number((n / Math.max(1, units)).toFixed(2));
@@ -86,10 +88,13 @@ export const openAiFigures = async (providersUrl: string, afterSeq: number, unit
   };
 };
 
-/** The local providers' newest request number: what a run's own requests come after. */
+/** The local providers' newest request number (every provider's): what a run's own requests come after. */
 export const lastProviderSeq = async (providersUrl: string): Promise<number> => {
-  const { requests } = (await (await fetch(`${providersUrl}/__requests?provider=openai`)).json()) as { requests: { seq: number }[] };
-  return requests.at(-1)?.seq ?? 0;
+  // Asks for none of them: the answer names the last one.
+  const { last_seq: last } = (await (await fetch(`${providersUrl}/__requests?after=${Number.MAX_SAFE_INTEGER}`)).json()) as {
+    last_seq: number;
+  };
+  return last;
 };
 
 /** What a caller may need beyond the reported figures. */
@@ -259,8 +264,10 @@ export const pipeline = async (stack: LocalStack, report: Report, options: Pipel
   let faultsInjected = 0;
   if (options.transientFailureRate > 0) {
     await fetch(`${providers}/__faults`, { method: 'DELETE' });
-    // Only this run injects 500s, so every recorded 500 is one of its faults.
-    const { requests } = (await (await fetch(`${providers}/__requests`)).json()) as { requests: { status: number }[] };
+    // Only this run injects 500s, so every recorded 500 of its requests is one of its faults.
+    const { requests } = (await (await fetch(`${providers}/__requests?after=${openAiBefore}`)).json()) as {
+      requests: { status: number }[];
+    };
     faultsInjected = requests.filter((request) => request.status === 500).length;
   }
   dynamodb.destroy();

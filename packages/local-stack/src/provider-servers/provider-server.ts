@@ -13,7 +13,7 @@ import { createOpenAiLimiter, ProviderLimits } from './provider-limits';
 /**
  * The local OpenAI, Twilio and SendGrid: one process, one port, routed by path. Test peers for
  * the real SDKs. Control routes (not part of any provider):
- *   GET /__requests[?provider=twilio&route=messages.create]   every request received, in order
+ *   GET /__requests[?provider=twilio&route=messages.create&after=<seq>]   every request received (after one), in order, and the last seq
  *   DELETE /__requests                                         forget them
  *   GET /__messages?provider=twilio|sendgrid                   what was "delivered"
  *   POST /__faults  (a FaultRule or an array)  GET /__faults  DELETE /__faults
@@ -240,11 +240,17 @@ export const startProviderServers = (port: number, credentials: ProviderCredenti
     if (extra) return extra(request);
     const provider = request.query.get('provider');
     const route = request.query.get('route');
+    const after = request.query.get('after');
     switch (`${request.method} ${request.path}`) {
       case 'GET /__requests':
         return {
           status: 200,
-          body: { requests: requests.filter((r) => (!provider || r.provider === provider) && (!route || r.route === route)) },
+          body: {
+            requests: requests.filter(
+              (r) => (!provider || r.provider === provider) && (!route || r.route === route) && (!after || r.seq > Number(after)),
+            ),
+            last_seq: seq,
+          },
         };
       case 'DELETE /__requests':
         requests.length = 0;
