@@ -242,7 +242,7 @@ const overTheStack = async (report: Report) => {
       `${memory.whatsapp_processor_peak_rss_mib?.toFixed(0)} MiB`,
     );
     report.row(
-      'peak RSS: serverless-offline running the router (framework + a worker per connection)',
+      'peak RSS: serverless-offline running the router (the framework and the handlers, in process)',
       `${memory.router_serverless_offline_peak_rss_mib?.toFixed(0)} MiB`,
     );
     report.record('memory', memory);

@@ -51,7 +51,7 @@ const load = async (
  */
 export const routerOverHttp = async (stack: LocalStack, report: Report, seconds: number) => {
   for (const connections of [1, 10]) {
-    // Warm-up: serverless-offline starts a worker thread per concurrent invocation, each with a cold start.
+    // Warm-up: the first invocation of each function loads its module (a cold start).
     await load(stack, 'health', connections, 2);
     await load(stack, 'initiate-conversation', connections, 3);
     const ceiling = await load(stack, 'health', connections, seconds);

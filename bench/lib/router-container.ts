@@ -19,7 +19,7 @@ interface ContainerFigures {
 /**
  * The router's handler in a process of its own (one "Lambda container", one request at a time),
  * without serverless-offline: its own latency against the emulators, and its own peak RSS
- * (serverless-offline's RSS holds the framework and a worker thread per connection besides);
+ * (serverless-offline's RSS holds the framework and every function's handler besides);
  * beside it the floor (router-floor-main.ts), the same AWS calls with nothing else, and the
  * sequential round trips each makes per request (round-trips.ts).
  */

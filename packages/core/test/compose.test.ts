@@ -4,6 +4,7 @@ import {
   COMBINED_INSTRUCTIONS,
   combinedInstructions,
   composeCalls,
+  composePlan,
   composeRecord,
   ComposeDeps,
   ComposedMessage,
@@ -372,10 +373,19 @@ describe('the combined compose: one model call for every channel', () => {
     );
   });
 
-  it('the governor books one unit per model call: one for a combined compose, one per channel when they cannot share', () => {
+  it('the governor books one unit per model call: one for a combined compose, one per channel when they cannot share (different models, a stored prompt)', () => {
     expect(composeCalls(threeSharing(), ['whatsapp', 'sms', 'email'])).toBe(1);
     expect(composeCalls(threeChannels(), ['whatsapp', 'sms', 'email'])).toBe(3);
     expect(composeCalls(threeSharing(), ['sms'])).toBe(1);
+    const storedPrompt = companyItem((item) => {
+      for (const channel of ['whatsapp', 'sms', 'email'] as const)
+        item.ai_config.openai_config[channel] = { api_key_reference: KEY_NAME, prompt_id: 'pmpt_123' };
+    });
+    const onPrompt = contextObjectFixture((body) => (body.request_data.channel_method = ['whatsapp', 'sms']), storedPrompt);
+    expect(composePlan(onPrompt, ['whatsapp', 'sms'])).toMatchObject({
+      calls: 'one-per-channel',
+      reason: expect.stringContaining('stored prompt'),
+    });
   });
 
   it('an empty SMS part fails for good in compose, recorded on the thread item, instead of at the provider', async () => {

@@ -11,8 +11,8 @@ import { commonFirstMessageInput } from './first-message';
  * providers' limits the binding resource is the OpenAI key's requests per minute, and a call per
  * channel spent one unit per channel and read the instructions and the thread once per channel.
  * Channels share a call when their calls would be the same but for the instructions: the same
- * model, stored prompt and temperature. Otherwise (say, e-mail on a larger model) each channel
- * keeps a call of its own, as before; a one-channel request too (its call is already one).
+ * model and temperature, and no stored prompt. Otherwise (say, e-mail on a larger model) each
+ * channel keeps a call of its own, as before; a one-channel request too (its call is already one).
  */
 export type ComposePlan =
   | { calls: 'combined'; channels: Channel[]; config: OpenAiChannelConfig }
@@ -60,10 +60,13 @@ export const composePlan = (contextObject: ContextObject, requested: readonly Ch
       reason: 'the channels name different models, stored prompts or temperatures, which one call cannot serve',
     };
   const first = configs[0]![1];
+  // A stored prompt is written for one message and holds its instructions itself: the combined
+  // call's preamble and channel instructions could not be added to it, so each channel keeps its call.
+  if (first.prompt_id) return { calls: 'one-per-channel', channels, reason: 'the channels run a stored prompt, written for one message' };
   const budgets = configs.map(([, config]) => config.max_output_tokens);
   const config: OpenAiChannelConfig = {
     ...first,
-    ...(first.prompt_id ? {} : { instructions: combinedInstructions(configs) }),
+    instructions: combinedInstructions(configs),
     max_output_tokens: budgets.every((budget) => typeof budget === 'number') ? budgets.reduce((a, b) => a + b, 0) : undefined,
   };
   if (config.max_output_tokens === undefined) delete config.max_output_tokens;
